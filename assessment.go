@@ -1,0 +1,182 @@
+package article5
+
+// Report is the explained assessment of one case: the output of
+// `article5 assess`, stable and documented in README.md ("JSON output").
+// Hash, EvidenceDigest and Case are defined in DESIGN.md §5 and are
+// byte-identical across runs, machines, thread counts and input order.
+type Report struct {
+	Case           string                         `json:"case"` // grouping id, else grouping--UUIDv5(Namespace, sorted incident ids)
+	CaseName       string                         `json:"case_name,omitempty"`
+	EvidenceDigest string                         `json:"evidence_digest"` // hex sha256
+	Hash           string                         `json:"hash"`            // hex sha256: the assessment hash both parties sign
+	Doctrines      []DoctrineRef                  `json:"doctrines"`       // sorted by id
+	Scope          ScopeFinding                   `json:"scope"`
+	Assessments    map[string]*DoctrineAssessment `json:"assessments"` // doctrine id → case-level findings
+	Divergence     []Divergence                   `json:"divergence"`
+	Incidents      []IncidentReport               `json:"incidents"` // sorted by id
+	Warnings       []string                       `json:"warnings,omitempty"`
+}
+
+// DoctrineRef identifies a doctrine exactly: id, version and the sha256 of
+// its source file.
+type DoctrineRef struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+}
+
+// ScopeFinding is where an attack falls (DESIGN.md §3.1) and the Treaty
+// article it engages: "V" or "IV".
+type ScopeFinding struct {
+	Value     Scope           `json:"value"`
+	Article   string          `json:"article"`
+	Basis     string          `json:"basis"`
+	Place     string          `json:"place,omitempty"`
+	Facility  string          `json:"us_facility,omitempty"`
+	Evidence  []Evidence      `json:"evidence"`
+	Locations []LocationScope `json:"locations,omitempty"`
+}
+
+// LocationScope is the scope of one STIX location of an incident.
+type LocationScope struct {
+	Location string `json:"location"`
+	Value    Scope  `json:"value"`
+	Basis    string `json:"basis"`
+}
+
+// IncidentReport holds one incident's single-incident findings.
+type IncidentReport struct {
+	ID          string                         `json:"id"`
+	Name        string                         `json:"name,omitempty"`
+	Scope       ScopeFinding                   `json:"scope"`
+	Assessments map[string]*DoctrineAssessment `json:"assessments"`
+}
+
+// DoctrineAssessment (the "A" of the JSON output) is what one doctrine
+// finds on one incident or on the case.
+type DoctrineAssessment struct {
+	Doctrine             DoctrineRef `json:"doctrine"`
+	UseOfForce           UseOfForce  `json:"use_of_force"`
+	ArmedAttack          ArmedAttack `json:"armed_attack"`
+	Attribution          Attribution `json:"attribution"`
+	Severity             int         `json:"severity"` // DCID v2 scale 0–10
+	SeverityReason       string      `json:"severity_reason"`
+	Priority             Priority    `json:"priority"`
+	Tier                 Tier        `json:"tier"`
+	TierOnKnownFacts     Tier        `json:"tier_on_known_facts"` // the tier unknown facts aside; differs from Tier only when Tier is indeterminate
+	TierRule             Rule        `json:"tier_rule"`
+	SelfDefenceAvailable bool        `json:"self_defence_available"`
+	SelfDefenceReason    string      `json:"self_defence_reason"`
+	Cumulative           *Cumulative `json:"cumulative"`
+	ChangesIf            []ChangeIf  `json:"changes_if"`
+	Unknown              []string    `json:"unknown_facts"` // facts the doctrine uses that are unknown, sorted
+	LeadIncident         string      `json:"lead_incident,omitempty"`
+}
+
+// Rule names the doctrine rule that decided a finding and its source.
+type Rule struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+	Source string `json:"source"`
+}
+
+// UseOfForce is the Tallinn Manual 2.0 Rule 69 finding: the Schmitt factors
+// and whether the doctrine's use-of-force test is met.
+type UseOfForce struct {
+	Factors []Factor `json:"factors"`
+	Met     bool     `json:"met"`
+	Reason  string   `json:"reason"`
+}
+
+// Factor is one Schmitt factor: a score on the doctrine's 0–3 scale
+// (0 none … 3 high), a sentence of reasons and the evidence.
+type Factor struct {
+	Name     string     `json:"name"`
+	Score    int        `json:"score"`
+	Reasons  string     `json:"reasons"`
+	Source   string     `json:"source"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// ArmedAttack is the scale-and-effects gravity finding (Tallinn Manual 2.0
+// Rule 71; ICJ Nicaragua §191, §195).
+type ArmedAttack struct {
+	Criteria []Criterion `json:"criteria"`
+	Met      bool        `json:"met"`
+	Reason   string      `json:"reason"`
+}
+
+// Criterion is one gravity criterion: met or not, why, and on what evidence.
+type Criterion struct {
+	Name     string     `json:"name"`
+	Met      bool       `json:"met"`
+	Reasons  string     `json:"reasons"`
+	Source   string     `json:"source"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Attribution is who is behind the incident, on which legal basis, with
+// what confidence (STIX 0–100), and whether the doctrine finds it
+// sufficient for an armed attack.
+type Attribution struct {
+	Actor      *Ref       `json:"actor"`
+	State      *Ref       `json:"state"`
+	LegalBasis string     `json:"legal_basis"` // a LegalBases value, "unknown" when unattributed
+	Confidence *int       `json:"confidence"`
+	StateNexus *bool      `json:"state_nexus"` // nil = unknown
+	Sufficient bool       `json:"sufficient"`
+	Reason     string     `json:"reason"`
+	Evidence   []Evidence `json:"evidence"`
+}
+
+// Priority is a notional NCISS-style priority: a weighted mean of the eight
+// NCISS categories scaled 0–100, and its level (Baseline, Low, Medium, High,
+// Severe, Emergency). The weights are configuration, not CISA's (which are
+// not public); priority never decides the tier.
+type Priority struct {
+	Score      float64            `json:"score"`
+	Level      string             `json:"level"`
+	Categories map[string]float64 `json:"categories"` // category → 0–1
+	Notional   bool               `json:"notional"`
+}
+
+// ChangeIf is a fact that would change the tier: with Fact set to Value
+// (re-running the doctrine), the tier would be Tier.
+type ChangeIf struct {
+	Fact    string `json:"fact"`
+	Current any    `json:"current"` // current value, nil when unknown
+	Value   any    `json:"value"`
+	Tier    Tier   `json:"tier"`
+	Text    string `json:"text"`
+}
+
+// Cumulative is the accumulation finding (DESIGN.md §3.5): groups of
+// incidents by one originator (or originators in concert), related in
+// purpose and close in time, whose disruptive or destructive effects
+// together are tested for scale and effects.
+type Cumulative struct {
+	Enabled bool              `json:"enabled"`
+	Groups  []CumulativeGroup `json:"groups"`
+	Tier    Tier              `json:"tier"`   // highest group tier, below-threshold if none
+	Raised  bool              `json:"raised"` // the case tier comes from accumulation
+	Reason  string            `json:"reason"`
+}
+
+// CumulativeGroup is one set of accumulated incidents and its findings.
+type CumulativeGroup struct {
+	Originator  Ref            `json:"originator"`
+	Incidents   []string       `json:"incidents"`
+	From        string         `json:"from"`
+	To          string         `json:"to"`
+	Facts       map[string]any `json:"facts"`
+	ArmedAttack ArmedAttack    `json:"armed_attack"`
+	Tier        Tier           `json:"tier"`
+}
+
+// Divergence is one place where the doctrines differ on the same facts.
+type Divergence struct {
+	Incident string         `json:"incident,omitempty"` // "" for the case
+	Aspect   string         `json:"aspect"`             // "tier", "self_defence_available", "attribution", "factor:<name>", "cumulative"
+	Values   map[string]any `json:"values"`             // doctrine id → value
+	Why      string         `json:"why"`
+}

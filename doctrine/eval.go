@@ -1,0 +1,491 @@
+package doctrine
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strings"
+
+	"article5"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+)
+
+// activation resolves CEL variables from a slot slice; it is not shared
+// between goroutines.
+type activation struct {
+	slots map[string]int
+	vals  []ref.Val
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	i, ok := a.slots[name]
+	if !ok || a.vals[i] == nil {
+		return nil, false
+	}
+	return a.vals[i], true
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+// FactVal converts a fact to its CEL value: optional.of(v) when known,
+// optional.none() when not.
+func FactVal(fd article5.FactDef, v article5.FactValue) ref.Val {
+	if !v.Known {
+		return types.OptionalNone
+	}
+	var x ref.Val
+	switch val := v.Value.(type) {
+	case int64:
+		x = types.Int(val)
+	case int:
+		x = types.Int(int64(val))
+	case float64:
+		x = types.Double(val)
+	case bool:
+		x = types.Bool(val)
+	case string:
+		x = types.String(val)
+	case []string:
+		x = types.NewStringList(types.DefaultTypeAdapter, val)
+	default:
+		return types.OptionalNone
+	}
+	return types.OptionalOf(x)
+}
+
+func (d *Doctrine) newActivation(f *article5.Facts) *activation {
+	a := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
+	copy(a.vals, d.paramVals)
+	for i, fd := range article5.FactCatalogue() {
+		a.vals[i] = FactVal(fd, f.Values[i])
+	}
+	return a
+}
+
+func evalBool(p cel.Program, a *activation) (bool, error) {
+	if p == nil {
+		return false, nil
+	}
+	out, _, err := p.Eval(a)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("expected bool, got %v", out)
+	}
+	return bool(b), nil
+}
+
+// state is the tier path's intermediate results for one fact set.
+type state struct {
+	factorLevel []int // chosen level per factor
+	criteria    []bool
+	uofMet      bool
+	aaMet       bool
+	attrSuff    bool
+	tierIdx     int
+}
+
+func (d *Doctrine) firstLevel(levels []level, a *activation) (int, error) {
+	for i, l := range levels {
+		if l.always {
+			return i, nil
+		}
+		ok, err := evalBool(l.prog, a)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			return i, nil
+		}
+	}
+	return len(levels) - 1, nil
+}
+
+// run evaluates the tier path. If prev is non-nil, only the factors and
+// criteria that read `changed` are re-evaluated.
+func (d *Doctrine) run(a *activation, prev *state, changed int) (*state, error) {
+	s := &state{}
+	var err error
+	if prev == nil {
+		s.factorLevel = make([]int, len(d.factors))
+		for i, f := range d.factors {
+			if s.factorLevel[i], err = d.firstLevel(f.levels, a); err != nil {
+				return nil, fmt.Errorf("factor %s: %w", f.name, err)
+			}
+		}
+		s.criteria = make([]bool, len(d.criteria))
+		for i, c := range d.criteria {
+			if s.criteria[i], err = evalBool(c.prog, a); err != nil {
+				return nil, fmt.Errorf("criterion %s: %w", c.name, err)
+			}
+		}
+	} else {
+		s.factorLevel = append([]int(nil), prev.factorLevel...)
+		s.criteria = append([]bool(nil), prev.criteria...)
+		for _, i := range d.factorDeps[changed] {
+			if s.factorLevel[i], err = d.firstLevel(d.factors[i].levels, a); err != nil {
+				return nil, fmt.Errorf("factor %s: %w", d.factors[i].name, err)
+			}
+		}
+		for _, i := range d.criterionDep[changed] {
+			if s.criteria[i], err = evalBool(d.criteria[i].prog, a); err != nil {
+				return nil, fmt.Errorf("criterion %s: %w", d.criteria[i].name, err)
+			}
+		}
+	}
+	for i, f := range d.factors {
+		a.vals[d.slots["uof."+f.name]] = types.Int(int64(f.levels[s.factorLevel[i]].score))
+	}
+	if s.uofMet, err = evalBool(d.uofMet.prog, a); err != nil {
+		return nil, fmt.Errorf("use_of_force.met: %w", err)
+	}
+	a.vals[d.slots["uof.met"]] = types.Bool(s.uofMet)
+	for i, c := range d.criteria {
+		a.vals[d.slots["aa."+c.name]] = types.Bool(s.criteria[i])
+	}
+	if s.aaMet, err = evalBool(d.aaMet.prog, a); err != nil {
+		return nil, fmt.Errorf("armed_attack.met: %w", err)
+	}
+	a.vals[d.slots["aa.met"]] = types.Bool(s.aaMet)
+	if s.attrSuff, err = evalBool(d.attrSuff.prog, a); err != nil {
+		return nil, fmt.Errorf("attribution.sufficient: %w", err)
+	}
+	a.vals[d.slots["attribution.sufficient"]] = types.Bool(s.attrSuff)
+	s.tierIdx = len(d.tiers) - 1
+	for i, t := range d.tiers {
+		ok, err := evalBool(t.prog, a)
+		if err != nil {
+			return nil, fmt.Errorf("tier %s: %w", t.tier, err)
+		}
+		if ok {
+			s.tierIdx = i
+			break
+		}
+	}
+	return s, nil
+}
+
+// Tier applies the doctrine's tier path to facts, unknowns aside: the tier
+// on the known facts (never indeterminate). Errors are EINTERNAL (a rule
+// failed at run time).
+func (d *Doctrine) Tier(f *article5.Facts) (article5.Tier, error) {
+	s, err := d.run(d.newActivation(f), nil, -1)
+	if err != nil {
+		return "", article5.Internal("doctrine "+d.ID, err)
+	}
+	return d.tiers[s.tierIdx].tier, nil
+}
+
+// Evaluate applies the doctrine to one incident's (or group's) facts and
+// returns its findings, with changes_if found by re-running the doctrine on
+// each probe of the `probes` section; the tier is indeterminate when a
+// `needed` fact is unknown and one of its probes would change the tier.
+// Cumulative and LeadIncident are left for the caller. Errors are EINTERNAL.
+func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, error) {
+	a := d.newActivation(f)
+	s, err := d.run(a, nil, -1)
+	if err != nil {
+		return nil, article5.Internal("doctrine "+d.ID, err)
+	}
+	cat := article5.FactCatalogue()
+	out := &article5.DoctrineAssessment{Doctrine: d.Ref()}
+
+	// Use of force.
+	for i, fa := range d.factors {
+		l := fa.levels[s.factorLevel[i]]
+		out.UseOfForce.Factors = append(out.UseOfForce.Factors, article5.Factor{
+			Name: fa.name, Score: int(l.score), Reasons: l.reason, Source: fa.source,
+			Evidence: evidence(f, l.facts)})
+	}
+	out.UseOfForce.Met = s.uofMet
+	out.UseOfForce.Reason = pick(s.uofMet, d.uofMet)
+	// Armed attack.
+	for i, c := range d.criteria {
+		out.ArmedAttack.Criteria = append(out.ArmedAttack.Criteria, article5.Criterion{
+			Name: c.name, Met: s.criteria[i], Reasons: pick(s.criteria[i], c), Source: c.source,
+			Evidence: evidence(f, c.facts)})
+	}
+	out.ArmedAttack.Met = s.aaMet
+	out.ArmedAttack.Reason = pick(s.aaMet, d.aaMet)
+	// Attribution.
+	out.Attribution = attribution(f, s.attrSuff, pick(s.attrSuff, d.attrSuff))
+	// Tier on the known facts.
+	tr := d.tiers[s.tierIdx]
+	out.TierOnKnownFacts = tr.tier
+	out.Tier = tr.tier
+	out.TierRule = article5.Rule{Name: tr.name, Reason: tr.reason, Source: tr.source}
+
+	// Severity and priority (never decide the tier).
+	si, err := d.firstLevel(d.severity, a)
+	if err != nil {
+		return nil, article5.Internal("doctrine "+d.ID+" severity", err)
+	}
+	out.Severity = d.severity[si].value
+	out.SeverityReason = d.severity[si].reason
+	out.Priority, err = d.priority(a)
+	if err != nil {
+		return nil, article5.Internal("doctrine "+d.ID+" priority", err)
+	}
+
+	// Unknown facts the doctrine reads.
+	for _, fi := range d.used {
+		if !f.Values[fi].Known {
+			out.Unknown = append(out.Unknown, cat[fi].Name)
+		}
+	}
+	sort.Strings(out.Unknown)
+	if out.Unknown == nil {
+		out.Unknown = []string{}
+	}
+
+	// changes_if: re-run the doctrine with one fact changed.
+	out.ChangesIf, err = d.changesIf(f, a, s)
+	if err != nil {
+		return nil, article5.Internal("doctrine "+d.ID+" changes_if", err)
+	}
+	for _, c := range out.ChangesIf {
+		fi, _ := article5.FactIndex(c.Fact)
+		nd, isNeeded := d.needed[fi]
+		if !isNeeded {
+			continue
+		}
+		state := "unknown"
+		if f.Values[fi].Known {
+			if nd.established == nil {
+				continue
+			}
+			ok, err := evalBool(nd.established, a)
+			if err != nil {
+				return nil, article5.Internal("doctrine "+d.ID+" needed "+c.Fact, err)
+			}
+			if ok {
+				continue
+			}
+			state = "not established"
+		}
+		out.Tier = article5.TierIndeterminate
+		why := ""
+		if nd.why != "" {
+			why = " (" + nd.why + ")"
+		}
+		out.TierRule = article5.Rule{Name: "needed-fact-" + strings.ReplaceAll(state, " ", "-"),
+			Reason: fmt.Sprintf("%s is %s and decides the tier%s: on the known facts %s, but %s", c.Fact, state, why, tr.tier, c.Text),
+			Source: "doctrine " + d.ID + ", needed facts"}
+		break
+	}
+
+	// Self-defence.
+	a.vals[d.slots["tier"]] = types.String(string(out.Tier))
+	sd, err := evalBool(d.selfDef.prog, a)
+	if err != nil {
+		return nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
+	}
+	out.SelfDefenceAvailable = sd
+	out.SelfDefenceReason = pick(sd, d.selfDef)
+	return out, nil
+}
+
+func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]article5.ChangeIf, error) {
+	cat := article5.FactCatalogue()
+	baseTier := d.tiers[base.tierIdx].tier
+	out := []article5.ChangeIf{}
+	probeAct := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
+	for _, p := range d.probes {
+		fd := cat[p.fact]
+		cur := f.Values[p.fact]
+		seenTier := map[article5.Tier]bool{}
+		for _, prog := range p.values {
+			copy(probeAct.vals, a.vals)
+			// Probe values are computed from the real facts.
+			v, _, err := prog.Eval(a)
+			if err != nil {
+				return nil, fmt.Errorf("probe %s: %w", fd.Name, err)
+			}
+			native := nativeOf(v)
+			if native == nil || (cur.Known && equalValue(cur.Value, native)) {
+				continue
+			}
+			probeAct.vals[p.fact] = types.OptionalOf(v)
+			s, err := d.run(probeAct, base, p.fact)
+			if err != nil {
+				return nil, err
+			}
+			t := d.tiers[s.tierIdx].tier
+			if t == baseTier || seenTier[t] {
+				continue
+			}
+			seenTier[t] = true
+			var curV any
+			if cur.Known {
+				curV = cur.Value
+			}
+			out = append(out, article5.ChangeIf{Fact: fd.Name, Current: curV, Value: native, Tier: t,
+				Text: probeText(p.text, fd, curV, native, t)})
+		}
+	}
+	return out, nil
+}
+
+func probeText(tmpl string, fd article5.FactDef, cur, v any, t article5.Tier) string {
+	c := "unknown"
+	if cur != nil {
+		c = fmt.Sprint(show(cur))
+	}
+	if tmpl == "" {
+		tmpl = "if " + fd.Name + " were {value} (now {current})"
+	}
+	s := strings.NewReplacer("{value}", fmt.Sprint(show(v)), "{current}", c).Replace(tmpl)
+	return s + ": " + string(t)
+}
+
+func show(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) {
+			return int64(x)
+		}
+		return math.Round(x*10) / 10
+	case []string:
+		return strings.Join(x, ", ")
+	}
+	return v
+}
+
+func nativeOf(v ref.Val) any {
+	switch x := v.(type) {
+	case types.Int:
+		return int64(x)
+	case types.Double:
+		return float64(x)
+	case types.Bool:
+		return bool(x)
+	case types.String:
+		return string(x)
+	}
+	if l, ok := v.Value().([]ref.Val); ok {
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			out = append(out, fmt.Sprint(e.Value()))
+		}
+		return out
+	}
+	if n, err := v.ConvertToNative(reflectStrings); err == nil {
+		return n
+	}
+	return nil
+}
+
+func equalValue(a, b any) bool {
+	switch x := a.(type) {
+	case []string:
+		y, ok := b.([]string)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	case int:
+		return int64(x) == b
+	}
+	return a == b
+}
+
+func pick(met bool, t test) string {
+	if met {
+		return t.reasonMet
+	}
+	return t.reasonNot
+}
+
+func evidence(f *article5.Facts, facts []int) []article5.Evidence {
+	out := []article5.Evidence{}
+	seen := map[article5.Evidence]bool{}
+	for _, fi := range facts {
+		for _, e := range f.Values[fi].Evidence {
+			if !seen[e] {
+				seen[e] = true
+				out = append(out, e)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Object != out[j].Object {
+			return out[i].Object < out[j].Object
+		}
+		return out[i].Pointer < out[j].Pointer
+	})
+	return out
+}
+
+func attribution(f *article5.Facts, sufficient bool, reason string) article5.Attribution {
+	at := article5.Attribution{Actor: f.Actor, State: f.State, LegalBasis: "unknown", Sufficient: sufficient, Reason: reason}
+	var facts []int
+	for _, n := range []string{article5.FactLegalBasis, article5.FactStateNexus, article5.FactAttributionConfidence} {
+		i, _ := article5.FactIndex(n)
+		facts = append(facts, i)
+	}
+	if v := f.Get(article5.FactLegalBasis); v.Known {
+		at.LegalBasis = v.Value.(string)
+	}
+	if v := f.Get(article5.FactAttributionConfidence); v.Known {
+		c := int(v.Value.(int64))
+		at.Confidence = &c
+	}
+	if v := f.Get(article5.FactStateNexus); v.Known {
+		b := v.Value.(bool)
+		at.StateNexus = &b
+	}
+	at.Evidence = evidence(f, facts)
+	return at
+}
+
+func (d *Doctrine) priority(a *activation) (article5.Priority, error) {
+	p := article5.Priority{Categories: map[string]float64{}, Notional: d.notional}
+	var sum, wsum float64
+	for _, c := range d.categories {
+		i, err := d.firstLevel(c.levels, a)
+		if err != nil {
+			return p, fmt.Errorf("category %s: %w", c.name, err)
+		}
+		s := c.levels[i].score
+		p.Categories[c.name] = s
+		sum += s * c.weight
+		wsum += c.weight
+	}
+	if wsum > 0 {
+		p.Score = math.Round(sum/wsum*1000) / 10 // 0–100, one decimal
+	}
+	p.Level = "Baseline"
+	for _, l := range d.plevels {
+		if p.Score >= l.Min {
+			p.Level = l.Level
+			break
+		}
+	}
+	return p, nil
+}
+
+var reflectStrings = reflect.TypeOf([]string(nil))
+
+// SelfDefence applies the doctrine's self_defence_available rule to a tier
+// on the given facts, with its reason. Errors are EINTERNAL.
+func (d *Doctrine) SelfDefence(f *article5.Facts, t article5.Tier) (bool, string, error) {
+	a := d.newActivation(f)
+	a.vals[d.slots["tier"]] = types.String(string(t))
+	ok, err := evalBool(d.selfDef.prog, a)
+	if err != nil {
+		return false, "", article5.Internal("doctrine "+d.ID+" self_defence_available", err)
+	}
+	return ok, pick(ok, d.selfDef), nil
+}
