@@ -55,6 +55,8 @@ type Doctrine struct {
 	probes     []probe
 	used       []int // fact indices referenced anywhere in the tier path, sorted
 
+	memo memo // results by fact values
+
 	// dependents[fact] = factor and criterion indices whose rules read that fact
 	factorDeps   [][]int
 	criterionDep [][]int
@@ -145,17 +147,18 @@ type level struct {
 	value  int
 	prog   cel.Program
 	reason string
-	facts  []int // fact indices read
+	facts  []int // fact indices read by this level's condition
+	upTo   []int // fact indices read by this and every earlier level: the evidence when it matches
 	always bool  // when: true
 }
 
 type test struct {
-	name, source   string
-	prog           cel.Program
-	reasonMet      string
-	reasonNot      string
-	facts          []int
-	set            bool
+	name, source string
+	prog         cel.Program
+	reasonMet    string
+	reasonNot    string
+	facts        []int
+	set          bool
 }
 
 type tierRule struct {
@@ -193,11 +196,11 @@ func (c *compiler) errf(line int, path, format string, args ...any) {
 
 // stages: which variables an expression may read.
 const (
-	stageFacts  = iota // facts, params
-	stageUoF           // + uof.<factor>
-	stageAA            // + uof.*, uof.met, aa.<criterion>
-	stageTier          // + aa.met, attribution.sufficient
-	stageSelfDef       // + tier
+	stageFacts   = iota // facts, params
+	stageUoF            // + uof.<factor>
+	stageAA             // + uof.*, uof.met, aa.<criterion>
+	stageTier           // + aa.met, attribution.sufficient
+	stageSelfDef        // + tier
 )
 
 func (c *compiler) build(f *file) *Doctrine {
@@ -459,6 +462,18 @@ func (c *compiler) levels(path string, specs []levelSpec, stage int, item func(i
 	for j, l := range specs {
 		p, facts := c.compile(item(j)+".when", l.When, stage, cel.BoolType)
 		out = append(out, level{score: l.Score, value: l.Value, prog: p, reason: l.Reason, facts: facts, always: l.When.Src == "true"})
+	}
+	seen := map[int]bool{}
+	var acc []int
+	for i := range out {
+		for _, fi := range out[i].facts {
+			if !seen[fi] {
+				seen[fi] = true
+				acc = append(acc, fi)
+			}
+		}
+		out[i].upTo = append([]int(nil), acc...)
+		sort.Ints(out[i].upTo)
 	}
 	if len(specs) == 0 {
 		c.errf(0, path, "expected at least one level")

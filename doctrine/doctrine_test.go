@@ -107,7 +107,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown tier", "tier: use-of-force-possible\n", "tier: use-of-force\n", true, []string{"tiers[1].tier"}},
 		{"no fallback tier", "  - tier: below-threshold\n    name: below-threshold\n    when: \"true\"", "  - tier: below-threshold\n    name: below-threshold\n    when: \"false\"", false, []string{"last tier rule"}},
 		{"unknown needed fact", "needed:\n  - fact: state_nexus", "needed:\n  - fact: nexus", false, []string{"needed[0]", "nexus"}},
-		{"probe of wrong type", `values: ["params.aa_deaths", "101"]`, `values: ["'many'"]`, true, []string{"probes[0].values[0]", "int"}},
+		{"probe of wrong type", `values: ["params.aa_deaths_direct", "101"]`, `values: ["'many'"]`, true, []string{"probes[0].values[0]", "int"}},
 		{"bad accumulation originator", "originator: state", "originator: everyone", false, []string{"accumulation.originator"}},
 		{"not YAML", "id: jp\n", "id: [jp\n", false, []string{"does not parse"}},
 	}

@@ -5,7 +5,9 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"article5"
 
@@ -188,11 +190,104 @@ func (d *Doctrine) Tier(f *article5.Facts) (article5.Tier, error) {
 // each probe of the `probes` section; the tier is indeterminate when a
 // `needed` fact is unknown and one of its probes would change the tier.
 // Cumulative and LeadIncident are left for the caller. Errors are EINTERNAL.
+//
+// Evaluate is a pure function of the fact values: results are memoised by
+// them (evidence and actor names are filled in per call), so incidents with
+// the same facts cost one evaluation.
 func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, error) {
+	key := factKey(f)
+	if e := d.memo.get(key); e != nil {
+		return d.dress(e, f), nil
+	}
+	out, st, err := d.evaluate(f)
+	if err != nil {
+		return nil, err
+	}
+	d.memo.put(key, &memoEntry{a: out, st: st})
+	return d.dress(&memoEntry{a: out, st: st}, f), nil
+}
+
+// dress copies a memoised assessment and fills in what depends on the
+// incident rather than on the fact values: evidence and attribution refs.
+func (d *Doctrine) dress(e *memoEntry, f *article5.Facts) *article5.DoctrineAssessment {
+	a := *e.a
+	a.UseOfForce.Factors = make([]article5.Factor, len(e.a.UseOfForce.Factors))
+	for i, fa := range e.a.UseOfForce.Factors {
+		fa.Evidence = evidence(f, d.factors[i].levels[e.st.factorLevel[i]].upTo)
+		a.UseOfForce.Factors[i] = fa
+	}
+	a.ArmedAttack.Criteria = make([]article5.Criterion, len(e.a.ArmedAttack.Criteria))
+	for i, c := range e.a.ArmedAttack.Criteria {
+		c.Evidence = evidence(f, d.criteria[i].facts)
+		a.ArmedAttack.Criteria[i] = c
+	}
+	a.Attribution = attribution(f, e.a.Attribution.Sufficient, e.a.Attribution.Reason)
+	return &a
+}
+
+// memo is a bounded map from fact-value keys to results.
+type memo struct {
+	mu sync.Mutex
+	m  map[string]*memoEntry
+}
+
+type memoEntry struct {
+	a  *article5.DoctrineAssessment
+	st *state
+}
+
+const memoMax = 1 << 16
+
+func (m *memo) get(k string) *memoEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.m[k]
+}
+
+func (m *memo) put(k string, e *memoEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= memoMax {
+		m.m = make(map[string]*memoEntry)
+	}
+	m.m[k] = e
+}
+
+// factKey encodes every fact's value (not its evidence).
+func factKey(f *article5.Facts) string {
+	var b []byte
+	for _, v := range f.Values {
+		if !v.Known {
+			b = append(b, '?', 0x1f)
+			continue
+		}
+		switch x := v.Value.(type) {
+		case int64:
+			b = strconv.AppendInt(append(b, 'i'), x, 10)
+		case float64:
+			b = strconv.AppendFloat(append(b, 'f'), x, 'g', -1, 64)
+		case bool:
+			b = strconv.AppendBool(append(b, 'b'), x)
+		case string:
+			b = append(append(b, 's'), x...)
+		case []string:
+			b = append(b, 'l')
+			for _, s := range x {
+				b = append(append(b, s...), 0x1e)
+			}
+		default:
+			b = fmt.Appendf(append(b, 'x'), "%v", x)
+		}
+		b = append(b, 0x1f)
+	}
+	return string(b)
+}
+
+func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *state, error) {
 	a := d.newActivation(f)
 	s, err := d.run(a, nil, -1)
 	if err != nil {
-		return nil, article5.Internal("doctrine "+d.ID, err)
+		return nil, nil, article5.Internal("doctrine "+d.ID, err)
 	}
 	cat := article5.FactCatalogue()
 	out := &article5.DoctrineAssessment{Doctrine: d.Ref()}
@@ -202,7 +297,7 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 		l := fa.levels[s.factorLevel[i]]
 		out.UseOfForce.Factors = append(out.UseOfForce.Factors, article5.Factor{
 			Name: fa.name, Score: int(l.score), Reasons: l.reason, Source: fa.source,
-			Evidence: evidence(f, l.facts)})
+			Evidence: evidence(f, l.upTo)})
 	}
 	out.UseOfForce.Met = s.uofMet
 	out.UseOfForce.Reason = pick(s.uofMet, d.uofMet)
@@ -225,13 +320,13 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 	// Severity and priority (never decide the tier).
 	si, err := d.firstLevel(d.severity, a)
 	if err != nil {
-		return nil, article5.Internal("doctrine "+d.ID+" severity", err)
+		return nil, nil, article5.Internal("doctrine "+d.ID+" severity", err)
 	}
 	out.Severity = d.severity[si].value
 	out.SeverityReason = d.severity[si].reason
 	out.Priority, err = d.priority(a)
 	if err != nil {
-		return nil, article5.Internal("doctrine "+d.ID+" priority", err)
+		return nil, nil, article5.Internal("doctrine "+d.ID+" priority", err)
 	}
 
 	// Unknown facts the doctrine reads.
@@ -248,7 +343,7 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 	// changes_if: re-run the doctrine with one fact changed.
 	out.ChangesIf, err = d.changesIf(f, a, s)
 	if err != nil {
-		return nil, article5.Internal("doctrine "+d.ID+" changes_if", err)
+		return nil, nil, article5.Internal("doctrine "+d.ID+" changes_if", err)
 	}
 	for _, c := range out.ChangesIf {
 		fi, _ := article5.FactIndex(c.Fact)
@@ -263,7 +358,7 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 			}
 			ok, err := evalBool(nd.established, a)
 			if err != nil {
-				return nil, article5.Internal("doctrine "+d.ID+" needed "+c.Fact, err)
+				return nil, nil, article5.Internal("doctrine "+d.ID+" needed "+c.Fact, err)
 			}
 			if ok {
 				continue
@@ -285,11 +380,11 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 	a.vals[d.slots["tier"]] = types.String(string(out.Tier))
 	sd, err := evalBool(d.selfDef.prog, a)
 	if err != nil {
-		return nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
+		return nil, nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
 	}
 	out.SelfDefenceAvailable = sd
 	out.SelfDefenceReason = pick(sd, d.selfDef)
-	return out, nil
+	return out, s, nil
 }
 
 func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]article5.ChangeIf, error) {
@@ -297,10 +392,14 @@ func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]a
 	baseTier := d.tiers[base.tierIdx].tier
 	out := []article5.ChangeIf{}
 	probeAct := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
+	type factTier struct {
+		fact int
+		tier article5.Tier
+	}
+	seen := map[factTier]bool{}
 	for _, p := range d.probes {
 		fd := cat[p.fact]
 		cur := f.Values[p.fact]
-		seenTier := map[article5.Tier]bool{}
 		for _, prog := range p.values {
 			copy(probeAct.vals, a.vals)
 			// Probe values are computed from the real facts.
@@ -318,10 +417,10 @@ func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]a
 				return nil, err
 			}
 			t := d.tiers[s.tierIdx].tier
-			if t == baseTier || seenTier[t] {
+			if t == baseTier || seen[factTier{p.fact, t}] {
 				continue
 			}
-			seenTier[t] = true
+			seen[factTier{p.fact, t}] = true
 			var curV any
 			if cur.Known {
 				curV = cur.Value

@@ -9,17 +9,17 @@ import (
 
 // file is the YAML shape of a doctrine. Unknown fields are refused.
 type file struct {
-	ID          string           `yaml:"id"`
-	Version     string           `yaml:"version"`
-	Party       string           `yaml:"party"`
-	Title       string           `yaml:"title"`
-	Description string           `yaml:"description"`
-	Sources     map[string]string `yaml:"sources"`
-	Parameters  map[string]any   `yaml:"parameters"`
-	Accumulation accumulationSpec `yaml:"accumulation"`
-	Needed      []neededSpec     `yaml:"needed"`
-	Probes      []probeSpec      `yaml:"probes"`
-	UseOfForce  struct {
+	ID           string            `yaml:"id"`
+	Version      string            `yaml:"version"`
+	Party        string            `yaml:"party"`
+	Title        string            `yaml:"title"`
+	Description  string            `yaml:"description"`
+	Sources      map[string]string `yaml:"sources"`
+	Parameters   map[string]any    `yaml:"parameters"`
+	Accumulation accumulationSpec  `yaml:"accumulation"`
+	Needed       []neededSpec      `yaml:"needed"`
+	Probes       []probeSpec       `yaml:"probes"`
+	UseOfForce   struct {
 		Factors []factorSpec `yaml:"factors"`
 		Met     testSpec     `yaml:"met"`
 	} `yaml:"use_of_force"`
@@ -30,9 +30,9 @@ type file struct {
 	Attribution struct {
 		Sufficient testSpec `yaml:"sufficient"`
 	} `yaml:"attribution"`
-	Tiers                []tierSpec  `yaml:"tiers"`
-	SelfDefenceAvailable testSpec    `yaml:"self_defence_available"`
-	Severity             []levelSpec `yaml:"severity"`
+	Tiers                []tierSpec   `yaml:"tiers"`
+	SelfDefenceAvailable testSpec     `yaml:"self_defence_available"`
+	Severity             []levelSpec  `yaml:"severity"`
 	Priority             prioritySpec `yaml:"priority"`
 }
 
@@ -87,10 +87,10 @@ type tierSpec struct {
 }
 
 type prioritySpec struct {
-	Notional   bool             `yaml:"notional"`
-	Source     string           `yaml:"source"`
-	Categories []categorySpec   `yaml:"categories"`
-	Levels     []priorityLevel  `yaml:"levels"`
+	Notional   bool            `yaml:"notional"`
+	Source     string          `yaml:"source"`
+	Categories []categorySpec  `yaml:"categories"`
+	Levels     []priorityLevel `yaml:"levels"`
 }
 
 type categorySpec struct {

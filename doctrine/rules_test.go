@@ -169,3 +169,21 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvaluateDistinctFacts defeats the memo: every iteration has a
+// fact set not seen before.
+func BenchmarkEvaluateDistinctFacts(b *testing.B) {
+	d := MustDefault(b, "jp")
+	base := stateOrgan(map[string]any{"operation_type": "destruction", "physical_damage": "damaged-functional", "availability_loss": 95,
+		"duration_hours": 60.0, "deaths_suspected": 12, "ci_sectors": []string{"jp-nisc:electric-power"}, "organised_and_planned": true})
+	f := MustFacts(b, base)
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		i++
+		f.Set("people_affected", 1000000+i)
+		if _, err := d.Evaluate(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

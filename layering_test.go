@@ -1,0 +1,72 @@
+package article5_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// allowedImports is the layering rule of README.md ("Project structure"):
+// root ← stix, geo, doctrine, examples ← assess ← cmd. A package may import
+// only the article5 packages listed for it.
+var allowedImports = map[string][]string{
+	".":        {},
+	"stix":     {"article5"},
+	"geo":      {"article5"},
+	"doctrine": {"article5"},
+	"examples": {"article5"},
+	"assess":   {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
+}
+
+// forbiddenInRoot are standard packages the domain must not depend on.
+var forbiddenInRoot = []string{"database/sql", "net/http"}
+
+func TestLayering(t *testing.T) {
+	for dir, allowed := range allowedImports {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) == 0 {
+			t.Errorf("%s: no Go files (update the layering rule)", dir)
+		}
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				if dir == "." {
+					for _, bad := range forbiddenInRoot {
+						if path == bad {
+							t.Errorf("%s imports %s: the domain stays free of storage and transport", file, path)
+						}
+					}
+				}
+				if path != "article5" && !strings.HasPrefix(path, "article5/") {
+					continue
+				}
+				ok := false
+				for _, a := range allowed {
+					if a == path {
+						ok = true
+					}
+				}
+				if !ok {
+					t.Errorf("%s imports %s, which its layer may not", file, path)
+				}
+			}
+		}
+	}
+	if _, err := os.Stat("cmd/article5/main.go"); err != nil {
+		t.Errorf("wiring lives in cmd/article5: %v", err)
+	}
+}
