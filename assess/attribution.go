@@ -1,0 +1,113 @@
+package assess
+
+import (
+	"fmt"
+	"sort"
+
+	"article5"
+	"article5/stix"
+)
+
+// attribution follows attributed-to from the incident to its actor and,
+// from there, to a State (an identity with sector government-national).
+// Legal basis: article5's extension on the relationship that reaches the
+// State (else on the incident's own); confidence: the lowest STIX
+// confidence on the path, unknown if any link lacks one. Sources: ARSIWA
+// Arts 4, 5, 8, 11; Definition of Aggression Art. 3(g).
+func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
+	rel := r.bestAttribution(inc.ID)
+	if rel == nil {
+		return
+	}
+	target := rel.String("target_ref")
+	actor := r.ev.Object(target)
+	f.Actor = &article5.Ref{ID: target}
+	if actor != nil {
+		f.Actor.Name = actor.String("name")
+	}
+	basis, basisEv := legalBasis(rel)
+	conf, confOK := confidence(rel)
+	confEv := []article5.Evidence{{Object: rel.ID, Pointer: "/confidence"}}
+	if actor != nil && isState(actor) {
+		f.State = f.Actor
+	} else if actor != nil {
+		if rel2 := r.bestAttribution(actor.ID); rel2 != nil {
+			if st := r.ev.Object(rel2.String("target_ref")); st != nil && isState(st) {
+				f.State = &article5.Ref{ID: st.ID, Name: st.String("name")}
+				if b2, ev2 := legalBasis(rel2); b2 != "" {
+					basis, basisEv = b2, ev2
+				}
+				c2, ok2 := confidence(rel2)
+				confOK = confOK && ok2
+				if c2 < conf {
+					conf = c2
+				}
+				confEv = append(confEv, article5.Evidence{Object: rel2.ID, Pointer: "/confidence"})
+			}
+		}
+	}
+	if basis != "" && basis != "unknown" {
+		if !contains(article5.LegalBases, basis) {
+			r.fault(basisEv.Object, basisEv.Pointer, "expected a legal basis (%v), got %q", article5.LegalBases, basis)
+		} else {
+			f.Set(article5.FactLegalBasis, basis, basisEv)
+			switch {
+			case article5.StateNexusBases[basis]:
+				f.Set(article5.FactStateNexus, true, basisEv)
+			case basis == "non-state-actor":
+				f.Set(article5.FactStateNexus, false, basisEv)
+			}
+		}
+	}
+	if confOK {
+		f.Set(article5.FactAttributionConfidence, int64(conf), confEv...)
+	}
+}
+
+// bestAttribution picks the attributed-to of highest confidence (unknown
+// lowest), ties by id, so the choice is independent of input order.
+func (r *reader) bestAttribution(source string) *stix.Object {
+	rels := r.ev.Relationships(source, "attributed-to")
+	if len(rels) == 0 {
+		return nil
+	}
+	sort.SliceStable(rels, func(i, j int) bool {
+		ci, oki := confidence(rels[i])
+		cj, okj := confidence(rels[j])
+		if !oki {
+			ci = -1
+		}
+		if !okj {
+			cj = -1
+		}
+		if ci != cj {
+			return ci > cj
+		}
+		return rels[i].ID < rels[j].ID
+	})
+	return rels[0]
+}
+
+func confidence(rel *stix.Object) (int, bool) {
+	n, ok := asInt(rel.Props["confidence"])
+	return int(n), ok
+}
+
+func legalBasis(rel *stix.Object) (string, article5.Evidence) {
+	ev := article5.Evidence{Object: rel.ID, Pointer: ptr("extensions", extA5, "legal_basis")}
+	ext, _ := rel.Map("extensions")[extA5].(map[string]any)
+	if ext == nil {
+		return "", ev
+	}
+	s, ok := ext["legal_basis"].(string)
+	if !ok {
+		return fmt.Sprint(ext["legal_basis"]), ev
+	}
+	return s, ev
+}
+
+// isState reports whether an object stands for a State: an identity whose
+// sectors include government-national.
+func isState(o *stix.Object) bool {
+	return o.Type == "identity" && contains(o.Strings("sectors"), "government-national")
+}

@@ -1,0 +1,323 @@
+package assess
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"article5"
+	"article5/doctrine"
+	"article5/geo"
+	"article5/stix"
+)
+
+// Options configures an assessment.
+type Options struct {
+	Doctrines    []*doctrine.Doctrine // applied in this order; at least one
+	Jurisdiction *geo.Jurisdiction    // nil: geo.Default()
+	Workers      int                  // parallel incident evaluations; 0: GOMAXPROCS. Never changes the result.
+}
+
+// Assess applies the doctrines to the case in the bundles and returns the
+// explained report. The case is the grouping that references incidents, else
+// all incidents. EINVALID (with details naming object and pointer) for
+// invalid STIX or article5 facts; EINTERNAL for faults of a doctrine at run
+// time. The result is byte-identical across runs, input order and workers.
+func Assess(ctx context.Context, opts Options, bundles ...*stix.Bundle) (*article5.Report, error) {
+	ev, err := NewEvidence(bundles...)
+	if err != nil {
+		return nil, err
+	}
+	return AssessEvidence(ctx, opts, ev)
+}
+
+// AssessEvidence is Assess on already merged evidence.
+func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.Report, error) {
+	if len(opts.Doctrines) == 0 {
+		return nil, article5.Errorf(article5.EINVALID, "no doctrine to apply")
+	}
+	if opts.Jurisdiction == nil {
+		opts.Jurisdiction = geo.Default()
+	}
+	group, err := ev.Grouping()
+	if err != nil {
+		return nil, err
+	}
+	incidents, err := ev.Incidents(group)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := CaseFacts(ctx, ev, opts.Jurisdiction, incidents, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	rep := &article5.Report{Assessments: map[string]*article5.DoctrineAssessment{}, Warnings: ev.Warnings}
+	rep.Warnings = append(rep.Warnings, cases.Warnings...)
+	if group != nil {
+		rep.Case = group.ID
+		rep.CaseName = group.String("name")
+	} else {
+		rep.Case = CaseID(incidentIDs(incidents))
+	}
+	rep.EvidenceDigest, err = ev.Digest(ctx, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	docs := sortedDoctrines(opts.Doctrines)
+	for _, d := range docs {
+		rep.Doctrines = append(rep.Doctrines, d.Ref())
+	}
+
+	// Single-incident findings, in parallel, stored by index.
+	n := len(incidents)
+	results := make([]map[string]*article5.DoctrineAssessment, n)
+	if err := parallel(ctx, n, opts.Workers, func(i int) error {
+		m := make(map[string]*article5.DoctrineAssessment, len(docs))
+		for _, d := range docs {
+			a, err := d.Evaluate(cases.Facts[i])
+			if err != nil {
+				return err
+			}
+			m[d.ID] = a
+		}
+		results[i] = m
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for i, inc := range incidents {
+		rep.Incidents = append(rep.Incidents, article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
+			Scope: cases.Scopes[i], Assessments: results[i]})
+	}
+	rep.Scope = caseScope(cases.Scopes)
+
+	// Case-level findings per doctrine, with accumulation.
+	for _, d := range docs {
+		a, err := caseAssessment(d, rep.Incidents, cases.Facts)
+		if err != nil {
+			return nil, err
+		}
+		rep.Assessments[d.ID] = a
+	}
+	rep.Divergence = divergence(docs, rep)
+	rep.Hash, err = AssessmentHash(ctx, rep, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// Cases is the facts of a set of incidents, index-aligned with them.
+type Cases struct {
+	Facts    []*article5.Facts
+	Scopes   []article5.ScopeFinding
+	Warnings []string
+}
+
+// CaseFacts reads the facts and scope of each incident. EINVALID with every
+// fault found (object, pointer, expectation) if any incident's facts are
+// malformed.
+//
+// Incidents are read on up to workers goroutines (0: GOMAXPROCS); faults and
+// warnings are reported in incident order whatever the number.
+func CaseFacts(ctx context.Context, ev *Evidence, j *geo.Jurisdiction, incidents []*stix.Object, workers int) (*Cases, error) {
+	if j == nil {
+		j = geo.Default()
+	}
+	n := len(incidents)
+	c := &Cases{Facts: make([]*article5.Facts, n), Scopes: make([]article5.ScopeFinding, n)}
+	readers := make([]*reader, n)
+	if err := parallel(ctx, n, workers, func(i int) error {
+		r := &reader{ev: ev, juris: j}
+		c.Facts[i], c.Scopes[i] = r.incidentFacts(incidents[i])
+		readers[i] = r
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var details []article5.Detail
+	for _, r := range readers {
+		details = append(details, r.details...)
+		c.Warnings = append(c.Warnings, r.warn...)
+	}
+	if len(details) > 0 {
+		return nil, article5.Invalid("the incident facts are invalid", details...)
+	}
+	return c, nil
+}
+
+func incidentIDs(incs []*stix.Object) []string {
+	ids := make([]string, len(incs))
+	for i, o := range incs {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+func sortedDoctrines(ds []*doctrine.Doctrine) []*doctrine.Doctrine {
+	out := append([]*doctrine.Doctrine(nil), ds...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// parallel runs fn(0..n-1) on up to workers goroutines and returns the
+// first error by index (deterministic).
+func parallel(ctx context.Context, n, workers int, fn func(int) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > n {
+		workers = n
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return article5.Errorf(article5.EINTERNAL, "assessment cancelled")
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// caseScope combines incident scopes: in > space-consultative > uncertain > out.
+func caseScope(scopes []article5.ScopeFinding) article5.ScopeFinding {
+	order := map[article5.Scope]int{article5.ScopeIn: 3, article5.ScopeSpaceConsultative: 2, article5.ScopeUncertain: 1, article5.ScopeOut: 0}
+	best := 0
+	for i, s := range scopes {
+		if order[s.Value] > order[scopes[best].Value] {
+			best = i
+		}
+	}
+	out := scopes[best]
+	out.Locations = nil
+	if len(scopes) > 1 {
+		var ev []article5.Evidence
+		for _, s := range scopes {
+			ev = append(ev, s.Evidence...)
+		}
+		out.Evidence = dedupe(ev)
+	}
+	return out
+}
+
+func dedupe(ev []article5.Evidence) []article5.Evidence {
+	seen := map[article5.Evidence]bool{}
+	out := []article5.Evidence{}
+	for _, e := range ev {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Object != out[j].Object {
+			return out[i].Object < out[j].Object
+		}
+		return out[i].Pointer < out[j].Pointer
+	})
+	return out
+}
+
+// caseTierOrder ranks tiers for picking the case tier: a determinate
+// armed-attack-possible outranks indeterminate, which outranks lower tiers
+// (the case cannot be decided without the missing fact).
+func caseTierOrder(t article5.Tier) int {
+	switch t {
+	case article5.TierArmedAttackPossible:
+		return 4
+	case article5.TierIndeterminate:
+		return 3
+	case article5.TierUseOfForcePossible:
+		return 2
+	case article5.TierBelowThreshold:
+		return 1
+	}
+	return 0
+}
+
+// caseAssessment takes the lead incident's findings (highest tier, then
+// severity, then priority, then id) and adds the cumulative finding; the
+// case tier is raised to the cumulative tier when accumulation reaches
+// higher.
+func caseAssessment(d *doctrine.Doctrine, incs []article5.IncidentReport, facts []*article5.Facts) (*article5.DoctrineAssessment, error) {
+	lead := 0
+	for i := 1; i < len(incs); i++ {
+		a, b := incs[i].Assessments[d.ID], incs[lead].Assessments[d.ID]
+		switch {
+		case caseTierOrder(a.Tier) != caseTierOrder(b.Tier):
+			if caseTierOrder(a.Tier) > caseTierOrder(b.Tier) {
+				lead = i
+			}
+		case a.Severity != b.Severity:
+			if a.Severity > b.Severity {
+				lead = i
+			}
+		case a.Priority.Score > b.Priority.Score:
+			lead = i
+		}
+	}
+	la := *incs[lead].Assessments[d.ID]
+	out := &la
+	out.LeadIncident = incs[lead].ID
+	cum, err := accumulate(d, incs, facts)
+	if err != nil {
+		return nil, err
+	}
+	out.Cumulative = cum
+	if cum.Enabled && cum.Tier.Rank() > out.Tier.Rank() && out.Tier != article5.TierIndeterminate {
+		cum.Raised = true
+		for _, g := range cum.Groups {
+			if g.Tier == cum.Tier {
+				out.ArmedAttack = g.ArmedAttack
+				break
+			}
+		}
+		out.Tier = cum.Tier
+		out.TierRule = article5.Rule{Name: "accumulation",
+			Reason: "Taken together, related incidents by the same originator meet the test that none meets alone: " + cum.Reason,
+			Source: d.Accumulation.Source}
+		sd, why, err := d.SelfDefence(facts[lead], out.Tier)
+		if err != nil {
+			return nil, err
+		}
+		out.SelfDefenceAvailable, out.SelfDefenceReason = sd, why
+	}
+	return out, nil
+}
+
+func tierList(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %v", k, m[k]))
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,80 @@
+// Package cli is the article5 command line: one file per subcommand, with
+// its help beside it. Run is the whole program; main only calls it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"article5"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the article5 command.
+const (
+	ExitOK       = 0 // assessed (or the command succeeded)
+	ExitInvalid  = 2 // invalid input: bad STIX, facts, doctrine, flags or file
+	ExitInternal = 3 // internal error: a fault of article5 or its environment
+)
+
+// ExitCode maps an error from Run to the process exit code: 0 for nil,
+// 2 for EINVALID, ENOTFOUND, ECONFLICT and usage errors, 3 otherwise.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return ExitInvalid
+	}
+	switch article5.ErrorCode(err) {
+	case article5.EINVALID, article5.ENOTFOUND, article5.ECONFLICT:
+		return ExitInvalid
+	}
+	return ExitInternal
+}
+
+type usageError struct{ error }
+
+// Run executes the article5 command line with args (without the program
+// name), writing results to stdout and diagnostics to stderr. Errors are
+// printed to stderr before they are returned.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	root := &cobra.Command{
+		Use:   "article5",
+		Short: "Assess cyber, space and electromagnetic attacks against Article V of the Japan–U.S. Security Treaty",
+		Long: `article5 takes in STIX 2.1 facts about a cyberattack, or interference in space or
+the electromagnetic spectrum, that hits Japan; assesses case by case whether it
+could amount to an "armed attack" under Article V of the 1960 Treaty of Mutual
+Cooperation and Security, under Japan's and the United States' doctrines; and
+explains every finding with the STIX evidence it rests on.
+
+The tool recommends and documents; people decide.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
+	})
+	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout))
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var u usageError
+		if !errors.As(err, &u) && article5.ErrorCode(err) == article5.EINTERNAL {
+			fmt.Fprintf(stderr, "article5: internal error: %v\n", err)
+			var e *article5.Error
+			if errors.As(err, &e) && e.Err != nil {
+				fmt.Fprintf(stderr, "  cause: %v\n", e.Err)
+			}
+		} else {
+			fmt.Fprintf(stderr, "article5: %v\n", err)
+		}
+	}
+	return err
+}
