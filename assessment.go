@@ -119,14 +119,15 @@ type Criterion struct {
 // what confidence (STIX 0–100), and whether the doctrine finds it
 // sufficient for an armed attack.
 type Attribution struct {
-	Actor      *Ref       `json:"actor"`
-	State      *Ref       `json:"state"`
-	LegalBasis string     `json:"legal_basis"` // a LegalBases value, "unknown" when unattributed
-	Confidence *int       `json:"confidence"`
-	StateNexus *bool      `json:"state_nexus"` // nil = unknown
-	Sufficient bool       `json:"sufficient"`
-	Reason     string     `json:"reason"`
-	Evidence   []Evidence `json:"evidence"`
+	Actor           *Ref       `json:"actor"`
+	State           *Ref       `json:"state"`
+	LegalBasis      string     `json:"legal_basis"`      // a LegalBases value, "unknown" when unattributed
+	Confidence      *int       `json:"confidence"`       // that the actor did it, STIX 0–100; nil = unknown
+	StateConfidence *int       `json:"state_confidence"` // of the link to the State, the lowest on the path; nil = unknown or no State
+	StateNexus      *bool      `json:"state_nexus"`      // nil = unknown
+	Sufficient      bool       `json:"sufficient"`
+	Reason          string     `json:"reason"`
+	Evidence        []Evidence `json:"evidence"`
 }
 
 // Priority is a notional NCISS-style priority: a weighted mean of the eight
@@ -142,12 +143,16 @@ type Priority struct {
 
 // ChangeIf is a fact that would change the tier: with Fact set to Value
 // (re-running the doctrine), the tier would be Tier.
+//
+// With lists other facts the doctrine's probe sets together with Fact
+// (e.g. a State nexus with the confidence the doctrine needs); nil when none.
 type ChangeIf struct {
-	Fact    string `json:"fact"`
-	Current any    `json:"current"` // current value, nil when unknown
-	Value   any    `json:"value"`
-	Tier    Tier   `json:"tier"`
-	Text    string `json:"text"`
+	Fact    string         `json:"fact"`
+	Current any            `json:"current"` // current value, nil when unknown
+	Value   any            `json:"value"`
+	With    map[string]any `json:"with,omitempty"`
+	Tier    Tier           `json:"tier"`
+	Text    string         `json:"text"`
 }
 
 // Cumulative is the accumulation finding (DESIGN.md §3.5): groups of

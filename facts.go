@@ -85,6 +85,7 @@ const (
 	FactStateNexus            = "state_nexus"
 	FactLegalBasis            = "legal_basis"
 	FactAttributionConfidence = "attribution_confidence"
+	FactStateNexusConfidence  = "state_nexus_confidence"
 	FactScope                 = "scope"
 )
 
@@ -192,7 +193,9 @@ var factCatalogue = []FactDef{
 		Values: LegalBases,
 		Doc:    "legal basis of the attribution (article5 extension legal_basis on attributed-to)"},
 	{Name: FactAttributionConfidence, Type: FactInt, Unit: "0-100", Accumulate: AccMin,
-		Doc: "confidence of the attribution: the STIX confidence of the attributed-to relationships on the path to the actor or State, the lowest"},
+		Doc: "confidence that the attributed actor did it: the STIX confidence of the incident's attributed-to relationship"},
+	{Name: FactStateNexusConfidence, Type: FactInt, Unit: "0-100", Accumulate: AccMin,
+		Doc: "confidence of the link to the State: the lowest STIX confidence on the attributed-to path from the incident to the State; unknown when no State is reached"},
 	{Name: FactScope, Type: FactString, Accumulate: AccMax,
 		Values: []string{string(ScopeOut), string(ScopeUncertain), string(ScopeSpaceConsultative), string(ScopeIn)},
 		Doc:    "the incident's scope (always known)"},

@@ -27,24 +27,35 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 	}
 	basis, basisEv := legalBasis(rel)
 	conf, confOK := confidence(rel)
-	confEv := []article5.Evidence{{Object: rel.ID, Pointer: "/confidence"}}
+	confEv := article5.Evidence{Object: rel.ID, Pointer: "/confidence"}
+	if confOK {
+		f.Set(article5.FactAttributionConfidence, int64(conf), confEv)
+	}
+	stateConf, stateConfOK := conf, confOK
+	stateEv := []article5.Evidence{confEv}
+	reached := false
 	if actor != nil && isState(actor) {
 		f.State = f.Actor
+		reached = true
 	} else if actor != nil {
 		if rel2 := r.bestAttribution(actor.ID); rel2 != nil {
 			if st := r.ev.Object(rel2.String("target_ref")); st != nil && isState(st) {
+				reached = true
 				f.State = &article5.Ref{ID: st.ID, Name: st.String("name")}
 				if b2, ev2 := legalBasis(rel2); b2 != "" {
 					basis, basisEv = b2, ev2
 				}
 				c2, ok2 := confidence(rel2)
-				confOK = confOK && ok2
-				if c2 < conf {
-					conf = c2
+				stateConfOK = stateConfOK && ok2
+				if c2 < stateConf {
+					stateConf = c2
 				}
-				confEv = append(confEv, article5.Evidence{Object: rel2.ID, Pointer: "/confidence"})
+				stateEv = append(stateEv, article5.Evidence{Object: rel2.ID, Pointer: "/confidence"})
 			}
 		}
+	}
+	if reached && stateConfOK {
+		f.Set(article5.FactStateNexusConfidence, int64(stateConf), stateEv...)
 	}
 	if basis != "" && basis != "unknown" {
 		if !contains(article5.LegalBases, basis) {
@@ -54,13 +65,16 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 			switch {
 			case article5.StateNexusBases[basis]:
 				f.Set(article5.FactStateNexus, true, basisEv)
+				if !reached && stateConfOK {
+					// The incident's own link carries a State basis (e.g. a
+					// State organ named as the actor): its confidence is the
+					// State link's.
+					f.Set(article5.FactStateNexusConfidence, int64(stateConf), stateEv...)
+				}
 			case basis == "non-state-actor":
 				f.Set(article5.FactStateNexus, false, basisEv)
 			}
 		}
-	}
-	if confOK {
-		f.Set(article5.FactAttributionConfidence, int64(conf), confEv...)
 	}
 }
 

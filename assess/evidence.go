@@ -2,7 +2,9 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"article5"
@@ -46,7 +48,7 @@ func NewEvidence(bundles ...*stix.Bundle) (*Evidence, error) {
 			details = append(details, article5.Detail{Object: is.Object, Pointer: is.Pointer, Message: is.Message})
 		}
 		for _, is := range rep.Warnings() {
-			ev.Warnings = append(ev.Warnings, is.String())
+			ev.Warnings = append(ev.Warnings, strings.TrimSpace(fmt.Sprintf("%s %s: %s [%s]", is.Object, is.Pointer, is.Message, is.Code)))
 		}
 		ev.All = append(ev.All, b.Objects...)
 	}
@@ -166,5 +168,5 @@ func (ev *Evidence) Grouping() (*stix.Object, error) {
 	for _, g := range found {
 		d = append(d, article5.Detail{Object: g.ID, Pointer: "/object_refs", Message: "this grouping also references incidents"})
 	}
-	return nil, article5.Invalid("several groupings reference incidents: assess one case at a time (or use --each)", d...)
+	return nil, article5.Invalid("several groupings reference incidents: assess one case at a time (give the files of one case, or merge the groupings)", d...)
 }

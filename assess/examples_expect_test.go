@@ -137,13 +137,13 @@ var handExpectations = []handExpectation{
 		File:        "unattributed-pipeline.json",
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "indeterminate", "us": "armed-attack-possible"},
-		SelfDefence: map[string]bool{"jp": false, "us": true},
+		SelfDefence: map[string]bool{"jp": false, "us": false},
 		ChangesIf:   true,
 		Reason: "Nine direct deaths, 47 injuries, the destruction of an LNG terminal and a six-day regional gas outage, planned over months, have the scale and " +
 			"effects of an armed attack. Japan, following the ICJ, needs a State nexus and the originator is unknown; that fact would decide the question, " +
 			"so the tier is indeterminate, and attribution to a State would make it armed-attack-possible. The U.S. accepts self-defence against " +
-			"non-State actors, so under the U.S. doctrine it is armed-attack-possible now.",
-		Source: "ICJ Nicaragua para. 195 and Wall Advisory Opinion (2004) para. 139; Tallinn Manual 2.0, Rule 71 and commentary; Koh (2012)",
+			"non-State actors, so under the U.S. doctrine it is armed-attack-possible now. Self-defence is nonetheless not yet available under the U.S. doctrine: with the originator unknown there is no one to direct it against (necessity; Egan 2016).",
+		Source: "ICJ Nicaragua para. 195 and Wall Advisory Opinion (2004) para. 139; Tallinn Manual 2.0, Rule 71 and commentary; Koh (2012); Egan (2016)",
 	},
 	{
 		File:        "guam-prepositioning.json",

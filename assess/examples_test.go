@@ -145,6 +145,9 @@ func TestChangesIfReappliedOnExamples(t *testing.T) {
 					g := *f
 					g.Values = append([]article5.FactValue(nil), f.Values...)
 					g.Set(c.Fact, c.Value)
+					for k, v := range c.With {
+						g.Set(k, v)
+					}
 					got, err := d.Tier(&g)
 					if err != nil {
 						t.Fatal(err)

@@ -234,9 +234,10 @@ type hashedGroup struct {
 }
 
 type hashedChange struct {
-	Fact  string        `json:"fact"`
-	Value any           `json:"value"`
-	Tier  article5.Tier `json:"tier"`
+	Fact  string         `json:"fact"`
+	Value any            `json:"value"`
+	With  map[string]any `json:"with,omitempty"`
+	Tier  article5.Tier  `json:"tier"`
 }
 
 type hashedDivergence struct {
@@ -295,7 +296,7 @@ func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 			h.State = a.Attribution.State.ID
 		}
 		for _, c := range a.ChangesIf {
-			h.ChangesIf = append(h.ChangesIf, hashedChange{Fact: c.Fact, Value: c.Value, Tier: c.Tier})
+			h.ChangesIf = append(h.ChangesIf, hashedChange{Fact: c.Fact, Value: c.Value, With: c.With, Tier: c.Tier})
 		}
 		if c := a.Cumulative; c != nil {
 			hc := &hashedCumulative{Enabled: c.Enabled, Tier: c.Tier, Raised: c.Raised, Groups: []hashedGroup{}}

@@ -17,7 +17,7 @@ import (
 // systems and their effects decide: any location in → in; else any
 // uncertain → uncertain; else out; no location → uncertain.
 func (r *reader) scope(f *article5.Facts, inc *stix.Object) article5.ScopeFinding {
-	locs := r.locations(inc)
+	locs, missing := r.locations(inc)
 	sf := article5.ScopeFinding{Evidence: []article5.Evidence{}}
 	var in, unc *article5.LocationScope
 	var facility *geo.Facility
@@ -86,6 +86,9 @@ func (r *reader) scope(f *article5.Facts, inc *stix.Object) article5.ScopeFindin
 	default:
 		sf.Value = article5.ScopeUncertain
 		sf.Basis = "no location of the targeted systems or their effects is in the evidence (located-at or targets a location)"
+		if len(missing) > 0 {
+			sf.Basis += "; referenced but not in the evidence: " + strings.Join(missing, ", ")
+		}
 	}
 	sf.Article = sf.Value.Article()
 	if facility != nil {
@@ -122,15 +125,20 @@ func spaceIDs(inc *stix.Object) string {
 // locations gathers the places of the targeted systems and their effects:
 // incident located-at / targets a location; incident targets an identity
 // or infrastructure located-at a location; impacts' impacted_refs likewise.
-func (r *reader) locations(inc *stix.Object) []*stix.Object {
+func (r *reader) locations(inc *stix.Object) ([]*stix.Object, []string) {
 	seen := map[string]bool{}
 	var out []*stix.Object
+	var missing []string
 	addLoc := func(id string) {
 		if seen[id] {
 			return
 		}
-		if o := r.ev.Object(id); o != nil && o.Type == "location" {
-			seen[id] = true
+		seen[id] = true
+		o := r.ev.Object(id)
+		switch {
+		case o == nil:
+			missing = append(missing, id)
+		case o.Type == "location":
 			out = append(out, o)
 		}
 	}
@@ -167,7 +175,8 @@ func (r *reader) locations(inc *stix.Object) []*stix.Object {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	sort.Strings(missing)
+	return out, missing
 }
 
 func geoLocation(o *stix.Object) geo.Location {

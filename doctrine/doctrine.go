@@ -179,7 +179,13 @@ type category struct {
 type probe struct {
 	fact   int
 	values []cel.Program
+	with   []probeWith // facts set together with this one, by fact index
 	text   string
+}
+
+type probeWith struct {
+	fact  int
+	value cel.Program
 }
 
 // compiler accumulates compile errors with lines.
@@ -395,6 +401,20 @@ func (c *compiler) build(f *file) *Doctrine {
 		for j, v := range ps.Values {
 			p, _ := c.compile(fmt.Sprintf("%s.values[%d]", path, j), v, stageFacts, celType(fd.Type))
 			pr.values = append(pr.values, p)
+		}
+		names := make([]string, 0, len(ps.With))
+		for n := range ps.With {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			wi, ok := article5.FactIndex(n)
+			if !ok || wi == idx {
+				c.errf(ps.With[n].Line, path+".with."+n, "expected another fact of the catalogue, got %q", n)
+				continue
+			}
+			p, _ := c.compile(path+".with."+n, ps.With[n], stageFacts, celType(article5.FactCatalogue()[wi].Type))
+			pr.with = append(pr.with, probeWith{fact: wi, value: p})
 		}
 		d.probes = append(d.probes, pr)
 	}

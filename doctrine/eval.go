@@ -412,7 +412,25 @@ func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]a
 				continue
 			}
 			probeAct.vals[p.fact] = types.OptionalOf(v)
-			s, err := d.run(probeAct, base, p.fact)
+			var with map[string]any
+			for _, w := range p.with {
+				wv, _, err := w.value.Eval(a)
+				if err != nil {
+					return nil, fmt.Errorf("probe %s with %s: %w", fd.Name, cat[w.fact].Name, err)
+				}
+				if n := nativeOf(wv); n != nil && !(f.Values[w.fact].Known && equalValue(f.Values[w.fact].Value, n)) {
+					probeAct.vals[w.fact] = types.OptionalOf(wv)
+					if with == nil {
+						with = map[string]any{}
+					}
+					with[cat[w.fact].Name] = n
+				}
+			}
+			prev, changed := base, p.fact
+			if with != nil {
+				prev, changed = nil, -1 // several facts change: run the whole path
+			}
+			s, err := d.run(probeAct, prev, changed)
 			if err != nil {
 				return nil, err
 			}
@@ -425,7 +443,7 @@ func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]a
 			if cur.Known {
 				curV = cur.Value
 			}
-			out = append(out, article5.ChangeIf{Fact: fd.Name, Current: curV, Value: native, Tier: t,
+			out = append(out, article5.ChangeIf{Fact: fd.Name, Current: curV, Value: native, With: with, Tier: t,
 				Text: probeText(p.text, fd, curV, native, t)})
 		}
 	}
@@ -530,7 +548,7 @@ func evidence(f *article5.Facts, facts []int) []article5.Evidence {
 func attribution(f *article5.Facts, sufficient bool, reason string) article5.Attribution {
 	at := article5.Attribution{Actor: f.Actor, State: f.State, LegalBasis: "unknown", Sufficient: sufficient, Reason: reason}
 	var facts []int
-	for _, n := range []string{article5.FactLegalBasis, article5.FactStateNexus, article5.FactAttributionConfidence} {
+	for _, n := range []string{article5.FactLegalBasis, article5.FactStateNexus, article5.FactAttributionConfidence, article5.FactStateNexusConfidence} {
 		i, _ := article5.FactIndex(n)
 		facts = append(facts, i)
 	}
@@ -540,6 +558,10 @@ func attribution(f *article5.Facts, sufficient bool, reason string) article5.Att
 	if v := f.Get(article5.FactAttributionConfidence); v.Known {
 		c := int(v.Value.(int64))
 		at.Confidence = &c
+	}
+	if v := f.Get(article5.FactStateNexusConfidence); v.Known {
+		c := int(v.Value.(int64))
+		at.StateConfidence = &c
 	}
 	if v := f.Get(article5.FactStateNexus); v.Known {
 		b := v.Value.(bool)
@@ -581,6 +603,9 @@ var reflectStrings = reflect.TypeOf([]string(nil))
 // on the given facts, with its reason. Errors are EINTERNAL.
 func (d *Doctrine) SelfDefence(f *article5.Facts, t article5.Tier) (bool, string, error) {
 	a := d.newActivation(f)
+	if _, err := d.run(a, nil, -1); err != nil {
+		return false, "", article5.Internal("doctrine "+d.ID, err)
+	}
 	a.vals[d.slots["tier"]] = types.String(string(t))
 	ok, err := evalBool(d.selfDef.prog, a)
 	if err != nil {

@@ -52,9 +52,10 @@ type neededSpec struct {
 }
 
 type probeSpec struct {
-	Fact   string `yaml:"fact"`
-	Values []expr `yaml:"values"`
-	Text   string `yaml:"text"`
+	Fact   string          `yaml:"fact"`
+	Values []expr          `yaml:"values"`
+	With   map[string]expr `yaml:"with"` // other facts set together with this one
+	Text   string          `yaml:"text"`
 }
 
 type factorSpec struct {

@@ -11,6 +11,7 @@ func stateOrgan(m map[string]any) map[string]any {
 	m["state_nexus"] = true
 	m["legal_basis"] = "state-organ"
 	m["attribution_confidence"] = 85
+	m["state_nexus_confidence"] = 85
 	return m
 }
 
@@ -42,8 +43,8 @@ func TestTiers(t *testing.T) {
 			"deaths and destruction on the scale of a physical attack (Koh 2012 example; Tallinn Manual 2.0 Rule 71)"},
 		{"unattributed deadly pipeline explosion", map[string]any{"operation_type": "destruction", "physical_damage": "destruction", "deaths": 15,
 			"ci_sectors": []string{"jp-nisc:gas"}, "organised_and_planned": true},
-			article5.TierIndeterminate, article5.TierArmedAttackPossible, false, true,
-			"armed-attack gravity; Japan needs a State nexus (ICJ Nicaragua §195), which is unknown; the U.S. accepts self-defence against non-State actors"},
+			article5.TierIndeterminate, article5.TierArmedAttackPossible, false, false,
+			"armed-attack gravity; Japan needs a State nexus (ICJ Nicaragua §195), which is unknown; the U.S. accepts self-defence against non-State actors, but only against an originator identified well enough to direct it at (Egan 2016)"},
 		{"State grid attack, deaths only suspected", stateOrgan(map[string]any{"operation_type": "destruction", "physical_damage": "damaged-functional",
 			"availability_loss": 95, "duration_hours": 60.0, "deaths_suspected": 12, "ci_sectors": []string{"jp-nisc:electric-power"},
 			"people_affected": 50000, "geographic_extent": "regional", "organised_and_planned": true}),
@@ -101,6 +102,9 @@ func TestChangesIfReapplied(t *testing.T) {
 					t.Fatalf("changes_if names unknown fact %q", c.Fact)
 				}
 				g.Set(cat[idx].Name, c.Value)
+				for k, v := range c.With {
+					g.Set(k, v)
+				}
 				got, err := d.Tier(g)
 				if err != nil {
 					t.Fatal(err)

@@ -539,14 +539,14 @@ func TestMultiVersionBundle(t *testing.T) {
 	})
 	t.Run("same version with different content is an error naming the id", func(t *testing.T) {
 		r := validate(t, bundleOf(versionB, with(t, versionB, "name", "B2")))
-		e, ok := findIssue(r, stix.SeverityError, "duplicate-version", "")
+		e, ok := findIssue(r, stix.SeverityError, "duplicate-version", "/modified")
 		if !ok || e.Object != id || !strings.Contains(e.Message, id) {
 			t.Errorf("issues:%s", dump(r))
 		}
 	})
 	t.Run("same version at another precision with different content is an error", func(t *testing.T) {
 		r := validate(t, bundleOf(versionB, with(t, versionB, "name", "B2", "modified", "2021-01-01T00:00:00.000000Z")))
-		if _, ok := findIssue(r, stix.SeverityError, "duplicate-version", ""); !ok {
+		if _, ok := findIssue(r, stix.SeverityError, "duplicate-version", "/modified"); !ok {
 			t.Errorf("issues:%s", dump(r))
 		}
 	})

@@ -886,5 +886,17 @@ func (v *validator) sameVersion(a, b *Object) {
 		v.add(SeverityWarning, b.ID, b.Index, "", "duplicate-object", "%s version %s appears again (identical to objects/%d)", b.ID, ver, a.Index)
 		return
 	}
-	v.add(SeverityError, b.ID, b.Index, "", "duplicate-version", "%s version %s appears twice with different content (objects/%d and objects/%d); a version is identified by (id, modified) (STIX 2.1 §3.6)", b.ID, ver, a.Index, b.Index)
+	v.add(SeverityError, b.ID, b.Index, versionPointer(b), "duplicate-version", "%s version %s appears twice with different content (objects/%d and objects/%d); a version is identified by (id, modified) (STIX 2.1 §3.6)", b.ID, ver, a.Index, b.Index)
+}
+
+// versionPointer names the property that identifies an object's version:
+// /modified, else /created, else the object itself.
+func versionPointer(o *Object) string {
+	switch {
+	case o.Modified != nil:
+		return "/modified"
+	case o.Created != nil:
+		return "/created"
+	}
+	return ""
 }

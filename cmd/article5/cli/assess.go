@@ -64,7 +64,7 @@ func newAssessCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&fl.format, "format", "text", "output format: text or json")
 	f.StringSliceVar(&fl.doctrines, "doctrine", nil, "doctrine to apply: a built-in id (jp, us) or a YAML file; repeat or comma-separate (default jp,us)")
 	f.StringVar(&fl.example, "example", "", "assess a built-in example case by name (see 'article5 examples')")
-	f.Int64Var(&fl.maxBytes, "max-bytes", 128<<20, "refuse input files larger than this many bytes (default 128 MiB)")
+	f.Int64Var(&fl.maxBytes, "max-bytes", 128<<20, "refuse input files larger than this many bytes")
 	return cmd
 }
 
@@ -130,7 +130,7 @@ func loadDoctrines(refs []string) ([]*doctrine.Doctrine, error) {
 			return nil, err
 		}
 		if seen[d.ID] {
-			return nil, article5.Errorf(article5.EINVALID, "doctrine %q given twice", d.ID)
+			return nil, article5.Errorf(article5.EINVALID, "two --doctrine arguments have the id %q (a doctrine file that reuses a built-in id needs an id of its own)", d.ID)
 		}
 		seen[d.ID] = true
 		out = append(out, d)

@@ -72,6 +72,9 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 		if a.Cumulative == nil || !a.Cumulative.Enabled {
 			return "off"
 		}
+		if len(a.Cumulative.Groups) == 0 {
+			return "no group to add up"
+		}
 		s := string(a.Cumulative.Tier)
 		if a.Cumulative.Raised {
 			s += ", raised"
@@ -111,7 +114,10 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 			p("Lead incident: %s\n", a.LeadIncident)
 		}
 		writeFindings(b, a, "")
-		if a.Cumulative != nil {
+		if a.Cumulative != nil && len(a.Cumulative.Groups) == 0 {
+			p("Cumulative (accumulation): no group to add up\n")
+			wrap(b, "  ", a.Cumulative.Reason)
+		} else if a.Cumulative != nil {
 			p("Cumulative (accumulation): %s\n", a.Cumulative.Tier)
 			wrap(b, "  ", a.Cumulative.Reason)
 			for _, g := range a.Cumulative.Groups {
