@@ -210,14 +210,16 @@ func attributionShort(at article5.Attribution) string {
 	if at.Actor == nil {
 		return "unattributed"
 	}
-	who := refStr(at.Actor)
-	if at.State != nil && at.State != at.Actor {
-		who = refStr(at.State)
+	if at.State != nil {
+		if at.StateConfidence != nil {
+			return fmt.Sprintf("%s (%d)", refStr(at.State), *at.StateConfidence)
+		}
+		return refStr(at.State)
 	}
 	if at.Confidence != nil {
-		return fmt.Sprintf("%s (%d)", who, *at.Confidence)
+		return fmt.Sprintf("%s (%d)", refStr(at.Actor), *at.Confidence)
 	}
-	return who
+	return refStr(at.Actor)
 }
 
 func attributionLong(at article5.Attribution) string {
@@ -233,6 +235,9 @@ func attributionLong(at article5.Attribution) string {
 		s += fmt.Sprintf("; confidence %d/100", *at.Confidence)
 	} else {
 		s += "; confidence unknown"
+	}
+	if at.State != nil && at.StateConfidence != nil {
+		s += fmt.Sprintf("; State link %d/100", *at.StateConfidence)
 	}
 	if at.Sufficient {
 		s += "; sufficient"
