@@ -66,6 +66,7 @@ const (
 	FactDataLoss              = "data_loss"
 	FactRecoverability        = "recoverability"
 	FactDurationHours         = "duration_hours"
+	FactEffectsDuration       = "effects_duration"
 	FactPeopleAffected        = "people_affected"
 	FactEconomicLossUSD       = "economic_loss_usd"
 	FactCISectors             = "ci_sectors"
@@ -150,6 +151,9 @@ var factCatalogue = []FactDef{
 		Doc:    "scope of effort needed to recover (Incident Core recoverability, on the incident or its impacts)"},
 	{Name: FactDurationHours, Type: FactDouble, Unit: "hours", Accumulate: AccIntervalUnion,
 		Doc: "length of the union of the effect intervals (impact start_time … end_time); unknown if no impact has both"},
+	{Name: FactEffectsDuration, Type: FactString, Accumulate: AccMax,
+		Values: []string{"hours", "days", "weeks", "months"},
+		Doc:    "duration class of the effects where exact times are unknown (article5 extension effects_duration): hours < 24 h, days 1–7 d, weeks 1–4 w, months > 4 w"},
 	{Name: FactPeopleAffected, Type: FactInt, Unit: "persons", Accumulate: AccSum,
 		Doc: "individuals affected (Incident Core impacted_entity_counts.individuals, greatest of incident and impacts)"},
 	{Name: FactEconomicLossUSD, Type: FactDouble, Unit: "USD", Accumulate: AccSum,

@@ -24,6 +24,8 @@ type reader struct {
 	juris   *geo.Jurisdiction
 	details []article5.Detail
 	warn    []string
+
+	firstSeen, lastSeen time.Time // of the incident being read (article5 extension)
 }
 
 func (r *reader) fault(obj, ptr, format string, args ...any) {
@@ -113,10 +115,21 @@ func (r *reader) incidentFacts(inc *stix.Object) (*article5.Facts, article5.Scop
 	a5, hasA5 := ext[extA5].(map[string]any)
 	if !hasA5 {
 		r.fault(inc.ID, ptr("extensions", extA5), "expected article5's property-extension with at least \"domain\" (cyber, space or electromagnetic)")
-	} else {
+	}
+	r.firstSeen, r.lastSeen = time.Time{}, time.Time{}
+	if hasA5 {
 		r.a5Facts(f, inc, a5)
 	}
 	r.impactFacts(f, inc, ext)
+	// Without impact times, the activity's first/last seen place the
+	// incident in time (for accumulation and date filters).
+	if f.Start.IsZero() && !r.firstSeen.IsZero() {
+		f.Start = r.firstSeen
+		f.End = r.firstSeen
+		if !r.lastSeen.IsZero() {
+			f.End = r.lastSeen
+		}
+	}
 	r.deriveOperationType(f, inc)
 	r.attribution(f, inc)
 	scope := r.scope(f, inc)
@@ -153,6 +166,7 @@ var (
 	activities  = []string{"imminent", "ongoing", "ended"}
 	opTypes     = []string{"probing", "espionage", "influence", "disruption", "destruction"}
 	extents     = []string{"local", "regional", "national", "international"}
+	durations   = []string{"hours", "days", "weeks", "months"}
 	jpSectors   = []string{"information-communication", "finance", "aviation", "airports", "railways", "electric-power", "gas", "government-administrative-services", "medical", "water", "logistics", "chemicals", "credit-cards", "petroleum", "ports"}
 	usSectors   = []string{"chemical", "commercial-facilities", "communications", "critical-manufacturing", "dams", "defense-industrial-base", "emergency-services", "energy", "financial-services", "food-agriculture", "government-facilities", "healthcare-public-health", "information-technology", "nuclear", "transportation-systems", "water-wastewater"}
 	sectorLists = map[string][]string{"jp-nisc": jpSectors, "us-ppd-21": usSectors}
@@ -176,7 +190,8 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 	}
 	known := map[string]bool{"extension_type": true, "domain": true, "affected_parties": true, "casualties": true, "critical_infrastructure": true,
 		"military_target": true, "space_objects": true, "activity": true, "operation_type": true, "threat_of_force": true,
-		"armed_conflict": true, "organised_and_planned": true, "geographic_extent": true}
+		"armed_conflict": true, "organised_and_planned": true, "geographic_extent": true, "effects_duration": true,
+		"first_seen": true, "last_seen": true}
 	keys := make([]string, 0, len(a5))
 	for k := range a5 {
 		keys = append(keys, k)
@@ -223,6 +238,25 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 	enum("activity", activities, article5.FactActivity)
 	enum("operation_type", opTypes, article5.FactOperationType)
 	enum("geographic_extent", extents, article5.FactGeographicExtent)
+	enum("effects_duration", durations, article5.FactEffectsDuration)
+	var seen [2]time.Time
+	for i, name := range []string{"first_seen", "last_seen"} {
+		v, ok := a5[name]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		ts, err := stix.ParseTimestamp(s)
+		if err != nil {
+			r.fault(inc.ID, p(name), "expected a STIX timestamp (RFC 3339, UTC, uppercase Z), got %v", v)
+			continue
+		}
+		seen[i] = ts.Time
+	}
+	if !seen[0].IsZero() && !seen[1].IsZero() && seen[1].Before(seen[0]) {
+		r.fault(inc.ID, p("last_seen"), "expected last_seen at or after first_seen")
+	}
+	r.firstSeen, r.lastSeen = seen[0], seen[1]
 	boolean("military_target", article5.FactMilitaryTarget)
 	boolean("threat_of_force", article5.FactThreatOfForce)
 	boolean("armed_conflict", article5.FactArmedConflict)

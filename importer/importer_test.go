@@ -1,0 +1,162 @@
+package importer_test
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"article5"
+	"article5/importer"
+)
+
+func TestPyList(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"[]", nil},
+		{"['Japan']", []string{"Japan"}},
+		{"[['Japan', 'China'], ['Korea, Republic of']]", []string{"Japan", "China", "Korea, Republic of"}},
+		{`["O'Brien", 'x']`, []string{"O'Brien", "x"}},
+		{"['a\\'b']", []string{"a'b"}},
+		{"[None, 3]", []string{"None", "3"}},
+		{"plain text", []string{"plain text"}},
+	}
+	for _, tc := range tests {
+		got, err := importer.PyList(tc.in)
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"['a'", "[['a']", "['a]"} {
+		if _, err := importer.PyList(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	nested, err := importer.PyNested("[['Critical infrastructure', 'Media'], ['State institutions / political system']]")
+	if err != nil || len(nested) != 2 || len(nested[0]) != 2 || nested[1][0] != "State institutions / political system" {
+		t.Errorf("nested: %q %v", nested, err)
+	}
+}
+
+// TestCSVMultiline is the csv-multiline interop kind: a quoted field with a
+// line break, a comma and doubled quotes is one field of one record.
+func TestCSVMultiline(t *testing.T) {
+	in := "a,b,c\nfirst,\"line one\r\nline two, with comma and \"\"quotes\"\"\",third\nx,y,z\n"
+	r, err := importer.NewReader("t.csv", strings.NewReader(in), []string{"a", "b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// encoding/csv normalises the CRLF inside the quoted field to LF.
+	if got := row.Get("b"); got != "line one\nline two, with comma and \"quotes\"" {
+		t.Errorf("field b = %q", got)
+	}
+	if row.Get("c") != "third" || row.N != 1 {
+		t.Errorf("row %d c=%q", row.N, row.Get("c"))
+	}
+	row, err = r.Next()
+	if err != nil || row.N != 2 || row.Line != 4 {
+		t.Fatalf("second row: %+v %v", row, err)
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("want EOF, got %v", err)
+	}
+}
+
+// TestCSVFaults: wrong header, truncated quoted field, non-UTF-8 byte and
+// a short row each give EINVALID naming the row (and column or line).
+func TestCSVFaults(t *testing.T) {
+	tests := []struct {
+		name, in string
+		wants    []string
+	}{
+		{"wrong header", "x,y\n1,2\n", []string{"wrong header", "missing column(s) a, b"}},
+		{"empty", "", []string{"empty"}},
+		{"truncated", "a,b\n1,2\n3,\"unterminated\n", []string{"row 2", "malformed quoting"}},
+		{"non-UTF-8", "a,b\n1,2\n3,\xff\xfe\n", []string{"row 2", "column b", "UTF-8"}},
+		{"short row", "a,b\n1,2\n3\n", []string{"row 2", "wrong number of fields"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := importer.NewReader("t.csv", strings.NewReader(tc.in), []string{"a", "b"})
+			for err == nil {
+				_, err = r.Next()
+			}
+			if errors.Is(err, io.EOF) {
+				t.Fatal("no error")
+			}
+			var e *article5.Error
+			if !errors.As(err, &e) || e.Code != article5.EINVALID {
+				t.Fatalf("want EINVALID, got %v", err)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestPyListOnRealCells parses every list-valued cell of the real EuRepoC
+// file without error.
+func TestPyListOnRealCells(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "shared", "data", "eurepoc", "EuRepoC_Global_Database_1.1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cols := []string{"receiver_country", "receiver_category", "receiver_category_subcode", "initiator_country", "initiator_category"}
+	r, err := importer.NewReader("eurepoc", f, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, japan := 0, 0
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		for _, c := range cols {
+			items, err := importer.PyList(row.Get(c))
+			if err != nil {
+				t.Errorf("row %d %s %q: %v", row.N, c, row.Get(c), err)
+			}
+			for _, it := range items {
+				if c == "receiver_country" && it == "Japan" {
+					japan++
+				}
+			}
+		}
+	}
+	if n != 1643 || japan == 0 {
+		t.Errorf("%d rows, %d Japan receivers", n, japan)
+	}
+}
+
+func TestIDsAreStable(t *testing.T) {
+	a := importer.ID("incident", "eurepoc", "1.1", "46")
+	if a != importer.ID("incident", "eurepoc", "1.1", "46") || a == importer.ID("incident", "eurepoc", "1.1", "47") {
+		t.Fatal("ids not stable or not distinct")
+	}
+	if importer.Normalize("  APT  28 ") != "apt 28" {
+		t.Fatal("normalize")
+	}
+}
