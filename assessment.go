@@ -69,7 +69,8 @@ type DoctrineAssessment struct {
 	SelfDefenceReason    string      `json:"self_defence_reason"`
 	Cumulative           *Cumulative `json:"cumulative"`
 	ChangesIf            []ChangeIf  `json:"changes_if"`
-	Unknown              []string    `json:"unknown_facts"` // facts the doctrine uses that are unknown, sorted
+	Unknown              []string    `json:"unknown_facts"`          // facts the doctrine uses that are unknown, sorted
+	UndecidedBy          string      `json:"undecided_by,omitempty"` // when Tier is indeterminate: the needed fact that decides it
 	LeadIncident         string      `json:"lead_incident,omitempty"`
 }
 

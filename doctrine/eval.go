@@ -366,6 +366,7 @@ func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *s
 			state = "not established"
 		}
 		out.Tier = article5.TierIndeterminate
+		out.UndecidedBy = c.Fact
 		why := ""
 		if nd.why != "" {
 			why = " (" + nd.why + ")"
