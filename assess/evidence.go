@@ -47,8 +47,23 @@ func NewEvidence(bundles ...*stix.Bundle) (*Evidence, error) {
 		for _, is := range rep.Errors() {
 			details = append(details, article5.Detail{Object: is.Object, Pointer: is.Pointer, Message: is.Message})
 		}
+		// Warnings of one kind are shown up to three times, then counted.
+		byCode := map[string]int{}
 		for _, is := range rep.Warnings() {
-			ev.Warnings = append(ev.Warnings, strings.TrimSpace(fmt.Sprintf("%s %s: %s [%s]", is.Object, is.Pointer, is.Message, is.Code)))
+			byCode[is.Code]++
+			if byCode[is.Code] <= 3 {
+				ev.Warnings = append(ev.Warnings, strings.TrimSpace(fmt.Sprintf("%s %s: %s [%s]", is.Object, is.Pointer, is.Message, is.Code)))
+			}
+		}
+		codes := make([]string, 0, len(byCode))
+		for c, n := range byCode {
+			if n > 3 {
+				codes = append(codes, c)
+			}
+		}
+		sort.Strings(codes)
+		for _, c := range codes {
+			ev.Warnings = append(ev.Warnings, fmt.Sprintf("… and %d more warnings of the kind [%s]", byCode[c]-3, c))
 		}
 		ev.All = append(ev.All, b.Objects...)
 	}
