@@ -115,7 +115,9 @@ func csvError(name string, row int, err error) error {
 	if errors.As(err, &pe) {
 		col := ""
 		if pe.Column > 0 {
-			col = fmt.Sprintf("column %d", pe.Column)
+			// encoding/csv reports the character position in the line, not
+			// the field: name it as such.
+			col = fmt.Sprintf("line %d, column position %d", pe.Line, pe.Column)
 		}
 		msg := pe.Err.Error()
 		switch {
@@ -125,7 +127,7 @@ func csvError(name string, row int, err error) error {
 			msg = "malformed quoting: " + pe.Err.Error() + " (a quoted field must end with a quote; is the file truncated?)"
 		}
 		return article5.Invalid(name+": malformed CSV",
-			article5.Detail{Object: fmt.Sprintf("%s row %d", name, row), Pointer: col, Line: pe.StartLine, Message: msg})
+			article5.Detail{Object: fmt.Sprintf("%s row %d (from line %d)", name, row, pe.StartLine), Pointer: col, Message: msg})
 	}
 	return article5.Invalid(name+": cannot read CSV", article5.Detail{Object: name, Message: err.Error()})
 }

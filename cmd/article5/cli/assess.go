@@ -40,13 +40,21 @@ const assessExample = `  article5 assess case.json
   article5 assess --format json case.json
   article5 assess --doctrine us case.json
   article5 assess --doctrine ./my-doctrine.yaml case.json
-  article5 assess --example winter-grid-deaths`
+  article5 assess --example winter-grid-deaths
+  article5 assess --each eurepoc.json                       # every incident on its own, as a table
+  article5 assess --each --receiver JP --tier armed-attack-possible --from 2020-01-01 eurepoc.json
+  article5 assess --each --summary cfr.json                 # tier × scope, severity, indeterminate counts
+  article5 assess --each --format csv eurepoc.json cfr.json`
 
 type assessFlags struct {
 	format    string
 	doctrines []string
 	example   string
 	maxBytes  int64
+
+	// batch assessment (each.go)
+	each, summary                              bool
+	receiver, initiator, from, to, scope, tier string
 }
 
 func newAssessCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -61,15 +69,27 @@ func newAssessCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.format, "format", "text", "output format: text or json")
+	f.StringVar(&fl.format, "format", "text", "output format: text or json (with --each also csv)")
 	f.StringSliceVar(&fl.doctrines, "doctrine", nil, "doctrine to apply: a built-in id (jp, us) or a YAML file; repeat or comma-separate (default jp,us)")
 	f.StringVar(&fl.example, "example", "", "assess a built-in example case by name (see 'article5 examples')")
 	f.Int64Var(&fl.maxBytes, "max-bytes", 128<<20, "refuse input files larger than this many bytes")
+	f.BoolVar(&fl.each, "each", false, "assess every incident on its own (groupings ignored, no accumulation): a table, --summary, or --format json|csv")
+	f.StringVar(&fl.receiver, "receiver", "", "with --each: incidents whose receiver country (ISO code or name) or target identity name matches (case-insensitive)")
+	f.StringVar(&fl.initiator, "initiator", "", "with --each: incidents whose attributed actor's or State's name contains this (case-insensitive)")
+	f.StringVar(&fl.from, "from", "", "with --each: incidents starting on or after this date (YYYY-MM-DD); undated incidents are left out")
+	f.StringVar(&fl.to, "to", "", "with --each: incidents starting on or before this date (YYYY-MM-DD); undated incidents are left out")
+	f.StringVar(&fl.scope, "scope", "", "with --each: only this scope (in, out, uncertain, space-consultative)")
+	f.StringVar(&fl.tier, "tier", "", "with --each: incidents any doctrine puts at this tier (below-threshold, use-of-force-possible, armed-attack-possible, indeterminate)")
+	f.BoolVar(&fl.summary, "summary", false, "with --each: print counts (tier × scope, severity, indeterminate by missing fact) instead of the rows")
 	return cmd
 }
 
 func runAssess(cmd *cobra.Command, fl assessFlags, args []string, stdout, stderr io.Writer) error {
-	if fl.format != "text" && fl.format != "json" {
+	filter, err := checkEachFlags(cmd.Flags(), fl)
+	if err != nil {
+		return err
+	}
+	if !fl.each && fl.format != "text" && fl.format != "json" {
 		return usageError{fmt.Errorf("--format must be text or json, got %q", fl.format)}
 	}
 	if len(args) == 0 && fl.example == "" {
@@ -97,6 +117,9 @@ func runAssess(cmd *cobra.Command, fl assessFlags, args []string, stdout, stderr
 			return err
 		}
 		bundles = append(bundles, b)
+	}
+	if fl.each {
+		return runEach(cmd.Context(), fl, filter, docs, bundles, stdout, stderr)
 	}
 	rep, err := assess.Assess(cmd.Context(), assess.Options{Doctrines: docs}, bundles...)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"article5"
 	"article5/importer"
+	"article5/importer/cfr"
 	"article5/importer/eurepoc"
 
 	"github.com/spf13/cobra"
@@ -33,6 +34,7 @@ Exit status: 0 imported (some records may be rejected: see the report);
 // importers maps a dataset name to its import function.
 var importers = map[string]func(ctx context.Context, name string, r io.Reader, w io.Writer) (*importer.Report, error){
 	"eurepoc": eurepoc.Import,
+	"cfr":     cfr.Import,
 }
 
 func newImportCmd(stdout, stderr io.Writer) *cobra.Command {
