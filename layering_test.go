@@ -11,15 +11,19 @@ import (
 )
 
 // allowedImports is the layering rule of README.md ("Project structure"):
-// root ← stix, geo, doctrine, examples ← assess ← cmd. A package may import
+// root ← stix, geo, doctrine, examples, importer ← importer/* and assess ←
+// cmd. A package may import
 // only the article5 packages listed for it.
 var allowedImports = map[string][]string{
-	".":        {},
-	"stix":     {"article5"},
-	"geo":      {"article5"},
-	"doctrine": {"article5"},
-	"examples": {"article5"},
-	"assess":   {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
+	".":                {},
+	"stix":             {"article5"},
+	"geo":              {"article5"},
+	"doctrine":         {"article5"},
+	"examples":         {"article5"},
+	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
+	"importer":         {"article5"},
+	"importer/eurepoc": {"article5", "article5/importer"},
+	"importer/cfr":     {"article5", "article5/importer"},
 }
 
 // forbiddenInRoot are standard packages the domain must not depend on.

@@ -442,3 +442,38 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
 }
+
+// BenchmarkImportAndAssess imports the whole EuRepoC file and assesses
+// every incident on its own with both default doctrines (as `article5
+// import eurepoc` followed by `article5 assess --each`), reporting rows/s.
+func BenchmarkImportAndAssess(b *testing.B) {
+	data := MustReal(b)
+	docs := []*doctrine.Doctrine{}
+	for _, id := range doctrine.DefaultIDs {
+		d, err := doctrine.Default(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var out bytes.Buffer
+		if _, err := eurepoc.Import(context.Background(), "eurepoc.csv", bytes.NewReader(data), &out); err != nil {
+			b.Fatal(err)
+		}
+		bundle, err := stix.Parse(out.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev, err := assess.NewEvidence(bundle)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows, err := assess.Each(context.Background(), assess.Options{Doctrines: docs}, ev, assess.EachFilter{}, nil)
+		if err != nil || len(rows) != 1643 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+	b.ReportMetric(1643*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
