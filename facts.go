@@ -1,6 +1,9 @@
 package article5
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // FactType is the value type of a fact as doctrines see it (a CEL type).
 type FactType string
@@ -228,6 +231,26 @@ func FactIndex(name string) (int, bool) {
 type Evidence struct {
 	Object  string `json:"object"`
 	Pointer string `json:"pointer,omitempty"`
+}
+
+// SortEvidence returns ev without repeats, sorted by object id then
+// pointer; never nil.
+func SortEvidence(ev []Evidence) []Evidence {
+	seen := make(map[Evidence]bool, len(ev))
+	out := make([]Evidence, 0, len(ev))
+	for _, e := range ev {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Object != out[j].Object {
+			return out[i].Object < out[j].Object
+		}
+		return out[i].Pointer < out[j].Pointer
+	})
+	return out
 }
 
 // FactValue is one fact of one incident. Value is int64, float64, bool,

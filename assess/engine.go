@@ -2,10 +2,8 @@ package assess
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
 	"article5"
@@ -224,23 +222,7 @@ func caseScope(scopes []article5.ScopeFinding) article5.ScopeFinding {
 	return out
 }
 
-func dedupe(ev []article5.Evidence) []article5.Evidence {
-	seen := map[article5.Evidence]bool{}
-	out := []article5.Evidence{}
-	for _, e := range ev {
-		if !seen[e] {
-			seen[e] = true
-			out = append(out, e)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Object != out[j].Object {
-			return out[i].Object < out[j].Object
-		}
-		return out[i].Pointer < out[j].Pointer
-	})
-	return out
-}
+func dedupe(ev []article5.Evidence) []article5.Evidence { return article5.SortEvidence(ev) }
 
 // caseTierOrder ranks tiers for picking the case tier: a determinate
 // armed-attack-possible outranks indeterminate, which outranks lower tiers
@@ -307,17 +289,4 @@ func caseAssessment(d *doctrine.Doctrine, incs []article5.IncidentReport, facts 
 		out.SelfDefenceAvailable, out.SelfDefenceReason = sd, why
 	}
 	return out, nil
-}
-
-func tierList(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %v", k, m[k]))
-	}
-	return strings.Join(parts, "; ")
 }

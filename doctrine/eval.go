@@ -527,23 +527,11 @@ func pick(met bool, t test) string {
 }
 
 func evidence(f *article5.Facts, facts []int) []article5.Evidence {
-	out := []article5.Evidence{}
-	seen := map[article5.Evidence]bool{}
+	var all []article5.Evidence
 	for _, fi := range facts {
-		for _, e := range f.Values[fi].Evidence {
-			if !seen[e] {
-				seen[e] = true
-				out = append(out, e)
-			}
-		}
+		all = append(all, f.Values[fi].Evidence...)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Object != out[j].Object {
-			return out[i].Object < out[j].Object
-		}
-		return out[i].Pointer < out[j].Pointer
-	})
-	return out
+	return article5.SortEvidence(all)
 }
 
 func attribution(f *article5.Facts, sufficient bool, reason string) article5.Attribution {
