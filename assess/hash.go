@@ -106,6 +106,7 @@ func EvidenceDigest(ctx context.Context, objs []*stix.Object, workers int) (stri
 // the case, per doctrine: scope, factor scores, criteria met, attribution,
 // severity, priority, tiers and the rule that decided them, self-defence,
 // the cumulative groups, changes_if and divergence (see HashedFindings).
+// The list of unknown facts is left out too: it follows from the evidence.
 // The prose reasons and evidence pointers are left out: they are a function
 // of the doctrine file and the evidence, whose hashes are in the input. The
 // report holds no clock time. Incidents are canonicalised on up to workers
@@ -193,7 +194,6 @@ type hashedLoc struct {
 }
 
 type hashedA struct {
-	Doctrine    string            `json:"doctrine"`
 	Factors     map[string]int    `json:"factors"`
 	UoFMet      bool              `json:"use_of_force_met"`
 	Criteria    map[string]bool   `json:"criteria"`
@@ -213,7 +213,6 @@ type hashedA struct {
 	SelfDefence bool              `json:"self_defence_available"`
 	Cumulative  *hashedCumulative `json:"cumulative,omitempty"`
 	ChangesIf   []hashedChange    `json:"changes_if"`
-	Unknown     []string          `json:"unknown_facts"`
 	Lead        string            `json:"lead_incident,omitempty"`
 }
 
@@ -279,10 +278,10 @@ func hashedScopeOf(s article5.ScopeFinding) hashedScope {
 func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 	out := make(map[string]hashedA, len(m))
 	for id, a := range m {
-		h := hashedA{Doctrine: a.Doctrine.ID, Factors: map[string]int{}, UoFMet: a.UseOfForce.Met, Criteria: map[string]bool{}, AAMet: a.ArmedAttack.Met,
+		h := hashedA{Factors: map[string]int{}, UoFMet: a.UseOfForce.Met, Criteria: map[string]bool{}, AAMet: a.ArmedAttack.Met,
 			LegalBasis: a.Attribution.LegalBasis, Confidence: a.Attribution.Confidence, StateNexus: a.Attribution.StateNexus, Sufficient: a.Attribution.Sufficient,
 			Severity: a.Severity, Priority: a.Priority.Score, Level: a.Priority.Level, Tier: a.Tier, TierKnown: a.TierOnKnownFacts, Rule: a.TierRule.Name,
-			SelfDefence: a.SelfDefenceAvailable, ChangesIf: []hashedChange{}, Unknown: a.Unknown, Lead: a.LeadIncident}
+			SelfDefence: a.SelfDefenceAvailable, ChangesIf: []hashedChange{}, Lead: a.LeadIncident}
 		for _, f := range a.UseOfForce.Factors {
 			h.Factors[f.Name] = f.Score
 		}
