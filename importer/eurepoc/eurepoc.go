@@ -35,7 +35,7 @@ import (
 var required = []string{"ID", "name", "description", "start_date", "end_date", "inclusion_criteria", "incident_type",
 	"receiver_name", "receiver_country", "receiver_category", "receiver_category_subcode",
 	"initiator_name", "initiator_country", "initiator_category",
-	"attribution_basis", "attributed_initiator", "attributed_initiator_country", "attributed_initiator_category",
+	"attribution_basis", "attribution_type", "attributed_initiator", "attributed_initiator_country", "attributed_initiator_category",
 	"has_disruption", "data_theft", "disruption", "hijacking", "physical_effects_spatial", "physical_effects_temporal",
 	"functional_impact", "intelligence_impact", "economic_impact", "economic_impact_exact_value", "economic_impact_currency",
 	"state_responsibility_indicator", "MITRE_impact", "casualties"}
@@ -463,6 +463,19 @@ func (m *mapper) attribution(row *importer.Row, rec *importer.Record, incID stri
 		c, ok := attributionBasis[bs]
 		if !ok {
 			m.rep.Unmap("attribution_basis", bs)
+			continue
+		}
+		if c > conf {
+			conf = c
+		}
+	}
+	for _, ty := range importer.Semi(row.Get("attribution_type")) {
+		if importer.Missing(ty) {
+			continue
+		}
+		c, ok := attributionType[ty]
+		if !ok {
+			m.rep.Unmap("attribution_type", ty)
 			continue
 		}
 		if c > conf {

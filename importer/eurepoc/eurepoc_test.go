@@ -506,7 +506,7 @@ func TestEveryTableRowIsMapped(t *testing.T) {
 					cells["receiver_category"] = "[['Critical infrastructure']]"
 				}
 			}
-			if col == "attributed_initiator_category" || col == "state_responsibility_indicator" || col == "attribution_basis" {
+			if col == "attributed_initiator_category" || col == "state_responsibility_indicator" || col == "attribution_basis" || col == "attribution_type" {
 				cells["attributed_initiator"] = "Some Group"
 				cells["attributed_initiator_country"] = "China"
 				if col != "attributed_initiator_category" {

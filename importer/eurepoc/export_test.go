@@ -43,6 +43,7 @@ func Tables() map[string][]string {
 		"attributed_initiator_category":  cats,
 		"state_responsibility_indicator": keys(stateResponsibility),
 		"attribution_basis":              keys(attributionBasis),
+		"attribution_type":               keys(attributionType),
 		"receiver_country":               keys(countryAliases),
 	}
 }

@@ -206,6 +206,24 @@ var attributionBasis = map[string]int{
 	"None":                                              0,  // coded: no basis
 }
 
+// attributionType maps attribution_type (the form the attribution took) to
+// a STIX confidence floor; a row's confidence is the highest of its bases
+// and types, then capped by the actor category.
+var attributionType = map[string]int{
+	"Political statement/report and indictment / sanctions":                                                                                                             85, // a State acted on it in law or sanctions
+	"Statement in media report and indictment / sanctions":                                                                                                              80, // legal or sanctions action reported
+	"Domestic legal action":                                                                                                                                             80, // an indictment or court case
+	"Political statement / report (e.g., on government / state agency websites)":                                                                                        75, // an official public attribution
+	"Statement in media report and political statement/technical report":                                                                                                70, // corroborated by an official or technical source
+	"Self-attribution in the course of the attack (e.g., via defacement statements on websites)":                                                                        65, // self-attribution (may be a false flag)
+	"Technical report (e.g., by IT-companies, Citizen Lab, EFF)":                                                                                                        60, // technical attribution
+	"Direct statement in media report (e.g., Reuters article cites the attribution statements by a person) / self-attribution via social media":                         50, // a named person's statement
+	"Media report (e.g., Reuters makes an attribution statement, without naming further sources)":                                                                       40, // the outlet's own attribution
+	"Anonymous statement in media report (e.g., Reuters article cites the attribution statements of unnamed officials, or persons with knowledge into the matter etc.)": 40, // unnamed sources
+	"Attribution given, type unclear":                                                                                                                                   30, // form unknown
+	"None":                                                                                                                                                              0,  // coded: no attribution
+}
+
 // countryAliases resolves receiver and initiator country names the country
 // library does not know; "" marks a region, which gets no location.
 var countryAliases = map[string]string{
