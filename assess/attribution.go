@@ -15,29 +15,57 @@ import (
 // confidence on the path, unknown if any link lacks one. Sources: ARSIWA
 // Arts 4, 5, 8, 11; Definition of Aggression Art. 3(g).
 func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
-	rel := r.bestAttribution(inc.ID)
-	if rel == nil {
+	// The incident's own attributed-to relationships: the best one to an
+	// actor, and the best one straight to a State (a record's own coding of
+	// the State, which wins over a State reached through a shared actor).
+	var actorRel, stateRel *stix.Object
+	for _, rel := range r.attributions(inc.ID) {
+		t := r.ev.Object(rel.String("target_ref"))
+		if t != nil && isState(t) {
+			if stateRel == nil {
+				stateRel = rel
+			}
+		} else if actorRel == nil {
+			actorRel = rel
+		}
+	}
+	if actorRel == nil && stateRel == nil {
 		return
 	}
-	target := rel.String("target_ref")
+	if actorRel == nil {
+		actorRel = stateRel
+	}
+	target := actorRel.String("target_ref")
 	actor := r.ev.Object(target)
 	f.Actor = &article5.Ref{ID: target}
 	if actor != nil {
 		f.Actor.Name = actor.String("name")
 	}
-	basis, basisEv := legalBasis(rel)
-	conf, confOK := confidence(rel)
-	confEv := article5.Evidence{Object: rel.ID, Pointer: "/confidence"}
+	basis, basisEv := legalBasis(actorRel)
+	conf, confOK := confidence(actorRel)
+	confEv := article5.Evidence{Object: actorRel.ID, Pointer: "/confidence"}
 	if confOK {
 		f.Set(article5.FactAttributionConfidence, int64(conf), confEv)
 	}
 	stateConf, stateConfOK := conf, confOK
 	stateEv := []article5.Evidence{confEv}
 	reached := false
-	if actor != nil && isState(actor) {
+	switch {
+	case actor != nil && isState(actor):
 		f.State = f.Actor
 		reached = true
-	} else if actor != nil {
+	case stateRel != nil:
+		st := r.ev.Object(stateRel.String("target_ref"))
+		f.State = &article5.Ref{ID: st.ID, Name: st.String("name")}
+		reached = true
+		if b2, ev2 := legalBasis(stateRel); b2 != "" {
+			basis, basisEv = b2, ev2
+		}
+		stateConf, stateConfOK = confidence(stateRel)
+		stateEv = []article5.Evidence{{Object: stateRel.ID, Pointer: "/confidence"}}
+	case actor != nil:
+		// No State link of the incident's own: follow the actor's (a case
+		// written as incident → actor → State).
 		if rel2 := r.bestAttribution(actor.ID); rel2 != nil {
 			if st := r.ev.Object(rel2.String("target_ref")); st != nil && isState(st) {
 				reached = true
@@ -78,13 +106,10 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 	}
 }
 
-// bestAttribution picks the attributed-to of highest confidence (unknown
-// lowest), ties by id, so the choice is independent of input order.
-func (r *reader) bestAttribution(source string) *stix.Object {
-	rels := r.ev.Relationships(source, "attributed-to")
-	if len(rels) == 0 {
-		return nil
-	}
+// attributions returns a source's attributed-to relationships, highest
+// confidence first (unknown lowest), ties by id: independent of input order.
+func (r *reader) attributions(source string) []*stix.Object {
+	rels := append([]*stix.Object(nil), r.ev.Relationships(source, "attributed-to")...)
 	sort.SliceStable(rels, func(i, j int) bool {
 		ci, oki := confidence(rels[i])
 		cj, okj := confidence(rels[j])
@@ -99,6 +124,16 @@ func (r *reader) bestAttribution(source string) *stix.Object {
 		}
 		return rels[i].ID < rels[j].ID
 	})
+	return rels
+}
+
+// bestAttribution picks the attributed-to of highest confidence (unknown
+// lowest), ties by id, so the choice is independent of input order.
+func (r *reader) bestAttribution(source string) *stix.Object {
+	rels := r.attributions(source)
+	if len(rels) == 0 {
+		return nil
+	}
 	return rels[0]
 }
 

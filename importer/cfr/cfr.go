@@ -75,8 +75,8 @@ func Import(ctx context.Context, name string, r io.Reader, w io.Writer) (*import
 		return nil, err
 	}
 	rep := importer.NewReport(Dataset)
-	m := &mapper{b: importer.NewBuilder(), rep: rep, seen: map[string]int{}, actors: map[string]map[string]any{}}
-	m.b.Add(datasetIdentity())
+	m := &mapper{s: importer.NewStream(w, "cfr/"+Version), rep: rep, seen: map[string]int{}}
+	m.s.Shared(datasetIdentity())
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -89,13 +89,15 @@ func Import(ctx context.Context, name string, r io.Reader, w io.Writer) (*import
 			return rep, err
 		}
 		rep.Rows++
+		m.rec = &importer.Record{}
 		if reason := m.row(row); reason != "" {
 			rep.Reject(row.N, "row "+strconv.Itoa(row.N), reason)
 			continue
 		}
+		m.s.Write(m.rec)
 		rep.Imported++
 	}
-	if err := m.b.Write(w, "cfr/"+Version); err != nil {
+	if err := m.s.Close(); err != nil {
 		return rep, article5.Internal("cfr: write bundle", err)
 	}
 	return rep, nil
@@ -109,11 +111,14 @@ func datasetIdentity() map[string]any {
 	return o
 }
 
+// mapper maps rows onto a stream: each row's objects are written together
+// (record order), shared ones (actors, States, countries) once on first
+// use; memory grows only with those and the (Title, Date) keys seen.
 type mapper struct {
-	b      *importer.Builder
-	rep    *importer.Report
-	seen   map[string]int            // Title\x1fDate → first row
-	actors map[string]map[string]any // threat-actor objects, to mark nation-state
+	s    *importer.Stream
+	rec  *importer.Record // the row being mapped
+	rep  *importer.Report
+	seen map[string]int // Title\x1fDate → first row
 }
 
 // IncidentID is the id of the incident of a data row.
@@ -230,7 +235,7 @@ func (m *mapper) row(row *importer.Row) string {
 		a5["military_target"] = true
 	}
 	inc["extensions"] = ext
-	m.b.Add(inc)
+	m.rec.Add(inc)
 
 	// The victims.
 	victims := get("Victims")
@@ -248,8 +253,8 @@ func (m *mapper) row(row *importer.Row) string {
 	if len(sectors) > 0 {
 		v["sectors"] = sectors
 	}
-	m.b.Add(v)
-	m.b.Add(importer.Relationship("targets", id, vid, Timestamp, DatasetIdentity))
+	m.rec.Add(v)
+	m.rec.Add(importer.Relationship("targets", id, vid, Timestamp, DatasetIdentity))
 
 	// Places named in the Victims text.
 	places := FindCountries(victims)
@@ -258,8 +263,8 @@ func (m *mapper) row(row *importer.Row) string {
 		loc := importer.Object("location", lid, Timestamp, DatasetIdentity)
 		loc["name"] = CountryName(iso)
 		loc["country"] = iso
-		m.b.Add(loc)
-		m.b.Add(importer.Relationship("located-at", id, lid, Timestamp, DatasetIdentity))
+		m.s.Shared(loc)
+		m.rec.Add(importer.Relationship("located-at", id, lid, Timestamp, DatasetIdentity))
 	}
 
 	m.attribute(row, id, rm, places)
@@ -291,35 +296,26 @@ func (m *mapper) attribute(row *importer.Row, incident string, rm responseMappin
 	switch aff.Kind {
 	case KindActor:
 		aid := importer.ID("threat-actor", importer.Normalize(aff.Name))
-		ta, ok := m.actors[aid]
-		if !ok {
-			ta = importer.Object("threat-actor", aid, Timestamp, DatasetIdentity)
+		if !m.s.Written(aid) {
+			ta := importer.Object("threat-actor", aid, Timestamp, DatasetIdentity)
 			ta["name"] = aff.Name
-			m.actors[aid] = ta
-			m.b.Add(ta)
-		}
-		if len(states) > 0 {
-			ta["threat_actor_types"] = []string{"nation-state"}
+			m.s.Shared(ta)
 		}
 		rel := importer.Relationship("attributed-to", incident, aid, Timestamp, DatasetIdentity)
 		rel["confidence"] = conf
 		rel["description"] = "CFR Affiliations: " + strings.TrimSpace(raw)
 		// The legal basis is carried by the link that reaches the State.
 		importer.A5Relationship(rel, "unknown")
-		m.b.Add(rel)
+		m.rec.Add(rel)
+		// The State link is this record's: from the incident, not from the
+		// shared actor, so one row's sponsor never leaks into another's.
+		// CFR codes a suspected sponsor: ARSIWA Art. 8 at most.
 		for _, iso := range states {
-			sid := m.state(iso)
-			srel := importer.Relationship("attributed-to", aid, sid, Timestamp, DatasetIdentity)
-			if o, ok := organTable[importer.Normalize(aff.Name)]; ok && o.country == iso {
-				srel["confidence"] = organConfidence
-				srel["description"] = "Publicly attributed by a government to a State organ: " + o.organ
-				importer.A5Relationship(srel, "state-organ")
-			} else {
-				srel["confidence"] = sponsorConfidence
-				srel["description"] = "CFR codes " + CountryName(iso) + " as the suspected State sponsor"
-				importer.A5Relationship(srel, "state-instructions-direction-control")
-			}
-			m.b.Add(srel)
+			srel := importer.Relationship("attributed-to", incident, m.state(iso), Timestamp, DatasetIdentity)
+			srel["confidence"] = min(conf, sponsorConfidence)
+			srel["description"] = "CFR codes " + CountryName(iso) + " as the suspected State sponsor of " + aff.Name
+			importer.A5Relationship(srel, "state-instructions-direction-control")
+			m.rec.Add(srel)
 		}
 	case KindGovernment, KindState:
 		if len(states) == 0 {
@@ -337,7 +333,7 @@ func (m *mapper) attribute(row *importer.Row, incident string, rm responseMappin
 			rel["confidence"] = conf
 			rel["description"] = "CFR Affiliations: " + strings.TrimSpace(raw)
 			importer.A5Relationship(rel, basis)
-			m.b.Add(rel)
+			m.rec.Add(rel)
 		}
 	default:
 		// No named actor: CFR's suspected State sponsor, under the State's
@@ -347,7 +343,7 @@ func (m *mapper) attribute(row *importer.Row, incident string, rm responseMappin
 			rel["confidence"] = max(sponsorConfidence, rm.confidence)
 			rel["description"] = "CFR codes " + CountryName(iso) + " as the suspected State sponsor"
 			importer.A5Relationship(rel, "state-instructions-direction-control")
-			m.b.Add(rel)
+			m.rec.Add(rel)
 		}
 	}
 }
@@ -382,7 +378,7 @@ func (m *mapper) sponsors(cell string) []string {
 // state adds the identity of a State's government and returns its id.
 func (m *mapper) state(iso string) string {
 	sid := importer.ID("identity", "state", iso)
-	if !m.b.Has(sid) {
+	if !m.s.Written(sid) {
 		o := importer.Object("identity", sid, Timestamp, DatasetIdentity)
 		the := ""
 		if withArticle[iso] {
@@ -391,7 +387,7 @@ func (m *mapper) state(iso string) string {
 		o["name"] = "Government of " + the + CountryName(iso)
 		o["identity_class"] = "organization"
 		o["sectors"] = []string{"government-national"}
-		m.b.Add(o)
+		m.s.Shared(o)
 	}
 	return sid
 }

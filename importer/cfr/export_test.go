@@ -7,7 +7,6 @@ var (
 	CategoryTable = categoryTable
 	ResponseTable = responseTable
 	PrefixTable   = prefixTable
-	OrganTable    = organTable
 	OrganTerms    = organTerms
 	ActorAlias    = actorAlias
 	CountryAlias  = countryAlias
@@ -23,6 +22,3 @@ func PrefixOf(i int) (string, int, bool) {
 
 // OrganTermOf returns an organ term and whether it must be the whole name.
 func OrganTermOf(i int) (string, bool) { return organTerms[i].term, organTerms[i].exact }
-
-// OrganOf returns the ISO2 code of an organ-table row.
-func OrganOf(name string) string { return organTable[name].country }

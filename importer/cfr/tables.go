@@ -144,55 +144,12 @@ var prefixTable = []prefixMapping{
 // plainConfidence is the confidence of an actor named without hedging.
 const plainConfidence = 60
 
-// sponsorConfidence is the confidence of the link to the State that CFR
-// codes as "suspected State sponsor" (Sponsor column), when no public
-// government attribution ties the actor to a State organ.
+// sponsorConfidence caps the confidence of the link to the State that CFR
+// codes as "suspected State sponsor" (Sponsor column). CFR codes a
+// suspicion, not a finding: ARSIWA Art. 8 at most, at 50 at most. No
+// outside attribution (of an actor to a State organ) is added: a fact the
+// dataset does not code stays absent.
 const sponsorConfidence = 50
-
-// organConfidence is the confidence of the link to the State for an actor
-// in organTable: a public government attribution names the organ.
-const organConfidence = 85
-
-// organ is a State organ (ARSIWA Art. 4) an actor is publicly attributed to.
-type organ struct {
-	country string // ISO2 of the State
-	organ   string // the organ, for the relationship description
-}
-
-// organTable maps actor names (importer.Normalize form) to the State organ a
-// government has publicly named; the link is then "state-organ" (ARSIWA
-// Art. 4) instead of Art. 8. Kept small: only attributions by governments.
-var organTable = map[string]organ{
-	// U.S. DOJ indictment of 12 GRU officers, 13 July 2018; UK NCSC, 4 Oct 2018.
-	"apt 28":     {"RU", "GRU 85th Main Special Service Centre, military unit 26165"},
-	"fancy bear": {"RU", "GRU 85th Main Special Service Centre, military unit 26165"},
-	"strontium":  {"RU", "GRU 85th Main Special Service Centre, military unit 26165"},
-	"sednit":     {"RU", "GRU 85th Main Special Service Centre, military unit 26165"},
-	// U.S. DOJ indictment of six GRU officers, 19 Oct 2020; UK NCSC, 19 Oct 2020.
-	"sandworm": {"RU", "GRU Main Centre for Special Technologies, military unit 74455"},
-	// White House fact sheet, 15 April 2021; UK NCSC, 15 April 2021: APT 29 is the SVR.
-	"apt 29":    {"RU", "Foreign Intelligence Service (SVR)"},
-	"cozy bear": {"RU", "Foreign Intelligence Service (SVR)"},
-	"the dukes": {"RU", "Foreign Intelligence Service (SVR)"},
-	"nobelium":  {"RU", "Foreign Intelligence Service (SVR)"},
-	// CISA AA23-129A (9 May 2023): Turla/Snake is FSB Center 16.
-	"turla": {"RU", "Federal Security Service (FSB) Center 16"},
-	// U.S. Treasury OFAC designation, 13 Sept 2019: controlled by the RGB.
-	"lazarus group": {"KP", "Reconnaissance General Bureau (RGB)"},
-	"hidden cobra":  {"KP", "Reconnaissance General Bureau (RGB)"},
-	// CISA AA20-301A, 27 Oct 2020: Kimsuky is tasked by the regime.
-	"kimsuky": {"KP", "Reconnaissance General Bureau (RGB)"},
-	// U.S. DOJ indictment of five PLA officers, 19 May 2014 (Unit 61398).
-	"comment crew": {"CN", "People's Liberation Army Unit 61398"},
-	"apt 1":        {"CN", "People's Liberation Army Unit 61398"},
-	// U.S. DOJ indictment, 19 July 2021: Hainan State Security Department (MSS).
-	"apt 40":    {"CN", "Ministry of State Security, Hainan State Security Department"},
-	"leviathan": {"CN", "Ministry of State Security, Hainan State Security Department"},
-	// U.S. DOJ indictment, 20 Dec 2018: Tianjin State Security Bureau (MSS).
-	"apt 10": {"CN", "Ministry of State Security, Tianjin State Security Bureau"},
-	// CISA AA22-055A, 24 Feb 2022: MuddyWater is subordinate to Iran's MOIS.
-	"muddywater": {"IR", "Ministry of Intelligence and Security (MOIS)"},
-}
 
 // organTerm is wording that names a State organ itself (ARSIWA Art. 4:
 // any organ, military, intelligence, police, central or territorial).

@@ -70,6 +70,11 @@ func Import(ctx context.Context, name string, r io.Reader, w io.Writer) (*import
 			return nil, err
 		}
 		m.rep.Rows++
+		for col, why := range unusedColumns {
+			if v := strings.TrimSpace(row.Get(col)); !importer.Missing(v) && v != "none" && v != "None" && v != "0" && v != "0.0" {
+				m.rep.Note("coded but not used: " + col + " (" + why + ")")
+			}
+		}
 		rec := &importer.Record{}
 		if reason := m.row(row, rec); reason != "" {
 			m.rep.Reject(row.N, row.Get("ID"), reason)
@@ -542,13 +547,14 @@ func (m *mapper) attribution(row *importer.Row, rec *importer.Record, incID stri
 	importer.A5Relationship(rel, basis)
 	rec.Add(rel)
 	if stateID != "" {
-		// The actor–State link is shared by every record naming them; its
-		// confidence and basis are per record, so the link is per record too.
-		link := importer.Relationship("attributed-to", taID, stateID, Timestamp, m.creator)
-		link["id"] = importer.ID("relationship", "attributed-to", taID, stateID, incID)
+		// The State link is this record's coding, so it runs from the
+		// incident, not from the shared actor: one record's State can never
+		// leak into another record naming the same actor.
+		link := importer.Relationship("attributed-to", incID, stateID, Timestamp, m.creator)
 		withConf(link)
 		importer.A5Relationship(link, basis)
 		rec.Add(link)
+		importer.A5Relationship(rel, "unknown") // the actor link names who; the State link carries the basis
 	}
 	return "attributed"
 }

@@ -209,18 +209,23 @@ func TestMappingTables(t *testing.T) {
 	t.Run("attribution: State organ with confidence from the basis", func(t *testing.T) {
 		objs, _ := objects(t, map[string]string{"attributed_initiator": "APT 28", "attributed_initiator_country": "Russia",
 			"attributed_initiator_category": "State", "attribution_basis": "Attribution by receiver government / state entity; Media-based attribution"})
-		var conf []any
+		incID := objs["incident"][0]["id"]
+		bases := map[string]any{}
 		for _, r := range objs["relationship"] {
-			if r["relationship_type"] == "attributed-to" {
-				conf = append(conf, r["confidence"])
-				basis := r["extensions"].(map[string]any)[article5.ExtensionID].(map[string]any)["legal_basis"]
-				if basis != "state-organ" {
-					t.Errorf("legal basis %v", basis)
-				}
+			if r["relationship_type"] != "attributed-to" {
+				continue
 			}
+			if r["source_ref"] != incID {
+				t.Errorf("attributed-to from %v: State links must run from the incident (no leak through shared actors)", r["source_ref"])
+			}
+			if r["confidence"] != float64(80) {
+				t.Errorf("confidence %v, want 80 (receiver government)", r["confidence"])
+			}
+			target := strings.SplitN(r["target_ref"].(string), "--", 2)[0]
+			bases[target] = r["extensions"].(map[string]any)[article5.ExtensionID].(map[string]any)["legal_basis"]
 		}
-		if len(conf) != 2 || conf[0] != float64(80) {
-			t.Errorf("attributed-to confidences %v (incident→actor, actor→State)", conf)
+		if bases["threat-actor"] != "unknown" || bases["identity"] != "state-organ" {
+			t.Errorf("legal bases %v: want the actor link unknown and the State link state-organ", bases)
 		}
 		if len(objs["threat-actor"]) != 1 || len(objs["identity"]) < 2 {
 			t.Errorf("actors %d identities %d", len(objs["threat-actor"]), len(objs["identity"]))

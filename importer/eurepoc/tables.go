@@ -242,3 +242,26 @@ var countryAliases = map[string]string{
 	// A non-State armed group named where a country is expected.
 	"ISIS": "",
 }
+
+// unusedColumns are coded columns article5 does not map, with the reason;
+// each coded (non-empty) cell is counted in the import report, so nothing
+// is dropped silently.
+var unusedColumns = map[string]string{
+	"IL_breach_indicator":                "EuRepoC's own legal conclusion (sovereignty, use of force …), not a fact: the doctrines draw their own",
+	"IL_breach_indicator_subcode":        "EuRepoC's own legal conclusion, not a fact",
+	"legal_response_indicator":           "the legal response to the incident, not a fact of it",
+	"legal_response_type":                "the legal response to the incident, not a fact of it",
+	"political_response_type":            "the political response to the incident, not a fact of it",
+	"offline_conflict_intensity":         "an offline conflict (HIIK) is not shown to be an armed conflict between the States concerned",
+	"political_impact_affected_entities": "a count of politically affected entities, not of people or systems hit",
+	"political_impact_third_countries":   "third countries politically affected, not receivers",
+	"zero_days":                          "the means of the operation, not its effects",
+	"MITRE_initial_access":               "the means of the operation, not its effects",
+	"user_interaction":                   "the means of the operation, not its effects",
+	"unweighted_cyber_intensity":         "EuRepoC's own score, derived from the coded effects article5 maps one by one",
+	"weighted_cyber_intensity":           "EuRepoC's own score, derived from the coded effects article5 maps one by one",
+	"target_multiplier":                  "EuRepoC's own weighting of political importance",
+	"impact_indicator":                   "EuRepoC's own summary score",
+	"impact_indicator_value":             "EuRepoC's own summary score",
+	"evidence_for_sanctions_indicator":   "a response to the incident, not a fact of it",
+}
