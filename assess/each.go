@@ -39,6 +39,8 @@ type EachFilter struct {
 // on to apply it) and Summarize counts them apart.
 type EachRow struct {
 	ID          string                                  `json:"id"`
+	Record      string                                  `json:"record,omitempty"` // the source's own record id ("46", "row 157"): the first external_reference's external_id
+	Source      string                                  `json:"source,omitempty"` // that reference's source_name ("EuRepoC Global Database 1.1")
 	Name        string                                  `json:"name,omitempty"`
 	Date        string                                  `json:"date"`      // f.Start as YYYY-MM-DD (UTC), "" if unknown
 	Receivers   []string                                `json:"receivers"` // receiver country codes (sorted), then target identity names (sorted)
@@ -128,6 +130,17 @@ func Each(ctx context.Context, opts Options, ev *Evidence, filter EachFilter, pr
 // stays with this incident.
 func eachIncident(ev *Evidence, j *geo.Jurisdiction, docs []*doctrine.Doctrine, inc *stix.Object, filter *EachFilter) (row EachRow, keep bool) {
 	row = EachRow{ID: inc.ID, Name: inc.String("name"), Receivers: []string{}}
+	if refs, ok := inc.Props["external_references"].([]any); ok {
+		for _, x := range refs {
+			if m, ok := x.(map[string]any); ok {
+				if id, ok := m["external_id"].(string); ok && id != "" {
+					row.Record, _ = id, true
+					row.Source, _ = m["source_name"].(string)
+					break
+				}
+			}
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			row.Assessments = nil
@@ -318,7 +331,8 @@ type DoctrineSummary struct {
 	Tiers         map[article5.Tier]int                    `json:"tiers"`      // tier → rows, whatever the scope
 	Severity      [11]int                                  `json:"severity"`   // DCID 0–10 → rows
 	Indeterminate int                                      `json:"indeterminate"`
-	UndecidedBy   map[string]int                           `json:"undecided_by"` // needed fact → indeterminate rows it decides ("" when not named)
+	SelfDefence   int                                      `json:"self_defence_available"` // rows where the doctrine finds self-defence available
+	UndecidedBy   map[string]int                           `json:"undecided_by"`           // needed fact → indeterminate rows it decides ("" when not named)
 }
 
 // Tiers lists the tiers in display order, lowest first, indeterminate last.
@@ -385,6 +399,9 @@ func Summarize(rows []EachRow, doctrines []string) Summary {
 				ds.Indeterminate++
 				ds.UndecidedBy[a.UndecidedBy]++
 			}
+			if a.SelfDefenceAvailable {
+				ds.SelfDefence++
+			}
 		}
 	}
 	return s
@@ -447,11 +464,14 @@ func TopReason(a *article5.DoctrineAssessment) string {
 	case article5.TierArmedAttackPossible:
 		return "armed attack: " + a.ArmedAttack.Reason
 	}
-	var strongest, sev *article5.Factor
+	var strongest, sev, legality *article5.Factor
 	for i := range a.UseOfForce.Factors {
 		f := &a.UseOfForce.Factors[i]
-		if f.Name == "severity" {
+		switch f.Name {
+		case "severity":
 			sev = f
+		case "presumptive_legality":
+			legality = f
 		}
 		if strongest == nil || f.Score > strongest.Score {
 			strongest = f
@@ -462,6 +482,8 @@ func TopReason(a *article5.DoctrineAssessment) string {
 		return fmt.Sprintf("use of force: %s %d/3 — %s", strongest.Name, strongest.Score, strongest.Reasons)
 	case a.UseOfForce.Met:
 		return "effects of a use of force, but " + a.Attribution.Reason
+	case legality != nil && legality.Score == 0:
+		return fmt.Sprintf("no use of force: presumptive_legality 0/3 — %s", legality.Reasons)
 	case sev != nil:
 		return fmt.Sprintf("no use of force: severity %d/3 — %s", sev.Score, sev.Reasons)
 	}

@@ -181,19 +181,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// shortTier abbreviates a tier for the table.
-func shortTier(t article5.Tier) string {
-	switch t {
-	case article5.TierBelowThreshold:
-		return "below"
-	case article5.TierUseOfForcePossible:
-		return "use-of-force"
-	case article5.TierArmedAttackPossible:
-		return "armed-attack"
-	}
-	return string(t)
-}
-
 func shortScope(s article5.Scope) string {
 	if s == article5.ScopeSpaceConsultative {
 		return "space"
@@ -219,16 +206,16 @@ func cell(s string, n int) string {
 	return fmt.Sprintf("%-*s", n, short(s, n))
 }
 
-const tableWidth = 160
+const tableWidth = 200
 
 // writeEachText renders the rows as a table readable at 160 columns, then
 // the faulty incidents in full and a footer with counts.
 func writeEachText(w io.Writer, rows []assess.EachRow, ids []string, total int, filter assess.EachFilter) error {
 	b := bufio.NewWriter(w)
 	const (
-		wID, wDate, wName, wRecv, wInit, wScope, wSev, wPrio, wTier = 13, 10, 30, 10, 18, 9, 3, 4, 13
+		wID, wDate, wName, wRecv, wInit, wScope, wSev, wPrio, wTier, wSD = 13, 10, 26, 10, 16, 9, 3, 4, 21, 8
 	)
-	fixed := wID + wDate + wName + wRecv + wInit + wScope + wSev + wPrio + 8 + len(ids)*(wTier+1)
+	fixed := wID + wDate + wName + wRecv + wInit + wScope + wSev + wPrio + 9 + len(ids)*(wTier+1) + wSD
 	wReason := tableWidth - fixed - 1
 	if wReason < 20 {
 		wReason = 20
@@ -237,12 +224,12 @@ func writeEachText(w io.Writer, rows []assess.EachRow, ids []string, total int, 
 	if len(ids) > 0 {
 		first = ids[0]
 	}
-	head := fmt.Sprintf("%s %s %s %s %s %s %*s %*s", cell("ID", wID), cell("DATE", wDate), cell("NAME", wName),
+	head := fmt.Sprintf("%s %s %s %s %s %s %*s %*s", cell("RECORD", wID), cell("DATE", wDate), cell("NAME", wName),
 		cell("RECEIVER", wRecv), cell("INITIATOR", wInit), cell("SCOPE", wScope), wSev, "SEV", wPrio, "PRIO")
 	for _, id := range ids {
 		head += " " + cell(strings.ToUpper(id), wTier)
 	}
-	head += " " + "REASON (" + first + ")"
+	head += " " + cell("SELF-DEF", wSD) + " REASON (" + first + ")"
 	fmt.Fprintln(b, strings.TrimRight(head, " "))
 	fmt.Fprintln(b, strings.Repeat("-", tableWidth))
 	errs := 0
@@ -255,7 +242,11 @@ func writeEachText(w io.Writer, rows []assess.EachRow, ids []string, total int, 
 		if date == "" {
 			date = "?"
 		}
-		line := fmt.Sprintf("%s %s %s %s %s", cell(shortID(r.ID), wID), cell(date, wDate), cell(r.Name, wName),
+		recID := r.Record
+		if recID == "" {
+			recID = shortID(r.ID)
+		}
+		line := fmt.Sprintf("%s %s %s %s %s", cell(recID, wID), cell(date, wDate), cell(r.Name, wName),
 			cell(receiverCell(r.Receivers), wRecv), cell(r.Initiator, wInit))
 		if r.Err != "" {
 			errs++
@@ -269,14 +260,17 @@ func writeEachText(w io.Writer, rows []assess.EachRow, ids []string, total int, 
 			sev, prio, reason = strconv.Itoa(a.Severity), fmt.Sprintf("%.0f", a.Priority.Score), assess.TopReason(a)
 		}
 		line += fmt.Sprintf(" %s %*s %*s", cell(shortScope(r.Scope.Value), wScope), wSev, sev, wPrio, prio)
+		var sd []string
 		for i, id := range ids {
 			t := article5.Tier("")
 			if x := r.Assessments[id]; x != nil {
 				t = x.Tier
 				tiers[i][t]++
+				sd = append(sd, yesNo(x.SelfDefenceAvailable))
 			}
-			line += " " + cell(shortTier(t), wTier)
+			line += " " + cell(string(t), wTier)
 		}
+		line += " " + cell(strings.Join(sd, "/"), wSD)
 		line += " " + short(strings.Join(strings.Fields(reason), " "), wReason)
 		fmt.Fprintln(b, strings.TrimRight(line, " "))
 	}
@@ -309,6 +303,7 @@ func writeEachText(w io.Writer, rows []assess.EachRow, ids []string, total int, 
 		fmt.Fprintf(b, "  %-4s %s\n", id+":", strings.Join(parts, ", "))
 	}
 	if first != "" {
+		fmt.Fprintf(b, "RECORD is the source's own id (EuRepoC ID, CFR data row); SELF-DEF is self_defence_available per doctrine (%s).\n", strings.Join(ids, "/"))
 		fmt.Fprintf(b, "SEV (DCID 0-10), PRIO (notional NCISS-style, 0-100) and REASON (the deciding rule or factor) are the %s doctrine's; every finding in full: --format json\n", first)
 	}
 	return b.Flush()
@@ -478,6 +473,7 @@ func writeSummaryText(w io.Writer, s assess.Summary, docs []*doctrine.Doctrine, 
 			fmt.Fprintf(b, ", of which for lack of %s", strings.Join(parts, ", "))
 		}
 		fmt.Fprintln(b)
+		fmt.Fprintf(b, "  self-defence available: %d\n", d.SelfDefence)
 	}
 	return b.Flush()
 }

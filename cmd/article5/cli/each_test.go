@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func TestEachText(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], " JP ") || !strings.Contains(lines[0], " US ") {
+	if !strings.HasPrefix(lines[0], "RECORD ") || !strings.Contains(lines[0], " JP ") || !strings.Contains(lines[0], " US ") {
 		t.Errorf("header %q", lines[0])
 	}
 	rows := 0
@@ -68,7 +69,10 @@ func TestEachText(t *testing.T) {
 	if rows != 15 {
 		t.Errorf("%d table rows, want 15\n%s", rows, out)
 	}
-	for _, want := range []string{"e296db0b-ae42 2021-06-01 Volt Typhoon", "indeterminate armed-attack",
+	if !regexp.MustCompile(`indeterminate +armed-attack-possible +no/no`).MatchString(out) {
+		t.Errorf("no row reads jp indeterminate, us armed-attack-possible, self-defence no/no:\n%s", out)
+	}
+	for _, want := range []string{"e296db0b-ae42 2021-06-01 Volt Typhoon", "SELF-DEF",
 		"15 incidents in the evidence, each assessed as its own case: 15 shown, 0 of them not assessed",
 		"jp:  6 below-threshold, 6 use-of-force-possible, 1 armed-attack-possible, 2 indeterminate"} {
 		if !strings.Contains(out, want) {

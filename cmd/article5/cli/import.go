@@ -62,9 +62,13 @@ func newImportCmd(stdout, stderr io.Writer) *cobra.Command {
 			if out != "" && out != "-" {
 				// Write beside the target and rename on success: a failed
 				// import leaves no half-written file.
-				tmp, err = os.CreateTemp(filepath.Dir(out), ".article5-import-*")
+				dir := filepath.Dir(out)
+				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+					return article5.Errorf(article5.EINVALID, "--out %s: the directory %s does not exist", out, dir)
+				}
+				tmp, err = os.CreateTemp(dir, ".article5-import-*")
 				if err != nil {
-					return article5.Errorf(article5.EINVALID, "%s: cannot write: %v", out, err)
+					return article5.Errorf(article5.EINVALID, "--out %s: cannot write in %s", out, dir)
 				}
 				defer os.Remove(tmp.Name())
 				w = tmp
