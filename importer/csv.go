@@ -101,7 +101,7 @@ func (r *Reader) Next() (*Row, error) {
 			l, col := r.r.FieldPos(i)
 			return nil, article5.Invalid(r.name+": a cell is not UTF-8",
 				article5.Detail{Object: fmt.Sprintf("%s row %d", r.name, r.row), Pointer: "column " + r.header[i], Line: l,
-					Message: fmt.Sprintf("expected UTF-8 text (byte offset in line: column %d)", col)})
+					Message: fmt.Sprintf("expected UTF-8 text (the field starts at character %d of the line)", col)})
 		}
 	}
 	return &Row{N: r.row, Line: line, cells: rec, index: r.index}, nil
@@ -126,8 +126,11 @@ func csvError(name string, row int, err error) error {
 		case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
 			msg = "malformed quoting: " + pe.Err.Error() + " (a quoted field must end with a quote; is the file truncated?)"
 		}
-		return article5.Invalid(name+": malformed CSV",
-			article5.Detail{Object: fmt.Sprintf("%s row %d (from line %d)", name, row, pe.StartLine), Pointer: col, Message: msg})
+		obj := fmt.Sprintf("%s row %d", name, row)
+		if pe.StartLine != pe.Line {
+			obj += fmt.Sprintf(" (starting on line %d)", pe.StartLine)
+		}
+		return article5.Invalid(name+": malformed CSV", article5.Detail{Object: obj, Pointer: col, Message: msg})
 	}
 	return article5.Invalid(name+": cannot read CSV", article5.Detail{Object: name, Message: err.Error()})
 }
