@@ -12,6 +12,8 @@ import (
 	"article5/doctrine"
 	"article5/geo"
 	"article5/stix"
+
+	"github.com/biter777/countries"
 )
 
 // EachFilter selects incidents in a batch; zero values select all.
@@ -246,7 +248,7 @@ func normCountry(s string) string {
 	if len(s) == 2 {
 		return strings.ToUpper(s)
 	}
-	if c, ok := countryByName()[strings.ToLower(s)]; ok {
+	if c, ok := countryCode(s); ok {
 		return c
 	}
 	return s
@@ -298,7 +300,7 @@ func matchReceiver(q string, codes, targets []string) bool {
 		return false
 	}
 	lq := strings.ToLower(q)
-	alias, isAlias := countryByName()[lq] // "USA", "Russian Federation", …
+	alias, isAlias := countryCode(lq) // "USA", "Russian Federation", …
 	for _, c := range codes {
 		if isAlias && c == alias {
 			return true
@@ -408,49 +410,37 @@ func Summarize(rows []EachRow, doctrines []string) Summary {
 }
 
 // countryName returns the English short name of an ISO 3166-1 alpha-2
-// code, or "".
-func countryName(code string) string { return countryByCode()[strings.ToUpper(code)] }
-
-var (
-	countryOnce   sync.Once
-	countryCodes  map[string]string // code → name
-	countryLookup map[string]string // lower-case name or alias → code
-)
-
-func loadCountries() {
-	countryCodes = map[string]string{}
-	countryLookup = map[string]string{}
-	for _, e := range strings.Split(isoCountries, "|") {
-		code, names, _ := strings.Cut(strings.TrimSpace(e), " ")
-		for i, name := range strings.Split(names, ";") {
-			if i == 0 {
-				countryCodes[code] = name
-			}
-			countryLookup[strings.ToLower(name)] = code
-		}
+// code (github.com/biter777/countries), or "".
+func countryName(code string) string {
+	if len(code) != 2 {
+		return ""
 	}
+	c := countries.ByName(code)
+	if c == countries.Unknown {
+		return ""
+	}
+	return c.String()
 }
 
-func countryByCode() map[string]string { countryOnce.Do(loadCountries); return countryCodes }
-func countryByName() map[string]string { countryOnce.Do(loadCountries); return countryLookup }
+// countryAliases are names the country library misreads or lacks.
+var countryAliases = map[string]string{
+	"north korea": "KP", "dprk": "KP", "korea (democratic people's republic of)": "KP",
+	"korea, democratic people's republic of": "KP", "south korea": "KR", "usa": "US", "uk": "GB",
+}
 
-// isoCountries is ISO 3166-1 alpha-2 with English short names ("CODE
-// Name;alias;…"), aliases as EuRepoC and CFR spell some of them.
-const isoCountries = `AD Andorra|AE United Arab Emirates;UAE|AF Afghanistan|AG Antigua and Barbuda|AI Anguilla|AL Albania|AM Armenia|AO Angola|AQ Antarctica|AR Argentina|AS American Samoa|AT Austria|AU Australia|AW Aruba|AX Åland Islands|AZ Azerbaijan|` +
-	`BA Bosnia and Herzegovina|BB Barbados|BD Bangladesh|BE Belgium|BF Burkina Faso|BG Bulgaria|BH Bahrain|BI Burundi|BJ Benin|BL Saint Barthélemy|BM Bermuda|BN Brunei Darussalam;Brunei|BO Bolivia|BQ Bonaire, Sint Eustatius and Saba|BR Brazil|BS Bahamas|BT Bhutan|BV Bouvet Island|BW Botswana|BY Belarus|BZ Belize|` +
-	`CA Canada|CC Cocos (Keeling) Islands|CD Congo, Democratic Republic of the;Democratic Republic of the Congo;DR Congo|CF Central African Republic|CG Congo;Republic of the Congo|CH Switzerland|CI Côte d'Ivoire;Ivory Coast|CK Cook Islands|CL Chile|CM Cameroon|CN China;People's Republic of China|CO Colombia|CR Costa Rica|CU Cuba|CV Cabo Verde;Cape Verde|CW Curaçao|CX Christmas Island|CY Cyprus|CZ Czechia;Czech Republic|` +
-	`DE Germany|DJ Djibouti|DK Denmark|DM Dominica|DO Dominican Republic|DZ Algeria|EC Ecuador|EE Estonia|EG Egypt|EH Western Sahara|ER Eritrea|ES Spain|ET Ethiopia|FI Finland|FJ Fiji|FK Falkland Islands|FM Micronesia|FO Faroe Islands|FR France|` +
-	`GA Gabon|GB United Kingdom;UK;Great Britain|GD Grenada|GE Georgia|GF French Guiana|GG Guernsey|GH Ghana|GI Gibraltar|GL Greenland|GM Gambia|GN Guinea|GP Guadeloupe|GQ Equatorial Guinea|GR Greece|GS South Georgia and the South Sandwich Islands|GT Guatemala|GU Guam|GW Guinea-Bissau|GY Guyana|` +
-	`HK Hong Kong|HM Heard Island and McDonald Islands|HN Honduras|HR Croatia|HT Haiti|HU Hungary|ID Indonesia|IE Ireland|IL Israel|IM Isle of Man|IN India|IO British Indian Ocean Territory|IQ Iraq|IR Iran;Iran (Islamic Republic of);Islamic Republic of Iran|IS Iceland|IT Italy|` +
-	`JE Jersey|JM Jamaica|JO Jordan|JP Japan|KE Kenya|KG Kyrgyzstan|KH Cambodia|KI Kiribati|KM Comoros|KN Saint Kitts and Nevis|KP North Korea;Korea (Democratic People's Republic of);Korea, Democratic People's Republic of;DPRK|KR South Korea;Korea (Republic of);Korea, Republic of;Republic of Korea|KW Kuwait|KY Cayman Islands|KZ Kazakhstan|` +
-	`LA Laos;Lao People's Democratic Republic|LB Lebanon|LC Saint Lucia|LI Liechtenstein|LK Sri Lanka|LR Liberia|LS Lesotho|LT Lithuania|LU Luxembourg|LV Latvia|LY Libya|` +
-	`MA Morocco|MC Monaco|MD Moldova;Republic of Moldova|ME Montenegro|MF Saint Martin|MG Madagascar|MH Marshall Islands|MK North Macedonia|ML Mali|MM Myanmar|MN Mongolia|MO Macao;Macau|MP Northern Mariana Islands|MQ Martinique|MR Mauritania|MS Montserrat|MT Malta|MU Mauritius|MV Maldives|MW Malawi|MX Mexico|MY Malaysia|MZ Mozambique|` +
-	`NA Namibia|NC New Caledonia|NE Niger|NF Norfolk Island|NG Nigeria|NI Nicaragua|NL Netherlands;The Netherlands|NO Norway|NP Nepal|NR Nauru|NU Niue|NZ New Zealand|OM Oman|` +
-	`PA Panama|PE Peru|PF French Polynesia|PG Papua New Guinea|PH Philippines;The Philippines|PK Pakistan|PL Poland|PM Saint Pierre and Miquelon|PN Pitcairn|PR Puerto Rico|PS Palestine;Palestine, State of|PT Portugal|PW Palau|PY Paraguay|QA Qatar|` +
-	`RE Réunion|RO Romania|RS Serbia|RU Russia;Russian Federation|RW Rwanda|SA Saudi Arabia|SB Solomon Islands|SC Seychelles|SD Sudan|SE Sweden|SG Singapore|SH Saint Helena, Ascension and Tristan da Cunha|SI Slovenia|SJ Svalbard and Jan Mayen|SK Slovakia|SL Sierra Leone|SM San Marino|SN Senegal|SO Somalia|SR Suriname|SS South Sudan|ST Sao Tome and Principe|SV El Salvador|SX Sint Maarten|SY Syria;Syrian Arab Republic|SZ Eswatini;Swaziland|` +
-	`TC Turks and Caicos Islands|TD Chad|TF French Southern Territories|TG Togo|TH Thailand|TJ Tajikistan|TK Tokelau|TL Timor-Leste;East Timor|TM Turkmenistan|TN Tunisia|TO Tonga|TR Türkiye;Turkey|TT Trinidad and Tobago|TV Tuvalu|TW Taiwan|TZ Tanzania;United Republic of Tanzania|` +
-	`UA Ukraine|UG Uganda|UM United States Minor Outlying Islands|US United States;United States of America;USA|UY Uruguay|UZ Uzbekistan|VA Holy See;Vatican|VC Saint Vincent and the Grenadines|VE Venezuela|VG Virgin Islands (British)|VI Virgin Islands (U.S.)|VN Viet Nam;Vietnam|VU Vanuatu|` +
-	`WF Wallis and Futuna|WS Samoa|XK Kosovo|YE Yemen|YT Mayotte|ZA South Africa|ZM Zambia|ZW Zimbabwe`
+// countryCode resolves a country name to its ISO code: aliases first, then
+// the country library; ok is false for an unknown name.
+func countryCode(name string) (string, bool) {
+	l := strings.ToLower(strings.TrimSpace(name))
+	if c, ok := countryAliases[l]; ok {
+		return c, true
+	}
+	c := countries.ByName(l)
+	if c == countries.Unknown {
+		return "", false
+	}
+	return c.Alpha2(), true
+}
 
 // TopReason is the one line that best says why a doctrine gave its tier:
 // the deciding rule for indeterminate and armed-attack findings; for a use
