@@ -191,7 +191,7 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 	known := map[string]bool{"extension_type": true, "domain": true, "affected_parties": true, "casualties": true, "critical_infrastructure": true,
 		"military_target": true, "space_objects": true, "activity": true, "operation_type": true, "threat_of_force": true,
 		"armed_conflict": true, "organised_and_planned": true, "geographic_extent": true, "effects_duration": true,
-		"first_seen": true, "last_seen": true}
+		"first_seen": true, "last_seen": true, "red_recipients": true}
 	keys := make([]string, 0, len(a5))
 	for k := range a5 {
 		keys = append(keys, k)
