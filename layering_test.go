@@ -22,6 +22,7 @@ var allowedImports = map[string][]string{
 	"examples":         {"article5"},
 	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
 	"importer":         {"article5"},
+	"release":          {"article5", "article5/stix"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 }
