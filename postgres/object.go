@@ -1,0 +1,433 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"article5"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// held is what ingest knows of one stored version of an id.
+type held struct {
+	obj      article5.StoredObject // ID, Version, instant, Unversioned, SHA256, CreatedBy
+	latest   bool                  // the greatest version of its id so far
+	dbLatest bool                  // flagged latest in the database when loaded
+	inDB     bool                  // stored before this call (else accepted earlier in the batch)
+	newIdx   int                   // index in the accepted slice when !inDB
+}
+
+// IngestObjects applies article5.DecideIngest to each object against the
+// stored versions of its id (and those accepted earlier in the same call)
+// and stores the accepted ones, all in one transaction, with Added = Now()
+// shared by every object of the call (a bundle's date_added).
+//
+// objs are the bundle's objects in bundle order, less those already
+// rejected in prior (the caller's validation). A rejection's Index is the
+// object's position in the bundle: the k-th object of objs is at the k-th
+// index not named by a prior rejection (with no prior rejections, its
+// position in objs). Prior rejections are kept as given; all are returned
+// in Index order. With atomic and
+// any rejection (prior ones included) nothing is stored: the result (what
+// would have been unchanged, and the rejections) is returned together with
+// an ECONFLICT *article5.Error whose Details name each rejected id and why.
+//
+// When anything is stored one job is recorded in the same transaction: its
+// Cases are the ids of the accepted groupings when only groupings were
+// accepted, else ["*"] (a full rescan: an object of any other type may
+// belong to any case, and a rescan is the safe default).
+func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool) (*article5.IngestResult, error) {
+	const op = "postgres: ingest objects"
+	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
+
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	// One ingest at a time: seq and date added then follow commit order.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockObjects); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	now := db.now()
+
+	stored, err := loadHeld(ctx, tx, objs)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	index := bundleIndexes(len(objs), prior)
+	var accepted []*article5.StoredObject
+	for k, o := range objs {
+		i := index[k]
+		if o == nil || o.ID == "" || o.Version == "" {
+			res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: idOf(o), Reason: "an object needs an id and a version"})
+			continue
+		}
+		vs := stored[o.ID]
+		prev := make([]*article5.StoredObject, len(vs))
+		for j := range vs {
+			prev[j] = &vs[j].obj
+		}
+		action, reason := article5.DecideIngest(o, prev)
+		if action == article5.IngestStore {
+			for _, v := range vs {
+				if v.obj.Version == o.Version {
+					action, reason = article5.IngestReject, "version "+o.Version+" of "+o.ID+" is already held with different content"
+					break
+				}
+			}
+		}
+		switch action {
+		case article5.IngestUnchanged:
+			res.Unchanged = append(res.Unchanged, article5.ObjectRef{ID: o.ID, Version: o.Version})
+		case article5.IngestReject:
+			res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: o.ID, Reason: reason})
+		case article5.IngestStore:
+			c := *o
+			c.Added = now
+			h := held{obj: c, latest: true, newIdx: len(accepted)}
+			for j := range vs {
+				if vs[j].latest {
+					if !later(&c, &vs[j].obj) {
+						h.latest = false
+					} else {
+						vs[j].latest = false
+					}
+				}
+			}
+			stored[o.ID] = append(vs, h)
+			accepted = append(accepted, &c)
+			res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+		}
+	}
+	sort.SliceStable(res.Rejected, func(i, j int) bool { return res.Rejected[i].Index < res.Rejected[j].Index })
+
+	if atomic && len(res.Rejected) > 0 {
+		res.Accepted = []article5.ObjectRef{}
+		return res, conflict(res.Rejected)
+	}
+	if len(accepted) == 0 {
+		return res, nil
+	}
+
+	// Superseded stored versions lose their latest flag.
+	var unflagIDs, unflagVersions []string
+	latest := make([]bool, len(accepted))
+	for id, vs := range stored {
+		for _, v := range vs {
+			switch {
+			case v.inDB && v.dbLatest && !v.latest:
+				unflagIDs, unflagVersions = append(unflagIDs, id), append(unflagVersions, v.obj.Version)
+			case !v.inDB:
+				latest[v.newIdx] = v.latest
+			}
+		}
+	}
+	if len(unflagIDs) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE objects SET latest = false
+			FROM unnest($1::text[], $2::text[]) AS u(id, version)
+			WHERE objects.id = u.id AND objects.version = u.version`, unflagIDs, unflagVersions); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+	}
+
+	// COPY the new versions in; seq is assigned in row order.
+	rows := make([][]any, len(accepted))
+	for i, o := range accepted {
+		marks, err := json.Marshal(nonNil(o.Markings))
+		if err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		rows[i] = []any{o.ID, o.Version, o.VersionSec, o.VersionNsec, o.Unversioned, latest[i],
+			now.Unix(), int64(now.Nanosecond()), o.Type, o.SpecVersion, o.CreatedBy, o.Revoked, string(marks),
+			o.SourceRef, o.TargetRef, o.SHA256, o.Raw}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"objects"}, []string{"id", "version", "version_sec", "version_nsec", "unversioned", "latest",
+		"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+
+	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: jobCases(accepted), Created: now}
+	cases, _ := json.Marshal(job.Cases)
+	if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, cases, created) VALUES ($1, $2::jsonb, $3)`, job.ID, string(cases), now.UnixNano()); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	res.Job = job.ID
+	return res, nil
+}
+
+// loadHeld loads, in one query, the stored versions of every id in objs.
+func loadHeld(ctx context.Context, tx pgx.Tx, objs []*article5.StoredObject) (map[string][]held, error) {
+	ids := make([]string, 0, len(objs))
+	seen := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		if o != nil && o.ID != "" && !seen[o.ID] {
+			seen[o.ID] = true
+			ids = append(ids, o.ID)
+		}
+	}
+	out := make(map[string][]held, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, version, version_sec, version_nsec, unversioned, sha256, created_by, latest
+		FROM objects WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h := held{inDB: true}
+		o := &h.obj
+		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &o.SHA256, &o.CreatedBy, &h.latest); err != nil {
+			return nil, err
+		}
+		h.dbLatest = h.latest
+		out[o.ID] = append(out[o.ID], h)
+	}
+	return out, rows.Err()
+}
+
+// bundleIndexes maps positions in objs to positions in the bundle: the
+// indexes not taken by prior rejections, in order.
+func bundleIndexes(n int, prior []article5.Rejection) []int {
+	taken := make(map[int]bool, len(prior))
+	for _, r := range prior {
+		taken[r.Index] = true
+	}
+	out := make([]int, n)
+	next := 0
+	for k := range out {
+		for taken[next] {
+			next++
+		}
+		out[k] = next
+		next++
+	}
+	return out
+}
+
+// later reports whether a is a later version than b: a greater instant;
+// at equal nanoseconds (a timestamp with more than nine fractional digits),
+// the greater fraction read as a decimal, then the greater raw string.
+func later(a, b *article5.StoredObject) bool {
+	if a.VersionSec != b.VersionSec {
+		return a.VersionSec > b.VersionSec
+	}
+	if a.VersionNsec != b.VersionNsec {
+		return a.VersionNsec > b.VersionNsec
+	}
+	fa, fb := fraction(a.Version), fraction(b.Version)
+	for len(fa) < len(fb) {
+		fa += "0"
+	}
+	for len(fb) < len(fa) {
+		fb += "0"
+	}
+	if fa != fb {
+		return fa > fb
+	}
+	return a.Version > b.Version
+}
+
+// fraction returns the fractional-second digits of an RFC 3339 timestamp.
+func fraction(v string) string {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 {
+		return ""
+	}
+	j := i + 1
+	for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+		j++
+	}
+	return v[i+1 : j]
+}
+
+// jobCases names the cases a stored batch affects: the accepted groupings
+// when nothing else was accepted, else "*" (a full rescan).
+func jobCases(accepted []*article5.StoredObject) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, o := range accepted {
+		if o.Type != "grouping" {
+			return []string{"*"}
+		}
+		if !seen[o.ID] {
+			seen[o.ID] = true
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+func conflict(rs []article5.Rejection) error {
+	e := &article5.Error{Code: article5.ECONFLICT, Message: fmt.Sprintf("%d object(s) refused; the bundle is atomic, so nothing was stored", len(rs))}
+	for _, r := range rs {
+		e.Details = append(e.Details, article5.Detail{Object: r.ID, Pointer: r.Pointer, Message: r.Reason})
+	}
+	return e
+}
+
+func idOf(o *article5.StoredObject) string {
+	if o == nil {
+		return ""
+	}
+	return o.ID
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const objectColumns = `id, type, version, version_sec, version_nsec, unversioned, added_sec, added_nsec, seq,
+	spec_version, created_by, revoked, markings, source_ref, target_ref, sha256, raw`
+
+func scanObject(rows pgx.Rows) (*article5.StoredObject, int64, error) {
+	o := &article5.StoredObject{}
+	var addedSec, addedNsec, seq int64
+	var marks string
+	if err := rows.Scan(&o.ID, &o.Type, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec, &seq,
+		&o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256, &o.Raw); err != nil {
+		return nil, 0, err
+	}
+	o.Added = time.Unix(addedSec, addedNsec).UTC()
+	if marks != "" && marks != "[]" {
+		if err := json.Unmarshal([]byte(marks), &o.Markings); err != nil {
+			return nil, 0, err
+		}
+	}
+	return o, seq, nil
+}
+
+// FindObjectVersions returns every stored version of id, oldest first (by
+// instant, then by the fraction beyond nanoseconds, then raw string);
+// ENOTFOUND if none.
+func (db *DB) FindObjectVersions(ctx context.Context, id string) ([]*article5.StoredObject, error) {
+	const op = "postgres: find object versions"
+	rows, err := db.pool.Query(ctx, `SELECT `+objectColumns+` FROM objects WHERE id = $1
+		ORDER BY version_sec, version_nsec, version`, id)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer rows.Close()
+	var out []*article5.StoredObject
+	for rows.Next() {
+		o, _, err := scanObject(rows)
+		if err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if len(out) == 0 {
+		return nil, notFound("object %s not found", id)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return later(out[j], out[i]) })
+	return out, nil
+}
+
+// FindObjects returns a page of objects in (date added, seq) order: seq is
+// the order of storing, so objects sharing one date added (a bundle) page
+// without loss or repeat. AddedAfter is exclusive. Without AllVersions only
+// the latest version of each id is listed (at its own date added). Limit
+// defaults to 100 and is capped at 1000. A malformed Cursor is EINVALID.
+func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*article5.ObjectPage, error) {
+	const op = "postgres: find objects"
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if !f.AllVersions {
+		where = append(where, `latest`)
+	}
+	if !f.AddedAfter.IsZero() {
+		where = append(where, `(added_sec, added_nsec) > (`+arg(f.AddedAfter.Unix())+`, `+arg(int64(f.AddedAfter.Nanosecond()))+`)`)
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, `(added_sec, added_nsec, seq) > (`+arg(c[0])+`, `+arg(c[1])+`, `+arg(c[2])+`)`)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, `id = ANY(`+arg(f.IDs)+`)`)
+	}
+	if len(f.Types) > 0 {
+		where = append(where, `type = ANY(`+arg(f.Types)+`)`)
+	}
+	q := `SELECT ` + objectColumns + ` FROM objects`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY added_sec, added_nsec, seq LIMIT ` + arg(limit+1)
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer rows.Close()
+	page := &article5.ObjectPage{Objects: []*article5.StoredObject{}}
+	var lastSeq int64
+	for rows.Next() {
+		o, seq, err := scanObject(rows)
+		if err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		if len(page.Objects) == limit {
+			last := page.Objects[limit-1]
+			page.Next = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
+			break
+		}
+		page.Objects = append(page.Objects, o)
+		lastSeq = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return page, nil
+}
+
+// encodeCursor makes the opaque cursor of the position after the object
+// added at sec.nsec with seq.
+func encodeCursor(sec, nsec, seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("o1.%d.%d.%d", sec, nsec, seq)))
+}
+
+func decodeCursor(s string) ([3]int64, error) {
+	var c [3]int64
+	bad := article5.Errorf(article5.EINVALID, "malformed page cursor %q", s)
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, bad
+	}
+	parts := strings.Split(string(b), ".")
+	if len(parts) != 4 || parts[0] != "o1" {
+		return c, bad
+	}
+	for i := range c {
+		if c[i], err = strconv.ParseInt(parts[i+1], 10, 64); err != nil {
+			return c, bad
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,180 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"article5"
+	"article5/postgres"
+	"article5/storetest"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// dsn returns the test database's URL from ARTICLE5_TEST_POSTGRES, or skips.
+func dsn(tb testing.TB) string {
+	tb.Helper()
+	d := os.Getenv("ARTICLE5_TEST_POSTGRES")
+	if d == "" {
+		tb.Skip("ARTICLE5_TEST_POSTGRES is not set: set it to a PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=disable) to run the PostgreSQL conformance suite; .ci/run starts a local server and sets it")
+	}
+	return d
+}
+
+// freshSchema creates a schema with a random name, drops it at cleanup, and
+// returns dsn with search_path set to it (plus extra run-time parameters).
+func freshSchema(tb testing.TB, extra ...string) string {
+	tb.Helper()
+	base := dsn(tb)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("connect to ARTICLE5_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "test_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withParams(tb, base, append([]string{"search_path", schema}, extra...)...)
+}
+
+func withParams(tb testing.TB, dsn string, kv ...string) string {
+	tb.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		for i := 0; i+1 < len(kv); i += 2 {
+			q.Set(kv[i], kv[i+1])
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		dsn += " " + kv[i] + "=" + kv[i+1]
+	}
+	return dsn
+}
+
+func open(t *testing.T) article5.Store {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	dsn(t) // skips without ARTICLE5_TEST_POSTGRES
+	storetest.Run(t, open)
+}
+
+func TestOpenTwiceMigratesOnce(t *testing.T) {
+	d := freshSchema(t)
+	for i := 0; i < 2; i++ {
+		db, err := postgres.Open(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+func TestBadURLInvalid(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://%zz")
+	if article5.ErrorCode(err) != article5.EINVALID {
+		t.Fatalf("error %v, want EINVALID", err)
+	}
+}
+
+// openBench opens a store in a fresh schema that lives until the test
+// binary exits (benchmark functions run several times). With async,
+// commits are asynchronous (synchronous_commit=off), as a bulk load of
+// fixtures would set.
+func openBench(b *testing.B, async bool) *postgres.DB {
+	b.Helper()
+	d := dsn(b)
+	conn, err := pgx.Connect(context.Background(), d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	r := make([]byte, 6)
+	rand.Read(r)
+	schema := "bench_" + hex.EncodeToString(r)
+	if _, err := conn.Exec(context.Background(), `CREATE SCHEMA `+schema); err != nil {
+		b.Fatal(err)
+	}
+	benchSchemas = append(benchSchemas, schema)
+	params := []string{"search_path", schema}
+	if async {
+		params = append(params, "synchronous_commit", "off")
+	}
+	db, err := postgres.Open(context.Background(), withParams(b, d, params...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+var (
+	benchSchemas []string
+	casesStore   *postgres.DB // seeded once for BenchmarkFindCases
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if casesStore != nil {
+		casesStore.Close()
+	}
+	if d := os.Getenv("ARTICLE5_TEST_POSTGRES"); d != "" && len(benchSchemas) > 0 {
+		if conn, err := pgx.Connect(context.Background(), d); err == nil {
+			for _, s := range benchSchemas {
+				conn.Exec(context.Background(), `DROP SCHEMA `+s+` CASCADE`)
+			}
+			conn.Close(context.Background())
+		}
+	}
+	os.Exit(code)
+}
+
+// BenchmarkIngest: go test -run '^$' -bench Ingest -benchtime 1x ./postgres/
+// (ARTICLE5_BENCH_OBJECTS objects, default 200,000).
+func BenchmarkIngest(b *testing.B) {
+	storetest.BenchIngest(b, func(b *testing.B) article5.Store { return openBench(b, false) })
+}
+
+// BenchmarkFindCases: FindCases latency at 100,000 cases (p99_ms).
+func BenchmarkFindCases(b *testing.B) {
+	if casesStore == nil {
+		casesStore = openBench(b, true) // seeding 100,000 transactions
+		start := time.Now()
+		storetest.SeedCases(b, casesStore, 100_000)
+		b.Logf("seeded 100,000 cases in %v", time.Since(start))
+	}
+	storetest.BenchFindCases(b, casesStore)
+}

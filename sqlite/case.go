@@ -1,0 +1,321 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"article5"
+)
+
+const caseColumns = `id, name, incidents, updated, hash, tiers, scope`
+
+func scanCase(row interface{ Scan(...any) error }) (*article5.CaseSummary, error) {
+	c := &article5.CaseSummary{}
+	var updated int64
+	var tiers, scope string
+	if err := row.Scan(&c.ID, &c.Name, &c.Incidents, &updated, &c.Hash, &tiers, &scope); err != nil {
+		return nil, err
+	}
+	c.Updated = fromNano(updated)
+	c.Scope = article5.Scope(scope)
+	if tiers != "" && tiers != "{}" {
+		if err := json.Unmarshal([]byte(tiers), &c.Tiers); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// FindCases returns cases, most recently updated first (then by id), with
+// the cursor of the next page ("" at the end). Query is a case-insensitive
+// substring of the name or id; Tier matches a case whose tier equals it
+// under any doctrine. Limit defaults to 100, capped at 1000; a malformed
+// cursor is EINVALID.
+//
+// A query of three or more characters is answered in two steps: first
+// among the next few thousand cases in list order (a common word fills the
+// page there), else through the trigram index cases_search (a rare word is
+// found without reading every case).
+func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5.CaseSummary, string, error) {
+	const op = "sqlite: find cases"
+	const window = 4000
+	limit := pageLimit(f.Limit)
+	var pos []string // the cursor's position
+	var posArgs []any
+	if f.Cursor != "" {
+		updated, id, err := decodeCaseCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		pos = append(pos, `(updated < ? OR (updated = ? AND id > ?))`)
+		posArgs = append(posArgs, updated, updated, id)
+	}
+	var filter []string
+	var filterArgs []any
+	q := strings.ToLower(f.Query)
+	if q != "" {
+		filter = append(filter, `instr(search, ?) > 0`)
+		filterArgs = append(filterArgs, q)
+	}
+	if f.Tier != "" {
+		filter = append(filter, `EXISTS (SELECT 1 FROM json_each(cases.tiers) WHERE json_each.value = ?)`)
+		filterArgs = append(filterArgs, string(f.Tier))
+	}
+	indexed := utf8.RuneCountInString(q) >= 3
+	if indexed {
+		// Step one: the next window of cases in list order.
+		sub := `SELECT num FROM cases` + whereClause(pos) + ` ORDER BY updated DESC, id LIMIT ?`
+		args := append(append(append([]any{}, posArgs...), window), filterArgs...)
+		out, next, err := db.findCases(ctx, `num IN (`+sub+`)`+andClause(filter), args, limit)
+		if err != nil {
+			return nil, "", article5.Internal(op, err)
+		}
+		if next != "" {
+			return out, next, nil
+		}
+		// Step two: the trigram index.
+		filter = append(filter, `num IN (SELECT rowid FROM cases_search WHERE cases_search MATCH ?)`)
+		filterArgs = append(filterArgs, `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+	}
+	cond := strings.Join(append(pos, filter...), ` AND `)
+	out, next, err := db.findCases(ctx, cond, append(posArgs, filterArgs...), limit)
+	if err != nil {
+		return nil, "", article5.Internal(op, err)
+	}
+	return out, next, nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `)
+}
+
+func andClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return ` AND ` + strings.Join(conds, ` AND `)
+}
+
+// findCases runs one listing query: cond (may be empty) in list order, a
+// page of limit and the next cursor.
+func (db *DB) findCases(ctx context.Context, cond string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
+	q := `SELECT ` + caseColumns + ` FROM cases`
+	if cond != "" {
+		q += ` WHERE ` + cond
+	}
+	q += ` ORDER BY updated DESC, id LIMIT ?`
+	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []*article5.CaseSummary{}
+	next := ""
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			last := out[limit-1]
+			next = encodeCaseCursor(toNano(last.Updated), last.ID)
+			break
+		}
+		out = append(out, c)
+	}
+	return out, next, rows.Err()
+}
+
+func encodeCaseCursor(updated int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c1." + strconv.FormatInt(updated, 10) + "." + id))
+}
+
+func decodeCaseCursor(s string) (int64, string, error) {
+	bad := article5.Errorf(article5.EINVALID, "malformed page cursor %q", s)
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, "", bad
+	}
+	parts := strings.SplitN(string(b), ".", 3)
+	if len(parts) != 3 || parts[0] != "c1" {
+		return 0, "", bad
+	}
+	n, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return 0, "", bad
+	}
+	return n, parts[2], nil
+}
+
+// FindCaseByID returns one case; ENOTFOUND if it is not held.
+func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummary, error) {
+	c, err := scanCase(db.read.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("case %s not found", id)
+	}
+	if err != nil {
+		return nil, article5.Internal("sqlite: find case", err)
+	}
+	return c, nil
+}
+
+// SaveAssessment records an assessment of a case in one transaction:
+// upserts the case row, stores the report and appends events — one
+// "assessed", then one "tier-changed" per doctrine (sorted) whose tier
+// differs from the previous assessment's (a doctrine absent on one side
+// has From or To empty; the first assessment of a case has no previous
+// tiers and so no tier-changed events). Saving the hash the case already
+// has is a no-op that returns no events. A zero Updated becomes Now().
+// EINVALID without a case id or hash.
+func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, report []byte) ([]article5.Event, error) {
+	const op = "sqlite: save assessment"
+	if s == nil || s.ID == "" || s.Hash == "" {
+		return nil, article5.Errorf(article5.EINVALID, "an assessment needs a case id and a hash")
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer tx.Rollback()
+	now := db.now()
+
+	var prevHash, prevTiers string
+	err = tx.QueryRowContext(ctx, `SELECT hash, tiers FROM cases WHERE id = ?`, s.ID).Scan(&prevHash, &prevTiers)
+	existed := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, article5.Internal(op, err)
+	}
+	if existed && prevHash == s.Hash {
+		return []article5.Event{}, nil
+	}
+	var before map[string]article5.Tier
+	if existed && prevTiers != "" {
+		if err := json.Unmarshal([]byte(prevTiers), &before); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+	}
+	tiers, err := json.Marshal(tiersOrEmpty(s.Tiers))
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	updated := s.Updated
+	if updated.IsZero() {
+		updated = now
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, name, search, incidents, updated, hash, tiers, scope)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, search = excluded.search, incidents = excluded.incidents,
+			updated = excluded.updated, hash = excluded.hash, tiers = excluded.tiers, scope = excluded.scope`,
+		s.ID, s.Name, searchText(s), s.Incidents, updated.UnixNano(), s.Hash, string(tiers), string(s.Scope)); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if report == nil {
+		report = []byte("null")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES (?, ?, ?, ?)`,
+		s.ID, s.Hash, string(report), now.UnixNano()); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	events := caseEvents(s, existed, before, now)
+	for i := range events {
+		e := &events[i]
+		if err := tx.QueryRowContext(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, time)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, e.Time.UnixNano()).Scan(&e.Seq); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return events, nil
+}
+
+// caseEvents lists the events of a new assessment: "assessed", then a
+// "tier-changed" per doctrine (sorted) whose tier differs from before.
+func caseEvents(s *article5.CaseSummary, existed bool, before map[string]article5.Tier, now time.Time) []article5.Event {
+	t := now
+	events := []article5.Event{{Type: "assessed", Case: s.ID, Hash: s.Hash, Time: t}}
+	if !existed {
+		return events
+	}
+	names := map[string]bool{}
+	for d := range before {
+		names[d] = true
+	}
+	for d := range s.Tiers {
+		names[d] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for d := range names {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	for _, d := range sorted {
+		if before[d] != s.Tiers[d] {
+			events = append(events, article5.Event{Type: "tier-changed", Case: s.ID, Doctrine: d, From: before[d], To: s.Tiers[d], Hash: s.Hash, Time: t})
+		}
+	}
+	return events
+}
+
+func searchText(s *article5.CaseSummary) string { return strings.ToLower(s.Name + " " + s.ID) }
+
+func tiersOrEmpty(t map[string]article5.Tier) map[string]article5.Tier {
+	if t == nil {
+		return map[string]article5.Tier{}
+	}
+	return t
+}
+
+// FindAssessment returns the latest assessment report (JSON) of a case;
+// ENOTFOUND if the case has none.
+func (db *DB) FindAssessment(ctx context.Context, caseID string) ([]byte, error) {
+	var report string
+	err := db.read.QueryRowContext(ctx, `SELECT report FROM assessments WHERE case_id = ? ORDER BY seq DESC LIMIT 1`, caseID).Scan(&report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("no assessment of case %s", caseID)
+	}
+	if err != nil {
+		return nil, article5.Internal("sqlite: find assessment", err)
+	}
+	return []byte(report), nil
+}
+
+// FindEvents returns events with Seq > afterSeq in Seq order, at most
+// limit (default 100, capped at 1000).
+func (db *DB) FindEvents(ctx context.Context, afterSeq int64, limit int) ([]article5.Event, error) {
+	const op = "sqlite: find events"
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, time
+		FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer rows.Close()
+	out := []article5.Event{}
+	for rows.Next() {
+		var e article5.Event
+		var from, to string
+		var t int64
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &t); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,78 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"article5"
+
+	"github.com/google/uuid"
+)
+
+// CreateToken stores a token (only the sha256 of its secret). An empty ID
+// is filled with "token--<uuid>" and a zero Created with Now(). ECONFLICT
+// if the id or the hash is already held; EINVALID without a hash.
+func (db *DB) CreateToken(ctx context.Context, t *article5.Token) error {
+	const op = "sqlite: create token"
+	if t.Hash == "" {
+		return article5.Errorf(article5.EINVALID, "a token needs the sha256 of its secret")
+	}
+	if t.ID == "" {
+		t.ID = "token--" + uuid.NewString()
+	}
+	if t.Created.IsZero() {
+		t.Created = db.now()
+	}
+	comm, err := json.Marshal(nonNil(t.Communities))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO tokens (id, name, party, org, communities, hash, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		t.ID, t.Name, string(t.Party), t.Org, string(comm), t.Hash, t.Created.UnixNano())
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return article5.Errorf(article5.ECONFLICT, "token %s: a token with this id or secret already exists", t.ID)
+	}
+	return nil
+}
+
+// FindTokenByHash returns the token whose secret hashes to hash; ENOTFOUND
+// if there is none or it is revoked.
+func (db *DB) FindTokenByHash(ctx context.Context, hash string) (*article5.Token, error) {
+	const op = "sqlite: find token"
+	var t article5.Token
+	var party, comm string
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, party, org, communities, hash, created
+		FROM tokens WHERE hash = ? AND revoked = 0`, hash).Scan(&t.ID, &t.Name, &party, &t.Org, &comm, &t.Hash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("token not found")
+	}
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	t.Party = article5.Party(party)
+	t.Created = fromNano(created)
+	if err := json.Unmarshal([]byte(comm), &t.Communities); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return &t, nil
+}
+
+// RevokeToken revokes a token: FindTokenByHash no longer finds it.
+// ENOTFOUND if there is no such token.
+func (db *DB) RevokeToken(ctx context.Context, id string) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE tokens SET revoked = 1 WHERE id = ?`, id)
+	if err != nil {
+		return article5.Internal("sqlite: revoke token", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("token %s not found", id)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"article5"
+)
+
+// BenchObjects is the number of objects BenchIngest stores: the
+// ARTICLE5_BENCH_OBJECTS environment variable, else 200,000.
+func BenchObjects(tb testing.TB) int {
+	if v := os.Getenv("ARTICLE5_BENCH_OBJECTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			tb.Fatalf("ARTICLE5_BENCH_OBJECTS=%q: want a positive integer", v)
+		}
+		return n
+	}
+	return 200_000
+}
+
+// SyntheticBatch returns n fresh STIX objects numbered from first: one
+// identity then nine indicators created by it, repeating.
+func SyntheticBatch(first, n int) []*article5.StoredObject {
+	out := make([]*article5.StoredObject, n)
+	ident := ""
+	for i := range out {
+		k := first + i
+		var raw []byte
+		o := &article5.StoredObject{SpecVersion: "2.1", Version: "2024-01-01T00:00:00.000Z", VersionSec: 1704067200}
+		if k%10 == 0 || ident == "" {
+			ident = fmt.Sprintf("identity--00000000-0000-4000-8000-%012d", k)
+			o.ID, o.Type = ident, "identity"
+			raw = fmt.Appendf(nil, `{"type":"identity","spec_version":"2.1","id":%q,"created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Organisation %d","identity_class":"organization","sectors":["government-national"]}`, o.ID, k)
+		} else {
+			o.ID, o.Type, o.CreatedBy = fmt.Sprintf("indicator--00000000-0000-4000-9000-%012d", k), "indicator", ident
+			raw = fmt.Appendf(nil, `{"type":"indicator","spec_version":"2.1","id":%q,"created_by_ref":%q,"created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Scanner %d","pattern":"[ipv4-addr:value = '198.51.%d.%d']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}`, o.ID, ident, k, (k/250)%256, k%250)
+			o.Markings = []string{"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}
+		}
+		sum := sha256.Sum256(raw)
+		o.Raw, o.SHA256 = raw, hex.EncodeToString(sum[:])
+		out[i] = o
+	}
+	return out
+}
+
+// BenchIngest ingests BenchObjects objects in batches of 1,000 into a
+// fresh store per iteration and reports objects/s overall and over the
+// first and the last 100,000 (how ingest slows as the store grows). Only
+// the IngestObjects calls are timed. Run it with -benchtime=1x.
+func BenchIngest(b *testing.B, open func(b *testing.B) article5.Store) {
+	const batch, window = 1000, 100_000
+	n := BenchObjects(b)
+	var total, first, last time.Duration
+	for it := 0; it < b.N; it++ {
+		b.StopTimer()
+		s := open(b)
+		total, first, last = 0, 0, 0
+		for done := 0; done < n; done += batch {
+			size := min(batch, n-done)
+			objs := SyntheticBatch(done, size)
+			b.StartTimer()
+			start := time.Now()
+			res, err := s.IngestObjects(context.Background(), objs, nil, false)
+			d := time.Since(start)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.Accepted) != size {
+				b.Fatalf("batch at %d: %d accepted, want %d (rejected %v)", done, len(res.Accepted), size, res.Rejected)
+			}
+			total += d
+			if done < window {
+				first += d
+			}
+			if done >= n-window {
+				last += d
+			}
+		}
+		s.Close()
+	}
+	win := float64(min(window, n))
+	b.ReportMetric(float64(n)/total.Seconds(), "objects/s")
+	b.ReportMetric(win/first.Seconds(), "first100k_objects/s")
+	b.ReportMetric(win/last.Seconds(), "last100k_objects/s")
+}
+
+// SeedCases saves n synthetic cases (one assessment each) with a few
+// concurrent writers. Names cycle through eight words; one case in fifty is
+// armed-attack-possible under one doctrine.
+func SeedCases(tb testing.TB, s article5.Store, n int) {
+	tb.Helper()
+	words := []string{"outage", "jamming", "intrusion", "wiper", "ransomware", "spoofing", "sabotage", "espionage"}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	const workers = 4
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				tier := article5.TierBelowThreshold
+				if i%50 == 7 {
+					tier = article5.TierArmedAttackPossible
+				} else if i%3 == 0 {
+					tier = article5.TierUseOfForcePossible
+				}
+				c := &article5.CaseSummary{ID: fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", i),
+					Name: fmt.Sprintf("Case %06d: %s at site %d", i, words[i%len(words)], i%97), Incidents: 1 + i%5,
+					Updated: base.Add(time.Duration(i/2) * time.Second), Hash: fmt.Sprintf("%064x", i),
+					Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": tier}, Scope: article5.ScopeIn}
+				if _, err := s.SaveAssessment(context.Background(), c, []byte(`{"case":"`+c.ID+`"}`)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+}
+
+// BenchFindCases times FindCases on a store seeded with SeedCases (100,000
+// cases for the issue's figure) over a mix of listings: the first page, a
+// common and a rare name substring, a rare tier, and a page deep in the
+// list. It reports the 50th and 99th percentile latency in ms.
+func BenchFindCases(b *testing.B, s article5.Store) {
+	ctx := context.Background()
+	var deep string
+	f := article5.CaseFilter{Limit: 1000}
+	for i := 0; i < 20; i++ { // the cursor 20,000 cases down
+		_, next, err := s.FindCases(ctx, f)
+		if err != nil || next == "" {
+			b.Fatalf("paging to the deep cursor: %v (next %q)", err, next)
+		}
+		f.Cursor, deep = next, next
+	}
+	filters := []article5.CaseFilter{
+		{Limit: 50},
+		{Query: "Jamming", Limit: 50},
+		{Query: "case 012345", Limit: 50},
+		{Tier: article5.TierArmedAttackPossible, Limit: 50},
+		{Limit: 50, Cursor: deep},
+	}
+	lat := make([]time.Duration, 0, b.N)
+	worst := make([]time.Duration, len(filters))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		cs, _, err := s.FindCases(ctx, filters[i%len(filters)])
+		d := time.Since(start)
+		lat = append(lat, d)
+		worst[i%len(filters)] = max(worst[i%len(filters)], d)
+		if err != nil || len(cs) == 0 {
+			b.Fatalf("FindCases(%+v) = %d cases, %v", filters[i%len(filters)], len(cs), err)
+		}
+	}
+	b.StopTimer()
+	for i, f := range filters {
+		b.Logf("slowest FindCases(query %q, tier %q, deep %v): %v", f.Query, f.Tier, f.Cursor != "", worst[i])
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50_ms")
+	b.ReportMetric(pct(0.99), "p99_ms")
+}

@@ -1,0 +1,267 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"article5"
+)
+
+const grouping = "grouping--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3"
+
+func testJobRecorded(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	res := MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "i"), ""))
+	if res.Job == "" {
+		t.Fatal("no job recorded for a stored object")
+	}
+	g := Object(t, `{"type":"grouping","spec_version":"2.1","id":"`+grouping+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Port outage","context":"suspicious-activity","object_refs":["`+indicator+`"]}`, "")
+	res2 := MustIngest(t, s, g)
+	if res3 := MustIngest(t, s, g); res3.Job != "" {
+		t.Fatalf("unchanged ingest recorded job %s", res3.Job)
+	}
+	for _, want := range []struct {
+		id    string
+		cases []string
+	}{{res.Job, []string{"*"}}, {res2.Job, []string{grouping}}} {
+		j, err := s.ClaimJob(ctx, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.ID != want.id || fmt.Sprint(j.Cases) != fmt.Sprint(want.cases) || j.Attempts != 1 || j.Created.IsZero() {
+			t.Fatalf("claimed %+v, want %s with cases %v, attempt 1", j, want.id, want.cases)
+		}
+	}
+}
+
+func testJobLease(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	r1 := MustIngest(t, s, Object(t, identityJSON(1), ""))
+	r2 := MustIngest(t, s, Object(t, identityJSON(2), ""))
+	j, err := s.ClaimJob(ctx, 100*time.Millisecond)
+	if err != nil || j.ID != r1.Job {
+		t.Fatalf("first claim = %+v, %v; want the oldest job %s", j, err, r1.Job)
+	}
+	j2, err := s.ClaimJob(ctx, time.Hour)
+	if err != nil || j2.ID != r2.Job {
+		t.Fatalf("second claim = %+v, %v; want %s (the first is leased)", j2, err, r2.Job)
+	}
+	_, err = s.ClaimJob(ctx, time.Hour)
+	wantCode(t, err, article5.ENOTFOUND)
+	time.Sleep(150 * time.Millisecond) // the first worker died: its lease expires
+	again, err := s.ClaimJob(ctx, time.Hour)
+	if err != nil || again.ID != r1.Job || again.Attempts != 2 {
+		t.Fatalf("after the lease: %+v, %v; want %s handed out again, attempt 2", again, err, r1.Job)
+	}
+	for _, id := range []string{r1.Job, r2.Job} {
+		if err := s.CompleteJob(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(5 * time.Millisecond)
+	_, err = s.ClaimJob(ctx, time.Millisecond)
+	wantCode(t, err, article5.ENOTFOUND)
+}
+
+func testJobClaimedOnce(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	const jobs = 12
+	for i := 0; i < jobs; i++ {
+		MustIngest(t, s, Object(t, identityJSON(i), ""))
+	}
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j, err := s.ClaimJob(ctx, time.Hour)
+				if err != nil {
+					if article5.ErrorCode(err) != article5.ENOTFOUND {
+						t.Error(err)
+					}
+					return
+				}
+				mu.Lock()
+				claimed[j.ID]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != jobs {
+		t.Fatalf("%d jobs claimed, want %d", len(claimed), jobs)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Fatalf("job %s claimed %d times", id, n)
+		}
+	}
+}
+
+func testSaveAssessment(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	updated := time.Date(2024, 6, 1, 12, 0, 0, 123456789, time.UTC)
+	c := &article5.CaseSummary{ID: grouping, Name: "Port of Nagoya outage", Incidents: 2, Updated: updated, Hash: "h1",
+		Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": article5.TierBelowThreshold}, Scope: article5.ScopeIn}
+	ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 1 || ev[0].Type != "assessed" || ev[0].Case != grouping || ev[0].Seq <= 0 || ev[0].Hash != "h1" {
+		t.Fatalf("first assessment events %+v, want one assessed", ev)
+	}
+	if ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`)); err != nil || len(ev) != 0 {
+		t.Fatalf("same hash again: %+v, %v; want a no-op", ev, err)
+	}
+	c2 := *c
+	c2.Hash, c2.Updated = "h2", updated.Add(time.Hour)
+	c2.Tiers = map[string]article5.Tier{"tallinn-2.0": article5.TierUseOfForcePossible, "nicaragua": article5.TierBelowThreshold}
+	ev2, err := s.SaveAssessment(ctx, &c2, []byte(`{"hash":"h2"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev2) != 2 || ev2[0].Type != "assessed" || ev2[1].Type != "tier-changed" || ev2[1].Doctrine != "tallinn-2.0" ||
+		ev2[1].From != article5.TierBelowThreshold || ev2[1].To != article5.TierUseOfForcePossible || ev2[1].Seq <= ev2[0].Seq || ev2[0].Seq <= ev[0].Seq {
+		t.Fatalf("second assessment events %+v, want assessed and tier-changed tallinn-2.0 below-threshold → use-of-force-possible", ev2)
+	}
+	report, err := s.FindAssessment(ctx, grouping)
+	if err != nil || string(report) != `{"hash":"h2"}` {
+		t.Fatalf("FindAssessment = %s, %v; want the latest report", report, err)
+	}
+	got, err := s.FindCaseByID(ctx, grouping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Hash != "h2" || got.Name != c.Name || got.Incidents != 2 || got.Scope != article5.ScopeIn || !got.Updated.Equal(c2.Updated) ||
+		got.Tiers["tallinn-2.0"] != article5.TierUseOfForcePossible || len(got.Tiers) != 2 {
+		t.Fatalf("case = %+v, want the latest summary", got)
+	}
+	all, err := s.FindEvents(ctx, 0, 0)
+	if err != nil || len(all) != 3 {
+		t.Fatalf("FindEvents(0) = %+v, %v; want 3 events", all, err)
+	}
+	after, err := s.FindEvents(ctx, all[0].Seq, 10)
+	if err != nil || len(after) != 2 || after[0].Seq != ev2[0].Seq || after[1].From != article5.TierBelowThreshold || after[1].Time.IsZero() {
+		t.Fatalf("FindEvents(after first) = %+v, %v", after, err)
+	}
+	if one, err := s.FindEvents(ctx, 0, 1); err != nil || len(one) != 1 {
+		t.Fatalf("FindEvents limit 1 = %+v, %v", one, err)
+	}
+}
+
+func testFindCases(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []*article5.CaseSummary
+	for i := 0; i < 25; i++ {
+		tier := article5.TierBelowThreshold
+		if i%5 == 0 {
+			tier = article5.TierArmedAttackPossible
+		}
+		name := fmt.Sprintf("Outage %02d at the port", i)
+		if i%4 == 0 {
+			name = fmt.Sprintf("Satellite JAMMING %02d", i)
+		}
+		c := &article5.CaseSummary{ID: fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", i), Name: name, Incidents: 1,
+			Updated: base.Add(time.Duration(i/3) * time.Hour), // ties of three
+			Hash:    fmt.Sprint("h", i), Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": tier}, Scope: article5.ScopeUncertain}
+		if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, c)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].Updated.Equal(all[j].Updated) {
+			return all[i].Updated.After(all[j].Updated)
+		}
+		return all[i].ID < all[j].ID
+	})
+	ids := func(cs []*article5.CaseSummary) []string {
+		out := []string{}
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	filter := func(keep func(*article5.CaseSummary) bool) []string {
+		var out []*article5.CaseSummary
+		for _, c := range all {
+			if keep(c) {
+				out = append(out, c)
+			}
+		}
+		return ids(out)
+	}
+	for _, tc := range []struct {
+		name string
+		f    article5.CaseFilter
+		want []string
+	}{
+		{"all, updated desc then id, paged by 10", article5.CaseFilter{Limit: 10}, ids(all)},
+		{"query is a case-insensitive substring", article5.CaseFilter{Query: "jamming", Limit: 3}, filter(func(c *article5.CaseSummary) bool { return c.Name[0] == 'S' })},
+		{"tier under any doctrine", article5.CaseFilter{Tier: article5.TierArmedAttackPossible, Limit: 2}, filter(func(c *article5.CaseSummary) bool { return c.Tiers["nicaragua"] == article5.TierArmedAttackPossible })},
+		{"query and tier", article5.CaseFilter{Query: "JAMMING", Tier: article5.TierArmedAttackPossible}, filter(func(c *article5.CaseSummary) bool {
+			return c.Name[0] == 'S' && c.Tiers["nicaragua"] == article5.TierArmedAttackPossible
+		})},
+		{"no match", article5.CaseFilter{Query: "volcano"}, []string{}},
+	} {
+		var got []string
+		f := tc.f
+		for pages := 0; pages < 20; pages++ {
+			cs, next, err := s.FindCases(ctx, f)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if f.Limit > 0 && len(cs) > f.Limit {
+				t.Fatalf("%s: page of %d over limit %d", tc.name, len(cs), f.Limit)
+			}
+			got = append(got, ids(cs)...)
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+			t.Errorf("%s:\n got %v\nwant %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func testTokens(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	hash := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	tok := &article5.Token{ID: "token--0b7a1a1e-0000-4000-8000-000000000001", Name: "feed", Party: article5.PartyJP,
+		Org: identA, Communities: []string{"community--a", "community--b"}, Hash: hash, Created: time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindTokenByHash(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != tok.ID || got.Name != "feed" || got.Party != article5.PartyJP || got.Org != identA ||
+		fmt.Sprint(got.Communities) != fmt.Sprint(tok.Communities) || got.Hash != hash || !got.Created.Equal(tok.Created) {
+		t.Fatalf("found %+v, want %+v", got, tok)
+	}
+	dup := *tok
+	dup.ID = "token--0b7a1a1e-0000-4000-8000-000000000002"
+	wantCode(t, s.CreateToken(ctx, &dup), article5.ECONFLICT)
+	_, err = s.FindTokenByHash(ctx, hash[:63]+"9")
+	wantCode(t, err, article5.ENOTFOUND)
+	r, ok := s.(Revoker)
+	if !ok {
+		t.Skip("store cannot revoke tokens")
+	}
+	if err := r.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.FindTokenByHash(ctx, hash)
+	wantCode(t, err, article5.ENOTFOUND)
+}
