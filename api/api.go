@@ -1,0 +1,194 @@
+// Package api is article5's JSON API under /api/v1, with the node's health,
+// readiness and Prometheus endpoints, mounted on one http.ServeMux with Go
+// 1.22+ route patterns. One file per resource: bundles (ingest), cases
+// (cases, assessments), incidents, objects, events, health. The routes are
+// one table (Routes) that both the mux and the OpenAPI 3.1 document served
+// at /api/v1/openapi.json are checked against.
+//
+// Every response that carries stored content goes through a node.Gate for
+// the authenticated recipient (an API token), so that nothing leaves the
+// node that release.Policy.Releasable does not admit. Errors have one
+// shape, mapped from article5's error codes in one place (errors.go).
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"article5/node"
+)
+
+// DefaultMaxBodyBytes is the default limit on a request body: 64 MiB.
+const DefaultMaxBodyBytes = 64 << 20
+
+// Options configures the API.
+type Options struct {
+	// MaxBodyBytes limits request bodies; larger ones get 413. 0: DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Log receives one JSON line per request and the detail of internal
+	// errors. nil: discard.
+	Log *slog.Logger
+	// Metrics is the registry /metrics serves; nil: a new registry (with
+	// the Go and process collectors).
+	Metrics *prometheus.Registry
+}
+
+// Route is one route of the API: its method, its path pattern (Go 1.22
+// ServeMux syntax, which is also OpenAPI's path template syntax) and
+// whether it needs a bearer token.
+type Route struct {
+	Method string
+	Path   string
+	Auth   bool
+}
+
+// Pattern returns the ServeMux pattern, "GET /api/v1/cases".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+type route struct {
+	Route
+	handle func(*server, http.ResponseWriter, *http.Request) error
+}
+
+// table is every route: the mux is built from it and the OpenAPI document
+// is tested against it.
+var table = []route{
+	{Route{"GET", "/api/v1/openapi.json", false}, (*server).openAPI},
+	{Route{"POST", "/api/v1/bundles", true}, (*server).postBundle},
+	{Route{"GET", "/api/v1/cases", true}, (*server).listCases},
+	{Route{"GET", "/api/v1/cases/{id}", true}, (*server).getCase},
+	{Route{"GET", "/api/v1/cases/{id}/assessment", true}, (*server).getAssessment},
+	{Route{"POST", "/api/v1/cases/{id}/assess", true}, (*server).assessCase},
+	{Route{"GET", "/api/v1/incidents", true}, (*server).listIncidents},
+	{Route{"GET", "/api/v1/objects/{id}", true}, (*server).getObject},
+	{Route{"GET", "/api/v1/events", true}, (*server).listEvents},
+	{Route{"GET", "/healthz", false}, (*server).healthz},
+	{Route{"GET", "/readyz", false}, (*server).readyz},
+	{Route{"GET", "/metrics", false}, nil}, // promhttp, set in New
+}
+
+// Routes returns every route the handler of New serves.
+func Routes() []Route {
+	out := make([]Route, len(table))
+	for i, r := range table {
+		out[i] = r.Route
+	}
+	return out
+}
+
+type server struct {
+	n       *node.Node
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// New returns the HTTP handler of the API for node n: the routes of Routes
+// on one ServeMux, behind request logging, metrics and panic recovery.
+// Unknown routes get 404 in the error shape.
+func New(n *node.Node, opts Options) http.Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{n: n, opts: opts, log: opts.Log}
+	s.metrics = newMetrics(opts.Metrics, n)
+	mux := http.NewServeMux()
+	for _, rt := range table {
+		var h http.Handler
+		if rt.handle == nil {
+			h = s.metrics.handler()
+		} else {
+			h = s.endpoint(rt)
+		}
+		mux.Handle(rt.Pattern(), h)
+	}
+	mux.Handle("/", s.endpoint(route{Route{Path: "/"}, (*server).noRoute}))
+	return s.outer(mux)
+}
+
+// endpoint adapts a handler that returns an error: authentication first
+// when the route needs it, then the handler; an error is written in the
+// error shape.
+func (s *server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Auth {
+			var err error
+			r, err = s.authenticate(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if err := rt.handle(s, w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// outer wraps the mux: it recovers panics (500 in the error shape), counts
+// and logs each request with its route pattern, status, duration and token.
+func (s *server) outer(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &reqInfo{}
+		r = r.WithContext(withInfo(r.Context(), info))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				if !sw.wrote {
+					s.writeError(sw, r, internalErr("panic", v))
+				}
+			}
+			pattern := r.Pattern
+			if pattern == "" || pattern == "/" {
+				pattern = "unmatched"
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			d := time.Since(start)
+			s.metrics.observe(pattern, status, d)
+			s.log.InfoContext(r.Context(), "request", "method", r.Method, "route", pattern, "path", r.URL.Path,
+				"status", status, "duration_ms", float64(d.Microseconds())/1000, "token", info.token)
+		}()
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	return &apiError{status: http.StatusNotFound, code: "not_found", msg: "no such route: " + r.Method + " " + r.URL.Path}
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"article5"
+)
+
+// postBundle ingests a STIX bundle (node.Node.Ingest). Content-Type must be
+// application/stix+json (version 2.1 if given) or application/json: else
+// 415. A body over MaxBodyBytes: 413. ?atomic=true refuses the whole bundle
+// if any object is invalid (409). 200 with the IngestResult when some
+// object was stored or already held; 422 with the error shape and the
+// result when every object was rejected.
+func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
+	if err := stixContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	atomic := false
+	if v := r.URL.Query().Get("atomic"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return article5.Invalid("atomic must be true or false", article5.Detail{Pointer: "?atomic", Message: "got " + strconv.Quote(v)})
+		}
+		atomic = b
+	}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		return tooLarge(s.opts.MaxBodyBytes)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return tooLarge(s.opts.MaxBodyBytes)
+		}
+		return article5.Invalid("could not read the request body")
+	}
+	res, err := s.n.Ingest(r.Context(), data, atomic)
+	if err != nil {
+		return err
+	}
+	s.metrics.ingested.WithLabelValues("accepted").Add(float64(len(res.Accepted)))
+	s.metrics.ingested.WithLabelValues("unchanged").Add(float64(len(res.Unchanged)))
+	s.metrics.ingested.WithLabelValues("rejected").Add(float64(len(res.Rejected)))
+	if len(res.Accepted) == 0 && len(res.Unchanged) == 0 {
+		e := &apiError{status: http.StatusUnprocessableEntity, code: article5.EINVALID,
+			msg: fmt.Sprintf("every object was rejected (%d); nothing was stored", len(res.Rejected)), result: res}
+		for _, rj := range res.Rejected {
+			e.details = append(e.details, article5.Detail{Object: rj.ID, Pointer: rj.Pointer, Message: rj.Reason})
+		}
+		return e
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// stixContentType accepts application/stix+json (version 2.1 if a version
+// is given) and application/json; anything else is 415.
+func stixContentType(ct string) error {
+	bad := &apiError{status: http.StatusUnsupportedMediaType, code: article5.EINVALID,
+		msg: "Content-Type must be application/stix+json;version=2.1, application/stix+json or application/json"}
+	if ct == "" {
+		return bad
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return bad
+	}
+	switch mt {
+	case "application/json":
+		return nil
+	case "application/stix+json":
+		if v, ok := params["version"]; ok && v != "2.1" {
+			return bad
+		}
+		return nil
+	}
+	return bad
+}
+
+func tooLarge(limit int64) error {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: article5.EINVALID,
+		msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+}

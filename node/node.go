@@ -1,0 +1,64 @@
+// Package node holds the services of an article5 node: STIX ingest into the
+// store, the re-assessment worker that turns stored evidence into case
+// assessments and events, and the release gate every path out of the node
+// goes through (DESIGN.md §5). Transports (the JSON API, later TAXII and the
+// web UI) are thin adapters over a *Node.
+package node
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"article5"
+	"article5/doctrine"
+	"article5/release"
+)
+
+// Node is one article5 node: its store, the doctrines in force, its release
+// policy, its log and its clock. The zero Log discards; the zero Now is
+// time.Now. A Node is safe for concurrent use once set up.
+type Node struct {
+	Store     article5.Store
+	Doctrines []*doctrine.Doctrine
+	Policy    release.Policy
+	Log       *slog.Logger
+	Now       func() time.Time
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+	jobsDone atomic.Int64
+}
+
+// JobsDone returns how many re-assessment jobs this node has completed
+// since it started (for metrics).
+func (n *Node) JobsDone() int64 { return n.jobsDone.Load() }
+
+func (n *Node) now() time.Time {
+	if n.Now == nil {
+		return time.Now().UTC()
+	}
+	return n.Now().UTC()
+}
+
+func (n *Node) log() *slog.Logger {
+	if n.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return n.Log
+}
+
+// wakeup returns the channel that tells the worker a job was recorded.
+func (n *Node) wakeup() chan struct{} {
+	n.wakeOnce.Do(func() { n.wake = make(chan struct{}, 1) })
+	return n.wake
+}
+
+// nudge wakes the worker without blocking.
+func (n *Node) nudge() {
+	select {
+	case n.wakeup() <- struct{}{}:
+	default:
+	}
+}
