@@ -11,8 +11,8 @@ import (
 )
 
 // allowedImports is the layering rule of README.md ("Project structure"):
-// root ← stix, geo, doctrine, examples, importer ← importer/* and assess ←
-// cmd. A package may import
+// root ← stix, geo, doctrine, examples, importer, sqlite, postgres ←
+// importer/*, assess, release ← node ← api ← cmd. A package may import
 // only the article5 packages listed for it.
 var allowedImports = map[string][]string{
 	".":                {},
@@ -23,6 +23,11 @@ var allowedImports = map[string][]string{
 	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
 	"importer":         {"article5"},
 	"release":          {"article5", "article5/stix"},
+	"sqlite":           {"article5"},
+	"postgres":         {"article5"},
+	"storetest":        {"article5"},
+	"node":             {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release"},
+	"api":              {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 }

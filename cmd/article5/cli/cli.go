@@ -62,7 +62,8 @@ The tool recommends and documents; people decide.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr))
+	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
+		newServeCmd(stdout, stderr), newTokenCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var u usageError

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"article5"
+
+	"github.com/spf13/cobra"
+)
+
+const caseHelp = `Work with the cases a node holds, through its JSON API.
+
+  article5 case list [--query TEXT] [--tier TIER]
+  article5 case show ID              the latest assessment as a text report (--format json for JSON)
+  article5 case assess ID            re-assess now
+
+The server is --server (ARTICLE5_SERVER, default http://127.0.0.1:8405) and the API token
+--token (ARTICLE5_TOKEN); create one with 'article5 token create'.`
+
+type client struct {
+	server, token string
+	http          *http.Client
+}
+
+// do calls the API and decodes a JSON answer into out; an error answer
+// becomes the article5 error it stands for.
+func (c *client) do(method, path string, body io.Reader, out any) error {
+	req, err := http.NewRequest(method, strings.TrimRight(c.server, "/")+path, body)
+	if err != nil {
+		return article5.Errorf(article5.EINVALID, "--server %s: %v", c.server, err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return article5.Errorf(article5.EINTERNAL, "cannot reach the article5 server at %s: %v", c.server, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return article5.Errorf(article5.EINTERNAL, "reading the answer of %s: %v", c.server, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct {
+				Code    string            `json:"code"`
+				Message string            `json:"message"`
+				Details []article5.Detail `json:"details"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
+			return &article5.Error{Code: e.Error.Code, Message: e.Error.Message, Details: e.Error.Details}
+		}
+		return article5.Errorf(article5.EINTERNAL, "the server answered %s", resp.Status)
+	}
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = data
+		return nil
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return article5.Errorf(article5.EINTERNAL, "the server's answer does not parse: %v", err)
+		}
+	}
+	return nil
+}
+
+func newCaseCmd(stdout io.Writer) *cobra.Command {
+	c := &client{http: &http.Client{Timeout: 2 * time.Minute}}
+	cmd := &cobra.Command{Use: "case", Short: "List, show and re-assess a node's cases (through its API)", Long: caseHelp}
+	cmd.PersistentFlags().StringVar(&c.server, "server", envOr("ARTICLE5_SERVER", "http://127.0.0.1:8405"), "the node's URL [ARTICLE5_SERVER]")
+	cmd.PersistentFlags().StringVar(&c.token, "token", os.Getenv("ARTICLE5_TOKEN"), "API token [ARTICLE5_TOKEN]")
+	var query, tier, format string
+	list := &cobra.Command{
+		Use: "list", Short: "List cases, most recently updated first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{}
+			if query != "" {
+				q.Set("q", query)
+			}
+			if tier != "" {
+				q.Set("tier", tier)
+			}
+			var page struct {
+				Cases []article5.CaseSummary `json:"cases"`
+				Next  string                 `json:"next"`
+			}
+			if err := c.do("GET", "/api/v1/cases?"+q.Encode(), nil, &page); err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, page)
+			}
+			fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %s\n", "CASE", "SCOPE", "JP", "US", "NAME")
+			for _, cs := range page.Cases {
+				fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %s\n", cs.ID, cs.Scope, cs.Tiers["jp"], cs.Tiers["us"], short(cs.Name, 60))
+			}
+			if page.Next != "" {
+				fmt.Fprintf(stdout, "(more: the API's next cursor is %s)\n", page.Next)
+			}
+			return nil
+		},
+	}
+	list.Flags().StringVar(&query, "query", "", "case-insensitive text in the case name or id")
+	list.Flags().StringVar(&tier, "tier", "", "only cases any doctrine puts at this tier")
+	list.Flags().StringVar(&format, "format", "text", "text or json")
+	show := &cobra.Command{
+		Use: "show ID", Short: "Show a case's latest assessment", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw json.RawMessage
+			if err := c.do("GET", "/api/v1/cases/"+url.PathEscape(args[0])+"/assessment", nil, &raw); err != nil {
+				return err
+			}
+			if format == "json" {
+				var buf bytes.Buffer
+				if err := json.Indent(&buf, raw, "", "  "); err != nil {
+					return article5.Errorf(article5.EINTERNAL, "the server's report does not parse")
+				}
+				_, err := stdout.Write(append(buf.Bytes(), '\n'))
+				return err
+			}
+			var rep article5.Report
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				return article5.Errorf(article5.EINTERNAL, "the server's report does not parse: %v", err)
+			}
+			docs, err := loadDoctrines(nil)
+			if err != nil {
+				return err
+			}
+			return WriteText(stdout, &rep, docs)
+		},
+	}
+	show.Flags().StringVar(&format, "format", "text", "text or json")
+	assessCmd := &cobra.Command{
+		Use: "assess ID", Short: "Re-assess a case now and print the events", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out json.RawMessage
+			if err := c.do("POST", "/api/v1/cases/"+url.PathEscape(args[0])+"/assess", nil, &out); err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			_ = json.Indent(&buf, out, "", "  ")
+			_, err := stdout.Write(append(buf.Bytes(), '\n'))
+			return err
+		},
+	}
+	cmd.AddCommand(list, show, assessCmd)
+	return cmd
+}
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok {
+		return v
+	}
+	return def
+}

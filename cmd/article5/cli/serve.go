@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"article5"
+	"article5/api"
+	"article5/node"
+	"article5/postgres"
+	"article5/release"
+	"article5/sqlite"
+	"article5/stix"
+
+	"github.com/goccy/go-yaml"
+	"github.com/spf13/cobra"
+)
+
+const serveHelp = `Run an article5 node: the JSON API (and later the web UI and TAXII 2.1) in one process,
+with a worker that re-assesses cases when evidence arrives.
+
+Storage is SQLite in the data dir by default (created on first start), or PostgreSQL with
+--database postgres://…; both behave the same. Every response passes the node's TLP 2.0
+release control for the caller's API token (article5 token create).
+
+Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
+ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP),
+then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
+release control), then defaults.`
+
+const serveExample = `  article5 serve                                     # SQLite in ./article5-data, http://127.0.0.1:8405
+  article5 serve --addr 127.0.0.1:9000 --data-dir ./node-jp
+  article5 serve --database postgres://article5:article5@127.0.0.1:5432/article5?sslmode=disable
+  article5 serve --tls-cert c.pem --tls-key k.pem`
+
+// serveConfig is the node configuration, from flags, env and file.
+type serveConfig struct {
+	Addr        string              `yaml:"addr"`
+	DataDir     string              `yaml:"data-dir"`
+	Database    string              `yaml:"database"`
+	TLSCert     string              `yaml:"tls-cert"`
+	TLSKey      string              `yaml:"tls-key"`
+	Holder      string              `yaml:"holder"`      // the node's organisation (STIX identity id)
+	DefaultTLP  string              `yaml:"default-tlp"` // for unmarked objects
+	MaxBody     int64               `yaml:"max-body"`
+	Clients     map[string][]string `yaml:"clients"`
+	Communities map[string][]string `yaml:"communities"`
+	NoWorker    bool                `yaml:"-"`
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{Addr: "127.0.0.1:8405", DataDir: "article5-data", DefaultTLP: "amber", MaxBody: 64 << 20}
+}
+
+// storeFlags are the flags every command that opens the store shares.
+func addStoreFlags(cmd *cobra.Command, c *serveConfig) {
+	cmd.Flags().StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite database (created on first start) [ARTICLE5_DATA_DIR]")
+	cmd.Flags().StringVar(&c.Database, "database", c.Database, "PostgreSQL URL; empty: SQLite in --data-dir [ARTICLE5_DATABASE]")
+}
+
+// resolve applies, for every flag the user did not set, the environment and
+// then the config file.
+func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
+	var file serveConfig
+	if configPath != "" {
+		data, err := os.ReadFile(configPath)
+		if err != nil {
+			return article5.Errorf(article5.EINVALID, "--config %s: %v", configPath, err)
+		}
+		if err := yaml.UnmarshalWithOptions(data, &file, yaml.DisallowUnknownField()); err != nil {
+			return article5.Invalid("--config "+configPath+" does not parse", article5.Detail{Object: configPath, Message: yaml.FormatError(err, false, true)})
+		}
+		c.Clients, c.Communities = file.Clients, file.Communities
+	}
+	set := func(flag, env string, dst *string, fileVal string) {
+		if cmd.Flags().Changed(flag) {
+			return
+		}
+		if v, ok := os.LookupEnv(env); ok {
+			*dst = v
+			return
+		}
+		if fileVal != "" {
+			*dst = fileVal
+		}
+	}
+	set("addr", "ARTICLE5_ADDR", &c.Addr, file.Addr)
+	set("data-dir", "ARTICLE5_DATA_DIR", &c.DataDir, file.DataDir)
+	set("database", "ARTICLE5_DATABASE", &c.Database, file.Database)
+	set("tls-cert", "ARTICLE5_TLS_CERT", &c.TLSCert, file.TLSCert)
+	set("tls-key", "ARTICLE5_TLS_KEY", &c.TLSKey, file.TLSKey)
+	set("holder", "ARTICLE5_HOLDER", &c.Holder, file.Holder)
+	set("default-tlp", "ARTICLE5_DEFAULT_TLP", &c.DefaultTLP, file.DefaultTLP)
+	if !cmd.Flags().Changed("max-body") && file.MaxBody > 0 {
+		c.MaxBody = file.MaxBody
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return usageError{errors.New("--tls-cert and --tls-key go together")}
+	}
+	switch stix.TLP(c.DefaultTLP) {
+	case stix.TLPClear, stix.TLPGreen, stix.TLPAmber, stix.TLPAmberStrict, stix.TLPRed:
+	default:
+		return usageError{fmt.Errorf("--default-tlp must be clear, green, amber, amber+strict or red, got %q", c.DefaultTLP)}
+	}
+	return nil
+}
+
+// openStore opens PostgreSQL when a database URL is given, else SQLite in
+// the data dir.
+func openStore(ctx context.Context, c serveConfig) (article5.Store, string, error) {
+	if c.Database != "" {
+		db, err := postgres.Open(ctx, c.Database)
+		if err != nil {
+			return nil, "", err
+		}
+		return db, "postgres", nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, "", article5.Errorf(article5.EINVALID, "--data-dir %s: %v", c.DataDir, err)
+	}
+	path := filepath.Join(c.DataDir, "article5.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", err
+	}
+	return db, "sqlite " + path, nil
+}
+
+func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
+	c := defaultServeConfig()
+	var configPath string
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Run an article5 node (JSON API and re-assessment worker)",
+		Long:    serveHelp,
+		Example: serveExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := c.resolve(cmd, configPath); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), c, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.Addr, "addr", c.Addr, "listen address [ARTICLE5_ADDR]")
+	addStoreFlags(cmd, &c)
+	f.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate (PEM) for HTTPS [ARTICLE5_TLS_CERT]")
+	f.StringVar(&c.TLSKey, "tls-key", "", "TLS private key (PEM) [ARTICLE5_TLS_KEY]")
+	f.StringVar(&c.Holder, "holder", "", "STIX identity id of this node's organisation (TLP: the holder) [ARTICLE5_HOLDER]")
+	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects: clear, green, amber, amber+strict, red [ARTICLE5_DEFAULT_TLP]")
+	f.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest request body in bytes")
+	f.StringVar(&configPath, "config", "", "YAML configuration file")
+	worker := f.Bool("worker", true, "run the re-assessment worker in this process")
+	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
+	return cmd
+}
+
+func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	store, where, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	docs, err := loadDoctrines(nil)
+	if err != nil {
+		return err
+	}
+	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now,
+		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log})
+	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return article5.Errorf(article5.EINVALID, "--addr %s: %v", c.Addr, err)
+	}
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "article5 node listening on %s://%s (store: %s)\n", scheme, ln.Addr(), where)
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if !c.NoWorker {
+			n.RunWorker(workerCtx, time.Second)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		stopWorker()
+		<-workerDone
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return article5.Internal("serve", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopWorker()
+	<-workerDone
+	if err != nil {
+		return article5.Internal("shutdown", err)
+	}
+	return nil
+}
+
+// partyOf checks a party code.
+func partyOf(s string) (article5.Party, error) {
+	switch p := article5.Party(strings.ToUpper(s)); p {
+	case article5.PartyJP, article5.PartyUS:
+		return p, nil
+	}
+	return "", usageError{fmt.Errorf("--party must be JP or US, got %q", s)}
+}
