@@ -102,6 +102,7 @@ func quoteOrNone(s string) string {
 type ObjectFilter struct {
 	IDs         []string
 	Types       []string
+	SourceRefs  []string  // relationships and sightings whose source_ref (sighting_of_ref) is one of these
 	AddedAfter  time.Time // exclusive
 	AllVersions bool      // false: only the latest version of each id
 	Limit       int       // page size; 0: adapter default (100), capped at 1000

@@ -350,10 +350,10 @@ func (l *loader) load(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// relIndex indexes the latest relationships and sightings by source
-// (sighting_of_ref for sightings), read once and reused for as long as the
-// index lives (one assessment, one request). article5.ObjectFilter has no
-// source filter yet, so the index pages through every relationship.
+// relIndex caches, for one assessment or one request, the latest
+// relationships and sightings by source (sighting_of_ref for sightings),
+// querying the store (indexed on source_ref) only for sources not asked
+// before.
 type relIndex struct {
 	bySource map[string][]*article5.StoredObject
 }
@@ -364,32 +364,47 @@ func (x *relIndex) from(ctx context.Context, n *Node, ids []string) ([]*article5
 		return nil, nil
 	}
 	if x.bySource == nil {
-		idx := map[string][]*article5.StoredObject{}
-		f := article5.ObjectFilter{Types: []string{"relationship", "sighting"}, Limit: 1000}
+		x.bySource = map[string][]*article5.StoredObject{}
+	}
+	var ask []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := x.bySource[id]; !ok && !seen[id] {
+			seen[id] = true
+			ask = append(ask, id)
+		}
+	}
+	for len(ask) > 0 {
+		batch := ask
+		if len(batch) > 500 {
+			batch = ask[:500]
+		}
+		ask = ask[len(batch):]
+		for _, id := range batch {
+			x.bySource[id] = nil
+		}
+		f := article5.ObjectFilter{Types: []string{"relationship", "sighting"}, SourceRefs: batch, Limit: 1000}
 		for {
 			page, err := n.Store.FindObjects(ctx, f)
 			if err != nil {
 				return nil, fmt.Errorf("load evidence: %w", err)
 			}
 			for _, o := range page.Objects {
-				if o.SourceRef != "" {
-					idx[o.SourceRef] = append(idx[o.SourceRef], o)
-				}
+				x.bySource[o.SourceRef] = append(x.bySource[o.SourceRef], o)
 			}
 			if page.Next == "" {
 				break
 			}
 			f.Cursor = page.Next
 		}
-		x.bySource = idx
 	}
 	var out []*article5.StoredObject
-	seen := map[string]bool{}
+	done := map[string]bool{}
 	for _, id := range ids {
-		if seen[id] {
+		if done[id] {
 			continue
 		}
-		seen[id] = true
+		done[id] = true
 		out = append(out, x.bySource[id]...)
 	}
 	return out, nil

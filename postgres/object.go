@@ -376,6 +376,9 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	if len(f.Types) > 0 {
 		where = append(where, `type = ANY(`+arg(f.Types)+`)`)
 	}
+	if len(f.SourceRefs) > 0 {
+		where = append(where, `source_ref = ANY(`+arg(f.SourceRefs)+`)`)
+	}
 	q := `SELECT ` + objectColumns + ` FROM objects`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)

@@ -384,6 +384,11 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 		where = append(where, `type IN (SELECT value FROM json_each(?))`)
 		args = append(args, string(js))
 	}
+	if len(f.SourceRefs) > 0 {
+		js, _ := json.Marshal(f.SourceRefs)
+		where = append(where, `source_ref IN (SELECT value FROM json_each(?))`)
+		args = append(args, string(js))
+	}
 	q := `SELECT ` + objectColumns + ` FROM objects`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)

@@ -387,3 +387,30 @@ func testConcurrentIngest(t *testing.T, s article5.Store) {
 		t.Fatalf("%d objects stored, want %d", n, workers*batches*per)
 	}
 }
+
+func testSourceRefs(t *testing.T, s article5.Store) {
+	rel := func(id, src, tgt string) *article5.StoredObject {
+		return Object(t, `{"type":"relationship","spec_version":"2.1","id":"`+id+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"targets","source_ref":"`+src+`","target_ref":"`+tgt+`"}`, "")
+	}
+	a := "incident--0a0a0a0a-0000-4000-8000-000000000001"
+	b := "incident--0b0b0b0b-0000-4000-8000-000000000002"
+	loc := "location--0c0c0c0c-0000-4000-8000-000000000003"
+	MustIngest(t, s,
+		rel("relationship--10000000-0000-4000-8000-000000000001", a, loc),
+		rel("relationship--10000000-0000-4000-8000-000000000002", b, loc),
+		rel("relationship--10000000-0000-4000-8000-000000000003", a, b))
+	page, err := s.FindObjects(context.Background(), article5.ObjectFilter{SourceRefs: []string{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range page.Objects {
+		got = append(got, o.ID)
+		if o.SourceRef != a {
+			t.Errorf("%s has source %s, want %s", o.ID, o.SourceRef, a)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("relationships from %s: %v, want 2", a, got)
+	}
+}

@@ -167,6 +167,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"RawKeptByteForByte", testRaw},
 		{"NotFoundIsAnError", testNotFound},
 		{"FindObjectsFilters", testFilters},
+		{"FindRelationshipsBySource", testSourceRefs},
 		{"PaginationTies", testPaginationTies},
 		{"AddedAfterExclusive", testAddedAfter},
 		{"MalformedCursorInvalid", testBadCursor},
