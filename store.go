@@ -98,6 +98,30 @@ func quoteOrNone(s string) string {
 	return `"` + s + `"`
 }
 
+// JobCases names the cases a stored batch affects, for its re-assessment
+// job: the accepted groupings when only groupings were accepted, else "*"
+// (a full rescan, the safe default). article5's own conclusions
+// (article5-assessment, article5-determination) are not evidence and
+// trigger nothing; a batch of only those needs no job (nil).
+func JobCases(accepted []*StoredObject) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, o := range accepted {
+		switch o.Type {
+		case "article5-assessment", "article5-determination":
+			continue
+		case "grouping":
+			if !seen[o.ID] {
+				seen[o.ID] = true
+				ids = append(ids, o.ID)
+			}
+		default:
+			return []string{"*"}
+		}
+	}
+	return ids
+}
+
 // ObjectFilter selects stored objects. Zero values select everything.
 type ObjectFilter struct {
 	IDs         []string

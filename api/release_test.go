@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -29,6 +30,18 @@ func TestReleaseControl(t *testing.T) {
 		"relationship--1ddc9907-035f-419e-bcfb-27051e3b8d27", // a relationship from it
 		"impact--c43dc5d8-fd78-4755-86ff-2d2fa7fe8713",       // one of its impacts
 		"threat-actor--eaf630e7-2b42-4c5a-aaa5-432020983f1d"} // its actor
+	// article5's assessment objects (one per case): the RED case's names the
+	// RED incident inside its findings.
+	page, err := e.db.FindObjects(context.Background(), article5.ObjectFilter{Types: []string{"article5-assessment"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Objects) != 2 {
+		t.Fatalf("%d assessment objects, want 2", len(page.Objects))
+	}
+	for _, o := range page.Objects {
+		ids = append(ids, o.ID)
+	}
 	queries := []string{"", "?limit=1", "?q=dam", "?after=0", "?added_after=2000-01-01T00:00:00.000Z"}
 	var calls int
 	for _, op := range doc.operations() {

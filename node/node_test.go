@@ -239,3 +239,48 @@ func TestIngestRefusesAnEmptyBundle(t *testing.T) {
 		t.Fatalf("err = %v, want EINVALID", err)
 	}
 }
+
+// TestAssessmentKeptAsSTIXObject: the worker keeps each distinct
+// assessment as an article5-assessment SDO that validates as STIX, once,
+// without triggering another re-assessment.
+func TestAssessmentKeptAsSTIXObject(t *testing.T) {
+	ctx := context.Background()
+	n := MustNode(t)
+	if _, err := n.Ingest(ctx, MustExample(t, "dam-control"), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.RunJobOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.AssessCase(ctx, damCase); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := n.RunJobOnce(ctx); did || err != nil {
+		t.Fatalf("storing the assessment object queued a job: %v %v", did, err)
+	}
+	page, err := n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"article5-assessment"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Objects) != 1 {
+		t.Fatalf("%d assessment objects, want 1", len(page.Objects))
+	}
+	c, err := n.Store.FindCaseByID(ctx, damCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := stix.ParseObject(page.Objects[0].Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.String("assessment_hash") != c.Hash || o.String("case_ref") != damCase {
+		t.Errorf("assessment object hash %s case %s, want %s %s", o.String("assessment_hash"), o.String("case_ref"), c.Hash, damCase)
+	}
+	b, err := stix.Parse([]byte(`{"type":"bundle","id":"bundle--0b0b0b0b-0000-4000-8000-000000000001","objects":[` + string(page.Objects[0].Raw) + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stix.Validate(b).Err(); err != nil {
+		t.Errorf("the assessment object is not valid STIX: %v", err)
+	}
+}

@@ -19,7 +19,8 @@ import (
 //     references that the node holds (other than marking-definitions) is
 //     admitted too, so that a withheld object's id never leaves inside
 //     another (a grouping's object_refs, a relationship's target_ref);
-//   - a case leaves only if every object of its evidence may leave.
+//   - a case leaves only if every object of its evidence may leave, and so
+//     does article5's assessment (or determination) of it.
 type Gate struct {
 	n     *Node
 	r     release.Recipient
@@ -57,6 +58,16 @@ func (g *Gate) Object(ctx context.Context, o *article5.StoredObject) (bool, erro
 		}
 		if !ok {
 			return false, nil
+		}
+	}
+	// An assessment (article5's conclusion on a case) names its evidence
+	// inside its findings: it leaves only with its case.
+	if p.Type == "article5-assessment" || p.Type == "article5-determination" {
+		if _, err := g.CaseByID(ctx, p.String("case_ref")); err != nil {
+			if article5.ErrorCode(err) == article5.ENOTFOUND {
+				return false, nil
+			}
+			return false, err
 		}
 	}
 	return true, nil

@@ -12,6 +12,8 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/stix"
+
+	"github.com/google/uuid"
 )
 
 // jobLease is how long a claimed job is the worker's before another may
@@ -174,7 +176,49 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, fmt.Errorf("save assessment of %s: %w", caseID, err)
 	}
+	if err := n.storeAssessmentObject(ctx, rep, data); err != nil {
+		return nil, err
+	}
 	return evs, nil
+}
+
+// storeAssessmentObject keeps the assessment as article5's STIX SDO
+// (article5-assessment, extension/schema.json $defs/assessment) beside the
+// evidence, so that it travels like any object (and positions can refer to
+// it). Its id is the UUIDv5 of (case, assessment hash): one object per
+// distinct assessment, stored once, whatever reruns or crashes happen
+// between the index and the object.
+func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte) error {
+	id := "article5-assessment--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(rep.Case+"\n"+rep.Hash)).String()
+	if _, err := n.Store.FindObjectVersions(ctx, id); err == nil {
+		return nil
+	} else if article5.ErrorCode(err) != article5.ENOTFOUND {
+		return fmt.Errorf("find %s: %w", id, err)
+	}
+	ts := n.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	obj := map[string]any{
+		"type": "article5-assessment", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
+		"created_by_ref": article5.ExtensionCreatorID,
+		"case_ref":       rep.Case, "evidence_digest": rep.EvidenceDigest, "assessment_hash": rep.Hash,
+		"doctrines": rep.Doctrines, "findings": json.RawMessage(report),
+		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}},
+	}
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return article5.Internal("encode assessment object", err)
+	}
+	o, err := stix.ParseObject(raw)
+	if err != nil {
+		return article5.Internal("parse assessment object", err)
+	}
+	so, err := storedObject(o, n.now())
+	if err != nil {
+		return err
+	}
+	if _, err := n.Store.IngestObjects(ctx, []*article5.StoredObject{so}, nil, true); err != nil {
+		return fmt.Errorf("store %s: %w", id, err)
+	}
+	return nil
 }
 
 // caseEvidence loads the evidence of a case: its grouping and object_refs;

@@ -158,15 +158,17 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 		}
 	}
 
-	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: jobCases(accepted), Created: now}
-	cases, _ := json.Marshal(job.Cases)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, cases, created) VALUES (?, ?, ?)`, job.ID, string(cases), now.UnixNano()); err != nil {
-		return nil, article5.Internal(op, err)
+	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}
+	if len(job.Cases) > 0 {
+		cases, _ := json.Marshal(job.Cases)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, cases, created) VALUES (?, ?, ?)`, job.ID, string(cases), now.UnixNano()); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		res.Job = job.ID
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	res.Job = job.ID
 	return res, nil
 }
 
@@ -259,23 +261,6 @@ func fraction(v string) string {
 		j++
 	}
 	return v[i+1 : j]
-}
-
-// jobCases names the cases a stored batch affects: the accepted groupings
-// when nothing else was accepted, else "*" (a full rescan).
-func jobCases(accepted []*article5.StoredObject) []string {
-	var ids []string
-	seen := map[string]bool{}
-	for _, o := range accepted {
-		if o.Type != "grouping" {
-			return []string{"*"}
-		}
-		if !seen[o.ID] {
-			seen[o.ID] = true
-			ids = append(ids, o.ID)
-		}
-	}
-	return ids
 }
 
 func conflict(rs []article5.Rejection) error {
