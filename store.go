@@ -63,8 +63,11 @@ const (
 //   - the same version with the same canonical content is a no-op;
 //   - the same version with different content is refused, naming the id
 //     (STIX 2.1 §3.6: a version is identified by id and modified);
-//   - an unversioned object (no modified/created) whose content is already
-//     held is a no-op, else a new version at the date added;
+//   - an unversioned object (no modified/created: SCOs) whose content is
+//     already held is a no-op; other content is a new version, versioned by
+//     the date added (the issue's keying rule; an SCO's id comes from its
+//     contributing properties, so new content under the same id is the same
+//     observable seen with more properties);
 //   - a new version is accepted only if its created_by_ref equals the
 //     stored versions' (only the creator may version an object, STIX 2.1
 //     §3.6).
@@ -72,10 +75,17 @@ const (
 // Versions are compared as instants (VersionSec/VersionNsec) and, at equal
 // instants, by the raw string (more than nine fractional digits).
 func DecideIngest(in *StoredObject, stored []*StoredObject) (IngestAction, string) {
-	for _, s := range stored {
-		if in.Unversioned && s.SHA256 == in.SHA256 {
-			return IngestUnchanged, ""
+	if in.Unversioned {
+		for _, s := range stored {
+			if s.SHA256 == in.SHA256 {
+				return IngestUnchanged, ""
+			}
 		}
+		// Other content under a held id (an SCO seen again with more
+		// properties) is a new version, dated by when it was added.
+		return IngestStore, ""
+	}
+	for _, s := range stored {
 		if !in.Unversioned && !s.Unversioned && s.VersionSec == in.VersionSec && s.VersionNsec == in.VersionNsec && s.Version == in.Version {
 			if s.SHA256 == in.SHA256 {
 				return IngestUnchanged, ""
@@ -144,10 +154,15 @@ type ObjectPage struct {
 // IngestResult reports an ingest: what was stored, what was already held,
 // what was refused, and the re-assessment job recorded in the same
 // transaction ("" when nothing was stored).
+//
+// Warnings name stored objects article5 cannot assess as they are (an
+// incident without article5's extension and its domain), so the sender
+// learns at ingest rather than from a case that never appears.
 type IngestResult struct {
 	Accepted  []ObjectRef `json:"accepted"`
 	Unchanged []ObjectRef `json:"unchanged"`
 	Rejected  []Rejection `json:"rejected"`
+	Warnings  []Rejection `json:"warnings,omitempty"`
 	Job       string      `json:"job,omitempty"`
 }
 

@@ -85,6 +85,35 @@ func TestReleaseControl(t *testing.T) {
 		MustError(t, e.do(t, "POST", "/api/v1/cases/"+damCase+"/assess", e.analyst, "", nil), http.StatusNotFound, article5.ENOTFOUND)
 	})
 
+	t.Run("ingest tells a barred sender nothing about the withheld object", func(t *testing.T) {
+		// Re-sending it: reported as accepted, not "unchanged" (which would
+		// confirm the node holds it).
+		res := ingestResult(t, e.ingest(t, red, ""))
+		for _, u := range res.Unchanged {
+			if u.ID == damIncident {
+				t.Errorf("a re-sent withheld object is reported unchanged: %+v", res)
+			}
+		}
+		// Changed content at the same version: refused without version or creator.
+		changed := Edit(t, red, damIncident, func(o map[string]any) { o["name"] = "probe" })
+		got := ingestResult(t, e.ingest(t, changed, ""))
+		found := false
+		for _, rj := range got.Rejected {
+			if rj.ID == damIncident {
+				found = true
+				if rj.Reason != "refused: it conflicts with an object this node holds" || rj.Pointer != "" {
+					t.Errorf("a refusal over a withheld object says too much: %+v", rj)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("the conflicting withheld object was not refused: %+v", got)
+		}
+		if r := e.ingest(t, changed, "?atomic=true"); strings.Contains(string(r.body), "different content") {
+			t.Errorf("an atomic refusal over a withheld object says too much: %.400s", r.body)
+		}
+	})
+
 	t.Run("the named recipient sees it", func(t *testing.T) {
 		for _, p := range []string{"/api/v1/objects/" + damIncident, "/api/v1/incidents", "/api/v1/cases/" + damCase + "/assessment", "/api/v1/objects/" + damCase} {
 			r := e.do(t, "GET", p, e.named, "", nil)

@@ -46,7 +46,7 @@ func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.
 		return nil, article5.Invalid("the bundle itself is invalid", bundleFaults...)
 	}
 	now := n.now()
-	var prior []article5.Rejection
+	var prior, warnings []article5.Rejection
 	objs := make([]*article5.StoredObject, 0, len(b.Objects))
 	for i, o := range b.Objects {
 		if !rep.ObjectValid(i) {
@@ -59,6 +59,9 @@ func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.
 			continue
 		}
 		objs = append(objs, so)
+		if w := assessable(o); w != "" {
+			warnings = append(warnings, article5.Rejection{ID: o.ID, Index: i, Pointer: "/extensions/" + article5.ExtensionID, Reason: w})
+		}
 	}
 	if atomic && len(prior) > 0 {
 		return nil, refused(prior, len(b.Objects))
@@ -67,6 +70,7 @@ func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.
 	if err != nil {
 		return nil, fmt.Errorf("ingest bundle: %w", err)
 	}
+	res.Warnings = warnings
 	if res.Job != "" {
 		n.nudge()
 	}
@@ -151,4 +155,19 @@ func storedObject(o *stix.Object, now time.Time) (*article5.StoredObject, error)
 		so.SourceRef = o.String("sighting_of_ref")
 	}
 	return so, nil
+}
+
+// assessable says why an incident cannot be assessed as it stands ("" when
+// it can): it needs article5's property-extension with a domain. The
+// object is still stored (it is valid STIX); the warning tells the sender.
+func assessable(o *stix.Object) string {
+	if o.Type != "incident" {
+		return ""
+	}
+	a5, _ := o.Map("extensions")[article5.ExtensionID].(map[string]any)
+	switch a5["domain"] {
+	case "cyber", "space", "electromagnetic":
+		return ""
+	}
+	return "stored, but article5 cannot assess this incident: it needs article5's property-extension (" + article5.ExtensionID + ") with domain cyber, space or electromagnetic"
 }

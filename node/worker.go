@@ -18,7 +18,7 @@ import (
 
 // jobLease is how long a claimed job is the worker's before another may
 // take it over.
-const jobLease = time.Minute
+const jobLease = 20 * time.Second
 
 // maxAttempts is how many times a job is tried before a case that keeps
 // failing is given up (logged) so that the job completes.

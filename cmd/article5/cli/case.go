@@ -45,7 +45,7 @@ func (c *client) do(method, path string, body io.Reader, out any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return article5.Errorf(article5.EINTERNAL, "cannot reach the article5 server at %s: %v", c.server, err)
+		return article5.Errorf(article5.EINVALID, "cannot reach the article5 server at %s (is 'article5 serve' running there? check --server or ARTICLE5_SERVER): %v", c.server, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
@@ -81,7 +81,12 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 	c := &client{http: &http.Client{Timeout: 2 * time.Minute}}
 	cmd := &cobra.Command{Use: "case", Short: "List, show and re-assess a node's cases (through its API)", Long: caseHelp}
 	cmd.PersistentFlags().StringVar(&c.server, "server", envOr("ARTICLE5_SERVER", "http://127.0.0.1:8405"), "the node's URL [ARTICLE5_SERVER]")
-	cmd.PersistentFlags().StringVar(&c.token, "token", os.Getenv("ARTICLE5_TOKEN"), "API token [ARTICLE5_TOKEN]")
+	cmd.PersistentFlags().StringVar(&c.token, "token", "", "API token (default: $ARTICLE5_TOKEN, never shown)")
+	cmd.PersistentPreRun = func(cmd *cobra.Command, args []string) {
+		if c.token == "" {
+			c.token = os.Getenv("ARTICLE5_TOKEN")
+		}
+	}
 	var query, tier, format string
 	list := &cobra.Command{
 		Use: "list", Short: "List cases, most recently updated first", Args: cobra.NoArgs,

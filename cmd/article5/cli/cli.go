@@ -21,7 +21,8 @@ const (
 )
 
 // ExitCode maps an error from Run to the process exit code: 0 for nil,
-// 2 for EINVALID, ENOTFOUND, ECONFLICT and usage errors, 3 otherwise.
+// 2 for EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN and usage
+// errors (the caller can fix them), 3 otherwise.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -31,7 +32,7 @@ func ExitCode(err error) int {
 		return ExitInvalid
 	}
 	switch article5.ErrorCode(err) {
-	case article5.EINVALID, article5.ENOTFOUND, article5.ECONFLICT:
+	case article5.EINVALID, article5.ENOTFOUND, article5.ECONFLICT, article5.EUNAUTHORIZED, article5.EFORBIDDEN:
 		return ExitInvalid
 	}
 	return ExitInternal

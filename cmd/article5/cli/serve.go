@@ -106,6 +106,12 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usageError{errors.New("--tls-cert and --tls-key go together")}
 	}
+	if c.Holder != "" && !strings.HasPrefix(c.Holder, "identity--") {
+		return usageError{fmt.Errorf("--holder must be a STIX identity id (identity--…), got %q", c.Holder)}
+	}
+	if c.MaxBody <= 0 {
+		return usageError{fmt.Errorf("--max-body must be a positive number of bytes, got %d", c.MaxBody)}
+	}
 	switch stix.TLP(c.DefaultTLP) {
 	case stix.TLPClear, stix.TLPGreen, stix.TLPAmber, stix.TLPAmberStrict, stix.TLPRed:
 	default:
