@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"article5"
+	"article5/sign"
+
+	"github.com/spf13/cobra"
+)
+
+const partyHelp = `Manage a Party's keys, offline.
+
+  article5 party init --party JP --out jp-root
+      makes JP's root key: jp-root.key (encrypted with the passphrase) and jp-root.pub
+      (give the .pub file to the other Party out of band)
+  article5 key new --out approver-tanaka
+      makes an approver key: approver-tanaka.key (encrypted with the password) and
+      approver-tanaka.pub
+  article5 party certify --root jp-root.key --subject approver-tanaka.pub --role approver \
+      --name "Tanaka, MOFA International Legal Affairs" --days 365 --out approver-tanaka.cert
+      certifies an approver (or node) key with the root key
+
+Passphrases and passwords are read from a file (--passphrase-file, --password-file) or from
+ARTICLE5_PASSPHRASE / ARTICLE5_PASSWORD; they are never flags. Keys are Ed25519; private keys
+are encrypted with argon2id and AES-256-GCM.`
+
+// secret reads a passphrase from a file or an environment variable.
+func secret(file, env, what string) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "%s file %s: %v", what, file, err)
+		}
+		s := strings.TrimRight(string(b), "\r\n")
+		if s == "" {
+			return nil, article5.Errorf(article5.EINVALID, "%s file %s is empty", what, file)
+		}
+		return []byte(s), nil
+	}
+	if v := os.Getenv(env); v != "" {
+		return []byte(v), nil
+	}
+	return nil, usageError{fmt.Errorf("no %s: give --%s-file or set %s", what, what, env)}
+}
+
+// writeNew writes a file that must not exist yet (keys are never overwritten).
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return article5.Errorf(article5.EINVALID, "%s: %v (keys are never overwritten)", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return article5.Internal("write "+path, err)
+	}
+	return f.Close()
+}
+
+func newPartyCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "party", Short: "Make and use a Party's root key (offline)", Long: partyHelp}
+	var party, out, passFile string
+	initCmd := &cobra.Command{
+		Use: "init --party JP|US --out NAME", Short: "Make a Party's root key (NAME.key, NAME.pub)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := partyOf(party)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return usageError{fmt.Errorf("--out is required")}
+			}
+			pass, err := secret(passFile, "ARTICLE5_PASSPHRASE", "passphrase")
+			if err != nil {
+				return err
+			}
+			root, err := sign.NewRootKey(p)
+			if err != nil {
+				return err
+			}
+			sealed, err := root.Seal(pass)
+			if err != nil {
+				return err
+			}
+			pub, err := root.Public().MarshalText()
+			if err != nil {
+				return article5.Internal("encode public root", err)
+			}
+			if err := writeNew(out+".key", sealed, 0o600); err != nil {
+				return err
+			}
+			if err := writeNew(out+".pub", append(pub, '\n'), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "root key of %s: %s\nwrote %s.key (encrypted) and %s.pub (give it to the other Party)\n", p, root.KeyID(), out, out)
+			return nil
+		},
+	}
+	initCmd.Flags().StringVar(&party, "party", "", "JP or US")
+	initCmd.Flags().StringVar(&out, "out", "", "file name without extension")
+	initCmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the passphrase (else ARTICLE5_PASSPHRASE)")
+
+	var rootPath, subject, role, name string
+	var days int
+	certify := &cobra.Command{
+		Use: "certify", Short: "Certify an approver or node key with the root key", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rootPath == "" || subject == "" || out == "" || name == "" {
+				return usageError{fmt.Errorf("--root, --subject, --name and --out are required")}
+			}
+			if role != sign.RoleApprover && role != sign.RoleNode {
+				return usageError{fmt.Errorf("--role must be %s or %s, got %q", sign.RoleApprover, sign.RoleNode, role)}
+			}
+			if days <= 0 {
+				return usageError{fmt.Errorf("--days must be positive")}
+			}
+			pass, err := secret(passFile, "ARTICLE5_PASSPHRASE", "passphrase")
+			if err != nil {
+				return err
+			}
+			sealed, err := os.ReadFile(rootPath)
+			if err != nil {
+				return article5.Errorf(article5.EINVALID, "--root %s: %v", rootPath, err)
+			}
+			root, err := sign.OpenRootKey(sealed, pass)
+			if err != nil {
+				return err
+			}
+			pubHex, err := os.ReadFile(subject)
+			if err != nil {
+				return article5.Errorf(article5.EINVALID, "--subject %s: %v", subject, err)
+			}
+			pub, err := hex.DecodeString(strings.TrimSpace(string(pubHex)))
+			if err != nil || len(pub) != 32 {
+				return article5.Errorf(article5.EINVALID, "--subject %s: expected a hex Ed25519 public key (as written by 'article5 key new')", subject)
+			}
+			now := time.Now().UTC()
+			cert, err := root.Certify(pub, role, name, now, now.Add(time.Duration(days)*24*time.Hour))
+			if err != nil {
+				return err
+			}
+			data, err := jsonIndent(cert)
+			if err != nil {
+				return err
+			}
+			if err := writeNew(out, data, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "certified %s key %s of %s (%s) until %s: %s\n", role, cert.SubjectKeyID, root.Party(), name, cert.NotAfter, out)
+			return nil
+		},
+	}
+	certify.Flags().StringVar(&rootPath, "root", "", "the Party's encrypted root key file")
+	certify.Flags().StringVar(&subject, "subject", "", "the public key file to certify (from 'article5 key new')")
+	certify.Flags().StringVar(&role, "role", sign.RoleApprover, "approver or node")
+	certify.Flags().StringVar(&name, "name", "", "who holds the key")
+	certify.Flags().IntVar(&days, "days", 365, "validity in days")
+	certify.Flags().StringVar(&out, "out", "", "the certificate file to write")
+	certify.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the root passphrase (else ARTICLE5_PASSPHRASE)")
+	cmd.AddCommand(initCmd, certify)
+	return cmd
+}
+
+func newKeyCmd(stdout io.Writer) *cobra.Command {
+	var out, passFile string
+	cmd := &cobra.Command{Use: "key", Short: "Make signing keys"}
+	newCmd := &cobra.Command{
+		Use: "new --out NAME", Short: "Make an approver key (NAME.key encrypted with the password, NAME.pub)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usageError{fmt.Errorf("--out is required")}
+			}
+			pass, err := secret(passFile, "ARTICLE5_PASSWORD", "password")
+			if err != nil {
+				return err
+			}
+			pub, sealed, err := sign.NewApproverKey(pass)
+			if err != nil {
+				return err
+			}
+			if err := writeNew(out+".key", sealed, 0o600); err != nil {
+				return err
+			}
+			if err := writeNew(out+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "key %s: wrote %s.key (encrypted) and %s.pub (have it certified with 'article5 party certify')\n", sign.KeyID(pub), out, out)
+			return nil
+		},
+	}
+	newCmd.Flags().StringVar(&out, "out", "", "file name without extension")
+	newCmd.Flags().StringVar(&passFile, "password-file", "", "file holding the password (else ARTICLE5_PASSWORD)")
+	cmd.AddCommand(newCmd)
+	return cmd
+}
+
+const verifyHelp = `Verify a case record offline, against the Parties' public root keys.
+
+  article5 verify record.json --trust jp-root.pub --trust us-root.pub
+
+Checks every signed position (Ed25519 over its RFC 8785 canonical payload), that each
+signing key is certified by a trusted root of its own Party and was not revoked when it
+signed, that both positions are on the same assessment hash as the assessment object, and
+that the determination's outcome follows from the two tiers. Exit 0 only if all hold.`
+
+func newVerifyCmd(stdout io.Writer) *cobra.Command {
+	var trust []string
+	cmd := &cobra.Command{
+		Use: "verify RECORD --trust ROOT.pub…", Short: "Verify a case record offline against trusted root keys", Long: verifyHelp, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(trust) == 0 {
+				return usageError{fmt.Errorf("give at least one --trust root key file")}
+			}
+			var roots []sign.PublicRoot
+			for _, p := range trust {
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return article5.Errorf(article5.EINVALID, "--trust %s: %v", p, err)
+				}
+				r, err := sign.ParsePublicRoot(data)
+				if err != nil {
+					return wrapFile(p, err)
+				}
+				roots = append(roots, r)
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return article5.Errorf(article5.EINVALID, "%s: %v", args[0], err)
+			}
+			rec, err := sign.ParseRecord(data)
+			if err != nil {
+				return wrapFile(args[0], err)
+			}
+			v, err := sign.VerifyRecord(rec, roots, time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "record of %s verifies\nassessment hash %s\n", v.Case, v.AssessmentHash)
+			for _, p := range v.Positions {
+				fmt.Fprintf(stdout, "  %s: %s (%s), signed %s by %s with %s\n", p.Party, p.Tier, p.Opinion, p.SignedAt, p.Signer, p.KeyID)
+			}
+			if v.Outcome != "" {
+				fmt.Fprintf(stdout, "determination: %s\n", v.Outcome)
+			}
+			for _, c := range v.Checks {
+				fmt.Fprintf(stdout, "  ✓ %s\n", c)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&trust, "trust", nil, "a Party's public root key file (repeat for each Party)")
+	return cmd
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	var b strings.Builder
+	if err := writeJSON(&b, v); err != nil {
+		return nil, article5.Internal("encode", err)
+	}
+	return []byte(b.String()), nil
+}

@@ -1,0 +1,96 @@
+package sign
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+
+	"article5"
+
+	"github.com/google/uuid"
+)
+
+// PositionID returns the deterministic STIX opinion id of a signed
+// payload: "opinion--" and the UUIDv5 (article5.Namespace) of its
+// canonical JSON, so that both nodes name the same position alike.
+func PositionID(p article5.PositionPayload) (string, error) {
+	c, err := CanonicalPayload(p)
+	if err != nil {
+		return "", err
+	}
+	return "opinion--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), c).String(), nil
+}
+
+// Opinion renders the position as a STIX 2.1 opinion referencing the
+// assessment object assessmentRef, with article5's property extension
+// (article5.ExtensionID) carrying the signed payload, the base64 signature
+// and the certificate. The opinion's explanation is the reasons text; its
+// created and modified are the payload's signed_at. The id is sp.ID, else
+// PositionID.
+func (sp SignedPosition) Opinion(assessmentRef string) (json.RawMessage, error) {
+	if err := ValidatePayload(sp.Payload); err != nil {
+		return nil, err
+	}
+	id := sp.ID
+	if id == "" {
+		var err error
+		if id, err = PositionID(sp.Payload); err != nil {
+			return nil, err
+		}
+	}
+	obj := map[string]any{
+		"type": "opinion", "spec_version": "2.1", "id": id,
+		"created": sp.Payload.SignedAt, "modified": sp.Payload.SignedAt,
+		"opinion": sp.Payload.Opinion, "explanation": sp.Reasons,
+		"object_refs": []string{assessmentRef},
+		"extensions": map[string]any{article5.ExtensionID: map[string]any{
+			"extension_type": "property-extension",
+			"position":       sp.Payload,
+			"signature":      base64.StdEncoding.EncodeToString(sp.Signature),
+			"certificate":    sp.Certificate,
+		}},
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, article5.Internal("encode opinion", err)
+	}
+	return b, nil
+}
+
+// Object renders the determination as article5's STIX SDO
+// article5-determination (extension/schema.json $defs/determination), with
+// created and modified set to created (TimeLayout). The id is d.ID, else
+// the UUIDv5 (article5.Namespace) of the case and assessment hash.
+func (d Determination) Object(created string) (json.RawMessage, error) {
+	id := d.ID
+	if id == "" {
+		id = "article5-determination--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(d.Case+"\n"+d.AssessmentHash)).String()
+	}
+	obj := map[string]any{
+		"type": "article5-determination", "spec_version": "2.1", "id": id, "created": created, "modified": created,
+		"created_by_ref": article5.ExtensionCreatorID,
+		"case_ref":       d.Case, "assessment_ref": d.AssessmentRef, "assessment_hash": d.AssessmentHash,
+		"outcome": d.Outcome, "position_refs": d.PositionRefs, "position_key_ids": d.PositionKeyIDs,
+		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}},
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, article5.Internal("encode determination", err)
+	}
+	return b, nil
+}
+
+// ParseRecord decodes a case record (`article5 case export` output),
+// refusing unknown fields and trailing data (EINVALID).
+func ParseRecord(data []byte) (*Record, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r Record
+	if err := dec.Decode(&r); err != nil {
+		return nil, &article5.Error{Code: article5.EINVALID, Message: "invalid case record: " + err.Error(), Err: err}
+	}
+	if dec.More() {
+		return nil, article5.Invalid("invalid case record: trailing data after the record")
+	}
+	return &r, nil
+}
