@@ -25,6 +25,7 @@ var allowedImports = map[string][]string{
 	"release":          {"article5", "article5/stix"},
 	"sqlite":           {"article5"},
 	"sign":             {"article5"},
+	"audit":            {"article5"},
 	"authz":            {"article5"},
 	"workflow":         {"article5", "article5/authz"},
 	"postgres":         {"article5"},

@@ -1,0 +1,317 @@
+package audit
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"article5"
+)
+
+// FaultKind names a way the log or the rows it covers were tampered with.
+type FaultKind string
+
+// The faults Verify reports.
+const (
+	// FaultEntryEdited: an entry's record hash differs from its stored hash
+	// while the stored tree is consistent, so the entry row was changed.
+	FaultEntryEdited FaultKind = "entry-edited"
+	// FaultEntryDeleted: an index below the signed tree size has no entry.
+	FaultEntryDeleted FaultKind = "entry-deleted"
+	// FaultEntryInserted: an entry beyond the signed tree size, with a
+	// negative index, or a second entry at an index.
+	FaultEntryInserted FaultKind = "entry-inserted"
+	// FaultHashTampered: a stored hash (Fault.Index is its stored hash
+	// index) is missing or disagrees with both its entries and its place in
+	// the stored tree.
+	FaultHashTampered FaultKind = "hash-tampered"
+	// FaultHeadMismatch: the stored tree does not hash to the signed tree
+	// head: a rewritten history (entries and hashes recomputed) or a
+	// truncated log.
+	FaultHeadMismatch FaultKind = "head-mismatch"
+	// FaultRowEdited: a covered row's current digest differs from the
+	// digest of its newest entry.
+	FaultRowEdited FaultKind = "row-edited"
+	// FaultRowDeleted: the newest entry for a ref records a row that no
+	// longer exists.
+	FaultRowDeleted FaultKind = "row-deleted"
+	// FaultRowInserted: a covered row that no signed entry records, or that
+	// exists after the entry recording its deletion.
+	FaultRowInserted FaultKind = "row-inserted"
+)
+
+// Fault is one finding of Verify.
+type Fault struct {
+	Kind FaultKind
+	// Index is the entry index, the stored hash index for
+	// FaultHashTampered, or -1 when no entry is concerned (a row with no
+	// entry, the tree head).
+	Index   int64
+	Ref     string // the covered row, when one is concerned
+	Message string // what was found and what was expected
+}
+
+// String renders the fault as "kind index ref: message".
+func (f Fault) String() string {
+	s := string(f.Kind)
+	if f.Index >= 0 {
+		s += " " + strconv.FormatInt(f.Index, 10)
+	}
+	if f.Ref != "" {
+		s += " " + f.Ref
+	}
+	return s + ": " + f.Message
+}
+
+// Report is the result of Verify.
+type Report struct {
+	Head    TreeHead // the signed head verified against
+	Entries int      // entry rows read
+	Hashes  int      // stored hash rows read (the slice length)
+	Rows    int      // covered rows read
+	Faults  []Fault  // sorted by Index, then Kind, then Ref; empty if intact
+}
+
+// Intact reports whether Verify found no fault.
+func (r *Report) Intact() bool { return len(r.Faults) == 0 }
+
+// Err returns nil if the log is intact, else an ECONFLICT *article5.Error
+// with one Detail per fault (what `article5 audit verify` prints before
+// exiting non-zero).
+func (r *Report) Err() error {
+	if r.Intact() {
+		return nil
+	}
+	e := &article5.Error{Code: article5.ECONFLICT, Message: fmt.Sprintf("audit log is not intact: %d faults", len(r.Faults))}
+	for _, f := range r.Faults {
+		d := article5.Detail{Object: f.Ref, Message: string(f.Kind) + ": " + f.Message}
+		if f.Index >= 0 {
+			prefix := "entry "
+			if f.Kind == FaultHashTampered {
+				prefix = "stored hash "
+			}
+			if d.Object != "" {
+				d.Object = " " + d.Object
+			}
+			d.Object = prefix + strconv.FormatInt(f.Index, 10) + d.Object
+		}
+		e.Details = append(e.Details, d)
+	}
+	return e
+}
+
+// Verify checks a whole log against its newest signed tree head and the
+// rows it covers. entries are the audit_entries rows (any order; Verify
+// uses their Index); hashes are the audit_hashes rows indexed by stored
+// hash index, the zero Hash where a row is missing; covered maps the ref
+// of every row of the covered tables to its current Digest; head is the
+// newest signed head, already checked with VerifyTreeHead (ideally the
+// newest one the partner witnessed, so that a truncated log and its
+// re-signed head are caught too).
+//
+// Verify reports every fault it finds (see FaultKind): edited, deleted and
+// inserted entries; edited, deleted and inserted covered rows; tampered
+// stored hashes; and a stored tree that does not hash to head. Stored
+// hashes beyond the signed tree are ignored. An entry beyond head.N is a
+// fault: the adapter contract signs a head in every transaction. It
+// returns an error only for a head with a negative size. It hashes every
+// entry once, on all CPUs.
+func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head TreeHead) (*Report, error) {
+	if head.N < 0 {
+		return nil, article5.Errorf(article5.EINVALID, "tree head size %d is negative", head.N)
+	}
+	rep := &Report{Head: head, Entries: len(entries), Hashes: len(hashes), Rows: len(covered)}
+	add := func(kind FaultKind, index int64, ref, format string, args ...any) {
+		rep.Faults = append(rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
+	}
+	var zero tlog.Hash
+	stored := func(si int64) (tlog.Hash, bool) {
+		if si < 0 || si >= int64(len(hashes)) || hashes[si] == zero {
+			return zero, false
+		}
+		return hashes[si], true
+	}
+
+	// Place entries at their indexes.
+	size := head.N
+	slot := make([]int, size)
+	for i := range slot {
+		slot[i] = -1
+	}
+	for k, e := range entries {
+		switch {
+		case e.Index < 0 || e.Index >= size:
+			add(FaultEntryInserted, e.Index, e.Ref, "entry beyond the signed tree of %d entries", size)
+		case slot[e.Index] < 0:
+			slot[e.Index] = k
+		default:
+			// Two rows at one index: keep the one the stored hash vouches for.
+			extra := k
+			if s, ok := stored(tlog.StoredHashIndex(0, e.Index)); ok && e.RecordHash() == s && entries[slot[e.Index]].RecordHash() != s {
+				slot[e.Index], extra = k, slot[e.Index]
+			}
+			add(FaultEntryInserted, e.Index, entries[extra].Ref, "second entry at index %d", e.Index)
+		}
+	}
+
+	// Recompute the tree from the entries, level by level. A deleted
+	// entry's leaf is taken from the stored hashes so the rest still checks.
+	levels := [][]tlog.Hash{make([]tlog.Hash, size)}
+	parallel(size, func(lo, hi int64) {
+		leaves := levels[0]
+		for i := lo; i < hi; i++ {
+			if k := slot[i]; k >= 0 {
+				leaves[i] = entries[k].RecordHash()
+			} else {
+				leaves[i], _ = stored(tlog.StoredHashIndex(0, i))
+			}
+		}
+	})
+	for i, k := range slot {
+		if k < 0 {
+			add(FaultEntryDeleted, int64(i), "", "no entry at index %d of the signed tree of %d entries", i, size)
+		}
+	}
+	for prev := levels[0]; len(prev) >= 2; prev = levels[len(levels)-1] {
+		cur := make([]tlog.Hash, len(prev)/2)
+		parallel(int64(len(cur)), func(lo, hi int64) {
+			for j := lo; j < hi; j++ {
+				cur[j] = tlog.NodeHash(prev[2*j], prev[2*j+1])
+			}
+		})
+		levels = append(levels, cur)
+	}
+
+	// The stored tree's hash at the signed size.
+	storedTree, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			h, ok := stored(x)
+			if !ok {
+				return nil, fmt.Errorf("stored hash %d missing", x)
+			}
+			out[i] = h
+		}
+		return out, nil
+	}))
+	storedMatchesHead := err == nil && storedTree == head.Hash
+
+	// Compare stored hashes with the recomputed ones and explain each
+	// difference: a node that agrees with its stored children (or leaf with
+	// its stored parent) is original, so the entries below changed;
+	// otherwise the stored hash itself was changed.
+	for level, hs := range levels {
+		for j := range int64(len(hs)) {
+			si := tlog.StoredHashIndex(level, j)
+			s, ok := stored(si)
+			if !ok {
+				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) is missing", level, j)
+				continue
+			}
+			if s == hs[j] {
+				continue
+			}
+			if level > 0 {
+				l, okl := stored(tlog.StoredHashIndex(level-1, 2*j))
+				r, okr := stored(tlog.StoredHashIndex(level-1, 2*j+1))
+				if okl && okr && tlog.NodeHash(l, r) == s {
+					continue // explained by a fault below
+				}
+				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) matches neither the entries nor its stored children", level, j)
+				continue
+			}
+			var consistent bool
+			if sib := j ^ 1; sib < int64(len(hs)) {
+				sh, oks := stored(tlog.StoredHashIndex(0, sib))
+				p, okp := stored(tlog.StoredHashIndex(1, j/2))
+				if j&1 == 0 {
+					consistent = oks && okp && tlog.NodeHash(s, sh) == p
+				} else {
+					consistent = oks && okp && tlog.NodeHash(sh, s) == p
+				}
+			} else {
+				consistent = storedMatchesHead
+			}
+			e := entries[slot[j]]
+			if consistent {
+				add(FaultEntryEdited, j, e.Ref, "entry does not match its stored record hash")
+			} else {
+				add(FaultHashTampered, si, e.Ref, "stored record hash of entry %d matches neither the entry nor the stored tree", j)
+			}
+		}
+	}
+	if !storedMatchesHead {
+		add(FaultHeadMismatch, -1, "", "stored tree of %d entries does not hash to the signed tree head", size)
+	} else if len(rep.Faults) == 0 {
+		if th, err := tlog.TreeHash(size, levelReader(levels)); err != nil || th != head.Hash {
+			add(FaultHeadMismatch, -1, "", "entries do not hash to the signed tree head")
+		}
+	}
+
+	// Covered rows: the newest signed entry per ref states the row's digest.
+	last := make(map[string]int64, len(covered))
+	for i, k := range slot {
+		if k >= 0 {
+			last[entries[k].Ref] = int64(i)
+		}
+	}
+	for ref, i := range last {
+		e := entries[slot[i]]
+		cur, ok := covered[ref]
+		switch {
+		case e.Digest == DigestDeleted:
+			if ok {
+				add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
+			}
+		case !ok:
+			add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
+		case cur != e.Digest:
+			add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", cur, e.Digest, i)
+		}
+	}
+	for ref := range covered {
+		if _, ok := last[ref]; !ok {
+			add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
+		}
+	}
+
+	slices.SortStableFunc(rep.Faults, func(a, b Fault) int {
+		return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Ref, b.Ref))
+	})
+	return rep, nil
+}
+
+// levelReader reads stored hashes from levels[level][n].
+func levelReader(levels [][]tlog.Hash) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			level, n := tlog.SplitStoredHashIndex(x)
+			if level >= len(levels) || n >= int64(len(levels[level])) {
+				return nil, fmt.Errorf("hash %d outside the tree", x)
+			}
+			out[i] = levels[level][n]
+		}
+		return out, nil
+	})
+}
+
+// parallel runs f over [0, n) in chunks on GOMAXPROCS goroutines.
+func parallel(n int64, f func(lo, hi int64)) {
+	workers := int64(runtime.GOMAXPROCS(0))
+	if n < 4096 || workers == 1 {
+		f(0, n)
+		return
+	}
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := int64(0); lo < n; lo += chunk {
+		wg.Go(func() { f(lo, min(lo+chunk, n)) })
+	}
+	wg.Wait()
+}
