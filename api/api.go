@@ -65,6 +65,10 @@ var table = []route{
 	{Route{"GET", "/api/v1/incidents", true}, (*server).listIncidents},
 	{Route{"GET", "/api/v1/objects/{id}", true}, (*server).getObject},
 	{Route{"GET", "/api/v1/events", true}, (*server).listEvents},
+	{Route{"GET", "/api/v1/audit/head", true}, (*server).getAuditHead},
+	{Route{"GET", "/api/v1/audit/key", true}, (*server).getAuditKey},
+	{Route{"GET", "/api/v1/audit/proof/{index}", true}, (*server).getAuditProof},
+	{Route{"GET", "/api/v1/audit/consistency", true}, (*server).getAuditConsistency},
 	{Route{"GET", "/healthz", false}, (*server).healthz},
 	{Route{"GET", "/readyz", false}, (*server).readyz},
 	{Route{"GET", "/metrics", false}, nil}, // promhttp, set in New

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -187,9 +188,17 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if report == nil {
 		report = []byte("null")
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES ($1, $2, $3::json, $4)`,
-		s.ID, s.Hash, string(report), now.UnixNano()); err != nil {
+	var aseq int64
+	var stored string
+	if err := tx.QueryRow(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES ($1, $2, $3::json, $4) RETURNING seq, report::text`,
+		s.ID, s.Hash, string(report), now.UnixNano()).Scan(&aseq, &stored); err != nil {
 		return nil, article5.Internal(op, err)
+	}
+	c := *s
+	c.Tiers = tiersOrEmpty(s.Tiers)
+	entries := []audit.Entry{
+		{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&c, updated.UnixNano()), Time: now},
+		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, []byte(stored), now.UnixNano()), Time: now},
 	}
 	events := caseEvents(s, existed, before, now)
 	for i := range events {
@@ -199,6 +208,10 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, e.Time.UnixNano()).Scan(&e.Seq); err != nil {
 			return nil, article5.Internal(op, err)
 		}
+		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
+	}
+	if err := db.appendAudit(ctx, tx, entries); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, article5.Internal(op, err)

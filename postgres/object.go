@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -154,6 +155,16 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 		"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return nil, article5.Internal(op, err)
+	}
+
+	entries := make([]audit.Entry, len(accepted))
+	for i, o := range accepted {
+		c := *o
+		c.Added = time.Unix(now.Unix(), int64(now.Nanosecond())).UTC()
+		entries[i] = audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(&c), Time: now}
+	}
+	if err := db.appendAudit(ctx, tx, entries); err != nil {
+		return nil, err
 	}
 
 	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}

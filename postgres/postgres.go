@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/note"
 )
 
 //go:embed migration/*.sql
@@ -42,6 +43,11 @@ type DB struct {
 	// Now is the store's one clock (date added, job leases, event times);
 	// time.Now by default. The database's clock is never used.
 	Now func() time.Time
+
+	// The node's transparency log key (node_keys), loaded on Open.
+	signer      note.Signer
+	verifierKey string
+	verifiers   note.Verifiers
 }
 
 var _ article5.Store = (*DB)(nil)
@@ -65,6 +71,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.initAudit(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

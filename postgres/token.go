@@ -29,7 +29,12 @@ func (db *DB) CreateToken(ctx context.Context, t *article5.Token) error {
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	tag, err := db.pool.Exec(ctx, `INSERT INTO tokens (id, name, party, org, communities, hash, created)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tag, err := tx.Exec(ctx, `INSERT INTO tokens (id, name, party, org, communities, hash, created)
 		VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT DO NOTHING`,
 		t.ID, t.Name, string(t.Party), t.Org, string(comm), t.Hash, t.Created.UnixNano())
 	if err != nil {
@@ -37,6 +42,12 @@ func (db *DB) CreateToken(ctx context.Context, t *article5.Token) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return article5.Errorf(article5.ECONFLICT, "token %s: a token with this id or secret already exists", t.ID)
+	}
+	if err := db.auditToken(ctx, tx, t.ID); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return article5.Internal(op, err)
 	}
 	return nil
 }
@@ -67,12 +78,24 @@ func (db *DB) FindTokenByHash(ctx context.Context, hash string) (*article5.Token
 // RevokeToken revokes a token: FindTokenByHash no longer finds it.
 // ENOTFOUND if there is no such token.
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = true WHERE id = $1`, id)
+	const op = "postgres: revoke token"
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return article5.Internal("postgres: revoke token", err)
+		return article5.Internal(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tag, err := tx.Exec(ctx, `UPDATE tokens SET revoked = true WHERE id = $1`, id)
+	if err != nil {
+		return article5.Internal(op, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound("token %s not found", id)
+	}
+	if err := db.auditToken(ctx, tx, id); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return article5.Internal(op, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"article5"
+	"article5/audit"
 )
 
 const caseColumns = `id, name, incidents, updated, hash, tiers, scope`
@@ -223,9 +224,16 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if report == nil {
 		report = []byte("null")
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES (?, ?, ?, ?)`,
-		s.ID, s.Hash, string(report), now.UnixNano()); err != nil {
+	var aseq int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES (?, ?, ?, ?) RETURNING seq`,
+		s.ID, s.Hash, string(report), now.UnixNano()).Scan(&aseq); err != nil {
 		return nil, article5.Internal(op, err)
+	}
+	c := *s
+	c.Tiers = tiersOrEmpty(s.Tiers)
+	entries := []audit.Entry{
+		{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&c, updated.UnixNano()), Time: now},
+		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, report, now.UnixNano()), Time: now},
 	}
 	events := caseEvents(s, existed, before, now)
 	for i := range events {
@@ -235,6 +243,10 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, e.Time.UnixNano()).Scan(&e.Seq); err != nil {
 			return nil, article5.Internal(op, err)
 		}
+		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
+	}
+	if err := db.appendAudit(ctx, tx, entries); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, article5.Internal(op, err)

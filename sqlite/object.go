@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 
 	"github.com/google/uuid"
 )
@@ -156,6 +157,14 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 			o.SourceRef, o.TargetRef, o.SHA256, o.Raw); err != nil {
 			return nil, article5.Internal(op, fmt.Errorf("%s %s: %w", o.ID, o.Version, err))
 		}
+	}
+
+	entries := make([]audit.Entry, len(accepted))
+	for i, o := range accepted {
+		entries[i] = audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(o), Time: now}
+	}
+	if err := db.appendAudit(ctx, tx, entries); err != nil {
+		return nil, err
 	}
 
 	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}

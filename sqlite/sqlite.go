@@ -1,6 +1,8 @@
 // Package sqlite is article5's embedded store: an article5.Store on one
 // SQLite file (modernc.org/sqlite, no cgo), the default for a node that
-// needs no setup.
+// needs no setup. It is also an audit.Store: every write to a covered
+// table appends its entries to the transparency log and signs a tree head
+// in the same transaction (audit.go).
 //
 // The file is opened in WAL mode with a busy timeout and foreign keys on.
 // Writes go through one connection whose transactions begin IMMEDIATE, so
@@ -24,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"article5"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -41,6 +45,11 @@ type DB struct {
 	// Now is the store's one clock (date added, job leases, event times);
 	// time.Now by default. Set it before use, in tests.
 	Now func() time.Time
+
+	// The node's transparency log key (node_keys), loaded on Open.
+	signer      note.Signer
+	verifierKey string
+	verifiers   note.Verifiers
 }
 
 var _ article5.Store = (*DB)(nil)
@@ -74,6 +83,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	write.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: write, Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
+	if err := db.initAudit(ctx); err != nil {
 		write.Close()
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 )
 
 // BenchObjects is the number of objects BenchIngest stores: the
@@ -60,7 +61,7 @@ func SyntheticBatch(first, n int) []*article5.StoredObject {
 func BenchIngest(b *testing.B, open func(b *testing.B) article5.Store) {
 	const batch, window = 1000, 100_000
 	n := BenchObjects(b)
-	var total, first, last time.Duration
+	var total, first, last, verify time.Duration
 	for it := 0; it < b.N; it++ {
 		b.StopTimer()
 		s := open(b)
@@ -87,9 +88,26 @@ func BenchIngest(b *testing.B, open func(b *testing.B) article5.Store) {
 				last += d
 			}
 		}
+		if a, ok := s.(audit.Store); ok {
+			// One log entry per stored object, appended in the ingest's
+			// transaction: the log's append rate is the objects' rate.
+			start := time.Now()
+			rep, err := a.AuditVerify(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !rep.Intact() || rep.Head.N != int64(n) {
+				b.Fatalf("log after the ingest: %d entries, %v", rep.Head.N, rep.Err())
+			}
+			verify = time.Since(start)
+		}
 		s.Close()
 	}
 	win := float64(min(window, n))
+	if verify > 0 {
+		b.ReportMetric(float64(n)/total.Seconds(), "log_entries/s")
+		b.ReportMetric(verify.Seconds(), "verify_s")
+	}
 	b.ReportMetric(float64(n)/total.Seconds(), "objects/s")
 	b.ReportMetric(win/first.Seconds(), "first100k_objects/s")
 	b.ReportMetric(win/last.Seconds(), "last100k_objects/s")

@@ -65,7 +65,7 @@ The tool recommends and documents; people decide.`,
 	})
 	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
 		newServeCmd(stdout, stderr), newTokenCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
-		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout))
+		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var u usageError

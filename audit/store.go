@@ -1,0 +1,281 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/url"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"article5"
+)
+
+// Kinds of the covered storage rows that have no Kind constant above.
+const (
+	KindAssessment = "assessment" // a row of assessments
+	KindEvent      = "event"      // a row of events
+)
+
+// Store is the transparency log a storage adapter (sqlite, postgres) keeps
+// beside the rows it covers. Both adapters implement it; the API and the
+// `article5 audit` command reach it by a type assertion on article5.Store.
+//
+// The covered tables, and the refs of their rows, are:
+//
+//	objects      "objects/<id>/<version>"   (ObjectDigest)
+//	cases        "cases/<id>"               (CaseDigest)
+//	assessments  "assessments/<case>/<seq>" (AssessmentDigest)
+//	events       "events/<seq>"             (EventDigest)
+//	tokens       "tokens/<id>"              (TokenDigest)
+//
+// where ids and versions are escaped with url.PathEscape. jobs (operational
+// state, re-created by every ingest and consumed by the worker) is not
+// covered.
+type Store interface {
+	// AuditKey returns the node's note verifier key ("<name>+<hash>+<key>").
+	AuditKey(ctx context.Context) (string, error)
+	// AuditHead returns the newest signed tree head (SignTreeHead's note).
+	AuditHead(ctx context.Context) ([]byte, error)
+	// AuditHeadAt returns the signed tree head of the log at n entries;
+	// ENOTFOUND if no transaction ended at that size.
+	AuditHeadAt(ctx context.Context, n int64) ([]byte, error)
+	// AuditEntry returns one entry; ENOTFOUND beyond the log.
+	AuditEntry(ctx context.Context, index int64) (Entry, error)
+	// AuditInclusion proves entry index is in the tree of size entries (0:
+	// the newest signed head's size). ENOTFOUND for an entry beyond the
+	// log, EINVALID for a size out of range.
+	AuditInclusion(ctx context.Context, index, size int64) (*InclusionProof, error)
+	// AuditConsistency proves the tree of oldSize entries is a prefix of the
+	// tree of newSize entries. EINVALID for sizes out of range.
+	AuditConsistency(ctx context.Context, oldSize, newSize int64) (*ConsistencyProof, error)
+	// AuditVerify reads the whole log, its stored hashes, the newest signed
+	// head (checked with the node's verifier key) and every covered row in
+	// one snapshot, and runs Verify. A head whose signature does not verify
+	// is reported as a FaultHeadMismatch.
+	AuditVerify(ctx context.Context) (*Report, error)
+}
+
+// EmptyTreeHash is the RFC 6962 hash of the empty tree, the hash of a
+// TreeHead of 0 entries.
+func EmptyTreeHash() tlog.Hash { return emptyTreeHash }
+
+// fields encodes strings unambiguously (each as "<len>:<bytes>,") and
+// returns the Digest of the result, hashing as it goes.
+func fields(fs ...string) string {
+	h := sha256.New()
+	var num [24]byte
+	for _, f := range fs {
+		b := strconv.AppendInt(num[:0], int64(len(f)), 10)
+		b = append(b, ':')
+		h.Write(b)
+		io.WriteString(h, f)
+		h.Write([]byte{','})
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func boolStr(v bool) string {
+	if v {
+		return "1"
+	}
+	return "0"
+}
+
+// ObjectRef is the ref of one stored object version.
+func ObjectRef(id, version string) string {
+	return "objects/" + url.PathEscape(id) + "/" + url.PathEscape(version)
+}
+
+// ObjectDigest is the digest of a stored object version: its key, instant,
+// date added, indexed columns, markings, canonical sha256 and raw bytes
+// (everything but the `latest` flag, which a later version changes).
+func ObjectDigest(o *article5.StoredObject) string {
+	return fields("object", o.ID, o.Version, i64(o.VersionSec), i64(o.VersionNsec), boolStr(o.Unversioned),
+		i64(o.Added.Unix()), i64(int64(o.Added.Nanosecond())), o.Type, o.SpecVersion, o.CreatedBy, boolStr(o.Revoked),
+		strings.Join(o.Markings, "\n"), o.SourceRef, o.TargetRef, o.SHA256, string(o.Raw))
+}
+
+// CaseRef is the ref of a case row.
+func CaseRef(id string) string { return "cases/" + url.PathEscape(id) }
+
+// CaseDigest is the digest of a case row: id, name, incidents, updated
+// (UTC ns), the latest assessment's hash, its tiers (sorted by doctrine)
+// and scope.
+func CaseDigest(c *article5.CaseSummary, updatedNs int64) string {
+	ds := make([]string, 0, len(c.Tiers))
+	for d := range c.Tiers {
+		ds = append(ds, d)
+	}
+	sort.Strings(ds)
+	var tiers strings.Builder
+	for _, d := range ds {
+		tiers.WriteString(d + "=" + string(c.Tiers[d]) + "\n")
+	}
+	return fields("case", c.ID, c.Name, i64(int64(c.Incidents)), i64(updatedNs), c.Hash, tiers.String(), string(c.Scope))
+}
+
+// AssessmentRef is the ref of an assessments row.
+func AssessmentRef(caseID string, seq int64) string {
+	return "assessments/" + url.PathEscape(caseID) + "/" + i64(seq)
+}
+
+// AssessmentDigest is the digest of an assessments row.
+func AssessmentDigest(caseID, hash string, report []byte, savedNs int64) string {
+	return fields("assessment", caseID, hash, string(report), i64(savedNs))
+}
+
+// EventRef is the ref of an events row.
+func EventRef(seq int64) string { return "events/" + i64(seq) }
+
+// EventDigest is the digest of an events row (Seq is in the ref).
+func EventDigest(e *article5.Event) string {
+	return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()))
+}
+
+// TokenRef is the ref of a tokens row.
+func TokenRef(id string) string { return "tokens/" + url.PathEscape(id) }
+
+// TokenDigest is the digest of a tokens row, revoked flag included.
+func TokenDigest(t *article5.Token, revoked bool) string {
+	return fields("token", t.ID, t.Name, string(t.Party), t.Org, strings.Join(t.Communities, "\n"), t.Hash,
+		i64(t.Created.UnixNano()), boolStr(revoked))
+}
+
+// KindOfRef returns the Kind recorded for a covered ref ("" if the ref is
+// not of a covered table).
+func KindOfRef(ref string) string {
+	table, _, _ := strings.Cut(ref, "/")
+	switch table {
+	case "objects":
+		return KindSTIXObject
+	case "cases":
+		return KindCase
+	case "assessments":
+		return KindAssessment
+	case "events":
+		return KindEvent
+	case "tokens":
+		return KindToken
+	}
+	return ""
+}
+
+// SplitRef splits a covered ref into its table and unescaped parts:
+// "objects/<id>/<version>" gives ("objects", [id, version]).
+func SplitRef(ref string) (table string, parts []string) {
+	segs := strings.Split(ref, "/")
+	for _, s := range segs[1:] {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			u = s
+		}
+		parts = append(parts, u)
+	}
+	return segs[0], parts
+}
+
+// GenesisEntries returns the entries that record rows already present when
+// a log is started (a store migrated from before the log): one per
+// covered ref, in ref order, at time t.
+func GenesisEntries(covered map[string]string, t time.Time) []Entry {
+	refs := make([]string, 0, len(covered))
+	for r := range covered {
+		refs = append(refs, r)
+	}
+	sort.Strings(refs)
+	out := make([]Entry, len(refs))
+	for i, r := range refs {
+		out[i] = Entry{Kind: KindOfRef(r), Ref: r, Digest: covered[r], Time: t}
+	}
+	return out
+}
+
+// CheckStoredHead checks the newest signed head an adapter holds (signed,
+// stored in audit_heads at size n; nil if there is none) with the node's
+// verifiers, for AuditVerify. It returns the head to verify against and,
+// if the head is missing, forged or stored at the wrong size, a
+// FaultHeadMismatch. A head that does not verify is still parsed, so the
+// rest of the log is checked against what it claims.
+func CheckStoredHead(signed []byte, n int64, verifiers note.Verifiers) (TreeHead, *Fault) {
+	fault := func(format string, args ...any) *Fault {
+		return &Fault{Kind: FaultHeadMismatch, Index: -1, Message: fmt.Sprintf(format, args...)}
+	}
+	if signed == nil {
+		return TreeHead{Hash: emptyTreeHash}, fault("no signed tree head is stored")
+	}
+	head, err := VerifyTreeHead(signed, verifiers)
+	if err != nil {
+		text, _, _ := bytes.Cut(signed, []byte("\n\n"))
+		head = TreeHead{N: n}
+		if t, perr := tlog.ParseTree(append(text, '\n')); perr == nil {
+			head = TreeHead{N: t.N, Hash: t.Hash}
+		}
+		return head, fault("newest signed tree head (stored at %d entries) does not verify with the node's key: %v", n, err)
+	}
+	if head.N != n {
+		return head, fault("signed tree head of %d entries is stored at size %d", head.N, n)
+	}
+	return head, nil
+}
+
+// CoverObjects adds the ref and digest of every object scan emits (an
+// adapter's loop over its objects rows) to covered, hashing on all CPUs
+// while scan reads. It returns scan's error.
+func CoverObjects(covered map[string]string, scan func(emit func(*article5.StoredObject)) error) error {
+	type refDigest struct{ ref, digest string }
+	const batchSize = 256
+	workers := runtime.GOMAXPROCS(0)
+	batches := make(chan []*article5.StoredObject, workers)
+	results := make(chan []refDigest, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range batches {
+				r := make([]refDigest, len(b))
+				for i, o := range b {
+					r[i] = refDigest{ObjectRef(o.ID, o.Version), ObjectDigest(o)}
+				}
+				results <- r
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() {
+		for r := range results {
+			for _, x := range r {
+				covered[x.ref] = x.digest
+			}
+		}
+		close(done)
+	}()
+	batch := make([]*article5.StoredObject, 0, batchSize)
+	err := scan(func(o *article5.StoredObject) {
+		batch = append(batch, o)
+		if len(batch) == batchSize {
+			batches <- batch
+			batch = make([]*article5.StoredObject, 0, batchSize)
+		}
+	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	wg.Wait()
+	close(results)
+	<-done
+	return err
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"article5"
+	"article5/audit"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+)
+
+const auditHelp = `Check the node's transparency log. Every change to the covered tables (objects,
+cases, assessments, events, tokens) is an entry of an append-only Merkle log written in
+the same transaction, and every transaction signs a tree head with the node's key.
+
+  article5 audit verify --data-dir ./node-jp          exit 0 only if the log and the rows it covers are intact
+  article5 audit verify --witnessed head.note         …and the log extends a head the partner witnessed
+  article5 audit head                                 the newest signed tree head
+  article5 audit key                                  the node's verifier key (give it to the partner)
+  article5 audit proof 42                             inclusion proof of entry 42 in the newest tree
+  article5 audit consistency 100 250                  prove and check that tree 250 extends tree 100
+  article5 audit consistency old.note new.note        the same for two saved signed heads`
+
+func newAuditCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "Verify the transparency log; print heads and proofs", Long: auditHelp}
+	c := defaultServeConfig()
+
+	// withLog opens the store and runs f on its log.
+	withLog := func(cmd *cobra.Command, f func(ctx context.Context, a audit.Store) error) error {
+		if err := c.resolve(cmd, ""); err != nil {
+			return err
+		}
+		store, _, err := openStore(cmd.Context(), c)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		a, ok := store.(audit.Store)
+		if !ok {
+			return article5.Errorf(article5.EINTERNAL, "this store keeps no transparency log")
+		}
+		return f(cmd.Context(), a)
+	}
+
+	var witnessed string
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the whole log and the rows it covers (exit 0 only if intact)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
+				start := time.Now()
+				rep, err := a.AuditVerify(ctx)
+				if err != nil {
+					return err
+				}
+				h := rep.Head
+				fmt.Fprintf(stdout, "signed tree head: %d entries, hash %s, time %s\n", h.N, h.Hash, h.Time.Format(time.RFC3339Nano))
+				fmt.Fprintf(stdout, "read %d entries, %d stored hashes, %d covered rows in %v\n", rep.Entries, rep.Hashes, rep.Rows, time.Since(start).Round(time.Millisecond))
+				if witnessed != "" {
+					if err := checkWitnessed(ctx, a, witnessed, stdout); err != nil {
+						for _, f := range rep.Faults {
+							fmt.Fprintln(stdout, "FAULT", f.String())
+						}
+						return err
+					}
+				}
+				if rep.Intact() {
+					fmt.Fprintln(stdout, "intact")
+					return nil
+				}
+				for _, f := range rep.Faults {
+					fmt.Fprintln(stdout, "FAULT", f.String())
+				}
+				return article5.Errorf(article5.ECONFLICT, "audit log is not intact: %d faults", len(rep.Faults))
+			})
+		},
+	}
+	verify.Flags().StringVar(&witnessed, "witnessed", "", "a signed tree head the partner witnessed (file): the log must extend it")
+
+	head := &cobra.Command{
+		Use:   "head",
+		Short: "Print the newest signed tree head",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
+				signed, err := a.AuditHead(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = stdout.Write(signed)
+				return err
+			})
+		},
+	}
+
+	key := &cobra.Command{
+		Use:   "key",
+		Short: "Print the node's note verifier key",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
+				k, err := a.AuditKey(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, k)
+				return nil
+			})
+		},
+	}
+
+	var size int64
+	proof := &cobra.Command{
+		Use:   "proof INDEX",
+		Short: "Print the inclusion proof of an entry (checked against the signed head first)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			index, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || index < 0 {
+				return usageError{fmt.Errorf("INDEX must be a non-negative entry index, got %q", args[0])}
+			}
+			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
+				vs, err := nodeVerifiers(ctx, a)
+				if err != nil {
+					return err
+				}
+				p, err := a.AuditInclusion(ctx, index, size)
+				if err != nil {
+					return err
+				}
+				signed, err := a.AuditHeadAt(ctx, p.TreeSize)
+				if err != nil {
+					return err
+				}
+				h, err := audit.VerifyTreeHead(signed, vs)
+				if err != nil {
+					return err
+				}
+				if err := p.Check(h); err != nil {
+					return err
+				}
+				text, err := p.MarshalText()
+				if err != nil {
+					return article5.Internal("marshal proof", err)
+				}
+				_, err = stdout.Write(text)
+				return err
+			})
+		},
+	}
+	proof.Flags().Int64Var(&size, "size", 0, "the tree size (default: the newest signed head's)")
+
+	consistency := &cobra.Command{
+		Use:   "consistency OLD NEW",
+		Short: "Prove and check that the newer signed tree head extends the older (sizes or signed head files)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
+				vs, err := nodeVerifiers(ctx, a)
+				if err != nil {
+					return err
+				}
+				var signed [2][]byte
+				var heads [2]audit.TreeHead
+				for i, arg := range args {
+					if signed[i], err = signedHeadArg(ctx, a, arg); err != nil {
+						return err
+					}
+					if heads[i], err = audit.VerifyTreeHead(signed[i], vs); err != nil {
+						return fmt.Errorf("%s: %w", arg, err)
+					}
+				}
+				p, err := a.AuditConsistency(ctx, heads[0].N, heads[1].N)
+				if err != nil {
+					return err
+				}
+				if _, _, err := audit.CheckSignedConsistency(signed[0], signed[1], vs, p); err != nil {
+					return err
+				}
+				text, err := p.MarshalText()
+				if err != nil {
+					return article5.Internal("marshal proof", err)
+				}
+				if _, err := stdout.Write(text); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "consistent: the tree of %d entries extends the tree of %d entries\n", heads[1].N, heads[0].N)
+				return nil
+			})
+		},
+	}
+
+	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency} {
+		addStoreFlags(sub, &c)
+		cmd.AddCommand(sub)
+	}
+	return cmd
+}
+
+// nodeVerifiers returns the verifier of the node's own key.
+func nodeVerifiers(ctx context.Context, a audit.Store) (note.Verifiers, error) {
+	k, err := a.AuditKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return audit.NewVerifiers(k)
+}
+
+// signedHeadArg reads a signed head: a tree size names the head the store
+// signed at that size, anything else is a file holding a signed head.
+func signedHeadArg(ctx context.Context, a audit.Store, arg string) ([]byte, error) {
+	if n, err := strconv.ParseInt(arg, 10, 64); err == nil && n >= 0 {
+		return a.AuditHeadAt(ctx, n)
+	}
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, article5.Errorf(article5.EINVALID, "%s: want a tree size or a file holding a signed tree head: %v", arg, err)
+	}
+	return data, nil
+}
+
+// checkWitnessed checks that the log's newest signed head extends the head
+// in file (one the partner witnessed): the defence against a log truncated
+// or rewritten and re-signed with the node's own key.
+func checkWitnessed(ctx context.Context, a audit.Store, file string, stdout io.Writer) error {
+	vs, err := nodeVerifiers(ctx, a)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(file)
+	if err != nil {
+		return article5.Errorf(article5.EINVALID, "--witnessed %s: %v", file, err)
+	}
+	oldHead, err := audit.VerifyTreeHead(old, vs)
+	if err != nil {
+		return fmt.Errorf("--witnessed %s: %w", file, err)
+	}
+	cur, err := a.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	curHead, err := audit.VerifyTreeHead(cur, vs)
+	if err != nil {
+		return err
+	}
+	if curHead.N < oldHead.N {
+		return article5.Errorf(article5.ECONFLICT, "the log (%d entries) is shorter than the witnessed head (%d entries): truncated", curHead.N, oldHead.N)
+	}
+	p, err := a.AuditConsistency(ctx, oldHead.N, curHead.N)
+	if err != nil {
+		return err
+	}
+	if _, _, err := audit.CheckSignedConsistency(old, cur, vs, p); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "extends the witnessed head of %d entries (%s)\n", oldHead.N, strings.TrimSpace(file))
+	return nil
+}

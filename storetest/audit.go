@@ -1,0 +1,316 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"article5"
+	"article5/audit"
+)
+
+// Dialect names the SQL an Exec understands: "sqlite" or "postgres".
+type Dialect string
+
+// The dialects of the adapters.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Exec runs one SQL statement directly on the store's database, behind
+// the store's back: how the audit suite tampers with it.
+type Exec func(tb testing.TB, query string)
+
+// AuditOpen returns a fresh, empty store (which must be an audit.Store)
+// and an Exec on its database.
+type AuditOpen func(t *testing.T) (article5.Store, Exec)
+
+// auditStore returns s as an audit.Store, failing the test if it is not.
+func auditStore(tb testing.TB, s article5.Store) audit.Store {
+	tb.Helper()
+	a, ok := s.(audit.Store)
+	if !ok {
+		tb.Fatalf("%T is not an audit.Store", s)
+	}
+	return a
+}
+
+// auditSequence makes a realistic history: ingests (two versions of an
+// indicator, identities, a grouping), two assessments of a case (the
+// second changes a tier, so events), a token created and revoked.
+func auditSequence(tb testing.TB, s article5.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	MustIngest(tb, s, Object(tb, identityJSON(1), ""), Object(tb, identityJSON(2), ""))
+	MustIngest(tb, s, Object(tb, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "first"), ""))
+	MustIngest(tb, s, Object(tb, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "second"), ""))
+	MustIngest(tb, s, Object(tb, `{"type":"grouping","spec_version":"2.1","id":"`+grouping+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Port outage","context":"suspicious-activity","object_refs":["`+indicator+`"]}`, ""))
+	for i, tier := range []article5.Tier{article5.TierBelowThreshold, article5.TierUseOfForcePossible} {
+		c := &article5.CaseSummary{ID: grouping, Name: "Port outage", Incidents: 1, Hash: fmt.Sprintf("%064x", i+1),
+			Tiers: map[string]article5.Tier{"jp-2019": tier, "us-2023": article5.TierBelowThreshold}, Scope: "cyber"}
+		if _, err := s.SaveAssessment(ctx, c, []byte(`{"case":"`+grouping+`","n":`+fmt.Sprint(i)+`}`)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tok := &article5.Token{ID: "token--0b7a1a1e-0000-4000-8000-00000000a0d1", Name: "feed", Party: article5.PartyJP,
+		Org: identA, Communities: []string{"community--a"}, Hash: strings.Repeat("ab", 32), Created: time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		tb.Fatal(err)
+	}
+	if r, ok := s.(Revoker); ok {
+		if err := r.RevokeToken(ctx, tok.ID); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// MustAuditVerify runs AuditVerify and fails the test on error.
+func MustAuditVerify(tb testing.TB, s article5.Store) *audit.Report {
+	tb.Helper()
+	rep, err := auditStore(tb, s).AuditVerify(context.Background())
+	if err != nil {
+		tb.Fatalf("AuditVerify: %v", err)
+	}
+	return rep
+}
+
+// RunAudit runs the transparency log suite against an adapter: the log
+// records every change in the same transaction, proofs check against the
+// signed heads, and every direct edit of the database is detected.
+func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
+	t.Run("IntactAfterHistory", func(t *testing.T) {
+		s, _ := open(t)
+		auditSequence(t, s)
+		rep := MustAuditVerify(t, s)
+		if !rep.Intact() {
+			t.Fatalf("fresh log not intact: %v", rep.Err())
+		}
+		// 2+1+1+1 objects, 2 cases, 2 assessments, 1+2 events (assessed,
+		// then assessed and tier-changed), 2 tokens.
+		if rep.Head.N != 14 || rep.Entries != 14 {
+			t.Errorf("log of %d entries (head %d), want 14", rep.Entries, rep.Head.N)
+		}
+		if rep.Rows != 5+1+2+3+1 {
+			t.Errorf("%d covered rows, want 12", rep.Rows)
+		}
+	})
+	t.Run("EmptyStoreHasSignedHead", func(t *testing.T) {
+		s, _ := open(t)
+		a := auditStore(t, s)
+		ctx := context.Background()
+		key, err := a.AuditKey(ctx)
+		if err != nil || !strings.HasPrefix(key, "article5-node-") {
+			t.Fatalf("verifier key %q, %v", key, err)
+		}
+		vs, err := audit.NewVerifiers(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := a.AuditHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := audit.VerifyTreeHead(signed, vs)
+		if err != nil || h.N != 0 || h.Hash != audit.EmptyTreeHash() {
+			t.Fatalf("head of the empty log %+v, %v", h, err)
+		}
+		if rep := MustAuditVerify(t, s); !rep.Intact() {
+			t.Fatal(rep.Err())
+		}
+	})
+	t.Run("ProofsCheckAgainstSignedHeads", func(t *testing.T) { testAuditProofs(t, open) })
+	t.Run("ConcurrentWritersKeepOneLog", func(t *testing.T) {
+		s, _ := open(t)
+		ctx := context.Background()
+		const writers, rounds = 4, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*rounds*3)
+		for w := range writers {
+			wg.Go(func() {
+				for r := range rounds {
+					k := (w*rounds + r) * 3
+					if _, err := s.IngestObjects(ctx, SyntheticBatch(k, 3), nil, false); err != nil {
+						errs <- err
+					}
+					tok := &article5.Token{Name: "w", Party: article5.PartyJP, Org: identA, Hash: fmt.Sprintf("%064x", k+1)}
+					if err := s.CreateToken(ctx, tok); err != nil {
+						errs <- err
+					}
+					c := &article5.CaseSummary{ID: fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", w), Name: "c",
+						Hash: fmt.Sprintf("%064x", k+7), Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}}
+					if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		rep := MustAuditVerify(t, s)
+		// Per round: 3 objects, 1 token, a case, an assessment and an
+		// assessed event.
+		if !rep.Intact() || rep.Head.N != writers*rounds*7 {
+			t.Fatalf("after concurrent writers: %d entries, want %d; %v", rep.Head.N, writers*rounds*7, rep.Err())
+		}
+	})
+	t.Run("FailedChangeLeavesNoEntry", func(t *testing.T) {
+		s, _ := open(t)
+		auditSequence(t, s)
+		ctx := context.Background()
+		before := MustAuditVerify(t, s).Head.N
+		// A refused atomic ingest and a duplicate token change nothing.
+		bad := Object(t, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "changed"), "")
+		if _, err := s.IngestObjects(ctx, []*article5.StoredObject{bad}, nil, true); err == nil {
+			t.Fatal("conflicting atomic ingest accepted")
+		}
+		dup := &article5.Token{Name: "dup", Party: article5.PartyJP, Org: identA, Hash: strings.Repeat("ab", 32)}
+		if err := s.CreateToken(ctx, dup); err == nil {
+			t.Fatal("duplicate token accepted")
+		}
+		rep := MustAuditVerify(t, s)
+		if !rep.Intact() || rep.Head.N != before {
+			t.Fatalf("after refused changes: head %d (was %d), %v", rep.Head.N, before, rep.Err())
+		}
+	})
+
+	const (
+		hexDigest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		objRef    = "objects/" + indicator + "/2024-02-01T00:00:00.000Z"
+	)
+	insertObject := `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, seq, type, sha256, raw)
+		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 99999, 'indicator', 'x', CAST('{}' AS BLOB))`
+	tamperHash := `UPDATE audit_hashes SET hash = randomblob(32) WHERE idx = 1`
+	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
+	if d == Postgres {
+		insertObject = `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, type, sha256, raw)
+		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 'indicator', 'x', '{}'::bytea)`
+		tamperHash = `UPDATE audit_hashes SET hash = decode(md5('a') || md5('b'), 'hex') WHERE idx = 1`
+		flipRevoked = `UPDATE tokens SET revoked = NOT revoked`
+	}
+	for _, tc := range []struct {
+		name  string
+		sql   []string
+		kind  audit.FaultKind
+		index int64  // the fault's Index, or -2 for any
+		ref   string // the fault's Ref, or "" for any
+	}{
+		{"ObjectRawEdited", []string{`UPDATE objects SET raw = raw || raw WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef},
+		{"ObjectMarkingsEdited", []string{`UPDATE objects SET markings = '["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]' WHERE id = '` + indicator + `' AND version = '2024-03-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, ""},
+		{"ObjectDeleted", []string{`DELETE FROM objects WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowDeleted, -2, objRef},
+		{"ObjectInsertedWithoutEntry", []string{insertObject}, audit.FaultRowInserted, -1, "objects/indicator--00000000-0000-4000-8000-00000000dead/2024-01-01T00:00:00Z"},
+		{"CaseTierEdited", []string{`UPDATE cases SET tiers = '{"jp-2019":"armed-attack-possible","us-2023":"below-threshold"}'`}, audit.FaultRowEdited, -2, "cases/" + grouping},
+		{"AssessmentReportEdited", []string{`UPDATE assessments SET report = '{"forged":true}'`}, audit.FaultRowEdited, -2, ""},
+		{"EventEdited", []string{`UPDATE events SET to_tier = 'armed-attack-possible' WHERE type = 'tier-changed'`}, audit.FaultRowEdited, -2, ""},
+		{"EventDeleted", []string{`DELETE FROM events WHERE type = 'tier-changed'`}, audit.FaultRowDeleted, -2, ""},
+		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1"},
+		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, ""},
+		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, ""},
+		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (14, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 14, ""},
+		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, ""},
+		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, ""},
+		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, ""},
+		{"HistoryTruncated", []string{`DELETE FROM audit_entries WHERE idx >= 8`, `DELETE FROM audit_heads WHERE n > 8`}, audit.FaultRowInserted, -2, ""},
+	} {
+		t.Run("Detects"+tc.name, func(t *testing.T) {
+			s, exec := open(t)
+			auditSequence(t, s)
+			if rep := MustAuditVerify(t, s); !rep.Intact() {
+				t.Fatalf("not intact before tampering: %v", rep.Err())
+			}
+			for _, q := range tc.sql {
+				exec(t, q)
+			}
+			rep := MustAuditVerify(t, s)
+			if rep.Intact() {
+				t.Fatalf("tampering not detected: %s", strings.Join(tc.sql, "; "))
+			}
+			for _, f := range rep.Faults {
+				if f.Kind == tc.kind && (tc.index == -2 || f.Index == tc.index) && (tc.ref == "" || f.Ref == tc.ref) {
+					return
+				}
+			}
+			t.Errorf("no %s fault (index %d, ref %q) among %v", tc.kind, tc.index, tc.ref, rep.Faults)
+		})
+	}
+}
+
+func testAuditProofs(t *testing.T, open AuditOpen) {
+	s, _ := open(t)
+	a := auditStore(t, s)
+	ctx := context.Background()
+	MustIngest(t, s, Object(t, identityJSON(1), ""))
+	oldSigned, err := a.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditSequence(t, s)
+	newSigned, err := a.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := a.AuditKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := audit.NewVerifiers(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldHead, err := audit.VerifyTreeHead(oldSigned, vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newHead, err := audit.VerifyTreeHead(newSigned, vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oldHead.N != 1 || newHead.N <= oldHead.N {
+		t.Fatalf("heads of %d and %d entries", oldHead.N, newHead.N)
+	}
+	at, err := a.AuditHeadAt(ctx, oldHead.N)
+	if err != nil || string(at) != string(oldSigned) {
+		t.Fatalf("AuditHeadAt(%d) = %q, %v", oldHead.N, at, err)
+	}
+	_, err = a.AuditHeadAt(ctx, newHead.N+5)
+	wantCode(t, err, article5.ENOTFOUND)
+	for i := range newHead.N {
+		p, err := a.AuditInclusion(ctx, i, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Check(newHead); err != nil {
+			t.Fatalf("inclusion of %d: %v", i, err)
+		}
+		e, err := a.AuditEntry(ctx, i)
+		if err != nil || e != p.Entry {
+			t.Fatalf("AuditEntry(%d) = %+v, %v; proof has %+v", i, e, err, p.Entry)
+		}
+	}
+	p, err := a.AuditInclusion(ctx, 0, oldHead.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(oldHead); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.AuditInclusion(ctx, newHead.N, 0)
+	wantCode(t, err, article5.ENOTFOUND)
+	_, err = a.AuditInclusion(ctx, 0, newHead.N+1)
+	wantCode(t, err, article5.EINVALID)
+	cp, err := a.AuditConsistency(ctx, oldHead.N, newHead.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := audit.CheckSignedConsistency(oldSigned, newSigned, vs, cp); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.AuditConsistency(ctx, 1, newHead.N+1)
+	wantCode(t, err, article5.EINVALID)
+}
