@@ -31,7 +31,7 @@ var allowedImports = map[string][]string{
 	"postgres":         {"article5", "article5/audit"},
 	"storetest":        {"article5", "article5/audit"},
 	"node":             {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release"},
-	"api":              {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit"},
+	"api":              {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 }

@@ -260,12 +260,66 @@ type TokenService interface {
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error) // ENOTFOUND (also for revoked)
 }
 
+// User is a person with an account on the node: one party, one or more
+// roles (DESIGN.md §1). Name is the login name, unique on the node.
+// PasswordHash is a PHC-style argon2id string
+// ("$argon2id$v=19$m=65536,t=3,p=2$<salt>$<hash>", RFC 9106), made and
+// checked by the HTTP edge; the store keeps it as given.
+type User struct {
+	ID           string
+	Name         string
+	Party        Party
+	Roles        []Role
+	Org          string // STIX identity id of the user's organisation
+	Communities  []string
+	PasswordHash string
+	Created      time.Time
+	Disabled     bool // a disabled user cannot log in and their sessions are refused
+}
+
+// Session is a server-side login session. The session secret (32 random
+// bytes, sent to the browser in a cookie) is never stored: only its hex
+// sha256, passed beside the Session to CreateSession and looked up by
+// FindSessionByHash.
+type Session struct {
+	ID      string
+	UserID  string
+	Created time.Time
+	Expires time.Time
+}
+
+// UserService stores users and their sessions. Users are covered by the
+// transparency log (every change appends an entry, ref "users/<id>");
+// sessions are operational state and are not.
+type UserService interface {
+	// CreateUser stores u. An empty ID is filled with "user--<uuid>" and a
+	// zero Created with the store's clock. ECONFLICT if the id or the name
+	// is taken; EINVALID without a name or a password hash.
+	CreateUser(ctx context.Context, u *User) error
+	FindUserByID(ctx context.Context, id string) (*User, error)     // ENOTFOUND
+	FindUserByName(ctx context.Context, name string) (*User, error) // ENOTFOUND
+	// SetUserRoles replaces a user's roles; ENOTFOUND if there is no such user.
+	SetUserRoles(ctx context.Context, id string, roles []Role) error
+	// CreateSession stores s, found later by tokenHash (the hex sha256 of
+	// the session secret). An empty ID is filled with "session--<uuid>".
+	// ENOTFOUND if the user does not exist; ECONFLICT if the hash is taken.
+	CreateSession(ctx context.Context, s *Session, tokenHash string) error
+	// FindSessionByHash returns the session whose secret hashes to
+	// tokenHash; ENOTFOUND if there is none or it has expired (by the
+	// store's clock).
+	FindSessionByHash(ctx context.Context, tokenHash string) (*Session, error)
+	// DeleteSession deletes a session by id; deleting one that is gone is
+	// not an error (logout is idempotent).
+	DeleteSession(ctx context.Context, id string) error
+}
+
 // Store is everything a node keeps, behind one handle (SQLite or PostgreSQL).
 type Store interface {
 	ObjectService
 	JobService
 	CaseService
 	TokenService
+	UserService
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -6,8 +6,11 @@
 // at /api/v1/openapi.json are checked against.
 //
 // Every response that carries stored content goes through a node.Gate for
-// the authenticated recipient (an API token), so that nothing leaves the
-// node that release.Policy.Releasable does not admit. Errors have one
+// the authenticated recipient (an API token, or the user of a login
+// session: login.go), so that nothing leaves the node that
+// release.Policy.Releasable does not admit. Actions are decided by package
+// authz. State-changing requests a browser marks as cross-origin are
+// refused (net/http.CrossOriginProtection). Errors have one
 // shape, mapped from article5's error codes in one place (errors.go).
 package api
 
@@ -18,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"article5"
 	"article5/node"
 )
 
@@ -34,11 +38,16 @@ type Options struct {
 	// Metrics is the registry /metrics serves; nil: a new registry (with
 	// the Go and process collectors).
 	Metrics *prometheus.Registry
+	// Now is the clock of login sessions and login rate limiting; nil:
+	// time.Now.
+	Now func() time.Time
+	// SessionTTL is how long a login session lasts; 0: DefaultSessionTTL.
+	SessionTTL time.Duration
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22
 // ServeMux syntax, which is also OpenAPI's path template syntax) and
-// whether it needs a bearer token.
+// whether it needs authentication (a bearer token or a login session).
 type Route struct {
 	Method string
 	Path   string
@@ -57,6 +66,9 @@ type route struct {
 // is tested against it.
 var table = []route{
 	{Route{"GET", "/api/v1/openapi.json", false}, (*server).openAPI},
+	{Route{"POST", "/api/v1/login", false}, (*server).login},
+	{Route{"POST", "/api/v1/logout", false}, (*server).logout},
+	{Route{"GET", "/api/v1/me", true}, (*server).me},
 	{Route{"POST", "/api/v1/bundles", true}, (*server).postBundle},
 	{Route{"GET", "/api/v1/cases", true}, (*server).listCases},
 	{Route{"GET", "/api/v1/cases/{id}", true}, (*server).getCase},
@@ -88,11 +100,20 @@ type server struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics
+	limiter *loginLimiter
 }
 
+func (s *server) now() time.Time { return s.opts.Now().UTC() }
+
 // New returns the HTTP handler of the API for node n: the routes of Routes
-// on one ServeMux, behind request logging, metrics and panic recovery.
-// Unknown routes get 404 in the error shape.
+// on one ServeMux, behind cross-origin protection, request logging,
+// metrics and panic recovery. Unknown routes get 404 in the error shape.
+//
+// Cross-origin protection (net/http.CrossOriginProtection) refuses, with
+// 403 in the error shape, a state-changing request (any method but GET,
+// HEAD, OPTIONS) that a browser marks as cross-origin (Sec-Fetch-Site, or
+// an Origin that is not the Host). Requests without those headers (API
+// clients, curl) pass: they carry no ambient browser credentials.
 func New(n *node.Node, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -100,7 +121,13 @@ func New(n *node.Node, opts Options) http.Handler {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{n: n, opts: opts, log: opts.Log}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = DefaultSessionTTL
+	}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {
@@ -113,7 +140,11 @@ func New(n *node.Node, opts Options) http.Handler {
 		mux.Handle(rt.Pattern(), h)
 	}
 	mux.Handle("/", s.endpoint(route{Route{Path: "/"}, (*server).noRoute}))
-	return s.outer(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, article5.Errorf(article5.EFORBIDDEN, "cross-origin request refused"))
+	}))
+	return s.outer(cop.Handler(mux))
 }
 
 // endpoint adapts a handler that returns an error: authentication first
@@ -137,7 +168,7 @@ func (s *server) endpoint(rt route) http.Handler {
 
 // outer wraps the mux: it recovers panics (500 in the error shape), counts
 // and logs each request with its route pattern, status, duration and token.
-func (s *server) outer(mux *http.ServeMux) http.Handler {
+func (s *server) outer(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &reqInfo{}

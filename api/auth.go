@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"article5"
+	"article5/authz"
 	"article5/node"
 	"article5/release"
 )
@@ -36,6 +37,7 @@ type ctxKey int
 const (
 	infoKey ctxKey = iota
 	gateKey
+	principalKey
 )
 
 // reqInfo is what the request log needs from inner handlers.
@@ -47,16 +49,35 @@ func withInfo(ctx context.Context, i *reqInfo) context.Context {
 	return context.WithValue(ctx, infoKey, i)
 }
 
-// authenticate resolves "Authorization: Bearer <secret>" to the token's
-// recipient and puts the recipient's release gate in the request context.
-// EUNAUTHORIZED for a missing, malformed, unknown or revoked token.
+// principal is who a request is authenticated as: a session's user or an
+// API token. authz is the user the authorisation layer decides for.
+type principal struct {
+	user    *article5.User    // nil for a token
+	session *article5.Session // nil for a token
+	token   *article5.Token   // nil for a session
+	authz   authz.User
+}
+
+// authenticate resolves the caller and puts their release gate and
+// principal in the request context. An Authorization header must be
+// "Bearer <secret>" of a known, unrevoked API token; without one, a valid
+// login session cookie (article5_session) is accepted. EUNAUTHORIZED
+// otherwise.
+//
+// A session's user is released content as release.Recipient{Party, Org,
+// Communities, Subject: user id} and authorised as themselves. An API
+// token is released content as its recipient and, for authorisation, acts
+// as an analyst of its party (tokens are how feeds and scripts ingest).
 func (s *server) authenticate(r *http.Request) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
+	if h == "" {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			return s.authenticateSession(r, c.Value)
+		}
+		return r, article5.Errorf(article5.EUNAUTHORIZED, "an API token or a login session is required: Authorization: Bearer <token>, or POST /api/v1/login")
+	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	secret = strings.TrimSpace(secret)
-	if h == "" {
-		return r, article5.Errorf(article5.EUNAUTHORIZED, "an API token is required: Authorization: Bearer <token>")
-	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return r, article5.Errorf(article5.EUNAUTHORIZED, "the Authorization header must be: Bearer <token>")
 	}
@@ -71,7 +92,51 @@ func (s *server) authenticate(r *http.Request) (*http.Request, error) {
 		i.token = tok.ID
 	}
 	rcp := release.Recipient{Party: tok.Party, Org: tok.Org, Communities: tok.Communities, Subject: tok.ID}
-	return r.WithContext(context.WithValue(r.Context(), gateKey, s.n.Gate(rcp))), nil
+	p := &principal{token: tok, authz: authz.User{ID: tok.ID, Party: tok.Party, Roles: tokenRoles}}
+	return s.withPrincipal(r, rcp, p), nil
+}
+
+// tokenRoles are the roles an API token acts with: analyst.
+var tokenRoles = []article5.Role{article5.RoleAnalyst}
+
+// authenticateSession resolves a session cookie's secret to its user.
+func (s *server) authenticateSession(r *http.Request, secret string) (*http.Request, error) {
+	sess, err := s.n.Store.FindSessionByHash(r.Context(), HashToken(secret))
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return r, article5.Errorf(article5.EUNAUTHORIZED, "unknown or expired session: log in again")
+	}
+	if err != nil {
+		return r, err
+	}
+	u, err := s.n.Store.FindUserByID(r.Context(), sess.UserID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND || (err == nil && u.Disabled) {
+		return r, article5.Errorf(article5.EUNAUTHORIZED, "unknown or expired session: log in again")
+	}
+	if err != nil {
+		return r, err
+	}
+	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+		i.token = u.ID
+	}
+	rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
+	p := &principal{user: u, session: sess, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}}
+	return s.withPrincipal(r, rcp, p), nil
+}
+
+func (s *server) withPrincipal(r *http.Request, rcp release.Recipient, p *principal) *http.Request {
+	ctx := context.WithValue(r.Context(), gateKey, s.n.Gate(rcp))
+	return r.WithContext(context.WithValue(ctx, principalKey, p))
+}
+
+// authorize asks the authorisation layer (authz.Check) whether the
+// request's principal may do a; EFORBIDDEN if not, EUNAUTHORIZED when the
+// request is not authenticated.
+func (s *server) authorize(r *http.Request, a article5.Action) error {
+	p, ok := r.Context().Value(principalKey).(*principal)
+	if !ok {
+		return article5.Errorf(article5.EUNAUTHORIZED, "authentication is required")
+	}
+	return authz.Check(authz.Request{User: p.authz, Action: a})
 }
 
 // gate returns the request's release gate. A request without one (a bug:

@@ -19,7 +19,13 @@ import (
 // if any object is invalid (409). 200 with the IngestResult when some
 // object was stored or already held; 422 with the error shape and the
 // result when every object was rejected.
+//
+// Ingest is authorised by authz (ActionIngest): a session user needs the
+// analyst role; an API token acts as an analyst of its party.
 func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, article5.ActionIngest); err != nil {
+		return err
+	}
 	if err := stixContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}

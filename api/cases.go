@@ -74,6 +74,10 @@ func (s *server) getAssessment(w http.ResponseWriter, r *http.Request) error {
 
 // assessCase re-assesses a case now and returns the events it caused.
 func (s *server) assessCase(w http.ResponseWriter, r *http.Request) error {
+	// Re-assessment writes an assessment and events: authorised as ingest.
+	if err := s.authorize(r, article5.ActionIngest); err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	ok, err := s.gate(r).Case(r.Context(), &article5.CaseSummary{ID: id})
 	if err != nil {

@@ -38,10 +38,11 @@ const (
 //	assessments  "assessments/<case>/<seq>" (AssessmentDigest)
 //	events       "events/<seq>"             (EventDigest)
 //	tokens       "tokens/<id>"              (TokenDigest)
+//	users        "users/<id>"               (UserDigest)
 //
 // where ids and versions are escaped with url.PathEscape. jobs (operational
-// state, re-created by every ingest and consumed by the worker) is not
-// covered.
+// state, re-created by every ingest and consumed by the worker) and sessions
+// (operational, expiring) are not covered.
 type Store interface {
 	// AuditKey returns the node's note verifier key ("<name>+<hash>+<key>").
 	AuditKey(ctx context.Context) (string, error)
@@ -155,6 +156,20 @@ func TokenDigest(t *article5.Token, revoked bool) string {
 		i64(t.Created.UnixNano()), boolStr(revoked))
 }
 
+// UserRef is the ref of a users row: "users/<id>".
+func UserRef(id string) string { return "users/" + url.PathEscape(id) }
+
+// UserDigest is the digest of a users row: every column, the password hash
+// included, so that a replaced hash is detected.
+func UserDigest(u *article5.User) string {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return fields("user", u.ID, u.Name, string(u.Party), strings.Join(roles, "\n"), u.Org,
+		strings.Join(u.Communities, "\n"), u.PasswordHash, i64(u.Created.UnixNano()), boolStr(u.Disabled))
+}
+
 // KindOfRef returns the Kind recorded for a covered ref ("" if the ref is
 // not of a covered table).
 func KindOfRef(ref string) string {
@@ -170,6 +185,8 @@ func KindOfRef(ref string) string {
 		return KindEvent
 	case "tokens":
 		return KindToken
+	case "users":
+		return KindUser
 	}
 	return ""
 }

@@ -216,17 +216,20 @@ func TestRunWorkerAssessesAfterIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := n.Store.FindCaseByID(ctx, damCase); err == nil {
-			break
-		}
+	// Wait for the job to be completed, not only for the case to appear:
+	// the case is visible before CompleteJob returns, and cancelling in
+	// between would abandon the job to its lease.
+	for n.JobsDone() < 1 {
 		if time.Now().After(deadline) {
-			t.Fatal("the worker did not assess the case")
+			t.Fatal("the worker did not complete the job")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
 	<-done
+	if _, err := n.Store.FindCaseByID(context.Background(), damCase); err != nil {
+		t.Fatalf("the worker did not assess the case: %v", err)
+	}
 	if n.JobsDone() != 1 {
 		t.Errorf("JobsDone = %d, want 1", n.JobsDone())
 	}

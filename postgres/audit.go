@@ -286,7 +286,13 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		out[audit.TokenRef(t.ID)] = audit.TokenDigest(t, revoked)
 	}
 	rows.Close()
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := coverUsers(ctx, q, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func scanAuditToken(row pgx.Row) (*article5.Token, bool, error) {

@@ -324,7 +324,14 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		}
 		out[audit.TokenRef(t.ID)] = audit.TokenDigest(&t, revoked)
 	}
-	return out, trows.Err()
+	if err := trows.Err(); err != nil {
+		return nil, err
+	}
+	trows.Close()
+	if err := coverUsers(ctx, q, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // auditToken records the token row id, as it now is, inside tx.

@@ -180,6 +180,36 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		}
 	})
 
+	t.Run("UsersRecordedAndHashEditDetected", func(t *testing.T) {
+		s, exec := open(t)
+		ctx := context.Background()
+		u := testUser()
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUserRoles(ctx, u.ID, []article5.Role{article5.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		sess := &article5.Session{UserID: u.ID, Expires: time.Now().Add(time.Hour)}
+		if err := s.CreateSession(ctx, sess, strings.Repeat("5e", 32)); err != nil {
+			t.Fatal(err)
+		}
+		rep := MustAuditVerify(t, s)
+		// A user created and its roles changed: two entries; sessions are
+		// operational and not covered.
+		if !rep.Intact() || rep.Head.N != 2 || rep.Rows != 1 {
+			t.Fatalf("after a user and a session: %d entries, %d rows; %v", rep.Head.N, rep.Rows, rep.Err())
+		}
+		exec(t, `UPDATE users SET password_hash = 'forged'`)
+		rep = MustAuditVerify(t, s)
+		for _, f := range rep.Faults {
+			if f.Kind == audit.FaultRowEdited && f.Ref == "users/"+u.ID {
+				return
+			}
+		}
+		t.Fatalf("replaced password hash not detected: %v", rep.Faults)
+	})
+
 	const (
 		hexDigest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 		objRef    = "objects/" + indicator + "/2024-02-01T00:00:00.000Z"

@@ -178,6 +178,8 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"SaveAssessmentEvents", testSaveAssessment},
 		{"FindCases", testFindCases},
 		{"Tokens", testTokens},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

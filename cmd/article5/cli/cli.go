@@ -64,7 +64,7 @@ The tool recommends and documents; people decide.`,
 		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
 	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
-		newServeCmd(stdout, stderr), newTokenCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
+		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	err := root.ExecuteContext(ctx)
 	if err != nil {

@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"article5"
+	"article5/audit"
+
+	"github.com/google/uuid"
+)
+
+func nonNilRoles(r []article5.Role) []article5.Role {
+	if r == nil {
+		return []article5.Role{}
+	}
+	return r
+}
+
+const userColumns = `id, name, party, roles, org, communities, password_hash, created, disabled`
+
+func scanUser(row interface{ Scan(...any) error }) (*article5.User, error) {
+	var u article5.User
+	var party, roles, comm string
+	var created int64
+	if err := row.Scan(&u.ID, &u.Name, &party, &roles, &u.Org, &comm, &u.PasswordHash, &created, &u.Disabled); err != nil {
+		return nil, err
+	}
+	u.Party, u.Created = article5.Party(party), fromNano(created)
+	if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
+		u.Roles = []article5.Role{article5.Role("(unreadable) " + roles)}
+	}
+	if err := json.Unmarshal([]byte(comm), &u.Communities); err != nil {
+		u.Communities = []string{"(unreadable) " + comm}
+	}
+	return &u, nil
+}
+
+// CreateUser stores a user and records it in the audit log in the same
+// transaction. An empty ID is filled with "user--<uuid>" and a zero
+// Created with Now(). ECONFLICT if the id or name is taken; EINVALID
+// without a name or password hash.
+func (db *DB) CreateUser(ctx context.Context, u *article5.User) error {
+	const op = "sqlite: create user"
+	if u.Name == "" || u.PasswordHash == "" {
+		return article5.Errorf(article5.EINVALID, "a user needs a name and a password hash")
+	}
+	if u.ID == "" {
+		u.ID = "user--" + uuid.NewString()
+	}
+	if u.Created.IsZero() {
+		u.Created = db.now()
+	}
+	roles, err := json.Marshal(nonNilRoles(u.Roles))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	comm, err := json.Marshal(nonNil(u.Communities))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		u.ID, u.Name, string(u.Party), string(roles), u.Org, string(comm), u.PasswordHash, u.Created.UnixNano(), u.Disabled)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return article5.Errorf(article5.ECONFLICT, "user %s: a user with this id or name already exists", u.Name)
+	}
+	if err := db.auditUser(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return article5.Internal(op, err)
+	}
+	return nil
+}
+
+// FindUserByID returns a user; ENOTFOUND.
+func (db *DB) FindUserByID(ctx context.Context, id string) (*article5.User, error) {
+	return db.findUser(ctx, `id = ?`, id)
+}
+
+// FindUserByName returns the user with login name; ENOTFOUND.
+func (db *DB) FindUserByName(ctx context.Context, name string) (*article5.User, error) {
+	return db.findUser(ctx, `name = ?`, name)
+}
+
+func (db *DB) findUser(ctx context.Context, where, arg string) (*article5.User, error) {
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user not found")
+	}
+	if err != nil {
+		return nil, article5.Internal("sqlite: find user", err)
+	}
+	return u, nil
+}
+
+// SetUserRoles replaces a user's roles, recorded in the audit log in the
+// same transaction; ENOTFOUND if there is no such user.
+func (db *DB) SetUserRoles(ctx context.Context, id string, roles []article5.Role) error {
+	const op = "sqlite: set user roles"
+	js, err := json.Marshal(nonNilRoles(roles))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET roles = ? WHERE id = ?`, string(js), id)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("user %s not found", id)
+	}
+	if err := db.auditUser(ctx, tx, id); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return article5.Internal(op, err)
+	}
+	return nil
+}
+
+// auditUser records the users row id, as it now is, inside tx.
+func (db *DB) auditUser(ctx context.Context, tx *sql.Tx, id string) error {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return article5.Internal("sqlite: audit user", err)
+	}
+	return db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindUser, Ref: audit.UserRef(u.ID), Digest: audit.UserDigest(u), Time: db.now()}})
+}
+
+// coverUsers adds the ref and digest of every users row to out.
+func coverUsers(ctx context.Context, q querier, out map[string]string) error {
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
+		out[audit.UserRef(u.ID)] = audit.UserDigest(u)
+	}
+	return rows.Err()
+}
+
+// CreateSession stores a session found by tokenHash (sessions are not
+// audited: operational state). ENOTFOUND if the user does not exist,
+// ECONFLICT if the hash is taken.
+func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash string) error {
+	const op = "sqlite: create session"
+	if tokenHash == "" {
+		return article5.Errorf(article5.EINVALID, "a session needs the sha256 of its secret")
+	}
+	if s.ID == "" {
+		s.ID = "session--" + uuid.NewString()
+	}
+	if s.Created.IsZero() {
+		s.Created = db.now()
+	}
+	var n int
+	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, s.UserID).Scan(&n); err != nil {
+		return article5.Internal(op, err)
+	}
+	if n == 0 {
+		return notFound("user %s not found", s.UserID)
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created, expires)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.ID, tokenHash, s.UserID, s.Created.UnixNano(), s.Expires.UnixNano())
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return article5.Errorf(article5.ECONFLICT, "session %s: a session with this id or secret already exists", s.ID)
+	}
+	return nil
+}
+
+// FindSessionByHash returns the unexpired session whose secret hashes to
+// tokenHash; ENOTFOUND.
+func (db *DB) FindSessionByHash(ctx context.Context, tokenHash string) (*article5.Session, error) {
+	var s article5.Session
+	var created, expires int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, created, expires FROM sessions WHERE hash = ? AND expires > ?`,
+		tokenHash, db.now().UnixNano()).Scan(&s.ID, &s.UserID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session not found")
+	}
+	if err != nil {
+		return nil, article5.Internal("sqlite: find session", err)
+	}
+	s.Created, s.Expires = fromNano(created), fromNano(expires)
+	return &s, nil
+}
+
+// DeleteSession deletes a session; a missing one is not an error.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+		return article5.Internal("sqlite: delete session", err)
+	}
+	return nil
+}
