@@ -43,6 +43,13 @@ type Options struct {
 	Now func() time.Time
 	// SessionTTL is how long a login session lasts; 0: DefaultSessionTTL.
 	SessionTTL time.Duration
+	// StreamPoll is how often GET /api/v1/events/stream looks for new
+	// events; 0: DefaultStreamPoll.
+	StreamPoll time.Duration
+	// Shutdown, when closed, ends every open event stream (give it to
+	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).
+	// nil: streams end only when their client goes away.
+	Shutdown <-chan struct{}
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22
@@ -77,6 +84,7 @@ var table = []route{
 	{Route{"GET", "/api/v1/incidents", true}, (*server).listIncidents},
 	{Route{"GET", "/api/v1/objects/{id}", true}, (*server).getObject},
 	{Route{"GET", "/api/v1/events", true}, (*server).listEvents},
+	{Route{"GET", "/api/v1/events/stream", true}, (*server).streamEvents},
 	{Route{"GET", "/api/v1/audit/head", true}, (*server).getAuditHead},
 	{Route{"GET", "/api/v1/audit/key", true}, (*server).getAuditKey},
 	{Route{"GET", "/api/v1/audit/proof/{index}", true}, (*server).getAuditProof},
@@ -126,6 +134,9 @@ func New(n *node.Node, opts Options) http.Handler {
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
+	}
+	if opts.StreamPoll <= 0 {
+		opts.StreamPoll = DefaultStreamPoll
 	}
 	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}}
 	s.metrics = newMetrics(opts.Metrics, n)

@@ -67,7 +67,11 @@ func MustEnv(tb testing.TB, maxBody int64) *env {
 	log := slog.New(slog.NewJSONHandler(lw, nil))
 	n := &node.Node{Store: db, Doctrines: docs, Log: log, Now: time.Now,
 		Policy: release.Policy{Holder: holderOrg, Default: stix.TLPAmber}}
-	srv := httptest.NewServer(api.New(n, api.Options{MaxBodyBytes: maxBody, Log: log}))
+	// Shutdown is closed from the start, so that an event stream sends
+	// what exists and ends: every route can be probed like a plain GET.
+	ended := make(chan struct{})
+	close(ended)
+	srv := httptest.NewServer(api.New(n, api.Options{MaxBodyBytes: maxBody, Log: log, Shutdown: ended}))
 	tb.Cleanup(srv.Close)
 	e := &env{db: db, n: n, srv: srv, logs: logs, lw: lw}
 	e.analyst = MustToken(tb, db, &article5.Token{Name: "analyst", Party: article5.PartyJP, Org: holderOrg})

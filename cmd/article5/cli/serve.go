@@ -184,8 +184,10 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	}
 	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now,
 		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
-	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log})
+	shutdown := make(chan struct{})
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown})
 	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return article5.Errorf(article5.EINVALID, "--addr %s: %v", c.Addr, err)

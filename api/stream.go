@@ -1,0 +1,142 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"article5"
+)
+
+// Defaults of the event stream.
+const (
+	// DefaultStreamPoll is how often the stream looks for new events.
+	DefaultStreamPoll = time.Second
+	// streamKeepAlive is how long the stream may stay silent before it
+	// sends an SSE comment, so that proxies keep the connection.
+	streamKeepAlive = 15 * time.Second
+	// streamBatch is how many events one store read fetches.
+	streamBatch = 100
+)
+
+// streamEvents serves GET /api/v1/events/stream: the events of
+// GET /api/v1/events as server-sent events (text/event-stream, WHATWG HTML
+// §9.2), live. Each event is sent as
+//
+//	id: <seq>
+//	event: <type>            (e.g. tier-changed)
+//	data: <the Event as JSON>
+//
+// It starts after the sequence number in the Last-Event-ID header (what a
+// reconnecting EventSource sends) or ?after (default 0: from the first
+// event). Events about cases the caller may not see are left out, as in
+// the list; the stream still moves past them. EINVALID for a bad
+// Last-Event-ID or ?after. The stream ends when the client goes away or
+// Options.Shutdown closes.
+func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
+	after, err := streamStart(r)
+	if err != nil {
+		return err
+	}
+	rc := http.NewResponseController(w)
+	// A stream outlives any per-response write deadline the server sets.
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	// Tell EventSource how long to wait before reconnecting (ms).
+	fmt.Fprintf(w, "retry: %d\n\n", (3 * time.Second).Milliseconds())
+	if err := rc.Flush(); err != nil {
+		return nil // the client is gone, or the writer cannot stream
+	}
+	ctx := r.Context()
+	g := s.gate(r)
+	poll := s.opts.StreamPoll
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	quiet := time.Now()
+	for {
+		evs, err := s.n.Store.FindEvents(ctx, after, streamBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "event stream", "err", err)
+			}
+			return nil // headers are sent: the client reconnects with Last-Event-ID
+		}
+		sent := false
+		for _, e := range evs {
+			ok, err := g.Case(ctx, &article5.CaseSummary{ID: e.Case})
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.ErrorContext(ctx, "event stream", "err", err)
+				}
+				return nil
+			}
+			after = e.Seq
+			if !ok {
+				continue
+			}
+			data, err := json.Marshal(e)
+			if err != nil {
+				return nil
+			}
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, sseField(e.Type), data)
+			sent = true
+		}
+		if sent {
+			if rc.Flush() != nil {
+				return nil
+			}
+			quiet = time.Now()
+		}
+		if len(evs) == streamBatch {
+			continue // more are waiting
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.opts.Shutdown: // nil: never
+			return nil
+		case <-tick.C:
+		}
+		if time.Since(quiet) >= streamKeepAlive {
+			fmt.Fprint(w, ": keep-alive\n\n")
+			if rc.Flush() != nil {
+				return nil
+			}
+			quiet = time.Now()
+		}
+	}
+}
+
+// streamStart returns the sequence number the stream starts after, from
+// Last-Event-ID (preferred) or ?after.
+func streamStart(r *http.Request) (int64, error) {
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, article5.Invalid("Last-Event-ID must be an event sequence number",
+				article5.Detail{Pointer: "Last-Event-ID", Message: "got " + strconv.Quote(v)})
+		}
+		return n, nil
+	}
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, article5.Invalid("after must be a non-negative event sequence number",
+				article5.Detail{Pointer: "?after", Message: "got " + strconv.Quote(v)})
+		}
+		return n, nil
+	}
+	return 0, nil
+}
+
+// sseField keeps a value on one SSE line.
+func sseField(s string) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
