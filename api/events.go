@@ -20,13 +20,9 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	if v := r.URL.Query().Get("after"); v != "" {
-		after, err = strconv.ParseInt(v, 10, 64)
-		if err != nil || after < 0 {
-			return article5.Invalid("after must be a non-negative event sequence number",
-				article5.Detail{Pointer: "?after", Message: "got " + strconv.Quote(v)})
-		}
+	after, err := afterParam(r)
+	if err != nil {
+		return err
 	}
 	evs, err := s.n.Store.FindEvents(r.Context(), after, limit)
 	if err != nil {

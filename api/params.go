@@ -39,3 +39,18 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 	}
 	return ts.Time, nil
 }
+
+// afterParam returns ?after, an event sequence number (default 0);
+// EINVALID if it is not a non-negative integer.
+func afterParam(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("after")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, article5.Invalid("after must be a non-negative event sequence number",
+			article5.Detail{Pointer: "?after", Message: "got " + strconv.Quote(v)})
+	}
+	return n, nil
+}

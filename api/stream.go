@@ -125,15 +125,7 @@ func streamStart(r *http.Request) (int64, error) {
 		}
 		return n, nil
 	}
-	if v := r.URL.Query().Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return 0, article5.Invalid("after must be a non-negative event sequence number",
-				article5.Detail{Pointer: "?after", Message: "got " + strconv.Quote(v)})
-		}
-		return n, nil
-	}
-	return 0, nil
+	return afterParam(r)
 }
 
 // sseField keeps a value on one SSE line.

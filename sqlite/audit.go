@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -186,30 +185,19 @@ func hashReader(q querier) audit.HashReader {
 			return nil, err
 		}
 		defer rows.Close()
-		got := make(map[int64]tlog.Hash, len(indexes))
+		got := make(map[int64][]byte, len(indexes))
 		for rows.Next() {
 			var idx int64
 			var h []byte
 			if err := rows.Scan(&idx, &h); err != nil {
 				return nil, err
 			}
-			if len(h) != len(tlog.Hash{}) {
-				return nil, fmt.Errorf("stored hash %d has %d bytes", idx, len(h))
-			}
-			got[idx] = tlog.Hash(h)
+			got[idx] = h
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			h, ok := got[x]
-			if !ok {
-				return nil, fmt.Errorf("stored hash %d not found", x)
-			}
-			out[i] = h
-		}
-		return out, nil
+		return audit.HashesInOrder(indexes, got)
 	})
 }
 
