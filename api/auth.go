@@ -139,6 +139,27 @@ func (s *server) authorize(r *http.Request, a article5.Action) error {
 	return authz.Check(authz.Request{User: p.authz, Action: a})
 }
 
+// authorizeFor is authorize for an action done for a party (record or sign
+// its position, send or answer an RFI on its behalf, manage its users or
+// keys) or, for change-doctrine, on a doctrine that party owns.
+func (s *server) authorizeFor(r *http.Request, a article5.Action, party article5.Party) error {
+	p, ok := r.Context().Value(principalKey).(*principal)
+	if !ok {
+		return article5.Errorf(article5.EUNAUTHORIZED, "authentication is required")
+	}
+	return authz.Check(authz.Request{User: p.authz, Action: a, Party: party, DoctrineOwner: party})
+}
+
+// principalOf returns the request's authenticated principal; EUNAUTHORIZED
+// if there is none.
+func principalOf(r *http.Request) (*principal, error) {
+	p, ok := r.Context().Value(principalKey).(*principal)
+	if !ok {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "authentication is required")
+	}
+	return p, nil
+}
+
 // gate returns the request's release gate. A request without one (a bug:
 // every content route authenticates) gets a gate for nobody, which
 // releases only CLEAR content.
