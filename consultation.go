@@ -1,6 +1,9 @@
 package article5
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Role is what a user may do for their Party (DESIGN.md §1).
 type Role string
@@ -99,3 +102,78 @@ const (
 	Concurred Outcome = "concurred"
 	Diverged  Outcome = "diverged"
 )
+
+// Consultation events (Event.Type), each recorded in the same transaction
+// as the change it reports.
+const (
+	EventConsultationOpened    = "consultation-opened"
+	EventConsultationRequested = "consultation-requested"
+	EventPositionRecorded      = "position-recorded" // Event.Party: whose position
+	EventRFISent               = "rfi-sent"          // Event.Party: the asking Party
+	EventRFIAnswered           = "rfi-answered"      // Event.Party: the answering Party
+	EventPositionSigned        = "position-signed"   // Event.Party: whose position; Hash: the assessment signed
+	EventConcluded             = "concluded"         // Event.Outcome: concurred or diverged; Hash: the assessment
+	EventReopened              = "reopened"          // new evidence: Hash is the new assessment
+	EventClosed                = "closed"
+)
+
+// Consultation is the stored consultation of one case: the state of its
+// workflow (package workflow) as JSON, with the state and a version for
+// optimistic concurrency. Data is opaque to the store.
+type Consultation struct {
+	Case    string    // the case (grouping) id
+	State   CaseState // the workflow state, indexed for listing
+	Version int64     // 1 for a new consultation, +1 per save
+	Data    []byte    // JSON of workflow.Case
+	Updated time.Time
+}
+
+// ConsultationService stores consultations. The consultations table is
+// covered by the transparency log (ref "consultations/<case>").
+type ConsultationService interface {
+	// FindConsultation returns the consultation of a case; ENOTFOUND if
+	// none was opened.
+	FindConsultation(ctx context.Context, caseID string) (*Consultation, error)
+	// SaveConsultation stores c in one transaction with objs (the STIX
+	// opinions and determination it produced, ingested atomically as by
+	// IngestObjects but recording no re-assessment job) and events, each
+	// recorded in the audit log with kind (audit.KindCase,
+	// audit.KindPosition, audit.KindSignature or audit.KindDetermination:
+	// what the change was). c.Version must be the stored version + 1 (1 for
+	// a new consultation), else ECONFLICT (another request changed it
+	// first). A zero Updated becomes the store's clock. It returns the
+	// events with their sequence numbers.
+	SaveConsultation(ctx context.Context, c *Consultation, kind string, objs []*StoredObject, events []Event) ([]Event, error)
+}
+
+// ApproverKey is an approver's signing key as a node holds it: the private
+// key sealed with the approver's password (package sign; unsealed only to
+// sign), the certificate by which the Party's root key certifies it (JSON
+// of sign.Certificate), and the root-signed revocation once revoked (JSON
+// of sign.Revocation, nil until then).
+type ApproverKey struct {
+	KeyID       string // "ed25519:<32 hex>"
+	UserID      string
+	Party       Party
+	Sealed      []byte
+	Certificate []byte
+	Revocation  []byte
+	Created     time.Time
+}
+
+// KeyService stores approver keys. The approver_keys table is covered by
+// the transparency log (ref "approver_keys/<key id>"): adding a key
+// (rotation) and revoking one are logged.
+type KeyService interface {
+	// CreateApproverKey stores k; ECONFLICT if the key id is held,
+	// ENOTFOUND if the user does not exist. A zero Created becomes the
+	// store's clock.
+	CreateApproverKey(ctx context.Context, k *ApproverKey) error
+	// FindApproverKeys returns a user's keys, newest first (none: empty).
+	FindApproverKeys(ctx context.Context, userID string) ([]*ApproverKey, error)
+	// FindApproverKey returns one key; ENOTFOUND.
+	FindApproverKey(ctx context.Context, keyID string) (*ApproverKey, error)
+	// RevokeApproverKey records a key's revocation; ENOTFOUND for an
+	// unknown key, ECONFLICT if it is already revoked.
+	RevokeApproverKey(ctx context.Context, keyID string, revocation []byte) error
+}

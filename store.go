@@ -111,14 +111,15 @@ func quoteOrNone(s string) string {
 // JobCases names the cases a stored batch affects, for its re-assessment
 // job: the accepted groupings when only groupings were accepted, else "*"
 // (a full rescan, the safe default). article5's own conclusions
-// (article5-assessment, article5-determination) are not evidence and
-// trigger nothing; a batch of only those needs no job (nil).
+// (article5-assessment, article5-determination) and opinions (the
+// Parties' positions on an assessment) are not evidence and trigger
+// nothing; a batch of only those needs no job (nil).
 func JobCases(accepted []*StoredObject) []string {
 	var ids []string
 	seen := map[string]bool{}
 	for _, o := range accepted {
 		switch o.Type {
-		case "article5-assessment", "article5-determination":
+		case "article5-assessment", "article5-determination", "opinion":
 			continue
 		case "grouping":
 			if !seen[o.ID] {
@@ -217,7 +218,9 @@ type CaseFilter struct {
 	Cursor string
 }
 
-// Event is something a user should know happened: "assessed", "tier-changed".
+// Event is something a user should know happened: "assessed" and
+// "tier-changed" (the worker), and the consultation's events
+// (EventConsultationOpened … EventClosed, consultation.go).
 type Event struct {
 	Seq      int64     `json:"seq"`
 	Type     string    `json:"type"`
@@ -226,6 +229,8 @@ type Event struct {
 	From     Tier      `json:"from,omitempty"`
 	To       Tier      `json:"to,omitempty"`
 	Hash     string    `json:"hash,omitempty"`
+	Party    Party     `json:"party,omitempty"`   // consultation events: the Party acting or concerned
+	Outcome  Outcome   `json:"outcome,omitempty"` // "concluded": concurred or diverged
 	Time     time.Time `json:"time"`
 }
 
@@ -311,6 +316,24 @@ type UserService interface {
 	// DeleteSession deletes a session by id; deleting one that is gone is
 	// not an error (logout is idempotent).
 	DeleteSession(ctx context.Context, id string) error
+	// FindUsers returns the users f selects, ordered by name, and how many
+	// it selects in all (before Limit and Offset).
+	FindUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
+	// SetUserDisabled disables (or enables) a user; disabling also deletes
+	// every session of the user, in the same transaction as the change and
+	// its audit entry. ENOTFOUND if there is no such user.
+	SetUserDisabled(ctx context.Context, id string, disabled bool) error
+	// DeleteExpiredSessions deletes the sessions expired by the store's
+	// clock and returns how many.
+	DeleteExpiredSessions(ctx context.Context) (int, error)
+}
+
+// UserFilter selects users: those of one Party ("" for every party), a
+// page of Limit (0: every user) from Offset.
+type UserFilter struct {
+	Party  Party
+	Limit  int
+	Offset int
 }
 
 // Store is everything a node keeps, behind one handle (SQLite or PostgreSQL).
@@ -320,6 +343,10 @@ type Store interface {
 	CaseService
 	TokenService
 	UserService
+	WebhookService
+	DoctrineService
+	ConsultationService
+	KeyService
 	Ping(ctx context.Context) error
 	Close() error
 }

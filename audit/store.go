@@ -25,6 +25,7 @@ import (
 const (
 	KindAssessment = "assessment" // a row of assessments
 	KindEvent      = "event"      // a row of events
+	KindWebhook    = "webhook"    // a row of webhooks (its subscription columns)
 )
 
 // Store is the transparency log a storage adapter (sqlite, postgres) keeps
@@ -39,6 +40,10 @@ const (
 //	events       "events/<seq>"             (EventDigest)
 //	tokens       "tokens/<id>"              (TokenDigest)
 //	users        "users/<id>"               (UserDigest)
+//	doctrines    "doctrines/<id>/<seq>"     (DoctrineDigest)
+//	webhooks     "webhooks/<id>"            (WebhookDigest)
+//	consultations  "consultations/<case>"   (ConsultationDigest)
+//	approver_keys  "approver_keys/<key id>" (ApproverKeyDigest)
 //
 // where ids and versions are escaped with url.PathEscape. jobs (operational
 // state, re-created by every ingest and consumed by the worker) and sessions
@@ -144,7 +149,31 @@ func EventRef(seq int64) string { return "events/" + i64(seq) }
 
 // EventDigest is the digest of an events row (Seq is in the ref).
 func EventDigest(e *article5.Event) string {
-	return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()))
+	if e.Party == "" && e.Outcome == "" {
+		// Events from before migration 0004, and the worker's: the digest
+		// they were logged with.
+		return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()))
+	}
+	return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()),
+		string(e.Party), string(e.Outcome))
+}
+
+// ConsultationRef is the ref of a consultations row: "consultations/<case>".
+func ConsultationRef(caseID string) string { return "consultations/" + url.PathEscape(caseID) }
+
+// ConsultationDigest is the digest of a consultations row: every column.
+func ConsultationDigest(c *article5.Consultation) string {
+	return fields("consultation", c.Case, string(c.State), i64(c.Version), string(c.Data), i64(c.Updated.UnixNano()))
+}
+
+// ApproverKeyRef is the ref of an approver_keys row: "approver_keys/<key id>".
+func ApproverKeyRef(keyID string) string { return "approver_keys/" + url.PathEscape(keyID) }
+
+// ApproverKeyDigest is the digest of an approver_keys row: every column,
+// the sealed key and the revocation included.
+func ApproverKeyDigest(k *article5.ApproverKey) string {
+	return fields("approver-key", k.KeyID, k.UserID, string(k.Party), string(k.Sealed), string(k.Certificate),
+		string(k.Revocation), i64(k.Created.UnixNano()))
 }
 
 // TokenRef is the ref of a tokens row.
@@ -170,6 +199,31 @@ func UserDigest(u *article5.User) string {
 		strings.Join(u.Communities, "\n"), u.PasswordHash, i64(u.Created.UnixNano()), boolStr(u.Disabled))
 }
 
+// WebhookRef is the ref of a webhooks row: "webhooks/<id>".
+func WebhookRef(id string) string { return "webhooks/" + url.PathEscape(id) }
+
+// WebhookDigest is the digest of a webhooks row's subscription: id, URL,
+// recipient, event types, created, disabled and the hex sha256 of the
+// secret (not the secret). The delivery state (cursor, attempts, next
+// attempt, last error) is left out: it changes on every delivery.
+func WebhookDigest(w *article5.Webhook) string {
+	sum := sha256.Sum256([]byte(w.Secret))
+	return fields("webhook", w.ID, w.URL, string(w.Party), w.Org, strings.Join(w.Communities, "\n"),
+		strings.Join(w.Events, "\n"), i64(w.Created.UnixNano()), boolStr(w.Disabled), hex.EncodeToString(sum[:]))
+}
+
+// DoctrineRef is the ref of a doctrines row: "doctrines/<id>/<seq>".
+func DoctrineRef(id string, seq int64) string {
+	return "doctrines/" + url.PathEscape(id) + "/" + i64(seq)
+}
+
+// DoctrineDigest is the digest of a doctrines row: every column, the YAML
+// source included.
+func DoctrineDigest(v *article5.DoctrineVersion) string {
+	return fields("doctrine", v.ID, i64(v.Seq), string(v.Party), v.Version, v.Title, string(v.Source), v.SHA256,
+		v.ChangedBy, i64(v.Changed.UnixNano()))
+}
+
 // KindOfRef returns the Kind recorded for a covered ref ("" if the ref is
 // not of a covered table).
 func KindOfRef(ref string) string {
@@ -187,6 +241,14 @@ func KindOfRef(ref string) string {
 		return KindToken
 	case "users":
 		return KindUser
+	case "doctrines":
+		return KindDoctrine
+	case "webhooks":
+		return KindWebhook
+	case "consultations":
+		return KindCase
+	case "approver_keys":
+		return KindKey
 	}
 	return ""
 }

@@ -241,7 +241,7 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		return nil, err
 	}
 
-	rows, err = q.Query(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, time FROM events`)
+	rows, err = q.Query(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time FROM events`)
 	if err != nil {
 		return nil, err
 	}
@@ -249,11 +249,13 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		var e article5.Event
 		var from, to string
 		var t int64
-		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &t); err != nil {
+		var party, outcome string
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
+		e.Party, e.Outcome = article5.Party(party), article5.Outcome(outcome)
 		out[audit.EventRef(e.Seq)] = audit.EventDigest(&e)
 	}
 	rows.Close()
@@ -278,6 +280,15 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		return nil, err
 	}
 	if err := coverUsers(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverDoctrines(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverWebhooks(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverConsultations(ctx, q, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -47,18 +47,31 @@ type held struct {
 // belong to any case, and a rescan is the safe default).
 func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool) (*article5.IngestResult, error) {
 	const op = "postgres: ingest objects"
-	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
-
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	res, err := db.ingestTx(ctx, tx, op, objs, prior, atomic, db.now(), true)
+	if err != nil || len(res.Accepted) == 0 {
+		return res, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return res, nil
+}
+
+// ingestTx is IngestObjects inside tx at time now: it decides, stores and
+// logs objs, and records their re-assessment job when withJob. With atomic,
+// a rejection refuses all (the result and ECONFLICT). The caller commits.
+func (db *DB) ingestTx(ctx context.Context, tx pgx.Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
+	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
+
 	// One ingest at a time: seq and date added then follow commit order.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockObjects); err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	now := db.now()
 
 	stored, err := loadHeld(ctx, tx, objs)
 	if err != nil {
@@ -168,15 +181,12 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 	}
 
 	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}
-	if len(job.Cases) > 0 {
+	if withJob && len(job.Cases) > 0 {
 		cases, _ := json.Marshal(job.Cases)
 		if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, cases, created) VALUES ($1, $2::jsonb, $3)`, job.ID, string(cases), now.UnixNano()); err != nil {
 			return nil, article5.Internal(op, err)
 		}
 		res.Job = job.ID
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, article5.Internal(op, err)
 	}
 	return res, nil
 }

@@ -34,6 +34,9 @@ const (
 	lockMigrate int64 = 0x61727435_00000001 // "art5", migrations
 	lockObjects int64 = 0x61727435_00000002 // object ingest: seq in commit order
 	lockEvents  int64 = 0x61727435_00000003 // events: seq in commit order
+	// consultation saves: the version check holds. Taken before lockObjects
+	// and lockEvents, never after.
+	lockConsultations int64 = 0x61727435_00000004
 )
 
 // DB is an article5.Store on a PostgreSQL database.

@@ -273,7 +273,7 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 	}
 	arows.Close()
 
-	erows, err := q.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, time FROM events`)
+	erows, err := q.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time FROM events`)
 	if err != nil {
 		return nil, err
 	}
@@ -282,10 +282,12 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 		var e article5.Event
 		var from, to string
 		var t int64
-		if err := erows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &t); err != nil {
+		var party, outcome string
+		if err := erows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
 			return nil, err
 		}
 		e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
+		e.Party, e.Outcome = article5.Party(party), article5.Outcome(outcome)
 		out[audit.EventRef(e.Seq)] = audit.EventDigest(&e)
 	}
 	if err := erows.Err(); err != nil {
@@ -317,6 +319,15 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 	}
 	trows.Close()
 	if err := coverUsers(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverDoctrines(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverWebhooks(ctx, q, out); err != nil {
+		return nil, err
+	}
+	if err := coverConsultations(ctx, q, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -309,7 +309,7 @@ func (db *DB) FindAssessment(ctx context.Context, caseID string) ([]byte, error)
 // limit (default 100, capped at 1000).
 func (db *DB) FindEvents(ctx context.Context, afterSeq int64, limit int) ([]article5.Event, error) {
 	const op = "sqlite: find events"
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, time
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time
 		FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
 	if err != nil {
 		return nil, article5.Internal(op, err)
@@ -320,10 +320,12 @@ func (db *DB) FindEvents(ctx context.Context, afterSeq int64, limit int) ([]arti
 		var e article5.Event
 		var from, to string
 		var t int64
-		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &t); err != nil {
+		var party, outcome string
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
 			return nil, article5.Internal(op, err)
 		}
 		e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
+		e.Party, e.Outcome = article5.Party(party), article5.Outcome(outcome)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -47,14 +47,27 @@ type held struct {
 // belong to any case, and a rescan is the safe default).
 func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool) (*article5.IngestResult, error) {
 	const op = "sqlite: ingest objects"
-	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
-
 	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE: we are the one writer from here
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	defer tx.Rollback()
-	now := db.now()
+	res, err := db.ingestTx(ctx, tx, op, objs, prior, atomic, db.now(), true)
+	if err != nil || len(res.Accepted) == 0 {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return res, nil
+}
+
+// ingestTx is IngestObjects inside tx at time now: it decides, stores and
+// logs objs, and records their re-assessment job when withJob. With atomic,
+// a rejection refuses all (the result and ECONFLICT). The caller commits.
+func (db *DB) ingestTx(ctx context.Context, tx *sql.Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
+	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
+
 
 	stored, err := loadHeld(ctx, tx, objs)
 	if err != nil {
@@ -168,15 +181,12 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 	}
 
 	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}
-	if len(job.Cases) > 0 {
+	if withJob && len(job.Cases) > 0 {
 		cases, _ := json.Marshal(job.Cases)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, cases, created) VALUES (?, ?, ?)`, job.ID, string(cases), now.UnixNano()); err != nil {
 			return nil, article5.Internal(op, err)
 		}
 		res.Job = job.ID
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, article5.Internal(op, err)
 	}
 	return res, nil
 }

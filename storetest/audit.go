@@ -123,6 +123,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		}
 	})
 	t.Run("ProofsCheckAgainstSignedHeads", func(t *testing.T) { testAuditProofs(t, open) })
+	testConsultationTamper(t, open)
 	t.Run("ConcurrentWritersKeepOneLog", func(t *testing.T) {
 		s, _ := open(t)
 		ctx := context.Background()

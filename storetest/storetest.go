@@ -180,6 +180,9 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Tokens", testTokens},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"Webhooks", testWebhooks},
+		{"Consultations", testConsultations},
+		{"ApproverKeys", testApproverKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

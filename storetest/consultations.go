@@ -1,0 +1,177 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"article5"
+	"article5/audit"
+)
+
+const opinionID = "opinion--0b7a1a1e-0000-4000-8000-0000000000a1"
+
+func opinionJSON(explanation string) string {
+	return `{"type":"opinion","spec_version":"2.1","id":"` + opinionID + `","created":"2024-04-01T00:00:00.000Z","modified":"2024-04-01T00:00:00.000Z","opinion":"agree","explanation":"` + explanation + `","object_refs":["` + indicator + `"]}`
+}
+
+// testConsultations: a consultation is saved with its objects and events
+// in one transaction, versions are checked, and a refused object refuses
+// the whole save.
+func testConsultations(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	if _, err := s.FindConsultation(ctx, grouping); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("FindConsultation before any: %v, want ENOTFOUND", err)
+	}
+	c := &article5.Consultation{Case: grouping, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
+	evs, err := s.SaveConsultation(ctx, c, audit.KindCase, nil, []article5.Event{{Type: article5.EventConsultationOpened, Case: grouping, Hash: strings.Repeat("a", 64)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Seq == 0 || evs[0].Time.IsZero() {
+		t.Fatalf("events %+v: want one with a seq and a time", evs)
+	}
+
+	// Version 1 again: another request got there first.
+	again := &article5.Consultation{Case: grouping, State: article5.StateInConsultation, Version: 1, Data: []byte(`{"x":1}`)}
+	if _, err := s.SaveConsultation(ctx, again, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("stale version: %v, want ECONFLICT", err)
+	}
+	skip := &article5.Consultation{Case: grouping, State: article5.StateInConsultation, Version: 3, Data: []byte(`{"x":1}`)}
+	if _, err := s.SaveConsultation(ctx, skip, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("skipped version: %v, want ECONFLICT", err)
+	}
+
+	// Version 2 with an opinion and a concluded event.
+	v2 := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 2, Data: []byte(`{"state":"concluded-concurred"}`)}
+	evs, err = s.SaveConsultation(ctx, v2, audit.KindDetermination, []*article5.StoredObject{Object(t, opinionJSON("signed"), "")},
+		[]article5.Event{{Type: article5.EventConcluded, Case: grouping, Party: article5.PartyUS, Outcome: article5.Concurred}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindConsultation(ctx, grouping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 || got.State != article5.StateConcurred || string(got.Data) != string(v2.Data) || got.Updated.IsZero() {
+		t.Fatalf("found %+v, want version 2 concluded-concurred with its data", got)
+	}
+	if _, err := s.FindObjectVersions(ctx, opinionID); err != nil {
+		t.Fatalf("the opinion saved with the consultation: %v", err)
+	}
+	all, err := s.FindEvents(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := all[len(all)-1]
+	if last.Seq != evs[0].Seq || last.Type != article5.EventConcluded || last.Party != article5.PartyUS || last.Outcome != article5.Concurred {
+		t.Fatalf("last event %+v, want the concluded event with its party and outcome", last)
+	}
+
+	// A refused object (same version, other content) refuses the whole save.
+	v3 := &article5.Consultation{Case: grouping, State: article5.StateClosed, Version: 3, Data: []byte(`{"state":"closed"}`)}
+	_, err = s.SaveConsultation(ctx, v3, audit.KindCase, []*article5.StoredObject{Object(t, opinionJSON("altered"), "")},
+		[]article5.Event{{Type: article5.EventClosed, Case: grouping}})
+	if article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("save with a refused object: %v, want ECONFLICT", err)
+	}
+	if got, _ := s.FindConsultation(ctx, grouping); got.Version != 2 {
+		t.Fatalf("after a refused save the version is %d, want 2 (nothing written)", got.Version)
+	}
+	if after, _ := s.FindEvents(ctx, 0, 100); len(after) != len(all) {
+		t.Fatalf("a refused save added %d events", len(after)-len(all))
+	}
+	if _, err := s.SaveConsultation(ctx, &article5.Consultation{Case: grouping, Version: 1}, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.EINVALID {
+		t.Fatalf("consultation without state or data: %v, want EINVALID", err)
+	}
+}
+
+// testApproverKeys: keys are stored per user, newest first, revoked once.
+func testApproverKeys(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	u := testUser()
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	k1 := &article5.ApproverKey{KeyID: "ed25519:" + strings.Repeat("1", 32), UserID: u.ID, Party: u.Party, Sealed: []byte{1, 2, 3, 0, 255}, Certificate: []byte(`{"c":1}`), Created: t0}
+	k2 := &article5.ApproverKey{KeyID: "ed25519:" + strings.Repeat("2", 32), UserID: u.ID, Party: u.Party, Sealed: []byte{4}, Certificate: []byte(`{"c":2}`), Created: t0.Add(time.Hour)}
+	for _, k := range []*article5.ApproverKey{k1, k2} {
+		if err := s.CreateApproverKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateApproverKey(ctx, k1); article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("duplicate key: %v, want ECONFLICT", err)
+	}
+	orphan := *k1
+	orphan.KeyID, orphan.UserID = "ed25519:"+strings.Repeat("3", 32), "user--nobody"
+	if err := s.CreateApproverKey(ctx, &orphan); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("key of an unknown user: %v, want ENOTFOUND", err)
+	}
+	keys, err := s.FindApproverKeys(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].KeyID != k2.KeyID || keys[1].KeyID != k1.KeyID {
+		t.Fatalf("keys %v, want k2 then k1 (newest first)", keys)
+	}
+	if string(keys[1].Sealed) != string(k1.Sealed) || string(keys[1].Certificate) != `{"c":1}` || keys[1].Revocation != nil || !keys[1].Created.Equal(t0) {
+		t.Fatalf("k1 read back as %+v", keys[1])
+	}
+	if err := s.RevokeApproverKey(ctx, k1.KeyID, []byte(`{"r":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeApproverKey(ctx, k1.KeyID, []byte(`{"r":2}`)); article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("second revocation: %v, want ECONFLICT", err)
+	}
+	if err := s.RevokeApproverKey(ctx, "ed25519:"+strings.Repeat("9", 32), []byte(`{}`)); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("revoking an unknown key: %v, want ENOTFOUND", err)
+	}
+	k, err := s.FindApproverKey(ctx, k1.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(k.Revocation) != `{"r":1}` {
+		t.Fatalf("revocation %q, want the first one", k.Revocation)
+	}
+}
+
+// testConsultationTamper: edits of the consultations and approver_keys
+// tables are detected by AuditVerify.
+func testConsultationTamper(t *testing.T, open AuditOpen) {
+	for _, tc := range []struct {
+		name string
+		sql  string
+		ref  string
+		kind audit.FaultKind
+	}{
+		{"ConsultationStateEdited", `UPDATE consultations SET state = 'concluded-diverged'`, "consultations/" + grouping, audit.FaultRowEdited},
+		{"ConsultationDataEdited", `UPDATE consultations SET data = '{"state":"open"}'`, "consultations/" + grouping, audit.FaultRowEdited},
+		{"ConsultationDeleted", `DELETE FROM consultations`, "consultations/" + grouping, audit.FaultRowDeleted},
+		{"KeyRevocationCleared", `UPDATE approver_keys SET revocation = ''`, "approver_keys/ed25519:" + strings.Repeat("1", 32), audit.FaultRowEdited},
+		{"KeyCertificateSwapped", `UPDATE approver_keys SET certificate = '{"forged":true}'`, "approver_keys/ed25519:" + strings.Repeat("1", 32), audit.FaultRowEdited},
+	} {
+		t.Run("Detects"+tc.name, func(t *testing.T) {
+			s, exec := open(t)
+			ctx := context.Background()
+			testApproverKeys(t, s)
+			c := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 1, Data: []byte(`{"state":"concluded-concurred"}`)}
+			if _, err := s.SaveConsultation(ctx, c, audit.KindSignature, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if rep := MustAuditVerify(t, s); !rep.Intact() {
+				t.Fatalf("not intact before tampering: %v", rep.Err())
+			}
+			exec(t, tc.sql)
+			rep := MustAuditVerify(t, s)
+			for _, f := range rep.Faults {
+				if f.Kind == tc.kind && f.Ref == tc.ref {
+					return
+				}
+			}
+			t.Errorf("%s: no %s fault on %s among %v", tc.sql, tc.kind, tc.ref, rep.Faults)
+		})
+	}
+}
