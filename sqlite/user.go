@@ -75,7 +75,7 @@ func (db *DB) CreateUser(ctx context.Context, u *article5.User) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return article5.Errorf(article5.ECONFLICT, "user %s: a user with this id or name already exists", u.Name)
 	}
-	if err := db.auditUser(ctx, tx, u.ID); err != nil {
+	if err := db.auditUser(ctx, tx, u.ID, audit.KindUser); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -125,7 +125,7 @@ func (db *DB) SetUserRoles(ctx context.Context, id string, roles []article5.Role
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("user %s not found", id)
 	}
-	if err := db.auditUser(ctx, tx, id); err != nil {
+	if err := db.auditUser(ctx, tx, id, audit.KindRole); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -134,13 +134,14 @@ func (db *DB) SetUserRoles(ctx context.Context, id string, roles []article5.Role
 	return nil
 }
 
-// auditUser records the users row id, as it now is, inside tx.
-func (db *DB) auditUser(ctx context.Context, tx *sql.Tx, id string) error {
+// auditUser records the users row id, as it now is, inside tx, as an
+// entry of kind (audit.KindUser; audit.KindRole for a change of roles).
+func (db *DB) auditUser(ctx context.Context, tx *sql.Tx, id, kind string) error {
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if err != nil {
 		return article5.Internal("sqlite: audit user", err)
 	}
-	return db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindUser, Ref: audit.UserRef(u.ID), Digest: audit.UserDigest(u), Time: db.now()}})
+	return db.appendAudit(ctx, tx, []audit.Entry{{Kind: kind, Ref: audit.UserRef(u.ID), Digest: audit.UserDigest(u), Time: db.now()}})
 }
 
 // coverUsers adds the ref and digest of every users row to out.

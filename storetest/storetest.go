@@ -180,6 +180,8 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Tokens", testTokens},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"UserAdmin", testUserAdmin},
+		{"Doctrines", testDoctrines},
 		{"Webhooks", testWebhooks},
 		{"Consultations", testConsultations},
 		{"ApproverKeys", testApproverKeys},
