@@ -166,7 +166,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects: clear, green, amber, amber+strict, red [ARTICLE5_DEFAULT_TLP]")
 	f.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest request body in bytes")
 	f.StringVar(&configPath, "config", "", "YAML configuration file")
-	worker := f.Bool("worker", true, "run the re-assessment worker in this process")
+	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
 }
@@ -202,7 +202,12 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	go func() {
 		defer close(workerDone)
 		if !c.NoWorker {
+			// Outbound webhooks (node/webhook.go) beside the worker: one
+			// dispatcher per node, stopped with it.
+			hooksDone := make(chan struct{})
+			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, node.WebhookOptions{}) }()
 			n.RunWorker(workerCtx, time.Second)
+			<-hooksDone
 		}
 	}()
 	errc := make(chan error, 1)
