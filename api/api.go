@@ -92,6 +92,12 @@ var table = []route{
 	{Route{"GET", "/api/v1/audit/key", true}, (*server).getAuditKey},
 	{Route{"GET", "/api/v1/audit/proof/{index}", true}, (*server).getAuditProof},
 	{Route{"GET", "/api/v1/audit/consistency", true}, (*server).getAuditConsistency},
+	{Route{"GET", "/api/v1/users", true}, (*server).listUsers},
+	{Route{"POST", "/api/v1/users", true}, (*server).createUser},
+	{Route{"PATCH", "/api/v1/users/{id}", true}, (*server).patchUser},
+	{Route{"GET", "/api/v1/doctrines", true}, (*server).listDoctrines},
+	{Route{"GET", "/api/v1/doctrines/{id}", true}, (*server).getDoctrine},
+	{Route{"PUT", "/api/v1/doctrines/{id}", true}, (*server).putDoctrine},
 	{Route{"GET", "/healthz", false}, (*server).healthz},
 	{Route{"GET", "/readyz", false}, (*server).readyz},
 	{Route{"GET", "/metrics", false}, nil}, // promhttp, set in New

@@ -19,6 +19,10 @@ import (
 // Node is one article5 node: its store, the doctrines in force, its release
 // policy, its log and its clock. The zero Log discards; the zero Now is
 // time.Now. A Node is safe for concurrent use once set up.
+//
+// Doctrines is the set in force at start; it is not changed afterwards.
+// Read the set in force with InForce, and change it with SetDoctrine or
+// ChangeDoctrine (doctrine.go).
 type Node struct {
 	Store     article5.Store
 	Doctrines []*doctrine.Doctrine
@@ -29,6 +33,11 @@ type Node struct {
 	wakeOnce sync.Once
 	wake     chan struct{}
 	jobsDone atomic.Int64
+
+	// docs, once set, replaces Doctrines: the set in force after a change
+	// (doctrine.go). docsMu orders a change against the worker's claims.
+	docs   atomic.Pointer[[]*doctrine.Doctrine]
+	docsMu sync.RWMutex
 }
 
 // JobsDone returns how many re-assessment jobs this node has completed

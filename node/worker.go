@@ -57,7 +57,9 @@ func (n *Node) RunWorker(ctx context.Context, poll time.Duration) {
 // the same hash is saved once. A case whose evidence is invalid is logged
 // and skipped; a store fault leaves the job to be retried after its lease.
 func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
+	n.docsMu.RLock() // a doctrine change's job is claimed only once it is in force (ChangeDoctrine)
 	job, err := n.Store.ClaimJob(ctx, jobLease)
+	n.docsMu.RUnlock()
 	if article5.ErrorCode(err) == article5.ENOTFOUND {
 		return false, nil
 	}
@@ -149,7 +151,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, err
 	}
-	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.Doctrines}, ev)
+	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce()}, ev)
 	if err != nil {
 		return nil, err
 	}

@@ -128,4 +128,3 @@ func coverDoctrines(ctx context.Context, q querier, out map[string]string) error
 	}
 	return rows.Err()
 }
-

@@ -184,6 +184,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	}
 	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now,
 		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
+	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
+		return err
+	}
 	shutdown := make(chan struct{})
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown})
 	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
@@ -198,6 +201,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "article5 node listening on %s://%s (store: %s)\n", scheme, ln.Addr(), where)
 	workerCtx, stopWorker := context.WithCancel(ctx)
+	go sweepSessions(workerCtx, store, log, time.Hour)
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)

@@ -89,6 +89,6 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 	create.Flags().StringVar(&org, "org", "", "STIX identity id of the user's organisation (required)")
 	create.Flags().StringSliceVar(&communities, "community", nil, "community ids the organisation belongs to (repeatable)")
 	create.Flags().StringVar(&passFile, "password-file", "", "file holding the password (else ARTICLE5_PASSWORD)")
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, newUserListCmd(stdout))
 	return cmd
 }

@@ -1,0 +1,74 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+
+	"article5/doctrine"
+	"article5/node"
+)
+
+// MustChangedJP returns the built-in jp doctrine with version v.
+func MustChangedJP(tb testing.TB, v string) *doctrine.Doctrine {
+	tb.Helper()
+	src, err := doctrine.DefaultSource("jp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "1.0.0"`), []byte(`version: "`+v+`"`), 1))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func TestChangeDoctrineSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	n := MustNode(t)
+	v, job, err := n.ChangeDoctrine(ctx, MustChangedJP(t, "2.0.0"), "user--admin")
+	if err != nil || v.Seq != 1 || job == "" {
+		t.Fatalf("ChangeDoctrine: %+v, %q, %v", v, job, err)
+	}
+	if d, _ := n.Doctrine("jp"); d.Version != "2.0.0" || len(n.InForce()) != 2 {
+		t.Fatalf("in force after the change: %v", n.InForce())
+	}
+	if n.Doctrines[0].Version != "1.0.0" {
+		t.Fatal("the start-up set was modified")
+	}
+	// A node started again on the same store, with the built-in doctrines.
+	again := &node.Node{Store: n.Store, Doctrines: n.Doctrines}
+	if err := again.LoadStoredDoctrines(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := again.Doctrine("jp"); d.Version != "2.0.0" {
+		t.Fatalf("after a restart jp is %s, want the stored 2.0.0", d.Version)
+	}
+	if d, _ := again.Doctrine("us"); d.Version != n.Doctrines[1].Version {
+		t.Fatalf("us changed: %s", d.Version)
+	}
+}
+
+// TestSetDoctrineConcurrent is for the race detector: readers of the
+// doctrines in force while they change.
+func TestSetDoctrineConcurrent(t *testing.T) {
+	n := MustNode(t)
+	a, b := MustChangedJP(t, "3.0.0"), MustChangedJP(t, "3.0.1")
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 50 {
+				if (i+j)%2 == 0 {
+					n.SetDoctrine(a)
+				} else {
+					n.SetDoctrine(b)
+				}
+				if got := len(n.InForce()); got != 2 {
+					t.Errorf("%d doctrines in force, want 2", got)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
