@@ -11,27 +11,30 @@ import (
 )
 
 // allowedImports is the layering rule of README.md ("Project structure"):
-// root ← stix, geo, doctrine, examples, importer, sqlite, postgres ←
-// importer/*, assess, release ← node ← api ← cmd. A package may import
+// root ← stix, geo, doctrine, examples, importer, sign, authz, audit ←
+// sqlite, postgres, importer/*, assess, release, workflow ← node ← api ←
+// cmd. A package may import
 // only the article5 packages listed for it.
 var allowedImports = map[string][]string{
-	".":                {},
-	"stix":             {"article5"},
-	"geo":              {"article5"},
-	"doctrine":         {"article5"},
-	"examples":         {"article5"},
-	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
-	"importer":         {"article5"},
-	"release":          {"article5", "article5/stix"},
-	"sqlite":           {"article5", "article5/audit"},
-	"sign":             {"article5"},
-	"audit":            {"article5"},
-	"authz":            {"article5"},
-	"workflow":         {"article5", "article5/authz"},
-	"postgres":         {"article5", "article5/audit"},
-	"storetest":        {"article5", "article5/audit"},
-	"node":             {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release"},
-	"api":              {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz"},
+	".":         {},
+	"stix":      {"article5"},
+	"geo":       {"article5"},
+	"doctrine":  {"article5"},
+	"examples":  {"article5"},
+	"assess":    {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
+	"importer":  {"article5"},
+	"release":   {"article5", "article5/stix"},
+	"sqlite":    {"article5", "article5/audit"},
+	"sign":      {"article5"},
+	"audit":     {"article5"},
+	"authz":     {"article5"},
+	"workflow":  {"article5", "article5/authz"},
+	"postgres":  {"article5", "article5/audit"},
+	"storetest": {"article5", "article5/audit"},
+	"node": {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release",
+		"article5/sign", "article5/audit", "article5/authz", "article5/workflow"},
+	"api": {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz",
+		"article5/sign", "article5/workflow"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 }

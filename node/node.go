@@ -14,6 +14,7 @@ import (
 	"article5"
 	"article5/doctrine"
 	"article5/release"
+	"article5/sign"
 )
 
 // Node is one article5 node: its store, the doctrines in force, its release
@@ -30,9 +31,18 @@ type Node struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 
-	wakeOnce sync.Once
-	wake     chan struct{}
-	jobsDone atomic.Int64
+	// Roots are the Parties' public root keys the node trusts (serve
+	// --trust): an approver's signature is accepted only under a key one
+	// of them certifies for the approver's Party.
+	Roots []sign.PublicRoot
+	// Party is the Party whose node this is; the worker acts for it when
+	// new evidence re-opens a consultation. "" means JP.
+	Party article5.Party
+
+	consultMu sync.Mutex // serialises consultation changes (consultation.go)
+	wakeOnce  sync.Once
+	wake      chan struct{}
+	jobsDone  atomic.Int64
 
 	// docs, once set, replaces Doctrines: the set in force after a change
 	// (doctrine.go). docsMu orders a change against the worker's claims.

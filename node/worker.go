@@ -12,8 +12,6 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/stix"
-
-	"github.com/google/uuid"
 )
 
 // jobLease is how long a claimed job is the worker's before another may
@@ -181,6 +179,12 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err := n.storeAssessmentObject(ctx, rep, data); err != nil {
 		return nil, err
 	}
+	if len(evs) > 0 {
+		// A new assessment: a consultation on the old one re-opens on it.
+		if err := n.reopen(ctx, caseID); err != nil {
+			return nil, fmt.Errorf("re-open the consultation of %s: %w", caseID, err)
+		}
+	}
 	return evs, nil
 }
 
@@ -191,7 +195,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 // distinct assessment, stored once, whatever reruns or crashes happen
 // between the index and the object.
 func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte) error {
-	id := "article5-assessment--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(rep.Case+"\n"+rep.Hash)).String()
+	id := AssessmentObjectID(rep.Case, rep.Hash)
 	if _, err := n.Store.FindObjectVersions(ctx, id); err == nil {
 		return nil
 	} else if article5.ErrorCode(err) != article5.ENOTFOUND {

@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-		"errors"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -260,4 +260,3 @@ func coverConsultations(ctx context.Context, q querier, out map[string]string) e
 	}
 	return krows.Err()
 }
-

@@ -346,3 +346,18 @@ func openKey(data, passphrase []byte) (ed25519.PrivateKey, sealedKey, error) {
 	}
 	return priv, s, nil
 }
+
+// SealedKeyID returns the key id a sealed key file declares and the use it
+// was sealed for ("approver", "root" or ""), without the password. The id
+// is only a claim until the key is unsealed (Unseal checks it); EINVALID if
+// data is not a sealed key.
+func SealedKeyID(data []byte) (keyID, use string, err error) {
+	var s sealedKey
+	if err := json.Unmarshal(data, &s); err != nil {
+		return "", "", &article5.Error{Code: article5.EINVALID, Message: "sealed key is not JSON: " + err.Error(), Err: err}
+	}
+	if s.Format != sealedKeyFormat || !keyIDPattern.MatchString(s.KeyID) {
+		return "", "", article5.Invalid("not a sealed article5 key", article5.Detail{Pointer: "/format", Message: fmt.Sprintf("expected format %q with an ed25519 key_id", sealedKeyFormat)})
+	}
+	return s.KeyID, s.Use, nil
+}

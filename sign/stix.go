@@ -60,11 +60,11 @@ func (sp SignedPosition) Opinion(assessmentRef string) (json.RawMessage, error) 
 // Object renders the determination as article5's STIX SDO
 // article5-determination (extension/schema.json $defs/determination), with
 // created and modified set to created (TimeLayout). The id is d.ID, else
-// the UUIDv5 (article5.Namespace) of the case and assessment hash.
+// DeterminationID.
 func (d Determination) Object(created string) (json.RawMessage, error) {
 	id := d.ID
 	if id == "" {
-		id = "article5-determination--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(d.Case+"\n"+d.AssessmentHash)).String()
+		id = DeterminationID(d.Case, d.AssessmentHash)
 	}
 	obj := map[string]any{
 		"type": "article5-determination", "spec_version": "2.1", "id": id, "created": created, "modified": created,
@@ -78,6 +78,15 @@ func (d Determination) Object(created string) (json.RawMessage, error) {
 		return nil, article5.Internal("encode determination", err)
 	}
 	return b, nil
+}
+
+// DeterminationID returns the deterministic id of the determination on a
+// case and assessment hash: "article5-determination--" and the UUIDv5
+// (article5.Namespace) of "determination", case and hash, each followed by
+// a newline (so its UUID differs from the assessment object's, which
+// hashes case and hash alone).
+func DeterminationID(caseID, assessmentHash string) string {
+	return "article5-determination--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte("determination\n"+caseID+"\n"+assessmentHash+"\n")).String()
 }
 
 // ParseRecord decodes a case record (`article5 case export` output),

@@ -249,4 +249,3 @@ func coverConsultations(ctx context.Context, q querier, out map[string]string) e
 	}
 	return krows.Err()
 }
-

@@ -68,7 +68,6 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 func (db *DB) ingestTx(ctx context.Context, tx *sql.Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
 	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
 
-
 	stored, err := loadHeld(ctx, tx, objs)
 	if err != nil {
 		return nil, article5.Internal(op, err)

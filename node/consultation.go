@@ -1,0 +1,505 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"article5"
+	"article5/audit"
+	"article5/authz"
+	"article5/sign"
+	"article5/stix"
+	"article5/workflow"
+)
+
+// The consultation service: each operation loads a case's consultation,
+// applies one workflow operation for the acting user (package workflow
+// decides, through package authz), and saves the new state with the STIX
+// objects and events it produced in one transaction
+// (Store.SaveConsultation). Operations on a node are serialised, so the
+// version check in the store only trips when two nodes share one database.
+
+// WorkerUser is the identity the re-assessment worker acts as when new
+// evidence re-opens a consultation: an analyst of the node's Party
+// (Node.Party, JP when unset). It appears in the case's transition log.
+const WorkerUser = "article5-worker"
+
+// AssessmentObjectID returns the id of the article5-assessment STIX object
+// of a case's assessment with hash: "article5-assessment--" and the UUIDv5
+// (article5.Namespace) of case, newline, hash.
+func AssessmentObjectID(caseID, hash string) string {
+	return "article5-assessment--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(caseID+"\n"+hash)).String()
+}
+
+// Consultation returns the consultation of a case and its stored version;
+// ENOTFOUND if none was opened.
+func (n *Node) Consultation(ctx context.Context, caseID string) (*workflow.Case, int64, error) {
+	sc, err := n.Store.FindConsultation(ctx, caseID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var c workflow.Case
+	if err := json.Unmarshal(sc.Data, &c); err != nil {
+		return nil, 0, article5.Internal("decode consultation of "+caseID, err)
+	}
+	if c.Positions == nil {
+		c.Positions = map[article5.Party]*article5.Position{}
+	}
+	return &c, sc.Version, nil
+}
+
+// change is what one operation produced besides the new state.
+type change struct {
+	kind   string // audit kind of the consultations entry
+	objs   []*article5.StoredObject
+	events []article5.Event
+}
+
+// mutate applies op to the consultation of caseID (a new one when create)
+// and saves the result. op returns the change; an error leaves the stored
+// consultation as it was.
+func (n *Node) mutate(ctx context.Context, caseID string, create bool, op func(c *workflow.Case) (*change, error)) (*workflow.Case, error) {
+	n.consultMu.Lock()
+	defer n.consultMu.Unlock()
+	c, version, err := n.Consultation(ctx, caseID)
+	switch {
+	case create && article5.ErrorCode(err) == article5.ENOTFOUND:
+		c, version = &workflow.Case{ID: caseID}, 0
+	case create && err == nil:
+		return nil, article5.Errorf(article5.ECONFLICT, "case %s already has a consultation (%s)", caseID, c.State)
+	case err != nil:
+		return nil, err
+	}
+	ch, err := op(c)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, article5.Internal("encode consultation", err)
+	}
+	sc := &article5.Consultation{Case: caseID, State: c.State, Version: version + 1, Data: data, Updated: n.now()}
+	for i := range ch.events {
+		ch.events[i].Case = caseID
+		ch.events[i].Time = sc.Updated
+	}
+	evs, err := n.Store.SaveConsultation(ctx, sc, ch.kind, ch.objs, ch.events)
+	if err != nil {
+		return nil, fmt.Errorf("save consultation of %s: %w", caseID, err)
+	}
+	for _, e := range evs {
+		n.log().InfoContext(ctx, "consultation", "case", caseID, "event", e.Type, "party", e.Party, "outcome", e.Outcome, "state", c.State)
+	}
+	return c, nil
+}
+
+// currentAssessment returns what a case is assessed on now: the latest
+// saved assessment's hash, evidence digest and doctrines. ENOTFOUND if the
+// case has not been assessed.
+func (n *Node) currentAssessment(ctx context.Context, caseID string) (workflow.Assessment, error) {
+	raw, err := n.Store.FindAssessment(ctx, caseID)
+	if err != nil {
+		return workflow.Assessment{}, err
+	}
+	var rep struct {
+		Hash           string                 `json:"hash"`
+		EvidenceDigest string                 `json:"evidence_digest"`
+		Doctrines      []article5.DoctrineRef `json:"doctrines"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return workflow.Assessment{}, article5.Internal("decode assessment of "+caseID, err)
+	}
+	return workflow.Assessment{Hash: rep.Hash, EvidenceDigest: rep.EvidenceDigest, Doctrines: rep.Doctrines}, nil
+}
+
+// CaseRequest is what an analyst gives to open a case from incidents.
+type CaseRequest struct {
+	Name      string   // the case's name, as a grouping name
+	Incidents []string // incident ids the node holds, at least one
+	Org       string   // created_by_ref of the grouping: the analyst's organisation identity
+	Markings  []string // object_marking_refs of the grouping (e.g. a TLP 2.0 marking); none: the node's default applies
+}
+
+// CreateCase makes a case from incidents the node holds: a STIX grouping
+// (context "suspicious-activity") with the incidents as object_refs,
+// created by the analyst's organisation, ingested like any object and
+// assessed at once. It needs the ingest and open-case actions (analyst).
+// It returns the case (grouping) id. A missing name or incident list, or
+// an incident the node does not hold or that is not an incident, is
+// EINVALID naming the field (/name, /incidents/N).
+func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (string, error) {
+	if err := authz.Check(authz.Request{User: u, Action: article5.ActionOpenCase}); err != nil {
+		return "", err
+	}
+	var details []article5.Detail
+	if strings.TrimSpace(req.Name) == "" {
+		details = append(details, article5.Detail{Pointer: "/name", Message: "a case needs a name"})
+	}
+	if len(req.Incidents) == 0 {
+		details = append(details, article5.Detail{Pointer: "/incidents", Message: "a case needs at least one incident id"})
+	}
+	for i, id := range req.Incidents {
+		ptr := "/incidents/" + strconv.Itoa(i)
+		if !strings.HasPrefix(id, "incident--") {
+			details = append(details, article5.Detail{Pointer: ptr, Message: fmt.Sprintf("%q is not an incident id (incident--UUID)", id)})
+			continue
+		}
+		if _, err := n.Store.FindObjectVersions(ctx, id); article5.ErrorCode(err) == article5.ENOTFOUND {
+			details = append(details, article5.Detail{Pointer: ptr, Object: id, Message: "the node holds no such incident: ingest it first (POST /api/v1/bundles)"})
+		} else if err != nil {
+			return "", err
+		}
+	}
+	if !strings.HasPrefix(req.Org, "identity--") {
+		details = append(details, article5.Detail{Pointer: "/created_by_ref", Message: "the analyst's organisation must be a STIX identity id"})
+	}
+	if details != nil {
+		return "", article5.Invalid("cannot open the case", details...)
+	}
+	id := "grouping--" + uuid.NewString()
+	ts := sign.FormatTime(n.now())
+	g := map[string]any{
+		"type": "grouping", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
+		"created_by_ref": req.Org, "name": req.Name, "context": "suspicious-activity",
+		"object_refs": slices.Compact(slices.Sorted(slices.Values(req.Incidents))),
+	}
+	if len(req.Markings) > 0 {
+		g["object_marking_refs"] = req.Markings
+	}
+	bundle, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": []any{g}})
+	if err != nil {
+		return "", article5.Internal("encode grouping", err)
+	}
+	if _, err := n.Ingest(ctx, bundle, true); err != nil {
+		return "", fmt.Errorf("store the case grouping: %w", err)
+	}
+	if _, err := n.AssessCase(ctx, id); err != nil {
+		return "", fmt.Errorf("assess case %s: %w", id, err)
+	}
+	return id, nil
+}
+
+// OpenConsultation opens the consultation of an assessed case on its
+// current assessment (open-case, analyst): → open. ENOTFOUND if the case
+// has no assessment yet; ECONFLICT if it already has a consultation.
+func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
+	a, err := n.currentAssessment(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return n.mutate(ctx, caseID, true, func(c *workflow.Case) (*change, error) {
+		if err := c.Open(u, n.now(), a); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: u.Party, Hash: a.Hash}}}, nil
+	})
+}
+
+// RequestConsultation asks the other Party to consult (request-consultation,
+// analyst): open → in-consultation.
+func (n *Node) RequestConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
+	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if err := c.RequestConsultation(u, n.now()); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: u.Party, Hash: c.AssessmentHash}}}, nil
+	})
+}
+
+// RecordPosition records party's position (record-position, legal of that
+// party): its tier, its STIX opinion of the assessment and its reasons.
+// Errors as workflow.Case.RecordPosition.
+func (n *Node) RecordPosition(ctx context.Context, u authz.User, caseID string, party article5.Party, tier article5.Tier, opinion, reasons string) (*workflow.Case, error) {
+	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if err := c.RecordPosition(u, n.now(), party, tier, opinion, reasons); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindPosition, events: []article5.Event{{Type: article5.EventPositionRecorded, Party: party, Hash: c.AssessmentHash}}}, nil
+	})
+}
+
+// SendRFI sends a request for information from the user's Party to the
+// other (send-rfi, legal) and returns the case and the RFI's id.
+func (n *Node) SendRFI(ctx context.Context, u authz.User, caseID, question string) (*workflow.Case, string, error) {
+	var id string
+	c, err := n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		var err error
+		if id, err = c.SendRFI(u, n.now(), u.Party, question); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: u.Party}}}, nil
+	})
+	return c, id, err
+}
+
+// AnswerRFI answers a request for information sent to the user's Party
+// (answer-rfi, legal).
+func (n *Node) AnswerRFI(ctx context.Context, u authz.User, caseID, rfiID, answer string) (*workflow.Case, error) {
+	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if err := c.AnswerRFI(u, n.now(), u.Party, rfiID, answer); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: u.Party}}}, nil
+	})
+}
+
+// CloseCase closes a concluded case (close-case, approver or admin).
+func (n *Node) CloseCase(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
+	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if err := c.Close(u, n.now()); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventClosed, Party: u.Party}}}, nil
+	})
+}
+
+// signingKey returns the user's newest unrevoked approver key and its
+// certificate; EFORBIDDEN if the user has none.
+func (n *Node) signingKey(ctx context.Context, userID string) (*article5.ApproverKey, *sign.Certificate, error) {
+	keys, err := n.Store.FindApproverKeys(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range keys {
+		if k.Revocation != nil {
+			continue
+		}
+		var cert sign.Certificate
+		if err := json.Unmarshal(k.Certificate, &cert); err != nil {
+			return nil, nil, article5.Internal("decode certificate of "+k.KeyID, err)
+		}
+		return k, &cert, nil
+	}
+	return nil, nil, article5.Errorf(article5.EFORBIDDEN, "you have no signing key on this node: an admin of your Party registers one (article5 key add)")
+}
+
+// SignPosition signs party's recorded position on the case's current
+// assessment with the approver's newest unrevoked key, unsealed with
+// password for this one signature (sign-position, approver of party). The
+// node checks the signature as any verifier would: the key certified as an
+// approver of party by one of the node's trusted root keys (Node.Roots),
+// valid and unrevoked at signing. The signed position is kept as a STIX
+// opinion (package sign: Opinion) referencing the assessment object; when
+// both Parties have signed on one assessment hash the determination
+// (article5-determination) is stored too and the case concludes.
+//
+// Errors: no key, or a password that does not open it: EFORBIDDEN; a key
+// the trusted roots do not certify for party: EFORBIDDEN; the workflow's
+// errors (no recorded position, already signed: ECONFLICT).
+func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, party article5.Party, password []byte) (*workflow.Case, error) {
+	if err := authz.Check(authz.Request{User: u, Action: article5.ActionSignPosition, Party: party}); err != nil {
+		return nil, err
+	}
+	key, cert, err := n.signingKey(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := sign.Unseal(key.Sealed, password)
+	if err != nil {
+		if article5.ErrorCode(err) == article5.EFORBIDDEN {
+			return nil, article5.Errorf(article5.EFORBIDDEN, "the password does not open your signing key %s", key.KeyID)
+		}
+		return nil, err
+	}
+	defer clear(priv)
+	roots := n.Roots
+	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		draft := c.Positions[party]
+		if draft == nil {
+			return nil, article5.Errorf(article5.ECONFLICT, "%s has recorded no position on assessment %s: the legal adviser records it first", party, c.AssessmentHash)
+		}
+		now := n.now()
+		p := draft.Payload
+		p.KeyID, p.SignedAt = key.KeyID, sign.FormatTime(now)
+		sig, _, err := sign.SignPosition(p, priv)
+		if err != nil {
+			return nil, err
+		}
+		verify := func(p article5.PositionPayload, sig []byte) error {
+			return sign.VerifyPosition(p, sig, cert, roots, nil)
+		}
+		if err := c.Sign(u, now, party, p, sig, verify); err != nil {
+			return nil, err
+		}
+		assessmentRef := AssessmentObjectID(caseID, c.AssessmentHash)
+		sp := sign.SignedPosition{Payload: p, Reasons: draft.Reasons, Signature: sig, Certificate: cert}
+		if sp.ID, err = sign.PositionID(p); err != nil {
+			return nil, err
+		}
+		ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: party, Hash: c.AssessmentHash}}}
+		op, err := sp.Opinion(assessmentRef)
+		if err != nil {
+			return nil, err
+		}
+		so, err := n.ownObject(op)
+		if err != nil {
+			return nil, err
+		}
+		ch.objs = append(ch.objs, so)
+		if d := c.Determination; d != nil && d.AssessmentHash == c.AssessmentHash {
+			rec, err := n.recordFor(ctx, c, d.Positions)
+			if err != nil {
+				return nil, err
+			}
+			obj, err := rec.Determination.Object(sign.FormatTime(now))
+			if err != nil {
+				return nil, err
+			}
+			so, err := n.ownObject(obj)
+			if err != nil {
+				return nil, err
+			}
+			ch.kind = audit.KindDetermination
+			ch.objs = append(ch.objs, so)
+			ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: c.AssessmentHash, Outcome: d.Outcome})
+		}
+		return ch, nil
+	})
+}
+
+// ownObject parses and stores-prepares a STIX object the node made.
+func (n *Node) ownObject(raw []byte) (*article5.StoredObject, error) {
+	o, err := stix.ParseObject(raw)
+	if err != nil {
+		return nil, article5.Internal("parse own object", err)
+	}
+	return storedObject(o, n.now())
+}
+
+// reopen puts a consultation on a new assessment when new evidence changed
+// it (called by the worker after saving an assessment). A case with no
+// consultation, a closed one, or one already on hash is left alone.
+func (n *Node) reopen(ctx context.Context, caseID string) error {
+	a, err := n.currentAssessment(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	c, _, err := n.Consultation(ctx, caseID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.State == article5.StateClosed || c.AssessmentHash == a.Hash {
+		return nil
+	}
+	party := n.Party
+	if party == "" {
+		party = article5.PartyJP
+	}
+	worker := authz.User{ID: WorkerUser, Party: party, Roles: []article5.Role{article5.RoleAnalyst}}
+	_, err = n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if c.State == article5.StateClosed || c.AssessmentHash == a.Hash {
+			return nil, article5.Errorf(article5.ECONFLICT, "nothing to re-open")
+		}
+		if err := c.NewEvidence(worker, n.now(), a); err != nil {
+			return nil, err
+		}
+		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventReopened, Hash: a.Hash}}}, nil
+	})
+	if article5.ErrorCode(err) == article5.ECONFLICT {
+		return nil
+	}
+	return err
+}
+
+// Record returns the exportable record of a case (`article5 case export`):
+// the assessment both Parties signed, their signed positions with
+// certificates (and the revocation of any key since revoked), and the
+// determination. hash picks the assessment ("" : the current
+// determination, else the latest past one, else the signed positions on
+// the current assessment). ENOTFOUND if the case has no consultation or
+// nothing was signed on hash.
+func (n *Node) Record(ctx context.Context, caseID, hash string) (*sign.Record, error) {
+	c, _, err := n.Consultation(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	var positions map[article5.Party]article5.Position
+	var dets []workflow.Determination
+	if c.Determination != nil {
+		dets = append(dets, *c.Determination)
+	}
+	for i := len(c.Past) - 1; i >= 0; i-- {
+		dets = append(dets, c.Past[i])
+	}
+	for _, d := range dets {
+		if hash == "" || d.AssessmentHash == hash {
+			positions = d.Positions
+			break
+		}
+	}
+	if positions == nil {
+		want := hash
+		if want == "" {
+			want = c.AssessmentHash
+		}
+		positions = map[article5.Party]article5.Position{}
+		for _, sp := range c.Signed {
+			if sp.Position.Payload.AssessmentHash == want {
+				positions[sp.Position.Payload.Party] = sp.Position
+			}
+		}
+		if len(positions) == 0 {
+			return nil, article5.Errorf(article5.ENOTFOUND, "case %s has no signed position on assessment %s yet", caseID, want)
+		}
+	}
+	return n.recordFor(ctx, c, positions)
+}
+
+// recordFor builds the record of the given signed positions (one per
+// Party, on one assessment hash), with the determination when both Parties
+// are present.
+func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[article5.Party]article5.Position) (*sign.Record, error) {
+	var hash string
+	rec := &sign.Record{Case: c.ID}
+	for _, party := range workflow.Parties {
+		p, ok := positions[party]
+		if !ok {
+			continue
+		}
+		hash = p.Payload.AssessmentHash
+		k, err := n.Store.FindApproverKey(ctx, p.Payload.KeyID)
+		if err != nil {
+			return nil, fmt.Errorf("the key of the %s position: %w", party, err)
+		}
+		var cert sign.Certificate
+		if err := json.Unmarshal(k.Certificate, &cert); err != nil {
+			return nil, article5.Internal("decode certificate of "+k.KeyID, err)
+		}
+		if k.Revocation != nil {
+			var v sign.Revocation
+			if err := json.Unmarshal(k.Revocation, &v); err != nil {
+				return nil, article5.Internal("decode revocation of "+k.KeyID, err)
+			}
+			rec.Revocations = append(rec.Revocations, v)
+		}
+		id, err := sign.PositionID(p.Payload)
+		if err != nil {
+			return nil, err
+		}
+		rec.Positions = append(rec.Positions, sign.SignedPosition{ID: id, Payload: p.Payload, Reasons: p.Reasons, Signature: p.Signature, Certificate: &cert})
+	}
+	aid := AssessmentObjectID(c.ID, hash)
+	vs, err := n.Store.FindObjectVersions(ctx, aid)
+	if err != nil {
+		return nil, fmt.Errorf("the assessment object %s: %w", aid, err)
+	}
+	rec.Assessment = json.RawMessage(vs[len(vs)-1].Raw)
+	if len(rec.Positions) == 2 {
+		d, err := sign.NewDetermination(aid, rec.Positions)
+		if err != nil {
+			return nil, err
+		}
+		d.ID = sign.DeterminationID(c.ID, hash)
+		rec.Determination = d
+	}
+	return rec, nil
+}
