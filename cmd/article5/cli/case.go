@@ -27,6 +27,8 @@ The server is --server (ARTICLE5_SERVER, default http://127.0.0.1:8405) and the 
 
 type client struct {
 	server, token string
+	session       string // the login session secret (article5 login), used when there is no token
+	party         string // the Party of the login session, "" if unknown
 	http          *http.Client
 }
 
@@ -39,8 +41,12 @@ func (c *client) do(method, path string, body io.Reader, out any) error {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else if c.session != "" {
+		req.AddCookie(&http.Cookie{Name: "article5_session", Value: c.session})
 	}
-	if body != nil {
+	if tb, ok := body.(typedBody); ok {
+		req.Header.Set("Content-Type", tb.contentType)
+	} else if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
@@ -51,6 +57,9 @@ func (c *client) do(method, path string, body io.Reader, out any) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return article5.Errorf(article5.EINTERNAL, "reading the answer of %s: %v", c.server, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized && c.token == "" && c.session == "" {
+		return article5.Errorf(article5.EUNAUTHORIZED, "not logged in: run 'article5 login' or give --token (ARTICLE5_TOKEN)")
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
@@ -79,14 +88,8 @@ func (c *client) do(method, path string, body io.Reader, out any) error {
 
 func newCaseCmd(stdout io.Writer) *cobra.Command {
 	c := &client{http: &http.Client{Timeout: 2 * time.Minute}}
-	cmd := &cobra.Command{Use: "case", Short: "List, show and re-assess a node's cases (through its API)", Long: caseHelp}
-	cmd.PersistentFlags().StringVar(&c.server, "server", envOr("ARTICLE5_SERVER", "http://127.0.0.1:8405"), "the node's URL [ARTICLE5_SERVER]")
-	cmd.PersistentFlags().StringVar(&c.token, "token", "", "API token (default: $ARTICLE5_TOKEN, never shown)")
-	cmd.PersistentPreRun = func(cmd *cobra.Command, args []string) {
-		if c.token == "" {
-			c.token = os.Getenv("ARTICLE5_TOKEN")
-		}
-	}
+	cmd := &cobra.Command{Use: "case", Short: "Open, consult on, sign and export a node's cases (through its API)", Long: caseHelp}
+	addClientFlags(cmd, c)
 	var query, tier, format string
 	list := &cobra.Command{
 		Use: "list", Short: "List cases, most recently updated first", Args: cobra.NoArgs,
@@ -162,6 +165,7 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(list, show, assessCmd)
+	addConsultCmds(cmd, c, stdout)
 	return cmd
 }
 

@@ -67,6 +67,7 @@ The tool recommends and documents; people decide.`,
 		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	root.AddCommand(newWebhookCmd(stdout))
+	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var u usageError

@@ -13,7 +13,8 @@ const doctrineHelp = `Inspect doctrines.
 
   article5 doctrine list            the built-in doctrines with version and sha256
   article5 doctrine show jp         print a built-in doctrine's YAML (a starting point for your own)
-  article5 doctrine check FILE...   load and check doctrine files (exit 2 on the first error, naming the line)`
+  article5 doctrine check FILE...   load and check doctrine files (exit 2 on the first error, naming the line)
+  article5 doctrine put ID FILE     change a node's doctrine through its API (an admin of the owning party)`
 
 func newDoctrineCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "doctrine", Short: "List, show and check doctrines", Long: doctrineHelp}
@@ -51,6 +52,6 @@ func newDoctrineCmd(stdout io.Writer) *cobra.Command {
 			}
 			return nil
 		},
-	})
+	}, newDoctrinePutCmd(stdout))
 	return cmd
 }

@@ -162,13 +162,13 @@ func newPartyCmd(stdout io.Writer) *cobra.Command {
 	certify.Flags().IntVar(&days, "days", 365, "validity in days")
 	certify.Flags().StringVar(&out, "out", "", "the certificate file to write")
 	certify.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the root passphrase (else ARTICLE5_PASSPHRASE)")
-	cmd.AddCommand(initCmd, certify)
+	cmd.AddCommand(initCmd, certify, newPartyRevokeCmd(stdout))
 	return cmd
 }
 
 func newKeyCmd(stdout io.Writer) *cobra.Command {
 	var out, passFile string
-	cmd := &cobra.Command{Use: "key", Short: "Make signing keys"}
+	cmd := &cobra.Command{Use: "key", Short: "Make approver keys, and register or revoke them on a node"}
 	newCmd := &cobra.Command{
 		Use: "new --out NAME", Short: "Make an approver key (NAME.key encrypted with the password, NAME.pub)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -196,6 +196,7 @@ func newKeyCmd(stdout io.Writer) *cobra.Command {
 	newCmd.Flags().StringVar(&out, "out", "", "file name without extension")
 	newCmd.Flags().StringVar(&passFile, "password-file", "", "file holding the password (else ARTICLE5_PASSWORD)")
 	cmd.AddCommand(newCmd)
+	addKeyAdminCmds(cmd, stdout)
 	return cmd
 }
 
@@ -216,17 +217,9 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 			if len(trust) == 0 {
 				return usageError{fmt.Errorf("give at least one --trust root key file")}
 			}
-			var roots []sign.PublicRoot
-			for _, p := range trust {
-				data, err := os.ReadFile(p)
-				if err != nil {
-					return article5.Errorf(article5.EINVALID, "--trust %s: %v", p, err)
-				}
-				r, err := sign.ParsePublicRoot(data)
-				if err != nil {
-					return wrapFile(p, err)
-				}
-				roots = append(roots, r)
+			roots, err := loadRoots(trust)
+			if err != nil {
+				return err
 			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {

@@ -18,6 +18,7 @@ import (
 	"article5/node"
 	"article5/postgres"
 	"article5/release"
+	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
 
@@ -54,6 +55,8 @@ type serveConfig struct {
 	MaxBody     int64               `yaml:"max-body"`
 	Clients     map[string][]string `yaml:"clients"`
 	Communities map[string][]string `yaml:"communities"`
+	Trust       []string            `yaml:"trust"` // public root key files of the Parties
+	Party       string              `yaml:"party"` // the Party whose node this is
 	NoWorker    bool                `yaml:"-"`
 }
 
@@ -100,6 +103,19 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 	set("tls-key", "ARTICLE5_TLS_KEY", &c.TLSKey, file.TLSKey)
 	set("holder", "ARTICLE5_HOLDER", &c.Holder, file.Holder)
 	set("default-tlp", "ARTICLE5_DEFAULT_TLP", &c.DefaultTLP, file.DefaultTLP)
+	set("party", "ARTICLE5_PARTY", &c.Party, file.Party)
+	if !cmd.Flags().Changed("trust") {
+		if v, ok := os.LookupEnv("ARTICLE5_TRUST"); ok && v != "" {
+			c.Trust = strings.Split(v, ",")
+		} else if len(file.Trust) > 0 {
+			c.Trust = file.Trust
+		}
+	}
+	if c.Party != "" {
+		if _, err := partyOf(c.Party); err != nil {
+			return err
+		}
+	}
 	if !cmd.Flags().Changed("max-body") && file.MaxBody > 0 {
 		c.MaxBody = file.MaxBody
 	}
@@ -166,6 +182,8 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects: clear, green, amber, amber+strict, red [ARTICLE5_DEFAULT_TLP]")
 	f.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest request body in bytes")
 	f.StringVar(&configPath, "config", "", "YAML configuration file")
+	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file (article5 party init); repeat for each Party [ARTICLE5_TRUST, comma-separated]")
+	f.StringVar(&c.Party, "party", "", "the Party whose node this is, JP or US (the worker acts for it) [ARTICLE5_PARTY]")
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -182,7 +200,11 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now,
+	roots, err := loadRoots(c.Trust)
+	if err != nil {
+		return err
+	}
+	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)),
 		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
@@ -251,4 +273,21 @@ func partyOf(s string) (article5.Party, error) {
 		return p, nil
 	}
 	return "", usageError{fmt.Errorf("--party must be JP or US, got %q", s)}
+}
+
+// loadRoots reads the Parties' public root key files (--trust).
+func loadRoots(paths []string) ([]sign.PublicRoot, error) {
+	var roots []sign.PublicRoot
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "--trust %s: %v", p, err)
+		}
+		r, err := sign.ParsePublicRoot(data)
+		if err != nil {
+			return nil, wrapFile(p, err)
+		}
+		roots = append(roots, r)
+	}
+	return roots, nil
 }
