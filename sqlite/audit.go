@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -220,7 +221,7 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 				return err
 			}
 			o.Added = time.Unix(addedSec, addedNsec).UTC()
-			if err := json.Unmarshal([]byte(marks), &o.Markings); err != nil {
+			if o.Markings = parseMarkings(marks); o.Markings == nil {
 				o.Markings = []string{"(unreadable) " + marks}
 			}
 			emit(o)
@@ -461,71 +462,146 @@ func (db *DB) AuditConsistency(ctx context.Context, oldSize, newSize int64) (*au
 }
 
 // AuditVerify checks the whole log and the covered rows in one snapshot.
+// The log's entries, its stored hashes and the covered rows are read at
+// once on three read connections (the reading dominates the cost), each
+// pinned to the same WAL snapshot: the snapshots are taken while this
+// method holds the write lock, so no commit can fall between them.
 func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 	const op = "sqlite: audit verify"
-	var rep *audit.Report
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		var n int64
-		var signed []byte
-		err := tx.QueryRowContext(ctx, `SELECT n, note FROM audit_heads ORDER BY n DESC LIMIT 1`).Scan(&n, &signed)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return article5.Internal(op, err)
+	txs, err := db.snapshotTxs(ctx, 3)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback()
 		}
-		var entries []audit.Entry
-		rows, err := tx.QueryContext(ctx, `SELECT idx, kind, ref, digest, time FROM audit_entries ORDER BY idx`)
-		if err != nil {
-			return article5.Internal(op, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e audit.Entry
-			var t int64
-			if err := rows.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t); err != nil {
-				return article5.Internal(op, err)
-			}
-			e.Time = fromNano(t)
-			entries = append(entries, e)
-		}
-		if err := rows.Err(); err != nil {
-			return article5.Internal(op, err)
-		}
-		rows.Close()
-		head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
-		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
+	}()
+	var n int64
+	var signed []byte
+	err = txs[0].QueryRowContext(ctx, `SELECT n, note FROM audit_heads ORDER BY n DESC LIMIT 1`).Scan(&n, &signed)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, article5.Internal(op, err)
+	}
+	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
+
+	var entries []audit.Entry
+	var hashes []tlog.Hash
+	var covered map[string]string
+	var entriesErr, hashesErr, coveredErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { entries, entriesErr = readEntries(ctx, txs[0]) })
+	if headFault == nil {
+		wg.Go(func() { hashes, hashesErr = readHashes(ctx, txs[1], head.N) })
+	}
+	wg.Go(func() { covered, coveredErr = readCovered(ctx, txs[2]) })
+	wg.Wait()
+	if err := errors.Join(entriesErr, hashesErr, coveredErr); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if headFault != nil {
+		if head.N < 0 || head.N > int64(len(entries)) {
 			head.N = int64(len(entries)) // an unverified size is not trusted with memory
 		}
-		hashes := make([]tlog.Hash, tlog.StoredHashCount(head.N))
-		hrows, err := tx.QueryContext(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < ?`, len(hashes))
-		if err != nil {
-			return article5.Internal(op, err)
+		if hashes, err = readHashes(ctx, txs[1], head.N); err != nil {
+			return nil, article5.Internal(op, err)
 		}
-		defer hrows.Close()
-		for hrows.Next() {
-			var idx int64
-			var h []byte
-			if err := hrows.Scan(&idx, &h); err != nil {
-				return article5.Internal(op, err)
+	}
+	rep, err := audit.Verify(entries, hashes, covered, head)
+	if err != nil {
+		return nil, err
+	}
+	if headFault != nil {
+		rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
+	}
+	return rep, nil
+}
+
+// snapshotTxs begins k read-only transactions on one WAL snapshot: each
+// is begun and pinned by a first read while the write lock is held.
+func (db *DB) snapshotTxs(ctx context.Context, k int) ([]*sql.Tx, error) {
+	w, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds off every commit
+	if err != nil {
+		return nil, err
+	}
+	defer w.Rollback()
+	txs := make([]*sql.Tx, 0, k)
+	for range k {
+		tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err == nil {
+			var x int
+			err = tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_heads WHERE n < 0`).Scan(&x) // the snapshot starts here
+			if err != nil {
+				tx.Rollback()
 			}
-			if len(h) == len(tlog.Hash{}) {
-				hashes[idx] = tlog.Hash(h)
+		}
+		if err != nil {
+			for _, t := range txs {
+				t.Rollback()
 			}
+			return nil, err
 		}
-		if err := hrows.Err(); err != nil {
-			return article5.Internal(op, err)
+		txs = append(txs, tx)
+	}
+	return txs, nil
+}
+
+// readEntries reads every log entry, in index order.
+func readEntries(ctx context.Context, tx *sql.Tx) ([]audit.Entry, error) {
+	var entries []audit.Entry
+	rows, err := tx.QueryContext(ctx, `SELECT idx, kind, ref, digest, time FROM audit_entries ORDER BY idx`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e audit.Entry
+		var t int64
+		if err := rows.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t); err != nil {
+			return nil, err
 		}
-		hrows.Close()
-		covered, err := readCovered(ctx, tx)
-		if err != nil {
-			return article5.Internal(op, err)
+		e.Time = fromNano(t)
+		entries = append(entries, e)
+	}
+	return entries, rows.Err()
+}
+
+// readHashes reads the stored hashes of a tree of n entries; a missing or
+// malformed one is left zero (Verify reports it).
+func readHashes(ctx context.Context, tx *sql.Tx, n int64) ([]tlog.Hash, error) {
+	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
+	rows, err := tx.QueryContext(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < ?`, len(hashes))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return nil, err
 		}
-		rep, err = audit.Verify(entries, hashes, covered, head)
-		if err != nil {
-			return err
+		if len(h) == len(tlog.Hash{}) {
+			hashes[idx] = tlog.Hash(h)
 		}
-		if headFault != nil {
-			rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
-		}
+	}
+	return hashes, rows.Err()
+}
+
+// parseMarkings decodes the markings column (a JSON array of marking ids,
+// as IngestObjects writes it) for AuditVerify, which reads every row: ids
+// are plain ASCII, so the common forms are split without encoding/json;
+// anything else goes through it. nil if the column is not such an array.
+func parseMarkings(s string) []string {
+	if s == "[]" {
+		return []string{}
+	}
+	if len(s) >= 4 && s[0] == '[' && s[1] == '"' && s[len(s)-2] == '"' && s[len(s)-1] == ']' && !strings.ContainsAny(s, "\\ \t\n") {
+		return strings.Split(s[2:len(s)-2], `","`)
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
 		return nil
-	})
-	return rep, err
+	}
+	return out
 }

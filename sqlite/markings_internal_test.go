@@ -1,0 +1,25 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// TestParseMarkings: the fast path agrees with encoding/json on every form
+// IngestObjects writes, and refuses what is not an array of strings.
+func TestParseMarkings(t *testing.T) {
+	for _, ids := range [][]string{{}, {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"},
+		{"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"},
+		{`odd "quoted" id`, "tab\there"}} {
+		b, _ := json.Marshal(ids)
+		if got := parseMarkings(string(b)); !slices.Equal(got, ids) || got == nil {
+			t.Errorf("parseMarkings(%s) = %q, want %q", b, got, ids)
+		}
+	}
+	for _, bad := range []string{"", "null", "{}", `["a"`, "[1,2]"} {
+		if got := parseMarkings(bad); got != nil {
+			t.Errorf("parseMarkings(%q) = %q, want nil", bad, got)
+		}
+	}
+}
