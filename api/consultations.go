@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ type consultationJSON struct {
 	Name           string                          `json:"name"`
 	State          article5.CaseState              `json:"state"`
 	AssessmentHash string                          `json:"assessment_hash"`
-	Tiers          map[string]article5.Tier        `json:"tiers"` // the current assessment's tier per doctrine
+	DoctrineTiers  map[string]article5.Tier        `json:"doctrine_tiers"` // the current assessment's tier per doctrine id (jp, us)
 	Scope          article5.Scope                  `json:"scope,omitempty"`
 	EvidenceDigest string                          `json:"evidence_digest"`
 	Doctrines      []article5.DoctrineRef          `json:"doctrines"`
@@ -64,6 +65,7 @@ type consultationJSON struct {
 	Past           []determinationJSON             `json:"past_determinations"`
 	Signed         []positionJSON                  `json:"signed_positions"`
 	Log            []transitionJSON                `json:"log"`
+	Users          map[string]string               `json:"users"` // user id → login name, for every user the consultation names
 }
 
 type positionJSON struct {
@@ -175,7 +177,31 @@ func (s *server) writeConsultation(w http.ResponseWriter, r *http.Request, statu
 	}
 	v.Name, v.Scope = cs.Name, cs.Scope
 	if cs.Hash == c.AssessmentHash {
-		v.Tiers = cs.Tiers
+		v.DoctrineTiers = cs.Tiers
+	}
+	v.Users = map[string]string{}
+	name := func(id string) {
+		if _, done := v.Users[id]; done || id == "" {
+			return
+		}
+		if u, err := s.n.Store.FindUserByID(r.Context(), id); err == nil {
+			v.Users[id] = u.Name
+		} else {
+			v.Users[id] = id // the worker, or a user since removed
+		}
+	}
+	for _, p := range c.Positions {
+		name(p.SignedBy)
+	}
+	for _, sp := range c.Signed {
+		name(sp.Position.SignedBy)
+	}
+	for _, q := range c.RFIs {
+		name(q.AskedBy)
+		name(q.AnsweredBy)
+	}
+	for _, t := range c.Log {
+		name(t.User)
 	}
 	writeJSON(w, status, v)
 	return nil
@@ -269,7 +295,7 @@ func (s *server) getConsultation(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, _, err := s.n.Consultation(r.Context(), id)
 	if err != nil {
-		return notFoundAs(err, "the case has no consultation: open one (POST /api/v1/cases/{id}/consultation)")
+		return err
 	}
 	return s.writeConsultation(w, r, http.StatusOK, c)
 }
@@ -301,7 +327,7 @@ func (s *server) consultAction(w http.ResponseWriter, r *http.Request, op func(c
 	}
 	c, err := op(context.WithoutCancel(r.Context()), p, id)
 	if err != nil {
-		return notFoundAs(err, "the case has no consultation: open one (POST /api/v1/cases/{id}/consultation)")
+		return err // the case is visible to the caller, so its errors may name it
 	}
 	return s.writeConsultation(w, r, http.StatusOK, c)
 }
@@ -361,7 +387,10 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		now := s.now()
 		key := "sign:" + p.user.ID
 		if wait := s.limiter.attempt(now, key); wait > 0 {
-			return nil, &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED, msg: "too many wrong passwords; try again later"}
+			secs := int(wait.Round(time.Second)/time.Second) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			return nil, &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED,
+				msg: fmt.Sprintf("too many wrong passwords; try again in %d s", secs)}
 		}
 		if !CheckPassword(p.user.PasswordHash, in.Password) {
 			return nil, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
@@ -413,7 +442,11 @@ func (s *server) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := s.visibleCase(r, id); err != nil {
 		return err
 	}
-	rec, err := s.n.Record(r.Context(), id, r.URL.Query().Get("assessment"))
+	hash := r.URL.Query().Get("assessment")
+	if hash != "" && !isHex64(hash) {
+		return article5.Invalid("invalid assessment hash", article5.Detail{Pointer: "/assessment", Message: fmt.Sprintf("%q: expected 64 lowercase hex digits", hash)})
+	}
+	rec, err := s.n.Record(r.Context(), id, hash)
 	if err != nil {
 		return err
 	}
@@ -426,4 +459,17 @@ func (s *server) getRecord(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.TrimPrefix(id, "grouping--")+`.record.json"`)
 	writeRaw(w, http.StatusOK, buf.Bytes())
 	return nil
+}
+
+// isHex64 reports whether s is 64 lowercase hex digits (a sha256).
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -413,45 +413,43 @@ func (n *Node) reopen(ctx context.Context, caseID string) error {
 // Record returns the exportable record of a case (`article5 case export`):
 // the assessment both Parties signed, their signed positions with
 // certificates (and the revocation of any key since revoked), and the
-// determination. hash picks the assessment ("" : the current
-// determination, else the latest past one, else the signed positions on
-// the current assessment). ENOTFOUND if the case has no consultation or
-// nothing was signed on hash.
+// determination. hash picks the assessment; "" is the current one (its
+// determination, else the positions signed on it so far). ENOTFOUND if the
+// case has no consultation or nothing was signed on that assessment; when
+// new evidence superseded a determination, the message names the hash to
+// export it with.
 func (n *Node) Record(ctx context.Context, caseID, hash string) (*sign.Record, error) {
 	c, _, err := n.Consultation(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	var positions map[article5.Party]article5.Position
-	var dets []workflow.Determination
-	if c.Determination != nil {
-		dets = append(dets, *c.Determination)
+	want := hash
+	if want == "" {
+		want = c.AssessmentHash
+	}
+	if d := c.Determination; d != nil && d.AssessmentHash == want {
+		return n.recordFor(ctx, c, d.Positions)
 	}
 	for i := len(c.Past) - 1; i >= 0; i-- {
-		dets = append(dets, c.Past[i])
-	}
-	for _, d := range dets {
-		if hash == "" || d.AssessmentHash == hash {
-			positions = d.Positions
-			break
+		if c.Past[i].AssessmentHash == want {
+			return n.recordFor(ctx, c, c.Past[i].Positions)
 		}
 	}
-	if positions == nil {
-		want := hash
-		if want == "" {
-			want = c.AssessmentHash
-		}
-		positions = map[article5.Party]article5.Position{}
-		for _, sp := range c.Signed {
-			if sp.Position.Payload.AssessmentHash == want {
-				positions[sp.Position.Payload.Party] = sp.Position
-			}
-		}
-		if len(positions) == 0 {
-			return nil, article5.Errorf(article5.ENOTFOUND, "case %s has no signed position on assessment %s yet", caseID, want)
+	positions := map[article5.Party]article5.Position{}
+	for _, sp := range c.Signed {
+		if sp.Position.Payload.AssessmentHash == want {
+			positions[sp.Position.Payload.Party] = sp.Position
 		}
 	}
-	return n.recordFor(ctx, c, positions)
+	if len(positions) > 0 {
+		return n.recordFor(ctx, c, positions)
+	}
+	msg := fmt.Sprintf("case %s has no signed position on assessment %s", caseID, want)
+	if hash == "" && len(c.Past) > 0 {
+		p := c.Past[len(c.Past)-1]
+		msg += fmt.Sprintf(" (its current one, after new evidence); the earlier determination (%s) is on assessment %s: export it with --assessment %s", p.Outcome, p.AssessmentHash, p.AssessmentHash)
+	}
+	return nil, article5.Errorf(article5.ENOTFOUND, "%s", msg)
 }
 
 // recordFor builds the record of the given signed positions (one per

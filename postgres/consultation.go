@@ -16,7 +16,7 @@ func (db *DB) FindConsultation(ctx context.Context, caseID string) (*article5.Co
 	c, err := scanConsultation(db.pool.QueryRow(ctx,
 		`SELECT case_id, state, version, data, updated FROM consultations WHERE case_id = $1`, caseID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("no consultation on case %s: open one first", caseID)
+		return nil, notFound("no consultation on case %s: an analyst opens one (article5 case open --case ID)", caseID)
 	}
 	if err != nil {
 		return nil, article5.Internal("postgres: find consultation", err)

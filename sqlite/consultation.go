@@ -15,7 +15,7 @@ func (db *DB) FindConsultation(ctx context.Context, caseID string) (*article5.Co
 	c, err := scanConsultation(db.read.QueryRowContext(ctx,
 		`SELECT case_id, state, version, data, updated FROM consultations WHERE case_id = ?`, caseID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("no consultation on case %s: open one first", caseID)
+		return nil, notFound("no consultation on case %s: an analyst opens one (article5 case open --case ID)", caseID)
 	}
 	if err != nil {
 		return nil, article5.Internal("sqlite: find consultation", err)

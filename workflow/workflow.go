@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"article5"
@@ -171,7 +172,17 @@ func (c *Case) begin(u authz.User, a article5.Action, party article5.Party) erro
 		if state == "" {
 			state = "not opened"
 		}
-		return article5.Errorf(article5.ECONFLICT, "case %s is %s: %s is not allowed", c.ID, state, a)
+		var now []string
+		for _, x := range article5.Actions {
+			if Accepts(c.State, x) {
+				now = append(now, string(x))
+			}
+		}
+		allowed := "nothing: a closed case is final"
+		if len(now) > 0 {
+			allowed = strings.Join(now, ", ")
+		}
+		return article5.Errorf(article5.ECONFLICT, "case %s is %s: %s is not allowed now (allowed: %s)", c.ID, state, a, allowed)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				for _, f := range rep.Faults {
 					fmt.Fprintln(stdout, "FAULT", f.String())
 				}
-				return article5.Errorf(article5.ECONFLICT, "audit log is not intact: %d faults", len(rep.Faults))
+				return failedCheck{article5.Errorf(article5.ECONFLICT, "audit log is not intact: %d faults", len(rep.Faults))}
 			})
 		},
 	}

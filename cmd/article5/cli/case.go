@@ -22,8 +22,9 @@ const caseHelp = `Work with the cases a node holds, through its JSON API.
   article5 case show ID              the latest assessment as a text report (--format json for JSON)
   article5 case assess ID            re-assess now
 
-The server is --server (ARTICLE5_SERVER, default http://127.0.0.1:8405) and the API token
---token (ARTICLE5_TOKEN); create one with 'article5 token create'.`
+The server is --server (ARTICLE5_SERVER, default http://127.0.0.1:8405). You act as the user of
+your login session ('article5 login'; --session, ARTICLE5_SESSION), or with an API token
+(--token, ARTICLE5_TOKEN; 'article5 token create'), which acts as an analyst of its Party.`
 
 type client struct {
 	server, token string

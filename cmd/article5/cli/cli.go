@@ -18,6 +18,7 @@ const (
 	ExitOK       = 0 // assessed (or the command succeeded)
 	ExitInvalid  = 2 // invalid input: bad STIX, facts, doctrine, flags or file
 	ExitInternal = 3 // internal error: a fault of article5 or its environment
+	ExitRefused  = 4 // a check failed: a record that does not verify, an audit log that is not intact
 )
 
 // ExitCode maps an error from Run to the process exit code: 0 for nil,
@@ -31,6 +32,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &u) {
 		return ExitInvalid
 	}
+	var f failedCheck
+	if errors.As(err, &f) {
+		return ExitRefused
+	}
 	switch article5.ErrorCode(err) {
 	case article5.EINVALID, article5.ENOTFOUND, article5.ECONFLICT, article5.EUNAUTHORIZED, article5.EFORBIDDEN:
 		return ExitInvalid
@@ -39,6 +44,12 @@ func ExitCode(err error) int {
 }
 
 type usageError struct{ error }
+
+// failedCheck marks the error of a verification that ran and failed (exit
+// 4), as opposed to one that could not run (bad input, exit 2).
+type failedCheck struct{ error }
+
+func (f failedCheck) Unwrap() error { return f.error }
 
 // Run executes the article5 command line with args (without the program
 // name), writing results to stdout and diagnostics to stderr. Errors are

@@ -19,6 +19,8 @@ Consultation (as a logged-in user, 'article5 login'; each step needs its role):
 
   article5 case open --name NAME INCIDENT…   analyst: a case from incidents, assessed, consultation requested
   article5 case open --case ID               analyst: open the consultation of a case the node holds
+                                             (--no-request: open without requesting consultation yet)
+  article5 case request ID                   analyst: request consultation on an open case
   article5 case status ID                    the consultation: state, positions, RFIs, determination
   article5 case position ID --tier T --opinion O --reasons-file F
                                              legal: your Party's position on the current assessment
@@ -34,7 +36,8 @@ type consultView struct {
 	Name           string            `json:"name"`
 	State          string            `json:"state"`
 	AssessmentHash string            `json:"assessment_hash"`
-	Tiers          map[string]string `json:"tiers"`
+	Tiers          map[string]string `json:"doctrine_tiers"`
+	Users          map[string]string `json:"users"`
 	Positions      map[string]struct {
 		Tier     string `json:"tier"`
 		Opinion  string `json:"opinion"`
@@ -91,9 +94,17 @@ func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
 		}
 		status := "draft, not signed"
 		if p.Signed {
-			status = fmt.Sprintf("signed %s by %s with %s", p.SignedAt, p.SignedBy, p.KeyID)
+			signer := v.Users[p.SignedBy]
+			if signer == "" {
+				signer = p.SignedBy
+			}
+			status = fmt.Sprintf("signed %s by %s with key %s", p.SignedAt, signer, p.KeyID)
 		}
 		fmt.Fprintf(w, "  %s position: %s, %s the assessment (%s)\n      reasons: %s\n", party, p.Tier, opinionPhrase(p.Opinion), status, short(p.Reasons, 200))
+		own := v.Tiers[strings.ToLower(party)]
+		if own != "" && own != p.Tier && (p.Opinion == "agree" || p.Opinion == "strongly-agree") {
+			fmt.Fprintf(w, "      note: %s's tier differs from the %s doctrine's (%s) although its opinion is %q: check the opinion\n", party, strings.ToLower(party), own, p.Opinion)
+		}
 	}
 	for _, r := range v.RFIs {
 		ans := "unanswered"
@@ -322,8 +333,11 @@ func (c *client) partyOr(p string) (string, error) {
 	if p == "" {
 		p = c.party
 	}
+	if p == "" && c.token == "" && c.session == "" {
+		return "", article5.Errorf(article5.EUNAUTHORIZED, "not logged in: run 'article5 login' (or give --session FILE)")
+	}
 	if p == "" {
-		return "", usageError{fmt.Errorf("--party is required (JP or US) when not logged in with 'article5 login'")}
+		return "", usageError{fmt.Errorf("--party is required (JP or US): an API token does not say whose position this is")}
 	}
 	party, err := partyOf(p)
 	return string(party), err

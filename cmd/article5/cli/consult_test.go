@@ -208,10 +208,10 @@ func TestConsultationEndToEnd(t *testing.T) {
 	// The legal advisers exchange an RFI and record their positions.
 	e.mustAs("miller", "rfi", caseID, "--question", "Has Japan corroborated the State X attribution with its own reporting?")
 	e.mustAs("suzuki", "answer", caseID, "rfi-1", "--answer", "Yes: two independent sources, confidence 80.")
-	e.mustAs("suzuki", "position", caseID, "--tier", "armed-attack-possible", "--opinion", "agree",
-		"--reasons", "Deaths and days without heating in winter, by a State organ: on a par with a physical attack.")
-	e.mustAs("miller", "position", caseID, "--tier", "armed-attack-possible", "--opinion", "agree",
-		"--reasons", "Scale and effects comparable to a kinetic strike; attribution to State X at high confidence.")
+	e.mustAs("suzuki", "position", caseID, "--tier", "use-of-force-possible", "--opinion", "agree",
+		"--reasons", "Days without heating in winter, by a State organ: a use of force. Deaths are only suspected, so not yet damage on a par with a physical attack.")
+	e.mustAs("miller", "position", caseID, "--tier", "use-of-force-possible", "--opinion", "agree",
+		"--reasons", "A use of force by State X, attributed at high confidence; on the U.S. view it may be met in self-defence.")
 
 	// A JP approver cannot sign for the US; a wrong password signs nothing;
 	// an approver with no registered key cannot sign.
@@ -247,8 +247,21 @@ func TestConsultationEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "determination: concurred") {
 		t.Fatalf("verify:\n%s", out)
 	}
+	// Findings edited after signing: the recomputed hash differs (exit 4).
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(record), &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["assessment"].(map[string]any)["findings"].(map[string]any)["assessments"].(map[string]any)["jp"].(map[string]any)["tier"] = "below-threshold"
+	forged, _ := json.Marshal(rec)
+	if err := os.WriteFile(e.path("forged.json"), forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, "verify", e.path("forged.json"), "--trust", e.path("jp-root.pub"), "--trust", e.path("us-root.pub")); code != ExitRefused || !strings.Contains(errOut, "altered after signing") {
+		t.Errorf("verify of edited findings: exit %d, want %d\n%s%s", code, ExitRefused, out, errOut)
+	}
 	// With only the JP root the US signature rests on an untrusted key.
-	if out, errOut, code := runCLI(t, "verify", e.path("record.json"), "--trust", e.path("jp-root.pub")); code == 0 {
+	if out, errOut, code := runCLI(t, "verify", e.path("record.json"), "--trust", e.path("jp-root.pub")); code != ExitRefused {
 		t.Errorf("verify with one root: exit 0\n%s%s", out, errOut)
 	}
 	// An analyst may not take the legal record out of the node.
@@ -279,9 +292,14 @@ func TestConsultationEndToEnd(t *testing.T) {
 	out = MustCLI(t, "party", "revoke", "--root", e.path("jp-root.key"), "--key-id", keyIDOf(t, e.path("tanaka.cert")),
 		"--reason", "laptop lost", "--out", e.path("rev.json"), "--passphrase-file", writeTemp(t, e.dir, "jp root passphrase, kept offline"))
 	MustCLI(t, "key", "revoke", "--data-dir", e.path("node"), "--revocation", e.path("rev.json"), "--trust", e.path("jp-root.pub"), "--trust", e.path("us-root.pub"))
-	e.mustAs("suzuki", "position", caseID, "--tier", "armed-attack-possible", "--opinion", "strongly-agree", "--reasons", "More deaths confirm it.")
+	e.mustAs("suzuki", "position", caseID, "--tier", "use-of-force-possible", "--opinion", "agree", "--reasons", "The update changes nothing in substance.")
 	if out, errOut, code := e.as("tanaka", "sign", caseID, "--password-file", e.path("tanaka.pw")); code == 0 || !strings.Contains(out+errOut, "no signing key") {
 		t.Errorf("signing with a revoked key: exit %d\n%s%s", code, out, errOut)
+	}
+	// Plain export is of the current assessment, on which nothing is signed
+	// yet: it says so and names the superseded determination's hash.
+	if out, errOut, code := e.as("suzuki", "export", caseID); code == 0 || !strings.Contains(errOut, "--assessment "+oldHash) {
+		t.Errorf("export after new evidence: exit %d, want a refusal naming --assessment %s\n%s%s", code, oldHash, out, errOut)
 	}
 	old := e.mustAs("suzuki", "export", caseID, "--assessment", oldHash)
 	if !strings.Contains(old, "laptop lost") {

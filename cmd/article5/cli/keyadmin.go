@@ -65,7 +65,15 @@ func addKeyAdminCmds(cmd *cobra.Command, stdout io.Writer) {
 	add.Flags().StringVar(&keyPath, "key", "", "the sealed key file from 'article5 key new'")
 	add.Flags().StringVar(&certPath, "cert", "", "the certificate from 'article5 party certify'")
 	revoke := &cobra.Command{
-		Use: "revoke --revocation FILE --trust ROOT.pub…", Short: "Record a key's revocation on the node", Long: keyAdminHelp, Args: cobra.NoArgs,
+		Use: "revoke --revocation FILE --trust ROOT.pub…", Short: "Record a key's revocation on the node",
+		Long: `Record on the node a key's revocation, made offline with the Party's root key:
+
+  article5 party revoke --root jp-root.key --key-id ed25519:… --reason "laptop lost" --out rev.json
+  article5 key revoke --data-dir DIR --revocation rev.json --trust jp-root.pub --trust us-root.pub
+
+The revocation must be signed by a trusted root of the key's Party. The key signs nothing
+more; what it signed before revoked_at keeps verifying, and exported records carry the
+revocation. An admin can do the same over the API: POST /api/v1/keys/{key}/revocation.`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if revPath == "" {
 				return usageError{fmt.Errorf("--revocation is required")}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/assess"
 	"article5/sign"
 
 	"github.com/spf13/cobra"
@@ -170,7 +173,12 @@ func newKeyCmd(stdout io.Writer) *cobra.Command {
 	var out, passFile string
 	cmd := &cobra.Command{Use: "key", Short: "Make approver keys, and register or revoke them on a node"}
 	newCmd := &cobra.Command{
-		Use: "new --out NAME", Short: "Make an approver key (NAME.key encrypted with the password, NAME.pub)", Args: cobra.NoArgs,
+		Use: "new --out NAME", Short: "Make an approver key (NAME.key encrypted with the password, NAME.pub)",
+		Long: `Make an approver's Ed25519 signing key: NAME.key, sealed with the password (argon2id,
+AES-256-GCM), and NAME.pub, to be certified with 'article5 party certify'.
+
+Use the approver's login password on the node: signing a position ('article5 case sign')
+re-enters that password, which unseals this key for the one signature.`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{fmt.Errorf("--out is required")}
@@ -230,7 +238,13 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 				return wrapFile(args[0], err)
 			}
 			v, err := sign.VerifyRecord(rec, roots, time.Now().UTC())
+			if err == nil {
+				err = checkFindings(cmd.Context(), rec, v)
+			}
 			if err != nil {
+				if c := article5.ErrorCode(err); c == article5.EFORBIDDEN {
+					return failedCheck{err}
+				}
 				return err
 			}
 			fmt.Fprintf(stdout, "record of %s verifies\nassessment hash %s\n", v.Case, v.AssessmentHash)
@@ -256,4 +270,39 @@ func jsonIndent(v any) ([]byte, error) {
 		return nil, article5.Internal("encode", err)
 	}
 	return []byte(b.String()), nil
+}
+
+// checkFindings recomputes the assessment hash from the findings the
+// record's assessment object carries (assess.AssessmentHash), so that a
+// record whose findings were edited after signing is refused: the
+// signatures are over the hash, and the hash must be the findings'.
+// Prose (reasons, names) is not part of the hash (README, "JSON output").
+// EFORBIDDEN on a mismatch; the check is added to v.Checks.
+func checkFindings(ctx context.Context, rec *sign.Record, v *sign.Verdict) error {
+	var obj struct {
+		CaseRef        string          `json:"case_ref"`
+		EvidenceDigest string          `json:"evidence_digest"`
+		AssessmentHash string          `json:"assessment_hash"`
+		Findings       json.RawMessage `json:"findings"`
+	}
+	if err := json.Unmarshal(rec.Assessment, &obj); err != nil {
+		return article5.Errorf(article5.EINVALID, "the record's assessment is not a JSON object: %v", err)
+	}
+	var rep article5.Report
+	if err := json.Unmarshal(obj.Findings, &rep); err != nil {
+		return article5.Errorf(article5.EFORBIDDEN, "the record's assessment findings do not parse as an article5 report: %v", err)
+	}
+	if rep.Case != obj.CaseRef || rep.EvidenceDigest != obj.EvidenceDigest || rep.Hash != obj.AssessmentHash {
+		return article5.Errorf(article5.EFORBIDDEN, "the assessment's findings are for case %s, evidence %s, hash %s, but the object says %s, %s, %s",
+			rep.Case, rep.EvidenceDigest, rep.Hash, obj.CaseRef, obj.EvidenceDigest, obj.AssessmentHash)
+	}
+	h, err := assess.AssessmentHash(ctx, &rep, 0)
+	if err != nil {
+		return err
+	}
+	if h != obj.AssessmentHash {
+		return article5.Errorf(article5.EFORBIDDEN, "the assessment's findings hash to %s, not the signed assessment hash %s: the findings were altered after signing", h, obj.AssessmentHash)
+	}
+	v.Checks = append(v.Checks, fmt.Sprintf("the assessment's findings (tiers, factors, criteria, attribution, scope, divergence) hash to the signed assessment hash %s; prose reasons are not part of it", h))
+	return nil
 }

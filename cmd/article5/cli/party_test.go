@@ -74,7 +74,7 @@ func TestPartyKeysCertifyAndVerifyOffline(t *testing.T) {
 	assessmentObj, _ := json.Marshal(map[string]any{"type": "article5-assessment", "spec_version": "2.1", "id": assessmentID,
 		"created": "2026-11-29T00:00:00.000Z", "modified": "2026-11-29T00:00:00.000Z", "case_ref": rep.Case,
 		"evidence_digest": rep.EvidenceDigest, "assessment_hash": rep.Hash, "doctrines": rep.Doctrines,
-		"findings": map[string]any{}, "extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}}})
+		"findings": rep, "extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}}})
 
 	signFor := func(party string, tier article5.Tier) sign.SignedPosition {
 		lower := strings.ToLower(party)
@@ -125,7 +125,7 @@ func TestPartyKeysCertifyAndVerifyOffline(t *testing.T) {
 	}
 
 	t.Run("a key not certified by a trusted root", func(t *testing.T) {
-		if _, errs, code := runCLI(t, "verify", good, "--trust", p("jp-root.pub")); code != ExitInvalid || !strings.Contains(errs, "US") {
+		if _, errs, code := runCLI(t, "verify", good, "--trust", p("jp-root.pub")); code != ExitRefused || !strings.Contains(errs, "US") {
 			t.Errorf("with only JP's root trusted: exit %d %s", code, errs)
 		}
 	})
@@ -133,7 +133,7 @@ func TestPartyKeysCertifyAndVerifyOffline(t *testing.T) {
 		bad := append([]sign.SignedPosition(nil), positions...)
 		bad[1].Payload.Tier = article5.TierUseOfForcePossible
 		path := write("tampered.json", sign.Record{Case: rep.Case, Assessment: assessmentObj, Positions: bad, Determination: det})
-		if _, errs, code := runCLI(t, "verify", path, "--trust", p("jp-root.pub"), "--trust", p("us-root.pub")); code != ExitInvalid {
+		if _, errs, code := runCLI(t, "verify", path, "--trust", p("jp-root.pub"), "--trust", p("us-root.pub")); code != ExitRefused {
 			t.Errorf("a tampered position verified: exit %d %s", code, errs)
 		}
 	})
@@ -141,7 +141,7 @@ func TestPartyKeysCertifyAndVerifyOffline(t *testing.T) {
 		wrong := signFor("JP", article5.TierArmedAttackPossible)
 		wrong.Payload.Party = article5.PartyUS
 		path := write("wrongparty.json", sign.Record{Case: rep.Case, Assessment: assessmentObj, Positions: []sign.SignedPosition{positions[0], wrong}})
-		if _, errs, code := runCLI(t, "verify", path, "--trust", p("jp-root.pub"), "--trust", p("us-root.pub")); code != ExitInvalid {
+		if _, errs, code := runCLI(t, "verify", path, "--trust", p("jp-root.pub"), "--trust", p("us-root.pub")); code != ExitRefused {
 			t.Errorf("a JP key signing as US verified: exit %d %s", code, errs)
 		}
 	})

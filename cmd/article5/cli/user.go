@@ -28,7 +28,7 @@ and stored only as an argon2id hash. The user is recorded in the node's audit lo
 const minPasswordLen = 15
 
 func newUserCmd(stdout io.Writer) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Create users (password login)", Long: userHelp}
+	cmd := &cobra.Command{Use: "user", Short: "Create and list users (password login)", Long: userHelp}
 	c := defaultServeConfig()
 	var name, party, org, passFile string
 	var roles, communities []string
