@@ -95,8 +95,25 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 	if n == 0 {
 		p("  The doctrines agree on the case.\n")
 	}
-	if m := len(rep.Divergence) - n; m > 0 {
-		p("  (%d further difference(s) on single incidents: see INCIDENTS)\n", m)
+	// Incident-level differences that only repeat a case-level one (the
+	// same aspect and values: a one-incident case) are not "further".
+	caseLevel := map[string]bool{}
+	for _, d := range rep.Divergence {
+		if d.Incident == "" {
+			caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] = true
+		}
+	}
+	m := 0
+	for _, d := range rep.Divergence {
+		if d.Incident != "" && !caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] {
+			m++
+		}
+	}
+	switch {
+	case m == 1:
+		p("  (1 further difference on a single incident: see INCIDENTS)\n")
+	case m > 1:
+		p("  (%d further differences on single incidents: see INCIDENTS)\n", m)
 	}
 
 	for _, id := range ids {
