@@ -446,6 +446,21 @@ func (s *server) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if hash != "" && !isHex64(hash) {
 		return article5.Invalid("invalid assessment hash", article5.Detail{Pointer: "/assessment", Message: fmt.Sprintf("%q: expected 64 lowercase hex digits", hash)})
 	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "record":
+	case "stix":
+		b, err := s.n.RecordBundle(r.Context(), id, hash)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/stix+json;version=2.1")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+strings.TrimPrefix(id, "grouping--")+`.record.stix.json"`)
+		w.WriteHeader(http.StatusOK)
+		_, err = w.Write(b)
+		return err
+	default:
+		return article5.Invalid("unknown record format", article5.Detail{Pointer: "/format", Message: fmt.Sprintf("%q: expected record or stix", f)})
+	}
 	rec, err := s.n.Record(r.Context(), id, hash)
 	if err != nil {
 		return err

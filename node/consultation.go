@@ -501,3 +501,44 @@ func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[ar
 	}
 	return rec, nil
 }
+
+// RecordBundle returns the record of Record as a STIX 2.1 bundle of the
+// objects the node keeps for it, each exactly as stored: the case's
+// grouping, the article5-assessment, the Parties' signed opinions (their
+// article5 extension carries the signed payload, signature and
+// certificate) and, once concluded, the article5-determination. `article5
+// verify` accepts this form too. Errors as Record.
+func (n *Node) RecordBundle(ctx context.Context, caseID, hash string) ([]byte, error) {
+	rec, err := n.Record(ctx, caseID, hash)
+	if err != nil {
+		return nil, err
+	}
+	objs := []json.RawMessage{}
+	add := func(id string) error {
+		vs, err := n.Store.FindObjectVersions(ctx, id)
+		if err != nil {
+			return fmt.Errorf("record object %s: %w", id, err)
+		}
+		objs = append(objs, vs[len(vs)-1].Raw)
+		return nil
+	}
+	if err := add(caseID); err != nil {
+		return nil, err
+	}
+	objs = append(objs, rec.Assessment)
+	for _, sp := range rec.Positions {
+		if err := add(sp.ID); err != nil {
+			return nil, err
+		}
+	}
+	if rec.Determination != nil {
+		if err := add(rec.Determination.ID); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.MarshalIndent(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": objs}, "", "  ")
+	if err != nil {
+		return nil, article5.Internal("encode record bundle", err)
+	}
+	return append(b, '\n'), nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 
 	"article5"
 
@@ -102,4 +103,75 @@ func ParseRecord(data []byte) (*Record, error) {
 		return nil, article5.Invalid("invalid case record: trailing data after the record")
 	}
 	return &r, nil
+}
+
+// RecordFromBundle reads a case record exported as a STIX 2.1 bundle
+// (`article5 case export --format stix`): the article5-assessment, the
+// opinions carrying article5's signed-position extension, and the
+// article5-determination if any (other objects, such as the grouping, are
+// ignored). Reasons are each opinion's explanation. The bundle carries no
+// revocations. A bundle without exactly one assessment, or an opinion
+// whose extension does not decode, is EINVALID naming the object.
+func RecordFromBundle(data []byte) (*Record, error) {
+	var b struct {
+		Type    string            `json:"type"`
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil || b.Type != "bundle" {
+		return nil, article5.Invalid("not a STIX bundle")
+	}
+	r := &Record{}
+	for i, raw := range b.Objects {
+		var head struct {
+			Type        string                     `json:"type"`
+			ID          string                     `json:"id"`
+			CaseRef     string                     `json:"case_ref"`
+			Explanation string                     `json:"explanation"`
+			Extensions  map[string]json.RawMessage `json:"extensions"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return nil, article5.Invalid("invalid bundle object", article5.Detail{Pointer: fmt.Sprintf("/objects/%d", i), Message: err.Error()})
+		}
+		where := article5.Detail{Object: head.ID, Pointer: fmt.Sprintf("/objects/%d", i)}
+		switch head.Type {
+		case "article5-assessment":
+			if r.Assessment != nil {
+				where.Message = "a record holds one assessment"
+				return nil, article5.Invalid("invalid record bundle", where)
+			}
+			r.Assessment, r.Case = raw, head.CaseRef
+		case "opinion":
+			ext, ok := head.Extensions[article5.ExtensionID]
+			if !ok {
+				continue // an opinion that is not a signed position
+			}
+			var e struct {
+				Position    article5.PositionPayload `json:"position"`
+				Signature   string                   `json:"signature"`
+				Certificate *Certificate             `json:"certificate"`
+			}
+			if err := json.Unmarshal(ext, &e); err != nil {
+				where.Message = "the article5 extension does not decode: " + err.Error()
+				return nil, article5.Invalid("invalid record bundle", where)
+			}
+			sig, err := base64.StdEncoding.DecodeString(e.Signature)
+			if err != nil {
+				where.Message = "the signature is not base64"
+				return nil, article5.Invalid("invalid record bundle", where)
+			}
+			r.Positions = append(r.Positions, SignedPosition{ID: head.ID, Payload: e.Position, Reasons: head.Explanation, Signature: sig, Certificate: e.Certificate})
+		case "article5-determination":
+			var d Determination
+			if err := json.Unmarshal(raw, &d); err != nil {
+				where.Message = err.Error()
+				return nil, article5.Invalid("invalid record bundle", where)
+			}
+			d.ID = head.ID
+			r.Determination = &d
+		}
+	}
+	if r.Assessment == nil {
+		return nil, article5.Invalid("the bundle holds no article5-assessment: not a case record")
+	}
+	return r, nil
 }

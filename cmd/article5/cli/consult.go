@@ -304,14 +304,22 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 		},
 	}
 
-	var assessment string
+	var assessment, exportFormat string
 	export := &cobra.Command{
 		Use: "export ID > record.json", Short: "Export the signed record of a case (verify it with 'article5 verify')", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := casePath(args[0]) + "/record"
+			q := url.Values{}
 			if assessment != "" {
-				path += "?assessment=" + url.QueryEscape(assessment)
+				q.Set("assessment", assessment)
 			}
+			switch exportFormat {
+			case "record":
+			case "stix":
+				q.Set("format", "stix")
+			default:
+				return usageError{fmt.Errorf("--format must be record or stix, got %q", exportFormat)}
+			}
+			path := casePath(args[0]) + "/record?" + q.Encode()
 			var raw json.RawMessage
 			if err := c.do("GET", path, nil, &raw); err != nil {
 				return err
@@ -320,7 +328,8 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 			return err
 		},
 	}
-	export.Flags().StringVar(&assessment, "assessment", "", "the assessment hash of an earlier determination (default: the latest)")
+	export.Flags().StringVar(&assessment, "assessment", "", "the assessment hash of an earlier determination (default: the current assessment)")
+	export.Flags().StringVar(&exportFormat, "format", "record", "record (article5's record JSON) or stix (a STIX 2.1 bundle of the grouping, assessment, signed opinions and determination); 'article5 verify' reads both")
 
 	for _, sub := range []*cobra.Command{open, status, request, position, rfi, answerCmd, signCmd, closeCmd} {
 		sub.Flags().StringVar(&format, "format", "text", "text or json")

@@ -247,6 +247,41 @@ func TestConsultationEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "determination: concurred") {
 		t.Fatalf("verify:\n%s", out)
 	}
+	// The same record as a STIX bundle of the stored objects verifies too.
+	bundleOut := e.mustAs("suzuki", "export", caseID, "--format", "stix")
+	var sb struct {
+		Type    string `json:"type"`
+		Objects []struct {
+			Type string `json:"type"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(bundleOut), &sb); err != nil || sb.Type != "bundle" {
+		t.Fatalf("export --format stix is not a bundle: %v\n%s", err, bundleOut)
+	}
+	var types []string
+	for _, o := range sb.Objects {
+		types = append(types, o.Type)
+	}
+	if strings.Join(types, ",") != "grouping,article5-assessment,opinion,opinion,article5-determination" {
+		t.Errorf("bundle objects %v", types)
+	}
+	if err := os.WriteFile(e.path("record.stix.json"), []byte(bundleOut), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := MustCLI(t, "verify", e.path("record.stix.json"), "--trust", e.path("jp-root.pub"), "--trust", e.path("us-root.pub")); !strings.Contains(out, "determination: concurred") {
+		t.Errorf("verify of the STIX bundle:\n%s", out)
+	}
+	tampered := strings.Replace(bundleOut, `"explanation": "Days without heating`, `"explanation": "Weeks without heating`, 1)
+	if tampered == bundleOut {
+		t.Fatalf("the bundle has no JP explanation to tamper with:\n%s", bundleOut)
+	}
+	if err := os.WriteFile(e.path("tampered.stix.json"), []byte(tampered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, "verify", e.path("tampered.stix.json"), "--trust", e.path("jp-root.pub"), "--trust", e.path("us-root.pub")); code != ExitRefused || !strings.Contains(errOut, "reasons do not match") {
+		t.Errorf("verify of an opinion with altered reasons: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// Findings edited after signing: the recomputed hash differs (exit 4).
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(record), &rec); err != nil {

@@ -212,10 +212,16 @@ const verifyHelp = `Verify a case record offline, against the Parties' public ro
 
   article5 verify record.json --trust jp-root.pub --trust us-root.pub
 
+RECORD is the output of 'article5 case export' (article5's record JSON) or of 'case export
+--format stix' (a STIX 2.1 bundle of the signed opinions, assessment and determination).
+
 Checks every signed position (Ed25519 over its RFC 8785 canonical payload), that each
 signing key is certified by a trusted root of its own Party and was not revoked when it
-signed, that both positions are on the same assessment hash as the assessment object, and
-that the determination's outcome follows from the two tiers. Exit 0 only if all hold.`
+signed, that the reasons match their signed sha256, that both positions are on the same
+assessment hash as the assessment object, that the assessment's findings hash to that
+hash, and that the determination's outcome follows from the two tiers.
+
+Exit 0 if all hold, 4 if a check fails, 2 if the check cannot run (a missing file, no --trust).`
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
 	var trust []string
@@ -233,7 +239,12 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return article5.Errorf(article5.EINVALID, "%s: %v", args[0], err)
 			}
-			rec, err := sign.ParseRecord(data)
+			var rec *sign.Record
+			if isBundle(data) {
+				rec, err = sign.RecordFromBundle(data)
+			} else {
+				rec, err = sign.ParseRecord(data)
+			}
 			if err != nil {
 				return wrapFile(args[0], err)
 			}
@@ -305,4 +316,12 @@ func checkFindings(ctx context.Context, rec *sign.Record, v *sign.Verdict) error
 	}
 	v.Checks = append(v.Checks, fmt.Sprintf("the assessment's findings (tiers, factors, criteria, attribution, scope, divergence) hash to the signed assessment hash %s; prose reasons are not part of it", h))
 	return nil
+}
+
+// isBundle reports whether data is a JSON object whose type is "bundle".
+func isBundle(data []byte) bool {
+	var head struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(data, &head) == nil && head.Type == "bundle"
 }
