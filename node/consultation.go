@@ -542,3 +542,23 @@ func (n *Node) RecordBundle(ctx context.Context, caseID, hash string) ([]byte, e
 	}
 	return append(b, '\n'), nil
 }
+
+// StoreExtension stores article5's extension-definition and the identity
+// that created it (article5.ExtensionDefinition, ExtensionCreator), so
+// that the created_by_ref of the node's own objects (assessments,
+// determinations) and the extension their objects name resolve on the
+// node. Storing them again is a no-op.
+func (n *Node) StoreExtension(ctx context.Context) error {
+	var objs []json.RawMessage
+	for _, raw := range [][]byte{article5.ExtensionCreator(), article5.ExtensionDefinition()} {
+		objs = append(objs, raw)
+	}
+	b, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": objs})
+	if err != nil {
+		return article5.Internal("encode extension bundle", err)
+	}
+	if _, err := n.Ingest(ctx, b, true); err != nil {
+		return fmt.Errorf("store article5's extension-definition: %w", err)
+	}
+	return nil
+}

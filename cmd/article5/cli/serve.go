@@ -206,6 +206,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	}
 	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)),
 		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
+	if err := n.StoreExtension(ctx); err != nil { // the identity and extension-definition its own objects name
+		return err
+	}
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
 	}
