@@ -113,13 +113,17 @@ func quoteOrNone(s string) string {
 // (a full rescan, the safe default). article5's own conclusions
 // (article5-assessment, article5-determination) and opinions (the
 // Parties' positions on an assessment) are not evidence and trigger
-// nothing; a batch of only those needs no job (nil).
+// nothing, nor do extension-definitions and article5's own identity; a
+// batch of only those needs no job (nil).
 func JobCases(accepted []*StoredObject) []string {
 	var ids []string
 	seen := map[string]bool{}
 	for _, o := range accepted {
+		if o.ID == ExtensionCreatorID {
+			continue // article5's own identity (StoreExtension) is not evidence
+		}
 		switch o.Type {
-		case "article5-assessment", "article5-determination", "opinion":
+		case "article5-assessment", "article5-determination", "opinion", "extension-definition":
 			continue
 		case "grouping":
 			if !seen[o.ID] {
