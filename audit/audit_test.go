@@ -369,3 +369,16 @@ func TestConsistencyProof(t *testing.T) {
 		wantCode(t, q.UnmarshalText([]byte("article5 audit consistency proof\n10\n")), article5.EINVALID)
 	})
 }
+
+// TestObjectDigestIsFields: ObjectDigest's streaming form equals the
+// fields encoding of every column (the form the log was written with).
+func TestObjectDigestIsFields(t *testing.T) {
+	o := &article5.StoredObject{ID: "indicator--x", Version: "2024-01-01T00:00:00.000Z", VersionSec: 1704067200, VersionNsec: 5,
+		Added: time.Unix(1704067300, 7).UTC(), Type: "indicator", SpecVersion: "2.1", CreatedBy: "identity--y", Revoked: true,
+		Markings: []string{"m1", "m2"}, SourceRef: "s", TargetRef: "t", SHA256: "ab", Raw: []byte(`{"a":1}`)}
+	want := audit.FieldsDigestForTest("object", o.ID, o.Version, "1704067200", "5", "0", "1704067300", "7", o.Type, o.SpecVersion,
+		o.CreatedBy, "1", "m1\nm2", "s", "t", "ab", `{"a":1}`)
+	if got := audit.ObjectDigest(o); got != want {
+		t.Errorf("ObjectDigest = %s, want %s", got, want)
+	}
+}

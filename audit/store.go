@@ -110,9 +110,29 @@ func ObjectRef(id, version string) string {
 // date added, indexed columns, markings, canonical sha256 and raw bytes
 // (everything but the `latest` flag, which a later version changes).
 func ObjectDigest(o *article5.StoredObject) string {
-	return fields("object", o.ID, o.Version, i64(o.VersionSec), i64(o.VersionNsec), boolStr(o.Unversioned),
+	// fields(…, string(o.Raw)), without copying the raw bytes: verifying a
+	// log hashes every stored object.
+	h := sha256.New()
+	var num [24]byte
+	field := func(f string) {
+		b := strconv.AppendInt(num[:0], int64(len(f)), 10)
+		b = append(b, ':')
+		h.Write(b)
+		io.WriteString(h, f)
+		h.Write([]byte{','})
+	}
+	for _, f := range [...]string{"object", o.ID, o.Version, i64(o.VersionSec), i64(o.VersionNsec), boolStr(o.Unversioned),
 		i64(o.Added.Unix()), i64(int64(o.Added.Nanosecond())), o.Type, o.SpecVersion, o.CreatedBy, boolStr(o.Revoked),
-		strings.Join(o.Markings, "\n"), o.SourceRef, o.TargetRef, o.SHA256, string(o.Raw))
+		strings.Join(o.Markings, "\n"), o.SourceRef, o.TargetRef, o.SHA256} {
+		field(f)
+	}
+	b := strconv.AppendInt(num[:0], int64(len(o.Raw)), 10)
+	b = append(b, ':')
+	h.Write(b)
+	h.Write(o.Raw)
+	h.Write([]byte{','})
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // CaseRef is the ref of a case row.

@@ -1,0 +1,4 @@
+package audit
+
+// FieldsDigestForTest exposes fields to the external tests.
+var FieldsDigestForTest = fields
