@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -172,7 +174,11 @@ func hashReader(q querier) audit.HashReader {
 
 // readCovered returns the digest of every row of the covered tables, by ref.
 func readCovered(ctx context.Context, q querier) (map[string]string, error) {
-	out := map[string]string{}
+	var size int64 // objects are most rows: size the map once
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM objects`).Scan(&size); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, size+1024)
 	rows, err := q.Query(ctx, `SELECT id, version, version_sec, version_nsec, unversioned, added_sec, added_nsec,
 		type, spec_version, created_by, revoked, markings, source_ref, target_ref, sha256, raw FROM objects`)
 	if err != nil {
@@ -188,7 +194,7 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 				return err
 			}
 			o.Added = time.Unix(addedSec, addedNsec).UTC()
-			if err := json.Unmarshal([]byte(marks), &o.Markings); err != nil {
+			if o.Markings = parseMarkings(marks); o.Markings == nil {
 				o.Markings = []string{"(unreadable) " + marks}
 			}
 			emit(o)
@@ -429,71 +435,156 @@ func (db *DB) AuditConsistency(ctx context.Context, oldSize, newSize int64) (*au
 }
 
 // AuditVerify checks the whole log and the covered rows in one snapshot.
+// The entries, the stored hashes and the covered rows are read at once on
+// three connections sharing one exported snapshot (pg_export_snapshot and
+// SET TRANSACTION SNAPSHOT, as pg_dump --jobs does): reading dominates.
 func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 	const op = "postgres: audit verify"
-	var rep *audit.Report
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		var n int64
-		var signed []byte
-		err := tx.QueryRow(ctx, `SELECT n, note FROM audit_heads ORDER BY n DESC LIMIT 1`).Scan(&n, &signed)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return article5.Internal(op, err)
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	txs := make([]pgx.Tx, 0, 3)
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback(context.WithoutCancel(ctx))
 		}
-		var entries []audit.Entry
-		rows, err := tx.Query(ctx, `SELECT idx, kind, ref, digest, time FROM audit_entries ORDER BY idx`)
+	}()
+	first, err := db.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	txs = append(txs, first)
+	var snapshot string
+	if err := first.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	for range 2 {
+		tx, err := db.pool.BeginTx(ctx, opts)
 		if err != nil {
-			return article5.Internal(op, err)
+			return nil, article5.Internal(op, err)
 		}
-		for rows.Next() {
-			var e audit.Entry
-			var t int64
-			if err := rows.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t); err != nil {
-				rows.Close()
-				return article5.Internal(op, err)
-			}
-			e.Time = fromNano(t)
-			entries = append(entries, e)
+		txs = append(txs, tx)
+		if _, err := tx.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+strings.ReplaceAll(snapshot, "'", "")+`'`); err != nil {
+			return nil, article5.Internal(op, err)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return article5.Internal(op, err)
-		}
-		head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
-		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
+	}
+	var n int64
+	var signed []byte
+	err = first.QueryRow(ctx, `SELECT n, note FROM audit_heads ORDER BY n DESC LIMIT 1`).Scan(&n, &signed)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, article5.Internal(op, err)
+	}
+	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
+
+	var entries []audit.Entry
+	var hashes []tlog.Hash
+	var covered map[string]string
+	var entriesErr, hashesErr, coveredErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { entries, entriesErr = readEntries(ctx, txs[0]) })
+	if headFault == nil {
+		wg.Go(func() { hashes, hashesErr = readHashes(ctx, txs[1], head.N) })
+	}
+	wg.Go(func() { covered, coveredErr = readCovered(ctx, txs[2]) })
+	wg.Wait()
+	if err := errors.Join(entriesErr, hashesErr, coveredErr); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if headFault != nil {
+		if head.N < 0 || head.N > int64(len(entries)) {
 			head.N = int64(len(entries)) // an unverified size is not trusted with memory
 		}
-		hashes := make([]tlog.Hash, tlog.StoredHashCount(head.N))
-		rows, err = tx.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < $1`, int64(len(hashes)))
-		if err != nil {
-			return article5.Internal(op, err)
+		if hashes, err = readHashes(ctx, txs[1], head.N); err != nil {
+			return nil, article5.Internal(op, err)
 		}
-		for rows.Next() {
-			var idx int64
-			var h []byte
-			if err := rows.Scan(&idx, &h); err != nil {
-				rows.Close()
-				return article5.Internal(op, err)
+	}
+	rep, err := audit.Verify(entries, hashes, covered, head)
+	if err != nil {
+		return nil, err
+	}
+	if headFault != nil {
+		rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
+	}
+	return rep, nil
+}
+
+// readEntries reads every log entry, in index order.
+func readEntries(ctx context.Context, tx pgx.Tx) ([]audit.Entry, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM audit_entries`).Scan(&n); err != nil {
+		return nil, err
+	}
+	entries := make([]audit.Entry, 0, n)
+	kinds := map[string]string{} // a few kinds, a million entries: one string each
+	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, digest, time FROM audit_entries ORDER BY idx`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e audit.Entry
+		var t int64
+		var kind []byte
+		if err := rows.Scan(&e.Index, &kind, &e.Ref, &e.Digest, &t); err != nil {
+			return nil, err
+		}
+		k, ok := kinds[string(kind)]
+		if !ok {
+			k = string(kind)
+			kinds[k] = k
+		}
+		e.Kind, e.Time = k, fromNano(t)
+		entries = append(entries, e)
+	}
+	return entries, rows.Err()
+}
+
+// readHashes reads the stored hashes of a tree of n entries; a missing or
+// malformed one is left zero (Verify reports it).
+func readHashes(ctx context.Context, tx pgx.Tx, n int64) ([]tlog.Hash, error) {
+	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
+	rows, err := tx.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < $1`, int64(len(hashes)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return nil, err
+		}
+		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(hashes)) {
+			hashes[idx] = tlog.Hash(h)
+		}
+	}
+	return hashes, rows.Err()
+}
+
+// parseMarkings decodes the markings column (jsonb, read as text: a JSON
+// array of marking ids) for AuditVerify, which reads every row: ids are
+// plain ASCII, so the common forms are split without encoding/json;
+// anything else goes through it. nil if the column is not such an array.
+func parseMarkings(s string) []string {
+	if s == "[]" {
+		return []string{}
+	}
+	if len(s) >= 4 && s[0] == '[' && s[1] == '"' && s[len(s)-2] == '"' && s[len(s)-1] == ']' && !strings.Contains(s, "\\") {
+		parts := strings.Split(s[2:len(s)-2], `"`)
+		out := make([]string, 0, (len(parts)+1)/2)
+		ok := len(parts)%2 == 1
+		for i := 0; ok && i < len(parts); i++ {
+			if i%2 == 0 {
+				out = append(out, parts[i])
+			} else if sep := strings.TrimSpace(parts[i]); sep != "," {
+				ok = false
 			}
-			if len(h) == len(tlog.Hash{}) {
-				hashes[idx] = tlog.Hash(h)
-			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return article5.Internal(op, err)
+		if ok {
+			return out
 		}
-		covered, err := readCovered(ctx, tx)
-		if err != nil {
-			return article5.Internal(op, err)
-		}
-		rep, err = audit.Verify(entries, hashes, covered, head)
-		if err != nil {
-			return err
-		}
-		if headFault != nil {
-			rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
-		}
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
 		return nil
-	})
-	return rep, err
+	}
+	return out
 }

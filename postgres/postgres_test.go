@@ -178,3 +178,32 @@ func BenchmarkFindCases(b *testing.B) {
 	}
 	storetest.BenchFindCases(b, casesStore)
 }
+
+// BenchmarkAuditVerify1M: AuditVerify over a log of
+// ARTICLE5_BENCH_OBJECTS entries (default 1,000,000), one stored object
+// per entry, built once by bulk ingest outside the timer:
+// ARTICLE5_TEST_POSTGRES=… go test -run '^$' -bench AuditVerify -benchtime 1x ./postgres/
+func BenchmarkAuditVerify1M(b *testing.B) {
+	n := 1_000_000
+	if os.Getenv("ARTICLE5_BENCH_OBJECTS") != "" {
+		n = storetest.BenchObjects(b)
+	}
+	db := openBench(b, true)
+	ctx := context.Background()
+	for done := 0; done < n; done += 1000 {
+		if _, err := db.IngestObjects(ctx, storetest.SyntheticBatch(done, min(1000, n-done)), nil, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		rep, err := db.AuditVerify(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !rep.Intact() || rep.Head.N != int64(n) {
+			b.Fatalf("%d entries: %v", rep.Head.N, rep.Err())
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/verify")
+}
