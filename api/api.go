@@ -228,7 +228,7 @@ func (s *server) outer(mux http.Handler) http.Handler {
 			d := time.Since(start)
 			s.metrics.observe(pattern, status, d)
 			s.log.InfoContext(r.Context(), "request", "method", r.Method, "route", pattern, "path", r.URL.Path,
-				"status", status, "duration_ms", float64(d.Microseconds())/1000, "token", info.token)
+				"status", status, "duration_ms", float64(d.Microseconds())/1000, "principal", info.principal)
 		}()
 		mux.ServeHTTP(sw, r)
 	})

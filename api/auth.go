@@ -42,7 +42,7 @@ const (
 
 // reqInfo is what the request log needs from inner handlers.
 type reqInfo struct {
-	token string
+	principal string // the API token id or the session user id
 }
 
 func withInfo(ctx context.Context, i *reqInfo) context.Context {
@@ -89,7 +89,7 @@ func (s *server) authenticate(r *http.Request) (*http.Request, error) {
 		return r, err
 	}
 	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.token = tok.ID
+		i.principal = tok.ID
 	}
 	rcp := release.Recipient{Party: tok.Party, Org: tok.Org, Communities: tok.Communities, Subject: tok.ID}
 	p := &principal{token: tok, authz: authz.User{ID: tok.ID, Party: tok.Party, Roles: tokenRoles}}
@@ -116,7 +116,7 @@ func (s *server) authenticateSession(r *http.Request, secret string) (*http.Requ
 		return r, err
 	}
 	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.token = u.ID
+		i.principal = u.ID
 	}
 	rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
 	p := &principal{user: u, session: sess, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}}

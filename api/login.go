@@ -202,7 +202,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.token = u.ID
+		i.principal = u.ID
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
 		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
