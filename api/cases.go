@@ -11,8 +11,28 @@ import (
 
 // caseList is the body of GET /api/v1/cases.
 type caseList struct {
-	Cases []*article5.CaseSummary `json:"cases"`
-	Next  string                  `json:"next,omitempty"`
+	Cases []caseJSON `json:"cases"`
+	Next  string     `json:"next,omitempty"`
+}
+
+// caseJSON is a case as listed and shown: its summary and, once opened,
+// the state of its consultation.
+type caseJSON struct {
+	*article5.CaseSummary
+	Consultation article5.CaseState `json:"consultation,omitempty"`
+}
+
+// withConsultation adds the consultation state of c, if it has one.
+func (s *server) withConsultation(ctx context.Context, c *article5.CaseSummary) (caseJSON, error) {
+	out := caseJSON{CaseSummary: c}
+	sc, err := s.n.Store.FindConsultation(ctx, c.ID)
+	switch {
+	case err == nil:
+		out.Consultation = sc.State
+	case article5.ErrorCode(err) != article5.ENOTFOUND:
+		return out, err
+	}
+	return out, nil
 }
 
 // listCases lists the cases the recipient may see: ?q (substring of the
@@ -34,14 +54,18 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	g := s.gate(r)
-	out := caseList{Cases: []*article5.CaseSummary{}, Next: next}
+	out := caseList{Cases: []caseJSON{}, Next: next}
 	for _, c := range cases {
 		ok, err := g.Case(r.Context(), c)
 		if err != nil {
 			return err
 		}
 		if ok {
-			out.Cases = append(out.Cases, c)
+			cj, err := s.withConsultation(r.Context(), c)
+			if err != nil {
+				return err
+			}
+			out.Cases = append(out.Cases, cj)
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -54,7 +78,11 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFoundAs(err, "no such case")
 	}
-	writeJSON(w, http.StatusOK, c)
+	cj, err := s.withConsultation(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cj)
 	return nil
 }
 

@@ -103,8 +103,11 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 				q.Set("tier", tier)
 			}
 			var page struct {
-				Cases []article5.CaseSummary `json:"cases"`
-				Next  string                 `json:"next"`
+				Cases []struct {
+					article5.CaseSummary
+					Consultation string `json:"consultation"`
+				} `json:"cases"`
+				Next string `json:"next"`
 			}
 			if err := c.do("GET", "/api/v1/cases?"+q.Encode(), nil, &page); err != nil {
 				return err
@@ -112,9 +115,13 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 			if format == "json" {
 				return writeJSON(stdout, page)
 			}
-			fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %s\n", "CASE", "SCOPE", "JP", "US", "NAME")
+			fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %-20s %s\n", "CASE", "SCOPE", "JP", "US", "CONSULTATION", "NAME")
 			for _, cs := range page.Cases {
-				fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %s\n", cs.ID, cs.Scope, cs.Tiers["jp"], cs.Tiers["us"], short(cs.Name, 60))
+				st := cs.Consultation
+				if st == "" {
+					st = "-"
+				}
+				fmt.Fprintf(stdout, "%-47s %-9s %-22s %-22s %-20s %s\n", cs.ID, cs.Scope, cs.Tiers["jp"], cs.Tiers["us"], st, short(cs.Name, 60))
 			}
 			if page.Next != "" {
 				fmt.Fprintf(stdout, "(more: the API's next cursor is %s)\n", page.Next)
