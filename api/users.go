@@ -185,6 +185,21 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorizeFor(r, article5.ActionManageUsers, in.Party); err != nil {
 		return err
 	}
+	// The organisation and communities decide what release control lets
+	// the user see: an admin may grant only their own, or organisations
+	// the node lists for their Party.
+	if p.user == nil {
+		return article5.Errorf(article5.EFORBIDDEN, "manage-users refused: only an admin's login session can create users")
+	}
+	if in.Org != p.user.Org && !slices.Contains(s.n.Organisations[p.user.Party], in.Org) {
+		return article5.Errorf(article5.EFORBIDDEN, "organisation %s is neither yours nor one this node lists for %s (serve config \"organisations\"): it would decide what the user may see", in.Org, p.user.Party)
+	}
+	for i, c := range in.Communities {
+		if !slices.Contains(p.user.Communities, c) {
+			return &article5.Error{Code: article5.EFORBIDDEN, Message: "a user can be given only communities their admin belongs to",
+				Details: []article5.Detail{{Pointer: "/communities/" + strconv.Itoa(i), Message: fmt.Sprintf("%q is not one of yours", c)}}}
+		}
+	}
 	u := &article5.User{Name: in.Name, Party: in.Party, Roles: roles, Org: in.Org, Communities: in.Communities,
 		PasswordHash: HashPassword(in.Password), Created: s.now()}
 	if err := s.n.Store.CreateUser(r.Context(), u); err != nil {

@@ -15,7 +15,7 @@ import (
 // MustPartyUser stores a user of party with loginPassword.
 func (e *loginEnv) MustPartyUser(tb testing.TB, name string, party article5.Party, roles ...article5.Role) *article5.User {
 	tb.Helper()
-	u := &article5.User{Name: name, Party: party, Roles: roles, Org: holderOrg, PasswordHash: api.HashPassword(loginPassword)}
+	u := &article5.User{Name: name, Party: party, Roles: roles, Org: holderOrg, Communities: []string{"community--jp-gov"}, PasswordHash: api.HashPassword(loginPassword)}
 	if err := e.db.CreateUser(context.Background(), u); err != nil {
 		tb.Fatal(err)
 	}
@@ -187,4 +187,32 @@ func TestUserAdminRefusals(t *testing.T) {
 		MustPointers(t, e.sendJSON(t, "PATCH", "/api/v1/users/"+hana.ID, admin, map[string]any{"admin": true}), "/admin")
 		MustError(t, e.sendJSON(t, "PATCH", "/api/v1/users/user--missing", admin, map[string]any{"disabled": true}), http.StatusNotFound, article5.ENOTFOUND)
 	})
+}
+
+// TestAdminCannotGrantOtherOrganisations: the organisation and communities
+// decide what release control lets a user see, so an admin may grant only
+// their own, or organisations the node lists for their Party.
+func TestAdminCannotGrantOtherOrganisations(t *testing.T) {
+	e := MustLoginEnv(t)
+	e.MustPartyUser(t, "usadmin", article5.PartyUS, article5.RoleAdmin)
+	admin := e.MustLogin(t, "usadmin")
+	const usOrg = "identity--0d1c6a5e-3c3a-4a7e-9b8e-2f1a6c0e7d21"
+
+	body := newUserBody("spy", article5.PartyUS, article5.RoleAnalyst)
+	body["org"] = usOrg
+	MustError(t, e.sendJSON(t, "POST", "/api/v1/users", admin, body), http.StatusForbidden, article5.EFORBIDDEN)
+
+	body = newUserBody("spy", article5.PartyUS, article5.RoleAnalyst)
+	body["communities"] = []string{"community--elsewhere"}
+	r := MustError(t, e.sendJSON(t, "POST", "/api/v1/users", admin, body), http.StatusForbidden, article5.EFORBIDDEN)
+	if len(r.Error.Details) != 1 || r.Error.Details[0].Pointer != "/communities/0" {
+		t.Errorf("details %+v, want /communities/0", r.Error.Details)
+	}
+
+	e.n.Organisations = map[article5.Party][]string{article5.PartyUS: {usOrg}}
+	body = newUserBody("miller", article5.PartyUS, article5.RoleLegal)
+	body["org"] = usOrg
+	if r := e.sendJSON(t, "POST", "/api/v1/users", admin, body); r.status != http.StatusCreated {
+		t.Errorf("an organisation the node lists for US: %d %s", r.status, r.body)
+	}
 }

@@ -64,6 +64,9 @@ func (s *server) webhookAdmin(r *http.Request) (article5.Party, error) {
 		return "", err
 	}
 	if err := s.authorizeFor(r, article5.ActionManageUsers, p.authz.Party); err != nil {
+		if article5.ErrorCode(err) == article5.EFORBIDDEN {
+			return "", article5.Errorf(article5.EFORBIDDEN, "managing webhooks needs the admin role (webhooks deliver to the admin's own Party)")
+		}
 		return "", err
 	}
 	return p.authz.Party, nil

@@ -38,6 +38,12 @@ type Node struct {
 	// Party is the Party whose node this is; the worker acts for it when
 	// new evidence re-opens a consultation. "" means JP.
 	Party article5.Party
+	// Organisations lists, per Party, the STIX identity ids of the
+	// organisations whose users that Party's admins may create (serve
+	// config "organisations"). An admin may always create users of their
+	// own organisation; organisation decides what TLP lets a user see, so
+	// no admin may pick one freely.
+	Organisations map[article5.Party][]string
 
 	consultMu sync.Mutex // serialises consultation changes (consultation.go)
 	wakeOnce  sync.Once

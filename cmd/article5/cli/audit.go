@@ -17,10 +17,12 @@ import (
 )
 
 const auditHelp = `Check the node's transparency log. Every change to the covered tables (objects,
-cases, assessments, events, tokens) is an entry of an append-only Merkle log written in
-the same transaction, and every transaction signs a tree head with the node's key.
+cases, assessments, events, tokens, users and their roles, consultations with their
+positions, signatures and determinations, approver keys, doctrines, webhooks) is an entry
+of an append-only Merkle log written in the same transaction, and every transaction signs a
+tree head with the node's key.
 
-  article5 audit verify --data-dir ./node-jp          exit 0 only if the log and the rows it covers are intact
+  article5 audit verify --data-dir ./node-jp          exit 0 if the log and the rows it covers are intact, 4 if not
   article5 audit verify --witnessed head.note         …and the log extends a head the partner witnessed
   article5 audit head                                 the newest signed tree head
   article5 audit key                                  the node's verifier key (give it to the partner)

@@ -117,7 +117,7 @@ func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
 		fmt.Fprintf(w, "determination %s: %s (JP %s, US %s)\n", d.ID, d.Outcome, d.Tiers["JP"], d.Tiers["US"])
 	}
 	for _, d := range v.Past {
-		fmt.Fprintf(w, "  earlier determination on %s: %s (superseded by new evidence; still verifies)\n", d.AssessmentHash, d.Outcome)
+		fmt.Fprintf(w, "  earlier determination on %s: %s (superseded by a new assessment, from new evidence or a doctrine change; still verifies)\n", d.AssessmentHash, d.Outcome)
 	}
 	return nil
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"article5"
@@ -48,7 +50,7 @@ func newDoctrinePutCmd(stdout io.Writer) *cobra.Command {
 				Unchanged bool
 			}
 			if err := c.do("PUT", "/api/v1/doctrines/"+url.PathEscape(args[0]), typedBody{bytes.NewReader(src), "application/yaml"}, &out); err != nil {
-				return err
+				return nameLocalFile(err, args[0]+".yaml", args[1])
 			}
 			if out.Unchanged {
 				fmt.Fprintf(stdout, "doctrine %s unchanged: %s (sha256 %s) is already in force\n", out.Doctrine.ID, out.Doctrine.Version, out.Doctrine.SHA256)
@@ -65,4 +67,23 @@ func newDoctrinePutCmd(stdout io.Writer) *cobra.Command {
 	}
 	addClientFlags(cmd, c)
 	return cmd
+}
+
+// nameLocalFile rewrites the file name the server gives a doctrine it
+// parsed (ID.yaml) to the local file the user sent, in an error's message
+// and details; other errors pass.
+func nameLocalFile(err error, served, local string) error {
+	var e *article5.Error
+	if served == local || !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Message = strings.ReplaceAll(e.Message, served, local)
+	c.Details = make([]article5.Detail, len(e.Details))
+	for i, d := range e.Details {
+		d.Message = strings.ReplaceAll(d.Message, served, local)
+		d.Object = strings.ReplaceAll(d.Object, served, local)
+		c.Details[i] = d
+	}
+	return &c
 }

@@ -56,8 +56,11 @@ type serveConfig struct {
 	Clients     map[string][]string `yaml:"clients"`
 	Communities map[string][]string `yaml:"communities"`
 	Trust       []string            `yaml:"trust"` // public root key files of the Parties
-	Party       string              `yaml:"party"` // the Party whose node this is
-	NoWorker    bool                `yaml:"-"`
+	// Organisations lists, per Party (JP, US), the organisations whose
+	// users that Party's admins may create through the API.
+	Organisations map[string][]string `yaml:"organisations"`
+	Party         string              `yaml:"party"` // the Party whose node this is
+	NoWorker      bool                `yaml:"-"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -82,7 +85,7 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 		if err := yaml.UnmarshalWithOptions(data, &file, yaml.DisallowUnknownField()); err != nil {
 			return article5.Invalid("--config "+configPath+" does not parse", article5.Detail{Object: configPath, Message: yaml.FormatError(err, false, true)})
 		}
-		c.Clients, c.Communities = file.Clients, file.Communities
+		c.Clients, c.Communities, c.Organisations = file.Clients, file.Communities, file.Organisations
 	}
 	set := func(flag, env string, dst *string, fileVal string) {
 		if cmd.Flags().Changed(flag) {
@@ -204,7 +207,15 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)),
+	orgs := map[article5.Party][]string{}
+	for p, ids := range c.Organisations {
+		party, err := partyOf(p)
+		if err != nil {
+			return article5.Errorf(article5.EINVALID, "config organisations: %v", err)
+		}
+		orgs[party] = ids
+	}
+	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)), Organisations: orgs,
 		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
 	if err := n.StoreExtension(ctx); err != nil { // the identity and extension-definition its own objects name
 		return err
