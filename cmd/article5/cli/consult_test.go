@@ -234,7 +234,7 @@ func TestConsultationEndToEnd(t *testing.T) {
 	if m := caseLine.FindStringSubmatch(out); m == nil || m[2] != string(article5.StateConcurred) {
 		t.Fatalf("after both signatures:\n%s", out)
 	}
-	if out := e.mustAs("sato", "list"); !regexp.MustCompile(caseID+`\s.*concluded-concurred`).MatchString(out) {
+	if out := e.mustAs("sato", "list"); !regexp.MustCompile(caseID + `\s.*concluded-concurred`).MatchString(out) {
 		t.Errorf("case list does not show the concluded consultation:\n%s", out)
 	}
 	if out, errOut, code := e.as("suzuki", "position", caseID, "--tier", "below-threshold", "--opinion", "disagree", "--reasons", "changed my mind"); code == 0 {
