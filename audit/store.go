@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -377,4 +378,36 @@ func CoverObjects(covered map[string]string, scan func(emit func(*article5.Store
 	close(results)
 	<-done
 	return err
+}
+
+// ParseMarkings decodes a stored markings column: a JSON array of marking
+// ids, as the adapters write it (SQLite text, or PostgreSQL jsonb read as
+// text, which puts a space after each comma). AuditVerify reads every row,
+// so the common forms (ids without escapes) are split without
+// encoding/json; anything else goes through it. nil if the column is not
+// such an array.
+func ParseMarkings(s string) []string {
+	if s == "[]" {
+		return []string{}
+	}
+	if len(s) >= 4 && s[0] == '[' && s[1] == '"' && s[len(s)-2] == '"' && s[len(s)-1] == ']' && !strings.Contains(s, "\\") {
+		parts := strings.Split(s[2:len(s)-2], `"`)
+		out := make([]string, 0, (len(parts)+1)/2)
+		ok := len(parts)%2 == 1
+		for i := 0; ok && i < len(parts); i++ {
+			if i%2 == 0 {
+				out = append(out, parts[i])
+			} else if sep := strings.TrimSpace(parts[i]); sep != "," {
+				ok = false
+			}
+		}
+		if ok {
+			return out
+		}
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
+		return nil
+	}
+	return out
 }

@@ -194,7 +194,7 @@ func readCovered(ctx context.Context, q querier) (map[string]string, error) {
 				return err
 			}
 			o.Added = time.Unix(addedSec, addedNsec).UTC()
-			if o.Markings = parseMarkings(marks); o.Markings == nil {
+			if o.Markings = audit.ParseMarkings(marks); o.Markings == nil {
 				o.Markings = []string{"(unreadable) " + marks}
 			}
 			emit(o)
@@ -557,34 +557,4 @@ func readHashes(ctx context.Context, tx pgx.Tx, n int64) ([]tlog.Hash, error) {
 		}
 	}
 	return hashes, rows.Err()
-}
-
-// parseMarkings decodes the markings column (jsonb, read as text: a JSON
-// array of marking ids) for AuditVerify, which reads every row: ids are
-// plain ASCII, so the common forms are split without encoding/json;
-// anything else goes through it. nil if the column is not such an array.
-func parseMarkings(s string) []string {
-	if s == "[]" {
-		return []string{}
-	}
-	if len(s) >= 4 && s[0] == '[' && s[1] == '"' && s[len(s)-2] == '"' && s[len(s)-1] == ']' && !strings.Contains(s, "\\") {
-		parts := strings.Split(s[2:len(s)-2], `"`)
-		out := make([]string, 0, (len(parts)+1)/2)
-		ok := len(parts)%2 == 1
-		for i := 0; ok && i < len(parts); i++ {
-			if i%2 == 0 {
-				out = append(out, parts[i])
-			} else if sep := strings.TrimSpace(parts[i]); sep != "," {
-				ok = false
-			}
-		}
-		if ok {
-			return out
-		}
-	}
-	var out []string
-	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
-		return nil
-	}
-	return out
 }

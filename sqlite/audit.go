@@ -605,24 +605,6 @@ func readHashes(ctx context.Context, tx *sql.Tx, n int64) ([]tlog.Hash, error) {
 	return hashes, rows.Err()
 }
 
-// parseMarkings decodes the markings column (a JSON array of marking ids,
-// as IngestObjects writes it) for AuditVerify, which reads every row: ids
-// are plain ASCII, so the common forms are split without encoding/json;
-// anything else goes through it. nil if the column is not such an array.
-func parseMarkings(s string) []string {
-	if s == "[]" {
-		return []string{}
-	}
-	if len(s) >= 4 && s[0] == '[' && s[1] == '"' && s[len(s)-2] == '"' && s[len(s)-1] == ']' && !strings.ContainsAny(s, "\\ \t\n") {
-		return strings.Split(s[2:len(s)-2], `","`)
-	}
-	var out []string
-	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
-		return nil
-	}
-	return out
-}
-
 // objectFromColumns fills o from the NUL-joined columns readCovered
 // selects. A column that does not parse as its type (a row edited by
 // hand) gets a value that cannot match its logged digest.
@@ -654,7 +636,7 @@ func objectFromColumns(o *article5.StoredObject, meta string) *article5.StoredOb
 	if f[10] != "0" && f[10] != "1" {
 		o.Type += " (unreadable revoked " + f[10] + ")"
 	}
-	if o.Markings = parseMarkings(f[11]); o.Markings == nil {
+	if o.Markings = audit.ParseMarkings(f[11]); o.Markings == nil {
 		o.Markings = []string{"(unreadable) " + f[11]}
 	}
 	o.SourceRef, o.TargetRef, o.SHA256 = f[12], f[13], f[14]

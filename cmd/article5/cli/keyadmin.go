@@ -8,7 +8,6 @@ import (
 
 	"article5"
 	"article5/node"
-	"article5/sign"
 
 	"github.com/spf13/cobra"
 )
@@ -133,15 +132,7 @@ func newPartyRevokeCmd(stdout io.Writer) *cobra.Command {
 			if rootPath == "" || keyID == "" || reason == "" || out == "" {
 				return usageError{fmt.Errorf("--root, --key-id, --reason and --out are required")}
 			}
-			pass, err := secret(passFile, "ARTICLE5_PASSPHRASE", "passphrase")
-			if err != nil {
-				return err
-			}
-			sealed, err := os.ReadFile(rootPath)
-			if err != nil {
-				return article5.Errorf(article5.EINVALID, "--root %s: %v", rootPath, err)
-			}
-			root, err := sign.OpenRootKey(sealed, pass)
+			root, err := openRoot(rootPath, passFile)
 			if err != nil {
 				return err
 			}

@@ -122,15 +122,7 @@ func newPartyCmd(stdout io.Writer) *cobra.Command {
 			if days <= 0 {
 				return usageError{fmt.Errorf("--days must be positive")}
 			}
-			pass, err := secret(passFile, "ARTICLE5_PASSPHRASE", "passphrase")
-			if err != nil {
-				return err
-			}
-			sealed, err := os.ReadFile(rootPath)
-			if err != nil {
-				return article5.Errorf(article5.EINVALID, "--root %s: %v", rootPath, err)
-			}
-			root, err := sign.OpenRootKey(sealed, pass)
+			root, err := openRoot(rootPath, passFile)
 			if err != nil {
 				return err
 			}
@@ -324,4 +316,18 @@ func isBundle(data []byte) bool {
 		Type string `json:"type"`
 	}
 	return json.Unmarshal(data, &head) == nil && head.Type == "bundle"
+}
+
+// openRoot opens a Party's sealed root key file with the passphrase from
+// passFile or ARTICLE5_PASSPHRASE.
+func openRoot(path, passFile string) (*sign.RootKey, error) {
+	pass, err := secret(passFile, "ARTICLE5_PASSPHRASE", "passphrase")
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := os.ReadFile(path)
+	if err != nil {
+		return nil, article5.Errorf(article5.EINVALID, "--root %s: %v", path, err)
+	}
+	return sign.OpenRootKey(sealed, pass)
 }
