@@ -309,6 +309,10 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 	}
 	defer clear(priv)
 	roots := n.Roots
+	org := "" // the signer's organisation: the opinion's created_by_ref
+	if usr, err := n.Store.FindUserByID(ctx, u.ID); err == nil {
+		org = usr.Org
+	}
 	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
 		draft := c.Positions[party]
 		if draft == nil {
@@ -328,7 +332,7 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 			return nil, err
 		}
 		assessmentRef := AssessmentObjectID(caseID, c.AssessmentHash)
-		sp := sign.SignedPosition{Payload: p, Reasons: draft.Reasons, Signature: sig, Certificate: cert}
+		sp := sign.SignedPosition{Payload: p, Reasons: draft.Reasons, Signature: sig, Certificate: cert, CreatedBy: org}
 		if sp.ID, err = sign.PositionID(p); err != nil {
 			return nil, err
 		}

@@ -35,6 +35,10 @@ type SignedPosition struct {
 	Reasons     string                   `json:"reasons"`
 	Signature   []byte                   `json:"signature"` // base64 Ed25519 over CanonicalPayload(Payload)
 	Certificate *Certificate             `json:"certificate"`
+	// CreatedBy is the created_by_ref of the position's STIX opinion: the
+	// signer's organisation (a STIX identity id). Not part of the record
+	// JSON, nor of what is signed.
+	CreatedBy string `json:"-"`
 }
 
 // Determination is the outcome of consultations on a case (SDO type

@@ -26,7 +26,8 @@ func PositionID(p article5.PositionPayload) (string, error) {
 // assessment object assessmentRef, with article5's property extension
 // (article5.ExtensionID) carrying the signed payload, the base64 signature
 // and the certificate. The opinion's explanation is the reasons text; its
-// created and modified are the payload's signed_at. The id is sp.ID, else
+// created and modified are the payload's signed_at; its created_by_ref is
+// sp.CreatedBy when set. The id is sp.ID, else
 // PositionID.
 func (sp SignedPosition) Opinion(assessmentRef string) (json.RawMessage, error) {
 	if err := ValidatePayload(sp.Payload); err != nil {
@@ -50,6 +51,9 @@ func (sp SignedPosition) Opinion(assessmentRef string) (json.RawMessage, error) 
 			"signature":      base64.StdEncoding.EncodeToString(sp.Signature),
 			"certificate":    sp.Certificate,
 		}},
+	}
+	if sp.CreatedBy != "" {
+		obj["created_by_ref"] = sp.CreatedBy
 	}
 	b, err := json.Marshal(obj)
 	if err != nil {

@@ -255,7 +255,8 @@ func TestConsultationEndToEnd(t *testing.T) {
 	var sb struct {
 		Type    string `json:"type"`
 		Objects []struct {
-			Type string `json:"type"`
+			Type         string `json:"type"`
+			CreatedByRef string `json:"created_by_ref"`
 		} `json:"objects"`
 	}
 	if err := json.Unmarshal([]byte(bundleOut), &sb); err != nil || sb.Type != "bundle" {
@@ -267,6 +268,9 @@ func TestConsultationEndToEnd(t *testing.T) {
 	}
 	if strings.Join(types, ",") != "grouping,article5-assessment,opinion,opinion,article5-determination" {
 		t.Errorf("bundle objects %v", types)
+	}
+	if len(sb.Objects) == 5 && (sb.Objects[2].CreatedByRef != jpOrg || sb.Objects[3].CreatedByRef != usOrg) {
+		t.Errorf("the opinions are created by %q and %q, want the signers' organisations", sb.Objects[2].CreatedByRef, sb.Objects[3].CreatedByRef)
 	}
 	if err := os.WriteFile(e.path("record.stix.json"), []byte(bundleOut), 0o600); err != nil {
 		t.Fatal(err)
