@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -22,29 +22,31 @@ import (
 // reasons, an RFI, a key): 1 MiB.
 const maxConsultBody = 1 << 20
 
-// decodeBody decodes a JSON object body into v, refusing unknown fields,
-// trailing data and bodies over max (413). what names the expected shape
-// in the error.
+// decodeBody decodes a JSON object body into v (a pointer to a struct)
+// with decodeStrict: unknown properties are refused by pointer, a value of
+// the wrong type names its pointer, bodies over max get 413. The accepted
+// properties are v's json tags. what names the expected shape for other
+// targets (a json.RawMessage), which are decoded as one JSON value.
 func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any, what string) error {
+	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+		var props []string
+		for f := range t.Elem().Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				props = append(props, name)
+			}
+		}
+		return decodeStrict(w, r, max, v, props...)
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
 			return tooLarge(max)
 		}
-		msg := "not valid JSON"
-		if errors.Is(err, io.EOF) {
-			msg = "the body is empty"
-		} else if strings.HasPrefix(err.Error(), "json: unknown field") {
-			msg = err.Error()[len("json: "):]
-		} else {
-			msg = err.Error()
-		}
-		return article5.Invalid("the request body must be a JSON object "+what, article5.Detail{Message: msg})
+		return article5.Invalid("the request body must be "+what, article5.Detail{Message: err.Error()})
 	}
 	if dec.More() {
-		return article5.Invalid("the request body must be one JSON object " + what)
+		return article5.Invalid("the request body must be one JSON value: " + what)
 	}
 	return nil
 }
