@@ -27,6 +27,26 @@ type StoredObject struct {
 	SHA256      string   // hex sha256 of the object's RFC 8785 canonical JSON
 	SourceRef   string   // relationships: source_ref (indexed), else ""
 	TargetRef   string   // relationships: target_ref, else ""
+
+	// Provenance (custody.go). Submitter is the principal that handed this
+	// version to the node (an API token or user id, PrincipalNode for what
+	// the node derives itself; "" for versions stored before submitters
+	// were recorded) and SubmitterOrg its organisation. Custodian is the
+	// organisation in whose custody the id is held: the submitter's
+	// organisation for the first version, inherited by every later one
+	// (CustodyStandard for well-known standard objects); "" on versions
+	// stored before custody was recorded, whose custodian is then their
+	// created_by_ref (CustodianOf). Relayed reports that created_by_ref
+	// names an organisation this node does not know: the object is held as
+	// relayed content and the claim grants nothing.
+	Submitter    string
+	SubmitterOrg string
+	Custodian    string
+	Relayed      bool
+	// RedRecipients are the red_recipients of article5's release extension
+	// (identity, user or token ids), kept beside the row so that release
+	// decisions need not parse Raw.
+	RedRecipients []string
 }
 
 // VersionTime returns the version instant.
@@ -47,94 +67,40 @@ type Rejection struct {
 	Reason  string `json:"reason"`
 }
 
-// IngestAction is what DecideIngest says to do with an incoming version.
-type IngestAction int
-
-// Ingest actions.
-const (
-	IngestStore     IngestAction = iota // a new version: store it
-	IngestUnchanged                     // the same version with the same canonical content: a no-op
-	IngestReject                        // refuse it (the reason says why)
-)
-
-// DecideIngest applies the ingest rules to one incoming version given the
-// stored versions of the same id (any order), in one place for every
-// adapter:
-//   - the same version with the same canonical content is a no-op;
-//   - the same version with different content is refused, naming the id
-//     (STIX 2.1 §3.6: a version is identified by id and modified);
-//   - an unversioned object (no modified/created: SCOs) whose content is
-//     already held is a no-op; other content is a new version, versioned by
-//     the date added (the issue's keying rule; an SCO's id comes from its
-//     contributing properties, so new content under the same id is the same
-//     observable seen with more properties);
-//   - a new version is accepted only if its created_by_ref equals the
-//     stored versions' (only the creator may version an object, STIX 2.1
-//     §3.6).
-//
-// Versions are compared as instants (VersionSec/VersionNsec) and, at equal
-// instants, by the raw string (more than nine fractional digits).
-func DecideIngest(in *StoredObject, stored []*StoredObject) (IngestAction, string) {
-	if in.Unversioned {
-		for _, s := range stored {
-			if s.SHA256 == in.SHA256 {
-				return IngestUnchanged, ""
-			}
-		}
-		// Other content under a held id (an SCO seen again with more
-		// properties) is a new version, dated by when it was added.
-		return IngestStore, ""
-	}
-	for _, s := range stored {
-		if !in.Unversioned && !s.Unversioned && s.VersionSec == in.VersionSec && s.VersionNsec == in.VersionNsec && s.Version == in.Version {
-			if s.SHA256 == in.SHA256 {
-				return IngestUnchanged, ""
-			}
-			return IngestReject, "version " + in.Version + " of " + in.ID + " is already held with different content; a new version needs a later modified"
-		}
-	}
-	for _, s := range stored {
-		if s.CreatedBy != in.CreatedBy {
-			return IngestReject, "a new version of " + in.ID + " must keep created_by_ref " + quoteOrNone(s.CreatedBy) + " (got " + quoteOrNone(in.CreatedBy) + "): only the creator may version an object"
-		}
-	}
-	return IngestStore, ""
+// Audience is a recipient as a store sees it, so that a page of objects,
+// cases or events can be released inside the query that reads it (the
+// rows a recipient may not see are never read out, so no page, count or
+// cursor depends on them). It is release.Policy.Releasable in columns: a
+// row (an object version, or every latest evidence version of a case) is
+// released when its rank (release.MarkingRank of its markings; an
+// unmarked row counts at DefaultRank) is at most Ceiling, or Org is its
+// custodian or its unrelayed created_by_ref, or Org or Subject is among
+// its red recipients. The zero Audience releases only clear rows; All
+// releases everything (the node itself).
+type Audience struct {
+	All         bool
+	Org         string
+	Subject     string
+	Ceiling     int
+	DefaultRank int
 }
 
-func quoteOrNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return `"` + s + `"`
-}
-
-// JobCases names the cases a stored batch affects, for its re-assessment
-// job: the accepted groupings when only groupings were accepted, else "*"
-// (a full rescan, the safe default). article5's own conclusions
-// (article5-assessment, article5-determination) and opinions (the
-// Parties' positions on an assessment) are not evidence and trigger
-// nothing, nor do extension-definitions and article5's own identity; a
-// batch of only those needs no job (nil).
-func JobCases(accepted []*StoredObject) []string {
-	var ids []string
-	seen := map[string]bool{}
-	for _, o := range accepted {
-		if o.ID == ExtensionCreatorID {
-			continue // article5's own identity (StoreExtension) is not evidence
-		}
-		switch o.Type {
-		case "article5-assessment", "article5-determination", "opinion", "extension-definition":
-			continue
-		case "grouping":
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				ids = append(ids, o.ID)
-			}
-		default:
-			return []string{"*"}
-		}
-	}
-	return ids
+// CaseIndex is what the walk of a case's evidence found, for the index
+// from objects to the cases they are evidence of (Store.SaveCaseIndex).
+type CaseIndex struct {
+	Case string
+	// Evidence are the ids admitted as evidence, sorted: the case, its
+	// assessment and its events leave the node only to a recipient to whom
+	// the latest version of each may.
+	Evidence []string
+	// Watched are every id the walk looked up, held or not, sorted: a new
+	// version of one, or a relationship or sighting from one, may change
+	// the case, and queues its re-assessment.
+	Watched []string
+	// Since is the store's object watermark (ObjectWatermark) read before
+	// the walk began: objects stored after it that the new index watches
+	// re-queue the case.
+	Since int64
 }
 
 // ObjectFilter selects stored objects. Zero values select everything.
@@ -146,6 +112,9 @@ type ObjectFilter struct {
 	AllVersions bool      // false: only the latest version of each id
 	Limit       int       // page size; 0: adapter default (100), capped at 1000
 	Cursor      string    // opaque, from a previous page's Next
+	// Audience, when not nil, releases rows inside the query: only the
+	// object versions it may see are read (see Audience).
+	Audience *Audience
 }
 
 // ObjectPage is one page of objects, in (date added, id, version) order,
@@ -156,9 +125,9 @@ type ObjectPage struct {
 	Next    string
 }
 
-// IngestResult reports an ingest: what was stored, what was already held,
-// what was refused, and the re-assessment job recorded in the same
-// transaction ("" when nothing was stored).
+// IngestResult reports an ingest: what was stored (quarantined versions
+// included, reported as stored), what was already held, what was refused,
+// and how many cases it queued for re-assessment in the same transaction.
 //
 // Warnings name stored objects article5 cannot assess as they are (an
 // incident without article5's extension and its domain), so the sender
@@ -168,37 +137,91 @@ type IngestResult struct {
 	Unchanged []ObjectRef `json:"unchanged"`
 	Rejected  []Rejection `json:"rejected"`
 	Warnings  []Rejection `json:"warnings,omitempty"`
-	Job       string      `json:"job,omitempty"`
+	// Queued is how many cases the ingest queued for re-assessment: those
+	// whose evidence index watches a stored id (or the source of a stored
+	// relationship), and the stored groupings' own cases.
+	Queued int `json:"queued"`
 }
+
+// IngestRequest is a batch of versions for ObjectService.IngestObjects.
+type IngestRequest struct {
+	// Objects are the bundle's valid objects, in bundle order, each with
+	// its Submitter and SubmitterOrg (and Relayed) set.
+	Objects []*StoredObject
+	// Prior are the rejections of earlier validation, returned with the
+	// rest; a rejection's Index is the object's position in the bundle
+	// (the k-th of Objects is at the k-th index not named in Prior).
+	Prior []Rejection
+	// Atomic: any rejection refuses the whole batch (nothing stored,
+	// ECONFLICT).
+	Atomic bool
+	// Access describes the submitter for DecideIngest; nil means the node
+	// itself (reads and versions everything, knows no standard object).
+	Access IngestAccess
+}
+
+// FullAccess is the IngestAccess of the node itself.
+type FullAccess struct{}
+
+// MayRead implements IngestAccess: everything.
+func (FullAccess) MayRead(*StoredObject) bool { return true }
+
+// MayVersion implements IngestAccess: everything.
+func (FullAccess) MayVersion(string) bool { return true }
+
+// Standard implements IngestAccess: nothing is standard.
+func (FullAccess) Standard(string) bool { return false }
 
 // ObjectService stores and finds STIX objects.
 type ObjectService interface {
 	// IngestObjects applies DecideIngest to each object and stores the
-	// accepted ones, with one re-assessment job naming the cases affected
-	// (groupings among or referencing them, or "*" for a full rescan), all
-	// in one transaction. With atomic, any rejection refuses the whole
-	// batch (nothing stored, ECONFLICT). Rejections from earlier validation
-	// may be passed in prior and are returned with the rest.
-	IngestObjects(ctx context.Context, objs []*StoredObject, prior []Rejection, atomic bool) (*IngestResult, error)
+	// accepted ones (quarantining the collisions DecideIngest says to),
+	// with the re-assessment of the cases affected, all in one
+	// transaction. Quarantined versions are reported as accepted: the
+	// submitter is told what it would be told of a new object.
+	IngestObjects(ctx context.Context, req IngestRequest) (*IngestResult, error)
 	// FindObjectVersions returns every stored version of id, oldest first; ENOTFOUND if none.
 	FindObjectVersions(ctx context.Context, id string) ([]*StoredObject, error)
 	// FindObjects returns a page of objects.
 	FindObjects(ctx context.Context, f ObjectFilter) (*ObjectPage, error)
 }
 
-// Job is a durable re-assessment job.
+// Job is a batch of cases claimed for re-assessment: each case is queued
+// at most once (a case queued again while it is being assessed is run once
+// more afterwards). Gens are the queue generations claimed, parallel to
+// Cases, for CompleteJob.
 type Job struct {
 	ID       string
-	Cases    []string // case (grouping) ids to re-assess; "*" for every case
+	Cases    []string
+	Gens     []int64
 	Created  time.Time
-	Attempts int
+	Attempts int // the most attempts of any case in the batch
 }
 
-// JobService hands out and completes jobs; a job claimed but not completed
-// (the worker died) is handed out again after the lease.
+// JobService is the durable re-assessment queue: one row per case queued,
+// handed out under a lease; a case claimed but not completed (the worker
+// died) is handed out again after the lease.
 type JobService interface {
-	ClaimJob(ctx context.Context, lease time.Duration) (*Job, error) // ENOTFOUND when there is none
-	CompleteJob(ctx context.Context, id string) error
+	// ClaimJob claims up to max queued cases (expanding a pending full
+	// re-assessment, recorded by a doctrine change, into every case
+	// first). ENOTFOUND when none is due.
+	ClaimJob(ctx context.Context, lease time.Duration, max int) (*Job, error)
+	// CompleteJob removes the claimed cases from the queue, except those
+	// queued again since they were claimed, which become due again.
+	CompleteJob(ctx context.Context, job *Job) error
+	// QueueCases queues cases for re-assessment (a case already queued is
+	// queued once).
+	QueueCases(ctx context.Context, ids []string) error
+	// ObjectWatermark returns the sequence number of the last object
+	// version stored (0 when none): objects are stored in that order.
+	ObjectWatermark(ctx context.Context) (int64, error)
+	// SaveCaseIndex adds x to a case's evidence index (it never removes:
+	// the assessment still published may draw on what a new walk no longer
+	// finds; SaveAssessment replaces the index), in the same transaction
+	// as its audit entry. When an object stored after x.Since is watched by
+	// the index, the case is queued again and requeued is true (so is
+	// it in SaveAssessment).
+	SaveCaseIndex(ctx context.Context, x CaseIndex) (requeued bool, err error)
 }
 
 // CaseSummary is a case as listed: its grouping, and the latest assessment
@@ -214,19 +237,39 @@ type CaseSummary struct {
 }
 
 // CaseFilter selects cases: a case-insensitive substring of the name, a
-// tier under any doctrine, and a page.
+// tier under any doctrine, and a page, released to Audience inside the
+// query (a case is listed only when the latest version of every object of
+// its evidence index may reach the audience).
 type CaseFilter struct {
-	Query  string
-	Tier   Tier
-	Limit  int
-	Cursor string
+	Query    string
+	Tier     Tier
+	Limit    int
+	Cursor   string
+	Audience Audience
+}
+
+// EventFilter selects events: those after sequence number After, at most
+// Limit (0: 100, capped at 1000), about cases released to Audience (as
+// CaseFilter).
+type EventFilter struct {
+	After    int64
+	Limit    int
+	Audience Audience
 }
 
 // Event is something a user should know happened: "assessed" and
 // "tier-changed" (the worker), and the consultation's events
 // (EventConsultationOpened … EventClosed, consultation.go).
 type Event struct {
-	Seq      int64     `json:"seq"`
+	// Seq is the event's place in the node's sequence. It never leaves the
+	// node (gaps would count the events of cases a recipient may not see):
+	// clients get ID instead.
+	Seq int64 `json:"-"`
+	// ID is the event's opaque id for one recipient: its sequence number
+	// sealed for that recipient (package cursor), the same for every
+	// delivery of the event to the recipient (an idempotency key), usable
+	// as a page cursor (?after) and as SSE Last-Event-ID. Set at the edge.
+	ID       string    `json:"id,omitempty"`
 	Type     string    `json:"type"`
 	Case     string    `json:"case"`
 	Doctrine string    `json:"doctrine,omitempty"`
@@ -242,14 +285,20 @@ type Event struct {
 type CaseService interface {
 	FindCases(ctx context.Context, f CaseFilter) ([]*CaseSummary, string, error) // cases and the next cursor
 	FindCaseByID(ctx context.Context, id string) (*CaseSummary, error)           // ENOTFOUND
+	// CaseReleasable reports whether case id is held (has an assessment
+	// row) and released to a (see CaseFilter).
+	CaseReleasable(ctx context.Context, id string, a Audience) (bool, error)
 	// SaveAssessment stores an assessment of a case (its report as JSON and
 	// the summary), records events (assessed; tier-changed per doctrine
-	// whose tier differs from the case's previous assessment) in the same
-	// transaction, and returns them. Saving the same hash again is a no-op.
-	SaveAssessment(ctx context.Context, s *CaseSummary, report []byte) ([]Event, error)
+	// whose tier differs from the case's previous assessment) and replaces
+	// the case's evidence index with x (the evidence this assessment was
+	// drawn from), all in the same transaction, and returns the events.
+	// Saving the same hash again stores no assessment and no event, but
+	// still replaces the index.
+	SaveAssessment(ctx context.Context, s *CaseSummary, report []byte, x CaseIndex) ([]Event, error)
 	// FindAssessment returns the latest assessment report of a case (JSON); ENOTFOUND.
 	FindAssessment(ctx context.Context, caseID string) ([]byte, error)
-	FindEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	FindEvents(ctx context.Context, f EventFilter) ([]Event, error)
 }
 
 // Token is an API token as stored: only the sha256 of its secret.
@@ -267,6 +316,9 @@ type Token struct {
 type TokenService interface {
 	CreateToken(ctx context.Context, t *Token) error
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error) // ENOTFOUND (also for revoked)
+	// FindOrganisations returns the distinct organisations (STIX identity
+	// ids) of every user and API token, sorted.
+	FindOrganisations(ctx context.Context) ([]string, error)
 }
 
 // User is a person with an account on the node: one party, one or more
@@ -340,8 +392,50 @@ type UserFilter struct {
 	Offset int
 }
 
+// Quarantined is a version held apart: it collided with an object its
+// submitter may not read (DecideIngest), so it is no version of that
+// object and no evidence; its submitter's organisation sees it as it
+// would its own object.
+type Quarantined struct {
+	ID           string
+	Version      string
+	Submitter    string
+	SubmitterOrg string
+	Added        time.Time
+	SHA256       string
+	Raw          []byte
+}
+
+// QuarantineService reads quarantined versions.
+type QuarantineService interface {
+	// FindQuarantined returns the versions of id quarantined for
+	// organisation org, oldest first; ENOTFOUND if none.
+	FindQuarantined(ctx context.Context, id, org string) ([]*Quarantined, error)
+}
+
+// NodeSecret is one of the node's secrets for sealing cursors
+// (package cursor): 32 random bytes, shared by every serve process of
+// the node through the store.
+type NodeSecret struct {
+	ID      string
+	Secret  []byte
+	Created time.Time
+}
+
+// SecretService keeps the node's cursor secrets.
+type SecretService interface {
+	// NodeSecrets returns the node's secrets, newest first, making the
+	// first one if there is none.
+	NodeSecrets(ctx context.Context) ([]NodeSecret, error)
+	// RotateNodeSecret makes a new secret (which seals from then on) and
+	// deletes those older than keep; it returns the new one.
+	RotateNodeSecret(ctx context.Context, keep time.Duration) (*NodeSecret, error)
+}
+
 // Store is everything a node keeps, behind one handle (SQLite or PostgreSQL).
 type Store interface {
+	QuarantineService
+	SecretService
 	ObjectService
 	JobService
 	CaseService

@@ -150,6 +150,18 @@ func (s *server) authorizeFor(r *http.Request, a article5.Action, party article5
 	return authz.Check(authz.Request{User: p.authz, Action: a, Party: party, DoctrineOwner: party})
 }
 
+// article5 returns the principal as the node records it (submitter of
+// what it ingests): the token or user id and its organisation.
+func (p *principal) article5() article5.Principal {
+	switch {
+	case p.user != nil:
+		return article5.Principal{ID: p.user.ID, Org: p.user.Org}
+	case p.token != nil:
+		return article5.Principal{ID: p.token.ID, Org: p.token.Org}
+	}
+	return article5.Principal{}
+}
+
 // principalOf returns the request's authenticated principal; EUNAUTHORIZED
 // if there is none.
 func principalOf(r *http.Request) (*principal, error) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,12 +47,12 @@ func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 		}
 		return article5.Invalid("could not read the request body")
 	}
-	g := s.gate(r)
-	res, err := s.n.Ingest(r.Context(), data, atomic)
+	p, err := principalOf(r)
 	if err != nil {
-		return redactRefusal(r.Context(), g, err)
+		return err
 	}
-	if err := redactIngest(r.Context(), g, res); err != nil {
+	res, err := s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: s.gate(r).Recipient(), Data: data, Atomic: atomic})
+	if err != nil {
 		return err
 	}
 	s.metrics.ingested.WithLabelValues("accepted").Add(float64(len(res.Accepted)))
@@ -100,62 +99,3 @@ func tooLarge(limit int64) error {
 		msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
 }
 
-// withheldConflict is what a sender reads when its object conflicts with a
-// held object it may not see: no version, no creator, no content.
-const withheldConflict = "refused: it conflicts with an object this node holds"
-
-// redactIngest keeps the ingest result from telling the sender more about
-// objects it may not see than that its own object was taken or refused: a
-// re-sent object it may not see is reported as accepted (not "unchanged",
-// which would confirm the node holds it), and a refusal over such an object
-// gives no version or creator.
-func redactIngest(ctx context.Context, g *node.Gate, res *article5.IngestResult) error {
-	var unchanged []article5.ObjectRef
-	for _, u := range res.Unchanged {
-		ok, err := g.ID(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			unchanged = append(unchanged, u)
-		} else {
-			res.Accepted = append(res.Accepted, u)
-		}
-	}
-	res.Unchanged = unchanged
-	if res.Unchanged == nil {
-		res.Unchanged = []article5.ObjectRef{}
-	}
-	for i, rj := range res.Rejected {
-		ok, err := g.ID(ctx, rj.ID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			res.Rejected[i].Reason = withheldConflict
-			res.Rejected[i].Pointer = ""
-		}
-	}
-	return nil
-}
-
-// redactRefusal does the same for an atomic refusal's details.
-func redactRefusal(ctx context.Context, g *node.Gate, err error) error {
-	var e *article5.Error
-	if !errors.As(err, &e) || e.Code != article5.ECONFLICT {
-		return err
-	}
-	c := *e
-	c.Details = append([]article5.Detail(nil), e.Details...)
-	for i, d := range c.Details {
-		ok, gerr := g.ID(ctx, d.Object)
-		if gerr != nil {
-			return gerr
-		}
-		if !ok {
-			c.Details[i].Message = withheldConflict
-			c.Details[i].Pointer = ""
-		}
-	}
-	return &c
-}

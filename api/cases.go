@@ -36,8 +36,10 @@ func (s *server) withConsultation(ctx context.Context, c *article5.CaseSummary) 
 }
 
 // listCases lists the cases the recipient may see: ?q (substring of the
-// name), ?tier (under any doctrine), ?limit, ?cursor. A page may hold fewer
-// than limit cases when some are withheld; next is "" on the last page.
+// name), ?tier (under any doctrine), ?limit, ?cursor (a previous page's
+// next, sealed for the caller). The store releases inside its query, so a
+// page, its next and the answer to ?q are computed only from the cases the
+// caller may see; next is "" on the last page.
 func (s *server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit, err := limitParam(r, 100)
@@ -49,24 +51,21 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) error {
 		return article5.Invalid("tier must be below-threshold, use-of-force-possible, armed-attack-possible or indeterminate",
 			article5.Detail{Pointer: "?tier", Message: "got " + string(tier)})
 	}
-	cases, next, err := s.n.Store.FindCases(r.Context(), article5.CaseFilter{Query: q.Get("q"), Tier: tier, Limit: limit, Cursor: q.Get("cursor")})
+	cur, err := s.cursorParam(r)
 	if err != nil {
 		return err
 	}
-	g := s.gate(r)
-	out := caseList{Cases: []caseJSON{}, Next: next}
+	cases, next, err := s.n.Store.FindCases(r.Context(), article5.CaseFilter{Query: q.Get("q"), Tier: tier, Limit: limit, Cursor: cur, Audience: s.gate(r).Audience()})
+	if err != nil {
+		return err
+	}
+	out := caseList{Cases: []caseJSON{}, Next: s.sealCursor(r, next)}
 	for _, c := range cases {
-		ok, err := g.Case(r.Context(), c)
+		cj, err := s.withConsultation(r.Context(), c)
 		if err != nil {
 			return err
 		}
-		if ok {
-			cj, err := s.withConsultation(r.Context(), c)
-			if err != nil {
-				return err
-			}
-			out.Cases = append(out.Cases, cj)
-		}
+		out.Cases = append(out.Cases, cj)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -107,25 +106,23 @@ func (s *server) assessCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	ok, err := s.gate(r).Case(r.Context(), &article5.CaseSummary{ID: id})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return article5.Errorf(article5.ENOTFOUND, "no such case")
+	g := s.gate(r)
+	if _, err := g.CaseByID(r.Context(), id); err != nil {
+		return notFoundAs(err, "no such case")
 	}
 	evs, err := s.n.AssessCase(context.WithoutCancel(r.Context()), id)
+	if err != nil {
+		return notFoundAs(err, "no such case")
+	}
+	// The new assessment may draw on evidence the caller may not see.
+	c, err := s.n.Gate(g.Recipient()).CaseByID(r.Context(), id)
 	if err != nil {
 		return notFoundAs(err, "no such case")
 	}
 	if evs == nil {
 		evs = []article5.Event{}
 	}
-	c, err := s.n.Store.FindCaseByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": evs})
+	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": s.withIDs(r, evs)})
 	return nil
 }
 

@@ -230,14 +230,9 @@ func (s *server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, maxConsultBody, &in, `{"name","incidents":[…]}`); err != nil {
 		return err
 	}
-	org := ""
-	if p.user != nil {
-		org = p.user.Org
-	} else if p.token != nil {
-		org = p.token.Org
-	}
 	ctx := context.WithoutCancel(r.Context())
-	id, err := s.n.CreateCase(ctx, p.authz, node.CaseRequest{Name: in.Name, Incidents: in.Incidents, Org: org, Markings: in.Markings})
+	id, err := s.n.CreateCase(ctx, p.authz, node.CaseRequest{Name: in.Name, Incidents: in.Incidents, Markings: in.Markings,
+		Principal: p.article5(), Recipient: s.gate(r).Recipient()})
 	if err != nil {
 		return err
 	}

@@ -40,17 +40,60 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 	return ts.Time, nil
 }
 
-// afterParam returns ?after, an event sequence number (default 0);
-// EINVALID if it is not a non-negative integer.
-func afterParam(r *http.Request) (int64, error) {
+// subjectOf is whom the request's cursors and event ids are sealed for:
+// the API token or the session's user ("" when unauthenticated).
+func subjectOf(r *http.Request) string {
+	if p, ok := r.Context().Value(principalKey).(*principal); ok {
+		return p.authz.ID
+	}
+	return ""
+}
+
+// afterParam returns the event sequence number sealed in ?after (an event
+// id or a list's next; default 0); EINVALID if it is not one this node
+// issued to the caller.
+func (s *server) afterParam(r *http.Request) (int64, error) {
 	v := r.URL.Query().Get("after")
 	if v == "" {
 		return 0, nil
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, article5.Invalid("after must be a non-negative event sequence number",
-			article5.Detail{Pointer: "?after", Message: "got " + strconv.Quote(v)})
+	seq, err := s.n.EventSeq(subjectOf(r), v)
+	if err != nil {
+		return 0, article5.Invalid("after must be an event id or the next of a previous page",
+			article5.Detail{Pointer: "?after", Message: "not an event id issued to this caller"})
 	}
-	return n, nil
+	return seq, nil
+}
+
+// cursorParam opens ?cursor (a page's next, sealed for the caller) into
+// the store's position; "" when absent; EINVALID when it is not a cursor
+// this node issued to this caller.
+func (s *server) cursorParam(r *http.Request) (string, error) {
+	v := r.URL.Query().Get("cursor")
+	if v == "" {
+		return "", nil
+	}
+	plain, err := s.n.Cursors.Open(subjectOf(r), v)
+	if err != nil {
+		return "", article5.Invalid("cursor must be the next of a previous page",
+			article5.Detail{Pointer: "?cursor", Message: "not a cursor issued to this caller"})
+	}
+	return plain, nil
+}
+
+// sealCursor seals a store position for the caller ("" stays "").
+func (s *server) sealCursor(r *http.Request, plain string) string {
+	if plain == "" {
+		return ""
+	}
+	return s.n.Cursors.Seal(subjectOf(r), plain)
+}
+
+// withIDs gives each event its opaque id for the caller.
+func (s *server) withIDs(r *http.Request, evs []article5.Event) []article5.Event {
+	sub := subjectOf(r)
+	for i := range evs {
+		evs[i].ID = s.n.EventID(sub, evs[i].Seq)
+	}
+	return evs
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,18 +25,18 @@ const (
 // GET /api/v1/events as server-sent events (text/event-stream, WHATWG HTML
 // §9.2), live. Each event is sent as
 //
-//	id: <seq>
+//	id: <the event's opaque id>
 //	event: <type>            (e.g. tier-changed)
 //	data: <the Event as JSON>
 //
-// It starts after the sequence number in the Last-Event-ID header (what a
-// reconnecting EventSource sends) or ?after (default 0: from the first
-// event). Events about cases the caller may not see are left out, as in
-// the list; the stream still moves past them. EINVALID for a bad
-// Last-Event-ID or ?after. The stream ends when the client goes away or
+// It starts after the event whose id is in the Last-Event-ID header (what
+// a reconnecting EventSource sends) or ?after (default: from the first
+// event). Events about cases the caller may not see are not read, as in
+// the list. EINVALID for a Last-Event-ID or ?after this node did not issue
+// to the caller. The stream ends when the client goes away or
 // Options.Shutdown closes.
 func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
-	after, err := streamStart(r)
+	after, err := s.streamStart(r)
 	if err != nil {
 		return err
 	}
@@ -61,7 +60,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	defer tick.Stop()
 	quiet := time.Now()
 	for {
-		evs, err := s.n.Store.FindEvents(ctx, after, streamBatch)
+		evs, err := s.n.Store.FindEvents(ctx, article5.EventFilter{After: after, Limit: streamBatch, Audience: g.Audience()})
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "event stream", "err", err)
@@ -69,23 +68,13 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil // headers are sent: the client reconnects with Last-Event-ID
 		}
 		sent := false
-		for _, e := range evs {
-			ok, err := g.Case(ctx, &article5.CaseSummary{ID: e.Case})
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.ErrorContext(ctx, "event stream", "err", err)
-				}
-				return nil
-			}
+		for _, e := range s.withIDs(r, evs) {
 			after = e.Seq
-			if !ok {
-				continue
-			}
 			data, err := json.Marshal(e)
 			if err != nil {
 				return nil
 			}
-			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, sseField(e.Type), data)
+			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", e.ID, sseField(e.Type), data)
 			sent = true
 		}
 		if sent {
@@ -116,16 +105,16 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 
 // streamStart returns the sequence number the stream starts after, from
 // Last-Event-ID (preferred) or ?after.
-func streamStart(r *http.Request) (int64, error) {
+func (s *server) streamStart(r *http.Request) (int64, error) {
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return 0, article5.Invalid("Last-Event-ID must be an event sequence number",
-				article5.Detail{Pointer: "Last-Event-ID", Message: "got " + strconv.Quote(v)})
+		n, err := s.n.EventSeq(subjectOf(r), v)
+		if err != nil {
+			return 0, article5.Invalid("Last-Event-ID must be the id of an event this stream sent",
+				article5.Detail{Pointer: "Last-Event-ID", Message: "not an event id issued to this caller"})
 		}
 		return n, nil
 	}
-	return afterParam(r)
+	return s.afterParam(r)
 }
 
 // sseField keeps a value on one SSE line.

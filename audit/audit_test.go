@@ -103,12 +103,34 @@ func TestEntryData(t *testing.T) {
 	if back.Index != e.Index || back.Kind != e.Kind || back.Ref != e.Ref || back.Digest != e.Digest || !back.Time.Equal(e.Time) {
 		t.Fatalf("ParseEntry(Data()) = %+v, want %+v", back, e)
 	}
-	for _, bad := range []string{"", "42 case cases/3f0c - 1", "42 case cases/3f0c - 1\n\n", "042 case r - 1\n", "1 Case r - 1\n", "1 case r x 1\n", "1 case r - 1 extra\n", "-1 case r - 1\n"} {
+	for _, bad := range []string{"", "42 case cases/3f0c - 1", "42 case cases/3f0c - 1\n\n", "042 case r - 1\n", "1 Case r - 1\n", "1 case r x 1\n", "1 case r - 1 extra more\n", "1 case r - 1 \n", "-1 case r - 1\n"} {
 		if _, err := audit.ParseEntry([]byte(bad)); err == nil {
 			t.Errorf("ParseEntry(%q) succeeded", bad)
 		} else {
 			wantCode(t, err, article5.EINVALID)
 		}
+	}
+}
+
+// TestEntryBy: the principal that made a change is an optional sixth leaf
+// field; an entry without it encodes (and hashes) as before.
+func TestEntryBy(t *testing.T) {
+	e := audit.Entry{Index: 7, Kind: audit.KindSTIXObject, Ref: "objects/x/1", Digest: audit.Digest([]byte("x")), Time: time.Unix(1, 0),
+		By: audit.ByOf("token--abc", "identity--def")}
+	want := "7 stix-object objects/x/1 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 1000000000 token--abc@identity--def\n"
+	if got := string(e.Data()); got != want {
+		t.Fatalf("Data() = %q, want %q", got, want)
+	}
+	back, err := audit.ParseEntry(e.Data())
+	if err != nil || back.By != e.By {
+		t.Fatalf("ParseEntry(Data()) = %+v, %v; want By %q", back, err, e.By)
+	}
+	e.By = "with space"
+	if err := e.Validate(); err == nil {
+		t.Fatal("a By with a space validated")
+	}
+	if audit.ByOf("", "identity--x") != "" || audit.ByOf("user--1", "") != "user--1" {
+		t.Fatal("ByOf edge cases")
 	}
 }
 

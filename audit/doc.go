@@ -12,17 +12,20 @@
 //
 // # Leaf data
 //
-// An entry's leaf data (Entry.Data) is one line of ASCII, five fields
-// separated by single spaces and ended by "\n":
+// An entry's leaf data (Entry.Data) is one line of ASCII, five or six
+// fields separated by single spaces and ended by "\n":
 //
-//	<index> <kind> <ref> <digest> <time>
+//	<index> <kind> <ref> <digest> <time>[ <by>]
 //
 // index is the entry's position in the log (decimal, from 0); kind matches
 // [a-z][a-z0-9-]* (e.g. "stix-object", "case"); ref names the covered row
 // (printable ASCII without spaces, e.g. "objects/<id>/<version>"); digest is
 // the lowercase hex SHA-256 of the row's canonical content, or "-" when the
 // change deleted the row (DigestDeleted); time is the change time in
-// nanoseconds since the Unix epoch, UTC (decimal). The record hash is
+// nanoseconds since the Unix epoch, UTC (decimal); by, when present, names
+// the principal that made the change and its organisation
+// ("token--…@identity--…"; entries written before it was recorded have five
+// fields, and their hashes are unchanged). The record hash is
 // tlog.RecordHash(Entry.Data()). Because the index is part of the leaf, an
 // entry cannot be moved without changing its hash.
 //

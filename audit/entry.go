@@ -46,6 +46,27 @@ type Entry struct {
 	Ref    string    // the covered row, e.g. "objects/<id>/<version>", "cases/<id>"
 	Digest string    // lowercase hex SHA-256 of the row's canonical content, or DigestDeleted
 	Time   time.Time // when the change was made; encoded as UTC nanoseconds
+	// By names who made the change, "<principal>" or "<principal>@<org>"
+	// (an API token or user id and its organisation's STIX identity id,
+	// article5.PrincipalNode for the node itself); "" when not recorded
+	// (entries written before submitters were logged, and changes no
+	// principal asked for). It is an optional sixth field of the leaf.
+	By string
+}
+
+// MaxByLen limits Entry.By, in bytes.
+const MaxByLen = 512
+
+// ByOf returns the Entry.By of a principal: "<id>@<org>", "<id>" without
+// an organisation, "" without an id.
+func ByOf(id, org string) string {
+	if id == "" {
+		return ""
+	}
+	if org == "" {
+		return id
+	}
+	return id + "@" + org
 }
 
 // Digest returns the lowercase hex SHA-256 of content, the form of
@@ -71,6 +92,9 @@ func (e Entry) Validate() error {
 	}
 	if !validDigest(e.Digest) {
 		return bad("/digest", "digest must be 64 lowercase hex digits (SHA-256) or \"-\"")
+	}
+	if e.By != "" && (len(e.By) > MaxByLen || !validRef(e.By)) {
+		return bad("/by", fmt.Sprintf("by must be at most %d bytes of printable ASCII without spaces", MaxByLen))
 	}
 	if e.Time.IsZero() || e.Time.Year() < 1678 || e.Time.Year() > 2261 {
 		return bad("/time", "time must be set and representable as Unix nanoseconds (years 1678-2261)")
@@ -120,7 +144,8 @@ func validDigest(s string) bool {
 }
 
 // Data returns e's leaf data, the line "<index> <kind> <ref> <digest>
-// <time-ns>\n" (package comment). It does not validate e; Append does.
+// <time-ns>\n", or "<index> <kind> <ref> <digest> <time-ns> <by>\n" when By
+// is set (package comment). It does not validate e; Append does.
 func (e Entry) Data() []byte {
 	return e.appendData(make([]byte, 0, 32+len(e.Kind)+len(e.Ref)+len(e.Digest)))
 }
@@ -135,25 +160,29 @@ func (e Entry) appendData(b []byte) []byte {
 	b = append(b, e.Digest...)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, e.Time.UnixNano(), 10)
+	if e.By != "" {
+		b = append(b, ' ')
+		b = append(b, e.By...)
+	}
 	return append(b, '\n')
 }
 
 // RecordHash returns tlog.RecordHash(e.Data()), the leaf hash of e.
 func (e Entry) RecordHash() tlog.Hash {
-	var buf [256]byte
+	var buf [512]byte
 	return tlog.RecordHash(e.appendData(buf[:0]))
 }
 
 // ParseEntry parses leaf data written by Entry.Data. It returns an EINVALID
 // *article5.Error if data is not exactly one well-formed line.
 func ParseEntry(data []byte) (Entry, error) {
-	bad := article5.Invalid("malformed audit entry", article5.Detail{Message: "want \"<index> <kind> <ref> <digest> <time-ns>\\n\""})
+	bad := article5.Invalid("malformed audit entry", article5.Detail{Message: "want \"<index> <kind> <ref> <digest> <time-ns>[ <by>]\\n\""})
 	line, ok := bytes.CutSuffix(data, []byte("\n"))
 	if !ok || bytes.IndexByte(line, '\n') >= 0 {
 		return Entry{}, bad
 	}
 	f := bytes.Split(line, []byte(" "))
-	if len(f) != 5 {
+	if len(f) != 5 && len(f) != 6 {
 		return Entry{}, bad
 	}
 	index, err := strconv.ParseInt(string(f[0]), 10, 64)
@@ -165,6 +194,12 @@ func ParseEntry(data []byte) (Entry, error) {
 		return Entry{}, bad
 	}
 	e := Entry{Index: index, Kind: string(f[1]), Ref: string(f[2]), Digest: string(f[3]), Time: time.Unix(0, ns).UTC()}
+	if len(f) == 6 {
+		if len(f[5]) == 0 {
+			return Entry{}, bad
+		}
+		e.By = string(f[5])
+	}
 	if err := e.Validate(); err != nil {
 		return Entry{}, err
 	}

@@ -109,7 +109,10 @@ func ObjectRef(id, version string) string {
 
 // ObjectDigest is the digest of a stored object version: its key, instant,
 // date added, indexed columns, markings, canonical sha256 and raw bytes
-// (everything but the `latest` flag, which a later version changes).
+// (everything but the `latest` flag, which a later version changes), and,
+// for versions stored with a submitter, their provenance: submitter, its
+// organisation, custodian, relayed and red recipients. (Versions stored
+// before submitters were recorded keep the digest their entries logged.)
 func ObjectDigest(o *article5.StoredObject) string {
 	// fields(…, string(o.Raw)), without copying the raw bytes: verifying a
 	// log hashes every stored object.
@@ -126,6 +129,11 @@ func ObjectDigest(o *article5.StoredObject) string {
 		i64(o.Added.Unix()), i64(int64(o.Added.Nanosecond())), o.Type, o.SpecVersion, o.CreatedBy, boolStr(o.Revoked),
 		strings.Join(o.Markings, "\n"), o.SourceRef, o.TargetRef, o.SHA256} {
 		field(f)
+	}
+	if o.Submitter != "" {
+		for _, f := range [...]string{"provenance", o.Submitter, o.SubmitterOrg, o.Custodian, boolStr(o.Relayed), strings.Join(o.RedRecipients, "\n")} {
+			field(f)
+		}
 	}
 	b := strconv.AppendInt(num[:0], int64(len(o.Raw)), 10)
 	b = append(b, ':')

@@ -13,6 +13,7 @@ import (
 	"article5"
 	"article5/audit"
 	"article5/authz"
+	"article5/release"
 	"article5/sign"
 	"article5/stix"
 	"article5/workflow"
@@ -121,9 +122,14 @@ func (n *Node) currentAssessment(ctx context.Context, caseID string) (workflow.A
 // CaseRequest is what an analyst gives to open a case from incidents.
 type CaseRequest struct {
 	Name      string   // the case's name, as a grouping name
-	Incidents []string // incident ids the node holds, at least one
-	Org       string   // created_by_ref of the grouping: the analyst's organisation identity
-	Markings  []string // object_marking_refs of the grouping (e.g. a TLP 2.0 marking); none: the node's default applies
+	Incidents []string // incident ids the node holds and the analyst may read, at least one
+	Markings  []string // object_marking_refs of the grouping (e.g. a TLP 2.0 marking); it also carries the audience of its incidents
+	// Principal is the analyst (or token): the grouping is created by its
+	// organisation (created_by_ref) and submitted by it.
+	Principal article5.Principal
+	// Recipient is what the analyst may read: an incident it may not read
+	// is answered exactly as one the node does not hold.
+	Recipient release.Recipient
 }
 
 // CreateCase makes a case from incidents the node holds: a STIX grouping
@@ -137,6 +143,8 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 	if err := authz.Check(authz.Request{User: u, Action: article5.ActionOpenCase}); err != nil {
 		return "", err
 	}
+	gate := n.Gate(req.Recipient)
+	var evidence []release.Object
 	var details []article5.Detail
 	if strings.TrimSpace(req.Name) == "" {
 		details = append(details, article5.Detail{Pointer: "/name", Message: "a case needs a name"})
@@ -150,13 +158,21 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 			details = append(details, article5.Detail{Pointer: ptr, Message: fmt.Sprintf("%q is not an incident id (incident--UUID)", id)})
 			continue
 		}
-		if _, err := n.Store.FindObjectVersions(ctx, id); article5.ErrorCode(err) == article5.ENOTFOUND {
-			details = append(details, article5.Detail{Pointer: ptr, Object: id, Message: "the node holds no such incident: ingest it first (POST /api/v1/bundles)"})
-		} else if err != nil {
+		ok, err := gate.Visible(ctx, id)
+		if err != nil {
 			return "", err
 		}
+		if !ok {
+			details = append(details, article5.Detail{Pointer: ptr, Object: id, Message: "the node holds no such incident: ingest it first (POST /api/v1/bundles)"})
+			continue
+		}
+		o, err := n.latest(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		evidence = append(evidence, release.ObjectOfStored(o))
 	}
-	if !strings.HasPrefix(req.Org, "identity--") {
+	if !strings.HasPrefix(req.Principal.Org, "identity--") {
 		details = append(details, article5.Detail{Pointer: "/created_by_ref", Message: "the analyst's organisation must be a STIX identity id"})
 	}
 	if details != nil {
@@ -166,17 +182,24 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 	ts := sign.FormatTime(n.now())
 	g := map[string]any{
 		"type": "grouping", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
-		"created_by_ref": req.Org, "name": req.Name, "context": "suspicious-activity",
+		"created_by_ref": req.Principal.Org, "name": req.Name, "context": "suspicious-activity",
 		"object_refs": slices.Compact(slices.Sorted(slices.Values(req.Incidents))),
 	}
-	if len(req.Markings) > 0 {
-		g["object_marking_refs"] = req.Markings
+	// The grouping names its incidents: it carries at least their audience.
+	marking, red := n.Policy.Audience(evidence, nil)
+	markings := slices.Clone(req.Markings)
+	if release.MarkingRank(markings) < release.MarkingRank([]string{marking}) {
+		markings = append(markings, marking)
+	}
+	g["object_marking_refs"] = markings
+	if len(red) > 0 {
+		g["extensions"] = map[string]any{article5.ExtensionID: map[string]any{"extension_type": "property-extension", "red_recipients": red}}
 	}
 	bundle, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": []any{g}})
 	if err != nil {
 		return "", article5.Internal("encode grouping", err)
 	}
-	if _, err := n.Ingest(ctx, bundle, true); err != nil {
+	if _, err := n.Ingest(ctx, IngestRequest{Principal: req.Principal, Recipient: req.Recipient, Data: bundle, Atomic: true}); err != nil {
 		return "", fmt.Errorf("store the case grouping: %w", err)
 	}
 	if _, err := n.AssessCase(ctx, id); err != nil {
@@ -341,7 +364,14 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 		if err != nil {
 			return nil, err
 		}
-		so, err := n.ownObject(op)
+		marking, red, err := n.derivedAudience(ctx, assessmentRef)
+		if err != nil {
+			return nil, err
+		}
+		if op, err = markDerived(op, marking, red); err != nil {
+			return nil, err
+		}
+		so, err := n.ownObject(op, article5.Principal{ID: u.ID, Org: org})
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +385,10 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 			if err != nil {
 				return nil, err
 			}
-			so, err := n.ownObject(obj)
+			if obj, err = markDerived(obj, marking, red); err != nil {
+				return nil, err
+			}
+			so, err := n.ownObject(obj, NodePrincipal)
 			if err != nil {
 				return nil, err
 			}
@@ -367,13 +400,33 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 	})
 }
 
-// ownObject parses and stores-prepares a STIX object the node made.
-func (n *Node) ownObject(raw []byte) (*article5.StoredObject, error) {
+// ownObject parses and stores-prepares a STIX object the node made for
+// submitter p (the signer of an opinion, the node for a determination).
+func (n *Node) ownObject(raw []byte, p article5.Principal) (*article5.StoredObject, error) {
 	o, err := stix.ParseObject(raw)
 	if err != nil {
 		return nil, article5.Internal("parse own object", err)
 	}
-	return storedObject(o, n.now())
+	so, err := storedObject(o, n.now())
+	if err != nil {
+		return nil, err
+	}
+	so.Submitter, so.SubmitterOrg = p.ID, p.Org
+	return so, nil
+}
+
+// derivedAudience returns the marking and red recipients of the stored
+// assessment object assessmentRef: what an opinion on it, or a
+// determination of it, must carry too.
+func (n *Node) derivedAudience(ctx context.Context, assessmentRef string) (string, []string, error) {
+	o, err := n.latest(ctx, assessmentRef)
+	if err != nil {
+		return "", nil, fmt.Errorf("the assessment object %s: %w", assessmentRef, err)
+	}
+	if len(o.Markings) == 0 {
+		return release.LevelOfRankMarking(n.Policy.DefaultRank()), nil, nil
+	}
+	return release.LevelOfRankMarking(release.MarkingRank(o.Markings)), o.RedRecipients, nil
 }
 
 // reopen puts a consultation on a new assessment when new evidence changed
@@ -561,7 +614,7 @@ func (n *Node) StoreExtension(ctx context.Context) error {
 	if err != nil {
 		return article5.Internal("encode extension bundle", err)
 	}
-	if _, err := n.Ingest(ctx, b, true); err != nil {
+	if _, err := n.Ingest(ctx, IngestRequest{Principal: NodePrincipal, Data: b, Atomic: true}); err != nil {
 		return fmt.Errorf("store article5's extension-definition: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"article5"
@@ -13,22 +14,45 @@ import (
 	"article5/stix"
 )
 
+// IngestRequest is one bundle handed to the node by a principal.
+type IngestRequest struct {
+	// Principal submits the bundle: an API token or user, or the node
+	// itself (article5.PrincipalNode). Its id and organisation are recorded
+	// as the submitter of every version stored.
+	Principal article5.Principal
+	// Recipient is what the principal may read (its release recipient):
+	// a collision with a stored object it may not read is quarantined,
+	// never refused (docs/security.md, "Custody and relay").
+	Recipient release.Recipient
+	Data      []byte
+	Atomic    bool
+}
+
 // Ingest validates a STIX bundle and stores its valid objects in one
-// transaction with a re-assessment job (Store.IngestObjects). Every object
-// with a STIX error (stix.Validate) becomes a Rejection naming its id,
-// index and the JSON pointer of the first fault; the others are stored, or
-// found unchanged, or rejected by the version rules of
-// article5.DecideIngest. With atomic, any rejection refuses the whole
-// bundle: nothing is stored and the error is ECONFLICT with a detail per
-// rejection.
+// transaction with the re-assessment of the cases they change
+// (Store.IngestObjects). Every object with a STIX error (stix.Validate)
+// becomes a Rejection naming its id, index and the JSON pointer of the
+// first fault; the others are stored, or found unchanged, or refused or
+// quarantined by the custody rules of article5.DecideIngest. With atomic,
+// any rejection refuses the whole bundle: nothing is stored and the error
+// is ECONFLICT with a detail per rejection.
+//
+// Provenance is proven, not claimed: every version stored records its
+// submitter (req.Principal); a created_by_ref naming an organisation
+// registered on this node is refused unless the submitter is of it or
+// speaks for it (Node.SpeaksFor); a created_by_ref naming an organisation
+// the node does not know is held as relayed content in the submitter's
+// custody (StoredObject.Relayed). A grouping naming more incidents than
+// Node.MaxCaseIncidents is refused, naming the limit.
 //
 // Malformed JSON fails with EINVALID giving the line and column, as does a
 // bundle with no objects or with an error at bundle level. Several versions
 // of one id in one bundle are all kept. An object with neither modified nor
 // created (SCOs, some marking-definitions) is versioned by the date the
-// node adds it (TAXII 2.1 §5.3.1) and is a no-op when its content is held.
-func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.IngestResult, error) {
-	b, err := stix.Parse(data)
+// node adds it (TAXII 2.1 §5.3.1) and is a no-op when its content is held
+// where the submitter can read it.
+func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestResult, error) {
+	b, err := stix.Parse(req.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +70,7 @@ func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.
 		return nil, article5.Invalid("the bundle itself is invalid", bundleFaults...)
 	}
 	now := n.now()
+	claims := &claimCheck{n: n, p: req.Principal}
 	var prior, warnings []article5.Rejection
 	objs := make([]*article5.StoredObject, 0, len(b.Objects))
 	for i, o := range b.Objects {
@@ -58,24 +83,186 @@ func (n *Node) Ingest(ctx context.Context, data []byte, atomic bool) (*article5.
 			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Reason: article5.ErrorMessage(err)})
 			continue
 		}
+		so.Submitter, so.SubmitterOrg = req.Principal.ID, req.Principal.Org
+		if !StandardObject(o.ID) {
+			relayed, why, err := claims.check(ctx, so.CreatedBy)
+			if err != nil {
+				return nil, err
+			}
+			if why != "" {
+				prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/created_by_ref", Reason: why})
+				continue
+			}
+			so.Relayed = relayed
+		}
+		if why := n.caseTooLarge(o); why != "" {
+			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/object_refs", Reason: why})
+			continue
+		}
 		objs = append(objs, so)
 		if w := assessable(o); w != "" {
 			warnings = append(warnings, article5.Rejection{ID: o.ID, Index: i, Pointer: "/extensions/" + article5.ExtensionID, Reason: w})
 		}
 	}
-	if atomic && len(prior) > 0 {
+	if req.Atomic && len(prior) > 0 {
 		return nil, refused(prior, len(b.Objects))
 	}
-	res, err := n.Store.IngestObjects(ctx, objs, prior, atomic)
+	acc := &access{n: n, p: req.Principal, r: req.Recipient}
+	res, err := n.Store.IngestObjects(ctx, article5.IngestRequest{Objects: objs, Prior: prior, Atomic: req.Atomic, Access: acc})
 	if err != nil {
 		return nil, fmt.Errorf("ingest bundle: %w", err)
 	}
 	res.Warnings = warnings
-	if res.Job != "" {
+	if res.Queued > 0 {
 		n.nudge()
 	}
-	n.log().InfoContext(ctx, "ingest", "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "job", res.Job)
+	n.log().InfoContext(ctx, "ingest", "principal", req.Principal.ID, "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "queued", res.Queued)
 	return res, nil
+}
+
+// NodePrincipal is the node itself as a submitter: the objects it derives
+// are in the custody of article5's own identity (article5.ExtensionCreatorID),
+// which no user or token belongs to.
+var NodePrincipal = article5.Principal{ID: article5.PrincipalNode, Org: article5.ExtensionCreatorID}
+
+// StandardObject reports whether id is a well-known standard object that
+// anyone may hand in and no one versions: the OASIS TLP 2.0 and TLP 1.0
+// marking-definitions (stix.IsBuiltinMarking) and the extension-definitions
+// article5 knows by id (the OASIS TLP 2.0 and Incident Core suite ones,
+// article5's own; stix.KnownExtension).
+func StandardObject(id string) bool {
+	if stix.IsBuiltinMarking(id) {
+		return true
+	}
+	_, ok := stix.KnownExtension(id)
+	return ok
+}
+
+// access is article5.IngestAccess for one submitter.
+type access struct {
+	n *Node
+	p article5.Principal
+	r release.Recipient
+}
+
+func (a *access) MayRead(o *article5.StoredObject) bool {
+	if a.p.ID == article5.PrincipalNode {
+		return true
+	}
+	return a.n.Policy.Releasable(release.ObjectOfStored(o), a.r).Allowed
+}
+
+func (a *access) MayVersion(custodian string) bool {
+	if a.p.ID == article5.PrincipalNode {
+		return true
+	}
+	if custodian == "" {
+		// A version stored before custody was recorded and without
+		// created_by_ref: the node's own organisation holds it.
+		custodian = a.n.Policy.Holder
+	}
+	return custodian != "" && (a.p.Org == custodian || a.n.SpeaksForOrg(a.p, custodian))
+}
+
+func (a *access) Standard(id string) bool { return StandardObject(id) }
+
+// SpeaksForOrg reports whether principal p may act for organisation org:
+// the node's configuration (Node.SpeaksFor) lists org under p's id or p's
+// organisation.
+func (n *Node) SpeaksForOrg(p article5.Principal, org string) bool {
+	return org != "" && (slices.Contains(n.SpeaksFor[p.ID], org) || (p.Org != "" && slices.Contains(n.SpeaksFor[p.Org], org)))
+}
+
+// claimCheck decides, for one submitter, what each created_by_ref claims.
+type claimCheck struct {
+	n    *Node
+	p    article5.Principal
+	orgs map[string]bool // the organisations registered on this node, read once
+}
+
+// check returns whether an object claiming created_by_ref claimed is
+// relayed content, or why the claim is refused ("" when it is not).
+// A claim of the submitter's own organisation, of one it speaks for, or of
+// none is its own; a claim of another organisation registered on this node
+// is refused; a claim of an organisation the node does not know is relay.
+func (c *claimCheck) check(ctx context.Context, claimed string) (relayed bool, why string, err error) {
+	if claimed == "" || claimed == c.p.Org || c.p.ID == article5.PrincipalNode || c.n.SpeaksForOrg(c.p, claimed) {
+		return false, "", nil
+	}
+	if c.orgs == nil {
+		if c.orgs, err = c.n.RegisteredOrganisations(ctx); err != nil {
+			return false, "", err
+		}
+	}
+	if c.orgs[claimed] {
+		return false, "created_by_ref names " + claimed + ", an organisation registered on this node: only that organisation, or one registered to speak for it, may create objects as it (this principal is of " + quoteOrNone(c.p.Org) + ")", nil
+	}
+	return true, "", nil
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "no organisation"
+	}
+	return s
+}
+
+// RegisteredOrganisations returns the organisations registered on this
+// node: its holder, the organisations its configuration names (per Party,
+// clients, communities, speaks-for), article5's own identity, and the
+// organisation of every user and API token. A created_by_ref naming one of
+// them is a claim the node checks; any other is relay.
+func (n *Node) RegisteredOrganisations(ctx context.Context) (map[string]bool, error) {
+	orgs := map[string]bool{article5.ExtensionCreatorID: true}
+	add := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" {
+				orgs[id] = true
+			}
+		}
+	}
+	add(n.Policy.Holder)
+	for _, ids := range n.Organisations {
+		add(ids...)
+	}
+	for org, ids := range n.Policy.Clients {
+		add(org)
+		add(ids...)
+	}
+	for _, ids := range n.Policy.Communities {
+		add(ids...)
+	}
+	for k, ids := range n.SpeaksFor {
+		if strings.HasPrefix(k, "identity--") {
+			add(k)
+		}
+		add(ids...)
+	}
+	stored, err := n.Store.FindOrganisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	add(stored...)
+	return orgs, nil
+}
+
+// caseTooLarge says why a grouping names more incidents than a case may
+// hold ("" when it does not).
+func (n *Node) caseTooLarge(o *stix.Object) string {
+	if o.Type != "grouping" {
+		return ""
+	}
+	limit := n.maxCaseIncidents()
+	k := 0
+	for _, ref := range o.Strings("object_refs") {
+		if strings.HasPrefix(ref, "incident--") {
+			k++
+		}
+	}
+	if k > limit {
+		return fmt.Sprintf("a case may hold at most %d incidents (serve --max-case-incidents); this grouping names %d", limit, k)
+	}
+	return ""
 }
 
 // refused is the ECONFLICT of an atomic ingest with rejections.
@@ -138,6 +325,7 @@ func storedObject(o *stix.Object, now time.Time) (*article5.StoredObject, error)
 		Raw:         []byte(o.Raw),
 		SHA256:      hex.EncodeToString(sum[:]),
 	}
+	so.RedRecipients = ro.RedRecipients
 	if rv, ok := o.Props["revoked"].(bool); ok {
 		so.Revoked = rv
 	}

@@ -6,13 +6,17 @@
 package node
 
 import (
+	"context"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"article5"
 	"article5/doctrine"
+	"article5/cursor"
 	"article5/release"
 	"article5/sign"
 )
@@ -44,6 +48,23 @@ type Node struct {
 	// own organisation; organisation decides what TLP lets a user see, so
 	// no admin may pick one freely.
 	Organisations map[article5.Party][]string
+	// Cursors seals the page cursors and event ids the node hands out
+	// (package cursor), under the node's secrets (Store.NodeSecrets);
+	// LoadCursors sets it from the store.
+	Cursors *cursor.Sealer
+	// SpeaksFor lists, per organisation (or per user or token id), the
+	// organisations it is registered to speak for (serve config
+	// "speaks-for"): it may create objects as them (created_by_ref) and add
+	// versions to objects in their custody. A national CSIRT relaying for
+	// its ministries is the case it is for.
+	SpeaksFor map[string][]string
+	// MaxCaseIncidents limits the incidents of one case (a grouping's
+	// incident object_refs at ingest, and the incidents its evidence holds
+	// when assessed); 0: DefaultMaxCaseIncidents.
+	MaxCaseIncidents int
+	// MaxCaseObjects limits the objects of one case's evidence when it is
+	// assessed; 0: DefaultMaxCaseObjects.
+	MaxCaseObjects int
 
 	consultMu sync.Mutex // serialises consultation changes (consultation.go)
 	wakeOnce  sync.Once
@@ -54,6 +75,77 @@ type Node struct {
 	// (doctrine.go). docsMu orders a change against the worker's claims.
 	docs   atomic.Pointer[[]*doctrine.Doctrine]
 	docsMu sync.RWMutex
+}
+
+// Defaults of the case limits (Node.MaxCaseIncidents, MaxCaseObjects).
+const (
+	DefaultMaxCaseIncidents = 10_000
+	DefaultMaxCaseObjects   = 200_000
+)
+
+func (n *Node) maxCaseIncidents() int {
+	if n.MaxCaseIncidents > 0 {
+		return n.MaxCaseIncidents
+	}
+	return DefaultMaxCaseIncidents
+}
+
+func (n *Node) maxCaseObjects() int {
+	if n.MaxCaseObjects > 0 {
+		return n.MaxCaseObjects
+	}
+	return DefaultMaxCaseObjects
+}
+
+// LoadCursors sets n.Cursors from the node's secrets in the store (making
+// the first one on a new node); a cursor naming a secret this process does
+// not hold (another process rotated) reloads them.
+func (n *Node) LoadCursors(ctx context.Context) error {
+	load := func() ([]cursor.Key, error) {
+		ss, err := n.Store.NodeSecrets(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]cursor.Key, len(ss))
+		for i, s := range ss {
+			keys[i] = cursor.Key{ID: s.ID, Secret: s.Secret, Created: s.Created}
+		}
+		return keys, nil
+	}
+	keys, err := load()
+	if err != nil {
+		return err
+	}
+	c, err := cursor.New(keys, load)
+	if err != nil {
+		return err
+	}
+	n.Cursors = c
+	return nil
+}
+
+// EventID returns the opaque id of event sequence number seq for the
+// principal (or webhook) id: the sequence sealed for it.
+func (n *Node) EventID(principal string, seq int64) string {
+	return n.Cursors.Seal(principal, "e1."+strconv.FormatInt(seq, 10))
+}
+
+// EventSeq opens an event id EventID made for principal; EINVALID
+// (cursor.ErrMalformed) for anything else.
+func (n *Node) EventSeq(principal, id string) (int64, error) {
+	plain, err := n.Cursors.Open(principal, id)
+	if err != nil {
+		return 0, err
+	}
+	rest, ok := strings.CutPrefix(plain, "e1.")
+	if !ok {
+		return 0, cursor.ErrMalformed
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, cursor.ErrMalformed
+	}
+	return seq, nil
 }
 
 // JobsDone returns how many re-assessment jobs this node has completed

@@ -11,64 +11,62 @@ import (
 
 // Gate decides, for one recipient, what may leave the node. Every path out
 // (API reads, exports, later TAXII, web pages and webhooks) asks a Gate, and
-// a Gate asks release.Policy.Releasable and nothing else. A Gate caches its
-// decisions and is meant for one request; it is not safe for concurrent use.
+// a Gate asks release.Policy.Releasable (or the store, which applies the
+// same rule in its queries through article5.Audience) and nothing else. A
+// Gate caches its decisions and is meant for one request; it is not safe
+// for concurrent use.
 //
 // The rules, on top of Releasable:
-//   - an object leaves only if Releasable admits it and every object it
-//     references that the node holds (other than marking-definitions) is
-//     admitted too, so that a withheld object's id never leaves inside
-//     another (a grouping's object_refs, a relationship's target_ref);
-//   - a case leaves only if every object of its evidence may leave, and so
-//     does article5's assessment (or determination) of it.
+//   - an object is judged on itself: its markings, custody and named
+//     recipients. Whether the objects it references exist, or may be seen,
+//     never changes the answer, so that an object the recipient may not
+//     read behaves exactly like one that does not exist (a reference is
+//     an id, not content; an author who references a TLP:RED object marks
+//     the reference accordingly);
+//   - what the node derives from evidence is judged on the evidence: a
+//     case (its summary, assessment, consultation and events) leaves only
+//     if the latest version of every object of its evidence index may, and
+//     article5's assessment and determination objects only with their case.
 type Gate struct {
 	n     *Node
 	r     release.Recipient
-	self  map[string]bool // id → Releasable on its latest version
-	whole map[string]bool // id → the latest version and its references may leave
+	whole map[string]bool // id → may leave
 	cases map[string]bool // case id → may leave
-	rels  relIndex        // relationships by source, read once per gate
 }
 
 // Gate returns a release gate for recipient r.
 func (n *Node) Gate(r release.Recipient) *Gate {
-	return &Gate{n: n, r: r, self: map[string]bool{}, whole: map[string]bool{}, cases: map[string]bool{}}
+	return &Gate{n: n, r: r, whole: map[string]bool{}, cases: map[string]bool{}}
 }
 
 // Recipient returns the recipient the gate decides for.
 func (g *Gate) Recipient() release.Recipient { return g.r }
 
-// Object reports whether the stored version o may leave: it is releasable
-// and so is every held object it references. Errors are the store's.
+// Audience returns the gate's recipient as a store applies it in queries.
+func (g *Gate) Audience() article5.Audience { return g.n.AudienceOf(g.r) }
+
+// AudienceOf returns recipient r as a store applies it in queries
+// (article5.Audience): its organisation, subject and the ceiling the
+// node's policy admits it to.
+func (n *Node) AudienceOf(r release.Recipient) article5.Audience {
+	return article5.Audience{Org: r.Org, Subject: r.Subject, Ceiling: n.Policy.Ceiling(r), DefaultRank: n.Policy.DefaultRank()}
+}
+
+// Object reports whether the stored version o may leave: Releasable on its
+// own columns, and, for article5's assessment and determination objects,
+// its case may leave too. Errors are the store's.
 func (g *Gate) Object(ctx context.Context, o *article5.StoredObject) (bool, error) {
-	p, err := stix.ParseObject(o.Raw)
-	if err != nil {
-		return false, article5.Internal("release: parse stored "+o.ID, err)
-	}
-	if !g.n.Policy.Releasable(release.ObjectOf(p), g.r).Allowed {
+	if !g.n.Policy.Releasable(release.ObjectOfStored(o), g.r).Allowed {
 		return false, nil
-	}
-	for _, ref := range p.Refs() {
-		if ref.ID == o.ID || strings.HasPrefix(ref.ID, "marking-definition--") {
-			continue
-		}
-		ok, err := g.selfOK(ctx, ref.ID)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, nil
-		}
 	}
 	// An assessment (article5's conclusion on a case) names its evidence
 	// inside its findings: it leaves only with its case.
-	if p.Type == "article5-assessment" || p.Type == "article5-determination" {
-		if _, err := g.CaseByID(ctx, p.String("case_ref")); err != nil {
-			if article5.ErrorCode(err) == article5.ENOTFOUND {
-				return false, nil
-			}
-			return false, err
+	if o.Type == "article5-assessment" || o.Type == "article5-determination" {
+		p, err := stix.ParseObject(o.Raw)
+		if err != nil {
+			return false, article5.Internal("release: parse stored "+o.ID, err)
 		}
+		return g.CaseID(ctx, p.String("case_ref"))
 	}
 	return true, nil
 }
@@ -95,77 +93,53 @@ func (g *Gate) ID(ctx context.Context, id string) (bool, error) {
 	return ok, nil
 }
 
-// selfOK is Releasable on the latest version of id alone; true when the
-// node does not hold id.
-func (g *Gate) selfOK(ctx context.Context, id string) (bool, error) {
-	if ok, seen := g.self[id]; seen {
-		return ok, nil
-	}
-	o, err := g.n.latest(ctx, id)
-	if article5.ErrorCode(err) == article5.ENOTFOUND {
-		g.self[id] = true
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	p, err := stix.ParseObject(o.Raw)
-	if err != nil {
-		return false, article5.Internal("release: parse stored "+id, err)
-	}
-	ok := g.n.Policy.Releasable(release.ObjectOf(p), g.r).Allowed
-	g.self[id] = ok
-	return ok, nil
-}
-
-// Case reports whether a case may leave: every object of its evidence
-// (Node.CaseEvidence: the objects the node holds now, which include those
-// of its latest assessment) may. A case whose grouping is gone is judged on
-// its id alone.
-func (g *Gate) Case(ctx context.Context, c *article5.CaseSummary) (bool, error) {
-	if ok, seen := g.cases[c.ID]; seen {
-		return ok, nil
-	}
-	ids, err := g.n.caseEvidenceIDs(ctx, c.ID, &g.rels)
-	if article5.ErrorCode(err) == article5.ENOTFOUND {
-		ids, err = []string{c.ID}, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	ok, err := g.allIDs(ctx, ids)
-	if err != nil {
-		return false, err
-	}
-	g.cases[c.ID] = ok
-	return ok, nil
-}
-
-func (g *Gate) allIDs(ctx context.Context, ids []string) (bool, error) {
-	for _, id := range ids {
-		ok, err := g.ID(ctx, id)
-		if err != nil || !ok {
-			return false, err
+// Visible reports whether the node holds id and its latest version may
+// leave: what "exists" means for the recipient.
+func (g *Gate) Visible(ctx context.Context, id string) (bool, error) {
+	if _, err := g.n.latest(ctx, id); err != nil {
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			return false, nil
 		}
+		return false, err
 	}
-	return true, nil
+	return g.ID(ctx, id)
+}
+
+// CaseID reports whether the case id may leave: the node holds its
+// assessment and the latest version of every object of its evidence index
+// may leave (the store decides, from its index: Store.CaseReleasable).
+func (g *Gate) CaseID(ctx context.Context, id string) (bool, error) {
+	if ok, seen := g.cases[id]; seen {
+		return ok, nil
+	}
+	if !strings.HasPrefix(id, "grouping--") {
+		return false, nil
+	}
+	ok, err := g.n.Store.CaseReleasable(ctx, id, g.Audience())
+	if err != nil {
+		return false, err
+	}
+	g.cases[id] = ok
+	return ok, nil
+}
+
+// Case is CaseID for a listed case.
+func (g *Gate) Case(ctx context.Context, c *article5.CaseSummary) (bool, error) {
+	return g.CaseID(ctx, c.ID)
 }
 
 // CaseByID returns the case if it may leave, else ENOTFOUND (the same error
-// as for a case that does not exist, so withholding is not disclosed).
+// as for a case that does not exist, so withholding is not disclosed). The
+// release decision is taken before the case is read.
 func (g *Gate) CaseByID(ctx context.Context, id string) (*article5.CaseSummary, error) {
-	c, err := g.n.Store.FindCaseByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := g.Case(ctx, c)
+	ok, err := g.CaseID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, article5.Errorf(article5.ENOTFOUND, "no such case")
 	}
-	return c, nil
+	return g.n.Store.FindCaseByID(ctx, id)
 }
 
 // latest returns the latest stored version of id; ENOTFOUND if none.
@@ -185,9 +159,7 @@ func (n *Node) latest(ctx context.Context, id string) (*article5.StoredObject, e
 func latestOf(vs []*article5.StoredObject) *article5.StoredObject {
 	best := vs[0]
 	for _, v := range vs[1:] {
-		if v.VersionSec > best.VersionSec ||
-			(v.VersionSec == best.VersionSec && v.VersionNsec > best.VersionNsec) ||
-			(v.VersionSec == best.VersionSec && v.VersionNsec == best.VersionNsec && versionAfter(v.Version, best.Version)) {
+		if versionAfterStored(v, best) {
 			best = v
 		}
 	}

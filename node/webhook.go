@@ -28,7 +28,8 @@ import (
 const (
 	// HeaderEvent is the event's type ("tier-changed").
 	HeaderEvent = "X-Article5-Event"
-	// HeaderDelivery identifies the delivery: "<webhook id>:<event seq>".
+	// HeaderDelivery identifies the delivery: the event's opaque id for the
+	// webhook (its sequence number sealed for it, package cursor).
 	// A retried delivery carries the same value (deliveries are at least
 	// once): receivers use it to drop duplicates.
 	HeaderDelivery = "X-Article5-Delivery"
@@ -217,7 +218,7 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 	sent := 0
 	cursor := w.Cursor
 	for sent < webhookBatch {
-		evs, err := n.Store.FindEvents(ctx, cursor, webhookBatch)
+		evs, err := n.Store.FindEvents(ctx, article5.EventFilter{After: cursor, Limit: webhookBatch, Audience: g.Audience()})
 		if err != nil {
 			return sent, err
 		}
@@ -227,14 +228,7 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 		var next *article5.Event
 		for i := range evs {
 			e := &evs[i]
-			if !slices.Contains(events, e.Type) {
-				continue
-			}
-			ok, err := g.Case(ctx, &article5.CaseSummary{ID: e.Case})
-			if err != nil {
-				return sent, err
-			}
-			if ok {
+			if slices.Contains(events, e.Type) {
 				next = e
 				break
 			}
@@ -268,9 +262,14 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 	return sent, nil
 }
 
+// webhookPrincipal is whom a webhook's event ids are sealed for.
+func webhookPrincipal(w *article5.Webhook) string { return "webhook:" + w.ID }
+
 // post sends one event to w's URL, signed; nil on a 2xx answer.
 func (n *Node) post(ctx context.Context, w *article5.Webhook, e *article5.Event, c *http.Client) error {
-	body, err := json.Marshal(e)
+	ev := *e
+	ev.ID = n.EventID(webhookPrincipal(w), e.Seq)
+	body, err := json.Marshal(ev)
 	if err != nil {
 		return article5.Internal("webhook: encode event", err)
 	}
@@ -282,7 +281,7 @@ func (n *Node) post(ctx context.Context, w *article5.Webhook, e *article5.Event,
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "article5-webhook/1")
 	req.Header.Set(HeaderEvent, e.Type)
-	req.Header.Set(HeaderDelivery, w.ID+":"+strconv.FormatInt(e.Seq, 10))
+	req.Header.Set(HeaderDelivery, ev.ID)
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, SignWebhook(w.Secret, ts, body))
 	res, err := c.Do(req)

@@ -11,6 +11,7 @@ import (
 
 	"article5"
 	"article5/assess"
+	"article5/release"
 	"article5/stix"
 )
 
@@ -50,13 +51,17 @@ func (n *Node) RunWorker(ctx context.Context, poll time.Duration) {
 	}
 }
 
-// RunJobOnce claims one job and runs it. It reports false (and no error)
-// when there is no job. Running a job again is harmless: an assessment with
-// the same hash is saved once. A case whose evidence is invalid is logged
-// and skipped; a store fault leaves the job to be retried after its lease.
+// jobBatch is how many queued cases the worker claims at once.
+const jobBatch = 16
+
+// RunJobOnce claims a batch of queued cases and re-assesses them. It
+// reports false (and no error) when none is due. Running a case again is
+// harmless: an assessment with the same hash is saved once. A case whose
+// evidence is invalid is logged and skipped; a store fault leaves the
+// batch to be retried after its lease.
 func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 	n.docsMu.RLock() // a doctrine change's job is claimed only once it is in force (ChangeDoctrine)
-	job, err := n.Store.ClaimJob(ctx, jobLease)
+	job, err := n.Store.ClaimJob(ctx, jobLease, jobBatch)
 	n.docsMu.RUnlock()
 	if article5.ErrorCode(err) == article5.ENOTFOUND {
 		return false, nil
@@ -64,11 +69,7 @@ func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("claim job: %w", err)
 	}
-	cases, err := n.jobCases(ctx, job)
-	if err != nil {
-		return true, fmt.Errorf("job %s: %w", job.ID, err)
-	}
-	for _, id := range cases {
+	for _, id := range job.Cases {
 		evs, err := n.safeAssess(ctx, id)
 		if err != nil && job.Attempts >= maxAttempts && ctx.Err() == nil {
 			n.log().ErrorContext(ctx, "case given up", "job", job.ID, "case", id, "attempts", job.Attempts, "err", err)
@@ -85,11 +86,11 @@ func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 			return true, fmt.Errorf("job %s: %w", job.ID, err)
 		}
 	}
-	if err := n.Store.CompleteJob(ctx, job.ID); err != nil {
+	if err := n.Store.CompleteJob(ctx, job); err != nil {
 		return true, fmt.Errorf("complete job %s: %w", job.ID, err)
 	}
 	n.jobsDone.Add(1)
-	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", len(cases), "attempts", job.Attempts)
+	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", len(job.Cases), "attempts", job.Attempts)
 	return true, nil
 }
 
@@ -104,58 +105,49 @@ func (n *Node) safeAssess(ctx context.Context, id string) (evs []article5.Event,
 	return n.AssessCase(ctx, id)
 }
 
-// jobCases expands a job's cases, "*" meaning every grouping held.
-func (n *Node) jobCases(ctx context.Context, job *article5.Job) ([]string, error) {
-	var out []string
-	for _, c := range job.Cases {
-		if c != "*" {
-			out = append(out, c)
-			continue
-		}
-		f := article5.ObjectFilter{Types: []string{"grouping"}, Limit: 1000}
-		for {
-			page, err := n.Store.FindObjects(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page.Objects {
-				out = append(out, o.ID)
-			}
-			if page.Next == "" {
-				break
-			}
-			f.Cursor = page.Next
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
 // AssessCase assesses the case (grouping) caseID on the evidence the node
 // holds, saves the assessment and returns the events it caused ("assessed",
 // "tier-changed"; none when the same assessment was already saved).
 // ENOTFOUND if the node holds no such grouping; EINVALID if the evidence
 // cannot be assessed.
 func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event, error) {
-	objs, err := n.caseEvidence(ctx, caseID, &relIndex{})
+	since, err := n.Store.ObjectWatermark(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b, err := bundleOf(caseID, objs)
+	ev0, err := n.caseEvidence(ctx, caseID, &relIndex{})
 	if err != nil {
 		return nil, err
+	}
+	index := article5.CaseIndex{Case: caseID, Evidence: ev0.ids, Watched: ev0.watched, Since: since}
+	// Until it is assessed, the case is still watched for the objects its
+	// evidence names: an incident that arrives later queues it.
+	keepIndex := func(err error) error {
+		if _, ierr := n.Store.SaveCaseIndex(ctx, index); ierr != nil {
+			return fmt.Errorf("index case %s: %w", caseID, ierr)
+		}
+		return err
+	}
+	b, err := bundleOf(caseID, ev0.objs)
+	if err != nil {
+		return nil, keepIndex(err)
 	}
 	ev, err := assess.NewEvidence(b)
 	if err != nil {
-		return nil, err
+		return nil, keepIndex(err)
 	}
 	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce()}, ev)
 	if err != nil {
-		return nil, err
+		return nil, keepIndex(err)
 	}
 	if rep.Case != caseID {
-		return nil, article5.Errorf(article5.EINVALID, "%s is not a case: its evidence assesses as %s", caseID, rep.Case)
+		return nil, keepIndex(article5.Errorf(article5.EINVALID, "%s is not a case: its evidence assesses as %s", caseID, rep.Case))
 	}
+	objs := make([]release.Object, len(ev0.latest))
+	for i, o := range ev0.latest {
+		objs[i] = release.ObjectOfStored(o)
+	}
+	marking, red := n.Policy.Audience(objs, nil)
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, article5.Internal("encode report", err)
@@ -172,12 +164,15 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	for d, a := range rep.Assessments {
 		s.Tiers[d] = a.Tier
 	}
-	evs, err := n.Store.SaveAssessment(ctx, s, data)
+	// The assessment object is stored before the assessment row: while the
+	// row (and the index it is saved with) are the old ones, the new
+	// object leaves only with the case, as the old index decides.
+	if err := n.storeAssessmentObject(ctx, rep, data, marking, red); err != nil {
+		return nil, err
+	}
+	evs, err := n.Store.SaveAssessment(ctx, s, data, index)
 	if err != nil {
 		return nil, fmt.Errorf("save assessment of %s: %w", caseID, err)
-	}
-	if err := n.storeAssessmentObject(ctx, rep, data); err != nil {
-		return nil, err
 	}
 	if len(evs) > 0 {
 		// A new assessment: a consultation on the old one re-opens on it.
@@ -193,8 +188,10 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 // evidence, so that it travels like any object (and positions can refer to
 // it). Its id is the UUIDv5 of (case, assessment hash): one object per
 // distinct assessment, stored once, whatever reruns or crashes happen
-// between the index and the object.
-func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte) error {
+// between the index and the object. It carries the audience of its
+// evidence (release.Policy.Audience): marking, and at TLP:RED the
+// red_recipients every RED piece admits.
+func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte, marking string, red []string) error {
 	id := AssessmentObjectID(rep.Case, rep.Hash)
 	if _, err := n.Store.FindObjectVersions(ctx, id); err == nil {
 		return nil
@@ -213,6 +210,9 @@ func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, 
 	if err != nil {
 		return article5.Internal("encode assessment object", err)
 	}
+	if raw, err = markDerived(raw, marking, red); err != nil {
+		return err
+	}
 	o, err := stix.ParseObject(raw)
 	if err != nil {
 		return article5.Internal("parse assessment object", err)
@@ -221,20 +221,76 @@ func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, 
 	if err != nil {
 		return err
 	}
-	if _, err := n.Store.IngestObjects(ctx, []*article5.StoredObject{so}, nil, true); err != nil {
+	so.Submitter, so.SubmitterOrg = NodePrincipal.ID, NodePrincipal.Org
+	if _, err := n.Store.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{so}, Atomic: true}); err != nil {
 		return fmt.Errorf("store %s: %w", id, err)
 	}
 	return nil
 }
 
-// caseEvidence loads the evidence of a case: its grouping and object_refs;
+// markDerived adds to a STIX object the node made the audience of what it
+// derives from: object_marking_refs [marking] and, when red is not empty,
+// red_recipients in article5's extension (creating the extension entry as
+// a property-extension when the object has none).
+func markDerived(raw []byte, marking string, red []string) ([]byte, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, article5.Internal("mark derived object", err)
+	}
+	if marking != "" {
+		obj["object_marking_refs"] = []string{marking}
+	}
+	if len(red) > 0 {
+		exts, _ := obj["extensions"].(map[string]any)
+		if exts == nil {
+			exts = map[string]any{}
+			obj["extensions"] = exts
+		}
+		ext, _ := exts[article5.ExtensionID].(map[string]any)
+		if ext == nil {
+			ext = map[string]any{"extension_type": "property-extension"}
+			exts[article5.ExtensionID] = ext
+		}
+		ext["red_recipients"] = red
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return nil, article5.Internal("mark derived object", err)
+	}
+	return out, nil
+}
+
+// evidence is what the walk of one case found: the admitted objects (every
+// admitted version, parsed from its exact bytes), their stored versions
+// (for release decisions), and every id the walk looked up (held or not):
+// an object later stored under one of those ids, or a relationship from
+// one, may change the case (the re-assessment index).
+type evidence struct {
+	objs    []*stix.Object
+	latest  []*article5.StoredObject // the latest admitted version of each admitted id
+	watched []string                 // sorted
+	ids     []string                 // admitted ids, sorted
+}
+
+// caseEvidence walks the evidence of a case: its grouping and object_refs;
 // the relationships (and sightings) from those, their targets, and one more
 // hop of relationships from the targets (actor → State, identity →
 // location); then every object those reference (created_by_ref,
-// Incident Core impact_refs, …), twice over. Every stored version of each
-// object is included, each parsed back from its exact bytes. Other
-// groupings are left out, so the case stays one case.
-func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) ([]*stix.Object, error) {
+// Incident Core impact_refs, …), twice over. Other groupings are left out,
+// so the case stays one case.
+//
+// A link counts only if its author may read what it links to (the link
+// rule, docs/security.md "Case evidence"): a reference from object O
+// admits a version of the referenced object only if O's custodian may read
+// it (or holds it); a relationship from an object joins only if its own
+// custodian may read that object; an SCO (whose id anyone may submit
+// content under) joins only in the copies of the referrer's custodian. A
+// case thus never draws on an object its author could not see, and no
+// organisation changes another's case through an object it cannot read.
+//
+// EINVALID when the evidence exceeds Node.MaxCaseObjects versions or
+// Node.MaxCaseIncidents incidents.
+func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) (*evidence, error) {
 	g, err := n.latest(ctx, caseID)
 	if err != nil {
 		return nil, err
@@ -242,65 +298,95 @@ func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) 
 	if g.Type != "grouping" {
 		return nil, article5.Errorf(article5.ENOTFOUND, "no such case")
 	}
-	l := &loader{n: n, objs: map[string][]*stix.Object{}, caseID: caseID}
-	if err := l.load(ctx, []string{caseID}); err != nil {
+	l := &loader{n: n, caseID: caseID, held: map[string][]*article5.StoredObject{}, admitted: map[string][]*stix.Object{},
+		admittedV: map[string]map[string]*article5.StoredObject{}, limit: n.maxCaseObjects()}
+	if err := l.fetch(ctx, []string{caseID}); err != nil {
 		return nil, err
 	}
-	front := l.refsOf([]string{caseID}, "object_refs")
-	if err := l.load(ctx, front); err != nil {
+	if err := l.admitAll(caseID); err != nil {
 		return nil, err
 	}
-	front = append(front, caseID)
+	caseAuthor := l.authorOf(caseID)
+	refs := l.refsOf(caseID, "object_refs")
+	if err := l.link(ctx, caseAuthor, refs); err != nil {
+		return nil, err
+	}
+	front := append(l.admittedOf(refs), caseID)
 	for hop := 0; hop < 2; hop++ {
 		from, err := rels.from(ctx, n, front)
 		if err != nil {
 			return nil, err
 		}
-		var relIDs, targets []string
+		var relIDs []string
 		for _, r := range from {
-			relIDs = append(relIDs, r.ID)
-			if r.TargetRef != "" {
-				targets = append(targets, r.TargetRef)
+			author := n.authorOf(r)
+			ok, err := l.mayLink(ctx, author, r.SourceRef)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				relIDs = append(relIDs, r.ID)
 			}
 		}
-		if err := l.load(ctx, relIDs); err != nil {
+		if err := l.fetch(ctx, relIDs); err != nil {
 			return nil, err
 		}
-		if err := l.load(ctx, targets); err != nil {
-			return nil, err
+		var targets []string
+		for _, id := range relIDs {
+			if err := l.admitAll(id); err != nil {
+				return nil, err
+			}
+			author := l.authorOf(id)
+			for _, t := range l.refsOf(id, "target_ref") {
+				if err := l.link(ctx, author, []string{t}); err != nil {
+					return nil, err
+				}
+				targets = append(targets, t)
+			}
 		}
-		front = targets
+		front = l.admittedOf(targets)
 	}
 	for range 2 {
-		if err := l.load(ctx, l.refsOf(l.ids(), "")); err != nil {
-			return nil, err
+		for _, id := range l.ids() {
+			if err := l.link(ctx, l.authorOf(id), l.refsOf(id, "")); err != nil {
+				return nil, err
+			}
 		}
 	}
-	var out []*stix.Object
-	for _, id := range l.ids() {
-		out = append(out, l.objs[id]...)
+	ev := &evidence{ids: l.ids()}
+	incidents := 0
+	for _, id := range ev.ids {
+		ev.objs = append(ev.objs, l.admitted[id]...)
+		var best *article5.StoredObject
+		for _, v := range l.admittedV[id] {
+			if best == nil || versionAfterStored(v, best) {
+				best = v
+			}
+		}
+		ev.latest = append(ev.latest, best)
+		if best.Type == "incident" {
+			incidents++
+		}
 	}
-	return out, nil
+	if lim := n.maxCaseIncidents(); incidents > lim {
+		return nil, article5.Errorf(article5.EINVALID, "case %s holds %d incidents, more than the %d a case may hold (serve --max-case-incidents)", caseID, incidents, lim)
+	}
+	for id := range l.held {
+		ev.watched = append(ev.watched, id)
+	}
+	slices.Sort(ev.watched)
+	return ev, nil
 }
 
 // CaseEvidence returns the ids of the objects the node holds as the
 // evidence of case caseID (see AssessCase), sorted. ENOTFOUND if the node
 // holds no such grouping.
 func (n *Node) CaseEvidence(ctx context.Context, caseID string) ([]string, error) {
-	return n.caseEvidenceIDs(ctx, caseID, &relIndex{})
-}
-
-func (n *Node) caseEvidenceIDs(ctx context.Context, caseID string, rels *relIndex) ([]string, error) {
-	objs, err := n.caseEvidence(ctx, caseID, rels)
+	ev, err := n.caseEvidence(ctx, caseID, &relIndex{})
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for _, o := range objs {
-		ids = append(ids, o.ID)
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	return ev.ids, nil
 }
 
 // bundleOf wraps the exact bytes of objs in a bundle and parses it back, so
@@ -325,16 +411,31 @@ func bundleOf(caseID string, objs []*stix.Object) (*stix.Bundle, error) {
 	return b, nil
 }
 
-// loader accumulates a case's evidence.
-type loader struct {
-	n      *Node
-	caseID string
-	objs   map[string][]*stix.Object // id → versions; nil entry: not held
+// authorOf is the organisation that answers for the links an object makes:
+// its custodian, else (versions stored before custody and without
+// created_by_ref) the node's own organisation.
+func (n *Node) authorOf(o *article5.StoredObject) string {
+	if c := article5.CustodianOf(o); c != "" {
+		return c
+	}
+	return n.Policy.Holder
 }
 
+// loader accumulates a case's evidence.
+type loader struct {
+	n         *Node
+	caseID    string
+	held      map[string][]*article5.StoredObject            // id → every held version; nil: looked up, not held
+	admitted  map[string][]*stix.Object                      // id → admitted versions, parsed
+	admittedV map[string]map[string]*article5.StoredObject   // id → version → admitted stored version
+	versions  int                                            // versions fetched
+	limit     int                                            // Node.MaxCaseObjects
+}
+
+// ids returns the admitted ids, sorted.
 func (l *loader) ids() []string {
-	var ids []string
-	for id, vs := range l.objs {
+	ids := make([]string, 0, len(l.admitted))
+	for id, vs := range l.admitted {
 		if len(vs) > 0 {
 			ids = append(ids, id)
 		}
@@ -343,33 +444,139 @@ func (l *loader) ids() []string {
 	return ids
 }
 
-// refsOf returns the ids referenced by the latest versions of ids: the
-// property prop only, or every reference ("") except marking-definitions.
-func (l *loader) refsOf(ids []string, prop string) []string {
+// admittedOf returns those of ids with an admitted version.
+func (l *loader) admittedOf(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		vs := l.objs[id]
-		for _, o := range vs {
-			if prop != "" {
-				out = append(out, o.Strings(prop)...)
-				continue
-			}
-			for _, r := range o.Refs() {
-				out = append(out, r.ID)
-			}
+		if len(l.admitted[id]) > 0 {
+			out = append(out, id)
 		}
 	}
 	return out
 }
 
-// load fetches every version of the ids not yet loaded.
-func (l *loader) load(ctx context.Context, ids []string) error {
-	var want []string
-	for _, id := range ids {
-		if _, done := l.objs[id]; done || id == "" || stixType(id) == "marking-definition" && stix.IsBuiltinMarking(id) {
+// authorOf is Node.authorOf of the latest admitted version of id.
+func (l *loader) authorOf(id string) string {
+	var best *article5.StoredObject
+	for _, v := range l.admittedV[id] {
+		if best == nil || versionAfterStored(v, best) {
+			best = v
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return l.n.authorOf(best)
+}
+
+// refsOf returns the ids referenced by the admitted versions of id: the
+// property prop only, or every reference ("") except marking-definitions.
+func (l *loader) refsOf(id, prop string) []string {
+	var out []string
+	for _, o := range l.admitted[id] {
+		if prop != "" {
+			if v := o.String(prop); v != "" {
+				out = append(out, v)
+			}
+			out = append(out, o.Strings(prop)...)
 			continue
 		}
-		l.objs[id] = nil
+		for _, r := range o.Refs() {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// mayRead reports whether organisation author may read stored version v:
+// it holds it in custody, or the release policy admits the organisation.
+func (l *loader) mayRead(author string, v *article5.StoredObject) bool {
+	if author == "" || author == article5.CustodianOf(v) {
+		return true
+	}
+	return l.n.Policy.Releasable(release.ObjectOfStored(v), l.n.Policy.OrgRecipient(author)).Allowed
+}
+
+// mayLink reports whether a link by author to id counts: the node does not
+// hold id, or author may read its latest version.
+func (l *loader) mayLink(ctx context.Context, author, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	if err := l.fetch(ctx, []string{id}); err != nil {
+		return false, err
+	}
+	vs := l.held[id]
+	if len(vs) == 0 {
+		return true, nil
+	}
+	best := vs[0]
+	for _, v := range vs[1:] {
+		if versionAfterStored(v, best) {
+			best = v
+		}
+	}
+	return l.mayRead(author, best), nil
+}
+
+// link fetches ids and admits the versions a link by author may reach:
+// an SCO's copies in author's custody; any other object's versions author
+// may read.
+func (l *loader) link(ctx context.Context, author string, ids []string) error {
+	if err := l.fetch(ctx, ids); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		for _, v := range l.held[id] {
+			if v.Unversioned && author != "" && article5.CustodianOf(v) != author {
+				continue
+			}
+			if !v.Unversioned && !l.mayRead(author, v) {
+				continue
+			}
+			if err := l.admit(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// admitAll admits every held version of id (the case's own grouping; a
+// relationship that joined).
+func (l *loader) admitAll(id string) error {
+	for _, v := range l.held[id] {
+		if err := l.admit(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loader) admit(v *article5.StoredObject) error {
+	if l.admittedV[v.ID][v.Version] != nil {
+		return nil
+	}
+	o, err := stix.ParseObject(v.Raw)
+	if err != nil {
+		return article5.Internal("load evidence: parse "+v.ID, err)
+	}
+	if l.admittedV[v.ID] == nil {
+		l.admittedV[v.ID] = map[string]*article5.StoredObject{}
+	}
+	l.admittedV[v.ID][v.Version] = v
+	l.admitted[v.ID] = append(l.admitted[v.ID], o)
+	return nil
+}
+
+// fetch loads every version of the ids not yet looked up.
+func (l *loader) fetch(ctx context.Context, ids []string) error {
+	var want []string
+	for _, id := range ids {
+		if _, done := l.held[id]; done || id == "" || stixType(id) == "marking-definition" && stix.IsBuiltinMarking(id) {
+			continue
+		}
+		l.held[id] = nil
 		want = append(want, id)
 	}
 	for len(want) > 0 {
@@ -385,11 +592,11 @@ func (l *loader) load(ctx context.Context, ids []string) error {
 				if so.Type == "grouping" && so.ID != l.caseID {
 					continue
 				}
-				o, err := stix.ParseObject(so.Raw)
-				if err != nil {
-					return article5.Internal("load evidence: parse "+so.ID, err)
-				}
-				l.objs[so.ID] = append(l.objs[so.ID], o)
+				l.held[so.ID] = append(l.held[so.ID], so)
+				l.versions++
+			}
+			if l.versions > l.limit {
+				return article5.Errorf(article5.EINVALID, "case %s: its evidence holds more than the %d object versions a case may hold (serve --max-case-objects)", l.caseID, l.limit)
 			}
 			if page.Next == "" {
 				break
@@ -398,6 +605,17 @@ func (l *loader) load(ctx context.Context, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// versionAfterStored reports whether a is a later version than b (latestOf's order).
+func versionAfterStored(a, b *article5.StoredObject) bool {
+	if a.VersionSec != b.VersionSec {
+		return a.VersionSec > b.VersionSec
+	}
+	if a.VersionNsec != b.VersionNsec {
+		return a.VersionNsec > b.VersionNsec
+	}
+	return versionAfter(a.Version, b.Version)
 }
 
 // relIndex caches, for one assessment or one request, the latest

@@ -109,6 +109,15 @@ type Object struct {
 	// property red_recipients (schema $defs/release-extension): STIX
 	// identity ids, or a node's user or API token ids.
 	RedRecipients []string
+	// Custodian is the organisation in whose custody the node holds the
+	// object (the organisation of the principal that submitted its first
+	// version, article5.StoredObject.Custodian); "" when unknown. The
+	// custodian may always have the object: it handed it in.
+	Custodian string
+	// Relayed reports that CreatedBy names an organisation the node does
+	// not know, so the claim is not proven: it grants that organisation
+	// nothing (docs/security.md, "Custody and relay").
+	Relayed bool
 }
 
 // ObjectOf reads an Object from a parsed STIX object: its id,
@@ -205,8 +214,9 @@ func (p Policy) level(o Object) (stix.TLP, string) {
 
 // Releasable decides whether o may be released to r under p.
 //
-// The originator (r.Org equal to a non-empty o.CreatedBy) may always have
-// its own object. Otherwise the object's effective level (see the package
+// The originator (r.Org equal to a non-empty o.CreatedBy that is not
+// relayed) and the custodian (r.Org equal to a non-empty o.Custodian) may
+// always have the object. Otherwise the object's effective level (see the package
 // comment: most restrictive marking, unknown marking = RED, none =
 // p.Default) admits:
 //
@@ -230,8 +240,11 @@ func (p Policy) Releasable(o Object, r Recipient) Decision {
 		d.Allowed = true
 		return deny(rule)
 	}
-	if o.CreatedBy != "" && r.Org == o.CreatedBy {
+	if o.CreatedBy != "" && !o.Relayed && r.Org == o.CreatedBy {
 		return allow("the recipient is the originator")
+	}
+	if o.Custodian != "" && r.Org == o.Custodian {
+		return allow("the recipient is the custodian organisation")
 	}
 	if (r.Subject != "" && slices.Contains(o.RedRecipients, r.Subject)) ||
 		(r.Org != "" && slices.Contains(o.RedRecipients, r.Org)) {
@@ -278,4 +291,181 @@ func (p Policy) Filter(objs []*stix.Object, r Recipient) []*stix.Object {
 		}
 	}
 	return out
+}
+
+// Rank orders the TLP 2.0 levels from 0 (clear) to 4 (red); any other value
+// ranks as red. It is the order in which audiences nest (see the package
+// comment) and the integer a store compares when it filters rows for a
+// recipient inside its query (article5.Audience).
+func Rank(t stix.TLP) int { return rank(t) }
+
+// LevelOfRank is the inverse of Rank: 0 clear … 4 red (anything above 4,
+// red; below 0, clear).
+func LevelOfRank(r int) stix.TLP {
+	switch {
+	case r <= 0:
+		return stix.TLPClear
+	case r == 1:
+		return stix.TLPGreen
+	case r == 2:
+		return stix.TLPAmber
+	case r == 3:
+		return stix.TLPAmberStrict
+	}
+	return stix.TLPRed
+}
+
+// MarkingRank returns the rank of a set of marking ids: the most
+// restrictive of them (an unknown marking ranks 4, red), or -1 when there
+// are none, meaning that the policy default applies when a recipient is
+// judged (Policy.DefaultRank). It is article5.MarkingRank, the integer
+// stores keep beside each object version so that a page of objects or
+// cases can be filtered for a recipient in SQL.
+func MarkingRank(markings []string) int { return article5.MarkingRank(markings) }
+
+// DefaultRank is the rank of an object with no marking under p: the rank
+// of p.Default (4 when the default is not a TLP 2.0 level).
+func (p Policy) DefaultRank() int { return rank(p.Default) }
+
+// Ceiling returns the highest rank r is admitted to by the TLP rules alone,
+// leaving out the originator, the custodian and red_recipients: 3 for the
+// holder organisation (amber+strict), 2 for a client of the holder (amber),
+// 1 for a member of a community of the holder (green), else 0 (clear).
+// Releasable(o, r) is allowed exactly when r is o's originator or
+// custodian, or is named in o.RedRecipients, or o's level ranks at most
+// Ceiling(r).
+func (p Policy) Ceiling(r Recipient) int {
+	if p.Holder == "" {
+		return 0
+	}
+	if r.Org == p.Holder {
+		return 3
+	}
+	if r.Org != "" && slices.Contains(p.Clients[p.Holder], r.Org) {
+		return 2
+	}
+	for _, c := range r.Communities {
+		if c != "" && slices.Contains(p.Communities[c], p.Holder) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// OrgRecipient returns the recipient that stands for a whole organisation:
+// its id and the communities p lists it in. It is how the node asks what
+// an organisation (not one of its users) may read, e.g. whether the author
+// of a link between two objects may read the object at its other end.
+func (p Policy) OrgRecipient(org string) Recipient {
+	r := Recipient{Org: org}
+	if org == "" {
+		return r
+	}
+	for c, members := range p.Communities {
+		if slices.Contains(members, org) {
+			r.Communities = append(r.Communities, c)
+		}
+	}
+	slices.Sort(r.Communities)
+	return r
+}
+
+// Audience returns the marking that an object derived from objs (an
+// assessment, an opinion, a determination, a case grouping the node
+// makes) must carry so that it reaches no one some of objs would not: the
+// TLP 2.0 marking-definition id of the most restrictive level among them
+// (unmarked objects at p's default), and, when that level is red, the
+// red_recipients named on — or originating, or holding in custody — every
+// red object (the intersection), less any name that one of the other
+// objects would not be released to (sorted; empty means no one beyond the
+// node). With no objects it returns the marking of p's default level.
+//
+// recipientOf tells who a name stands for (an organisation, or a user or
+// token id with its organisation); nil treats identity ids as
+// organisations (OrgRecipient) and any other name as a recipient with no
+// organisation, admitted only where it is named or the level is clear.
+//
+// Source: FIRST TLP 2.0 (a recipient may share onward only within the
+// label's audience, so a finding drawn from several sources is bounded by
+// the narrowest of them).
+func (p Policy) Audience(objs []Object, recipientOf func(name string) Recipient) (marking string, redRecipients []string) {
+	top := -1
+	for _, o := range objs {
+		lvl, _ := p.level(o)
+		top = max(top, rank(lvl))
+	}
+	if top < 0 {
+		top = p.DefaultRank()
+	}
+	if top < 4 {
+		return markingOf(LevelOfRank(top)), nil
+	}
+	if recipientOf == nil {
+		recipientOf = func(name string) Recipient {
+			if len(name) > 10 && name[:10] == "identity--" {
+				return p.OrgRecipient(name)
+			}
+			return Recipient{Subject: name}
+		}
+	}
+	first := true
+	var names []string
+	for _, o := range objs {
+		if lvl, _ := p.level(o); rank(lvl) < 4 {
+			continue
+		}
+		these := slices.Clone(o.RedRecipients)
+		if o.Custodian != "" {
+			these = append(these, o.Custodian)
+		}
+		if o.CreatedBy != "" && !o.Relayed {
+			these = append(these, o.CreatedBy)
+		}
+		if first {
+			names, first = these, false
+			continue
+		}
+		names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(these, n) })
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	return stix.TLPRedID, slices.DeleteFunc(names, func(n string) bool {
+		r := recipientOf(n)
+		for _, o := range objs {
+			if !p.Releasable(o, r).Allowed {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// LevelOfRankMarking returns the TLP 2.0 marking-definition id of rank r
+// (LevelOfRank).
+func LevelOfRankMarking(r int) string { return markingOf(LevelOfRank(r)) }
+
+func markingOf(t stix.TLP) string {
+	switch t {
+	case stix.TLPClear:
+		return stix.TLPClearID
+	case stix.TLPGreen:
+		return stix.TLPGreenID
+	case stix.TLPAmber:
+		return stix.TLPAmberID
+	case stix.TLPAmberStrict:
+		return stix.TLPAmberStrictID
+	}
+	return stix.TLPRedID
+}
+
+// ObjectOfStored reads an Object from a stored version's columns: id,
+// created_by_ref, markings, red_recipients, custodian and relay (the
+// decision then needs no parse of the raw bytes). A version stored before
+// custody was recorded has the custodian article5.CustodianOf gives.
+func ObjectOfStored(o *article5.StoredObject) Object {
+	if o == nil {
+		return Object{}
+	}
+	return Object{ID: o.ID, CreatedBy: o.CreatedBy, Markings: o.Markings, RedRecipients: o.RedRecipients,
+		Custodian: article5.CustodianOf(o), Relayed: o.Relayed}
 }

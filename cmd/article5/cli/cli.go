@@ -77,7 +77,7 @@ The tool recommends and documents; people decide.`,
 	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
 		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
-	root.AddCommand(newWebhookCmd(stdout))
+	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout))
 	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))
 	err := root.ExecuteContext(ctx)
 	if err != nil {

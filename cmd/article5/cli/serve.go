@@ -36,7 +36,11 @@ release control for the caller's API token (article5 token create).
 Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
 ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
-release control), then defaults.`
+release control, "organisations" per Party and "speaks-for" delegations), then defaults.
+
+Trust: every stored version records who submitted it; the first version of an id makes the
+submitter's organisation its custodian, and only it (or an organisation it has delegated to
+under speaks-for) adds versions. See docs/security.md.`
 
 const serveExample = `  article5 serve                                     # SQLite in ./article5-data, http://127.0.0.1:8405
   article5 serve --addr 127.0.0.1:9000 --data-dir ./node-jp
@@ -60,11 +64,19 @@ type serveConfig struct {
 	// users that Party's admins may create through the API.
 	Organisations map[string][]string `yaml:"organisations"`
 	Party         string              `yaml:"party"` // the Party whose node this is
-	NoWorker      bool                `yaml:"-"`
+	// SpeaksFor lists, per organisation (or user or token id), the
+	// organisations it is registered to speak for: it may create objects
+	// as them and version objects in their custody.
+	SpeaksFor map[string][]string `yaml:"speaks-for"`
+	// MaxCaseIncidents and MaxCaseObjects bound the work of one case.
+	MaxCaseIncidents int  `yaml:"max-case-incidents"`
+	MaxCaseObjects   int  `yaml:"max-case-objects"`
+	NoWorker         bool `yaml:"-"`
 }
 
 func defaultServeConfig() serveConfig {
-	return serveConfig{Addr: "127.0.0.1:8405", DataDir: "article5-data", DefaultTLP: "amber", MaxBody: 64 << 20}
+	return serveConfig{Addr: "127.0.0.1:8405", DataDir: "article5-data", DefaultTLP: "amber", MaxBody: 64 << 20,
+		MaxCaseIncidents: node.DefaultMaxCaseIncidents, MaxCaseObjects: node.DefaultMaxCaseObjects}
 }
 
 // storeFlags are the flags every command that opens the store shares.
@@ -85,7 +97,7 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 		if err := yaml.UnmarshalWithOptions(data, &file, yaml.DisallowUnknownField()); err != nil {
 			return article5.Invalid("--config "+configPath+" does not parse", article5.Detail{Object: configPath, Message: yaml.FormatError(err, false, true)})
 		}
-		c.Clients, c.Communities, c.Organisations = file.Clients, file.Communities, file.Organisations
+		c.Clients, c.Communities, c.Organisations, c.SpeaksFor = file.Clients, file.Communities, file.Organisations, file.SpeaksFor
 	}
 	set := func(flag, env string, dst *string, fileVal string) {
 		if cmd.Flags().Changed(flag) {
@@ -121,6 +133,22 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 	}
 	if !cmd.Flags().Changed("max-body") && file.MaxBody > 0 {
 		c.MaxBody = file.MaxBody
+	}
+	if !cmd.Flags().Changed("max-case-incidents") && file.MaxCaseIncidents > 0 {
+		c.MaxCaseIncidents = file.MaxCaseIncidents
+	}
+	if !cmd.Flags().Changed("max-case-objects") && file.MaxCaseObjects > 0 {
+		c.MaxCaseObjects = file.MaxCaseObjects
+	}
+	if c.MaxCaseIncidents <= 0 || c.MaxCaseObjects <= 0 {
+		return usageError{fmt.Errorf("--max-case-incidents and --max-case-objects must be positive, got %d and %d", c.MaxCaseIncidents, c.MaxCaseObjects)}
+	}
+	for k, orgs := range c.SpeaksFor {
+		for _, o := range orgs {
+			if !strings.HasPrefix(o, "identity--") {
+				return usageError{fmt.Errorf("config speaks-for: %s may speak only for STIX identity ids (identity--…), got %q", k, o)}
+			}
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usageError{errors.New("--tls-cert and --tls-key go together")}
@@ -187,6 +215,8 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&configPath, "config", "", "YAML configuration file")
 	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file (article5 party init); repeat for each Party [ARTICLE5_TRUST, comma-separated]")
 	f.StringVar(&c.Party, "party", "", "the Party whose node this is, JP or US (the worker acts for it) [ARTICLE5_PARTY]")
+	f.IntVar(&c.MaxCaseIncidents, "max-case-incidents", c.MaxCaseIncidents, "most incidents one case may hold (a larger grouping is refused at ingest)")
+	f.IntVar(&c.MaxCaseObjects, "max-case-objects", c.MaxCaseObjects, "most object versions one case's evidence may hold when it is assessed")
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -216,7 +246,11 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		orgs[party] = ids
 	}
 	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)), Organisations: orgs,
-		Policy: release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)}}
+		Policy:    release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)},
+		SpeaksFor: c.SpeaksFor, MaxCaseIncidents: c.MaxCaseIncidents, MaxCaseObjects: c.MaxCaseObjects}
+	if err := n.LoadCursors(ctx); err != nil { // the node's secrets for page cursors and event ids
+		return err
+	}
 	if err := n.StoreExtension(ctx); err != nil { // the identity and extension-definition its own objects name
 		return err
 	}
