@@ -12,6 +12,10 @@
 // authz. State-changing requests a browser marks as cross-origin are
 // refused (net/http.CrossOriginProtection). Errors have one
 // shape, mapped from article5's error codes in one place (errors.go).
+//
+// Every connection has deadlines (limits.go, Limits): a request body must
+// keep a minimum rate (408), and a response must be written within a
+// write timeout (the event stream excepted).
 package api
 
 import (
@@ -46,6 +50,13 @@ type Options struct {
 	// StreamPoll is how often GET /api/v1/events/stream looks for new
 	// events; 0: DefaultStreamPoll.
 	StreamPoll time.Duration
+	// StreamKeepAlive is how long the event stream may stay silent before
+	// it sends an SSE comment line (": keep-alive"), so that a dead client
+	// is found and proxies keep the connection; 0: DefaultStreamKeepAlive.
+	StreamKeepAlive time.Duration
+	// Limits are the connection deadlines; zero fields take their
+	// defaults (see Limits).
+	Limits Limits
 	// Shutdown, when closed, ends every open event stream (give it to
 	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).
 	// nil: streams end only when their client goes away.
@@ -160,6 +171,10 @@ func New(n *node.Node, opts Options) http.Handler {
 	if opts.StreamPoll <= 0 {
 		opts.StreamPoll = DefaultStreamPoll
 	}
+	if opts.StreamKeepAlive <= 0 {
+		opts.StreamKeepAlive = DefaultStreamKeepAlive
+	}
+	opts.Limits = opts.Limits.withDefaults()
 	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
@@ -182,7 +197,8 @@ func New(n *node.Node, opts Options) http.Handler {
 
 // endpoint adapts a handler that returns an error: authentication first
 // when the route needs it, then the handler; an error is written in the
-// error shape.
+// error shape. A request whose body missed its deadline gets 408,
+// whatever the handler made of the failed read.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Auth {
@@ -194,19 +210,25 @@ func (s *server) endpoint(rt route) http.Handler {
 			}
 		}
 		if err := rt.handle(s, w, r); err != nil {
+			if bodyTimedOut(r) {
+				err = s.slowBody(w, r)
+			}
 			s.writeError(w, r, err)
 		}
 	})
 }
 
-// outer wraps the mux: it recovers panics (500 in the error shape), counts
-// and logs each request with its route pattern, status, duration and token.
+// outer wraps the mux: it starts the request's deadlines (guardBody; the
+// write deadline from the response's first byte), recovers panics (500 in
+// the error shape), counts and logs each request with its route pattern,
+// status, duration and token.
 func (s *server) outer(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r = s.guardBody(w, r, start)
 		info := &reqInfo{}
 		r = r.WithContext(withInfo(r.Context(), info))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, writeTimeout: s.opts.Limits.WriteTimeout}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -234,25 +256,34 @@ func (s *server) outer(mux http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status written.
+// statusWriter remembers the status written and, at the response's first
+// byte, sets the write deadline: writeTimeout from then.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	status       int
+	wrote        bool
+	writeTimeout time.Duration
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
-		w.status, w.wrote = code, true
+		w.first(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
-		w.status, w.wrote = http.StatusOK, true
+		w.first(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) first(code int) {
+	w.status, w.wrote = code, true
+	if w.writeTimeout > 0 {
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.writeTimeout))
+	}
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -27,7 +27,7 @@ type errorObj struct {
 }
 
 // apiError is an error of the HTTP edge itself, with a status article5's
-// codes do not name (413, 415, 422); code is still one of article5's.
+// codes do not name (408, 413, 415, 422); code is still one of article5's.
 type apiError struct {
 	status  int
 	code    string

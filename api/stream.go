@@ -15,9 +15,6 @@ import (
 const (
 	// DefaultStreamPoll is how often the stream looks for new events.
 	DefaultStreamPoll = time.Second
-	// streamKeepAlive is how long the stream may stay silent before it
-	// sends an SSE comment, so that proxies keep the connection.
-	streamKeepAlive = 15 * time.Second
 	// streamBatch is how many events one store read fetches.
 	streamBatch = 100
 )
@@ -36,14 +33,29 @@ const (
 // the list; the stream still moves past them. EINVALID for a bad
 // Last-Event-ID or ?after. The stream ends when the client goes away or
 // Options.Shutdown closes.
+//
+// The stream is exempt from the response write deadline
+// (Limits.WriteTimeout) as a whole, but each of its writes must finish
+// within it; after Options.StreamKeepAlive of silence it sends the SSE
+// comment ": keep-alive", so that a client that is gone is found by a
+// failed write and proxies keep the connection open.
 func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	after, err := streamStart(r)
 	if err != nil {
 		return err
 	}
 	rc := http.NewResponseController(w)
-	// A stream outlives any per-response write deadline the server sets.
-	_ = rc.SetWriteDeadline(time.Time{})
+	// A stream outlives the response write deadline; each write (arm)
+	// and flush is held to it instead, and the deadline is cleared while
+	// the stream waits (an HTTP/2 stream is reset when its deadline
+	// passes, writing or not).
+	arm := func() { _ = rc.SetWriteDeadline(time.Now().Add(s.opts.Limits.WriteTimeout)) }
+	flush := func() error {
+		arm()
+		err := rc.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -51,7 +63,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	// Tell EventSource how long to wait before reconnecting (ms).
 	fmt.Fprintf(w, "retry: %d\n\n", (3 * time.Second).Milliseconds())
-	if err := rc.Flush(); err != nil {
+	if err := flush(); err != nil {
 		return nil // the client is gone, or the writer cannot stream
 	}
 	ctx := r.Context()
@@ -85,11 +97,12 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return nil
 			}
+			arm()
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, sseField(e.Type), data)
 			sent = true
 		}
 		if sent {
-			if rc.Flush() != nil {
+			if flush() != nil {
 				return nil
 			}
 			quiet = time.Now()
@@ -104,9 +117,9 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case <-tick.C:
 		}
-		if time.Since(quiet) >= streamKeepAlive {
+		if time.Since(quiet) >= s.opts.StreamKeepAlive {
 			fmt.Fprint(w, ": keep-alive\n\n")
-			if rc.Flush() != nil {
+			if flush() != nil {
 				return nil
 			}
 			quiet = time.Now()

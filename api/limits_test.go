@@ -1,0 +1,205 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"article5"
+	"article5/api"
+)
+
+// MustLimitedEnv is MustEnv served with opts (its Log is the env's) by
+// the http.Server of api.NewServer, as article5 serve runs it.
+func MustLimitedEnv(tb testing.TB, opts api.Options) *env {
+	tb.Helper()
+	e := MustEnv(tb, 0)
+	opts.Log = slog.New(slog.NewJSONHandler(e.lw, nil))
+	h := api.New(e.n, opts)
+	ts := httptest.NewUnstartedServer(h)
+	ts.Config = api.NewServer("", h, opts.Limits)
+	ts.Start()
+	tb.Cleanup(ts.Close)
+	e2 := *e
+	e2.srv = ts
+	return &e2
+}
+
+// rawRequest opens a connection to e and writes a request head with
+// token and a Content-Length, but no body.
+func rawRequest(tb testing.TB, e *env, method, path, token string, length int) net.Conn {
+	tb.Helper()
+	c, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: article5\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		method, path, token, stixJSON, length)
+	return c
+}
+
+// cutOff waits (at most 10 s) for the server to answer on c or close it.
+// It returns the status of the answer (0 if c was closed without one) and
+// whether the connection was then closed.
+func cutOff(tb testing.TB, c net.Conn) (status int, closed bool) {
+	tb.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			tb.Fatal("the server neither answered nor closed the connection within 10 s")
+		}
+		return 0, true
+	}
+	data, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode == http.StatusRequestTimeout {
+		MustError(tb, response{status: res.StatusCode, body: data, header: res.Header}, http.StatusRequestTimeout, article5.EINVALID)
+	}
+	_, err = br.ReadByte()
+	return res.StatusCode, err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// TestSlowBodyIsCutOff: clients that send a bundle at a few bytes a second
+// are answered 408 and disconnected once the body timeout has passed
+// without the minimum rate, while a normal client is served meanwhile.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{BodyTimeout: 300 * time.Millisecond, BodyMinRate: 1000}})
+	stop := make(chan struct{})
+	defer close(stop)
+	var conns []net.Conn
+	for range 5 {
+		c := rawRequest(t, e, "POST", "/api/v1/bundles", e.analyst, 100_000)
+		conns = append(conns, c)
+		go func() { // one byte every 100 ms: 10 bytes/s
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	if r := e.ingest(t, MustExample(t, "dam-control"), ""); r.status != http.StatusOK {
+		t.Errorf("a normal client beside the slow ones: %d %s", r.status, r.body)
+	}
+	for i, c := range conns {
+		status, closed := cutOff(t, c)
+		if (status != http.StatusRequestTimeout && status != 0) || !closed {
+			t.Errorf("slow client %d: status %d, closed %v; want 408 (or none) and the connection closed", i, status, closed)
+		}
+	}
+	// A body that never starts is cut off the same way.
+	c := rawRequest(t, e, "PUT", "/api/v1/doctrines/jp", e.analyst, 10)
+	if status, closed := cutOff(t, c); !closed || status == http.StatusOK {
+		t.Errorf("a body that never came: status %d, closed %v", status, closed)
+	}
+}
+
+// TestIdleConnectionIsClosed: a keep-alive connection serves a second
+// request, and is closed once it has been idle for the idle timeout.
+func TestIdleConnectionIsClosed(t *testing.T) {
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{IdleTimeout: 300 * time.Millisecond}})
+	c, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i := range 2 {
+		fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: article5\r\n\r\n")
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d on the kept-alive connection: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Close {
+			t.Fatalf("request %d: %d, close %v", i, res.StatusCode, res.Close)
+		}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("the idle connection was not closed by the server: %v", err)
+	}
+}
+
+// TestEventStreamOutlivesWriteTimeout: the live stream stays open well
+// past the write timeout of ordinary responses and sends keep-alive
+// comments while there is nothing to say.
+func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
+	const writeTimeout = 200 * time.Millisecond
+	e := MustLimitedEnv(t, api.Options{StreamPoll: 20 * time.Millisecond, StreamKeepAlive: 100 * time.Millisecond,
+		Limits: api.Limits{WriteTimeout: writeTimeout}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/v1/events/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+e.analyst)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	lines := make(chan string)
+	ended := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		ended <- sc.Err()
+	}()
+	keepAlives := 0
+	hold := time.After(5 * writeTimeout)
+	for waiting := true; waiting; {
+		select {
+		case l := <-lines:
+			if l == ": keep-alive" {
+				keepAlives++
+			}
+		case err := <-ended:
+			t.Fatalf("the stream ended within %s (write timeout %s): %v", 5*writeTimeout, writeTimeout, err)
+		case <-hold:
+			waiting = false
+		}
+	}
+	if keepAlives < 2 {
+		t.Errorf("%d keep-alive comments in %s with a keep-alive of 100 ms", keepAlives, 5*writeTimeout)
+	}
+	// And an event still arrives on it.
+	if r := e.ingest(t, MustExample(t, "dam-control"), ""); r.status != http.StatusOK {
+		t.Fatalf("ingest: %d %s", r.status, r.body)
+	}
+	e.MustRunJobs(t)
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case l := <-lines:
+			if l == "event: assessed" {
+				return
+			}
+		case err := <-ended:
+			t.Fatalf("the stream ended: %v", err)
+		case <-timeout:
+			t.Fatal("no event on the stream")
+		}
+	}
+}
