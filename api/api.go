@@ -54,8 +54,8 @@ type Options struct {
 	// it sends an SSE comment line (": keep-alive"), so that a dead client
 	// is found and proxies keep the connection; 0: DefaultStreamKeepAlive.
 	StreamKeepAlive time.Duration
-	// Limits are the connection deadlines; zero fields take their
-	// defaults (see Limits).
+	// Limits are the connection deadlines and the bundle limit; zero
+	// fields take their defaults (see Limits).
 	Limits Limits
 	// Shutdown, when closed, ends every open event stream (give it to
 	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -15,8 +14,9 @@ import (
 
 // postBundle ingests a STIX bundle (node.Node.Ingest). Content-Type must be
 // application/stix+json (version 2.1 if given) or application/json: else
-// 415. A body over MaxBodyBytes: 413. ?atomic=true refuses the whole bundle
-// if any object is invalid (409). 200 with the IngestResult when some
+// 415. A body over MaxBodyBytes, or a bundle of more than
+// Limits.MaxBundleObjects objects: 413 (readBundle). ?atomic=true refuses
+// the whole bundle if any object is invalid (409). 200 with the IngestResult when some
 // object was stored or already held; 422 with the error shape and the
 // result when every object was rejected.
 //
@@ -37,16 +37,9 @@ func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 		}
 		atomic = b
 	}
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		return tooLarge(s.opts.MaxBodyBytes)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	data, _, err := s.readBundle(w, r)
 	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return tooLarge(s.opts.MaxBodyBytes)
-		}
-		return article5.Invalid("could not read the request body")
+		return err
 	}
 	g := s.gate(r)
 	res, err := s.n.Ingest(r.Context(), data, atomic)

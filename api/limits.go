@@ -32,6 +32,9 @@ const (
 	// DefaultStreamKeepAlive is how long the event stream may stay silent
 	// before it sends an SSE comment line.
 	DefaultStreamKeepAlive = 15 * time.Second
+	// DefaultMaxBundleObjects is the most objects one ingested bundle may
+	// hold.
+	DefaultMaxBundleObjects = 100_000
 )
 
 // Limits bounds what one connection and one client may take from the
@@ -61,6 +64,9 @@ type Limits struct {
 	// the error shape (the connection is closed).
 	BodyTimeout time.Duration
 	BodyMinRate int64
+	// MaxBundleObjects is the most objects one ingested bundle may hold;
+	// more: 413 naming the limit and the count.
+	MaxBundleObjects int
 }
 
 // withDefaults fills the zero fields.
@@ -76,6 +82,9 @@ func (l Limits) withDefaults() Limits {
 	def(&l.BodyTimeout, DefaultBodyTimeout)
 	if l.BodyMinRate <= 0 {
 		l.BodyMinRate = DefaultBodyMinRate
+	}
+	if l.MaxBundleObjects <= 0 {
+		l.MaxBundleObjects = DefaultMaxBundleObjects
 	}
 	return l
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,21 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 			t.Fatal("no event on the stream")
 		}
 	}
+}
+
+// TestBundleObjectLimit: a bundle with more objects than the limit is 413
+// naming the limit and the count, and nothing of it is stored; one at the
+// limit is taken.
+func TestBundleObjectLimit(t *testing.T) {
+	dam := MustExample(t, "dam-control") // 16 objects
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{MaxBundleObjects: 15}})
+	er := MustError(t, e.ingest(t, dam, ""), http.StatusRequestEntityTooLarge, article5.EINVALID)
+	if !strings.Contains(er.Error.Message, "16 objects") || !strings.Contains(er.Error.Message, "at most 15") {
+		t.Errorf("the message does not name the count and the limit: %q", er.Error.Message)
+	}
+	if r := e.get(t, "/api/v1/objects/"+damIncident); r.status != http.StatusNotFound {
+		t.Errorf("something was stored: %d", r.status)
+	}
+	e = MustLimitedEnv(t, api.Options{Limits: api.Limits{MaxBundleObjects: 16}})
+	ingestResult(t, e.ingest(t, dam, ""))
 }
