@@ -13,9 +13,11 @@
 // refused (net/http.CrossOriginProtection). Errors have one
 // shape, mapped from article5's error codes in one place (errors.go).
 //
-// Every connection has deadlines (limits.go, Limits): a request body must
-// keep a minimum rate (408), and a response must be written within a
-// write timeout (the event stream excepted).
+// Every connection has deadlines and every client a quota (limits.go,
+// Limits): a request body must keep a minimum rate (408), a response must
+// be written within a write timeout (the event stream excepted), and each
+// principal — or, unauthenticated, each client address — has a request
+// quota and an ingest quota (429 with Retry-After).
 package api
 
 import (
@@ -42,8 +44,8 @@ type Options struct {
 	// Metrics is the registry /metrics serves; nil: a new registry (with
 	// the Go and process collectors).
 	Metrics *prometheus.Registry
-	// Now is the clock of login sessions and login rate limiting; nil:
-	// time.Now.
+	// Now is the clock of login sessions, login rate limiting and the
+	// request and ingest quotas; nil: time.Now.
 	Now func() time.Time
 	// SessionTTL is how long a login session lasts; 0: DefaultSessionTTL.
 	SessionTTL time.Duration
@@ -54,7 +56,7 @@ type Options struct {
 	// it sends an SSE comment line (": keep-alive"), so that a dead client
 	// is found and proxies keep the connection; 0: DefaultStreamKeepAlive.
 	StreamKeepAlive time.Duration
-	// Limits are the connection deadlines and the bundle limit; zero
+	// Limits are the connection deadlines, quotas and bundle limit; zero
 	// fields take their defaults (see Limits).
 	Limits Limits
 	// Shutdown, when closed, ends every open event stream (give it to
@@ -142,6 +144,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	limiter *loginLimiter
+	quotas  quotas
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
@@ -175,13 +178,13 @@ func New(n *node.Node, opts Options) http.Handler {
 		opts.StreamKeepAlive = DefaultStreamKeepAlive
 	}
 	opts.Limits = opts.Limits.withDefaults()
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}, quotas: newQuotas(opts.Limits)}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {
 		var h http.Handler
 		if rt.handle == nil {
-			h = s.metrics.handler()
+			h = s.addressQuota(s.metrics.handler())
 		} else {
 			h = s.endpoint(rt)
 		}
@@ -196,18 +199,28 @@ func New(n *node.Node, opts Options) http.Handler {
 }
 
 // endpoint adapts a handler that returns an error: authentication first
-// when the route needs it, then the handler; an error is written in the
-// error shape. A request whose body missed its deadline gets 408,
-// whatever the handler made of the failed read.
+// when the route needs it, then the request quota of the principal (or,
+// unauthenticated, of the client address: a failed authentication is
+// charged there too, so that guessing tokens is bounded), then the
+// handler; an error is written in the error shape. A request whose body
+// missed its deadline gets 408, whatever the handler made of the failed
+// read.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Auth {
 			var err error
 			r, err = s.authenticate(r)
 			if err != nil {
+				if qerr := s.checkRequestQuota(r); qerr != nil {
+					err = qerr
+				}
 				s.writeError(w, r, err)
 				return
 			}
+		}
+		if err := s.checkRequestQuota(r); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		if err := rt.handle(s, w, r); err != nil {
 			if bodyTimedOut(r) {
@@ -215,6 +228,18 @@ func (s *server) endpoint(rt route) http.Handler {
 			}
 			s.writeError(w, r, err)
 		}
+	})
+}
+
+// addressQuota holds an unauthenticated handler that is not an endpoint
+// (/metrics) to the client address's request quota.
+func (s *server) addressQuota(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkRequestQuota(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -21,7 +21,9 @@ import (
 // result when every object was rejected.
 //
 // Ingest is authorised by authz (ActionIngest): a session user needs the
-// analyst role; an API token acts as an analyst of its party.
+// analyst role; an API token acts as an analyst of its party. Every object
+// counts against the principal's ingest quota: over it, 429 with
+// Retry-After and nothing is ingested.
 func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, article5.ActionIngest); err != nil {
 		return err
@@ -37,8 +39,14 @@ func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 		}
 		atomic = b
 	}
-	data, _, err := s.readBundle(w, r)
+	if err := s.checkIngestQuota(r, 1, false); err != nil {
+		return err // before reading a body that could not be taken
+	}
+	data, count, err := s.readBundle(w, r)
 	if err != nil {
+		return err
+	}
+	if err := s.checkIngestQuota(r, max(count, 1), true); err != nil {
 		return err
 	}
 	g := s.gate(r)

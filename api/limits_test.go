@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,6 +204,87 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 		case <-timeout:
 			t.Fatal("no event on the stream")
 		}
+	}
+}
+
+// MustTooMany checks r is 429 in the error shape with a Retry-After of
+// whole seconds.
+func MustTooMany(tb testing.TB, r response) {
+	tb.Helper()
+	MustError(tb, r, http.StatusTooManyRequests, article5.EFORBIDDEN)
+	if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 {
+		tb.Errorf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+}
+
+// TestRequestQuota: a token over its request quota gets 429 with
+// Retry-After while another token is served; unauthenticated requests
+// (failed authentications included) have a quota per client address that
+// does not touch authenticated ones.
+func TestRequestQuota(t *testing.T) {
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{RequestRate: 0.001, RequestBurst: 3, AddressRate: 0.001, AddressBurst: 2}})
+	for i := range 3 {
+		if r := e.get(t, "/api/v1/cases"); r.status != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %s", i, r.status, r.body)
+		}
+	}
+	MustTooMany(t, e.get(t, "/api/v1/cases"))
+	MustTooMany(t, e.do(t, "POST", "/api/v1/bundles", e.analyst, stixJSON, MustExample(t, "dam-control")))
+	if r := e.do(t, "GET", "/api/v1/cases", e.named, "", nil); r.status != http.StatusOK {
+		t.Errorf("another token: %d %s", r.status, r.body)
+	}
+
+	for i := range 2 {
+		if r := e.do(t, "GET", "/healthz", "", "", nil); r.status != http.StatusOK {
+			t.Fatalf("unauthenticated request %d within the burst: %d", i, r.status)
+		}
+	}
+	MustTooMany(t, e.do(t, "GET", "/metrics", "", "", nil))
+	MustTooMany(t, e.do(t, "GET", "/api/v1/cases", "not-a-token", "", nil))
+	if r := e.do(t, "GET", "/api/v1/me", e.named, "", nil); r.status != http.StatusOK {
+		t.Errorf("an authenticated request from the same address: %d %s", r.status, r.body)
+	}
+}
+
+// TestIngestQuota: every object of a bundle counts against the sender's
+// ingest quota; over it the bundle is refused with 429 and nothing is
+// stored, while another token still ingests.
+func TestIngestQuota(t *testing.T) {
+	// dam-control has 16 objects, ddos-government 12.
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{IngestRate: 0.001, IngestBurst: 20, MaxBundleObjects: 20, RequestRate: -1, AddressRate: -1}})
+	ingestResult(t, e.ingest(t, MustExample(t, "dam-control"), ""))
+	MustTooMany(t, e.ingest(t, MustExample(t, "ddos-government"), ""))
+	if r := e.get(t, "/api/v1/cases/"+ddosCase); r.status != http.StatusNotFound {
+		t.Errorf("the refused bundle's case: %d", r.status)
+	}
+	ingestResult(t, e.do(t, "POST", "/api/v1/bundles", e.named, stixJSON, MustExample(t, "ddos-government")))
+}
+
+// TestQuotaMemoryIsBounded: with room for one principal, others share one
+// overflow bucket; a principal whose bucket is full again is forgotten,
+// which makes room.
+func TestQuotaMemoryIsBounded(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := MustLimitedEnv(t, api.Options{Now: clock, Limits: api.Limits{RequestRate: 1, RequestBurst: 1, MaxTracked: 1}})
+	tok := func(name string) string {
+		return MustToken(t, e.db, &article5.Token{Name: name, Party: article5.PartyJP, Org: holderOrg})
+	}
+	a, b, c, d := tok("a"), tok("b"), tok("c"), tok("d")
+	call := func(token string) int { return e.do(t, "GET", "/api/v1/me", token, "", nil).status }
+	if call(a) != http.StatusOK || call(b) != http.StatusOK {
+		t.Fatal("a (its own bucket) and b (the overflow bucket) were refused")
+	}
+	if s := call(c); s != http.StatusTooManyRequests {
+		t.Fatalf("c, a third principal with room for one: %d, want 429 (the overflow bucket is empty)", s)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second) // every bucket is full again
+	mu.Unlock()
+	// a is forgotten: c gets its own bucket, and d the refilled overflow one.
+	if call(c) != http.StatusOK || call(d) != http.StatusOK {
+		t.Error("an idle principal was not forgotten")
 	}
 }
 
