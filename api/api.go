@@ -12,6 +12,12 @@
 // authz. State-changing requests a browser marks as cross-origin are
 // refused (net/http.CrossOriginProtection). Errors have one
 // shape, mapped from article5's error codes in one place (errors.go).
+//
+// Every connection has deadlines and every client a quota (limits.go,
+// Limits): a request body must keep a minimum rate (408), a response must
+// be written within a write timeout (the event stream excepted), and each
+// principal — or, unauthenticated, each client address — has a request
+// quota and an ingest quota (429 with Retry-After).
 package api
 
 import (
@@ -38,14 +44,21 @@ type Options struct {
 	// Metrics is the registry /metrics serves; nil: a new registry (with
 	// the Go and process collectors).
 	Metrics *prometheus.Registry
-	// Now is the clock of login sessions and login rate limiting; nil:
-	// time.Now.
+	// Now is the clock of login sessions, login rate limiting and the
+	// request and ingest quotas; nil: time.Now.
 	Now func() time.Time
 	// SessionTTL is how long a login session lasts; 0: DefaultSessionTTL.
 	SessionTTL time.Duration
 	// StreamPoll is how often GET /api/v1/events/stream looks for new
 	// events; 0: DefaultStreamPoll.
 	StreamPoll time.Duration
+	// StreamKeepAlive is how long the event stream may stay silent before
+	// it sends an SSE comment line (": keep-alive"), so that a dead client
+	// is found and proxies keep the connection; 0: DefaultStreamKeepAlive.
+	StreamKeepAlive time.Duration
+	// Limits are the connection deadlines, quotas and bundle limit; zero
+	// fields take their defaults (see Limits).
+	Limits Limits
 	// Shutdown, when closed, ends every open event stream (give it to
 	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).
 	// nil: streams end only when their client goes away.
@@ -131,6 +144,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	limiter *loginLimiter
+	quotas  quotas
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
@@ -160,13 +174,17 @@ func New(n *node.Node, opts Options) http.Handler {
 	if opts.StreamPoll <= 0 {
 		opts.StreamPoll = DefaultStreamPoll
 	}
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}}
+	if opts.StreamKeepAlive <= 0 {
+		opts.StreamKeepAlive = DefaultStreamKeepAlive
+	}
+	opts.Limits = opts.Limits.withDefaults()
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}, quotas: newQuotas(opts.Limits)}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {
 		var h http.Handler
 		if rt.handle == nil {
-			h = s.metrics.handler()
+			h = s.addressQuota(s.metrics.handler())
 		} else {
 			h = s.endpoint(rt)
 		}
@@ -181,32 +199,61 @@ func New(n *node.Node, opts Options) http.Handler {
 }
 
 // endpoint adapts a handler that returns an error: authentication first
-// when the route needs it, then the handler; an error is written in the
-// error shape.
+// when the route needs it, then the request quota of the principal (or,
+// unauthenticated, of the client address: a failed authentication is
+// charged there too, so that guessing tokens is bounded), then the
+// handler; an error is written in the error shape. A request whose body
+// missed its deadline gets 408, whatever the handler made of the failed
+// read.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Auth {
 			var err error
 			r, err = s.authenticate(r)
 			if err != nil {
+				if qerr := s.checkRequestQuota(r); qerr != nil {
+					err = qerr
+				}
 				s.writeError(w, r, err)
 				return
 			}
 		}
+		if err := s.checkRequestQuota(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		if err := rt.handle(s, w, r); err != nil {
+			if bodyTimedOut(r) {
+				err = s.slowBody(w, r)
+			}
 			s.writeError(w, r, err)
 		}
 	})
 }
 
-// outer wraps the mux: it recovers panics (500 in the error shape), counts
-// and logs each request with its route pattern, status, duration and token.
+// addressQuota holds an unauthenticated handler that is not an endpoint
+// (/metrics) to the client address's request quota.
+func (s *server) addressQuota(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkRequestQuota(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// outer wraps the mux: it starts the request's deadlines (guardBody; the
+// write deadline from the response's first byte), recovers panics (500 in
+// the error shape), counts and logs each request with its route pattern,
+// status, duration and token.
 func (s *server) outer(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r = s.guardBody(w, r, start)
 		info := &reqInfo{}
 		r = r.WithContext(withInfo(r.Context(), info))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, writeTimeout: s.opts.Limits.WriteTimeout}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -234,25 +281,34 @@ func (s *server) outer(mux http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status written.
+// statusWriter remembers the status written and, at the response's first
+// byte, sets the write deadline: writeTimeout from then.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	status       int
+	wrote        bool
+	writeTimeout time.Duration
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
-		w.status, w.wrote = code, true
+		w.first(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
-		w.status, w.wrote = http.StatusOK, true
+		w.first(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) first(code int) {
+	w.status, w.wrote = code, true
+	if w.writeTimeout > 0 {
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.writeTimeout))
+	}
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

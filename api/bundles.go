@@ -1,9 +1,7 @@
 package api
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -14,13 +12,16 @@ import (
 
 // postBundle ingests a STIX bundle (node.Node.Ingest). Content-Type must be
 // application/stix+json (version 2.1 if given) or application/json: else
-// 415. A body over MaxBodyBytes: 413. ?atomic=true refuses the whole bundle
-// if any object is invalid (409). 200 with the IngestResult when some
+// 415. A body over MaxBodyBytes, or a bundle of more than
+// Limits.MaxBundleObjects objects: 413 (readBundle). ?atomic=true refuses
+// the whole bundle if any object is invalid (409). 200 with the IngestResult when some
 // object was stored or already held; 422 with the error shape and the
 // result when every object was rejected.
 //
 // Ingest is authorised by authz (ActionIngest): a session user needs the
-// analyst role; an API token acts as an analyst of its party.
+// analyst role; an API token acts as an analyst of its party. Every object
+// counts against the principal's ingest quota: over it, 429 with
+// Retry-After and nothing is ingested.
 func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, article5.ActionIngest); err != nil {
 		return err
@@ -36,16 +37,15 @@ func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 		}
 		atomic = b
 	}
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		return tooLarge(s.opts.MaxBodyBytes)
+	if err := s.checkIngestQuota(r, 1, false); err != nil {
+		return err // before reading a body that could not be taken
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	data, count, err := s.readBundle(w, r)
 	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return tooLarge(s.opts.MaxBodyBytes)
-		}
-		return article5.Invalid("could not read the request body")
+		return err
+	}
+	if err := s.checkIngestQuota(r, max(count, 1), true); err != nil {
+		return err
 	}
 	p, err := principalOf(r)
 	if err != nil {
@@ -98,4 +98,3 @@ func tooLarge(limit int64) error {
 	return &apiError{status: http.StatusRequestEntityTooLarge, code: article5.EINVALID,
 		msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
 }
-

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"article5"
 )
@@ -27,13 +28,15 @@ type errorObj struct {
 }
 
 // apiError is an error of the HTTP edge itself, with a status article5's
-// codes do not name (413, 415, 422); code is still one of article5's.
+// codes do not name (408, 413, 415, 422, 429); code is still one of
+// article5's. retryAfter, when positive, is sent as Retry-After (seconds).
 type apiError struct {
-	status  int
-	code    string
-	msg     string
-	details []article5.Detail
-	result  any
+	status     int
+	code       string
+	msg        string
+	details    []article5.Detail
+	result     any
+	retryAfter int64
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -74,6 +77,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = ae.status
 		body.Error = errorObj{Code: ae.code, Message: ae.msg, Details: ae.details}
 		body.Result = ae.result
+		if ae.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(ae.retryAfter, 10))
+		}
 	case errors.As(err, &e) && e.Code != article5.EINTERNAL && e.Code != "":
 		status = statusOf(e.Code)
 		body.Error = errorObj{Code: e.Code, Message: e.Message, Details: e.Details}

@@ -71,13 +71,18 @@ func MustEnv(tb testing.TB, maxBody int64) *env {
 	// what exists and ends: every route can be probed like a plain GET.
 	ended := make(chan struct{})
 	close(ended)
-	srv := httptest.NewServer(api.New(n, api.Options{MaxBodyBytes: maxBody, Log: log, Shutdown: ended}))
+	// The quotas are off: tests call faster than any client should
+	// (limits_test.go turns them on).
+	srv := httptest.NewServer(api.New(n, api.Options{MaxBodyBytes: maxBody, Log: log, Shutdown: ended, Limits: noQuotas}))
 	tb.Cleanup(srv.Close)
 	e := &env{db: db, n: n, srv: srv, logs: logs, lw: lw}
 	e.analyst = MustToken(tb, db, &article5.Token{Name: "analyst", Party: article5.PartyJP, Org: holderOrg})
 	e.named = MustToken(tb, db, &article5.Token{ID: namedToken, Name: "named", Party: article5.PartyUS, Org: holderOrg})
 	return e
 }
+
+// noQuotas turns every request and ingest quota off.
+var noQuotas = api.Limits{RequestRate: -1, AddressRate: -1, IngestRate: -1}
 
 // MustToken stores a token and returns its secret.
 func MustToken(tb testing.TB, db *sqlite.DB, t *article5.Token) string {

@@ -14,9 +14,6 @@ import (
 const (
 	// DefaultStreamPoll is how often the stream looks for new events.
 	DefaultStreamPoll = time.Second
-	// streamKeepAlive is how long the stream may stay silent before it
-	// sends an SSE comment, so that proxies keep the connection.
-	streamKeepAlive = 15 * time.Second
 	// streamBatch is how many events one store read fetches.
 	streamBatch = 100
 )
@@ -35,14 +32,29 @@ const (
 // the list. EINVALID for a Last-Event-ID or ?after this node did not issue
 // to the caller. The stream ends when the client goes away or
 // Options.Shutdown closes.
+//
+// The stream is exempt from the response write deadline
+// (Limits.WriteTimeout) as a whole, but each of its writes must finish
+// within it; after Options.StreamKeepAlive of silence it sends the SSE
+// comment ": keep-alive", so that a client that is gone is found by a
+// failed write and proxies keep the connection open.
 func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	after, err := s.streamStart(r)
 	if err != nil {
 		return err
 	}
 	rc := http.NewResponseController(w)
-	// A stream outlives any per-response write deadline the server sets.
-	_ = rc.SetWriteDeadline(time.Time{})
+	// A stream outlives the response write deadline; each write (arm)
+	// and flush is held to it instead, and the deadline is cleared while
+	// the stream waits (an HTTP/2 stream is reset when its deadline
+	// passes, writing or not).
+	arm := func() { _ = rc.SetWriteDeadline(time.Now().Add(s.opts.Limits.WriteTimeout)) }
+	flush := func() error {
+		arm()
+		err := rc.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -50,7 +62,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	// Tell EventSource how long to wait before reconnecting (ms).
 	fmt.Fprintf(w, "retry: %d\n\n", (3 * time.Second).Milliseconds())
-	if err := rc.Flush(); err != nil {
+	if err := flush(); err != nil {
 		return nil // the client is gone, or the writer cannot stream
 	}
 	ctx := r.Context()
@@ -74,11 +86,12 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return nil
 			}
+			arm()
 			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", e.ID, sseField(e.Type), data)
 			sent = true
 		}
 		if sent {
-			if rc.Flush() != nil {
+			if flush() != nil {
 				return nil
 			}
 			quiet = time.Now()
@@ -93,9 +106,9 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case <-tick.C:
 		}
-		if time.Since(quiet) >= streamKeepAlive {
+		if time.Since(quiet) >= s.opts.StreamKeepAlive {
 			fmt.Fprint(w, ": keep-alive\n\n")
-			if rc.Flush() != nil {
+			if flush() != nil {
 				return nil
 			}
 			quiet = time.Now()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,13 +35,23 @@ Storage is SQLite in the data dir by default (created on first start), or Postgr
 release control for the caller's API token (article5 token create).
 
 Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
-ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP),
+ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP,
+and for each connection limit and quota the one named in its flag's help),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
 release control, "organisations" per Party and "speaks-for" delegations), then defaults.
 
 Trust: every stored version records who submitted it; the first version of an id makes the
 submitter's organisation its custodian, and only it (or an organisation it has delegated to
-under speaks-for) adds versions. See docs/security.md.`
+under speaks-for) adds versions. See docs/security.md.
+
+Every connection has deadlines and every client a quota: a request body must start within
+--body-timeout and then average --body-min-rate bytes/s (else 408); a response must be written
+within --write-timeout of its first byte (the event stream excepted: it sends a keep-alive
+comment every --stream-keepalive); each API token or login user may make --request-rate
+requests/s (bursts of --request-burst) and ingest --ingest-rate objects/s (--ingest-burst at
+once), and unauthenticated clients --address-rate requests/s per address (429 with
+Retry-After beyond). A negative rate turns that quota off. A bundle may hold at most
+--max-bundle-objects objects (413).`
 
 const serveExample = `  article5 serve                                     # SQLite in ./article5-data, http://127.0.0.1:8405
   article5 serve --addr 127.0.0.1:9000 --data-dir ./node-jp
@@ -72,11 +83,157 @@ type serveConfig struct {
 	MaxCaseIncidents int  `yaml:"max-case-incidents"`
 	MaxCaseObjects   int  `yaml:"max-case-objects"`
 	NoWorker         bool `yaml:"-"`
+
+	// Connection deadlines, quotas and the bundle limit (api.Limits).
+	ReadHeaderTimeout time.Duration `yaml:"read-header-timeout"`
+	IdleTimeout       time.Duration `yaml:"idle-timeout"`
+	WriteTimeout      time.Duration `yaml:"write-timeout"`
+	BodyTimeout       time.Duration `yaml:"body-timeout"`
+	BodyMinRate       int64         `yaml:"body-min-rate"` // bytes/s
+	StreamKeepAlive   time.Duration `yaml:"stream-keepalive"`
+	RequestRate       float64       `yaml:"request-rate"` // per s; negative: off
+	RequestBurst      int           `yaml:"request-burst"`
+	AddressRate       float64       `yaml:"address-rate"`
+	AddressBurst      int           `yaml:"address-burst"`
+	IngestRate        float64       `yaml:"ingest-rate"` // objects/s
+	IngestBurst       int           `yaml:"ingest-burst"`
+	MaxBundleObjects  int           `yaml:"max-bundle-objects"`
 }
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{Addr: "127.0.0.1:8405", DataDir: "article5-data", DefaultTLP: "amber", MaxBody: 64 << 20,
-		MaxCaseIncidents: node.DefaultMaxCaseIncidents, MaxCaseObjects: node.DefaultMaxCaseObjects}
+		MaxCaseIncidents: node.DefaultMaxCaseIncidents, MaxCaseObjects: node.DefaultMaxCaseObjects,
+		ReadHeaderTimeout: api.DefaultReadHeaderTimeout, IdleTimeout: api.DefaultIdleTimeout,
+		WriteTimeout: api.DefaultWriteTimeout, BodyTimeout: api.DefaultBodyTimeout, BodyMinRate: api.DefaultBodyMinRate,
+		StreamKeepAlive: api.DefaultStreamKeepAlive,
+		RequestRate:     api.DefaultRequestRate, RequestBurst: api.DefaultRequestBurst,
+		AddressRate: api.DefaultAddressRate, AddressBurst: api.DefaultAddressBurst,
+		IngestRate: api.DefaultIngestRate, IngestBurst: api.DefaultIngestBurst,
+		MaxBundleObjects: api.DefaultMaxBundleObjects}
+}
+
+// limits are the api.Limits of the configuration.
+func (c serveConfig) limits() api.Limits {
+	return api.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout, IdleTimeout: c.IdleTimeout, WriteTimeout: c.WriteTimeout,
+		BodyTimeout: c.BodyTimeout, BodyMinRate: c.BodyMinRate,
+		RequestRate: c.RequestRate, RequestBurst: c.RequestBurst, AddressRate: c.AddressRate, AddressBurst: c.AddressBurst,
+		IngestRate: c.IngestRate, IngestBurst: c.IngestBurst, MaxBundleObjects: c.MaxBundleObjects}
+}
+
+// addLimitFlags adds the flags of the connection deadlines, quotas and
+// bundle limit.
+func addLimitFlags(cmd *cobra.Command, c *serveConfig) {
+	f := cmd.Flags()
+	f.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time to read a request's headers (and TLS handshake) [ARTICLE5_READ_HEADER_TIMEOUT]")
+	f.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "a keep-alive connection idle this long is closed [ARTICLE5_IDLE_TIMEOUT]")
+	f.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to write a response from its first byte; the event stream is exempt [ARTICLE5_WRITE_TIMEOUT]")
+	f.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "a request body must start within this, and never pause longer [ARTICLE5_BODY_TIMEOUT]")
+	f.Int64Var(&c.BodyMinRate, "body-min-rate", c.BodyMinRate, "least average rate of a request body after --body-timeout, bytes/s (else 408) [ARTICLE5_BODY_MIN_RATE]")
+	f.DurationVar(&c.StreamKeepAlive, "stream-keepalive", c.StreamKeepAlive, "the event stream sends a keep-alive comment after this much silence [ARTICLE5_STREAM_KEEPALIVE]")
+	f.Float64Var(&c.RequestRate, "request-rate", c.RequestRate, "requests/s per API token or login user; negative: no quota [ARTICLE5_REQUEST_RATE]")
+	f.IntVar(&c.RequestBurst, "request-burst", c.RequestBurst, "requests a token or user may make at once [ARTICLE5_REQUEST_BURST]")
+	f.Float64Var(&c.AddressRate, "address-rate", c.AddressRate, "unauthenticated requests/s per client address; negative: no quota [ARTICLE5_ADDRESS_RATE]")
+	f.IntVar(&c.AddressBurst, "address-burst", c.AddressBurst, "unauthenticated requests an address may make at once [ARTICLE5_ADDRESS_BURST]")
+	f.Float64Var(&c.IngestRate, "ingest-rate", c.IngestRate, "STIX objects/s a token or user may ingest; negative: no quota [ARTICLE5_INGEST_RATE]")
+	f.IntVar(&c.IngestBurst, "ingest-burst", c.IngestBurst, "STIX objects a token or user may ingest at once; at least --max-bundle-objects [ARTICLE5_INGEST_BURST]")
+	f.IntVar(&c.MaxBundleObjects, "max-bundle-objects", c.MaxBundleObjects, "most objects in one ingested bundle (else 413) [ARTICLE5_MAX_BUNDLE_OBJECTS]")
+}
+
+// resolveValue applies to a flag the user did not set the environment
+// variable env (parsed by parse), else the config file's value when it is
+// not zero.
+func resolveValue[T comparable](cmd *cobra.Command, flag, env string, dst *T, fileVal T, parse func(string) (T, error)) error {
+	if cmd.Flags().Changed(flag) {
+		return nil
+	}
+	if v, ok := os.LookupEnv(env); ok {
+		x, err := parse(v)
+		if err != nil {
+			return usageError{fmt.Errorf("%s=%q: %v", env, v, err)}
+		}
+		*dst = x
+		return nil
+	}
+	var zero T
+	if fileVal != zero {
+		*dst = fileVal
+	}
+	return nil
+}
+
+func parseInt(s string) (int, error)     { return strconv.Atoi(s) }
+func parseInt64(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+func parseFloat(s string) (float64, error) {
+	return strconv.ParseFloat(s, 64)
+}
+
+// resolveLimits applies the environment and the file to the limit flags
+// and checks them.
+func (c *serveConfig) resolveLimits(cmd *cobra.Command, file serveConfig) error {
+	durations := []struct {
+		flag, env string
+		dst       *time.Duration
+		file      time.Duration
+	}{
+		{"read-header-timeout", "ARTICLE5_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout, file.ReadHeaderTimeout},
+		{"idle-timeout", "ARTICLE5_IDLE_TIMEOUT", &c.IdleTimeout, file.IdleTimeout},
+		{"write-timeout", "ARTICLE5_WRITE_TIMEOUT", &c.WriteTimeout, file.WriteTimeout},
+		{"body-timeout", "ARTICLE5_BODY_TIMEOUT", &c.BodyTimeout, file.BodyTimeout},
+		{"stream-keepalive", "ARTICLE5_STREAM_KEEPALIVE", &c.StreamKeepAlive, file.StreamKeepAlive},
+	}
+	for _, d := range durations {
+		if err := resolveValue(cmd, d.flag, d.env, d.dst, d.file, time.ParseDuration); err != nil {
+			return err
+		}
+		if *d.dst <= 0 {
+			return usageError{fmt.Errorf("--%s must be a positive duration, got %s", d.flag, *d.dst)}
+		}
+	}
+	rates := []struct {
+		flag, env string
+		dst       *float64
+		file      float64
+	}{
+		{"request-rate", "ARTICLE5_REQUEST_RATE", &c.RequestRate, file.RequestRate},
+		{"address-rate", "ARTICLE5_ADDRESS_RATE", &c.AddressRate, file.AddressRate},
+		{"ingest-rate", "ARTICLE5_INGEST_RATE", &c.IngestRate, file.IngestRate},
+	}
+	for _, r := range rates {
+		if err := resolveValue(cmd, r.flag, r.env, r.dst, r.file, parseFloat); err != nil {
+			return err
+		}
+		if *r.dst == 0 {
+			return usageError{fmt.Errorf("--%s must be positive, or negative for no quota, got 0", r.flag)}
+		}
+	}
+	counts := []struct {
+		flag, env string
+		dst       *int
+		file      int
+	}{
+		{"request-burst", "ARTICLE5_REQUEST_BURST", &c.RequestBurst, file.RequestBurst},
+		{"address-burst", "ARTICLE5_ADDRESS_BURST", &c.AddressBurst, file.AddressBurst},
+		{"ingest-burst", "ARTICLE5_INGEST_BURST", &c.IngestBurst, file.IngestBurst},
+		{"max-bundle-objects", "ARTICLE5_MAX_BUNDLE_OBJECTS", &c.MaxBundleObjects, file.MaxBundleObjects},
+	}
+	for _, n := range counts {
+		if err := resolveValue(cmd, n.flag, n.env, n.dst, n.file, parseInt); err != nil {
+			return err
+		}
+		if *n.dst <= 0 {
+			return usageError{fmt.Errorf("--%s must be a positive number, got %d", n.flag, *n.dst)}
+		}
+	}
+	if err := resolveValue(cmd, "body-min-rate", "ARTICLE5_BODY_MIN_RATE", &c.BodyMinRate, file.BodyMinRate, parseInt64); err != nil {
+		return err
+	}
+	if c.BodyMinRate <= 0 {
+		return usageError{fmt.Errorf("--body-min-rate must be a positive number of bytes/s, got %d", c.BodyMinRate)}
+	}
+	if c.IngestRate > 0 && c.IngestBurst < c.MaxBundleObjects {
+		return usageError{fmt.Errorf("--ingest-burst (%d) must be at least --max-bundle-objects (%d), or no bundle that large could be taken", c.IngestBurst, c.MaxBundleObjects)}
+	}
+	return nil
 }
 
 // storeFlags are the flags every command that opens the store shares.
@@ -150,6 +307,9 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 			}
 		}
 	}
+	if err := c.resolveLimits(cmd, file); err != nil {
+		return err
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usageError{errors.New("--tls-cert and --tls-key go together")}
 	}
@@ -217,6 +377,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&c.Party, "party", "", "the Party whose node this is, JP or US (the worker acts for it) [ARTICLE5_PARTY]")
 	f.IntVar(&c.MaxCaseIncidents, "max-case-incidents", c.MaxCaseIncidents, "most incidents one case may hold (a larger grouping is refused at ingest)")
 	f.IntVar(&c.MaxCaseObjects, "max-case-objects", c.MaxCaseObjects, "most object versions one case's evidence may hold when it is assessed")
+	addLimitFlags(cmd, &c)
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -258,8 +419,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	shutdown := make(chan struct{})
-	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown})
-	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	limits := c.limits()
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits})
+	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -10,6 +11,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -143,5 +147,222 @@ func TestServeConfigPrecedence(t *testing.T) {
 	c2 := defaultServeConfig()
 	if err := c2.resolve(cmd, file); err == nil || ExitCode(err) != ExitInvalid {
 		t.Errorf("an unknown key in the config file was accepted: %v", err)
+	}
+}
+
+// startServe runs `article5 serve` on a free loopback port with args and
+// waits until /healthz answers; it returns the address. The server is
+// stopped, and must shut down cleanly, when the test ends.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, append([]string{"serve", "--addr", addr}, args...), &out, &errb) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not shut down")
+		}
+	})
+	for i := 0; i < 100; i++ {
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			return addr
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, errb.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not answer\n%s", errb.String())
+	return ""
+}
+
+// TestServeConnectionLimits runs `article5 serve` with small limits and
+// checks each as a client meets it: an idle keep-alive connection is
+// closed, a slow request body is cut off with 408, a bundle over
+// --max-bundle-objects is 413 naming the limit, and a token over its
+// request quota gets 429 with Retry-After.
+func TestServeConnectionLimits(t *testing.T) {
+	dir := t.TempDir()
+	node := filepath.Join(dir, "node")
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"token", "create", "--data-dir", node, "--name", "feed", "--party", "JP",
+		"--org", "identity--1d4a0f0e-7d55-4c1b-9a5e-3f2d8c6b7a01"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	token := lines[len(lines)-1]
+	addr := startServe(t, "--data-dir", node, "--idle-timeout", "300ms", "--body-timeout", "300ms", "--body-min-rate", "1000",
+		"--max-bundle-objects", "2", "--request-rate", "0.001", "--request-burst", "3")
+
+	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: article5\r\n\r\n")
+		br := bufio.NewReader(c)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != http.StatusOK || res.Close {
+			t.Fatalf("%d, close %v", res.StatusCode, res.Close)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+			t.Errorf("not closed by the server: %v", err)
+		}
+	})
+
+	t.Run("a slow request body is cut off", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /api/v1/bundles HTTP/1.1\r\nHost: article5\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", token)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}()
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		res, err := http.ReadResponse(br, nil)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatal("neither answered nor closed within 10 s")
+		}
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != http.StatusRequestTimeout {
+				t.Errorf("status %d, want 408", res.StatusCode)
+			}
+			if _, err := br.ReadByte(); errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Error("the connection was left open")
+			}
+		}
+	})
+
+	post := func(body string) *http.Response {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/bundles", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	t.Run("a bundle over the object limit is 413", func(t *testing.T) {
+		res := post(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{},{},{}]}`)
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "at most 2") || !strings.Contains(string(body), "3 objects") {
+			t.Errorf("%d %s", res.StatusCode, body)
+		}
+	})
+
+	t.Run("over the request quota is 429", func(t *testing.T) {
+		// The slow body and the bundle took two of the three.
+		for i, want := range []int{http.StatusOK, http.StatusTooManyRequests} {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != want {
+				t.Fatalf("request %d: %d, want %d", i, res.StatusCode, want)
+			}
+			if want == http.StatusTooManyRequests && res.Header.Get("Retry-After") == "" {
+				t.Error("no Retry-After")
+			}
+		}
+	})
+}
+
+// TestServeLimitsConfig: the limit settings follow the same precedence as
+// the others (flag, environment, file, default), and settings that would
+// make no sense are usage errors.
+func TestServeLimitsConfig(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "article5.yaml")
+	newCmd := func() (*cobra.Command, *serveConfig) {
+		c := defaultServeConfig()
+		cmd := &cobra.Command{Use: "serve"}
+		addLimitFlags(cmd, &c)
+		return cmd, &c
+	}
+	write := func(s string) {
+		if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("write-timeout: 5s\nidle-timeout: 1m\nrequest-rate: -1\nmax-bundle-objects: 500\ningest-burst: 500\nbody-min-rate: 2048\n")
+	t.Setenv("ARTICLE5_IDLE_TIMEOUT", "7s")
+	cmd, c := newCmd()
+	if err := cmd.ParseFlags([]string{"--body-min-rate", "100"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.resolve(cmd, file); err != nil {
+		t.Fatal(err)
+	}
+	l := c.limits()
+	if l.WriteTimeout != 5*time.Second || l.IdleTimeout != 7*time.Second || l.RequestRate != -1 || l.MaxBundleObjects != 500 ||
+		l.IngestBurst != 500 || l.BodyMinRate != 100 || l.ReadHeaderTimeout != 10*time.Second || c.StreamKeepAlive != 15*time.Second {
+		t.Errorf("resolved %+v", l)
+	}
+
+	for _, bad := range []struct{ name, file, env, val string }{
+		{name: "ingest-burst below max-bundle-objects", file: "max-bundle-objects: 200000\n"},
+		{name: "a duration that does not parse", env: "ARTICLE5_WRITE_TIMEOUT", val: "soon"},
+		{name: "a negative body rate", env: "ARTICLE5_BODY_MIN_RATE", val: "-5"},
+		{name: "a zero timeout", env: "ARTICLE5_BODY_TIMEOUT", val: "0s"},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			write(bad.file)
+			if bad.env != "" {
+				t.Setenv(bad.env, bad.val)
+			}
+			cmd, c := newCmd()
+			if err := c.resolve(cmd, file); ExitCode(err) != ExitInvalid {
+				t.Errorf("accepted: %v", err)
+			}
+		})
+	}
+	cmd, c = newCmd()
+	if err := cmd.ParseFlags([]string{"--ingest-rate", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.resolve(cmd, ""); ExitCode(err) != ExitInvalid {
+		t.Errorf("--ingest-rate 0 was accepted: %v", err)
 	}
 }
