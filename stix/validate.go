@@ -141,6 +141,13 @@ func (v *validator) object(o *Object) {
 		c.errorf("", "not-object", "element %d of objects is not a JSON object", o.Index)
 		return
 	}
+	if o.malformed != nil {
+		// Not I-JSON (RFC 7493): its canonical form, hence its digest, does
+		// not exist, and its properties are not what the sender wrote.
+		c.name = faultObjectName(o, c.name)
+		c.errorf(o.malformed.pointer, "malformed-json", "%s", o.malformed.message)
+		return
+	}
 	p := o.Props
 	// type, STIX 2.1 §3.1.
 	rawType, ok := p["type"]
@@ -845,7 +852,7 @@ func (v *validator) versions() {
 	first := make(map[string]int, len(v.b.Objects))
 	var groups map[string][]*Object
 	for i, o := range v.b.Objects {
-		if o == nil || o.ID == "" || o.notObject {
+		if o == nil || o.ID == "" || o.notObject || o.malformed != nil {
 			continue
 		}
 		if j, ok := first[o.ID]; ok {
