@@ -204,6 +204,9 @@ func (v *validator) object(o *Object) {
 		}
 	}
 
+	if c.covered != nil && len(c.covered.Numbers) > 0 {
+		c.checkNumbers("", p, c.covered.Numbers)
+	}
 	c.checkTimestampOrder()
 	c.checkRefs()
 	c.checkTypeRules()
@@ -496,6 +499,9 @@ func (c *objectCheck) checkExtensions() map[string]bool {
 			}
 			c.checkExtValue(pptr, name, m[name], d)
 		}
+		if d != nil && len(d.Numbers) > 0 {
+			c.checkNumbers(ptr, m, d.Numbers)
+		}
 	}
 	return allowed
 }
@@ -604,25 +610,25 @@ func (c *objectCheck) checkValue(ptr, name string, val any, ps propSpec) {
 			c.errorf(ptr, "vocabulary", "%s %q is not one of %s (closed vocabulary)", name, s, strings.Join(ps.values, ", "))
 		}
 	case vInt:
-		n, ok := val.(json.Number)
-		if !ok {
+		// STIX 2.1 §2.10: a whole number within ±(2^53−1), judged by its
+		// IEEE 754 double value (RFC 8785); narrower where the spec says.
+		i, p := integer(val)
+		switch p {
+		case numNotNumber:
 			wrong("an integer")
 			return
-		}
-		i, err := strconv.ParseInt(n.String(), 10, 64)
-		if err != nil {
-			f, ferr := n.Float64()
-			if ferr != nil || f != float64(int64(f)) {
-				wrong("an integer")
-				return
-			}
-			i = int64(f)
+		case numNotInteger:
+			c.errorf(ptr, "property-type", "%s %s is not a whole number; expected an integer", name, shorten(describe(val)))
+			return
+		case numRange:
+			c.errorf(ptr, "range", "%s %s is outside the range of a STIX integer, ±(2^53−1) (STIX 2.1 §2.10)", name, shorten(describe(val)))
+			return
 		}
 		if ps.hasRange && (i < ps.min || i > ps.max) {
-			c.errorf(ptr, "range", "%s %s is outside %d–%d", name, n, ps.min, ps.max)
+			c.errorf(ptr, "range", "%s %s is outside %d–%d", name, describe(val), ps.min, min(ps.max, MaxInteger))
 		}
 	case vNumber:
-		if _, ok := val.(json.Number); !ok {
+		if _, p := float(val); p != numOK {
 			wrong("a number")
 		}
 	case vBool:
