@@ -2,6 +2,7 @@ package assess
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func accumulate(d *doctrine.Doctrine, incs []article5.IncidentReport, facts []*a
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	window := time.Duration(d.Accumulation.WindowDays) * 24 * time.Hour
+	window := windowDuration(d.Accumulation.WindowDays)
 	for _, k := range keys {
 		items := byKey[k]
 		sort.Slice(items, func(a, b int) bool {
@@ -118,6 +119,17 @@ func accumulate(d *doctrine.Doctrine, incs []article5.IncidentReport, facts []*a
 	return c, nil
 }
 
+// windowDuration is days as a time.Duration, saturated at the longest
+// Duration (about 292 years) rather than wrapped: a doctrine's window of
+// 200,000 days must widen the window, not make it negative.
+func windowDuration(days int) time.Duration {
+	const day = 24 * time.Hour
+	if days > int(math.MaxInt64/day) {
+		return math.MaxInt64
+	}
+	return time.Duration(days) * day
+}
+
 func refName(r article5.Ref) string {
 	if r.Name != "" {
 		return r.Name
@@ -153,7 +165,8 @@ func group(d *doctrine.Doctrine, key article5.Ref, fs []*article5.Facts) (articl
 
 // Aggregate adds up the facts of several incidents by each fact's
 // accumulation mode (article5.FactDef.Accumulate). Sums and maxima are over
-// the known values (a lower bound when some are unknown); "same" facts are
+// the known values (a lower bound when some are unknown); sums saturate at
+// stix.MaxInteger (2^53−1 persons or USD), never wrap; "same" facts are
 // known only when every incident agrees; duration is the union of the
 // effect intervals.
 func Aggregate(fs []*article5.Facts) *article5.Facts {
@@ -234,18 +247,23 @@ func Aggregate(fs []*article5.Facts) *article5.Facts {
 	return out
 }
 
+// sum adds counts (int64) or amounts (float64), saturating at
+// stix.MaxInteger; a negative value, which the facts reader never
+// produces, counts as 0 so that it cannot hide the others.
 func sum(vals []any) any {
 	switch vals[0].(type) {
 	case int64:
 		var s int64
 		for _, x := range vals {
-			s += x.(int64)
+			s, _ = addCount(s, max(x.(int64), 0))
 		}
 		return s
 	case float64:
 		var s float64
 		for _, x := range vals {
-			s += x.(float64)
+			if f := x.(float64); f > 0 {
+				s, _ = addAmount(s, f)
+			}
 		}
 		return s
 	}

@@ -1,7 +1,6 @@
 package assess
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -47,38 +46,42 @@ func ptr(parts ...string) string {
 	return b.String()
 }
 
+// asInt reads a STIX integer (STIX 2.1 §2.10): a whole number within
+// ±(2^53−1); false for anything else (see stix.Integer).
 func asInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		if i, err := n.Int64(); err == nil {
-			return i, true
-		}
-		if f, err := n.Float64(); err == nil && f == math.Trunc(f) {
-			return int64(f), true
-		}
-	case float64:
-		if n == math.Trunc(n) {
-			return int64(n), true
-		}
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	}
-	return 0, false
+	n, err := stix.Integer(v)
+	return n, err == nil
 }
 
+// asFloat reads a finite JSON number; false for anything else (see
+// stix.Number).
 func asFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	case int64:
-		return float64(n), true
+	f, err := stix.Number(v)
+	return f, err == nil
+}
+
+// Counts and amounts saturate at stix.MaxInteger (2^53−1 persons, USD, …)
+// when added, never wrap: the sum of valid counts stays a valid STIX
+// integer, exact as a double, and the doctrines' own arithmetic on facts
+// (e.g. deaths + deaths_indirect + injuries) cannot overflow either.
+
+// addCount returns a+b for counts ≥ 0, saturated at stix.MaxInteger, and
+// whether it saturated.
+func addCount(a, b int64) (int64, bool) {
+	if b > stix.MaxInteger-a {
+		return stix.MaxInteger, true
 	}
-	return 0, false
+	return a + b, false
+}
+
+// addAmount returns a+b for finite amounts ≥ 0, saturated at
+// stix.MaxInteger (about 9.0e15 USD, far beyond any real loss), and
+// whether it saturated.
+func addAmount(a, b float64) (float64, bool) {
+	if s := a + b; s <= stix.MaxInteger {
+		return s, false
+	}
+	return stix.MaxInteger, true
 }
 
 // maxOrdinal keeps the graver of two ordinal values of a fact.
@@ -150,14 +153,14 @@ func (r *reader) coreFacts(f *article5.Facts, inc *stix.Object, ext map[string]a
 		maxOrdinal(f, article5.FactRecoverability, s, article5.Evidence{Object: inc.ID, Pointer: base("recoverability")})
 	}
 	if v, ok := core["criticality"]; ok {
-		if n, ok := asInt(v); ok {
+		if n, ok := asInt(v); ok && n >= 0 && n <= 100 {
 			f.Set(article5.FactCriticality, n, article5.Evidence{Object: inc.ID, Pointer: base("criticality")})
+		} else {
+			r.fault(inc.ID, base("criticality"), "expected an integer 0–100, got %v", v)
 		}
 	}
 	if counts, ok := core["impacted_entity_counts"].(map[string]any); ok {
-		if n, ok := asInt(counts["individuals"]); ok {
-			maxInt(f, article5.FactPeopleAffected, n, article5.Evidence{Object: inc.ID, Pointer: base("impacted_entity_counts", "individuals")})
-		}
+		r.individuals(f, inc.ID, counts, base("impacted_entity_counts", "individuals"))
 	}
 }
 
@@ -375,9 +378,10 @@ func (r *reader) casualties(f *article5.Facts, inc *stix.Object, v any, p func(.
 		return
 	}
 	type acc struct {
-		n   int64
-		evs []article5.Evidence
-		set bool
+		n         int64
+		evs       []article5.Evidence
+		set       bool
+		saturated bool
 	}
 	sums := map[string]*acc{}
 	add := func(fact string, n int64, ev article5.Evidence) {
@@ -386,7 +390,11 @@ func (r *reader) casualties(f *article5.Facts, inc *stix.Object, v any, p func(.
 			a = &acc{}
 			sums[fact] = a
 		}
-		a.n += n
+		var sat bool
+		if a.n, sat = addCount(a.n, n); sat && !a.saturated {
+			a.saturated = true
+			r.warn = append(r.warn, fmt.Sprintf("%s %s: %s adds up to more than %d; taken as %d (counts saturate, never wrap)", inc.ID, ev.Pointer, fact, int64(stix.MaxInteger), int64(stix.MaxInteger)))
+		}
 		a.set = true
 		a.evs = append(a.evs, ev)
 	}
@@ -436,13 +444,28 @@ func (r *reader) casualties(f *article5.Facts, inc *stix.Object, v any, p func(.
 	}
 }
 
+// individuals reads an entity count of individuals (Incident Core
+// Extension, entity-count: an integer ≥ 0) into people_affected.
+func (r *reader) individuals(f *article5.Facts, obj string, counts map[string]any, at string) {
+	v, ok := counts["individuals"]
+	if !ok {
+		return
+	}
+	n, ok := asInt(v)
+	if !ok || n < 0 {
+		r.fault(obj, at, "expected a whole number of persons ≥ 0, got %v", v)
+		return
+	}
+	maxInt(f, article5.FactPeopleAffected, n, article5.Evidence{Object: obj, Pointer: at})
+}
+
 // impactFacts reads the Incident Core impacts the incident references.
 func (r *reader) impactFacts(f *article5.Facts, inc *stix.Object, ext map[string]any) {
 	core, _ := ext[extCore].(map[string]any)
 	refs, _ := core["impact_refs"].([]any)
 	var econ float64
 	var econEv []article5.Evidence
-	econKnown := false
+	econKnown, econSaturated := false, false
 	for i, x := range refs {
 		id, _ := x.(string)
 		imp := r.ev.Object(id)
@@ -487,16 +510,24 @@ func (r *reader) impactFacts(f *article5.Facts, inc *stix.Object, ext map[string
 			}
 		}
 		if m, ok := iext["monetary"].(map[string]any); ok {
-			amt, okA := asFloat(m["max_amount"])
-			if !okA {
-				amt, okA = asFloat(m["min_amount"])
+			prop := "max_amount"
+			if _, ok := m[prop]; !ok {
+				prop = "min_amount"
 			}
+			raw, hasA := m[prop]
+			amt, okA := asFloat(raw)
 			cur, _ := m["currency"].(string)
 			switch {
-			case !okA:
+			case !hasA:
 				// a monetary impact without an amount: the loss stays unknown
+			case !okA || amt <= 0:
+				r.fault(imp.ID, ptr("extensions", "monetary", prop), "expected an amount greater than 0 (Incident Extension Suite §2.3.2.5), got %v", raw)
 			case strings.EqualFold(cur, "USD"):
-				econ += amt
+				var sat bool
+				if econ, sat = addAmount(econ, amt); sat && !econSaturated {
+					econSaturated = true
+					r.warn = append(r.warn, fmt.Sprintf("%s %s: the USD amounts add up to more than %d; taken as %d (amounts saturate)", inc.ID, ptr("extensions", extCore, "impact_refs"), int64(stix.MaxInteger), int64(stix.MaxInteger)))
+				}
 				econKnown = true
 				econEv = append(econEv, ie("extensions", "monetary", "max_amount"))
 			default:
@@ -507,9 +538,7 @@ func (r *reader) impactFacts(f *article5.Facts, inc *stix.Object, ext map[string
 			maxOrdinal(f, article5.FactRecoverability, s, ie("recoverability"))
 		}
 		if counts := imp.Map("impacted_entity_counts"); counts != nil {
-			if n, ok := asInt(counts["individuals"]); ok {
-				maxInt(f, article5.FactPeopleAffected, n, ie("impacted_entity_counts", "individuals"))
-			}
+			r.individuals(f, imp.ID, counts, ptr("impacted_entity_counts", "individuals"))
 		}
 		start, okS := r.time(imp, "start_time")
 		end, okE := r.time(imp, "end_time")
@@ -559,14 +588,22 @@ func (r *reader) time(o *stix.Object, prop string) (time.Time, bool) {
 }
 
 // UnionHours returns the length in hours of the union of intervals,
-// rounded to 0.01 h so the result is stable across platforms.
+// rounded to 0.01 h so the result is stable across platforms. The length
+// is exact for any STIX timestamps (years 0000–9999): it is added up in
+// seconds and nanoseconds, never in a time.Duration, which would saturate
+// or wrap past 292 years; below that the result is the one
+// time.Duration.Hours gives.
 func UnionHours(iv []article5.Interval) float64 {
 	if len(iv) == 0 {
 		return 0
 	}
 	s := append([]article5.Interval(nil), iv...)
 	sort.Slice(s, func(i, j int) bool { return s[i].Start.Before(s[j].Start) })
-	var total time.Duration
+	var secs, nanos int64 // the union's length so far
+	add := func(x article5.Interval) {
+		secs += x.End.Unix() - x.Start.Unix()
+		nanos += int64(x.End.Nanosecond()) - int64(x.Start.Nanosecond())
+	}
 	cur := s[0]
 	for _, x := range s[1:] {
 		if !x.Start.After(cur.End) {
@@ -575,11 +612,17 @@ func UnionHours(iv []article5.Interval) float64 {
 			}
 			continue
 		}
-		total += cur.End.Sub(cur.Start)
+		add(cur)
 		cur = x
 	}
-	total += cur.End.Sub(cur.Start)
-	return math.Round(total.Hours()*100) / 100
+	add(cur)
+	secs += nanos / 1e9
+	if nanos %= 1e9; nanos < 0 {
+		secs, nanos = secs-1, nanos+1e9
+	}
+	// As time.Duration.Hours: whole hours, plus the rest of the hour.
+	hours := float64(secs/3600) + float64((secs%3600)*1e9+nanos)/(60*60e9)
+	return math.Round(hours*100) / 100
 }
 
 // deriveOperationType fills operation_type from the impacts when the

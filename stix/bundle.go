@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 )
@@ -33,6 +36,19 @@ type Bundle struct {
 // not a JSON object, fails with an EINVALID *article5.Error whose message
 // gives the line and column. Elements of "objects" that are not JSON objects
 // do not fail Parse; Validate reports them. Parse does not check STIX rules.
+//
+// The input must also be I-JSON (RFC 7493), as RFC 8785 canonicalisation
+// (Canonical) requires: strings valid UTF-8 without unpaired surrogate
+// escapes, no property name twice in one object, numbers within the range
+// of an IEEE 754 double, and arrays and objects nested at most 10,000 deep
+// in any one value (as encoding/json and RFC 8785 libraries allow).
+// A fault inside an element of "objects" does not fail Parse: that object
+// is kept as read by encoding/json (the last of two equal names wins) and
+// Validate reports the fault as an error "malformed-json" naming the
+// object and the JSON pointer, so one bad object leaves the rest valid. A
+// fault anywhere else (a bundle-level property, or a bare object) fails
+// Parse with EINVALID whose Details name the object ("bundle", the bare
+// object's id) and the pointer.
 func Parse(data []byte) (*Bundle, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
@@ -43,29 +59,48 @@ func Parse(data []byte) (*Bundle, error) {
 		return nil, article5.Invalid(fmt.Sprintf("STIX bundle: expected a JSON object at line %d, column %d", line, col))
 	}
 	data = bytes.Clone(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
+	r := newTokenReader(data)
+	dec := r.dec
 	if _, err := dec.Token(); err != nil {
 		return nil, syntaxError(data, err)
 	}
+	r.depth = 1
 	b := &Bundle{props: map[string]any{}}
+	var fault *jsonFault // the first fault outside the elements of "objects"
+	seen := map[string]bool{}
 	streamed := false
 	for dec.More() {
+		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, syntaxError(data, err)
 		}
 		key, _ := tok.(string)
+		r.reset()
+		if msg := r.checkString(key, start); msg != "" {
+			r.faultf("", "the property name %s", msg)
+		} else if seen[key] {
+			r.faultf(r.pointer(key), "the property name %s appears twice in one object; names must be unique (I-JSON, RFC 7493 §2.3; RFC 8785 §3.1)", strconv.Quote(shorten(key)))
+		}
+		seen[key] = true
+		if fault == nil {
+			fault = r.fault
+		}
 		if key == "objects" && !streamed && nextByte(data, int(dec.InputOffset())) == '[' {
 			streamed = true
-			if err := b.streamObjects(dec, data); err != nil {
+			if err := b.streamObjects(r); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, syntaxError(data, err)
+		r.reset()
+		r.path = append(r.path, key)
+		v, err := r.value()
+		if err != nil {
+			return nil, readError(data, r, err)
+		}
+		if fault == nil {
+			fault = r.fault
 		}
 		b.props[key] = v
 	}
@@ -82,6 +117,9 @@ func Parse(data []byte) (*Bundle, error) {
 		}
 		return &Bundle{Objects: []*Object{o}, Bare: true}, nil
 	}
+	if fault != nil {
+		return nil, faultError("bundle", fault)
+	}
 	if streamed {
 		b.props["objects"] = []any{} // presence marker for Validate
 	}
@@ -90,9 +128,11 @@ func Parse(data []byte) (*Bundle, error) {
 	return b, nil
 }
 
-// streamObjects decodes the "objects" array element by element, slicing each
-// element's bytes out of data for Raw (one scan and one decode per object).
-func (b *Bundle) streamObjects(dec *json.Decoder, data []byte) error {
+// streamObjects decodes the "objects" array element by element, slicing
+// each element's bytes out of the input for Raw (one scan and one decode
+// per object), and looks for I-JSON faults in each (see suspect).
+func (b *Bundle) streamObjects(r *tokenReader) error {
+	dec, data := r.dec, r.data
 	if _, err := dec.Token(); err != nil { // '['
 		return syntaxError(data, err)
 	}
@@ -111,6 +151,9 @@ func (b *Bundle) streamObjects(dec *json.Decoder, data []byte) error {
 		}
 		o := newObject(props, raw, len(b.Objects))
 		o.notObject = !isObj
+		if suspect(raw, v) {
+			o.malformed, _, _ = checkJSON(raw)
+		}
 		b.Objects = append(b.Objects, o)
 	}
 	if _, err := dec.Token(); err != nil { // ']'
@@ -219,8 +262,13 @@ func (b *Bundle) Latest(id string) *Object {
 // Canonical returns the RFC 8785 (JSON Canonicalization Scheme) form of the
 // object, computed from Raw (or from Props when Raw is empty) with
 // github.com/gowebpki/jcs. Numbers are canonicalised as IEEE 754 doubles, as
-// RFC 8785 requires. It fails with EINVALID if the bytes are not valid JSON.
+// RFC 8785 requires. It fails with EINVALID if the bytes are not valid JSON
+// or not I-JSON (RFC 7493, see Parse); the error's Details name the object
+// and the JSON pointer of the fault where it can be found.
 func Canonical(o *Object) ([]byte, error) {
+	if o.malformed != nil {
+		return nil, faultError(faultObjectName(o, fmt.Sprintf("objects/%d", o.Index)), o.malformed)
+	}
 	raw := []byte(o.Raw)
 	if len(raw) == 0 {
 		var err error
@@ -230,6 +278,11 @@ func Canonical(o *Object) ([]byte, error) {
 	}
 	out, err := jcs.Transform(raw)
 	if err != nil {
+		if f, _, cerr := checkJSON(raw); cerr == nil && f != nil {
+			e := faultError(objectName(o), f)
+			e.Err = fmt.Errorf("jcs: %w", err)
+			return nil, e
+		}
 		return nil, &article5.Error{Code: article5.EINVALID, Message: fmt.Sprintf("canonical JSON of %s: not valid JSON", objectName(o)), Err: fmt.Errorf("jcs: %w", err)}
 	}
 	return out, nil
@@ -240,4 +293,13 @@ func objectName(o *Object) string {
 		return o.ID
 	}
 	return fmt.Sprintf("objects/%d", o.Index)
+}
+
+// faultObjectName names an object with an I-JSON fault: its id, unless the
+// id itself was not valid text (it then holds U+FFFD); else fallback.
+func faultObjectName(o *Object, fallback string) string {
+	if o.ID != "" && !strings.ContainsRune(o.ID, utf8.RuneError) {
+		return o.ID
+	}
+	return fallback
 }

@@ -27,4 +27,11 @@
 //     1.0 id with TLP 2.0 content is an error on that object only.
 //   - A single bare STIX object (not wrapped in a bundle) is accepted as a
 //     one-object bundle; Validate then warns with code "bare-object".
+//   - Input must be I-JSON (RFC 7493), which RFC 8785 canonicalisation
+//     requires: invalid UTF-8, unpaired surrogate escapes, a property name
+//     twice and numbers beyond a double are errors ("malformed-json") naming
+//     the object and pointer, not a failure deep inside Canonical.
+//   - Integers are whole numbers within ±(2^53−1) (STIX 2.1 §2.10, see
+//     MaxInteger); the counts, amounts and percentages of the registered
+//     extensions are checked by ExtensionInfo.Numbers.
 package stix

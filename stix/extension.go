@@ -3,6 +3,7 @@ package stix
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 )
@@ -26,9 +27,11 @@ const (
 	// Article5ExtensionID is article5's own extension-definition: a
 	// property-extension on incident, relationship, identity and location,
 	// and the new SDO types article5-assessment and article5-determination.
-	// It is pre-registered with Properties nil (names checked for form only);
-	// the assessment engine validates its properties itself and may
-	// RegisterExtension a fuller ExtensionInfo under this id.
+	// It is pre-registered with Properties nil (names checked for form only)
+	// and the numbers of its incident extension (extension/schema.json,
+	// $defs/incident-extension); the assessment engine validates its other
+	// properties itself and may RegisterExtension a fuller ExtensionInfo
+	// under this id.
 	Article5ExtensionID = "extension-definition--7e1ad871-e324-4401-b26f-04600fa74dcd"
 )
 
@@ -54,6 +57,13 @@ type ExtensionInfo struct {
 	Closed        map[string][]string // closed vocabularies: property → allowed values
 	Ranges        map[string][2]int64 // integer properties → inclusive [min, max]
 	SubExtensions []string            // keys allowed in "extensions" of objects of a new type
+
+	// Numbers holds the rules for numbers at any depth: keys are RFC 6901
+	// pointers relative to the extension's dictionary (property-extension)
+	// or to the object (new object types), "*" standing for every key of a
+	// dictionary or element of a list (e.g. "/casualties/*/count"). A
+	// number that breaks its rule is an error naming its pointer.
+	Numbers map[string]NumberRule
 }
 
 var (
@@ -99,6 +109,18 @@ func KnownExtensions() []string {
 
 var extensionTypes = []string{ExtNewSDO, ExtNewSCO, ExtNewSRO, ExtProperty, ExtToplevelProperty}
 
+// Sources of the number rules of the extensions registered below.
+const (
+	srcEntityCount = "Incident Core Extension, entity-count: an integer ≥ 0"
+	srcImpact      = "Incident Extension Suite §2.3.2"
+	srcArticle5    = "article5 extension/schema.json, $defs/incident-extension"
+)
+
+// count is the rule of a number of persons, systems, records or bytes.
+func count(src string) NumberRule {
+	return NumberRule{Integer: true, Min: 0, Max: MaxInteger, Source: src}
+}
+
 func init() {
 	RegisterExtension(ExtensionInfo{
 		ID:          IncidentCoreExtensionID,
@@ -113,6 +135,10 @@ func init() {
 			"recoverability": {"not-applicable", "regular", "supplemented", "extended", "not-recoverable"},
 		},
 		Ranges: map[string][2]int64{"criticality": {0, 100}},
+		Numbers: map[string]NumberRule{
+			"/impacted_entity_counts/*": count(srcEntityCount),
+			"/scores/*/value":           {Min: -math.MaxFloat64, Max: math.MaxFloat64, Source: "Incident Core Extension, incident-score"},
+		},
 	})
 	RegisterExtension(ExtensionInfo{
 		ID:            ImpactExtensionID,
@@ -123,6 +149,17 @@ func init() {
 		Closed:        map[string][]string{"recoverability": {"not-applicable", "regular", "supplemented", "extended", "not-recoverable"}},
 		Ranges:        map[string][2]int64{"criticality": {0, 100}},
 		SubExtensions: []string{"availability", "confidentiality", "external", "integrity", "monetary", "physical", "traceability"},
+		Numbers: map[string]NumberRule{
+			"/impacted_entity_counts/*":                    count(srcEntityCount),
+			"/extensions/availability/availability_impact": {Integer: true, Min: 0, Max: 100, Source: srcImpact + ".1, percent"},
+			"/extensions/confidentiality/record_count":     count(srcImpact + ".2"),
+			"/extensions/confidentiality/record_size":      count(srcImpact + ".2, bytes"),
+			"/extensions/integrity/record_count":           count(srcImpact + ".4"),
+			"/extensions/integrity/record_size":            count(srcImpact + ".4, bytes"),
+			"/extensions/monetary/conversion_rate":         {Min: 0, MinExclusive: true, Max: math.MaxFloat64, Source: srcImpact + ".5"},
+			"/extensions/monetary/max_amount":              {Min: 0, MinExclusive: true, Max: math.MaxFloat64, Source: srcImpact + ".5, in currency"},
+			"/extensions/monetary/min_amount":              {Min: 0, MinExclusive: true, Max: math.MaxFloat64, Source: srcImpact + ".5, in currency"},
+		},
 	})
 	RegisterExtension(ExtensionInfo{
 		ID:          TLP2ExtensionID,
@@ -137,11 +174,17 @@ func init() {
 		Name:        "article5",
 		Types:       []string{ExtProperty, ExtNewSDO},
 		ObjectTypes: []string{"incident", "relationship", "identity", "location", "article5-assessment", "article5-determination"},
+		Numbers: map[string]NumberRule{
+			"/casualties/*/count":       count(srcArticle5 + ", persons"),
+			"/space_objects/*/norad_id": {Integer: true, Min: 1, Max: MaxInteger, Source: srcArticle5},
+		},
 	})
 }
 
 // extensionInfo resolves an extension-definition id: first the latest
-// version present in the bundle, then the registry.
+// version present in the bundle, then the registry. The number rules
+// (Ranges, Numbers) of a registered id hold even when the bundle carries
+// its own copy of the definition, so that including it cannot lift them.
 func (v *validator) extensionInfo(id string) (ExtensionInfo, bool) {
 	if o, ok := v.extDefs[id]; ok {
 		info := ExtensionInfo{ID: id, Name: o.String("name"), Types: o.Strings("extension_types")}
@@ -151,6 +194,9 @@ func (v *validator) extensionInfo(id string) (ExtensionInfo, bool) {
 					info.Properties = append(info.Properties, s)
 				}
 			}
+		}
+		if known, ok := KnownExtension(id); ok {
+			info.Ranges, info.Numbers = known.Ranges, known.Numbers
 		}
 		return info, true
 	}

@@ -33,7 +33,8 @@ type Object struct {
 	Raw   json.RawMessage // the exact original bytes of this object (from Parse: a slice of its one copy of the input; do not modify)
 	Index int             // position in the bundle's "objects" array (0 for a lone object)
 
-	notObject bool // the array element was not a JSON object
+	notObject bool       // the array element was not a JSON object
+	malformed *jsonFault // the first I-JSON fault in Raw (see Parse), nil if none
 }
 
 // Ref is one reference from an object to another STIX object: the JSON
@@ -46,8 +47,10 @@ type Ref struct {
 
 // ParseObject decodes one JSON object as a STIX object. The bytes are copied
 // into Raw. It fails with an EINVALID *article5.Error when data is not a
-// single well-formed JSON object (the message gives line:column); it does
-// not check STIX rules — that is Validate's job.
+// single well-formed JSON object (the message gives line:column), or when it
+// is not I-JSON (RFC 7493, see Parse: the Details name the object's id and
+// the JSON pointer of the fault); it does not check STIX rules — that is
+// Validate's job.
 func ParseObject(data []byte) (*Object, error) {
 	raw := bytes.TrimSpace(data)
 	if len(raw) == 0 || raw[0] != '{' {
@@ -62,7 +65,13 @@ func ParseObject(data []byte) (*Object, error) {
 	if err := expectEOF(dec, raw); err != nil {
 		return nil, err
 	}
-	return newObject(props, bytes.Clone(raw), 0), nil
+	o := newObject(props, bytes.Clone(raw), 0)
+	if suspect(raw, props) {
+		if f, _, _ := checkJSON(raw); f != nil {
+			return nil, faultError(faultObjectName(o, ""), f)
+		}
+	}
+	return o, nil
 }
 
 // expectEOF fails unless dec has nothing left but white space.

@@ -141,6 +141,13 @@ func (v *validator) object(o *Object) {
 		c.errorf("", "not-object", "element %d of objects is not a JSON object", o.Index)
 		return
 	}
+	if o.malformed != nil {
+		// Not I-JSON (RFC 7493): its canonical form, hence its digest, does
+		// not exist, and its properties are not what the sender wrote.
+		c.name = faultObjectName(o, c.name)
+		c.errorf(o.malformed.pointer, "malformed-json", "%s", o.malformed.message)
+		return
+	}
 	p := o.Props
 	// type, STIX 2.1 §3.1.
 	rawType, ok := p["type"]
@@ -197,6 +204,9 @@ func (v *validator) object(o *Object) {
 		}
 	}
 
+	if c.covered != nil && len(c.covered.Numbers) > 0 {
+		c.checkNumbers("", p, c.covered.Numbers)
+	}
 	c.checkTimestampOrder()
 	c.checkRefs()
 	c.checkTypeRules()
@@ -489,6 +499,9 @@ func (c *objectCheck) checkExtensions() map[string]bool {
 			}
 			c.checkExtValue(pptr, name, m[name], d)
 		}
+		if d != nil && len(d.Numbers) > 0 {
+			c.checkNumbers(ptr, m, d.Numbers)
+		}
 	}
 	return allowed
 }
@@ -597,25 +610,25 @@ func (c *objectCheck) checkValue(ptr, name string, val any, ps propSpec) {
 			c.errorf(ptr, "vocabulary", "%s %q is not one of %s (closed vocabulary)", name, s, strings.Join(ps.values, ", "))
 		}
 	case vInt:
-		n, ok := val.(json.Number)
-		if !ok {
+		// STIX 2.1 §2.10: a whole number within ±(2^53−1), judged by its
+		// IEEE 754 double value (RFC 8785); narrower where the spec says.
+		i, p := integer(val)
+		switch p {
+		case numNotNumber:
 			wrong("an integer")
 			return
-		}
-		i, err := strconv.ParseInt(n.String(), 10, 64)
-		if err != nil {
-			f, ferr := n.Float64()
-			if ferr != nil || f != float64(int64(f)) {
-				wrong("an integer")
-				return
-			}
-			i = int64(f)
+		case numNotInteger:
+			c.errorf(ptr, "property-type", "%s %s is not a whole number; expected an integer", name, shorten(describe(val)))
+			return
+		case numRange:
+			c.errorf(ptr, "range", "%s %s is outside the range of a STIX integer, ±(2^53−1) (STIX 2.1 §2.10)", name, shorten(describe(val)))
+			return
 		}
 		if ps.hasRange && (i < ps.min || i > ps.max) {
-			c.errorf(ptr, "range", "%s %s is outside %d–%d", name, n, ps.min, ps.max)
+			c.errorf(ptr, "range", "%s %s is outside %d–%d", name, describe(val), ps.min, min(ps.max, MaxInteger))
 		}
 	case vNumber:
-		if _, ok := val.(json.Number); !ok {
+		if _, p := float(val); p != numOK {
 			wrong("a number")
 		}
 	case vBool:
@@ -845,7 +858,7 @@ func (v *validator) versions() {
 	first := make(map[string]int, len(v.b.Objects))
 	var groups map[string][]*Object
 	for i, o := range v.b.Objects {
-		if o == nil || o.ID == "" || o.notObject {
+		if o == nil || o.ID == "" || o.notObject || o.malformed != nil {
 			continue
 		}
 		if j, ok := first[o.ID]; ok {
