@@ -50,6 +50,10 @@ type Options struct {
 	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).
 	// nil: streams end only when their client goes away.
 	Shutdown <-chan struct{}
+	// Webhooks are the webhook dispatcher's options. The API uses their
+	// Allow and Resolver to refuse at registration a URL the dispatcher
+	// would refuse (node.CheckWebhookDestination).
+	Webhooks node.WebhookOptions
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -45,11 +47,46 @@ type loginEnv struct {
 
 func MustLoginEnv(tb testing.TB) *loginEnv {
 	tb.Helper()
+	return MustLoginEnvWith(tb, api.Options{})
+}
+
+// MustLoginEnvWith is MustLoginEnv with options; the clock is the env's,
+// and webhook host names resolve by testHosts unless opts say otherwise.
+func MustLoginEnvWith(tb testing.TB, opts api.Options) *loginEnv {
+	tb.Helper()
 	e := MustEnv(tb, 0)
 	clk := &clock{t: time.Now()}
-	srv := httptest.NewServer(api.New(e.n, api.Options{Now: clk.Now}))
+	opts.Now = clk.Now
+	if opts.Webhooks.Resolver == nil {
+		opts.Webhooks.Resolver = testHosts
+	}
+	srv := httptest.NewServer(api.New(e.n, opts))
 	tb.Cleanup(srv.Close)
 	return &loginEnv{env: e, clock: clk, srv: srv}
+}
+
+// testHosts resolves the webhook host names of the API tests without DNS.
+var testHosts = resolverFunc(func(host string) []netip.Addr {
+	switch host {
+	case "hooks.example.jp", "h.example":
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}
+	case "intranet.example.jp":
+		return []netip.Addr{netip.MustParseAddr("10.20.30.40"), netip.MustParseAddr("fd00::40")}
+	case "localhost.example.jp":
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	}
+	return nil
+})
+
+// resolverFunc is a node.HostResolver from a function; an empty answer is
+// "no such host".
+type resolverFunc func(host string) []netip.Addr
+
+func (f resolverFunc) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a := f(host); len(a) > 0 {
+		return a, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 // MustUser stores a user with loginPassword.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,8 @@ Storage is SQLite in the data dir by default (created on first start), or Postgr
 release control for the caller's API token (article5 token create).
 
 Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
-ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP),
+ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP,
+ARTICLE5_WEBHOOK_ALLOW),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
 release control), then defaults.`
 
@@ -61,6 +63,11 @@ type serveConfig struct {
 	Organisations map[string][]string `yaml:"organisations"`
 	Party         string              `yaml:"party"` // the Party whose node this is
 	NoWorker      bool                `yaml:"-"`
+	// WebhookAllow are the special-purpose address ranges (loopback,
+	// private, …) webhooks may reach all the same.
+	WebhookAllow []string `yaml:"webhook-allow"`
+
+	webhookAllow []netip.Prefix // parsed by resolve
 }
 
 func defaultServeConfig() serveConfig {
@@ -113,6 +120,21 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 		} else if len(file.Trust) > 0 {
 			c.Trust = file.Trust
 		}
+	}
+	listSetting := func(flag, env string, dst *[]string, fileVal []string) {
+		if cmd.Flags().Changed(flag) {
+			return
+		}
+		if v, ok := os.LookupEnv(env); ok && v != "" {
+			*dst = strings.Split(v, ",")
+		} else if len(fileVal) > 0 {
+			*dst = fileVal
+		}
+	}
+	listSetting("webhook-allow", "ARTICLE5_WEBHOOK_ALLOW", &c.WebhookAllow, file.WebhookAllow)
+	var err error
+	if c.webhookAllow, err = parsePrefixes("--webhook-allow", c.WebhookAllow); err != nil {
+		return err
 	}
 	if c.Party != "" {
 		if _, err := partyOf(c.Party); err != nil {
@@ -187,6 +209,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&configPath, "config", "", "YAML configuration file")
 	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file (article5 party init); repeat for each Party [ARTICLE5_TRUST, comma-separated]")
 	f.StringVar(&c.Party, "party", "", "the Party whose node this is, JP or US (the worker acts for it) [ARTICLE5_PARTY]")
+	addWebhookAllowFlag(cmd, &c)
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -223,8 +246,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
 	}
+	hooks := node.WebhookOptions{Allow: c.webhookAllow}
 	shutdown := make(chan struct{})
-	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown})
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, Webhooks: hooks})
 	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
@@ -245,7 +269,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 			// Outbound webhooks (node/webhook.go) beside the worker: one
 			// dispatcher per node, stopped with it.
 			hooksDone := make(chan struct{})
-			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, node.WebhookOptions{}) }()
+			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, hooks) }()
 			n.RunWorker(workerCtx, time.Second)
 			<-hooksDone
 		}
@@ -304,4 +328,32 @@ func loadRoots(paths []string) ([]sign.PublicRoot, error) {
 		roots = append(roots, r)
 	}
 	return roots, nil
+}
+
+// addWebhookAllowFlag adds --webhook-allow (serve, webhook add).
+func addWebhookAllowFlag(cmd *cobra.Command, c *serveConfig) {
+	cmd.Flags().StringSliceVar(&c.WebhookAllow, "webhook-allow", nil,
+		"special-purpose address ranges webhooks may reach, e.g. 127.0.0.0/8 for a receiver on this host (CIDR prefixes, comma-separated) [ARTICLE5_WEBHOOK_ALLOW]")
+}
+
+// parsePrefixes parses CIDR prefixes ("10.0.0.0/8") or single addresses
+// (as /32 or /128) of a list setting.
+func parsePrefixes(setting string, vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, usageError{fmt.Errorf("%s: %q is not a CIDR prefix (e.g. 10.0.0.0/8) or an IP address", setting, v)}
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

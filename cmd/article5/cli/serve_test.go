@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -143,5 +144,45 @@ func TestServeConfigPrecedence(t *testing.T) {
 	c2 := defaultServeConfig()
 	if err := c2.resolve(cmd, file); err == nil || ExitCode(err) != ExitInvalid {
 		t.Errorf("an unknown key in the config file was accepted: %v", err)
+	}
+}
+
+// TestServeWebhookAllow: --webhook-allow comes from the flag, the
+// environment (comma-separated) or the config file, as CIDR prefixes or
+// single addresses; anything else is a usage error.
+func TestServeWebhookAllow(t *testing.T) {
+	newCmd := func(c *serveConfig) *cobra.Command {
+		cmd := &cobra.Command{Use: "serve"}
+		addWebhookAllowFlag(cmd, c)
+		return cmd
+	}
+	file := filepath.Join(t.TempDir(), "article5.yaml")
+	if err := os.WriteFile(file, []byte("webhook-allow: [127.0.0.0/8, 192.0.2.7]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := defaultServeConfig()
+	if err := c.resolve(newCmd(&c), file); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.webhookAllow) != "[127.0.0.0/8 192.0.2.7/32]" {
+		t.Errorf("from the file: %v", c.webhookAllow)
+	}
+	t.Setenv("ARTICLE5_WEBHOOK_ALLOW", "172.16.0.1/12,::1")
+	c = defaultServeConfig()
+	if err := c.resolve(newCmd(&c), file); err != nil || fmt.Sprint(c.webhookAllow) != "[172.16.0.0/12 ::1/128]" {
+		t.Errorf("the environment over the file: %v, %v", c.webhookAllow, err)
+	}
+	c = defaultServeConfig()
+	cmd := newCmd(&c)
+	if err := cmd.ParseFlags([]string{"--webhook-allow", "10.1.0.0/16,fd00::/8"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.resolve(cmd, file); err != nil || fmt.Sprint(c.webhookAllow) != "[10.1.0.0/16 fd00::/8]" {
+		t.Errorf("the flag over the environment: %v, %v", c.webhookAllow, err)
+	}
+	t.Setenv("ARTICLE5_WEBHOOK_ALLOW", "receiver.example")
+	c = defaultServeConfig()
+	if err := c.resolve(newCmd(&c), ""); ExitCode(err) != ExitInvalid {
+		t.Errorf("a host name in the allow-list: %v, want a usage error", err)
 	}
 }
