@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,7 @@ release control for the caller's API token (article5 token create).
 
 Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
 ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP,
-ARTICLE5_WEBHOOK_ALLOW),
+ARTICLE5_TRUSTED_PROXIES, ARTICLE5_WEBHOOK_ALLOW),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
 release control), then defaults.`
 
@@ -63,11 +64,14 @@ type serveConfig struct {
 	Organisations map[string][]string `yaml:"organisations"`
 	Party         string              `yaml:"party"` // the Party whose node this is
 	NoWorker      bool                `yaml:"-"`
+	// TrustedProxies are the reverse proxies (CIDR prefixes or addresses)
+	// whose X-Forwarded-For names the client, for login throttling.
+	TrustedProxies []string `yaml:"trusted-proxies"`
 	// WebhookAllow are the special-purpose address ranges (loopback,
 	// private, …) webhooks may reach all the same.
 	WebhookAllow []string `yaml:"webhook-allow"`
 
-	webhookAllow []netip.Prefix // parsed by resolve
+	trustedProxies, webhookAllow []netip.Prefix // parsed by resolve
 }
 
 func defaultServeConfig() serveConfig {
@@ -131,8 +135,12 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 			*dst = fileVal
 		}
 	}
+	listSetting("trusted-proxies", "ARTICLE5_TRUSTED_PROXIES", &c.TrustedProxies, file.TrustedProxies)
 	listSetting("webhook-allow", "ARTICLE5_WEBHOOK_ALLOW", &c.WebhookAllow, file.WebhookAllow)
 	var err error
+	if c.trustedProxies, err = parsePrefixes("--trusted-proxies", c.TrustedProxies); err != nil {
+		return err
+	}
 	if c.webhookAllow, err = parsePrefixes("--webhook-allow", c.WebhookAllow); err != nil {
 		return err
 	}
@@ -209,6 +217,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&configPath, "config", "", "YAML configuration file")
 	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file (article5 party init); repeat for each Party [ARTICLE5_TRUST, comma-separated]")
 	f.StringVar(&c.Party, "party", "", "the Party whose node this is, JP or US (the worker acts for it) [ARTICLE5_PARTY]")
+	f.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies whose X-Forwarded-For names the client (CIDR prefixes, comma-separated) [ARTICLE5_TRUSTED_PROXIES]")
 	addWebhookAllowFlag(cmd, &c)
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
@@ -246,9 +255,14 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
 	}
+	deviceKey, err := loginDeviceKey(c.DataDir)
+	if err != nil {
+		return err
+	}
 	hooks := node.WebhookOptions{Allow: c.webhookAllow}
 	shutdown := make(chan struct{})
-	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, Webhooks: hooks})
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown,
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks})
 	srv := &http.Server{Addr: c.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
@@ -356,4 +370,37 @@ func parsePrefixes(setting string, vals []string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// loginDeviceKey reads the HMAC key of login device cookies from
+// <dir>/login-device.key, making it (32 random bytes, mode 0600) on first
+// start, so that known devices survive a restart (api.Options.DeviceKey).
+func loginDeviceKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "login-device.key")
+	key, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "--data-dir %s: %v", dir, err)
+		}
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+		var f *os.File
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, err = f.Write(key)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if errors.Is(err, os.ErrExist) { // another process made it first
+			key, err = os.ReadFile(path)
+		}
+	}
+	if err != nil {
+		return nil, article5.Internal("login device key "+path, err)
+	}
+	if len(key) < 32 {
+		return nil, article5.Errorf(article5.EINVALID, "%s: a login device key has 32 bytes, this file %d; remove it to make a new one", path, len(key))
+	}
+	return key, nil
 }
