@@ -21,8 +21,10 @@
 package api
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +65,21 @@ type Options struct {
 	// http.Server.RegisterOnShutdown, or Shutdown would wait for them).
 	// nil: streams end only when their client goes away.
 	Shutdown <-chan struct{}
+	// TrustedProxies are the reverse proxies in front of the API (serve
+	// --trusted-proxies): X-Forwarded-For is believed only from them
+	// (ClientAddr), for login throttling. nil: none; the connection's peer
+	// is the client.
+	TrustedProxies []netip.Prefix
+	// DeviceKey is the HMAC-SHA256 key of login device cookies
+	// (DeviceCookie), at least 32 bytes; keep it secret and across
+	// restarts (serve keeps it in <data-dir>/login-device.key), or known
+	// devices are forgotten. nil: a random key for the life of the
+	// handler. New panics on a shorter key.
+	DeviceKey []byte
+	// Webhooks are the webhook dispatcher's options. The API uses their
+	// Allow and Resolver to refuse at registration a URL the dispatcher
+	// would refuse (node.CheckWebhookDestination).
+	Webhooks node.WebhookOptions
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22
@@ -178,7 +195,14 @@ func New(n *node.Node, opts Options) http.Handler {
 		opts.StreamKeepAlive = DefaultStreamKeepAlive
 	}
 	opts.Limits = opts.Limits.withDefaults()
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{fails: map[string][]time.Time{}}, quotas: newQuotas(opts.Limits)}
+	switch {
+	case len(opts.DeviceKey) == 0:
+		opts.DeviceKey = make([]byte, 32)
+		_, _ = rand.Read(opts.DeviceKey) // crypto/rand.Read never fails (Go 1.24+)
+	case len(opts.DeviceKey) < 32:
+		panic("api: Options.DeviceKey is shorter than 32 bytes")
+	}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: newLoginLimiter(maxLimiterEntries), quotas: newQuotas(opts.Limits)}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
@@ -361,8 +360,8 @@ func (s *server) putPosition(w http.ResponseWriter, r *http.Request) error {
 
 // signPosition signs a Party's recorded position: {"password"}. The
 // approver re-enters their login password; it is checked like a login
-// (rate limited per user) and then unseals their signing key for this one
-// signature.
+// (throttled per session, with the login backoff: LoginFreeFailures) and
+// then unseals their signing key for this one signature.
 func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 	party, err := partyParam(r)
 	if err != nil {
@@ -381,18 +380,16 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		if in.Password == "" {
 			return nil, article5.Invalid("re-enter your password to sign", article5.Detail{Pointer: "/password", Message: "required"})
 		}
-		now := s.now()
-		key := "sign:" + p.user.ID
-		if wait := s.limiter.attempt(now, key); wait > 0 {
-			secs := int(wait.Round(time.Second)/time.Second) + 1
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			return nil, &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED,
-				msg: fmt.Sprintf("too many wrong passwords; try again in %d s", secs)}
+		// Throttled per session: only the holder of this session is
+		// slowed, never the approver's other sessions.
+		ticket, wait := s.limiter.attemptKey(s.now(), "sign\x00"+p.user.ID+"\x00"+p.session.ID)
+		if wait > 0 {
+			return nil, tooManyAttempts(w, wait, "too many wrong passwords")
 		}
 		if !CheckPassword(p.user.PasswordHash, in.Password) {
 			return nil, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
 		}
-		s.limiter.succeed(now, key, key)
+		s.limiter.succeed(ticket)
 		return s.n.SignPosition(ctx, p.authz, id, party, []byte(in.Password))
 	})
 }

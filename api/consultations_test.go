@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"article5"
@@ -113,6 +114,33 @@ func TestConsultationRefusals(t *testing.T) {
 		// cannot tell it from a wrong one.
 		if r := c.json(t, "POST", base+"/positions/JP/signature", approver, map[string]string{"password": loginPassword}); r.status != http.StatusTooManyRequests {
 			t.Errorf("right password during the limit: %d %s, want 429", r.status, r.body)
+		}
+		if r := c.json(t, "POST", base+"/positions/JP/signature", approver, map[string]string{"password": "not the password at all"}); r.header.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After: %v", r.header)
+		}
+	})
+	t.Run("WrongPasswordsInAnotherSessionDoNotLockTheApprover", func(t *testing.T) {
+		// A session of the approver that someone else holds (a stolen
+		// cookie) guesses until refused; the approver's own session is
+		// still checked: a wrong password is 403, the right one passes the
+		// check (and is then refused for the want of a signing key).
+		c.MustCheapUser(t, "kato", article5.RoleApprover)
+		stolen := MustSessionCookie(t, c.login(t, "kato", loginPassword, "")).Value
+		own := MustSessionCookie(t, c.login(t, "kato", loginPassword, "")).Value
+		for i := 0; ; i++ {
+			r := c.json(t, "POST", base+"/positions/JP/signature", stolen, map[string]string{"password": "a guess"})
+			if r.status == http.StatusTooManyRequests {
+				break
+			}
+			MustError(t, r, http.StatusForbidden, article5.EFORBIDDEN)
+			if i > api.LoginFreeFailures {
+				t.Fatalf("%d wrong passwords and no 429", i)
+			}
+		}
+		MustError(t, c.json(t, "POST", base+"/positions/JP/signature", own, map[string]string{"password": "a typo"}), http.StatusForbidden, article5.EFORBIDDEN)
+		r := c.json(t, "POST", base+"/positions/JP/signature", own, map[string]string{"password": loginPassword})
+		if er := MustError(t, r, http.StatusForbidden, article5.EFORBIDDEN); strings.HasPrefix(er.Error.Message, "wrong password") {
+			t.Errorf("the right password in the approver's own session: %s", r.body)
 		}
 	})
 	t.Run("CaseFromUnknownIncident", func(t *testing.T) {

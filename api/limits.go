@@ -337,14 +337,13 @@ func quotaKey(p *principal) string {
 	return "user:" + p.user.ID
 }
 
-// addressKey is the quota key of an unauthenticated request: its peer
-// address (clientIP: forwarding headers are not trusted), an IPv6 address
-// by its /64, which one host usually holds whole.
-func addressKey(r *http.Request) string {
-	ip := clientIP(r)
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return "addr:" + ip
+// addressKey is the quota key of an unauthenticated request: its client
+// address (ClientAddr: X-Forwarded-For only from a trusted proxy), an IPv6
+// address by its /64, which one host usually holds whole.
+func addressKey(r *http.Request, trusted []netip.Prefix) string {
+	a := ClientAddr(r, trusted)
+	if !a.IsValid() {
+		return "addr:" + r.RemoteAddr
 	}
 	a = a.Unmap()
 	if a.Is6() {
@@ -376,7 +375,7 @@ func (s *server) checkRequestQuota(r *http.Request) error {
 		}
 		return nil
 	}
-	if wait := s.quotas.address.take(addressKey(r), now, 1); wait > 0 {
+	if wait := s.quotas.address.take(addressKey(r, s.opts.TrustedProxies), now, 1); wait > 0 {
 		return tooManyRequests("request quota exceeded for unauthenticated requests from this address", wait)
 	}
 	return nil

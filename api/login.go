@@ -1,13 +1,19 @@
 package api
 
 import (
+	"container/list"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,14 +28,59 @@ const SessionCookie = "article5_session"
 // DefaultSessionTTL is how long a login session lasts by default.
 const DefaultSessionTTL = 12 * time.Hour
 
-// Login rate limiting: a user name or a client IP address with
-// LoginFailures failed logins within LoginWindow is refused (429) until the
-// oldest of them leaves the window. OWASP Authentication Cheat Sheet,
-// "Protect Against Automated Attacks".
+// Login throttling: failed logins slow the client that makes them without
+// locking the account's owner out (OWASP Authentication Cheat Sheet,
+// "Protect Against Automated Attacks" and "Account Lockout"; OWASP "Slow
+// Brute Force Attack Mitigation: Device Cookies"). docs/security-login.md
+// gives the scheme and its reasons.
+//
+//   - Per name and client (a known device of the name, else the client
+//     address): LoginFreeFailures failures are free; after that, each
+//     further attempt waits LoginBackoffBase, doubling with every failure
+//     up to LoginBackoffMax. A pair's failures are forgotten after
+//     LoginForget without an attempt, or at its first success.
+//   - Per name, for clients that are not a known device of it: at most
+//     LoginNameCeiling failures per LoginCeilingWindow (a token bucket).
+//   - Per client address, for clients that are not a known device of the
+//     name they try: at most LoginAddressCeiling failures per
+//     LoginCeilingWindow, whatever the names (password spraying).
+//
+// A known device presents a device cookie (DeviceCookie) that the node set
+// at an earlier successful login as that name; it is held only to its own
+// backoff, so no one else's failures can refuse it.
 const (
-	LoginFailures = 5
-	LoginWindow   = time.Minute
+	// LoginFreeFailures is how many failed logins a (name, client) pair
+	// makes before it waits.
+	LoginFreeFailures = 5
+	// LoginBackoffBase is a pair's wait after its LoginFreeFailures-th
+	// failure; each further failure doubles it.
+	LoginBackoffBase = time.Second
+	// LoginBackoffMax caps a pair's wait.
+	LoginBackoffMax = 15 * time.Minute
+	// LoginForget is how long a pair goes without an attempt before its
+	// failures are forgotten.
+	LoginForget = 24 * time.Hour
+	// LoginNameCeiling is how many failures per LoginCeilingWindow one name
+	// takes from clients that are not a known device of it.
+	LoginNameCeiling = 100
+	// LoginAddressCeiling is how many failures per LoginCeilingWindow one
+	// client address makes, whatever the names, except as a known device.
+	LoginAddressCeiling = 100
+	// LoginCeilingWindow is the window of the two ceilings; their tokens
+	// come back one every window/ceiling (36 s).
+	LoginCeilingWindow = time.Hour
 )
+
+// DeviceCookie is the name of the login device cookie: proof that the
+// browser or program holding it logged in successfully as one name
+// before. Its value is "<device id>.<issued, unix seconds>.<name,
+// base64url>.<HMAC-SHA256 under Options.DeviceKey, base64url>"; it is
+// scoped to the login path and valid for DeviceCookieTTL from issue. A new
+// one is set at every successful login.
+const DeviceCookie = "article5_device"
+
+// DeviceCookieTTL is how long a device cookie proves a known device.
+const DeviceCookieTTL = 90 * 24 * time.Hour
 
 // maxLoginBody limits a login request body; maxLoginName a login name (in
 // bytes), which also bounds the rate limiter's keys.
@@ -38,84 +89,359 @@ const (
 	maxLoginName = 256
 )
 
-// loginLimiter counts failed logins per key ("name:<name>", "ip:<addr>")
-// in a sliding window.
+// maxLimiterEntries bounds each of the login limiter's three tables (pairs,
+// names, addresses); past it the least recently used entry is forgotten.
+// Full, with 250-byte names, the three tables take about 20 MiB (measured
+// with runtime.MemStats).
+const maxLimiterEntries = 20_000
+
+// loginLimiter holds the state of login throttling: backoff per (name,
+// client) and token buckets per name and per address, each table an LRU
+// of bounded size. Its methods are safe for concurrent use.
 type loginLimiter struct {
 	mu    sync.Mutex
-	fails map[string][]time.Time
+	pairs *lru[backoff]
+	names *lru[bucket]
+	addrs *lru[bucket]
 }
 
-// attempt records a login attempt at now for every key, as a failure
-// until succeed says otherwise, and returns 0; or, when a key is already at
-// the limit, records nothing and returns how long until it is not. Taking
-// the attempt before the password is checked means concurrent guesses
-// count too: no more than LoginFailures are checked per window.
-func (l *loginLimiter) attempt(now time.Time, keys ...string) time.Duration {
+func newLoginLimiter(size int) *loginLimiter {
+	return &loginLimiter{pairs: newLRU[backoff](size), names: newLRU[bucket](size), addrs: newLRU[bucket](size)}
+}
+
+// loginClient is who makes a login attempt: a known device of the name
+// (device, the id of a valid device cookie), or else an address (addr,
+// clientKey).
+type loginClient struct {
+	device string
+	addr   string
+}
+
+// loginTicket names what an attempt counted, for succeed to undo.
+type loginTicket struct {
+	pair, name, addr string // "" when not counted
+}
+
+// attempt takes a login attempt at now for name by c: it returns how long
+// c must wait, having counted nothing, or 0 having counted the attempt as
+// a failure (until succeed says otherwise). Counting before the password
+// is checked means concurrent guesses count too.
+func (l *loginLimiter) attempt(now time.Time, name string, c loginClient) (loginTicket, time.Duration) {
+	t := loginTicket{pair: "device\x00" + c.device}
+	if c.device == "" {
+		t = loginTicket{pair: "addr\x00" + c.addr + "\x00" + name, name: name, addr: c.addr}
+	}
+	return l.take(now, t)
+}
+
+// attemptKey is attempt for a password re-entry keyed by key alone (the
+// sign endpoint: a user's session), with backoff and no ceilings.
+func (l *loginLimiter) attemptKey(now time.Time, key string) (loginTicket, time.Duration) {
+	return l.take(now, loginTicket{pair: key})
+}
+
+func (l *loginLimiter) take(now time.Time, t loginTicket) (loginTicket, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.fails) > 100_000 { // bound memory: forget keys with no recent failure
-		for k := range l.fails {
-			l.recent(k, now)
+	l.pairs.expire(now.Add(-LoginForget))
+	l.names.expire(now.Add(-LoginCeilingWindow))
+	l.addrs.expire(now.Add(-LoginCeilingWindow))
+	var wait time.Duration
+	if b, ok := l.pairs.get(t.pair, now); ok {
+		wait = max(wait, b.next.Sub(now))
+	}
+	if t.name != "" {
+		if b, ok := l.names.get(t.name, now); ok {
+			wait = max(wait, b.wait(now, LoginCeilingWindow, LoginNameCeiling))
 		}
 	}
-	var wait time.Duration
-	for _, k := range keys {
-		ts := l.recent(k, now)
-		if len(ts) >= LoginFailures {
-			wait = max(wait, ts[len(ts)-LoginFailures].Add(LoginWindow).Sub(now))
+	if t.addr != "" {
+		if b, ok := l.addrs.get(t.addr, now); ok {
+			wait = max(wait, b.wait(now, LoginCeilingWindow, LoginAddressCeiling))
 		}
 	}
 	if wait > 0 {
-		return wait
+		return loginTicket{}, wait
 	}
-	for _, k := range keys {
-		l.fails[k] = append(l.fails[k], now)
+	l.pairs.put(t.pair, now).fail(now)
+	if t.name != "" {
+		l.names.put(t.name, now).take(now, LoginCeilingWindow/LoginNameCeiling)
 	}
-	return 0
+	if t.addr != "" {
+		l.addrs.put(t.addr, now).take(now, LoginCeilingWindow/LoginAddressCeiling)
+	}
+	return t, 0
 }
 
-// recent drops the failures of k outside the window and returns the rest.
-// l.mu is held.
-func (l *loginLimiter) recent(k string, now time.Time) []time.Time {
-	ts := l.fails[k]
-	i := 0
-	for i < len(ts) && !ts[i].After(now.Add(-LoginWindow)) {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, k)
-	} else {
-		l.fails[k] = ts
-	}
-	return ts
-}
-
-// succeed undoes the attempt at now for addrKey and forgets every failure
-// of nameKey. An address's earlier failures are kept, so that one valid
-// account does not reset a guesser's budget.
-func (l *loginLimiter) succeed(now time.Time, nameKey, addrKey string) {
+// succeed undoes a counted attempt that succeeded: the pair's failures
+// are forgotten and the attempt's tokens given back. Earlier failures of
+// the name and address stay counted, so that a valid login does not reset
+// a guesser's ceilings.
+func (l *loginLimiter) succeed(t loginTicket) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, nameKey)
-	ts := l.fails[addrKey]
-	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].Equal(now) {
-			l.fails[addrKey] = append(ts[:i:i], ts[i+1:]...)
-			break
+	if t.pair != "" {
+		l.pairs.remove(t.pair)
+	}
+	if t.name != "" {
+		if b, ok := l.names.peek(t.name); ok {
+			b.tat = b.tat.Add(-LoginCeilingWindow / LoginNameCeiling)
+		}
+	}
+	if t.addr != "" {
+		if b, ok := l.addrs.peek(t.addr); ok {
+			b.tat = b.tat.Add(-LoginCeilingWindow / LoginAddressCeiling)
 		}
 	}
 }
 
-// clientIP is the request's peer address without the port. Forwarding
-// headers are not trusted: behind a proxy, every client shares the
-// proxy's address and its budget.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// backoff is one (name, client)'s failures.
+type backoff struct {
+	fails int
+	next  time.Time // no attempt before
+}
+
+// fail counts a failure at now.
+func (b *backoff) fail(now time.Time) {
+	b.fails++
+	b.next = now.Add(loginDelay(b.fails))
+}
+
+// loginDelay is the wait after fails failures: none for fewer than
+// LoginFreeFailures, then LoginBackoffBase doubling, at most
+// LoginBackoffMax.
+func loginDelay(fails int) time.Duration {
+	if fails < LoginFreeFailures {
+		return 0
 	}
-	return host
+	d := LoginBackoffBase
+	for i := LoginFreeFailures; i < fails && d < LoginBackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, LoginBackoffMax)
+}
+
+// bucket is a token bucket in the form of the generic cell rate algorithm
+// (ITU-T I.371): tat is the theoretical arrival time; a bucket of n tokens
+// per window refills one token every window/n.
+type bucket struct {
+	tat time.Time
+}
+
+// wait is how long until the bucket (n per window) has a token; ≤ 0: now.
+func (b *bucket) wait(now time.Time, window time.Duration, n int) time.Duration {
+	tat := b.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	return tat.Sub(now) - (window - window/time.Duration(n))
+}
+
+// take spends a token refilled every interval.
+func (b *bucket) take(now time.Time, interval time.Duration) {
+	if b.tat.Before(now) {
+		b.tat = now
+	}
+	b.tat = b.tat.Add(interval)
+}
+
+// lru is a map of at most max entries that forgets the least recently
+// used one to make room, and forgets entries unused since a time.
+type lru[V any] struct {
+	max   int
+	items map[string]*list.Element // of *lruEntry[V]
+	order list.List                // most recently used first
+}
+
+type lruEntry[V any] struct {
+	key  string
+	used time.Time
+	val  V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, items: map[string]*list.Element{}}
+}
+
+// get returns the value of key, marking it used at now.
+func (c *lru[V]) get(key string, now time.Time) (*V, bool) {
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*lruEntry[V])
+	e.used = now
+	c.order.MoveToFront(el)
+	return &e.val, true
+}
+
+// peek returns the value of key without marking it used.
+func (c *lru[V]) peek(key string) (*V, bool) {
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	return &el.Value.(*lruEntry[V]).val, true
+}
+
+// put returns the value of key, adding a zero one (and forgetting the
+// least recently used entry if full), marked used at now.
+func (c *lru[V]) put(key string, now time.Time) *V {
+	if v, ok := c.get(key, now); ok {
+		return v
+	}
+	if len(c.items) >= c.max {
+		c.remove(c.order.Back().Value.(*lruEntry[V]).key)
+	}
+	e := &lruEntry[V]{key: key, used: now}
+	c.items[key] = c.order.PushFront(e)
+	return &e.val
+}
+
+func (c *lru[V]) remove(key string) {
+	if el, ok := c.items[key]; ok {
+		c.order.Remove(el)
+		delete(c.items, key)
+	}
+}
+
+// expire forgets the entries last used before t.
+func (c *lru[V]) expire(t time.Time) {
+	for el := c.order.Back(); el != nil; el = c.order.Back() {
+		e := el.Value.(*lruEntry[V])
+		if !e.used.Before(t) {
+			return
+		}
+		c.order.Remove(el)
+		delete(c.items, e.key)
+	}
+}
+
+func (c *lru[V]) len() int { return len(c.items) }
+
+// ClientAddr returns the address of the client that sent r. It is the
+// connection's peer (r.RemoteAddr) unless the peer is in trusted (the
+// node's reverse proxies); then X-Forwarded-For (every such header, in
+// order) is read from right to left, past the addresses in trusted, and
+// the first address not in trusted is the client. Entries left of it are
+// ignored: a client can write anything there. An entry that is not an
+// address (with or without a port) ends the walk at the trusted hop that
+// reported it; a chain of trusted hops only ends at its leftmost.
+// IPv4-mapped IPv6 addresses are unmapped and zones dropped. The zero
+// Addr if RemoteAddr is not an address (MDN, "X-Forwarded-For", security
+// and privacy concerns).
+func ClientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	peer, ok := parseHop(r.RemoteAddr)
+	if !ok || !inPrefixes(peer, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, ok := parseHop(hops[i])
+		if !ok {
+			return client
+		}
+		client = a
+		if !inPrefixes(a, trusted) {
+			return a
+		}
+	}
+	return client
+}
+
+// parseHop parses "addr", "addr:port", "[v6]" or "[v6]:port", unmapped
+// and without zone.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.Unmap().WithZone(""), true
+}
+
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientKey is the limiter's key of a client address: an IPv4 address, or
+// an IPv6 address's /64 (one host usually holds a whole /64, RFC 7421).
+func clientKey(a netip.Addr) string {
+	switch {
+	case !a.IsValid():
+		return "unknown"
+	case a.Is6():
+		return netip.PrefixFrom(a, 64).Masked().String()
+	default:
+		return a.String()
+	}
+}
+
+// deviceMAC is the HMAC-SHA256 of a device cookie's payload under key.
+func deviceMAC(key []byte, payload string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("article5 login device v1\x00"))
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// newDeviceCookie returns a new device cookie value for name, issued now.
+func newDeviceCookie(key []byte, name string, now time.Time) string {
+	id := make([]byte, 16)
+	_, _ = rand.Read(id) // crypto/rand.Read never fails (Go 1.24+)
+	payload := base64.RawURLEncoding.EncodeToString(id) + "." + strconv.FormatInt(now.Unix(), 10) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(name))
+	return payload + "." + base64.RawURLEncoding.EncodeToString(deviceMAC(key, payload))
+}
+
+// knownDevice returns the device id of r's device cookie if it is valid
+// under key for name at now: its MAC matches, it names name, and it was
+// issued less than DeviceCookieTTL ago. "" otherwise.
+func knownDevice(r *http.Request, key []byte, name string, now time.Time) string {
+	c, err := r.Cookie(DeviceCookie)
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 {
+		return ""
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil || !hmac.Equal(mac, deviceMAC(key, strings.Join(parts[:3], "."))) {
+		return ""
+	}
+	issued, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return ""
+	}
+	if age := now.Sub(time.Unix(issued, 0)); age >= DeviceCookieTTL || age < -time.Minute {
+		return ""
+	}
+	if n, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil || string(n) != name {
+		return ""
+	}
+	return parts[0]
+}
+
+// tooManyAttempts is the 429 of throttled logins and password re-entries,
+// with Retry-After in whole seconds, rounded up.
+func tooManyAttempts(w http.ResponseWriter, wait time.Duration, msg string) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED, msg: fmt.Sprintf("%s; try again in %d s", msg, secs)}
 }
 
 // userJSON is a user as the API shows it (never the password hash).
@@ -152,7 +478,11 @@ func errBadLogin() error {
 // planted before login is never the one after it (session fixation, OWASP
 // Session Management Cheat Sheet). An unknown name is checked against a
 // dummy hash, so it answers in the time a wrong password does. Failed
-// logins are rate limited per name and per client address (429).
+// logins are throttled (429 with Retry-After; see LoginFreeFailures): per
+// name and client, and, for clients that are not a known device of the
+// name, per name and per address. A successful login also sets a new
+// device cookie (DeviceCookie) that makes this client a known device of
+// the name.
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Name     string `json:"name"`
@@ -177,11 +507,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return article5.Invalid("the login name is too long", article5.Detail{Pointer: "/name", Message: fmt.Sprintf("at most %d bytes", maxLoginName)})
 	}
 	now := s.now()
-	keys := []string{"name:" + in.Name, "ip:" + clientIP(r)}
-	if wait := s.limiter.attempt(now, keys...); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-		return &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED,
-			msg: "too many failed logins for this name or address; try again later"}
+	client := loginClient{device: knownDevice(r, s.opts.DeviceKey, in.Name, now)}
+	if client.device == "" {
+		client.addr = clientKey(ClientAddr(r, s.opts.TrustedProxies))
+	}
+	ticket, wait := s.limiter.attempt(now, in.Name, client)
+	if wait > 0 {
+		return tooManyAttempts(w, wait, "too many failed logins")
 	}
 	u, err := s.n.Store.FindUserByName(r.Context(), in.Name)
 	switch {
@@ -194,7 +526,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
 		return errBadLogin()
 	}
-	s.limiter.succeed(now, keys[0], keys[1])
+	s.limiter.succeed(ticket)
 	s.endSession(r)
 	secret, hash := NewToken()
 	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}
@@ -206,6 +538,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
 		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: newDeviceCookie(s.opts.DeviceKey, in.Name, now), Path: "/api/v1/login",
+		Expires: now.Add(DeviceCookieTTL), MaxAge: int(DeviceCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"user": viewUser(u)})
 	return nil

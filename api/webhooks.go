@@ -76,7 +76,9 @@ func (s *server) webhookAdmin(r *http.Request) (article5.Party, error) {
 // the webhook and its secret, shown this once. The webhook delivers to the
 // admin's own recipient (party, organisation, communities): release
 // control decides for it as for the admin. Events default to
-// article5.DefaultWebhookEvents. EINVALID names /url or /events/<i>.
+// article5.DefaultWebhookEvents. EINVALID names /url or /events/<i>; a URL
+// whose host is, or resolves only to, an address the dispatcher refuses
+// (node.CheckWebhookDestination under Options.Webhooks) is EINVALID too.
 func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.webhookAdmin(r); err != nil {
 		return err
@@ -103,6 +105,9 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		return article5.Invalid(msg, article5.Detail{Message: "not a JSON object with only url and events"})
 	}
 	if err := CheckWebhookURL(in.URL); err != nil {
+		return err
+	}
+	if err := node.CheckWebhookDestination(r.Context(), in.URL, s.opts.Webhooks); err != nil {
 		return err
 	}
 	events, err := checkWebhookEvents(in.Events)

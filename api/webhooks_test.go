@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"article5"
 	"article5/api"
+	"article5/node"
 )
 
 // webhookView is a webhook as the API answers it.
@@ -69,7 +71,7 @@ func TestWebhooksAPI(t *testing.T) {
 
 	t.Run("defaults to tier changes and conclusions", func(t *testing.T) {
 		var v webhookView
-		r := post(admin, `{"url":"http://127.0.0.1:9/hook"}`)
+		r := post(admin, `{"url":"http://hooks.example.jp:9/hook"}`)
 		if err := json.Unmarshal(r.body, &v); err != nil || r.status != http.StatusCreated {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
@@ -85,7 +87,7 @@ func TestWebhooksAPI(t *testing.T) {
 		}
 		var l struct{ Webhooks []webhookView }
 		MustDecode(t, r, &l)
-		if len(l.Webhooks) != 2 || find(l.Webhooks, created.ID) == nil {
+		if len(l.Webhooks) != 2 || find(l.Webhooks, created.ID) == nil { // refused URLs are not stored
 			t.Errorf("listed %+v", l.Webhooks)
 		}
 		// The other party's admin sees none of them.
@@ -111,6 +113,17 @@ func TestWebhooksAPI(t *testing.T) {
 		}
 		MustError(t, post(admin, `{"url":"https://h.example/x","secret":"mine"}`), http.StatusBadRequest, article5.EINVALID)
 		MustError(t, post(admin, `not json`), http.StatusBadRequest, article5.EINVALID)
+	})
+
+	t.Run("refuses destinations inside the node's networks", func(t *testing.T) {
+		for _, u := range []string{"http://127.0.0.1:8080/hook", "http://10.0.0.7/h", "http://169.254.169.254/latest/meta-data/",
+			"https://[::1]/h", "http://[::ffff:127.0.0.1]/h", "http://100.64.1.1/h", "https://[fd00::1]/h",
+			"http://localhost.example.jp/h", "https://intranet.example.jp/h"} {
+			er := MustError(t, post(admin, `{"url":"`+u+`"}`), http.StatusBadRequest, article5.EINVALID)
+			if len(er.Error.Details) != 1 || er.Error.Details[0].Pointer != "/url" || !strings.Contains(er.Error.Details[0].Message, "webhook-allow") {
+				t.Errorf("%s: %+v, want the refused address named at /url", u, er.Error)
+			}
+		}
 	})
 
 	t.Run("only admins", func(t *testing.T) {
@@ -147,4 +160,19 @@ func TestCheckWebhookURL(t *testing.T) {
 			t.Errorf("%q: %v, want EINVALID naming /url", bad, err)
 		}
 	}
+}
+
+func TestWebhookAllowedDestination(t *testing.T) {
+	e := MustLoginEnvWith(t, api.Options{Webhooks: node.WebhookOptions{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+	e.MustUser(t, "kanri", article5.RoleAdmin)
+	admin := MustSessionCookie(t, e.login(t, "kanri", loginPassword, "")).Value
+	post := func(u string) response {
+		return e.call(t, "POST", "/api/v1/webhooks", admin, map[string]string{"Content-Type": "application/json"}, []byte(`{"url":"`+u+`"}`))
+	}
+	for _, u := range []string{"http://127.0.0.1:8080/hook", "http://localhost.example.jp/h"} {
+		if r := post(u); r.status != http.StatusCreated {
+			t.Errorf("%s with 127.0.0.0/8 allowed: %d %s", u, r.status, r.body)
+		}
+	}
+	MustError(t, post("http://10.0.0.7/h"), http.StatusBadRequest, article5.EINVALID)
 }

@@ -13,11 +13,15 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"article5"
@@ -101,20 +105,62 @@ func VerifySignature(secret, timestamp, signature string, body []byte, now time.
 type WebhookOptions struct {
 	// Client sends the deliveries; nil: a client with
 	// DefaultWebhookTimeout that follows no redirect (a redirect is a
-	// failure: a signed event goes only to the URL an admin set).
+	// failure: a signed event goes only to the URL an admin set). A Client
+	// given here is used with its Timeout and Jar, but its transport (nil
+	// or an *http.Transport) is cloned with the destination check as its
+	// dialer and no proxy, and it follows at most WebhookMaxRedirects
+	// redirects, each dialled through the same check. Any other
+	// http.RoundTripper is used as given and must check destinations
+	// itself.
 	Client *http.Client
 	// Backoff is the delay after the first failure; DefaultWebhookBackoff.
 	Backoff time.Duration
 	// MaxBackoff caps the delay; DefaultWebhookMaxBackoff.
 	MaxBackoff time.Duration
+	// Allow lists the address ranges webhooks may reach although
+	// SpecialAddress refuses them, e.g. 127.0.0.0/8 for a receiver on the
+	// node's own host (serve --webhook-allow). IPv4-mapped IPv6 prefixes
+	// count as the IPv4 prefix they carry. nil: none.
+	Allow []netip.Prefix
+	// Resolver resolves webhook host names, at registration
+	// (CheckWebhookDestination) and at every dial; nil: net.DefaultResolver.
+	Resolver HostResolver
+
+	guarded bool // withDefaults has run: Client checks destinations
 }
 
+// HostResolver resolves a host name to IP addresses, as
+// (*net.Resolver).LookupNetIP does (network "ip", "ip4" or "ip6").
+type HostResolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// WebhookMaxRedirects is how many redirects a delivery follows at most when
+// WebhookOptions.Client follows redirects at all (the default client
+// follows none).
+const WebhookMaxRedirects = 3
+
+// withDefaults fills in the defaults and puts the destination check
+// (webhookDialer) under the client. It is idempotent.
 func (o WebhookOptions) withDefaults() WebhookOptions {
+	if o.guarded {
+		return o
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	d := &webhookDialer{allow: o.Allow, resolver: o.Resolver}
 	if o.Client == nil {
 		o.Client = &http.Client{
 			Timeout:       DefaultWebhookTimeout,
+			Transport:     d.transport(nil),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
+	} else {
+		c := *o.Client
+		c.Transport = d.transport(c.Transport)
+		c.CheckRedirect = capRedirects(c.CheckRedirect)
+		o.Client = &c
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = DefaultWebhookBackoff
@@ -122,7 +168,22 @@ func (o WebhookOptions) withDefaults() WebhookOptions {
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = DefaultWebhookMaxBackoff
 	}
+	o.guarded = true
 	return o
+}
+
+// capRedirects stops a client that follows redirects after
+// WebhookMaxRedirects of them; below that, next (if any) decides.
+func capRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > WebhookMaxRedirects {
+			return fmt.Errorf("webhook: stopped after %d redirects", WebhookMaxRedirects)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
 }
 
 // WebhookBackoff is the delay before the next attempt after attempts
@@ -149,6 +210,7 @@ func (n *Node) RunWebhooks(ctx context.Context, poll time.Duration, opts Webhook
 		poll = time.Second
 	}
 	opts = opts.withDefaults()
+	defer opts.Client.CloseIdleConnections()
 	t := time.NewTimer(poll)
 	defer t.Stop()
 	for ctx.Err() == nil {
@@ -180,8 +242,16 @@ func (n *Node) RunWebhooks(ctx context.Context, poll time.Duration, opts Webhook
 // answer moves the durable cursor past it; anything else (another status,
 // a timeout, a refused connection) records the failure and a next attempt
 // after WebhookBackoff, and the same event is tried again then.
+//
+// Every connection goes only to an address SpecialAddress does not refuse
+// or opts.Allow lists, checked on the address dialled (a refused one is a
+// failed delivery whose reason names the range). The default client
+// follows no redirect; see WebhookOptions.Client.
 func (n *Node) DeliverWebhooks(ctx context.Context, opts WebhookOptions) (int, error) {
-	opts = opts.withDefaults()
+	if !opts.guarded { // a client of this pass only
+		opts = opts.withDefaults()
+		defer opts.Client.CloseIdleConnections()
+	}
 	hooks, _, err := n.Store.FindWebhooks(ctx, article5.WebhookFilter{Active: true, DueBy: n.now()})
 	if err != nil {
 		return 0, fmt.Errorf("find webhooks: %w", err)
@@ -302,4 +372,250 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// specialRange is a special-purpose address range webhooks refuse by
+// default, named with its source.
+type specialRange struct {
+	prefix netip.Prefix
+	name   string
+}
+
+// specialRanges are the ranges SpecialAddress refuses, most specific
+// first: the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC
+// 6890 and its updates) less the ranges they mark globally reachable, and
+// IPv6 outside global unicast.
+var specialRanges = func() []specialRange {
+	var out []specialRange
+	for _, r := range [][2]string{
+		{"0.0.0.0/8", `"this network", including the unspecified address (RFC 791, RFC 1122 §3.2.1.3)`},
+		{"10.0.0.0/8", "private-use (RFC 1918)"},
+		{"100.64.0.0/10", "shared address space, carrier-grade NAT (RFC 6598)"},
+		{"127.0.0.0/8", "loopback (RFC 1122 §3.2.1.3)"},
+		{"169.254.0.0/16", "link-local, where cloud metadata services live (RFC 3927)"},
+		{"172.16.0.0/12", "private-use (RFC 1918)"},
+		{"192.0.0.0/24", "IETF protocol assignments (RFC 6890)"},
+		{"192.0.2.0/24", "documentation, TEST-NET-1 (RFC 5737)"},
+		{"192.88.99.0/24", "6to4 relay anycast (RFC 7526)"},
+		{"192.168.0.0/16", "private-use (RFC 1918)"},
+		{"198.18.0.0/15", "benchmarking (RFC 2544)"},
+		{"198.51.100.0/24", "documentation, TEST-NET-2 (RFC 5737)"},
+		{"203.0.113.0/24", "documentation, TEST-NET-3 (RFC 5737)"},
+		{"224.0.0.0/4", "multicast (RFC 5771)"},
+		{"240.0.0.0/4", "reserved, including limited broadcast (RFC 1112 §4, RFC 919)"},
+		{"::/128", "unspecified (RFC 4291 §2.5.2)"},
+		{"::1/128", "loopback (RFC 4291 §2.5.3)"},
+		{"::/96", "IPv4-compatible, deprecated (RFC 4291 §2.5.5.1)"},
+		{"64:ff9b:1::/48", "local-use NAT64 (RFC 8215)"},
+		{"100::/64", "discard-only (RFC 6666)"},
+		{"2001:db8::/32", "documentation (RFC 3849)"},
+		{"2001::/23", "IETF protocol assignments, including Teredo (RFC 2928, RFC 4380)"},
+		{"2002::/16", "6to4 (RFC 3056, RFC 7526)"},
+		{"3fff::/20", "documentation (RFC 9637)"},
+		{"5f00::/16", "SRv6 SIDs (RFC 9602)"},
+		{"fc00::/7", "unique local (RFC 4193)"},
+		{"fe80::/10", "link-local (RFC 4291 §2.5.6)"},
+		{"fec0::/10", "site-local, deprecated (RFC 3879)"},
+		{"ff00::/8", "multicast (RFC 4291 §2.7)"},
+	} {
+		out = append(out, specialRange{netip.MustParsePrefix(r[0]), r[1]})
+	}
+	return out
+}()
+
+// nat64 is the NAT64 well-known prefix (RFC 6052): its addresses stand for
+// the IPv4 address in their last 32 bits, and are judged as that address.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// globalUnicast6 is IPv6's global unicast space (RFC 4291 §2.4); the rest
+// of IPv6 is special or unassigned.
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+
+// SpecialAddress reports whether a webhook may not reach a unless the
+// node allows it (WebhookOptions.Allow), and names the range a is in with
+// its source: loopback, private-use, carrier-grade NAT, link-local (cloud
+// metadata at 169.254.169.254), unspecified, multicast, documentation,
+// benchmarking, reserved, unique local (fc00::/7), IPv6 outside global
+// unicast (2000::/3), and the rest of the IANA IPv4 and IPv6
+// Special-Purpose Address Registries (RFC 6890) that are not globally
+// reachable. An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291
+// §2.5.5.2) and a NAT64 address (64:ff9b::/96, RFC 6052) are judged as the
+// IPv4 address they carry. The zero Addr is special.
+func SpecialAddress(a netip.Addr) (rangeName string, special bool) {
+	if !a.IsValid() {
+		return "not an IP address", true
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() && nat64.Contains(a) {
+		b := a.As16()
+		v4 := netip.AddrFrom4([4]byte(b[12:]))
+		if name, bad := SpecialAddress(v4); bad {
+			return "NAT64 (RFC 6052) of " + v4.String() + ", " + name, true
+		}
+		return "", false
+	}
+	for _, r := range specialRanges {
+		if r.prefix.Contains(a) {
+			return r.name, true
+		}
+	}
+	if a.Is6() && !globalUnicast6.Contains(a) {
+		return "IPv6 outside global unicast 2000::/3 (RFC 4291 §2.4)", true
+	}
+	return "", false
+}
+
+// RefusedAddressError is the error of a webhook destination whose address
+// SpecialAddress refuses and WebhookOptions.Allow does not list. It is
+// what a delivery fails with at dial time, and the cause of
+// CheckWebhookDestination's EINVALID.
+type RefusedAddressError struct {
+	Host  string     // the host as in the URL (a name or an address)
+	Addr  netip.Addr // the address refused
+	Range string     // the range it is in (SpecialAddress)
+}
+
+func (e *RefusedAddressError) Error() string {
+	what := e.Addr.String()
+	if e.Host != "" && e.Host != what {
+		what = e.Host + " (" + what + ")"
+	}
+	return "webhook destination " + what + " refused: " + e.Range + ", and not in the node's webhook-allow list"
+}
+
+// webhookRefusal returns the error for a webhook to host at a, or nil when a
+// webhook may reach a: it is not special, or allow lists it.
+func webhookRefusal(allow []netip.Prefix, host string, a netip.Addr) error {
+	a = a.Unmap().WithZone("")
+	for _, p := range allow {
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		if p.Contains(a) {
+			return nil
+		}
+	}
+	if name, bad := SpecialAddress(a); bad {
+		return &RefusedAddressError{Host: host, Addr: a, Range: name}
+	}
+	return nil
+}
+
+// registrationLookup bounds the name lookup of CheckWebhookDestination.
+const registrationLookup = 5 * time.Second
+
+// CheckWebhookDestination is the early check of a webhook URL, at
+// registration: EINVALID naming /url (with a *RefusedAddressError as its
+// cause) when the URL's host is an IP address a webhook may not reach
+// (SpecialAddress, less opts.Allow), or a name whose every address (by
+// opts.Resolver, within 5 s) is such. A name that does not resolve now,
+// or resolves to some address a webhook may reach, passes: the check that
+// decides is the one at every delivery, on the address actually dialled,
+// which also catches a name that later resolves elsewhere (DNS
+// rebinding). rawURL is assumed to be syntactically checked already.
+func CheckWebhookDestination(ctx context.Context, rawURL string, opts WebhookOptions) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return article5.Invalid("the webhook URL is not usable", article5.Detail{Pointer: "/url", Message: "not a URL"})
+	}
+	host := u.Hostname()
+	bad := func(err error) error {
+		e := article5.Invalid("the webhook URL is not usable", article5.Detail{Pointer: "/url", Message: err.Error()})
+		e.Err = err
+		return e
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if err := webhookRefusal(opts.Allow, host, a); err != nil {
+			return bad(err)
+		}
+		return nil
+	}
+	resolver := opts.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	ctx, cancel := context.WithTimeout(ctx, registrationLookup)
+	defer cancel()
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return nil // the dispatcher retries, and checks what it dials
+	}
+	var first error
+	for _, a := range addrs {
+		err := webhookRefusal(opts.Allow, host, a)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return bad(fmt.Errorf("%w (every address of %s is refused)", first, host))
+}
+
+// webhookDialer dials webhook destinations: it resolves the host itself
+// and connects only to addresses a webhook may reach, and its
+// net.Dialer's Control hook checks again the address of every connect
+// system call, so that what is checked is what is dialled (no second
+// lookup for DNS rebinding to answer differently).
+type webhookDialer struct {
+	allow    []netip.Prefix
+	resolver HostResolver
+}
+
+// transport returns rt (nil: a clone of http.DefaultTransport; an
+// *http.Transport: a clone of it) dialling through d, with no proxy: a
+// proxy would connect to the destination on the node's behalf, unchecked.
+// Any other RoundTripper is returned as is.
+func (d *webhookDialer) transport(rt http.RoundTripper) http.RoundTripper {
+	var t *http.Transport
+	switch v := rt.(type) {
+	case nil:
+		t = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		t = v.Clone()
+	default:
+		return rt
+	}
+	t.Proxy = nil
+	t.DialContext = d.dialContext
+	t.DialTLSContext = nil
+	t.Dial, t.DialTLS = nil, nil // deprecated hooks that would take precedence
+	return t
+}
+
+func (d *webhookDialer) dialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: dial %s: %w", address, err)
+	}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{a}
+	} else if addrs, err = d.resolver.LookupNetIP(ctx, "ip", host); err != nil {
+		return nil, fmt.Errorf("webhook: look up %s: %w", host, err)
+	}
+	dialer := &net.Dialer{Timeout: DefaultWebhookTimeout, Control: func(_, hostport string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(hostport)
+		if err != nil {
+			return fmt.Errorf("webhook: dial %s: not an IP address and port", hostport)
+		}
+		return webhookRefusal(d.allow, host, ap.Addr())
+	}}
+	var errs []error
+	for _, a := range addrs {
+		if err := webhookRefusal(d.allow, host, a); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c, err := dialer.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("webhook: %s has no address", host)
+	}
+	return nil, errors.Join(errs...)
 }

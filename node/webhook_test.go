@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,6 +154,13 @@ func MustTierChange(tb testing.TB, s article5.Store, caseID string) article5.Eve
 	return article5.Event{}
 }
 
+// loopback is the allow-list of the tests whose receivers listen on
+// 127.0.0.1: webhooks refuse loopback unless the node allows it.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
+// local is the dispatcher's options for receivers on loopback.
+var local = node.WebhookOptions{Allow: loopback}
+
 func MustDeliver(tb testing.TB, n *node.Node, opts node.WebhookOptions) int {
 	tb.Helper()
 	sent, err := n.DeliverWebhooks(context.Background(), opts)
@@ -178,7 +186,7 @@ func TestWebhookDeliversASignedTierChange(t *testing.T) {
 	w := MustWebhook(t, db, rc.srv.URL)
 	e := MustTierChange(t, db, visibleCase) // "assessed", then "tier-changed"
 
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 1 {
+	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d, want 1 (the tier change; assessed is not subscribed)", sent)
 	}
 	got := rc.deliveries()
@@ -216,7 +224,7 @@ func TestWebhookDeliversASignedTierChange(t *testing.T) {
 		t.Errorf("after delivery: cursor %d attempts %d, want %d and 0", got.Cursor, got.Attempts, e.Seq)
 	}
 	// Nothing new: nothing sent again.
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 0 || len(rc.deliveries()) != 1 {
+	if sent := MustDeliver(t, n, local); sent != 0 || len(rc.deliveries()) != 1 {
 		t.Errorf("a second pass sent %d (received %d)", sent, len(rc.deliveries()))
 	}
 }
@@ -233,7 +241,7 @@ func TestWebhookRetriesWithGrowingBackoffInOrder(t *testing.T) {
 	w := MustWebhook(t, db, rc.srv.URL)
 	e1 := MustTierChange(t, db, visibleCase)
 	e2 := MustTierChange(t, db, visibleCase)
-	opts := node.WebhookOptions{Backoff: time.Second, MaxBackoff: time.Hour}
+	opts := node.WebhookOptions{Backoff: time.Second, MaxBackoff: time.Hour, Allow: loopback}
 
 	var delays []time.Duration
 	for attempt := 1; attempt <= 2; attempt++ {
@@ -284,11 +292,11 @@ func TestWebhookCursorSurvivesReopen(t *testing.T) {
 	n, db := webhookNode(t, path, clk)
 	w := MustWebhook(t, db, rc.srv.URL)
 	e1 := MustTierChange(t, db, visibleCase)
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 1 {
+	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d, want 1", sent)
 	}
 	e2 := MustTierChange(t, db, visibleCase)
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 0 {
+	if sent := MustDeliver(t, n, local); sent != 0 {
 		t.Fatalf("sent %d, want a failure", sent)
 	}
 	failed := MustFindWebhook(t, db, w.ID)
@@ -300,7 +308,7 @@ func TestWebhookCursorSurvivesReopen(t *testing.T) {
 		t.Fatalf("after reopening: %+v, want cursor %d, one failed attempt", got, e1.Seq)
 	}
 	clk.Set(got.NextAttempt)
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 1 {
+	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d after reopening, want 1", sent)
 	}
 	if s := rc.seqs(); len(s) != 3 || s[0] != e1.Seq || s[1] != e2.Seq || s[2] != e2.Seq {
@@ -326,7 +334,7 @@ func TestWebhookNeverPostsWhatTheRecipientMayNotSee(t *testing.T) {
 	visible := MustTierChange(t, db, visibleCase)
 	MustTierChange(t, db, damCase)
 
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 1 {
+	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d, want only the visible case's event", sent)
 	}
 	for _, d := range rc.deliveries() {
@@ -350,7 +358,7 @@ func TestWebhookFiltersEventTypes(t *testing.T) {
 	concluded := MustWebhook(t, db, rc.srv.URL, "concluded")
 	assessed := MustWebhook(t, db, rc.srv.URL+"/assessed", "assessed")
 	e := MustTierChange(t, db, visibleCase)
-	if sent := MustDeliver(t, n, node.WebhookOptions{}); sent != 2 {
+	if sent := MustDeliver(t, n, local); sent != 2 {
 		t.Fatalf("sent %d, want 2 (the assessed events, to the assessed webhook only)", sent)
 	}
 	for _, d := range rc.deliveries() {
@@ -388,7 +396,7 @@ func TestRunWebhooksStopsOnCancel(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		n.RunWebhooks(ctx, time.Millisecond, node.WebhookOptions{})
+		n.RunWebhooks(ctx, time.Millisecond, local)
 	}()
 	<-arrived
 	cancel()

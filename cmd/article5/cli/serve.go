@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,7 +38,8 @@ release control for the caller's API token (article5 token create).
 
 Configuration comes from flags, then environment variables (ARTICLE5_ADDR, ARTICLE5_DATA_DIR,
 ARTICLE5_DATABASE, ARTICLE5_TLS_CERT, ARTICLE5_TLS_KEY, ARTICLE5_HOLDER, ARTICLE5_DEFAULT_TLP,
-and for each connection limit and quota the one named in its flag's help),
+ARTICLE5_TRUSTED_PROXIES, ARTICLE5_WEBHOOK_ALLOW, and for each connection limit and quota the one
+named in its flag's help),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
 release control, "organisations" per Party and "speaks-for" delegations), then defaults.
 
@@ -98,6 +101,14 @@ type serveConfig struct {
 	IngestRate        float64       `yaml:"ingest-rate"` // objects/s
 	IngestBurst       int           `yaml:"ingest-burst"`
 	MaxBundleObjects  int           `yaml:"max-bundle-objects"`
+	// TrustedProxies are the reverse proxies (CIDR prefixes or addresses)
+	// whose X-Forwarded-For names the client, for login throttling.
+	TrustedProxies []string `yaml:"trusted-proxies"`
+	// WebhookAllow are the special-purpose address ranges (loopback,
+	// private, …) webhooks may reach all the same.
+	WebhookAllow []string `yaml:"webhook-allow"`
+
+	trustedProxies, webhookAllow []netip.Prefix // parsed by resolve
 }
 
 func defaultServeConfig() serveConfig {
@@ -283,6 +294,25 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 			c.Trust = file.Trust
 		}
 	}
+	listSetting := func(flag, env string, dst *[]string, fileVal []string) {
+		if cmd.Flags().Changed(flag) {
+			return
+		}
+		if v, ok := os.LookupEnv(env); ok && v != "" {
+			*dst = strings.Split(v, ",")
+		} else if len(fileVal) > 0 {
+			*dst = fileVal
+		}
+	}
+	listSetting("trusted-proxies", "ARTICLE5_TRUSTED_PROXIES", &c.TrustedProxies, file.TrustedProxies)
+	listSetting("webhook-allow", "ARTICLE5_WEBHOOK_ALLOW", &c.WebhookAllow, file.WebhookAllow)
+	var err error
+	if c.trustedProxies, err = parsePrefixes("--trusted-proxies", c.TrustedProxies); err != nil {
+		return err
+	}
+	if c.webhookAllow, err = parsePrefixes("--webhook-allow", c.WebhookAllow); err != nil {
+		return err
+	}
 	if c.Party != "" {
 		if _, err := partyOf(c.Party); err != nil {
 			return err
@@ -378,6 +408,8 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&c.MaxCaseIncidents, "max-case-incidents", c.MaxCaseIncidents, "most incidents one case may hold (a larger grouping is refused at ingest)")
 	f.IntVar(&c.MaxCaseObjects, "max-case-objects", c.MaxCaseObjects, "most object versions one case's evidence may hold when it is assessed")
 	addLimitFlags(cmd, &c)
+	f.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies whose X-Forwarded-For names the client (CIDR prefixes, comma-separated) [ARTICLE5_TRUSTED_PROXIES]")
+	addWebhookAllowFlag(cmd, &c)
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -418,9 +450,15 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
 	}
+	deviceKey, err := loginDeviceKey(c.DataDir)
+	if err != nil {
+		return err
+	}
+	hooks := node.WebhookOptions{Allow: c.webhookAllow}
 	shutdown := make(chan struct{})
 	limits := c.limits()
-	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits})
+	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
@@ -441,7 +479,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 			// Outbound webhooks (node/webhook.go) beside the worker: one
 			// dispatcher per node, stopped with it.
 			hooksDone := make(chan struct{})
-			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, node.WebhookOptions{}) }()
+			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, hooks) }()
 			n.RunWorker(workerCtx, time.Second)
 			<-hooksDone
 		}
@@ -500,4 +538,65 @@ func loadRoots(paths []string) ([]sign.PublicRoot, error) {
 		roots = append(roots, r)
 	}
 	return roots, nil
+}
+
+// addWebhookAllowFlag adds --webhook-allow (serve, webhook add).
+func addWebhookAllowFlag(cmd *cobra.Command, c *serveConfig) {
+	cmd.Flags().StringSliceVar(&c.WebhookAllow, "webhook-allow", nil,
+		"special-purpose address ranges webhooks may reach, e.g. 127.0.0.0/8 for a receiver on this host (CIDR prefixes, comma-separated) [ARTICLE5_WEBHOOK_ALLOW]")
+}
+
+// parsePrefixes parses CIDR prefixes ("10.0.0.0/8") or single addresses
+// (as /32 or /128) of a list setting.
+func parsePrefixes(setting string, vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, usageError{fmt.Errorf("%s: %q is not a CIDR prefix (e.g. 10.0.0.0/8) or an IP address", setting, v)}
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// loginDeviceKey reads the HMAC key of login device cookies from
+// <dir>/login-device.key, making it (32 random bytes, mode 0600) on first
+// start, so that known devices survive a restart (api.Options.DeviceKey).
+func loginDeviceKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "login-device.key")
+	key, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "--data-dir %s: %v", dir, err)
+		}
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+		var f *os.File
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, err = f.Write(key)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if errors.Is(err, os.ErrExist) { // another process made it first
+			key, err = os.ReadFile(path)
+		}
+	}
+	if err != nil {
+		return nil, article5.Internal("login device key "+path, err)
+	}
+	if len(key) < 32 {
+		return nil, article5.Errorf(article5.EINVALID, "%s: a login device key has 32 bytes, this file %d; remove it to make a new one", path, len(key))
+	}
+	return key, nil
 }

@@ -366,3 +366,60 @@ func TestServeLimitsConfig(t *testing.T) {
 		t.Errorf("--ingest-rate 0 was accepted: %v", err)
 	}
 }
+
+// TestServeAddressSettings: --trusted-proxies and --webhook-allow come
+// from flags, the environment (comma-separated) or the config file, as
+// CIDR prefixes or single addresses; anything else is a usage error.
+func TestServeAddressSettings(t *testing.T) {
+	newCmd := func(c *serveConfig) *cobra.Command {
+		cmd := &cobra.Command{Use: "serve"}
+		cmd.Flags().StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "")
+		addWebhookAllowFlag(cmd, c)
+		return cmd
+	}
+	file := filepath.Join(t.TempDir(), "article5.yaml")
+	if err := os.WriteFile(file, []byte("trusted-proxies: [10.0.0.0/8, 192.0.2.7]\nwebhook-allow: [127.0.0.0/8]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := defaultServeConfig()
+	if err := c.resolve(newCmd(&c), file); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.trustedProxies) != "[10.0.0.0/8 192.0.2.7/32]" || fmt.Sprint(c.webhookAllow) != "[127.0.0.0/8]" {
+		t.Errorf("from the file: trusted proxies %v, webhook allow %v", c.trustedProxies, c.webhookAllow)
+	}
+
+	t.Setenv("ARTICLE5_TRUSTED_PROXIES", "172.16.0.1/12,::1")
+	c = defaultServeConfig()
+	cmd := newCmd(&c)
+	if err := cmd.ParseFlags([]string{"--webhook-allow", "10.1.0.0/16,fd00::/8"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.resolve(cmd, file); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.trustedProxies) != "[172.16.0.0/12 ::1/128]" || fmt.Sprint(c.webhookAllow) != "[10.1.0.0/16 fd00::/8]" {
+		t.Errorf("env and flag over the file: trusted proxies %v, webhook allow %v", c.trustedProxies, c.webhookAllow)
+	}
+
+	t.Setenv("ARTICLE5_TRUSTED_PROXIES", "proxy.example")
+	c = defaultServeConfig()
+	if err := c.resolve(newCmd(&c), ""); ExitCode(err) != ExitInvalid {
+		t.Errorf("a host name as a trusted proxy: %v, want a usage error", err)
+	}
+}
+
+func TestLoginDeviceKeyKeptAcrossStarts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	first, err := loginDeviceKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := loginDeviceKey(dir)
+	if err != nil || len(first) != 32 || string(first) != string(again) {
+		t.Fatalf("second start: %x, %v; want the first key %x", again, err, first)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "login-device.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, %v; want mode 0600", fi, err)
+	}
+}

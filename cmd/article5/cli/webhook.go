@@ -27,6 +27,9 @@ A webhook carries a recipient for TLP release control (a Party, an organisation 
 communities, as a token does): an event about a case is sent only if the case may leave
 to that recipient. Deliveries are at least once and in order; a failure is retried with
 exponential backoff (1 s doubling, at most 1 h, with jitter) from the durable cursor.
+Loopback, private, link-local and other special-purpose addresses are refused, at every
+delivery on the address dialled, unless "serve --webhook-allow" lists them; "webhook add"
+refuses them early (give it the same --webhook-allow).
 "article5 serve" delivers them. Creating a webhook is recorded in the node's audit log; the
 secret is printed once, on the last line.
 
@@ -58,6 +61,9 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 			if err := api.CheckWebhookURL(url); err != nil {
 				return usageError{fmt.Errorf("--url must be an absolute http or https URL, got %q", url)}
 			}
+			if err := node.CheckWebhookDestination(cmd.Context(), url, node.WebhookOptions{Allow: c.webhookAllow}); err != nil {
+				return err
+			}
 			if !strings.HasPrefix(org, "identity--") {
 				return usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
 			}
@@ -86,6 +92,7 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	addStoreFlags(add, &c)
+	addWebhookAllowFlag(add, &c)
 	f := add.Flags()
 	f.StringVar(&url, "url", "", "absolute http or https URL to POST events to (required)")
 	f.StringVar(&party, "party", "", "the Party the webhook delivers to: JP or US (required)")

@@ -16,6 +16,10 @@ func TestWebhookAddAndList(t *testing.T) {
 		{"--url", "ftp://soc.example.jp/a5", "--party", "JP", "--org", org},
 		{"--url", "https://soc.example.jp/a5", "--party", "FR", "--org", org},
 		{"--url", "https://soc.example.jp/a5", "--party", "JP", "--org", org, "--events", "tier-changed,nope"},
+		{"--url", "http://10.0.0.5/a5", "--party", "JP", "--org", org},
+		{"--url", "http://169.254.169.254/latest/meta-data/", "--party", "JP", "--org", org},
+		{"--url", "http://127.0.0.1:9000/a5", "--party", "JP", "--org", org, "--webhook-allow", "10.0.0.0/8"},
+		{"--url", "http://127.0.0.1:9000/a5", "--party", "JP", "--org", org, "--webhook-allow", "not-a-prefix"},
 	} {
 		if _, _, code := run(t, append([]string{"webhook", "add", "--data-dir", dir}, bad...)...); code != 2 {
 			t.Errorf("webhook add %v: exit %d, want 2", bad, code)
@@ -41,6 +45,12 @@ func TestWebhookAddAndList(t *testing.T) {
 	db.Close()
 	if err != nil || w.Secret != secret || w.Party != "JP" || w.Org != org || strings.Join(w.Events, ",") != "concluded,tier-changed" {
 		t.Fatalf("stored %+v, %v", w, err)
+	}
+
+	// A receiver on the node's own host, allowed as serve would be.
+	if out, errs, code := run(t, "webhook", "add", "--data-dir", dir, "--url", "http://127.0.0.1:9000/a5", "--party", "JP", "--org", org,
+		"--webhook-allow", "127.0.0.0/8"); code != 0 {
+		t.Fatalf("webhook add to an allowed loopback receiver: %d %s %s", code, out, errs)
 	}
 
 	out, errs, code = run(t, "webhook", "list", "--data-dir", dir)
