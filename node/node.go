@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"article5"
-	"article5/doctrine"
 	"article5/cursor"
+	"article5/doctrine"
 	"article5/release"
 	"article5/sign"
 )

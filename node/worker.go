@@ -425,11 +425,11 @@ func (n *Node) authorOf(o *article5.StoredObject) string {
 type loader struct {
 	n         *Node
 	caseID    string
-	held      map[string][]*article5.StoredObject            // id → every held version; nil: looked up, not held
-	admitted  map[string][]*stix.Object                      // id → admitted versions, parsed
-	admittedV map[string]map[string]*article5.StoredObject   // id → version → admitted stored version
-	versions  int                                            // versions fetched
-	limit     int                                            // Node.MaxCaseObjects
+	held      map[string][]*article5.StoredObject          // id → every held version; nil: looked up, not held
+	admitted  map[string][]*stix.Object                    // id → admitted versions, parsed
+	admittedV map[string]map[string]*article5.StoredObject // id → version → admitted stored version
+	versions  int                                          // versions fetched
+	limit     int                                          // Node.MaxCaseObjects
 }
 
 // ids returns the admitted ids, sorted.
