@@ -20,13 +20,15 @@ type driver struct {
 
 var _ sqlstore.Driver = (*driver)(nil)
 
-// Advisory lock keys (pg_advisory_xact_lock), one per sqlstore.Lock.
+// Advisory lock keys (pg_advisory_xact_lock), one per sqlstore.Lock and
+// each its own: two locks sharing a key would break the order the core
+// takes them in, and writers would deadlock.
 var lockKeys = map[sqlstore.Lock]int64{
 	sqlstore.LockMigrate:       0x61727435_00000001, // "art5", migrations
 	sqlstore.LockObjects:       0x61727435_00000002,
 	sqlstore.LockEvents:        0x61727435_00000003,
 	sqlstore.LockAudit:         0x61727435_00000004,
-	sqlstore.LockConsultations: 0x61727435_00000004,
+	sqlstore.LockConsultations: 0x61727435_00000005,
 }
 
 func (d *driver) Read() sqlstore.Querier  { return querier{d.pool} }

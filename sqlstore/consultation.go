@@ -43,8 +43,18 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 	if c == nil || c.Case == "" || c.State == "" || len(c.Data) == 0 || c.Version < 1 {
 		return nil, article5.Errorf(article5.EINVALID, "a consultation needs a case, a state, data and a version ≥ 1")
 	}
-	// One consultation write at a time: the version check then holds.
-	tx, err := db.begin(ctx, op, LockConsultations)
+	// One consultation write at a time: the version check then holds. The
+	// ingest's and the events' locks are taken now, in the order of Lock:
+	// ingesting appends to the log (LockAudit), after which no other lock
+	// may be taken.
+	locks := []Lock{LockConsultations}
+	if len(objs) > 0 {
+		locks = append(locks, LockObjects)
+	}
+	if len(events) > 0 {
+		locks = append(locks, LockEvents) // events take their seq in commit order (see SaveAssessment)
+	}
+	tx, err := db.begin(ctx, op, locks...)
 	if err != nil {
 		return nil, err
 	}
@@ -79,17 +89,11 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 			out[i].Time = now
 		}
 	}
-	if len(out) > 0 {
-		// Events take their seq in commit order (see SaveAssessment).
-		if err := db.lock(ctx, op, tx, LockEvents); err != nil {
-			return nil, err
-		}
-		evEntries, err := insertEvents(ctx, tx, out, now)
-		if err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		entries = append(entries, evEntries...)
+	evEntries, err := insertEvents(ctx, tx, out, now)
+	if err != nil {
+		return nil, article5.Internal(op, err)
 	}
+	entries = append(entries, evEntries...)
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
 	}

@@ -54,16 +54,19 @@ var ErrNoRows = errors.New("sqlstore: no rows in result set")
 // connection, so every write transaction already holds them all.
 //
 // Order: a transaction takes LockConsultations before LockObjects, those
-// before LockEvents, and LockAudit (taken by every audited write) last.
+// before LockEvents, and LockAudit (taken by every audited write, and so
+// by ingest) last: a lock it needs later in the order is taken at the
+// start, never after one further on. Taking a lock it holds again is
+// harmless.
 type Lock int
 
 // The writer locks.
 const (
 	LockMigrate       Lock = iota + 1 // applying a migration
+	LockConsultations                 // consultation saves: the version check holds
 	LockObjects                       // object ingest: objects.seq and date added in commit order
 	LockEvents                        // events: events.seq in commit order (FindEvents' cursor, webhook cursors)
 	LockAudit                         // the transparency log: one appender at a time
-	LockConsultations                 // consultation saves: the version check holds
 )
 
 // Driver is what a database adapter (package sqlite, package postgres)
