@@ -80,3 +80,18 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 		t.Fatalf("after the upgrade: %d entries, %d rows, %v", rep.Head.N, rep.Rows, rep.Err())
 	}
 }
+
+// TestAuditDetectsFlagOutOfRange: SQLite keeps a boolean as any integer, so
+// a flag edited to neither 0 nor 1 must still be a row edit.
+func TestAuditDetectsFlagOutOfRange(t *testing.T) {
+	for _, col := range []string{"unversioned", "revoked"} {
+		t.Run(col, func(t *testing.T) {
+			s, exec := openAudit(t)
+			storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 3)...)
+			exec(t, `UPDATE objects SET `+col+` = 2`)
+			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
+				t.Fatalf("objects.%s = 2 not detected", col)
+			}
+		})
+	}
+}

@@ -264,13 +264,13 @@ func objectFromText(o *article5.StoredObject, meta string) *article5.StoredObjec
 	}
 	o.ID, o.Version = f[0], f[1]
 	o.VersionSec, o.VersionNsec = num(f[2]), num(f[3])
-	o.Unversioned = f[4] == "1"
+	o.Added = time.Unix(num(f[5]), num(f[6])).UTC()
+	o.Type, o.SpecVersion, o.CreatedBy = f[7], f[8], f[9]
+	o.Unversioned, o.Revoked = f[4] == "1", f[10] == "1"
+	// Marked after Type is set, so that the mark is kept.
 	if f[4] != "0" && f[4] != "1" {
 		o.Type += " (unreadable unversioned " + f[4] + ")"
 	}
-	o.Added = time.Unix(num(f[5]), num(f[6])).UTC()
-	o.Type, o.SpecVersion, o.CreatedBy = f[7], f[8], f[9]
-	o.Revoked = f[10] == "1"
 	if f[10] != "0" && f[10] != "1" {
 		o.Type += " (unreadable revoked " + f[10] + ")"
 	}
