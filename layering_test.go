@@ -12,9 +12,9 @@ import (
 
 // allowedImports is the layering rule of README.md ("Project structure"):
 // root ← stix, geo, doctrine, examples, importer, sign, authz, audit ←
-// sqlite, postgres, importer/*, assess, release, workflow ← node ← api ←
-// cmd. A package may import
-// only the article5 packages listed for it.
+// sqlstore ← sqlite, postgres, importer/*, assess, release, workflow ←
+// node ← api ← cmd. A package may import only the article5 packages
+// listed for it.
 var allowedImports = map[string][]string{
 	".":         {},
 	"stix":      {"article5"},
@@ -24,13 +24,14 @@ var allowedImports = map[string][]string{
 	"assess":    {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
 	"importer":  {"article5"},
 	"release":   {"article5", "article5/stix"},
-	"sqlite":    {"article5", "article5/audit"},
+	"sqlstore":  {"article5", "article5/audit"},
+	"sqlite":    {"article5", "article5/audit", "article5/sqlstore"},
 	"sign":      {"article5"},
 	"audit":     {"article5"},
 	"authz":     {"article5"},
 	"cursor":    {"article5"},
 	"workflow":  {"article5", "article5/authz"},
-	"postgres":  {"article5", "article5/audit"},
+	"postgres":  {"article5", "article5/audit", "article5/sqlstore"},
 	"storetest": {"article5", "article5/audit"},
 	"node": {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release",
 		"article5/sign", "article5/audit", "article5/authz", "article5/workflow", "article5/cursor"},

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"article5"
 	"article5/postgres"
@@ -129,7 +128,12 @@ func openBench(b *testing.B, async bool) *postgres.DB {
 	if _, err := conn.Exec(context.Background(), `CREATE SCHEMA `+schema); err != nil {
 		b.Fatal(err)
 	}
-	benchSchemas = append(benchSchemas, schema)
+	kept.Defer(func() {
+		if conn, err := pgx.Connect(context.Background(), d); err == nil {
+			conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+			conn.Close(context.Background())
+		}
+	})
 	params := []string{"search_path", schema}
 	if async {
 		params = append(params, "synchronous_commit", "off")
@@ -141,24 +145,12 @@ func openBench(b *testing.B, async bool) *postgres.DB {
 	return db
 }
 
-var (
-	benchSchemas []string
-	casesStore   *postgres.DB // seeded once for BenchmarkFindCases
-)
+// kept is what the benchmarks keep until the test binary ends.
+var kept storetest.Kept
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if casesStore != nil {
-		casesStore.Close()
-	}
-	if d := os.Getenv("ARTICLE5_TEST_POSTGRES"); d != "" && len(benchSchemas) > 0 {
-		if conn, err := pgx.Connect(context.Background(), d); err == nil {
-			for _, s := range benchSchemas {
-				conn.Exec(context.Background(), `DROP SCHEMA `+s+` CASCADE`)
-			}
-			conn.Close(context.Background())
-		}
-	}
+	kept.Close()
 	os.Exit(code)
 }
 
@@ -168,15 +160,10 @@ func BenchmarkIngest(b *testing.B) {
 	storetest.BenchIngest(b, func(b *testing.B) article5.Store { return openBench(b, false) })
 }
 
-// BenchmarkFindCases: FindCases latency at 100,000 cases (p99_ms).
+// BenchmarkFindCases: FindCases latency at 100,000 cases (p99_ms), seeded
+// with asynchronous commits (100,000 transactions).
 func BenchmarkFindCases(b *testing.B) {
-	if casesStore == nil {
-		casesStore = openBench(b, true) // seeding 100,000 transactions
-		start := time.Now()
-		storetest.SeedCases(b, casesStore, 100_000)
-		b.Logf("seeded 100,000 cases in %v", time.Since(start))
-	}
-	storetest.BenchFindCases(b, casesStore)
+	storetest.BenchFindCases(b, kept.SeededCases(b, 100_000, func(b *testing.B) article5.Store { return openBench(b, true) }))
 }
 
 // BenchmarkAuditVerify1M: AuditVerify over a log of
@@ -184,26 +171,5 @@ func BenchmarkFindCases(b *testing.B) {
 // per entry, built once by bulk ingest outside the timer:
 // ARTICLE5_TEST_POSTGRES=… go test -run '^$' -bench AuditVerify -benchtime 1x ./postgres/
 func BenchmarkAuditVerify1M(b *testing.B) {
-	n := 1_000_000
-	if os.Getenv("ARTICLE5_BENCH_OBJECTS") != "" {
-		n = storetest.BenchObjects(b)
-	}
-	db := openBench(b, true)
-	ctx := context.Background()
-	for done := 0; done < n; done += 1000 {
-		if _, err := db.IngestObjects(ctx, storetest.SyntheticBatch(done, min(1000, n-done)), nil, false); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ResetTimer()
-	for range b.N {
-		rep, err := db.AuditVerify(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !rep.Intact() || rep.Head.N != int64(n) {
-			b.Fatalf("%d entries: %v", rep.Head.N, rep.Err())
-		}
-	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/verify")
+	storetest.BenchAuditVerify(b, func(b *testing.B) article5.Store { return openBench(b, true) })
 }

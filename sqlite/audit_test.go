@@ -3,10 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"article5"
 	"article5/sqlite"
@@ -43,32 +41,7 @@ func TestAudit(t *testing.T) { storetest.RunAudit(t, storetest.SQLite, openAudit
 // per entry, built once by bulk ingest outside the timer:
 // go test -run '^$' -bench AuditVerify -benchtime 1x ./sqlite/
 func BenchmarkAuditVerify1M(b *testing.B) {
-	n := 1_000_000
-	if os.Getenv("ARTICLE5_BENCH_OBJECTS") != "" {
-		n = storetest.BenchObjects(b)
-	}
-	db := openBench(b)
-	defer db.Close()
-	ctx := context.Background()
-	start := time.Now()
-	for done := 0; done < n; done += 1000 {
-		if _, err := db.IngestObjects(ctx, storetest.SyntheticBatch(done, min(1000, n-done)), nil, false); err != nil {
-			b.Fatal(err)
-		}
-	}
-	ingestRate := float64(n) / time.Since(start).Seconds()
-	b.ResetTimer()
-	for range b.N {
-		rep, err := db.AuditVerify(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !rep.Intact() || rep.Head.N != int64(n) {
-			b.Fatalf("%d entries: %v", rep.Head.N, rep.Err())
-		}
-	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/verify")
-	b.ReportMetric(ingestRate, "ingest_entries/s")
+	storetest.BenchAuditVerify(b, func(b *testing.B) article5.Store { return openBench(b) })
 }
 
 // TestAuditGenesisOnUpgrade: a store made before the log (migration 0002
@@ -105,5 +78,20 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	}
 	if !rep.Intact() || rep.Head.N != 25 || rep.Rows != 25 {
 		t.Fatalf("after the upgrade: %d entries, %d rows, %v", rep.Head.N, rep.Rows, rep.Err())
+	}
+}
+
+// TestAuditDetectsFlagOutOfRange: SQLite keeps a boolean as any integer, so
+// a flag edited to neither 0 nor 1 must still be a row edit.
+func TestAuditDetectsFlagOutOfRange(t *testing.T) {
+	for _, col := range []string{"unversioned", "revoked"} {
+		t.Run(col, func(t *testing.T) {
+			s, exec := openAudit(t)
+			storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 3)...)
+			exec(t, `UPDATE objects SET `+col+` = 2`)
+			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
+				t.Fatalf("objects.%s = 2 not detected", col)
+			}
+		})
 	}
 }

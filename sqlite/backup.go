@@ -16,7 +16,7 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return article5.Errorf(article5.EINVALID, "sqlite: backup target %s already exists", path)
 	}
-	if _, err := db.write.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	if _, err := db.drv.write.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return article5.Internal("sqlite: backup", err)
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"article5"
 	"article5/sqlite"
@@ -52,7 +51,7 @@ func openBench(b *testing.B) *sqlite.DB {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchDirs = append(benchDirs, dir)
+	kept.Defer(func() { os.RemoveAll(dir) })
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "article5.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -60,19 +59,12 @@ func openBench(b *testing.B) *sqlite.DB {
 	return db
 }
 
-var (
-	benchDirs  []string
-	casesStore *sqlite.DB // seeded once for BenchmarkFindCases
-)
+// kept is what the benchmarks keep until the test binary ends.
+var kept storetest.Kept
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if casesStore != nil {
-		casesStore.Close()
-	}
-	for _, d := range benchDirs {
-		os.RemoveAll(d)
-	}
+	kept.Close()
 	os.Exit(code)
 }
 
@@ -84,13 +76,7 @@ func BenchmarkIngest(b *testing.B) {
 
 // BenchmarkFindCases: FindCases latency at 100,000 cases (p99_ms).
 func BenchmarkFindCases(b *testing.B) {
-	if casesStore == nil {
-		casesStore = openBench(b)
-		start := time.Now()
-		storetest.SeedCases(b, casesStore, 100_000)
-		b.Logf("seeded 100,000 cases in %v", time.Since(start))
-	}
-	storetest.BenchFindCases(b, casesStore)
+	storetest.BenchFindCases(b, kept.SeededCases(b, 100_000, func(b *testing.B) article5.Store { return openBench(b) }))
 }
 
 // TestBackup: a backup taken while the store is open opens as a store with

@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,5 +176,46 @@ func testConsultationTamper(t *testing.T, open AuditOpen) {
 			}
 			t.Errorf("%s: no %s fault on %s among %v", tc.sql, tc.kind, tc.ref, rep.Faults)
 		})
+	}
+}
+
+// testConcurrentWriters: consultation saves (with an object and an event),
+// ingests and assessments running at once all succeed: the writers'
+// locks are taken in one order, so none deadlocks.
+func testConcurrentWriters(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	const rounds = 25
+	errs := make(chan error, 3*rounds)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for r := range rounds {
+			id := fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", r)
+			c := &article5.Consultation{Case: id, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
+			if _, err := s.SaveConsultation(ctx, c, audit.KindCase, SyntheticBatch(10_000+r, 1),
+				[]article5.Event{{Type: article5.EventConsultationOpened, Case: id}}); err != nil {
+				errs <- fmt.Errorf("consultation %d: %w", r, err)
+			}
+		}
+	})
+	wg.Go(func() {
+		for r := range rounds {
+			if _, err := s.IngestObjects(ctx, SyntheticBatch(20_000+10*r, 10), nil, false); err != nil {
+				errs <- fmt.Errorf("ingest %d: %w", r, err)
+			}
+		}
+	})
+	wg.Go(func() {
+		for r := range rounds {
+			c := &article5.CaseSummary{ID: grouping, Name: "c", Hash: fmt.Sprintf("%064x", r+1),
+				Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}}
+			if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+				errs <- fmt.Errorf("assessment %d: %w", r, err)
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("%v (%v)", err, errors.Unwrap(errors.Unwrap(err)))
 	}
 }

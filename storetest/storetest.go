@@ -185,6 +185,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Webhooks", testWebhooks},
 		{"Consultations", testConsultations},
 		{"ApproverKeys", testApproverKeys},
+		{"ConcurrentWritersDoNotDeadlock", testConcurrentWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -1,10 +1,8 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"article5"
 	"article5/audit"
@@ -21,7 +19,10 @@ func nonNilRoles(r []article5.Role) []article5.Role {
 
 const userColumns = `id, name, party, roles, org, communities, password_hash, created, disabled`
 
-func scanUser(row interface{ Scan(...any) error }) (*article5.User, error) {
+// scanUser reads a row of userColumns. Roles or communities that do not
+// decode (a row edited by hand) are kept as one unreadable value, which
+// cannot match the row's logged digest.
+func scanUser(row Row) (*article5.User, error) {
 	var u article5.User
 	var party, roles, comm string
 	var created int64
@@ -29,12 +30,8 @@ func scanUser(row interface{ Scan(...any) error }) (*article5.User, error) {
 		return nil, err
 	}
 	u.Party, u.Created = article5.Party(party), fromNano(created)
-	if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
-		u.Roles = []article5.Role{article5.Role("(unreadable) " + roles)}
-	}
-	if err := json.Unmarshal([]byte(comm), &u.Communities); err != nil {
-		u.Communities = []string{"(unreadable) " + comm}
-	}
+	unmarshalOr(roles, &u.Roles, []article5.Role{article5.Role("(unreadable) " + roles)})
+	unmarshalOr(comm, &u.Communities, []string{"(unreadable) " + comm})
 	return &u, nil
 }
 
@@ -43,7 +40,7 @@ func scanUser(row interface{ Scan(...any) error }) (*article5.User, error) {
 // Created with Now(). ECONFLICT if the id or name is taken; EINVALID
 // without a name or password hash.
 func (db *DB) CreateUser(ctx context.Context, u *article5.User) error {
-	const op = "sqlite: create user"
+	op := db.op("create user")
 	if u.Name == "" || u.PasswordHash == "" {
 		return article5.Errorf(article5.EINVALID, "a user needs a name and a password hash")
 	}
@@ -61,27 +58,24 @@ func (db *DB) CreateUser(ctx context.Context, u *article5.User) error {
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return article5.Internal(op, err)
+		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+	defer tx.Rollback(ctx)
+	n, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		u.ID, u.Name, string(u.Party), string(roles), u.Org, string(comm), u.PasswordHash, u.Created.UnixNano(), u.Disabled)
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return article5.Errorf(article5.ECONFLICT, "user %s: a user with this id or name already exists", u.Name)
 	}
 	if err := db.auditUser(ctx, tx, u.ID, audit.KindUser); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return article5.Internal(op, err)
-	}
-	return nil
+	return commit(ctx, op, tx)
 }
 
 // FindUserByID returns a user; ENOTFOUND.
@@ -95,12 +89,12 @@ func (db *DB) FindUserByName(ctx context.Context, name string) (*article5.User, 
 }
 
 func (db *DB) findUser(ctx context.Context, where, arg string) (*article5.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
+	u, err := scanUser(db.drv.Read().QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if isNoRows(err) {
 		return nil, notFound("user not found")
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find user", err)
+		return nil, article5.Internal(db.op("find user"), err)
 	}
 	return u, nil
 }
@@ -108,64 +102,46 @@ func (db *DB) findUser(ctx context.Context, where, arg string) (*article5.User, 
 // SetUserRoles replaces a user's roles, recorded in the audit log in the
 // same transaction; ENOTFOUND if there is no such user.
 func (db *DB) SetUserRoles(ctx context.Context, id string, roles []article5.Role) error {
-	const op = "sqlite: set user roles"
+	op := db.op("set user roles")
 	js, err := json.Marshal(nonNilRoles(roles))
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return article5.Internal(op, err)
+		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE users SET roles = ? WHERE id = ?`, string(js), id)
-	if err != nil {
-		return article5.Internal(op, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("user %s not found", id)
+	defer tx.Rollback(ctx)
+	if err := execOne(ctx, tx, op, "user "+id, `UPDATE users SET roles = ? WHERE id = ?`, string(js), id); err != nil {
+		return err
 	}
 	if err := db.auditUser(ctx, tx, id, audit.KindRole); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return article5.Internal(op, err)
-	}
-	return nil
+	return commit(ctx, op, tx)
 }
 
 // auditUser records the users row id, as it now is, inside tx, as an
 // entry of kind (audit.KindUser; audit.KindRole for a change of roles).
-func (db *DB) auditUser(ctx context.Context, tx *sql.Tx, id, kind string) error {
-	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+func (db *DB) auditUser(ctx context.Context, tx Tx, id, kind string) error {
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if err != nil {
-		return article5.Internal("sqlite: audit user", err)
+		return article5.Internal(db.op("audit user"), err)
 	}
 	return db.appendAudit(ctx, tx, []audit.Entry{{Kind: kind, Ref: audit.UserRef(u.ID), Digest: audit.UserDigest(u), Time: db.now()}})
 }
 
 // coverUsers adds the ref and digest of every users row to out.
-func coverUsers(ctx context.Context, q querier, out map[string]string) error {
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return err
-		}
-		out[audit.UserRef(u.ID)] = audit.UserDigest(u)
-	}
-	return rows.Err()
+func coverUsers(ctx context.Context, q Querier, out map[string]string) error {
+	return cover(ctx, q, out, `SELECT `+userColumns+` FROM users`, scanUser,
+		func(u *article5.User) string { return audit.UserRef(u.ID) }, audit.UserDigest)
 }
 
 // CreateSession stores a session found by tokenHash (sessions are not
 // audited: operational state). ENOTFOUND if the user does not exist,
 // ECONFLICT if the hash is taken.
 func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash string) error {
-	const op = "sqlite: create session"
+	op := db.op("create session")
 	if tokenHash == "" {
 		return article5.Errorf(article5.EINVALID, "a session needs the sha256 of its secret")
 	}
@@ -175,19 +151,20 @@ func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash 
 	if s.Created.IsZero() {
 		s.Created = db.now()
 	}
+	w := db.drv.Write()
 	var n int
-	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, s.UserID).Scan(&n); err != nil {
+	if err := w.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, s.UserID).Scan(&n); err != nil {
 		return article5.Internal(op, err)
 	}
 	if n == 0 {
 		return notFound("user %s not found", s.UserID)
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created, expires)
+	added, err := w.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, created, expires)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.ID, tokenHash, s.UserID, s.Created.UnixNano(), s.Expires.UnixNano())
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if added == 0 {
 		return article5.Errorf(article5.ECONFLICT, "session %s: a session with this id or secret already exists", s.ID)
 	}
 	return nil
@@ -198,13 +175,13 @@ func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash 
 func (db *DB) FindSessionByHash(ctx context.Context, tokenHash string) (*article5.Session, error) {
 	var s article5.Session
 	var created, expires int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, created, expires FROM sessions WHERE hash = ? AND expires > ?`,
+	err := db.drv.Read().QueryRow(ctx, `SELECT id, user_id, created, expires FROM sessions WHERE hash = ? AND expires > ?`,
 		tokenHash, db.now().UnixNano()).Scan(&s.ID, &s.UserID, &created, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRows(err) {
 		return nil, notFound("session not found")
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find session", err)
+		return nil, article5.Internal(db.op("find session"), err)
 	}
 	s.Created, s.Expires = fromNano(created), fromNano(expires)
 	return &s, nil
@@ -212,8 +189,8 @@ func (db *DB) FindSessionByHash(ctx context.Context, tokenHash string) (*article
 
 // DeleteSession deletes a session; a missing one is not an error.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
-		return article5.Internal("sqlite: delete session", err)
+	if _, err := db.drv.Write().Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+		return article5.Internal(db.op("delete session"), err)
 	}
 	return nil
 }

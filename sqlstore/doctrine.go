@@ -1,10 +1,9 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 
 	"article5"
 	"article5/audit"
@@ -14,7 +13,7 @@ import (
 
 const doctrineColumns = `id, seq, party, version, title, source, sha256, changed_by, changed`
 
-func scanDoctrine(row interface{ Scan(...any) error }) (*article5.DoctrineVersion, error) {
+func scanDoctrine(row Row) (*article5.DoctrineVersion, error) {
 	var v article5.DoctrineVersion
 	var party string
 	var changed int64
@@ -27,11 +26,11 @@ func scanDoctrine(row interface{ Scan(...any) error }) (*article5.DoctrineVersio
 
 // SaveDoctrine stores v as the next version of its doctrine, with its
 // audit entry and a full re-assessment job, in one transaction, and
-// returns the job's id. EINVALID without an id, a party or a source.
-// Concurrent saves are serialised by the audit log's lock, taken before
-// the next seq is read.
+// returns the job's id. Concurrent saves are serialised by the audit
+// log's lock, taken before the next seq is read. EINVALID without an id,
+// a party or a source.
 func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (string, error) {
-	const op = "postgres: save doctrine"
+	op := db.op("save doctrine")
 	if v.ID == "" || v.Party == "" || len(v.Source) == 0 {
 		return "", article5.Errorf(article5.EINVALID, "a doctrine version needs an id, a party and its source")
 	}
@@ -40,24 +39,21 @@ func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (st
 	if v.Changed.IsZero() {
 		v.Changed = db.now()
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.begin(ctx, op, LockAudit)
 	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback(ctx)
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM doctrines WHERE id = ?`, v.ID).Scan(&v.Seq); err != nil {
 		return "", article5.Internal(op, err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockAudit); err != nil {
-		return "", article5.Internal(op, err)
-	}
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM doctrines WHERE id = $1`, v.ID).Scan(&v.Seq); err != nil {
-		return "", article5.Internal(op, err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO doctrines (`+doctrineColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := tx.Exec(ctx, `INSERT INTO doctrines (`+doctrineColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Seq, string(v.Party), v.Version, v.Title, v.Source, v.SHA256, v.ChangedBy, v.Changed.UnixNano()); err != nil {
 		return "", article5.Internal(op, err)
 	}
 	// The entry is made from the row as stored, so that it digests what
 	// AuditVerify will read back.
-	stored, err := scanDoctrine(tx.QueryRow(ctx, `SELECT `+doctrineColumns+` FROM doctrines WHERE id = $1 AND seq = $2`, v.ID, v.Seq))
+	stored, err := scanDoctrine(tx.QueryRow(ctx, `SELECT `+doctrineColumns+` FROM doctrines WHERE id = ? AND seq = ?`, v.ID, v.Seq))
 	if err != nil {
 		return "", article5.Internal(op, err)
 	}
@@ -65,27 +61,27 @@ func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (st
 		Digest: audit.DoctrineDigest(stored), Time: db.now()}}); err != nil {
 		return "", err
 	}
-	job := "job--" + uuid.NewString()
-	cases, _ := json.Marshal([]string{"*"})
-	if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, cases, created) VALUES ($1, $2::jsonb, $3)`, job, string(cases), db.now().UnixNano()); err != nil {
+	job := &article5.Job{ID: "job--" + uuid.NewString(), Cases: []string{"*"}, Created: db.now()}
+	if err := insertJob(ctx, tx, job); err != nil {
 		return "", article5.Internal(op, err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return "", article5.Internal(op, err)
+	if err := commit(ctx, op, tx); err != nil {
+		return "", err
 	}
-	return job, nil
+	return job.ID, nil
 }
 
 // FindDoctrines returns the latest stored version of every doctrine,
 // ordered by id.
 func (db *DB) FindDoctrines(ctx context.Context) ([]*article5.DoctrineVersion, error) {
-	return db.findDoctrines(ctx, `SELECT DISTINCT ON (id) `+doctrineColumns+` FROM doctrines ORDER BY id, seq DESC`)
+	return db.findDoctrines(ctx, `SELECT `+doctrineColumns+` FROM doctrines d
+		WHERE seq = (SELECT max(seq) FROM doctrines WHERE id = d.id) ORDER BY id`)
 }
 
 // FindDoctrineVersions returns every stored version of id, oldest first;
 // ENOTFOUND if there is none.
 func (db *DB) FindDoctrineVersions(ctx context.Context, id string) ([]*article5.DoctrineVersion, error) {
-	out, err := db.findDoctrines(ctx, `SELECT `+doctrineColumns+` FROM doctrines WHERE id = $1 ORDER BY seq`, id)
+	out, err := db.findDoctrines(ctx, `SELECT `+doctrineColumns+` FROM doctrines WHERE id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -96,39 +92,15 @@ func (db *DB) FindDoctrineVersions(ctx context.Context, id string) ([]*article5.
 }
 
 func (db *DB) findDoctrines(ctx context.Context, query string, args ...any) ([]*article5.DoctrineVersion, error) {
-	const op = "postgres: find doctrines"
-	rows, err := db.pool.Query(ctx, query, args...)
+	out, err := collect(ctx, db.drv.Read(), scanDoctrine, query, args...)
 	if err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	defer rows.Close()
-	out := []*article5.DoctrineVersion{}
-	for rows.Next() {
-		v, err := scanDoctrine(rows)
-		if err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, article5.Internal(op, err)
+		return nil, article5.Internal(db.op("find doctrines"), err)
 	}
 	return out, nil
 }
 
 // coverDoctrines adds the ref and digest of every doctrines row to out.
-func coverDoctrines(ctx context.Context, q querier, out map[string]string) error {
-	rows, err := q.Query(ctx, `SELECT `+doctrineColumns+` FROM doctrines`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		v, err := scanDoctrine(rows)
-		if err != nil {
-			return err
-		}
-		out[audit.DoctrineRef(v.ID, v.Seq)] = audit.DoctrineDigest(v)
-	}
-	return rows.Err()
+func coverDoctrines(ctx context.Context, q Querier, out map[string]string) error {
+	return cover(ctx, q, out, `SELECT `+doctrineColumns+` FROM doctrines`, scanDoctrine,
+		func(v *article5.DoctrineVersion) string { return audit.DoctrineRef(v.ID, v.Seq) }, audit.DoctrineDigest)
 }

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"article5/audit"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // held is what ingest knows of one stored version of an id.
@@ -36,44 +35,40 @@ type held struct {
 // object's position in the bundle: the k-th object of objs is at the k-th
 // index not named by a prior rejection (with no prior rejections, its
 // position in objs). Prior rejections are kept as given; all are returned
-// in Index order. With atomic and
-// any rejection (prior ones included) nothing is stored: the result (what
-// would have been unchanged, and the rejections) is returned together with
-// an ECONFLICT *article5.Error whose Details name each rejected id and why.
+// in Index order. With atomic and any rejection (prior ones included)
+// nothing is stored: the result (what would have been unchanged, and the
+// rejections) is returned together with an ECONFLICT *article5.Error whose
+// Details name each rejected id and why.
 //
 // When anything is stored one job is recorded in the same transaction: its
 // Cases are the ids of the accepted groupings when only groupings were
 // accepted, else ["*"] (a full rescan: an object of any other type may
 // belong to any case, and a rescan is the safe default).
 func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool) (*article5.IngestResult, error) {
-	const op = "postgres: ingest objects"
-	tx, err := db.pool.Begin(ctx)
+	op := db.op("ingest objects")
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return nil, article5.Internal(op, err)
+		return nil, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer tx.Rollback(ctx)
 	res, err := db.ingestTx(ctx, tx, op, objs, prior, atomic, db.now(), true)
 	if err != nil || len(res.Accepted) == 0 {
 		return res, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	return res, nil
+	return res, commit(ctx, op, tx)
 }
 
 // ingestTx is IngestObjects inside tx at time now: it decides, stores and
 // logs objs, and records their re-assessment job when withJob. With atomic,
 // a rejection refuses all (the result and ECONFLICT). The caller commits.
-func (db *DB) ingestTx(ctx context.Context, tx pgx.Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
+func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
 	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
 
 	// One ingest at a time: seq and date added then follow commit order.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockObjects); err != nil {
-		return nil, article5.Internal(op, err)
+	if err := db.lock(ctx, op, tx, LockObjects); err != nil {
+		return nil, err
 	}
-
-	stored, err := loadHeld(ctx, tx, objs)
+	stored, err := db.loadHeld(ctx, tx, objs)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
@@ -132,49 +127,30 @@ func (db *DB) ingestTx(ctx context.Context, tx pgx.Tx, op string, objs []*articl
 		return res, nil
 	}
 
-	// Superseded stored versions lose their latest flag.
-	var unflagIDs, unflagVersions []string
+	// Superseded stored versions lose their latest flag; the new
+	// versions are inserted with theirs.
+	var unflag []string
 	latest := make([]bool, len(accepted))
 	for id, vs := range stored {
 		for _, v := range vs {
 			switch {
 			case v.inDB && v.dbLatest && !v.latest:
-				unflagIDs, unflagVersions = append(unflagIDs, id), append(unflagVersions, v.obj.Version)
+				unflag = append(unflag, id)
 			case !v.inDB:
 				latest[v.newIdx] = v.latest
 			}
 		}
 	}
-	if len(unflagIDs) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE objects SET latest = false
-			FROM unnest($1::text[], $2::text[]) AS u(id, version)
-			WHERE objects.id = u.id AND objects.version = u.version`, unflagIDs, unflagVersions); err != nil {
-			return nil, article5.Internal(op, err)
-		}
+	if err := db.unflagLatest(ctx, tx, unflag); err != nil {
+		return nil, article5.Internal(op, err)
 	}
-
-	// COPY the new versions in; seq is assigned in row order.
-	rows := make([][]any, len(accepted))
-	for i, o := range accepted {
-		marks, err := json.Marshal(nonNil(o.Markings))
-		if err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		rows[i] = []any{o.ID, o.Version, o.VersionSec, o.VersionNsec, o.Unversioned, latest[i],
-			now.Unix(), int64(now.Nanosecond()), o.Type, o.SpecVersion, o.CreatedBy, o.Revoked, string(marks),
-			o.SourceRef, o.TargetRef, o.SHA256, o.Raw}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"objects"}, []string{"id", "version", "version_sec", "version_nsec", "unversioned", "latest",
-		"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw"},
-		pgx.CopyFromRows(rows)); err != nil {
+	if err := db.insertObjects(ctx, tx, accepted, latest, now); err != nil {
 		return nil, article5.Internal(op, err)
 	}
 
 	entries := make([]audit.Entry, len(accepted))
 	for i, o := range accepted {
-		c := *o
-		c.Added = time.Unix(now.Unix(), int64(now.Nanosecond())).UTC()
-		entries[i] = audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(&c), Time: now}
+		entries[i] = audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(o), Time: now}
 	}
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
@@ -182,8 +158,7 @@ func (db *DB) ingestTx(ctx context.Context, tx pgx.Tx, op string, objs []*articl
 
 	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}
 	if withJob && len(job.Cases) > 0 {
-		cases, _ := json.Marshal(job.Cases)
-		if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, cases, created) VALUES ($1, $2::jsonb, $3)`, job.ID, string(cases), now.UnixNano()); err != nil {
+		if err := insertJob(ctx, tx, &job); err != nil {
 			return nil, article5.Internal(op, err)
 		}
 		res.Job = job.ID
@@ -191,8 +166,60 @@ func (db *DB) ingestTx(ctx context.Context, tx pgx.Tx, op string, objs []*articl
 	return res, nil
 }
 
+// unflagLatest clears the latest flag of the stored versions a new
+// version of the same id supersedes. An id has one latest version (ingest
+// keeps it so under LockObjects), so the ids name the rows.
+func (db *DB) unflagLatest(ctx context.Context, tx Tx, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, arg := db.d.In("id", ids)
+	_, err := tx.Exec(ctx, `UPDATE objects SET latest = ? WHERE `+in+` AND latest = `+db.d.Bool(true), false, arg)
+	return err
+}
+
+// objectInsertColumns are the columns an ingest writes, in the order of
+// objectRow's values; seq is added where the writer numbers rows
+// (Dialect.NumbersObjects).
+var objectInsertColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "latest",
+	"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw"}
+
+// insertObjects stores the accepted versions with their latest flags, in
+// one bulk insert; seq follows their order.
+func (db *DB) insertObjects(ctx context.Context, tx Tx, accepted []*article5.StoredObject, latest []bool, now time.Time) error {
+	cols := objectInsertColumns
+	var seq int64
+	numbered := db.d.NumbersObjects()
+	if numbered {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM objects`).Scan(&seq); err != nil {
+			return err
+		}
+		cols = append(cols[:len(cols):len(cols)], "seq")
+	}
+	rows := make([][]any, len(accepted))
+	for i, o := range accepted {
+		marks, err := json.Marshal(nonNil(o.Markings))
+		if err != nil {
+			return err
+		}
+		r := make([]any, 0, len(cols))
+		r = append(r, o.ID, o.Version, o.VersionSec, o.VersionNsec, o.Unversioned, latest[i],
+			now.Unix(), int64(now.Nanosecond()), o.Type, o.SpecVersion, o.CreatedBy, o.Revoked, string(marks),
+			o.SourceRef, o.TargetRef, o.SHA256, o.Raw)
+		if numbered {
+			seq++
+			r = append(r, seq)
+		}
+		rows[i] = r
+	}
+	if err := db.drv.BulkInsert(ctx, tx, "objects", cols, rows); err != nil {
+		return fmt.Errorf("insert objects: %w", err)
+	}
+	return nil
+}
+
 // loadHeld loads, in one query, the stored versions of every id in objs.
-func loadHeld(ctx context.Context, tx pgx.Tx, objs []*article5.StoredObject) (map[string][]held, error) {
+func (db *DB) loadHeld(ctx context.Context, tx Tx, objs []*article5.StoredObject) (map[string][]held, error) {
 	ids := make([]string, 0, len(objs))
 	seen := make(map[string]bool, len(objs))
 	for _, o := range objs {
@@ -205,8 +232,9 @@ func loadHeld(ctx context.Context, tx pgx.Tx, objs []*article5.StoredObject) (ma
 	if len(ids) == 0 {
 		return out, nil
 	}
+	in, arg := db.d.In("id", ids)
 	rows, err := tx.Query(ctx, `SELECT id, version, version_sec, version_nsec, unversioned, sha256, created_by, latest
-		FROM objects WHERE id = ANY($1)`, ids)
+		FROM objects WHERE `+in, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -293,21 +321,14 @@ func idOf(o *article5.StoredObject) string {
 	return o.ID
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 const objectColumns = `id, type, version, version_sec, version_nsec, unversioned, added_sec, added_nsec, seq,
 	spec_version, created_by, revoked, markings, source_ref, target_ref, sha256, raw`
 
-func scanObject(rows pgx.Rows) (*article5.StoredObject, int64, error) {
+func scanObject(row Row) (*article5.StoredObject, int64, error) {
 	o := &article5.StoredObject{}
 	var addedSec, addedNsec, seq int64
 	var marks string
-	if err := rows.Scan(&o.ID, &o.Type, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec, &seq,
+	if err := row.Scan(&o.ID, &o.Type, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec, &seq,
 		&o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256, &o.Raw); err != nil {
 		return nil, 0, err
 	}
@@ -324,22 +345,12 @@ func scanObject(rows pgx.Rows) (*article5.StoredObject, int64, error) {
 // instant, then by the fraction beyond nanoseconds, then raw string);
 // ENOTFOUND if none.
 func (db *DB) FindObjectVersions(ctx context.Context, id string) ([]*article5.StoredObject, error) {
-	const op = "postgres: find object versions"
-	rows, err := db.pool.Query(ctx, `SELECT `+objectColumns+` FROM objects WHERE id = $1
-		ORDER BY version_sec, version_nsec, version`, id)
+	op := db.op("find object versions")
+	out, err := collect(ctx, db.drv.Read(), func(r Row) (*article5.StoredObject, error) {
+		o, _, err := scanObject(r)
+		return o, err
+	}, `SELECT `+objectColumns+` FROM objects WHERE id = ? ORDER BY version_sec, version_nsec, version`, id)
 	if err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	defer rows.Close()
-	var out []*article5.StoredObject
-	for rows.Next() {
-		o, _, err := scanObject(rows)
-		if err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	if len(out) == 0 {
@@ -355,42 +366,42 @@ func (db *DB) FindObjectVersions(ctx context.Context, id string) ([]*article5.St
 // the latest version of each id is listed (at its own date added). Limit
 // defaults to 100 and is capped at 1000. A malformed Cursor is EINVALID.
 func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*article5.ObjectPage, error) {
-	const op = "postgres: find objects"
+	op := db.op("find objects")
 	limit := pageLimit(f.Limit)
 	var where []string
 	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
 	if !f.AllVersions {
-		where = append(where, `latest`)
+		where = append(where, `latest = `+db.d.Bool(true))
 	}
 	if !f.AddedAfter.IsZero() {
-		where = append(where, `(added_sec, added_nsec) > (`+arg(f.AddedAfter.Unix())+`, `+arg(int64(f.AddedAfter.Nanosecond()))+`)`)
+		where = append(where, `(added_sec, added_nsec) > (?, ?)`)
+		args = append(args, f.AddedAfter.Unix(), int64(f.AddedAfter.Nanosecond()))
 	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		where = append(where, `(added_sec, added_nsec, seq) > (`+arg(c[0])+`, `+arg(c[1])+`, `+arg(c[2])+`)`)
+		where = append(where, `(added_sec, added_nsec, seq) > (?, ?, ?)`)
+		args = append(args, c[0], c[1], c[2])
 	}
-	if len(f.IDs) > 0 {
-		where = append(where, `id = ANY(`+arg(f.IDs)+`)`)
-	}
-	if len(f.Types) > 0 {
-		where = append(where, `type = ANY(`+arg(f.Types)+`)`)
-	}
-	if len(f.SourceRefs) > 0 {
-		where = append(where, `source_ref = ANY(`+arg(f.SourceRefs)+`)`)
+	for _, in := range []struct {
+		col  string
+		list []string
+	}{{"id", f.IDs}, {"type", f.Types}, {"source_ref", f.SourceRefs}} {
+		if len(in.list) > 0 {
+			cond, arg := db.d.In(in.col, in.list)
+			where = append(where, cond)
+			args = append(args, arg)
+		}
 	}
 	q := `SELECT ` + objectColumns + ` FROM objects`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += ` ORDER BY added_sec, added_nsec, seq LIMIT ` + arg(limit+1)
-	rows, err := db.pool.Query(ctx, q, args...)
+	q += ` ORDER BY added_sec, added_nsec, seq LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := db.drv.Read().Query(ctx, q, args...)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}

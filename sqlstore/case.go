@@ -1,16 +1,13 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"article5"
 	"article5/audit"
@@ -18,21 +15,34 @@ import (
 
 const caseColumns = `id, name, incidents, updated, hash, tiers, scope`
 
-func scanCase(row interface{ Scan(...any) error }) (*article5.CaseSummary, error) {
-	c := &article5.CaseSummary{}
-	var updated int64
-	var tiers, scope string
-	if err := row.Scan(&c.ID, &c.Name, &c.Incidents, &updated, &c.Hash, &tiers, &scope); err != nil {
+// caseRow is a cases row: the summary and updated as stored (unix ns).
+type caseRow struct {
+	article5.CaseSummary
+	updated int64
+	tiers   string // the JSON as stored
+}
+
+func scanCaseRow(row Row) (*caseRow, error) {
+	c := &caseRow{}
+	var scope string
+	if err := row.Scan(&c.ID, &c.Name, &c.Incidents, &c.updated, &c.Hash, &c.tiers, &scope); err != nil {
 		return nil, err
 	}
-	c.Updated = fromNano(updated)
-	c.Scope = article5.Scope(scope)
-	if tiers != "" && tiers != "{}" {
-		if err := json.Unmarshal([]byte(tiers), &c.Tiers); err != nil {
+	c.Updated, c.Scope = fromNano(c.updated), article5.Scope(scope)
+	return c, nil
+}
+
+func scanCase(row Row) (*article5.CaseSummary, error) {
+	c, err := scanCaseRow(row)
+	if err != nil {
+		return nil, err
+	}
+	if c.tiers != "" && c.tiers != "{}" {
+		if err := json.Unmarshal([]byte(c.tiers), &c.Tiers); err != nil {
 			return nil, err
 		}
 	}
-	return c, nil
+	return &c.CaseSummary, nil
 }
 
 // FindCases returns cases, most recently updated first (then by id), with
@@ -41,12 +51,15 @@ func scanCase(row interface{ Scan(...any) error }) (*article5.CaseSummary, error
 // under any doctrine. Limit defaults to 100, capped at 1000; a malformed
 // cursor is EINVALID.
 //
-// A query of three or more characters is answered in two steps: first
-// among the next few thousand cases in list order (a common word fills the
-// page there), else through the trigram index cases_search (a rare word is
-// found without reading every case).
+// Where the dialect has a substring index for the query
+// (Dialect.CaseSearch: SQLite's trigram index, for three or more
+// characters), the query is answered in two steps: first among the next
+// few thousand cases in list order (a common word fills the page there),
+// else through the index (a rare word is found without reading every
+// case). Otherwise the list is read in index order (updated DESC, id),
+// and a word so rare that the page does not fill reads every case.
 func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5.CaseSummary, string, error) {
-	const op = "sqlite: find cases"
+	op := db.op("find cases")
 	const window = 4000
 	limit := pageLimit(f.Limit)
 	var pos []string // the cursor's position
@@ -63,28 +76,27 @@ func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5
 	var filterArgs []any
 	q := strings.ToLower(f.Query)
 	if q != "" {
-		filter = append(filter, `instr(search, ?) > 0`)
+		filter = append(filter, db.d.Contains("search"))
 		filterArgs = append(filterArgs, q)
 	}
 	if f.Tier != "" {
-		filter = append(filter, `EXISTS (SELECT 1 FROM json_each(cases.tiers) WHERE json_each.value = ?)`)
+		filter = append(filter, `EXISTS (SELECT 1 FROM `+db.d.JSONObjectValues("cases.tiers")+` WHERE value = ?)`)
 		filterArgs = append(filterArgs, string(f.Tier))
 	}
-	indexed := utf8.RuneCountInString(q) >= 3
-	if indexed {
+	if cond, arg, ok := db.d.CaseSearch(q); ok {
 		// Step one: the next window of cases in list order.
-		sub := `SELECT num FROM cases` + whereClause(pos) + ` ORDER BY updated DESC, id LIMIT ?`
+		sub := `SELECT id FROM cases` + whereClause(pos) + ` ORDER BY updated DESC, id LIMIT ?`
 		args := append(append(append([]any{}, posArgs...), window), filterArgs...)
-		out, next, err := db.findCases(ctx, `num IN (`+sub+`)`+andClause(filter), args, limit)
+		out, next, err := db.findCases(ctx, `id IN (`+sub+`)`+andClause(filter), args, limit)
 		if err != nil {
 			return nil, "", article5.Internal(op, err)
 		}
 		if next != "" {
 			return out, next, nil
 		}
-		// Step two: the trigram index.
-		filter = append(filter, `num IN (SELECT rowid FROM cases_search WHERE cases_search MATCH ?)`)
-		filterArgs = append(filterArgs, `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+		// Step two: the index.
+		filter = append(filter, cond)
+		filterArgs = append(filterArgs, arg)
 	}
 	cond := strings.Join(append(pos, filter...), ` AND `)
 	out, next, err := db.findCases(ctx, cond, append(posArgs, filterArgs...), limit)
@@ -116,7 +128,7 @@ func (db *DB) findCases(ctx context.Context, cond string, args []any, limit int)
 		q += ` WHERE ` + cond
 	}
 	q += ` ORDER BY updated DESC, id LIMIT ?`
-	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
+	rows, err := db.drv.Read().Query(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -161,12 +173,12 @@ func decodeCaseCursor(s string) (int64, string, error) {
 
 // FindCaseByID returns one case; ENOTFOUND if it is not held.
 func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummary, error) {
-	c, err := scanCase(db.read.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
+	c, err := scanCase(db.drv.Read().QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	if isNoRows(err) {
 		return nil, notFound("case %s not found", id)
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find case", err)
+		return nil, article5.Internal(db.op("find case"), err)
 	}
 	return c, nil
 }
@@ -180,21 +192,23 @@ func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummar
 // has is a no-op that returns no events. A zero Updated becomes Now().
 // EINVALID without a case id or hash.
 func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, report []byte) ([]article5.Event, error) {
-	const op = "sqlite: save assessment"
+	op := db.op("save assessment")
 	if s == nil || s.ID == "" || s.Hash == "" {
 		return nil, article5.Errorf(article5.EINVALID, "an assessment needs a case id and a hash")
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	// One event writer at a time: event seq then follows commit order, so
+	// FindEvents(afterSeq) never skips an event that commits late.
+	tx, err := db.begin(ctx, op, LockEvents)
 	if err != nil {
-		return nil, article5.Internal(op, err)
+		return nil, err
 	}
-	defer tx.Rollback()
+	defer tx.Rollback(ctx)
 	now := db.now()
 
 	var prevHash, prevTiers string
-	err = tx.QueryRowContext(ctx, `SELECT hash, tiers FROM cases WHERE id = ?`, s.ID).Scan(&prevHash, &prevTiers)
+	err = tx.QueryRow(ctx, `SELECT hash, tiers FROM cases WHERE id = ?`, s.ID).Scan(&prevHash, &prevTiers)
 	existed := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err != nil && !isNoRows(err) {
 		return nil, article5.Internal(op, err)
 	}
 	if existed && prevHash == s.Hash {
@@ -214,7 +228,7 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if updated.IsZero() {
 		updated = now
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, name, search, incidents, updated, hash, tiers, scope)
+	if _, err := tx.Exec(ctx, `INSERT INTO cases (id, name, search, incidents, updated, hash, tiers, scope)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, search = excluded.search, incidents = excluded.incidents,
 			updated = excluded.updated, hash = excluded.hash, tiers = excluded.tiers, scope = excluded.scope`,
@@ -224,34 +238,48 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if report == nil {
 		report = []byte("null")
 	}
+	// The entry digests the report as stored, as AuditVerify reads it back.
 	var aseq int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES (?, ?, ?, ?) RETURNING seq`,
-		s.ID, s.Hash, string(report), now.UnixNano()).Scan(&aseq); err != nil {
+	var stored string
+	if err := tx.QueryRow(ctx, `INSERT INTO assessments (case_id, hash, report, saved) VALUES (?, ?, ?, ?) RETURNING seq, report`,
+		s.ID, s.Hash, string(report), now.UnixNano()).Scan(&aseq, &stored); err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	c := *s
 	c.Tiers = tiersOrEmpty(s.Tiers)
 	entries := []audit.Entry{
 		{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&c, updated.UnixNano()), Time: now},
-		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, report, now.UnixNano()), Time: now},
+		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, []byte(stored), now.UnixNano()), Time: now},
 	}
 	events := caseEvents(s, existed, before, now)
+	evEntries, err := insertEvents(ctx, tx, events, now)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if err := db.appendAudit(ctx, tx, append(entries, evEntries...)); err != nil {
+		return nil, err
+	}
+	if err := commit(ctx, op, tx); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// insertEvents stores events inside tx, setting each one's Seq, and
+// returns their audit entries (logged at now). The caller holds
+// LockEvents.
+func insertEvents(ctx context.Context, tx Tx, events []article5.Event, now time.Time) ([]audit.Entry, error) {
+	entries := make([]audit.Entry, 0, len(events))
 	for i := range events {
 		e := &events[i]
-		if err := tx.QueryRowContext(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, time)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, e.Time.UnixNano()).Scan(&e.Seq); err != nil {
-			return nil, article5.Internal(op, err)
+		if err := tx.QueryRow(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, string(e.Party), string(e.Outcome), e.Time.UnixNano()).Scan(&e.Seq); err != nil {
+			return nil, err
 		}
 		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
 	}
-	if err := db.appendAudit(ctx, tx, entries); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	return events, nil
+	return entries, nil
 }
 
 // caseEvents lists the events of a new assessment: "assessed", then a
@@ -295,41 +323,69 @@ func tiersOrEmpty(t map[string]article5.Tier) map[string]article5.Tier {
 // ENOTFOUND if the case has none.
 func (db *DB) FindAssessment(ctx context.Context, caseID string) ([]byte, error) {
 	var report string
-	err := db.read.QueryRowContext(ctx, `SELECT report FROM assessments WHERE case_id = ? ORDER BY seq DESC LIMIT 1`, caseID).Scan(&report)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := db.drv.Read().QueryRow(ctx, `SELECT report FROM assessments WHERE case_id = ? ORDER BY seq DESC LIMIT 1`, caseID).Scan(&report)
+	if isNoRows(err) {
 		return nil, notFound("no assessment of case %s", caseID)
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find assessment", err)
+		return nil, article5.Internal(db.op("find assessment"), err)
 	}
 	return []byte(report), nil
+}
+
+const eventColumns = `seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time`
+
+func scanEvent(row Row) (article5.Event, error) {
+	var e article5.Event
+	var from, to, party, outcome string
+	var t int64
+	if err := row.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
+		return e, err
+	}
+	e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
+	e.Party, e.Outcome = article5.Party(party), article5.Outcome(outcome)
+	return e, nil
 }
 
 // FindEvents returns events with Seq > afterSeq in Seq order, at most
 // limit (default 100, capped at 1000).
 func (db *DB) FindEvents(ctx context.Context, afterSeq int64, limit int) ([]article5.Event, error) {
-	const op = "sqlite: find events"
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time
-		FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
+	out, err := collect(ctx, db.drv.Read(), scanEvent,
+		`SELECT `+eventColumns+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
 	if err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	defer rows.Close()
-	out := []article5.Event{}
-	for rows.Next() {
-		var e article5.Event
-		var from, to string
-		var t int64
-		var party, outcome string
-		if err := rows.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
-		e.Party, e.Outcome = article5.Party(party), article5.Outcome(outcome)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, article5.Internal(op, err)
+		return nil, article5.Internal(db.op("find events"), err)
 	}
 	return out, nil
+}
+
+// coverCases adds the ref and digest of every cases and assessments row
+// to out. Tiers that do not decode (a row edited by hand) digest as an
+// unreadable tier.
+func coverCases(ctx context.Context, q Querier, out map[string]string) error {
+	err := cover(ctx, q, out, `SELECT `+caseColumns+` FROM cases`, scanCaseRow,
+		func(c *caseRow) string { return audit.CaseRef(c.ID) },
+		func(c *caseRow) string {
+			unmarshalOr(c.tiers, &c.Tiers, map[string]article5.Tier{"(unreadable)": article5.Tier(c.tiers)})
+			return audit.CaseDigest(&c.CaseSummary, c.updated)
+		})
+	if err != nil {
+		return err
+	}
+	type assessment struct {
+		seq, saved           int64
+		caseID, hash, report string
+	}
+	return cover(ctx, q, out, `SELECT seq, case_id, hash, report, saved FROM assessments`,
+		func(r Row) (a assessment, err error) {
+			return a, r.Scan(&a.seq, &a.caseID, &a.hash, &a.report, &a.saved)
+		},
+		func(a assessment) string { return audit.AssessmentRef(a.caseID, a.seq) },
+		func(a assessment) string { return audit.AssessmentDigest(a.caseID, a.hash, []byte(a.report), a.saved) })
+}
+
+// coverEvents adds the ref and digest of every events row to out.
+func coverEvents(ctx context.Context, q Querier, out map[string]string) error {
+	return cover(ctx, q, out, `SELECT `+eventColumns+` FROM events`, scanEvent,
+		func(e article5.Event) string { return audit.EventRef(e.Seq) },
+		func(e article5.Event) string { return audit.EventDigest(&e) })
 }

@@ -1,29 +1,29 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"article5"
 	"article5/audit"
 )
 
+const consultationColumns = `case_id, state, version, data, updated`
+
 // FindConsultation returns the consultation of a case; ENOTFOUND if none
 // was opened.
 func (db *DB) FindConsultation(ctx context.Context, caseID string) (*article5.Consultation, error) {
-	c, err := scanConsultation(db.read.QueryRowContext(ctx,
-		`SELECT case_id, state, version, data, updated FROM consultations WHERE case_id = ?`, caseID))
-	if errors.Is(err, sql.ErrNoRows) {
+	c, err := scanConsultation(db.drv.Read().QueryRow(ctx,
+		`SELECT `+consultationColumns+` FROM consultations WHERE case_id = ?`, caseID))
+	if isNoRows(err) {
 		return nil, notFound("no consultation on case %s: an analyst opens one (article5 case open --case ID)", caseID)
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find consultation", err)
+		return nil, article5.Internal(db.op("find consultation"), err)
 	}
 	return c, nil
 }
 
-func scanConsultation(row interface{ Scan(...any) error }) (*article5.Consultation, error) {
+func scanConsultation(row Row) (*article5.Consultation, error) {
 	var c article5.Consultation
 	var state, data string
 	var updated int64
@@ -37,29 +37,41 @@ func scanConsultation(row interface{ Scan(...any) error }) (*article5.Consultati
 // SaveConsultation stores c with the objects and events it produced, in one
 // transaction with their audit entries; ECONFLICT unless c.Version is the
 // stored version + 1 (1 for a new consultation), or if an object is refused.
+// See article5.ConsultationService.
 func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, kind string, objs []*article5.StoredObject, events []article5.Event) ([]article5.Event, error) {
-	const op = "sqlite: save consultation"
+	op := db.op("save consultation")
 	if c == nil || c.Case == "" || c.State == "" || len(c.Data) == 0 || c.Version < 1 {
 		return nil, article5.Errorf(article5.EINVALID, "a consultation needs a case, a state, data and a version ≥ 1")
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, article5.Internal(op, err)
+	// One consultation write at a time: the version check then holds. The
+	// ingest's and the events' locks are taken now, in the order of Lock:
+	// ingesting appends to the log (LockAudit), after which no other lock
+	// may be taken.
+	locks := []Lock{LockConsultations}
+	if len(objs) > 0 {
+		locks = append(locks, LockObjects)
 	}
-	defer tx.Rollback()
+	if len(events) > 0 {
+		locks = append(locks, LockEvents) // events take their seq in commit order (see SaveAssessment)
+	}
+	tx, err := db.begin(ctx, op, locks...)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
 	now := db.now()
 	if c.Updated.IsZero() {
 		c.Updated = now
 	}
 	var stored int64
-	err = tx.QueryRowContext(ctx, `SELECT version FROM consultations WHERE case_id = ?`, c.Case).Scan(&stored)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err = tx.QueryRow(ctx, `SELECT version FROM consultations WHERE case_id = ?`, c.Case).Scan(&stored)
+	if err != nil && !isNoRows(err) {
 		return nil, article5.Internal(op, err)
 	}
 	if c.Version != stored+1 {
 		return nil, article5.Errorf(article5.ECONFLICT, "the consultation on case %s was changed by another request (version %d, expected %d): retry", c.Case, stored, c.Version-1)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO consultations (case_id, state, version, data, updated) VALUES (?, ?, ?, ?, ?)
+	if _, err := tx.Exec(ctx, `INSERT INTO consultations (`+consultationColumns+`) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (case_id) DO UPDATE SET state = excluded.state, version = excluded.version, data = excluded.data, updated = excluded.updated`,
 		c.Case, string(c.State), c.Version, string(c.Data), c.Updated.UnixNano()); err != nil {
 		return nil, article5.Internal(op, err)
@@ -73,29 +85,27 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 	out := make([]article5.Event, len(events))
 	copy(out, events)
 	for i := range out {
-		e := &out[i]
-		if e.Time.IsZero() {
-			e.Time = now
+		if out[i].Time.IsZero() {
+			out[i].Time = now
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, string(e.Party), string(e.Outcome), e.Time.UnixNano()).Scan(&e.Seq); err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
 	}
+	evEntries, err := insertEvents(ctx, tx, out, now)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	entries = append(entries, evEntries...)
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, article5.Internal(op, err)
+	if err := commit(ctx, op, tx); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 const keyColumns = `key_id, user_id, party, sealed, certificate, revocation, created`
 
-func scanKey(row interface{ Scan(...any) error }) (*article5.ApproverKey, error) {
+func scanKey(row Row) (*article5.ApproverKey, error) {
 	var k article5.ApproverKey
 	var party, cert, rev string
 	var created int64
@@ -110,91 +120,79 @@ func scanKey(row interface{ Scan(...any) error }) (*article5.ApproverKey, error)
 }
 
 // CreateApproverKey stores an approver key with its audit entry;
-// ECONFLICT if the key id is held, ENOTFOUND if the user does not exist.
+// ECONFLICT if the key id is held, ENOTFOUND if the user does not exist,
+// EINVALID without a key id, a user, the sealed key or its certificate.
 func (db *DB) CreateApproverKey(ctx context.Context, k *article5.ApproverKey) error {
-	const op = "sqlite: create approver key"
+	op := db.op("create approver key")
 	if k.KeyID == "" || k.UserID == "" || len(k.Sealed) == 0 || len(k.Certificate) == 0 {
 		return article5.Errorf(article5.EINVALID, "an approver key needs a key id, a user, the sealed key and its certificate")
 	}
 	if k.Created.IsZero() {
 		k.Created = db.now()
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return article5.Internal(op, err)
+		return err
 	}
-	defer tx.Rollback()
+	defer tx.Rollback(ctx)
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, k.UserID).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, k.UserID).Scan(&n); err != nil {
 		return article5.Internal(op, err)
 	}
 	if n == 0 {
 		return notFound("user %s not found", k.UserID)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO approver_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	added, err := tx.Exec(ctx, `INSERT INTO approver_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		k.KeyID, k.UserID, string(k.Party), k.Sealed, string(k.Certificate), string(k.Revocation), k.Created.UnixNano())
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if added == 0 {
 		return article5.Errorf(article5.ECONFLICT, "approver key %s is already held", k.KeyID)
 	}
 	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindKey, Ref: audit.ApproverKeyRef(k.KeyID), Digest: audit.ApproverKeyDigest(k), Time: db.now()}}); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return article5.Internal(op, err)
-	}
-	return nil
+	return commit(ctx, op, tx)
 }
 
 // FindApproverKeys returns a user's keys, newest first.
 func (db *DB) FindApproverKeys(ctx context.Context, userID string) ([]*article5.ApproverKey, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE user_id = ? ORDER BY created DESC, key_id`, userID)
+	out, err := collect(ctx, db.drv.Read(), scanKey,
+		`SELECT `+keyColumns+` FROM approver_keys WHERE user_id = ? ORDER BY created DESC, key_id`, userID)
 	if err != nil {
-		return nil, article5.Internal("sqlite: find approver keys", err)
-	}
-	defer rows.Close()
-	out := []*article5.ApproverKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, article5.Internal("sqlite: find approver keys", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, article5.Internal("sqlite: find approver keys", err)
+		return nil, article5.Internal(db.op("find approver keys"), err)
 	}
 	return out, nil
 }
 
 // FindApproverKey returns one key; ENOTFOUND.
 func (db *DB) FindApproverKey(ctx context.Context, keyID string) (*article5.ApproverKey, error) {
-	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
-	if errors.Is(err, sql.ErrNoRows) {
+	k, err := scanKey(db.drv.Read().QueryRow(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
+	if isNoRows(err) {
 		return nil, notFound("approver key %s not found", keyID)
 	}
 	if err != nil {
-		return nil, article5.Internal("sqlite: find approver key", err)
+		return nil, article5.Internal(db.op("find approver key"), err)
 	}
 	return k, nil
 }
 
 // RevokeApproverKey records a key's revocation with its audit entry;
-// ENOTFOUND for an unknown key, ECONFLICT if already revoked.
+// ENOTFOUND for an unknown key, ECONFLICT if already revoked, EINVALID
+// without a revocation.
 func (db *DB) RevokeApproverKey(ctx context.Context, keyID string, revocation []byte) error {
-	const op = "sqlite: revoke approver key"
+	op := db.op("revoke approver key")
 	if len(revocation) == 0 {
 		return article5.Errorf(article5.EINVALID, "a revocation is required")
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return article5.Internal(op, err)
+		return err
 	}
-	defer tx.Rollback()
-	k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
-	if errors.Is(err, sql.ErrNoRows) {
+	defer tx.Rollback(ctx)
+	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
+	if isNoRows(err) {
 		return notFound("approver key %s not found", keyID)
 	}
 	if err != nil {
@@ -203,49 +201,24 @@ func (db *DB) RevokeApproverKey(ctx context.Context, keyID string, revocation []
 	if k.Revocation != nil {
 		return article5.Errorf(article5.ECONFLICT, "approver key %s is already revoked", keyID)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE approver_keys SET revocation = ? WHERE key_id = ?`, string(revocation), keyID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE approver_keys SET revocation = ? WHERE key_id = ?`, string(revocation), keyID); err != nil {
 		return article5.Internal(op, err)
 	}
 	k.Revocation = revocation
 	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindKey, Ref: audit.ApproverKeyRef(k.KeyID), Digest: audit.ApproverKeyDigest(k), Time: db.now()}}); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return article5.Internal(op, err)
-	}
-	return nil
+	return commit(ctx, op, tx)
 }
 
 // coverConsultations adds the ref and digest of every consultations and
 // approver_keys row to out.
-func coverConsultations(ctx context.Context, q querier, out map[string]string) error {
-	rows, err := q.QueryContext(ctx, `SELECT case_id, state, version, data, updated FROM consultations`)
+func coverConsultations(ctx context.Context, q Querier, out map[string]string) error {
+	err := cover(ctx, q, out, `SELECT `+consultationColumns+` FROM consultations`, scanConsultation,
+		func(c *article5.Consultation) string { return audit.ConsultationRef(c.Case) }, audit.ConsultationDigest)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanConsultation(rows)
-		if err != nil {
-			return err
-		}
-		out[audit.ConsultationRef(c.Case)] = audit.ConsultationDigest(c)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	krows, err := q.QueryContext(ctx, `SELECT `+keyColumns+` FROM approver_keys`)
-	if err != nil {
-		return err
-	}
-	defer krows.Close()
-	for krows.Next() {
-		k, err := scanKey(krows)
-		if err != nil {
-			return err
-		}
-		out[audit.ApproverKeyRef(k.KeyID)] = audit.ApproverKeyDigest(k)
-	}
-	return krows.Err()
+	return cover(ctx, q, out, `SELECT `+keyColumns+` FROM approver_keys`, scanKey,
+		func(k *article5.ApproverKey) string { return audit.ApproverKeyRef(k.KeyID) }, audit.ApproverKeyDigest)
 }
