@@ -74,8 +74,8 @@ type Rejection struct {
 // row (an object version, or every latest evidence version of a case) is
 // released when its rank (release.MarkingRank of its markings; an
 // unmarked row counts at DefaultRank) is at most Ceiling, or Org is its
-// custodian or its unrelayed created_by_ref, or Org or Subject is among
-// its red recipients. The zero Audience releases only clear rows; All
+// unrelayed created_by_ref, or Org or Subject is among its red
+// recipients, or it is a standard object (custodian CustodyStandard). The zero Audience releases only clear rows; All
 // releases everything (the node itself).
 type Audience struct {
 	All         bool
@@ -89,10 +89,11 @@ type Audience struct {
 // from objects to the cases they are evidence of (Store.SaveCaseIndex).
 type CaseIndex struct {
 	Case string
-	// Evidence are the ids admitted as evidence, sorted: the case, its
-	// assessment and its events leave the node only to a recipient to whom
-	// the latest version of each may.
-	Evidence []string
+	// Evidence are the objects admitted as evidence, sorted by id: the
+	// case, its assessment and its events leave the node only to a
+	// recipient to whom each may (its latest version when Version is "",
+	// else that version: an SCO copy).
+	Evidence []ObjectRef
 	// Watched are every id the walk looked up, held or not, sorted: a new
 	// version of one, or a relationship or sighting from one, may change
 	// the case, and queues its re-assessment.
@@ -299,6 +300,11 @@ type CaseService interface {
 	// FindAssessment returns the latest assessment report of a case (JSON); ENOTFOUND.
 	FindAssessment(ctx context.Context, caseID string) ([]byte, error)
 	FindEvents(ctx context.Context, f EventFilter) ([]Event, error)
+	// EventWatermark returns the sequence number of the last event stored
+	// (0 when none): events are stored in that order, so a reader that
+	// asked for every event after it read none it may see up to this
+	// number, and may move past them.
+	EventWatermark(ctx context.Context) (int64, error)
 }
 
 // Token is an API token as stored: only the sha256 of its secret.
@@ -316,6 +322,7 @@ type Token struct {
 type TokenService interface {
 	CreateToken(ctx context.Context, t *Token) error
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error) // ENOTFOUND (also for revoked)
+	FindTokenByID(ctx context.Context, id string) (*Token, error)     // ENOTFOUND (also for revoked)
 	// FindOrganisations returns the distinct organisations (STIX identity
 	// ids) of every user and API token, sorted.
 	FindOrganisations(ctx context.Context) ([]string, error)
@@ -392,25 +399,15 @@ type UserFilter struct {
 	Offset int
 }
 
-// Quarantined is a version held apart: it collided with an object its
-// submitter may not read (DecideIngest), so it is no version of that
-// object and no evidence; its submitter's organisation sees it as it
-// would its own object.
-type Quarantined struct {
-	ID           string
-	Version      string
-	Submitter    string
-	SubmitterOrg string
-	Added        time.Time
-	SHA256       string
-	Raw          []byte
-}
-
-// QuarantineService reads quarantined versions.
+// QuarantineService reads quarantined versions: those that collided with
+// an object their submitter may not read (DecideIngest), held apart per
+// submitting organisation (their Custodian), never a version of the held
+// object and never evidence. Within one organisation's quarantine the same
+// custody rules apply as in the store.
 type QuarantineService interface {
 	// FindQuarantined returns the versions of id quarantined for
 	// organisation org, oldest first; ENOTFOUND if none.
-	FindQuarantined(ctx context.Context, id, org string) ([]*Quarantined, error)
+	FindQuarantined(ctx context.Context, id, org string) ([]*StoredObject, error)
 }
 
 // NodeSecret is one of the node's secrets for sealing cursors

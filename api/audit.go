@@ -121,10 +121,12 @@ func (s *server) getAuditProof(w http.ResponseWriter, r *http.Request) error {
 }
 
 // entryVisible reports whether the row an entry names may leave to the
-// recipient: an object version by the release gate, a case or assessment
-// by its case, a token only to itself, an event (whose ref names only its
-// sequence number) to anyone. Rows of other tables are withheld until
-// their release rule is written here.
+// recipient: an object version by the release gate, a case, assessment,
+// evidence index or consultation by its case, a quarantined copy only to
+// the organisation that holds it, a token only to itself, an event (whose
+// ref names only its sequence number) to anyone. Rows of other tables
+// (users, sessions, keys, doctrines, webhooks) are withheld until their
+// release rule is written here.
 func (s *server) entryVisible(r *http.Request, e audit.Entry) (bool, error) {
 	g := s.gate(r)
 	ctx := r.Context()
@@ -151,11 +153,14 @@ func (s *server) entryVisible(r *http.Request, e audit.Entry) (bool, error) {
 			}
 		}
 		return e.Digest == audit.DigestDeleted, nil
-	case "cases", "assessments":
+	case "cases", "assessments", "case_index", "consultations":
 		if len(parts) < 1 {
 			return false, nil
 		}
-		return g.Case(ctx, &article5.CaseSummary{ID: parts[0]})
+		return g.CaseID(ctx, parts[0])
+	case "quarantine":
+		// Held for its submitter's organisation alone.
+		return len(parts) == 3 && parts[2] != "" && parts[2] == g.Recipient().Org, nil
 	case "tokens":
 		return len(parts) == 1 && parts[0] != "" && parts[0] == g.Recipient().Subject, nil
 	case "events":

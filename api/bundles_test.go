@@ -23,20 +23,20 @@ func TestIngest(t *testing.T) {
 
 	t.Run("a valid bundle is accepted", func(t *testing.T) {
 		res := ingestResult(t, e.ingest(t, dam, ""))
-		if len(res.Accepted) != 16 || len(res.Rejected) != 0 || len(res.Unchanged) != 0 || res.Job == "" {
+		if len(res.Accepted) != 16 || len(res.Rejected) != 0 || len(res.Unchanged) != 0 || res.Queued != 1 {
 			t.Fatalf("%+v", res)
 		}
 	})
 	t.Run("a re-sent bundle is unchanged", func(t *testing.T) {
 		res := ingestResult(t, e.ingest(t, dam, ""))
-		if len(res.Unchanged) != 16 || len(res.Accepted) != 0 || res.Job != "" {
+		if len(res.Unchanged) != 16 || len(res.Accepted) != 0 || res.Queued != 0 {
 			t.Fatalf("%+v", res)
 		}
 	})
-	t.Run("the same version with other content is rejected naming the id", func(t *testing.T) {
+	t.Run("the same version with other content is rejected, naming the object and nothing held", func(t *testing.T) {
 		changed := Edit(t, dam, damIncident, func(o map[string]any) { o["name"] = "another name" })
 		res := ingestResult(t, e.ingest(t, changed, ""))
-		if len(res.Rejected) != 1 || res.Rejected[0].ID != damIncident || !strings.Contains(res.Rejected[0].Reason, damIncident) {
+		if len(res.Rejected) != 1 || res.Rejected[0].ID != damIncident || res.Rejected[0].Reason != article5.ReasonVersionConflict {
 			t.Fatalf("%+v", res)
 		}
 		if len(res.Unchanged) != 15 {

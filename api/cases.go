@@ -59,7 +59,11 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := caseList{Cases: []caseJSON{}, Next: s.sealCursor(r, next)}
+	sealed, err := s.sealCursor(r, next)
+	if err != nil {
+		return err
+	}
+	out := caseList{Cases: []caseJSON{}, Next: sealed}
 	for _, c := range cases {
 		cj, err := s.withConsultation(r.Context(), c)
 		if err != nil {
@@ -122,7 +126,10 @@ func (s *server) assessCase(w http.ResponseWriter, r *http.Request) error {
 	if evs == nil {
 		evs = []article5.Event{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": s.withIDs(r, evs)})
+	if evs, err = s.withIDs(r, evs); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"case": c, "events": evs})
 	return nil
 }
 

@@ -30,7 +30,11 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := eventList{Events: s.withIDs(r, evs)}
+	evs, err = s.withIDs(r, evs)
+	if err != nil {
+		return err
+	}
+	out := eventList{Events: evs}
 	if out.Events == nil {
 		out.Events = []article5.Event{}
 	}

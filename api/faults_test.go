@@ -98,7 +98,7 @@ func TestMetrics(t *testing.T) {
 // prove a fault in a handler never takes the server down.
 type panickyStore struct{ *sqlite.DB }
 
-func (panickyStore) FindEvents(context.Context, int64, int) ([]article5.Event, error) {
+func (panickyStore) FindEvents(context.Context, article5.EventFilter) ([]article5.Event, error) {
 	panic("boom")
 }
 

@@ -224,6 +224,27 @@ func MustExample(tb testing.TB, name string) []byte {
 	return data
 }
 
+// Only returns a bundle holding only the objects of b with id.
+func Only(tb testing.TB, b []byte, id string) []byte {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		tb.Fatal(err)
+	}
+	var keep []any
+	for _, o := range m["objects"].([]any) {
+		if o.(map[string]any)["id"] == id {
+			keep = append(keep, o)
+		}
+	}
+	m["objects"] = keep
+	out, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
 // Edit decodes a bundle, applies f to the objects with id (all when id is
 // "") and re-encodes it.
 func Edit(tb testing.TB, bundle []byte, id string, f func(o map[string]any)) []byte {

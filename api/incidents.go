@@ -37,7 +37,11 @@ func (s *server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := objectList{Objects: []json.RawMessage{}, Next: s.sealCursor(r, page.Next)}
+	next, err := s.sealCursor(r, page.Next)
+	if err != nil {
+		return err
+	}
+	out := objectList{Objects: []json.RawMessage{}, Next: next}
 	for _, o := range page.Objects {
 		out.Objects = append(out.Objects, json.RawMessage(o.Raw))
 	}

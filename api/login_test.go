@@ -65,6 +65,9 @@ func MustLoginEnvWith(tb testing.TB, opts api.Options) *loginEnv {
 	if opts.Webhooks.Resolver == nil {
 		opts.Webhooks.Resolver = testHosts
 	}
+	if opts.Limits == (api.Limits{}) {
+		opts.Limits = noQuotas // the login throttling is under test, not the request quotas
+	}
 	srv := httptest.NewServer(api.New(e.n, opts))
 	tb.Cleanup(srv.Close)
 	return &loginEnv{env: e, clock: clk, srv: srv}

@@ -13,8 +13,9 @@ import (
 // the marking withholds the earlier versions too), except for unversioned
 // objects (SCOs), whose copies are each their submitter's and are judged
 // one by one. When the caller may see no version but its organisation
-// holds a quarantined copy under that id (DecideIngest), the copy is
-// what it gets: exactly what it would get had the node held nothing else.
+// holds quarantined copies under that id (DecideIngest), those it may read
+// are what it gets: exactly what it would get had the node held nothing
+// else.
 func (s *server) getObject(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	g := s.gate(r)
@@ -48,7 +49,13 @@ func (s *server) getObject(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			for _, q := range qs {
-				out = append(out, q.Raw)
+				ok, err := g.Object(r.Context(), q)
+				if err != nil {
+					return err
+				}
+				if ok {
+					out = append(out, q.Raw)
+				}
 			}
 		}
 	}

@@ -58,6 +58,9 @@ func (s *server) afterParam(r *http.Request) (int64, error) {
 		return 0, nil
 	}
 	seq, err := s.n.EventSeq(subjectOf(r), v)
+	if article5.ErrorCode(err) == article5.EINTERNAL {
+		return 0, err
+	}
 	if err != nil {
 		return 0, article5.Invalid("after must be an event id or the next of a previous page",
 			article5.Detail{Pointer: "?after", Message: "not an event id issued to this caller"})
@@ -73,7 +76,10 @@ func (s *server) cursorParam(r *http.Request) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	plain, err := s.n.Cursors.Open(subjectOf(r), v)
+	plain, err := s.n.OpenCursor(subjectOf(r), v)
+	if article5.ErrorCode(err) == article5.EINTERNAL {
+		return "", err
+	}
 	if err != nil {
 		return "", article5.Invalid("cursor must be the next of a previous page",
 			article5.Detail{Pointer: "?cursor", Message: "not a cursor issued to this caller"})
@@ -82,18 +88,22 @@ func (s *server) cursorParam(r *http.Request) (string, error) {
 }
 
 // sealCursor seals a store position for the caller ("" stays "").
-func (s *server) sealCursor(r *http.Request, plain string) string {
+func (s *server) sealCursor(r *http.Request, plain string) (string, error) {
 	if plain == "" {
-		return ""
+		return "", nil
 	}
-	return s.n.Cursors.Seal(subjectOf(r), plain)
+	return s.n.SealCursor(subjectOf(r), plain)
 }
 
 // withIDs gives each event its opaque id for the caller.
-func (s *server) withIDs(r *http.Request, evs []article5.Event) []article5.Event {
+func (s *server) withIDs(r *http.Request, evs []article5.Event) ([]article5.Event, error) {
 	sub := subjectOf(r)
 	for i := range evs {
-		evs[i].ID = s.n.EventID(sub, evs[i].Seq)
+		id, err := s.n.EventID(sub, evs[i].Seq)
+		if err != nil {
+			return nil, err
+		}
+		evs[i].ID = id
 	}
-	return evs
+	return evs, nil
 }

@@ -80,7 +80,11 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil // headers are sent: the client reconnects with Last-Event-ID
 		}
 		sent := false
-		for _, e := range s.withIDs(r, evs) {
+		evs, err = s.withIDs(r, evs)
+		if err != nil {
+			return nil
+		}
+		for _, e := range evs {
 			after = e.Seq
 			data, err := json.Marshal(e)
 			if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +101,7 @@ func TestEventStreamLive(t *testing.T) {
 		}
 		var ev article5.Event
 		MustDecode(t, response{status: 200, body: []byte(m.Data)}, &ev)
-		if m.Event != "assessed" || ev.Type != "assessed" || ev.Case != damCase || m.ID != strconv.FormatInt(ev.Seq, 10) {
+		if m.Event != "assessed" || ev.Type != "assessed" || ev.Case != damCase || m.ID != ev.ID || ev.ID == "" {
 			t.Errorf("message %+v, event %+v", m, ev)
 		}
 	case <-ctx.Done():
@@ -131,7 +130,7 @@ func TestEventStreamResumesAndReleases(t *testing.T) {
 		t.Fatalf("stream sent %d events, the list has %d", len(all), len(list.Events))
 	}
 	for i, m := range all {
-		if m.ID != strconv.FormatInt(list.Events[i].Seq, 10) || m.Event != list.Events[i].Type {
+		if m.ID != list.Events[i].ID || m.Event != list.Events[i].Type {
 			t.Errorf("message %d: %+v, list %+v", i, m, list.Events[i])
 		}
 	}

@@ -26,6 +26,9 @@ const (
 	KindKey           = "key"
 	KindDoctrine      = "doctrine"
 	KindToken         = "token"
+	KindSession       = "session"    // a login session made or ended
+	KindQuarantine    = "quarantine" // a version held apart (article5.IngestQuarantine)
+	KindCaseIndex     = "case-index" // a case's evidence index written
 )
 
 // DigestDeleted is the Digest of an entry recording that its row was

@@ -253,6 +253,54 @@ func DoctrineDigest(v *article5.DoctrineVersion) string {
 		v.ChangedBy, i64(v.Changed.UnixNano()))
 }
 
+// SessionRef is the ref of a sessions row: "sessions/<id>".
+func SessionRef(id string) string { return "sessions/" + url.PathEscape(id) }
+
+// SessionDigest is the digest of a sessions row: id, the sha256 of its
+// secret, user, created and expires (UTC ns). A session row the log does
+// not record is an inserted login (Verify: row-inserted).
+func SessionDigest(s *article5.Session, hash string) string {
+	return fields("session", s.ID, hash, s.UserID, i64(s.Created.UnixNano()), i64(s.Expires.UnixNano()))
+}
+
+// QuarantineRef is the ref of a quarantine row:
+// "quarantine/<id>/<version>/<submitter org>".
+func QuarantineRef(id, version, org string) string {
+	return "quarantine/" + url.PathEscape(id) + "/" + url.PathEscape(version) + "/" + url.PathEscape(org)
+}
+
+// QuarantineDigest is the digest of a quarantine row: ObjectDigest of the
+// version it holds (its provenance included).
+func QuarantineDigest(o *article5.StoredObject) string { return ObjectDigest(o) }
+
+// CaseIndexRef is the ref of a case's rows of case_index: "case_index/<case>".
+func CaseIndexRef(caseID string) string { return "case_index/" + url.PathEscape(caseID) }
+
+// CaseIndexRow is one row of a case's evidence index.
+type CaseIndexRow struct {
+	Object   string
+	Version  string // "" but for an SCO copy
+	Evidence bool
+}
+
+// CaseIndexDigest is the digest of all of a case's case_index rows
+// (sorted by object, then version): the index decides what the case may
+// be released to, so a row added, removed or edited is a fault.
+func CaseIndexDigest(caseID string, rows []CaseIndexRow) string {
+	rows = append([]CaseIndexRow(nil), rows...)
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Object != rows[j].Object {
+			return rows[i].Object < rows[j].Object
+		}
+		return rows[i].Version < rows[j].Version
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(r.Object + "\t" + r.Version + "\t" + boolStr(r.Evidence) + "\n")
+	}
+	return fields("case-index", caseID, b.String())
+}
+
 // KindOfRef returns the Kind recorded for a covered ref ("" if the ref is
 // not of a covered table).
 func KindOfRef(ref string) string {
@@ -278,6 +326,12 @@ func KindOfRef(ref string) string {
 		return KindCase
 	case "approver_keys":
 		return KindKey
+	case "sessions":
+		return KindSession
+	case "quarantine":
+		return KindQuarantine
+	case "case_index":
+		return KindCaseIndex
 	}
 	return ""
 }

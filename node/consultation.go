@@ -186,7 +186,7 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 		"object_refs": slices.Compact(slices.Sorted(slices.Values(req.Incidents))),
 	}
 	// The grouping names its incidents: it carries at least their audience.
-	marking, red := n.Policy.Audience(evidence, nil)
+	marking, red := n.Policy.Audience(evidence, n.recipientOf(ctx))
 	markings := slices.Clone(req.Markings)
 	if release.MarkingRank(markings) < release.MarkingRank([]string{marking}) {
 		markings = append(markings, marking)

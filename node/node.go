@@ -50,8 +50,10 @@ type Node struct {
 	Organisations map[article5.Party][]string
 	// Cursors seals the page cursors and event ids the node hands out
 	// (package cursor), under the node's secrets (Store.NodeSecrets);
-	// LoadCursors sets it from the store.
-	Cursors *cursor.Sealer
+	// LoadCursors sets it from the store, and the first use does when it
+	// is nil.
+	Cursors   *cursor.Sealer
+	cursorsMu sync.Mutex
 	// SpeaksFor lists, per organisation (or per user or token id), the
 	// organisations it is registered to speak for (serve config
 	// "speaks-for"): it may create objects as them (created_by_ref) and add
@@ -101,6 +103,9 @@ func (n *Node) maxCaseObjects() int {
 // the first one on a new node); a cursor naming a secret this process does
 // not hold (another process rotated) reloads them.
 func (n *Node) LoadCursors(ctx context.Context) error {
+	if n.Store == nil {
+		return article5.Errorf(article5.EINTERNAL, "node: no store for the cursor secrets")
+	}
 	load := func() ([]cursor.Key, error) {
 		ss, err := n.Store.NodeSecrets(context.WithoutCancel(ctx))
 		if err != nil {
@@ -124,16 +129,48 @@ func (n *Node) LoadCursors(ctx context.Context) error {
 	return nil
 }
 
+// sealer returns n.Cursors, loading it from the store on first use.
+func (n *Node) sealer() (*cursor.Sealer, error) {
+	n.cursorsMu.Lock()
+	defer n.cursorsMu.Unlock()
+	if n.Cursors == nil {
+		if err := n.LoadCursors(context.Background()); err != nil {
+			return nil, err
+		}
+	}
+	return n.Cursors, nil
+}
+
+// SealCursor seals a store position (a page cursor) for principal.
+// EINTERNAL when the node's secrets cannot be read.
+func (n *Node) SealCursor(principal, plain string) (string, error) {
+	c, err := n.sealer()
+	if err != nil {
+		return "", err
+	}
+	return c.Seal(principal, plain), nil
+}
+
+// OpenCursor opens a cursor SealCursor made for principal; EINVALID
+// (cursor.ErrMalformed) for anything else.
+func (n *Node) OpenCursor(principal, token string) (string, error) {
+	c, err := n.sealer()
+	if err != nil {
+		return "", err
+	}
+	return c.Open(principal, token)
+}
+
 // EventID returns the opaque id of event sequence number seq for the
 // principal (or webhook) id: the sequence sealed for it.
-func (n *Node) EventID(principal string, seq int64) string {
-	return n.Cursors.Seal(principal, "e1."+strconv.FormatInt(seq, 10))
+func (n *Node) EventID(principal string, seq int64) (string, error) {
+	return n.SealCursor(principal, "e1."+strconv.FormatInt(seq, 10))
 }
 
 // EventSeq opens an event id EventID made for principal; EINVALID
 // (cursor.ErrMalformed) for anything else.
 func (n *Node) EventSeq(principal, id string) (int64, error) {
-	plain, err := n.Cursors.Open(principal, id)
+	plain, err := n.OpenCursor(principal, id)
 	if err != nil {
 		return 0, err
 	}

@@ -88,11 +88,11 @@ func TestIngestThenWorkerAssessesTheCase(t *testing.T) {
 	ctx := context.Background()
 	n := MustNode(t)
 	data := MustExample(t, "dam-control")
-	res, err := n.Ingest(ctx, data, false)
+	res, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Accepted) != 16 || len(res.Rejected) != 0 || res.Job == "" {
+	if len(res.Accepted) != 16 || len(res.Rejected) != 0 || res.Queued == 0 {
 		t.Fatalf("ingest: %+v", res)
 	}
 	did, err := n.RunJobOnce(ctx)
@@ -134,7 +134,7 @@ func TestIngestThenWorkerAssessesTheCase(t *testing.T) {
 	})
 
 	t.Run("a changed tier becomes an event", func(t *testing.T) {
-		res, err := n.Ingest(ctx, Lowered(t), false)
+		res, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: Lowered(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestIngestThenWorkerAssessesTheCase(t *testing.T) {
 		if did, err := n.RunJobOnce(ctx); !did || err != nil {
 			t.Fatalf("RunJobOnce = %v, %v", did, err)
 		}
-		evs, err := n.Store.FindEvents(ctx, 0, 100)
+		evs, err := n.Store.FindEvents(ctx, article5.EventFilter{Limit: 100, Audience: article5.Audience{All: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestIngestKeepsEveryVersionInOneBundle(t *testing.T) {
 	bundle := `{"type":"bundle","id":"bundle--b33ec8b4-9eea-4c76-b191-2564f829e8db","objects":[
 {"type":"identity","spec_version":"2.1","id":"` + id + `","created":"2020-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","name":"B","identity_class":"organization"},
 {"type":"identity","spec_version":"2.1","id":"` + id + `","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"A","identity_class":"organization"}]}`
-	res, err := n.Ingest(ctx, []byte(bundle), false)
+	res, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: []byte(bundle)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestIngestKeepsEveryVersionInOneBundle(t *testing.T) {
 
 func TestIngestMalformedJSONNamesLineAndColumn(t *testing.T) {
 	n := MustNode(t)
-	_, err := n.Ingest(context.Background(), []byte("{\n \"type\": \"bundle\",\n \"objects\": [,]\n}"), false)
+	_, err := n.Ingest(context.Background(), node.IngestRequest{Principal: node.NodePrincipal, Data: []byte("{\n \"type\": \"bundle\",\n \"objects\": [,]\n}")})
 	if article5.ErrorCode(err) != article5.EINVALID {
 		t.Fatalf("err = %v, want EINVALID", err)
 	}
@@ -193,7 +193,7 @@ func TestWorkerSkipsACaseThatCannotBeAssessed(t *testing.T) {
 	bundle := `{"type":"bundle","id":"bundle--b33ec8b4-9eea-4c76-b191-2564f829e8db","objects":[
 {"type":"grouping","spec_version":"2.1","id":"grouping--5c0d4f2e-5a5e-4b8f-9d2a-0c3a0c8f6d11","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","context":"suspicious-activity","object_refs":["identity--08ca821f-e8b5-44f8-a093-65bbd15711c7"]},
 {"type":"identity","spec_version":"2.1","id":"identity--08ca821f-e8b5-44f8-a093-65bbd15711c7","created":"2017-01-01T00:00:00.000Z","modified":"2017-01-01T00:00:00.000Z","name":"Org","identity_class":"organization"}]}`
-	if _, err := n.Ingest(ctx, []byte(bundle), false); err != nil {
+	if _, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: []byte(bundle)}); err != nil {
 		t.Fatal(err)
 	}
 	if did, err := n.RunJobOnce(ctx); !did || err != nil {
@@ -212,7 +212,7 @@ func TestRunWorkerAssessesAfterIngest(t *testing.T) {
 		defer close(done)
 		n.RunWorker(ctx, time.Hour) // an ingest wakes it; the poll never fires
 	}()
-	if _, err := n.Ingest(ctx, MustExample(t, "dam-control"), false); err != nil {
+	if _, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: MustExample(t, "dam-control")}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -237,7 +237,7 @@ func TestRunWorkerAssessesAfterIngest(t *testing.T) {
 
 func TestIngestRefusesAnEmptyBundle(t *testing.T) {
 	n := MustNode(t)
-	_, err := n.Ingest(context.Background(), []byte(`{"type":"bundle","id":"bundle--b33ec8b4-9eea-4c76-b191-2564f829e8db","objects":[]}`), false)
+	_, err := n.Ingest(context.Background(), node.IngestRequest{Principal: node.NodePrincipal, Data: []byte(`{"type":"bundle","id":"bundle--b33ec8b4-9eea-4c76-b191-2564f829e8db","objects":[]}`)})
 	if article5.ErrorCode(err) != article5.EINVALID {
 		t.Fatalf("err = %v, want EINVALID", err)
 	}
@@ -249,7 +249,7 @@ func TestIngestRefusesAnEmptyBundle(t *testing.T) {
 func TestAssessmentKeptAsSTIXObject(t *testing.T) {
 	ctx := context.Background()
 	n := MustNode(t)
-	if _, err := n.Ingest(ctx, MustExample(t, "dam-control"), false); err != nil {
+	if _, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: MustExample(t, "dam-control")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.RunJobOnce(ctx); err != nil {

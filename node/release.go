@@ -142,6 +142,29 @@ func (g *Gate) CaseByID(ctx context.Context, id string) (*article5.CaseSummary, 
 	return g.n.Store.FindCaseByID(ctx, id)
 }
 
+// recipientOf returns the resolver release.Policy.Audience needs: who a
+// red_recipients name stands for. An identity id is an organisation; a
+// user or token id of this node is its user or token, with its
+// organisation and communities; any other name is a recipient with no
+// organisation (reached only where it is named).
+func (n *Node) recipientOf(ctx context.Context) func(string) release.Recipient {
+	return func(name string) release.Recipient {
+		switch {
+		case strings.HasPrefix(name, "identity--"):
+			return n.Policy.OrgRecipient(name)
+		case strings.HasPrefix(name, "user--"):
+			if u, err := n.Store.FindUserByID(ctx, name); err == nil && !u.Disabled {
+				return release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
+			}
+		case strings.HasPrefix(name, "token--"):
+			if t, err := n.Store.FindTokenByID(ctx, name); err == nil {
+				return release.Recipient{Party: t.Party, Org: t.Org, Communities: t.Communities, Subject: t.ID}
+			}
+		}
+		return release.Recipient{Subject: name}
+	}
+}
+
 // latest returns the latest stored version of id; ENOTFOUND if none.
 func (n *Node) latest(ctx context.Context, id string) (*article5.StoredObject, error) {
 	vs, err := n.Store.FindObjectVersions(ctx, id)

@@ -288,12 +288,15 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 	sent := 0
 	cursor := w.Cursor
 	for sent < webhookBatch {
-		evs, err := n.Store.FindEvents(ctx, article5.EventFilter{After: cursor, Limit: webhookBatch, Audience: g.Audience()})
+		// Read before the events: every event up to it that the query
+		// does not return is one the recipient may not see.
+		mark, err := n.Store.EventWatermark(ctx)
 		if err != nil {
 			return sent, err
 		}
-		if len(evs) == 0 {
-			return sent, nil
+		evs, err := n.Store.FindEvents(ctx, article5.EventFilter{After: cursor, Limit: webhookBatch, Audience: g.Audience()})
+		if err != nil {
+			return sent, err
 		}
 		var next *article5.Event
 		for i := range evs {
@@ -304,10 +307,25 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 			}
 		}
 		if next == nil {
-			// Every event read is passed over: move past them for good.
-			cursor = evs[len(evs)-1].Seq
+			// Every event read is passed over: move past them for good,
+			// and past those the query withheld, so that no pass reads
+			// them again.
+			past := cursor
+			if len(evs) > 0 {
+				past = evs[len(evs)-1].Seq
+			}
+			if len(evs) < webhookBatch {
+				past = max(past, mark)
+			}
+			if past == cursor {
+				return sent, nil
+			}
+			cursor = past
 			if err := n.Store.RecordDelivery(ctx, w.ID, cursor); err != nil {
 				return sent, err
+			}
+			if len(evs) < webhookBatch {
+				return sent, nil
 			}
 			continue
 		}
@@ -335,10 +353,21 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 // webhookPrincipal is whom a webhook's event ids are sealed for.
 func webhookPrincipal(w *article5.Webhook) string { return "webhook:" + w.ID }
 
+// WebhookEventID returns the id webhook w's deliveries give the event of
+// sequence number seq (its X-Article5-Delivery header and body "id"): the
+// sequence sealed for the webhook, the same on every retry.
+func (n *Node) WebhookEventID(w *article5.Webhook, seq int64) (string, error) {
+	return n.EventID(webhookPrincipal(w), seq)
+}
+
 // post sends one event to w's URL, signed; nil on a 2xx answer.
 func (n *Node) post(ctx context.Context, w *article5.Webhook, e *article5.Event, c *http.Client) error {
 	ev := *e
-	ev.ID = n.EventID(webhookPrincipal(w), e.Seq)
+	id, err := n.EventID(webhookPrincipal(w), e.Seq)
+	if err != nil {
+		return err
+	}
+	ev.ID = id
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return article5.Internal("webhook: encode event", err)

@@ -65,6 +65,7 @@ func MustReceiver(tb testing.TB, fail func(n int) int) *receiver {
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		d := delivery{header: r.Header.Clone(), body: body}
+		d.header.Set("X-Test-Path", r.URL.Path)
 		_ = json.Unmarshal(body, &d.event)
 		rc.mu.Lock()
 		n := len(rc.got)
@@ -88,13 +89,23 @@ func (rc *receiver) deliveries() []delivery {
 	return append([]delivery(nil), rc.got...)
 }
 
-// seqs lists the event seqs received, in order.
-func (rc *receiver) seqs() []int64 {
-	var out []int64
+// ids lists the event ids received, in order.
+func (rc *receiver) ids() []string {
+	var out []string
 	for _, d := range rc.deliveries() {
-		out = append(out, d.event.Seq)
+		out = append(out, d.event.ID)
 	}
 	return out
+}
+
+// MustEventID is the id webhook w's deliveries give event e.
+func MustEventID(tb testing.TB, n *node.Node, w *article5.Webhook, e article5.Event) string {
+	tb.Helper()
+	id, err := n.WebhookEventID(w, e.Seq)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
 }
 
 // webhookNode is a node on the SQLite store at path, with the holder's
@@ -121,7 +132,8 @@ func MustWebhook(tb testing.TB, s article5.Store, url string, events ...string) 
 
 // MustTierChange saves two assessments of caseID whose jp tier differs,
 // and returns the tier-changed event (an "assessed" event precedes it).
-func MustTierChange(tb testing.TB, s article5.Store, caseID string) article5.Event {
+// The case's evidence index is its grouping, and evidence.
+func MustTierChange(tb testing.TB, s article5.Store, caseID string, evidence ...string) article5.Event {
 	tb.Helper()
 	ctx := context.Background()
 	c, err := s.FindCaseByID(ctx, caseID)
@@ -135,13 +147,13 @@ func MustTierChange(tb testing.TB, s article5.Store, caseID string) article5.Eve
 	}
 	if prev == "" {
 		first := &article5.CaseSummary{ID: caseID, Name: "case", Hash: caseID + "-first", Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}}
-		if _, err := s.SaveAssessment(ctx, first, []byte(`{}`)); err != nil {
+		if _, err := s.SaveAssessment(ctx, first, []byte(`{}`), caseIndex(caseID, evidence...)); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	next := &article5.CaseSummary{ID: caseID, Name: "case", Hash: caseID + "-" + string(to) + strconv.FormatInt(time.Now().UnixNano(), 10),
 		Tiers: map[string]article5.Tier{"jp": to}}
-	evs, err := s.SaveAssessment(ctx, next, []byte(`{}`))
+	evs, err := s.SaveAssessment(ctx, next, []byte(`{}`), caseIndex(caseID, evidence...))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -152,6 +164,17 @@ func MustTierChange(tb testing.TB, s article5.Store, caseID string) article5.Eve
 	}
 	tb.Fatalf("no tier-changed event in %+v", evs)
 	return article5.Event{}
+}
+
+// caseIndex is an evidence index of caseID alone (its grouping): such a
+// case reaches whom its grouping does, and a grouping the node does not
+// hold withholds nothing.
+func caseIndex(caseID string, evidence ...string) article5.CaseIndex {
+	x := article5.CaseIndex{Case: caseID, Evidence: []article5.ObjectRef{{ID: caseID}}, Watched: []string{caseID}}
+	for _, id := range evidence {
+		x.Evidence = append(x.Evidence, article5.ObjectRef{ID: id})
+	}
+	return x
 }
 
 // loopback is the allow-list of the tests whose receivers listen on
@@ -194,11 +217,15 @@ func TestWebhookDeliversASignedTierChange(t *testing.T) {
 		t.Fatalf("received %d deliveries, want 1", len(got))
 	}
 	d := got[0]
-	if d.event.Seq != e.Seq || d.event.Type != "tier-changed" || d.event.Case != visibleCase || d.event.To != e.To {
-		t.Errorf("received %+v, want %+v", d.event, e)
+	id := MustEventID(t, n, w, e)
+	if d.event.ID != id || d.event.Type != "tier-changed" || d.event.Case != visibleCase || d.event.To != e.To {
+		t.Errorf("received %+v, want %+v with id %s", d.event, e, id)
+	}
+	if strings.Contains(string(d.body), `"seq"`) {
+		t.Errorf("the delivery shows the node's event sequence: %s", d.body)
 	}
 	h := d.header
-	if h.Get(node.HeaderEvent) != "tier-changed" || h.Get(node.HeaderDelivery) != w.ID+":"+strconv.FormatInt(e.Seq, 10) ||
+	if h.Get(node.HeaderEvent) != "tier-changed" || h.Get(node.HeaderDelivery) != id ||
 		h.Get(node.HeaderTimestamp) != strconv.FormatInt(clk.Now().Unix(), 10) || h.Get("Content-Type") != "application/json" {
 		t.Errorf("headers %v", h)
 	}
@@ -267,9 +294,10 @@ func TestWebhookRetriesWithGrowingBackoffInOrder(t *testing.T) {
 	if sent := MustDeliver(t, n, opts); sent != 2 {
 		t.Fatalf("third attempt sent %d, want 2 (the event, then the next)", sent)
 	}
-	want := []int64{e1.Seq, e1.Seq, e1.Seq, e2.Seq}
-	if got := rc.seqs(); len(got) != len(want) || got[0] != want[0] || got[2] != want[2] || got[3] != want[3] {
-		t.Fatalf("received seqs %v, want %v", got, want)
+	id1, id2 := MustEventID(t, n, w, e1), MustEventID(t, n, w, e2)
+	want := []string{id1, id1, id1, id2}
+	if got := rc.ids(); len(got) != len(want) || got[0] != want[0] || got[2] != want[2] || got[3] != want[3] {
+		t.Fatalf("received ids %v, want %v", got, want)
 	}
 	ds := rc.deliveries()
 	if ds[0].header.Get(node.HeaderDelivery) != ds[2].header.Get(node.HeaderDelivery) {
@@ -311,7 +339,8 @@ func TestWebhookCursorSurvivesReopen(t *testing.T) {
 	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d after reopening, want 1", sent)
 	}
-	if s := rc.seqs(); len(s) != 3 || s[0] != e1.Seq || s[1] != e2.Seq || s[2] != e2.Seq {
+	id1, id2 := MustEventID(t, n, w, e1), MustEventID(t, n, w, e2)
+	if s := rc.ids(); len(s) != 3 || s[0] != id1 || s[1] != id2 || s[2] != id2 {
 		t.Errorf("received %v, want e1 once, then e2 (failed) and e2 again", s)
 	}
 }
@@ -325,14 +354,14 @@ func TestWebhookNeverPostsWhatTheRecipientMayNotSee(t *testing.T) {
 	red := Edit(t, MustExample(t, "dam-control"), damIncident, func(o map[string]any) {
 		o["object_marking_refs"] = []any{tlpRed}
 	})
-	if _, err := n.Ingest(ctx, red, false); err != nil {
+	if _, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: red}); err != nil {
 		t.Fatal(err)
 	}
 	rc := MustReceiver(t, nil)
 	w := MustWebhook(t, db, rc.srv.URL)
-	barred := MustTierChange(t, db, damCase)
+	barred := MustTierChange(t, db, damCase, damIncident)
 	visible := MustTierChange(t, db, visibleCase)
-	MustTierChange(t, db, damCase)
+	MustTierChange(t, db, damCase, damIncident)
 
 	if sent := MustDeliver(t, n, local); sent != 1 {
 		t.Fatalf("sent %d, want only the visible case's event", sent)
@@ -342,10 +371,11 @@ func TestWebhookNeverPostsWhatTheRecipientMayNotSee(t *testing.T) {
 			t.Errorf("a barred case's event was posted: %s", d.body)
 		}
 	}
-	if s := rc.seqs(); len(s) != 1 || s[0] != visible.Seq {
-		t.Errorf("received %v, want only %d", s, visible.Seq)
+	if s := rc.ids(); len(s) != 1 || s[0] != MustEventID(t, n, w, visible) {
+		t.Errorf("received %v, want only the visible case's event", s)
 	}
-	// The cursor moved past the barred events for good.
+	// The cursor moved past the barred events for good: no pass reads
+	// them again.
 	if got := MustFindWebhook(t, db, w.ID); got.Cursor <= visible.Seq || got.Cursor <= barred.Seq {
 		t.Errorf("cursor %d, want past every event", got.Cursor)
 	}
@@ -356,14 +386,14 @@ func TestWebhookFiltersEventTypes(t *testing.T) {
 	n, db := webhookNode(t, t.TempDir()+"/a5.db", clk)
 	rc := MustReceiver(t, nil)
 	concluded := MustWebhook(t, db, rc.srv.URL, "concluded")
-	assessed := MustWebhook(t, db, rc.srv.URL+"/assessed", "assessed")
+	MustWebhook(t, db, rc.srv.URL+"/assessed", "assessed")
 	e := MustTierChange(t, db, visibleCase)
 	if sent := MustDeliver(t, n, local); sent != 2 {
 		t.Fatalf("sent %d, want 2 (the assessed events, to the assessed webhook only)", sent)
 	}
 	for _, d := range rc.deliveries() {
-		if d.event.Type != "assessed" || !strings.HasPrefix(d.header.Get(node.HeaderDelivery), assessed.ID+":") {
-			t.Errorf("delivered %s to %s", d.event.Type, d.header.Get(node.HeaderDelivery))
+		if d.event.Type != "assessed" || !strings.HasSuffix(d.header.Get("X-Test-Path"), "/assessed") {
+			t.Errorf("delivered %s to %s", d.event.Type, d.header.Get("X-Test-Path"))
 		}
 	}
 	if got := MustFindWebhook(t, db, concluded.ID); got.Cursor != e.Seq {

@@ -119,7 +119,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, err
 	}
-	index := article5.CaseIndex{Case: caseID, Evidence: ev0.ids, Watched: ev0.watched, Since: since}
+	index := article5.CaseIndex{Case: caseID, Evidence: ev0.index, Watched: ev0.watched, Since: since}
 	// Until it is assessed, the case is still watched for the objects its
 	// evidence names: an incident that arrives later queues it.
 	keepIndex := func(err error) error {
@@ -147,7 +147,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	for i, o := range ev0.latest {
 		objs[i] = release.ObjectOfStored(o)
 	}
-	marking, red := n.Policy.Audience(objs, nil)
+	marking, red := n.Policy.Audience(objs, n.recipientOf(ctx))
 	data, err := json.Marshal(rep)
 	if err != nil {
 		return nil, article5.Internal("encode report", err)
@@ -267,9 +267,10 @@ func markDerived(raw []byte, marking string, red []string) ([]byte, error) {
 // one, may change the case (the re-assessment index).
 type evidence struct {
 	objs    []*stix.Object
-	latest  []*article5.StoredObject // the latest admitted version of each admitted id
+	latest  []*article5.StoredObject // the latest admitted version of each admitted id (every admitted copy of an SCO)
 	watched []string                 // sorted
 	ids     []string                 // admitted ids, sorted
+	index   []article5.ObjectRef     // admitted ids; for SCO copies, each admitted version
 }
 
 // caseEvidence walks the evidence of a case: its grouping and object_refs;
@@ -363,7 +364,21 @@ func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) 
 				best = v
 			}
 		}
-		ev.latest = append(ev.latest, best)
+		if best.Unversioned {
+			// Each SCO copy is its own submitter's: each counts.
+			vs := make([]string, 0, len(l.admittedV[id]))
+			for v := range l.admittedV[id] {
+				vs = append(vs, v)
+			}
+			slices.Sort(vs)
+			for _, v := range vs {
+				ev.index = append(ev.index, article5.ObjectRef{ID: id, Version: v})
+				ev.latest = append(ev.latest, l.admittedV[id][v])
+			}
+		} else {
+			ev.index = append(ev.index, article5.ObjectRef{ID: id})
+			ev.latest = append(ev.latest, best)
+		}
 		if best.Type == "incident" {
 			incidents++
 		}

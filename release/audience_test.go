@@ -2,6 +2,8 @@ package release_test
 
 import (
 	"math/rand/v2"
+
+	"article5"
 	"slices"
 	"testing"
 
@@ -9,15 +11,16 @@ import (
 	"article5/stix"
 )
 
-// TestCustodyAndRelay: the custodian may always have its object; a relayed
-// created_by_ref grants the organisation it names nothing.
+// TestCustodyAndRelay: custody grants no access of its own (a relay of a
+// RED object naming others is not among them); a relayed created_by_ref
+// grants the organisation it names nothing; a standard object is public.
 func TestCustodyAndRelay(t *testing.T) {
 	p := policy()
 	o := object(stix.TLPRedID)
 	o.RedRecipients = nil
 	o.Custodian = client
-	if !p.Releasable(o, rClient).Allowed {
-		t.Fatal("the custodian was refused its own RED object")
+	if p.Releasable(o, rClient).Allowed {
+		t.Fatal("custody granted a RED object its relay did not name")
 	}
 	if !p.Releasable(o, rOriginator).Allowed {
 		t.Fatal("a proven originator was refused")
@@ -26,8 +29,9 @@ func TestCustodyAndRelay(t *testing.T) {
 	if p.Releasable(o, rOriginator).Allowed {
 		t.Fatal("a relayed created_by_ref granted its organisation a RED object")
 	}
-	if !p.Releasable(o, rClient).Allowed {
-		t.Fatal("the custodian of relayed content was refused it")
+	o.Custodian = article5.CustodyStandard
+	if !p.Releasable(o, rAnonymous).Allowed {
+		t.Fatal("a standard object was withheld")
 	}
 }
 
@@ -47,7 +51,7 @@ func TestCeilingMatchesReleasable(t *testing.T) {
 		if rng.IntN(5) == 0 {
 			p.Holder = ""
 		}
-		o := release.Object{ID: "x", CreatedBy: pick(orgs), Custodian: pick(orgs), Relayed: rng.IntN(2) == 0}
+		o := release.Object{ID: "x", CreatedBy: pick(orgs), Custodian: pick(append(orgs, article5.CustodyStandard)), Relayed: rng.IntN(2) == 0}
 		for range rng.IntN(3) {
 			o.Markings = append(o.Markings, pick(marks))
 		}
@@ -63,9 +67,9 @@ func TestCeilingMatchesReleasable(t *testing.T) {
 		if rank < 0 {
 			rank = p.DefaultRank()
 		}
-		exempt := r.Org != "" && (r.Org == o.Custodian || (!o.Relayed && r.Org == o.CreatedBy))
+		exempt := r.Org != "" && !o.Relayed && r.Org == o.CreatedBy
 		named := (r.Org != "" && slices.Contains(o.RedRecipients, r.Org)) || (r.Subject != "" && slices.Contains(o.RedRecipients, r.Subject))
-		got := exempt || named || rank <= p.Ceiling(r)
+		got := exempt || named || rank <= p.Ceiling(r) || o.Custodian == article5.CustodyStandard
 		if got != want {
 			t.Fatalf("case %d: %+v to %+v under %+v: rule %v, Releasable %v", i, o, r, p, got, want)
 		}
@@ -79,9 +83,9 @@ func TestAudience(t *testing.T) {
 	green := release.Object{Markings: []string{stix.TLPGreenID}}
 	amber := release.Object{Markings: []string{stix.TLPAmberID}}
 	unmarked := release.Object{}
-	redA := release.Object{Markings: []string{stix.TLPRedID}, Custodian: holder, RedRecipients: []string{namedOrg, namedUser}}
+	redA := release.Object{Markings: []string{stix.TLPRedID}, CreatedBy: holder, RedRecipients: []string{namedOrg, namedUser}}
 	redB := release.Object{Markings: []string{stix.TLPRedID}, CreatedBy: namedOrg, RedRecipients: []string{holder}}
-	redRelayed := release.Object{Markings: []string{stix.TLPRedID}, CreatedBy: outsider, Relayed: true, Custodian: holder, RedRecipients: []string{namedOrg}}
+	redRelayed := release.Object{Markings: []string{stix.TLPRedID}, CreatedBy: outsider, Relayed: true, Custodian: holder, RedRecipients: []string{holder, namedOrg}}
 	cases := []struct {
 		name string
 		objs []release.Object
@@ -91,13 +95,13 @@ func TestAudience(t *testing.T) {
 		{"the most restrictive level", []release.Object{green, amber}, stix.TLPAmberID, nil},
 		{"unmarked evidence counts at the default", []release.Object{green, unmarked}, stix.TLPAmberID, nil},
 		{"no evidence: the default", nil, stix.TLPAmberID, nil},
-		{"one RED: its recipients, custodian included", []release.Object{amber, redA}, stix.TLPRedID, []string{holder}},
+		{"one RED: its recipients and originator", []release.Object{amber, redA}, stix.TLPRedID, []string{holder}},
 		{"one RED alone: every recipient it names", []release.Object{redA}, stix.TLPRedID, []string{holder, namedOrg, namedUser}},
 		{"beside GREEN evidence: only names GREEN reaches", []release.Object{green, redA}, stix.TLPRedID, []string{holder}},
 		{"two RED: the intersection", []release.Object{redA, redB}, stix.TLPRedID, []string{holder, namedOrg}},
 		{"a relayed creator is no recipient", []release.Object{redRelayed}, stix.TLPRedID, []string{holder, namedOrg}},
-		{"disjoint RED: nobody", []release.Object{{Markings: []string{stix.TLPRedID}, Custodian: client}, {Markings: []string{stix.TLPRedID}, Custodian: peer}}, stix.TLPRedID, nil},
-		{"an unknown marking is RED", []release.Object{{Markings: []string{unknownID}, Custodian: client}}, stix.TLPRedID, []string{client}},
+		{"disjoint RED: nobody", []release.Object{{Markings: []string{stix.TLPRedID}, CreatedBy: client}, {Markings: []string{stix.TLPRedID}, CreatedBy: peer}}, stix.TLPRedID, nil},
+		{"an unknown marking is RED", []release.Object{{Markings: []string{unknownID}, CreatedBy: client}}, stix.TLPRedID, []string{client}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

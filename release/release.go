@@ -110,9 +110,10 @@ type Object struct {
 	// identity ids, or a node's user or API token ids.
 	RedRecipients []string
 	// Custodian is the organisation in whose custody the node holds the
-	// object (the organisation of the principal that submitted its first
-	// version, article5.StoredObject.Custodian); "" when unknown. The
-	// custodian may always have the object: it handed it in.
+	// object (article5.StoredObject.Custodian). It grants no access of its
+	// own — TLP decides who reads, and an organisation that relayed a
+	// TLP:RED object naming others is not among them — except that a
+	// well-known standard object (article5.CustodyStandard) is public.
 	Custodian string
 	// Relayed reports that CreatedBy names an organisation the node does
 	// not know, so the claim is not proven: it grants that organisation
@@ -215,8 +216,8 @@ func (p Policy) level(o Object) (stix.TLP, string) {
 // Releasable decides whether o may be released to r under p.
 //
 // The originator (r.Org equal to a non-empty o.CreatedBy that is not
-// relayed) and the custodian (r.Org equal to a non-empty o.Custodian) may
-// always have the object. Otherwise the object's effective level (see the package
+// relayed: a proven claim) may always have the object; a well-known
+// standard object (custodian article5.CustodyStandard) goes to anyone. Otherwise the object's effective level (see the package
 // comment: most restrictive marking, unknown marking = RED, none =
 // p.Default) admits:
 //
@@ -243,8 +244,8 @@ func (p Policy) Releasable(o Object, r Recipient) Decision {
 	if o.CreatedBy != "" && !o.Relayed && r.Org == o.CreatedBy {
 		return allow("the recipient is the originator")
 	}
-	if o.Custodian != "" && r.Org == o.Custodian {
-		return allow("the recipient is the custodian organisation")
+	if o.Custodian == article5.CustodyStandard {
+		return allow("a well-known standard object (a TLP marking, a published extension-definition) is public")
 	}
 	if (r.Subject != "" && slices.Contains(o.RedRecipients, r.Subject)) ||
 		(r.Org != "" && slices.Contains(o.RedRecipients, r.Org)) {
@@ -331,9 +332,9 @@ func (p Policy) DefaultRank() int { return rank(p.Default) }
 // leaving out the originator, the custodian and red_recipients: 3 for the
 // holder organisation (amber+strict), 2 for a client of the holder (amber),
 // 1 for a member of a community of the holder (green), else 0 (clear).
-// Releasable(o, r) is allowed exactly when r is o's originator or
-// custodian, or is named in o.RedRecipients, or o's level ranks at most
-// Ceiling(r).
+// Releasable(o, r) is allowed exactly when r is o's (unrelayed)
+// originator, or is named in o.RedRecipients, or o's level ranks at most
+// Ceiling(r), or o is a standard object.
 func (p Policy) Ceiling(r Recipient) int {
 	if p.Holder == "" {
 		return 0
@@ -375,10 +376,9 @@ func (p Policy) OrgRecipient(org string) Recipient {
 // makes) must carry so that it reaches no one some of objs would not: the
 // TLP 2.0 marking-definition id of the most restrictive level among them
 // (unmarked objects at p's default), and, when that level is red, the
-// red_recipients named on — or originating, or holding in custody — every
-// red object (the intersection), less any name that one of the other
-// objects would not be released to (sorted; empty means no one beyond the
-// node). With no objects it returns the marking of p's default level.
+// red_recipients named on — or originating — every red object (the
+// intersection), less any name that one of the other objects would not be
+// released to (sorted; empty means no one beyond the node). With no objects it returns the marking of p's default level.
 //
 // recipientOf tells who a name stands for (an organisation, or a user or
 // token id with its organisation); nil treats identity ids as
@@ -415,9 +415,6 @@ func (p Policy) Audience(objs []Object, recipientOf func(name string) Recipient)
 			continue
 		}
 		these := slices.Clone(o.RedRecipients)
-		if o.Custodian != "" {
-			these = append(these, o.Custodian)
-		}
 		if o.CreatedBy != "" && !o.Relayed {
 			these = append(these, o.CreatedBy)
 		}

@@ -60,8 +60,13 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Back to a store of migration 0001 alone: 0002 and 0007 undone.
 	for _, q := range []string{`DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
-		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`} {
+		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,
+		`DROP INDEX objects_rank_pending`, `ALTER TABLE objects DROP COLUMN submitter`, `ALTER TABLE objects DROP COLUMN submitter_org`,
+		`ALTER TABLE objects DROP COLUMN custodian`, `ALTER TABLE objects DROP COLUMN relayed`, `ALTER TABLE objects DROP COLUMN tlp_rank`,
+		`ALTER TABLE objects DROP COLUMN red`, `DROP TABLE quarantine`, `DROP TABLE case_index`, `DROP TABLE case_queue`,
+		`DROP TABLE node_secrets`, `DELETE FROM jobs`, `DELETE FROM schema_migrations WHERE name = '0007_trust.sql'`} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -107,9 +108,9 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	if len(b.Entries) > 0 {
 		rows := make([][]any, len(b.Entries))
 		for i, e := range b.Entries {
-			rows[i] = []any{e.Index, e.Kind, e.Ref, e.Digest, e.Time.UnixNano()}
+			rows[i] = []any{e.Index, e.Kind, e.Ref, e.Digest, e.Time.UnixNano(), e.By}
 		}
-		if err := db.drv.BulkInsert(ctx, tx, "audit_entries", []string{"idx", "kind", "ref", "digest", "time"}, rows); err != nil {
+		if err := db.drv.BulkInsert(ctx, tx, "audit_entries", []string{"idx", "kind", "ref", "digest", "time", "actor"}, rows); err != nil {
 			return article5.Internal(op, err)
 		}
 		rows = make([][]any, len(b.Hashes))
@@ -171,17 +172,26 @@ func (db *DB) readCovered(ctx context.Context, q Querier) (map[string]string, er
 		return nil, err
 	}
 	out := make(map[string]string, size+1024)
+	lc := newLatestCheck()
 	err := audit.CoverObjects(out, func(emit func(*article5.StoredObject)) error {
-		if packed, ok := db.d.Packed(coverObjectColumns); ok {
-			return scanPackedObjects(ctx, q, packed, emit)
+		check := func(o *article5.StoredObject, x objectExtra) {
+			lc.add(o, x.latest)
+			emit(checkDerived(o, x))
 		}
-		return scanObjects(ctx, q, emit)
+		if packed, ok := db.d.Packed(coverObjectColumns); ok {
+			return scanPackedObjects(ctx, q, packed, check)
+		}
+		return scanObjects(ctx, q, check)
 	})
 	if err != nil {
 		return nil, err
 	}
+	for _, ref := range lc.faults() {
+		out[ref] = "(latest flag does not mark the greatest version) " + out[ref]
+	}
 	for _, f := range []func(context.Context, Querier, map[string]string) error{
 		coverCases, coverEvents, coverTokens, coverUsers, coverDoctrines, coverWebhooks, coverConsultations,
+		coverSessions, coverQuarantine, coverCaseIndex,
 	} {
 		if err := f(ctx, q, out); err != nil {
 			return nil, err
@@ -191,13 +201,76 @@ func (db *DB) readCovered(ctx context.Context, q Querier) (map[string]string, er
 }
 
 // coverObjectColumns are the objects columns the audit digest covers
-// (besides raw), in the order scanObjects and objectFromText read them.
+// (besides raw), then those derived from them that AuditVerify recomputes
+// (tlp_rank, red, latest), in the order scanObjects and objectFromText
+// read them.
 var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "added_sec", "added_nsec",
-	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256"}
+	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
+	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red", "latest"}
+
+// objectExtra are the derived columns of an objects row as stored.
+type objectExtra struct {
+	rank   int64
+	red    string
+	latest bool
+}
+
+// checkDerived returns o, its digest spoiled when a release column does
+// not say what the covered columns do: tlp_rank must be the rank of the
+// markings and red the red_recipients in raw (the release decisions read
+// these columns, so an edit to them is an edit to who may read the row).
+func checkDerived(o *article5.StoredObject, x objectExtra) *article5.StoredObject {
+	if int(x.rank) != article5.MarkingRank(o.Markings) || x.red != article5.RedColumn(article5.RedRecipientsOf(o.Raw)) {
+		o.SHA256 = fmt.Sprintf("(release columns edited: tlp_rank %d, red %q) %s", x.rank, x.red, o.SHA256)
+	}
+	return o
+}
+
+// latestCheck finds the ids whose latest flag is not on exactly their
+// greatest version (the release queries read the flagged row).
+type latestCheck struct {
+	best    map[string]*article5.StoredObject // id → greatest version seen
+	flagged map[string][]string               // id → versions flagged latest
+}
+
+func newLatestCheck() *latestCheck {
+	return &latestCheck{best: map[string]*article5.StoredObject{}, flagged: map[string][]string{}}
+}
+
+func (c *latestCheck) add(o *article5.StoredObject, latest bool) {
+	k := &article5.StoredObject{ID: o.ID, Version: o.Version, VersionSec: o.VersionSec, VersionNsec: o.VersionNsec}
+	if b := c.best[o.ID]; b == nil || later(k, b) {
+		c.best[o.ID] = k
+	}
+	if latest {
+		c.flagged[o.ID] = append(c.flagged[o.ID], o.Version)
+	}
+}
+
+// faults returns the refs of the rows flagged wrongly, or of the greatest
+// version where none is flagged.
+func (c *latestCheck) faults() []string {
+	var out []string
+	for id, b := range c.best {
+		fl := c.flagged[id]
+		if len(fl) == 1 && fl[0] == b.Version {
+			continue
+		}
+		if len(fl) == 0 {
+			out = append(out, audit.ObjectRef(id, b.Version))
+		}
+		for _, v := range fl {
+			if v != b.Version || len(fl) > 1 {
+				out = append(out, audit.ObjectRef(id, v))
+			}
+		}
+	}
+	return out
+}
 
 // scanObjects reads every objects row for AuditVerify, a typed value per
 // column.
-func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObject)) error {
+func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObject, objectExtra)) error {
 	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, raw FROM objects`)
 	if err != nil {
 		return err
@@ -205,17 +278,20 @@ func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObjec
 	defer rows.Close()
 	for rows.Next() {
 		o := &article5.StoredObject{}
+		var x objectExtra
 		var addedSec, addedNsec int64
 		var marks string
 		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
-			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256, &o.Raw); err != nil {
+			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256,
+			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &x.rank, &x.red, &x.latest, &o.Raw); err != nil {
 			return err
 		}
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
 		if o.Markings = audit.ParseMarkings(marks); o.Markings == nil {
 			o.Markings = []string{"(unreadable) " + marks}
 		}
-		emit(o)
+		o.RedRecipients = article5.ParseRedColumn(x.red)
+		emit(o, x)
 	}
 	return rows.Err()
 }
@@ -226,7 +302,7 @@ func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObjec
 // verifying costs. None of the packed columns can hold a NUL: ids,
 // versions, types and refs are validated STIX, markings are JSON text, the
 // rest are integers.
-func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(*article5.StoredObject)) error {
+func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(*article5.StoredObject, objectExtra)) error {
 	rows, err := q.Query(ctx, `SELECT `+packed+`, raw FROM objects`)
 	if err != nil {
 		return err
@@ -238,7 +314,8 @@ func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(
 		if err := rows.Scan(&meta, &o.Raw); err != nil {
 			return err
 		}
-		emit(objectFromText(o, meta))
+		o, x := objectFromText(o, meta)
+		emit(o, x)
 	}
 	return rows.Err()
 }
@@ -246,14 +323,15 @@ func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(
 // objectFromText fills o from the NUL-joined coverObjectColumns. A column
 // that does not parse as its type (a row edited by hand) gets a value that
 // cannot match its logged digest.
-func objectFromText(o *article5.StoredObject, meta string) *article5.StoredObject {
+func objectFromText(o *article5.StoredObject, meta string) (*article5.StoredObject, objectExtra) {
 	f := strings.Split(meta, "\x00")
+	x := objectExtra{rank: math.MinInt64}
 	if len(f) != len(coverObjectColumns) {
 		o.ID, o.SHA256 = f[0], "(unreadable) "+meta
 		if len(f) > 1 {
 			o.Version = f[1]
 		}
-		return o
+		return o, x
 	}
 	num := func(s string) int64 {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -268,17 +346,19 @@ func objectFromText(o *article5.StoredObject, meta string) *article5.StoredObjec
 	o.Type, o.SpecVersion, o.CreatedBy = f[7], f[8], f[9]
 	o.Unversioned, o.Revoked = f[4] == "1", f[10] == "1"
 	// Marked after Type is set, so that the mark is kept.
-	if f[4] != "0" && f[4] != "1" {
-		o.Type += " (unreadable unversioned " + f[4] + ")"
-	}
-	if f[10] != "0" && f[10] != "1" {
-		o.Type += " (unreadable revoked " + f[10] + ")"
+	for _, b := range [][2]string{{"unversioned", f[4]}, {"revoked", f[10]}, {"relayed", f[18]}} {
+		if b[1] != "0" && b[1] != "1" {
+			o.Type += " (unreadable " + b[0] + " " + b[1] + ")"
+		}
 	}
 	if o.Markings = audit.ParseMarkings(f[11]); o.Markings == nil {
 		o.Markings = []string{"(unreadable) " + f[11]}
 	}
 	o.SourceRef, o.TargetRef, o.SHA256 = f[12], f[13], f[14]
-	return o
+	o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed = f[15], f[16], f[17], f[18] == "1"
+	x.rank, x.red, x.latest = num(f[19]), f[20], f[21] == "1"
+	o.RedRecipients = article5.ParseRedColumn(x.red)
+	return o, x
 }
 
 // auditToken records the token row id, as it now is, inside tx.
@@ -329,7 +409,7 @@ func (db *DB) AuditEntry(ctx context.Context, index int64) (audit.Entry, error) 
 func (db *DB) readEntry(ctx context.Context, q Querier, index int64) (audit.Entry, error) {
 	e := audit.Entry{Index: index}
 	var t int64
-	err := q.QueryRow(ctx, `SELECT kind, ref, digest, time FROM audit_entries WHERE idx = ?`, index).Scan(&e.Kind, &e.Ref, &e.Digest, &t)
+	err := q.QueryRow(ctx, `SELECT kind, ref, digest, time, actor FROM audit_entries WHERE idx = ?`, index).Scan(&e.Kind, &e.Ref, &e.Digest, &t, &e.By)
 	if isNoRows(err) {
 		return audit.Entry{}, notFound("audit entry %d not found", index)
 	}
@@ -503,7 +583,7 @@ func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
 	entries := make([]audit.Entry, 0, n)
 	var kind string
 	kinds := &interned{dst: &kind, seen: map[string]string{}}
-	rows, err := q.Query(ctx, `SELECT idx, kind, ref, digest, time FROM audit_entries ORDER BY idx`)
+	rows, err := q.Query(ctx, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries ORDER BY idx`)
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +591,7 @@ func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
 	for rows.Next() {
 		var e audit.Entry
 		var t int64
-		if err := rows.Scan(&e.Index, kinds, &e.Ref, &e.Digest, &t); err != nil {
+		if err := rows.Scan(&e.Index, kinds, &e.Ref, &e.Digest, &t, &e.By); err != nil {
 			return nil, err
 		}
 		e.Kind, e.Time = kind, fromNano(t)

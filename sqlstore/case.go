@@ -45,8 +45,9 @@ func scanCase(row Row) (*article5.CaseSummary, error) {
 	return &c.CaseSummary, nil
 }
 
-// FindCases returns cases, most recently updated first (then by id), with
-// the cursor of the next page ("" at the end). Query is a case-insensitive
+// FindCases returns the cases released to f.Audience (inside the query:
+// caseReleased), most recently updated first (then by id), with the
+// cursor of the next page ("" at the end). Query is a case-insensitive
 // substring of the name or id; Tier matches a case whose tier equals it
 // under any doctrine. Limit defaults to 100, capped at 1000; a malformed
 // cursor is EINVALID.
@@ -72,8 +73,12 @@ func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5
 		pos = append(pos, `(updated < ? OR (updated = ? AND id > ?))`)
 		posArgs = append(posArgs, updated, updated, id)
 	}
-	var filter []string
-	var filterArgs []any
+	// Release first: the cases the audience may not see are never read,
+	// so neither the page, its next, nor the answer to Query depends on
+	// them.
+	rel, relArgs := db.caseReleased("cases.id", f.Audience)
+	filter := []string{rel}
+	filterArgs := append([]any{}, relArgs...)
 	q := strings.ToLower(f.Query)
 	if q != "" {
 		filter = append(filter, db.d.Contains("search"))
@@ -188,10 +193,12 @@ func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummar
 // "assessed", then one "tier-changed" per doctrine (sorted) whose tier
 // differs from the previous assessment's (a doctrine absent on one side
 // has From or To empty; the first assessment of a case has no previous
-// tiers and so no tier-changed events). Saving the hash the case already
-// has is a no-op that returns no events. A zero Updated becomes Now().
-// EINVALID without a case id or hash.
-func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, report []byte) ([]article5.Event, error) {
+// tiers and so no tier-changed events) — and replaces the case's evidence
+// index with x (writeCaseIndex: logged, and the case re-queued when an
+// object stored during the walk is watched by it). Saving the hash the
+// case already has stores no assessment and no event, but replaces the
+// index. A zero Updated becomes Now(). EINVALID without a case id or hash.
+func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, report []byte, x article5.CaseIndex) ([]article5.Event, error) {
 	op := db.op("save assessment")
 	if s == nil || s.ID == "" || s.Hash == "" {
 		return nil, article5.Errorf(article5.EINVALID, "an assessment needs a case id and a hash")
@@ -211,8 +218,14 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if err != nil && !isNoRows(err) {
 		return nil, article5.Internal(op, err)
 	}
+	x.Case = s.ID
 	if existed && prevHash == s.Hash {
-		return []article5.Event{}, nil
+		// The same assessment: the index is still replaced (a walk may
+		// find other ids to watch without changing the findings).
+		if _, err := db.writeCaseIndex(ctx, tx, x, true, now); err != nil {
+			return nil, err
+		}
+		return []article5.Event{}, commit(ctx, op, tx)
 	}
 	var before map[string]article5.Tier
 	if existed && prevTiers != "" {
@@ -257,6 +270,9 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 		return nil, article5.Internal(op, err)
 	}
 	if err := db.appendAudit(ctx, tx, append(entries, evEntries...)); err != nil {
+		return nil, err
+	}
+	if _, err := db.writeCaseIndex(ctx, tx, x, true, now); err != nil {
 		return nil, err
 	}
 	if err := commit(ctx, op, tx); err != nil {
@@ -347,15 +363,32 @@ func scanEvent(row Row) (article5.Event, error) {
 	return e, nil
 }
 
-// FindEvents returns events with Seq > afterSeq in Seq order, at most
-// limit (default 100, capped at 1000).
-func (db *DB) FindEvents(ctx context.Context, afterSeq int64, limit int) ([]article5.Event, error) {
+// FindEvents returns the events with Seq > f.After about cases released
+// to f.Audience (inside the query: caseReleased), in Seq order, at most
+// f.Limit (default 100, capped at 1000).
+func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article5.Event, error) {
+	rel, args := db.caseReleased("events.case_id", f.Audience)
+	cond := `EXISTS (SELECT 1 FROM cases c WHERE c.id = events.case_id) AND ` + rel
+	if f.Audience.All {
+		cond = `1 = 1`
+		args = nil
+	}
 	out, err := collect(ctx, db.drv.Read(), scanEvent,
-		`SELECT `+eventColumns+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
+		`SELECT `+eventColumns+` FROM events WHERE seq > ? AND `+cond+` ORDER BY seq LIMIT ?`,
+		append(append([]any{f.After}, args...), pageLimit(f.Limit))...)
 	if err != nil {
 		return nil, article5.Internal(db.op("find events"), err)
 	}
 	return out, nil
+}
+
+// EventWatermark returns the seq of the last event stored.
+func (db *DB) EventWatermark(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.drv.Read().QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&n); err != nil {
+		return 0, article5.Internal(db.op("event watermark"), err)
+	}
+	return n, nil
 }
 
 // coverCases adds the ref and digest of every cases and assessments row

@@ -78,7 +78,7 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 	}
 	entries := []audit.Entry{{Kind: kind, Ref: audit.ConsultationRef(c.Case), Digest: audit.ConsultationDigest(c), Time: now}}
 	if len(objs) > 0 {
-		if _, err := db.ingestTx(ctx, tx, op, objs, nil, true, now, false); err != nil {
+		if _, err := db.ingestTx(ctx, tx, op, article5.IngestRequest{Objects: objs, Atomic: true}, now, false); err != nil {
 			return nil, err
 		}
 	}

@@ -12,8 +12,6 @@ import (
 
 	"article5"
 	"article5/audit"
-
-	"github.com/google/uuid"
 )
 
 // held is what ingest knows of one stored version of an id.
@@ -27,31 +25,36 @@ type held struct {
 
 // IngestObjects applies article5.DecideIngest to each object against the
 // stored versions of its id (and those accepted earlier in the same call)
-// and stores the accepted ones, all in one transaction, with Added = Now()
-// shared by every object of the call (a bundle's date_added).
+// for the submitter req.Access describes, and stores the accepted ones,
+// all in one transaction, with Added = Now() shared by every object of the
+// call (a bundle's date_added). Each stored version records its submitter,
+// custodian and relay (provenance), and its log entry names the submitter.
 //
-// objs are the bundle's objects in bundle order, less those already
-// rejected in prior (the caller's validation). A rejection's Index is the
-// object's position in the bundle: the k-th object of objs is at the k-th
-// index not named by a prior rejection (with no prior rejections, its
-// position in objs). Prior rejections are kept as given; all are returned
-// in Index order. With atomic and any rejection (prior ones included)
-// nothing is stored: the result (what would have been unchanged, and the
-// rejections) is returned together with an ECONFLICT *article5.Error whose
-// Details name each rejected id and why.
+// req.Objects are the bundle's objects in bundle order, less those already
+// rejected in req.Prior (the caller's validation). A rejection's Index is
+// the object's position in the bundle: the k-th object is at the k-th
+// index not named by a prior rejection. Prior rejections are kept as
+// given; all are returned in Index order. With req.Atomic and any
+// rejection (prior ones included) nothing is stored: the result (what
+// would have been unchanged, and the rejections) is returned together with
+// an ECONFLICT *article5.Error whose Details name each rejected id and why.
 //
-// When anything is stored one job is recorded in the same transaction: its
-// Cases are the ids of the accepted groupings when only groupings were
-// accepted, else ["*"] (a full rescan: an object of any other type may
-// belong to any case, and a rescan is the safe default).
-func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool) (*article5.IngestResult, error) {
+// A version DecideIngest quarantines is stored in quarantine (in the
+// submitter's organisation's name) and reported as accepted, as a new
+// object would be; its identical re-send is unchanged, and another content
+// under the same version is refused.
+//
+// The cases whose evidence index watches a stored id (or the source of a
+// stored relationship or sighting), and the stored groupings' own cases,
+// are queued for re-assessment in the same transaction (Queued).
+func (db *DB) IngestObjects(ctx context.Context, req article5.IngestRequest) (*article5.IngestResult, error) {
 	op := db.op("ingest objects")
 	tx, err := db.begin(ctx, op)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	res, err := db.ingestTx(ctx, tx, op, objs, prior, atomic, db.now(), true)
+	res, err := db.ingestTx(ctx, tx, op, req, db.now(), true)
 	if err != nil || len(res.Accepted) == 0 {
 		return res, err
 	}
@@ -59,10 +62,15 @@ func (db *DB) IngestObjects(ctx context.Context, objs []*article5.StoredObject, 
 }
 
 // ingestTx is IngestObjects inside tx at time now: it decides, stores and
-// logs objs, and records their re-assessment job when withJob. With atomic,
-// a rejection refuses all (the result and ECONFLICT). The caller commits.
-func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.StoredObject, prior []article5.Rejection, atomic bool, now time.Time, withJob bool) (*article5.IngestResult, error) {
-	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, prior...)}
+// logs the objects, and queues the cases they change when queue. With
+// Atomic, a rejection refuses all (the result and ECONFLICT). The caller
+// commits.
+func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.IngestRequest, now time.Time, queue bool) (*article5.IngestResult, error) {
+	objs, acc := req.Objects, req.Access
+	if acc == nil {
+		acc = article5.FullAccess{}
+	}
+	res := &article5.IngestResult{Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: append([]article5.Rejection{}, req.Prior...)}
 
 	// One ingest at a time: seq and date added then follow commit order.
 	if err := db.lock(ctx, op, tx, LockObjects); err != nil {
@@ -72,8 +80,9 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.S
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	index := bundleIndexes(len(objs), prior)
+	index := bundleIndexes(len(objs), req.Prior)
 	var accepted []*article5.StoredObject
+	var quarantined []*article5.StoredObject
 	for k, o := range objs {
 		i := index[k]
 		if o == nil || o.ID == "" || o.Version == "" {
@@ -85,23 +94,49 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.S
 		for j := range vs {
 			prev[j] = &vs[j].obj
 		}
-		action, reason := article5.DecideIngest(o, prev)
-		if action == article5.IngestStore {
+		d := article5.DecideIngest(o, prev, acc)
+		if d.Action == article5.IngestStore {
 			for _, v := range vs {
 				if v.obj.Version == o.Version {
-					action, reason = article5.IngestReject, "version "+o.Version+" of "+o.ID+" is already held with different content"
+					// Two contents of one unversioned id within a
+					// nanosecond: the second waits for the next ingest.
+					d = article5.IngestDecision{Action: article5.IngestReject, Reason: article5.ReasonVersionConflict}
 					break
 				}
 			}
 		}
-		switch action {
+		if d.Action == article5.IngestQuarantine {
+			qd, err := db.quarantineOne(ctx, tx, o, quarantined, acc)
+			if err != nil {
+				return nil, article5.Internal(op, err)
+			}
+			switch qd.Action {
+			case article5.IngestUnchanged:
+				res.Unchanged = append(res.Unchanged, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			case article5.IngestReject:
+				res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: o.ID, Reason: qd.Reason})
+			case article5.IngestStore:
+				c := *o
+				c.Added, c.Custodian = now, o.SubmitterOrg
+				quarantined = append(quarantined, &c)
+				res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			default:
+				// It collides with copies its submitter may not read, here
+				// and in its own quarantine: nothing it could ever read is
+				// held, and the answer is a new object's.
+				res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			}
+			continue
+		}
+		switch d.Action {
 		case article5.IngestUnchanged:
 			res.Unchanged = append(res.Unchanged, article5.ObjectRef{ID: o.ID, Version: o.Version})
 		case article5.IngestReject:
-			res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: o.ID, Reason: reason})
+			res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: o.ID, Reason: d.Reason})
 		case article5.IngestStore:
 			c := *o
 			c.Added = now
+			c.Custodian = d.Custodian
 			h := held{obj: c, latest: true, newIdx: len(accepted)}
 			for j := range vs {
 				if vs[j].latest {
@@ -119,11 +154,11 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.S
 	}
 	sort.SliceStable(res.Rejected, func(i, j int) bool { return res.Rejected[i].Index < res.Rejected[j].Index })
 
-	if atomic && len(res.Rejected) > 0 {
+	if req.Atomic && len(res.Rejected) > 0 {
 		res.Accepted = []article5.ObjectRef{}
 		return res, conflict(res.Rejected)
 	}
-	if len(accepted) == 0 {
+	if len(accepted) == 0 && len(quarantined) == 0 {
 		return res, nil
 	}
 
@@ -144,26 +179,76 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, objs []*article5.S
 	if err := db.unflagLatest(ctx, tx, unflag); err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	if err := db.insertObjects(ctx, tx, accepted, latest, now); err != nil {
-		return nil, article5.Internal(op, err)
+	if len(accepted) > 0 {
+		if err := db.insertObjects(ctx, tx, accepted, latest, now); err != nil {
+			return nil, article5.Internal(op, err)
+		}
 	}
-
-	entries := make([]audit.Entry, len(accepted))
-	for i, o := range accepted {
-		entries[i] = audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(o), Time: now}
+	entries := make([]audit.Entry, 0, len(accepted)+len(quarantined))
+	for _, o := range accepted {
+		entries = append(entries, audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(o),
+			Time: now, By: audit.ByOf(o.Submitter, o.SubmitterOrg)})
+	}
+	if len(quarantined) > 0 {
+		rows := make([][]any, len(quarantined))
+		for i, q := range quarantined {
+			marks, err := json.Marshal(nonNil(q.Markings))
+			if err != nil {
+				return nil, article5.Internal(op, err)
+			}
+			rows[i] = []any{q.ID, q.Version, q.SubmitterOrg, q.VersionSec, q.VersionNsec, q.Unversioned, q.Added.Unix(), int64(q.Added.Nanosecond()),
+				q.Type, q.SpecVersion, q.CreatedBy, q.Revoked, string(marks), q.SourceRef, q.TargetRef, q.SHA256, q.Raw,
+				q.Submitter, q.Relayed, article5.RedColumn(q.RedRecipients)}
+			entries = append(entries, audit.Entry{Kind: audit.KindQuarantine, Ref: audit.QuarantineRef(q.ID, q.Version, q.SubmitterOrg),
+				Digest: audit.QuarantineDigest(q), Time: now, By: audit.ByOf(q.Submitter, q.SubmitterOrg)})
+		}
+		if err := db.drv.BulkInsert(ctx, tx, "quarantine", quarantineColumns, rows); err != nil {
+			return nil, article5.Internal(op, err)
+		}
 	}
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
 	}
-
-	job := article5.Job{ID: "job--" + uuid.NewString(), Cases: article5.JobCases(accepted), Created: now}
-	if withJob && len(job.Cases) > 0 {
-		if err := insertJob(ctx, tx, &job); err != nil {
+	if queue && len(accepted) > 0 {
+		cases, err := db.affectedCases(ctx, tx, accepted)
+		if err != nil {
 			return nil, article5.Internal(op, err)
 		}
-		res.Job = job.ID
+		if err := db.queueCases(ctx, tx, cases, now); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		res.Queued = len(cases)
 	}
 	return res, nil
+}
+
+// quarantineOne decides a version to quarantine against the quarantine of
+// its submitter's organisation (and the versions quarantined earlier in
+// the call), by the same rules as the store (article5.DecideIngest): a new
+// quarantined version (IngestStore, its custodian the organisation), the
+// same content again (IngestUnchanged), a refusal, or — when it collides
+// there too with what the submitter may not read — IngestQuarantine:
+// nothing to hold.
+func (db *DB) quarantineOne(ctx context.Context, tx Tx, o *article5.StoredObject, batch []*article5.StoredObject, acc article5.IngestAccess) (article5.IngestDecision, error) {
+	held, err := collect(ctx, tx, func(r Row) (*article5.StoredObject, error) { return scanQuarantined(r) },
+		`SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine WHERE id = ? AND submitter_org = ?`, o.ID, o.SubmitterOrg)
+	if err != nil {
+		return article5.IngestDecision{}, err
+	}
+	for _, q := range batch {
+		if q.ID == o.ID && q.SubmitterOrg == o.SubmitterOrg {
+			held = append(held, q)
+		}
+	}
+	d := article5.DecideIngest(o, held, acc)
+	if d.Action == article5.IngestStore {
+		for _, q := range held {
+			if q.Version == o.Version {
+				d = article5.IngestDecision{Action: article5.IngestReject, Reason: article5.ReasonVersionConflict}
+			}
+		}
+	}
+	return d, nil
 }
 
 // unflagLatest clears the latest flag of the stored versions a new
@@ -182,7 +267,8 @@ func (db *DB) unflagLatest(ctx context.Context, tx Tx, ids []string) error {
 // objectRow's values; seq is added where the writer numbers rows
 // (Dialect.NumbersObjects).
 var objectInsertColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "latest",
-	"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw"}
+	"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw",
+	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red"}
 
 // insertObjects stores the accepted versions with their latest flags, in
 // one bulk insert; seq follows their order.
@@ -205,7 +291,8 @@ func (db *DB) insertObjects(ctx context.Context, tx Tx, accepted []*article5.Sto
 		r := make([]any, 0, len(cols))
 		r = append(r, o.ID, o.Version, o.VersionSec, o.VersionNsec, o.Unversioned, latest[i],
 			now.Unix(), int64(now.Nanosecond()), o.Type, o.SpecVersion, o.CreatedBy, o.Revoked, string(marks),
-			o.SourceRef, o.TargetRef, o.SHA256, o.Raw)
+			o.SourceRef, o.TargetRef, o.SHA256, o.Raw,
+			o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed, article5.MarkingRank(o.Markings), article5.RedColumn(o.RedRecipients))
 		if numbered {
 			seq++
 			r = append(r, seq)
@@ -233,8 +320,8 @@ func (db *DB) loadHeld(ctx context.Context, tx Tx, objs []*article5.StoredObject
 		return out, nil
 	}
 	in, arg := db.d.In("id", ids)
-	rows, err := tx.Query(ctx, `SELECT id, version, version_sec, version_nsec, unversioned, sha256, created_by, latest
-		FROM objects WHERE `+in, arg)
+	rows, err := tx.Query(ctx, `SELECT id, version, version_sec, version_nsec, unversioned, sha256, created_by, latest,
+		markings, custodian, relayed, red, submitter, submitter_org FROM objects WHERE `+in, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -242,9 +329,12 @@ func (db *DB) loadHeld(ctx context.Context, tx Tx, objs []*article5.StoredObject
 	for rows.Next() {
 		h := held{inDB: true}
 		o := &h.obj
-		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &o.SHA256, &o.CreatedBy, &h.latest); err != nil {
+		var marks, red string
+		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &o.SHA256, &o.CreatedBy, &h.latest,
+			&marks, &o.Custodian, &o.Relayed, &red, &o.Submitter, &o.SubmitterOrg); err != nil {
 			return nil, err
 		}
+		o.Markings, o.RedRecipients = audit.ParseMarkings(marks), article5.ParseRedColumn(red)
 		h.dbLatest = h.latest
 		out[o.ID] = append(out[o.ID], h)
 	}
@@ -322,16 +412,19 @@ func idOf(o *article5.StoredObject) string {
 }
 
 const objectColumns = `id, type, version, version_sec, version_nsec, unversioned, added_sec, added_nsec, seq,
-	spec_version, created_by, revoked, markings, source_ref, target_ref, sha256, raw`
+	spec_version, created_by, revoked, markings, source_ref, target_ref, sha256, raw,
+	submitter, submitter_org, custodian, relayed, red`
 
 func scanObject(row Row) (*article5.StoredObject, int64, error) {
 	o := &article5.StoredObject{}
 	var addedSec, addedNsec, seq int64
-	var marks string
+	var marks, red string
 	if err := row.Scan(&o.ID, &o.Type, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec, &seq,
-		&o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256, &o.Raw); err != nil {
+		&o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256, &o.Raw,
+		&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &red); err != nil {
 		return nil, 0, err
 	}
+	o.RedRecipients = article5.ParseRedColumn(red)
 	o.Added = time.Unix(addedSec, addedNsec).UTC()
 	if marks != "" && marks != "[]" {
 		if err := json.Unmarshal([]byte(marks), &o.Markings); err != nil {
@@ -384,6 +477,11 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 		}
 		where = append(where, `(added_sec, added_nsec, seq) > (?, ?, ?)`)
 		args = append(args, c[0], c[1], c[2])
+	}
+	if f.Audience != nil && !f.Audience.All {
+		cond, cargs := db.releasedRow("objects", *f.Audience)
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	for _, in := range []struct {
 		col  string

@@ -61,6 +61,11 @@ func New(ctx context.Context, drv Driver, migrations fs.FS) (*DB, error) {
 	if err := db.migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
+	// The release columns first: the log's genesis entries (a store from
+	// before the log) digest the rows as they will stay.
+	if err := db.backfillRelease(ctx); err != nil {
+		return nil, err
+	}
 	if err := db.initAudit(ctx); err != nil {
 		return nil, err
 	}

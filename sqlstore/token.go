@@ -52,12 +52,22 @@ func (db *DB) CreateToken(ctx context.Context, t *article5.Token) error {
 // FindTokenByHash returns the token whose secret hashes to hash; ENOTFOUND
 // if there is none or it is revoked.
 func (db *DB) FindTokenByHash(ctx context.Context, hash string) (*article5.Token, error) {
+	return db.findToken(ctx, `hash = ?`, hash)
+}
+
+// FindTokenByID returns the unrevoked token id (never its secret, which
+// the store does not hold); ENOTFOUND.
+func (db *DB) FindTokenByID(ctx context.Context, id string) (*article5.Token, error) {
+	return db.findToken(ctx, `id = ?`, id)
+}
+
+func (db *DB) findToken(ctx context.Context, where string, arg string) (*article5.Token, error) {
 	op := db.op("find token")
 	var t article5.Token
 	var party, comm string
 	var created int64
 	err := db.drv.Read().QueryRow(ctx, `SELECT id, name, party, org, communities, hash, created
-		FROM tokens WHERE hash = ? AND revoked = `+db.d.Bool(false), hash).Scan(&t.ID, &t.Name, &party, &t.Org, &comm, &t.Hash, &created)
+		FROM tokens WHERE `+where+` AND revoked = `+db.d.Bool(false), arg).Scan(&t.ID, &t.Name, &party, &t.Org, &comm, &t.Hash, &created)
 	if isNoRows(err) {
 		return nil, notFound("token not found")
 	}

@@ -137,9 +137,10 @@ func coverUsers(ctx context.Context, q Querier, out map[string]string) error {
 		func(u *article5.User) string { return audit.UserRef(u.ID) }, audit.UserDigest)
 }
 
-// CreateSession stores a session found by tokenHash (sessions are not
-// audited: operational state). ENOTFOUND if the user does not exist,
-// ECONFLICT if the hash is taken.
+// CreateSession stores a session found by tokenHash, recorded in the audit
+// log in the same transaction (a session row the log does not record is
+// an inserted login: AuditVerify reports it). ENOTFOUND if the user does
+// not exist, ECONFLICT if the hash is taken.
 func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash string) error {
 	op := db.op("create session")
 	if tokenHash == "" {
@@ -151,15 +152,19 @@ func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash 
 	if s.Created.IsZero() {
 		s.Created = db.now()
 	}
-	w := db.drv.Write()
+	tx, err := db.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
 	var n int
-	if err := w.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, s.UserID).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, s.UserID).Scan(&n); err != nil {
 		return article5.Internal(op, err)
 	}
 	if n == 0 {
 		return notFound("user %s not found", s.UserID)
 	}
-	added, err := w.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, created, expires)
+	added, err := tx.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, created, expires)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.ID, tokenHash, s.UserID, s.Created.UnixNano(), s.Expires.UnixNano())
 	if err != nil {
 		return article5.Internal(op, err)
@@ -167,7 +172,11 @@ func (db *DB) CreateSession(ctx context.Context, s *article5.Session, tokenHash 
 	if added == 0 {
 		return article5.Errorf(article5.ECONFLICT, "session %s: a session with this id or secret already exists", s.ID)
 	}
-	return nil
+	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindSession, Ref: audit.SessionRef(s.ID),
+		Digest: audit.SessionDigest(s, tokenHash), Time: db.now(), By: s.UserID}}); err != nil {
+		return err
+	}
+	return commit(ctx, op, tx)
 }
 
 // FindSessionByHash returns the unexpired session whose secret hashes to
@@ -187,10 +196,59 @@ func (db *DB) FindSessionByHash(ctx context.Context, tokenHash string) (*article
 	return &s, nil
 }
 
-// DeleteSession deletes a session; a missing one is not an error.
+// DeleteSession deletes a session, recording the deletion in the audit
+// log; a missing one is not an error.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	if _, err := db.drv.Write().Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
-		return article5.Internal(db.op("delete session"), err)
+	op := db.op("delete session")
+	tx, err := db.begin(ctx, op)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer tx.Rollback(ctx)
+	if err := db.deleteSessions(ctx, tx, `id = ?`, id); err != nil {
+		return err
+	}
+	return commit(ctx, op, tx)
+}
+
+// deleteSessions deletes the sessions where cond holds inside tx, one
+// deletion entry each in the audit log.
+func (db *DB) deleteSessions(ctx context.Context, tx Tx, cond string, args ...any) error {
+	op := db.op("delete sessions")
+	ids, err := collect(ctx, tx, func(r Row) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT id FROM sessions WHERE `+cond, args...)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE `+cond, args...); err != nil {
+		return article5.Internal(op, err)
+	}
+	now := db.now()
+	entries := make([]audit.Entry, len(ids))
+	for i, id := range ids {
+		entries[i] = audit.Entry{Kind: audit.KindSession, Ref: audit.SessionRef(id), Digest: audit.DigestDeleted, Time: now}
+	}
+	return db.appendAudit(ctx, tx, entries)
+}
+
+// coverSessions adds the ref and digest of every sessions row to out.
+func coverSessions(ctx context.Context, q Querier, out map[string]string) error {
+	type row struct {
+		s    article5.Session
+		hash string
+	}
+	return cover(ctx, q, out, `SELECT id, hash, user_id, created, expires FROM sessions`,
+		func(r Row) (x row, err error) {
+			var created, expires int64
+			err = r.Scan(&x.s.ID, &x.hash, &x.s.UserID, &created, &expires)
+			x.s.Created, x.s.Expires = fromNano(created), fromNano(expires)
+			return x, err
+		},
+		func(x row) string { return audit.SessionRef(x.s.ID) },
+		func(x row) string { return audit.SessionDigest(&x.s, x.hash) })
 }

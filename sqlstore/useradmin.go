@@ -48,8 +48,8 @@ func (db *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) err
 		return err
 	}
 	if disabled {
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
-			return article5.Internal(op, err)
+		if err := db.deleteSessions(ctx, tx, `user_id = ?`, id); err != nil {
+			return err
 		}
 	}
 	if err := db.auditUser(ctx, tx, id, audit.KindUser); err != nil {
@@ -58,12 +58,24 @@ func (db *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) err
 	return commit(ctx, op, tx)
 }
 
-// DeleteExpiredSessions deletes the sessions expired by Now() and returns
-// how many.
+// DeleteExpiredSessions deletes the sessions expired by Now(), each
+// recorded in the audit log, and returns how many.
 func (db *DB) DeleteExpiredSessions(ctx context.Context) (int, error) {
-	n, err := db.drv.Write().Exec(ctx, `DELETE FROM sessions WHERE expires <= ?`, db.now().UnixNano())
+	op := db.op("delete expired sessions")
+	tx, err := db.begin(ctx, op)
 	if err != nil {
-		return 0, article5.Internal(db.op("delete expired sessions"), err)
+		return 0, err
 	}
-	return int(n), nil
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE expires <= ?`, db.now().UnixNano()).Scan(&n); err != nil {
+		return 0, article5.Internal(op, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := db.deleteSessions(ctx, tx, `expires <= ?`, db.now().UnixNano()); err != nil {
+		return 0, err
+	}
+	return n, commit(ctx, op, tx)
 }

@@ -45,14 +45,14 @@ func auditStore(tb testing.TB, s article5.Store) audit.Store {
 func auditSequence(tb testing.TB, s article5.Store) {
 	tb.Helper()
 	ctx := context.Background()
-	MustIngest(tb, s, Object(tb, identityJSON(1), ""), Object(tb, identityJSON(2), ""))
+	MustIngestAs(tb, s, identA, Object(tb, identityJSON(1), ""), Object(tb, identityJSON(2), ""))
 	MustIngest(tb, s, Object(tb, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "first"), ""))
 	MustIngest(tb, s, Object(tb, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "second"), ""))
 	MustIngest(tb, s, Object(tb, `{"type":"grouping","spec_version":"2.1","id":"`+grouping+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Port outage","context":"suspicious-activity","object_refs":["`+indicator+`"]}`, ""))
 	for i, tier := range []article5.Tier{article5.TierBelowThreshold, article5.TierUseOfForcePossible} {
 		c := &article5.CaseSummary{ID: grouping, Name: "Port outage", Incidents: 1, Hash: fmt.Sprintf("%064x", i+1),
 			Tiers: map[string]article5.Tier{"jp-2019": tier, "us-2023": article5.TierBelowThreshold}, Scope: "cyber"}
-		if _, err := s.SaveAssessment(ctx, c, []byte(`{"case":"`+grouping+`","n":`+fmt.Sprint(i)+`}`)); err != nil {
+		if _, err := s.SaveAssessment(ctx, c, []byte(`{"case":"`+grouping+`","n":`+fmt.Sprint(i)+`}`), EvidenceOf(c)); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -90,12 +90,17 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			t.Fatalf("fresh log not intact: %v", rep.Err())
 		}
 		// 2+1+1+1 objects, 2 cases, 2 assessments, 1+2 events (assessed,
-		// then assessed and tier-changed), 2 tokens.
-		if rep.Head.N != 14 || rep.Entries != 14 {
-			t.Errorf("log of %d entries (head %d), want 14", rep.Entries, rep.Head.N)
+		// then assessed and tier-changed), 2 case indexes, 2 tokens.
+		if rep.Head.N != 16 || rep.Entries != 16 {
+			t.Errorf("log of %d entries (head %d), want 16", rep.Entries, rep.Head.N)
 		}
-		if rep.Rows != 5+1+2+3+1 {
-			t.Errorf("%d covered rows, want 12", rep.Rows)
+		if rep.Rows != 5+1+2+3+1+1 {
+			t.Errorf("%d covered rows, want 13", rep.Rows)
+		}
+		// The submitter is in its versions' entries.
+		e, err := auditStore(t, s).AuditEntry(context.Background(), 0)
+		if err != nil || e.By != "token--"+identA+"@"+identA {
+			t.Errorf("entry 0 by %q, %v; want the submitter", e.By, err)
 		}
 	})
 	t.Run("EmptyStoreHasSignedHead", func(t *testing.T) {
@@ -134,7 +139,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			wg.Go(func() {
 				for r := range rounds {
 					k := (w*rounds + r) * 3
-					if _, err := s.IngestObjects(ctx, SyntheticBatch(k, 3), nil, false); err != nil {
+					if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: SyntheticBatch(k, 3)}); err != nil {
 						errs <- err
 					}
 					tok := &article5.Token{Name: "w", Party: article5.PartyJP, Org: identA, Hash: fmt.Sprintf("%064x", k+1)}
@@ -143,7 +148,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 					}
 					c := &article5.CaseSummary{ID: fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", w), Name: "c",
 						Hash: fmt.Sprintf("%064x", k+7), Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}}
-					if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+					if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), EvidenceOf(c)); err != nil {
 						errs <- err
 					}
 				}
@@ -155,10 +160,10 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			t.Fatal(err)
 		}
 		rep := MustAuditVerify(t, s)
-		// Per round: 3 objects, 1 token, a case, an assessment and an
-		// assessed event.
-		if !rep.Intact() || rep.Head.N != writers*rounds*7 {
-			t.Fatalf("after concurrent writers: %d entries, want %d; %v", rep.Head.N, writers*rounds*7, rep.Err())
+		// Per round: 3 objects, 1 token, a case, an assessment, an
+		// assessed event and the case's index.
+		if !rep.Intact() || rep.Head.N != writers*rounds*8 {
+			t.Fatalf("after concurrent writers: %d entries, want %d; %v", rep.Head.N, writers*rounds*8, rep.Err())
 		}
 	})
 	t.Run("FailedChangeLeavesNoEntry", func(t *testing.T) {
@@ -168,7 +173,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		before := MustAuditVerify(t, s).Head.N
 		// A refused atomic ingest and a duplicate token change nothing.
 		bad := Object(t, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "changed"), "")
-		if _, err := s.IngestObjects(ctx, []*article5.StoredObject{bad}, nil, true); err == nil {
+		if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{bad}, Atomic: true}); err == nil {
 			t.Fatal("conflicting atomic ingest accepted")
 		}
 		dup := &article5.Token{Name: "dup", Party: article5.PartyJP, Org: identA, Hash: strings.Repeat("ab", 32)}
@@ -196,9 +201,9 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			t.Fatal(err)
 		}
 		rep := MustAuditVerify(t, s)
-		// A user created and its roles changed: two entries; sessions are
-		// operational and not covered.
-		if !rep.Intact() || rep.Head.N != 2 || rep.Rows != 1 {
+		// A user created and its roles changed, and a session: three
+		// entries, two rows.
+		if !rep.Intact() || rep.Head.N != 3 || rep.Rows != 2 {
 			t.Fatalf("after a user and a session: %d entries, %d rows; %v", rep.Head.N, rep.Rows, rep.Err())
 		}
 		exec(t, `UPDATE users SET password_hash = 'forged'`)
@@ -211,6 +216,47 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		t.Fatalf("replaced password hash not detected: %v", rep.Faults)
 	})
 
+	t.Run("SessionsRecordedAndAnInsertedLoginDetected", func(t *testing.T) {
+		s, exec := open(t)
+		ctx := context.Background()
+		u := testUser()
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		sess := &article5.Session{UserID: u.ID, Expires: time.Now().Add(time.Hour)}
+		if err := s.CreateSession(ctx, sess, strings.Repeat("5e", 32)); err != nil {
+			t.Fatal(err)
+		}
+		gone := &article5.Session{UserID: u.ID, Expires: time.Now().Add(time.Hour)}
+		if err := s.CreateSession(ctx, gone, strings.Repeat("6f", 32)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSession(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUserDisabled(ctx, u.ID, true); err != nil { // ends sess too
+			t.Fatal(err)
+		}
+		if rep := MustAuditVerify(t, s); !rep.Intact() || rep.Rows != 1 {
+			t.Fatalf("after logins, a logout and a disabled user: %d rows; %v", rep.Rows, rep.Err())
+		}
+		if err := s.SetUserDisabled(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		// A row inserted behind the store's back is a login nobody made.
+		exec(t, `INSERT INTO sessions (id, hash, user_id, created, expires) VALUES ('session--forged', '`+strings.Repeat("7a", 32)+`', '`+u.ID+`', 1, 9000000000000000000)`)
+		if _, err := s.FindSessionByHash(ctx, strings.Repeat("7a", 32)); err != nil {
+			t.Fatalf("the forged session should exist for the test: %v", err)
+		}
+		rep := MustAuditVerify(t, s)
+		for _, f := range rep.Faults {
+			if f.Kind == audit.FaultRowInserted && f.Ref == audit.SessionRef("session--forged") {
+				return
+			}
+		}
+		t.Fatalf("an inserted session was not detected: %v", rep.Faults)
+	})
+
 	const (
 		hexDigest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 		objRef    = "objects/" + indicator + "/2024-02-01T00:00:00.000Z"
@@ -219,12 +265,17 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 99999, 'indicator', 'x', CAST('{}' AS BLOB))`
 	tamperHash := `UPDATE audit_hashes SET hash = randomblob(32) WHERE idx = 1`
 	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
+	flipLatest := `UPDATE objects SET latest = 1 - latest WHERE id = '` + indicator + `'`
+	dropEvidence := `UPDATE case_index SET evidence = 0 WHERE object_id = '` + grouping + `'`
 	if d == Postgres {
 		insertObject = `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 'indicator', 'x', '{}'::bytea)`
 		tamperHash = `UPDATE audit_hashes SET hash = decode(md5('a') || md5('b'), 'hex') WHERE idx = 1`
 		flipRevoked = `UPDATE tokens SET revoked = NOT revoked`
+		flipLatest = `UPDATE objects SET latest = NOT latest WHERE id = '` + indicator + `'`
+		dropEvidence = `UPDATE case_index SET evidence = false WHERE object_id = '` + grouping + `'`
 	}
+	ident1 := "objects/identity--00000000-0000-4000-8000-000000000001/2024-01-01T00:00:00.000Z"
 	for _, tc := range []struct {
 		name  string
 		sql   []string
@@ -243,7 +294,15 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1"},
 		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, ""},
 		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, ""},
-		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (14, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 14, ""},
+		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (16, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 16, ""},
+		{"EntrySubmitterEdited", []string{`UPDATE audit_entries SET actor = 'token--someone-else' WHERE idx = 0`}, audit.FaultEntryEdited, 0, ""},
+		{"ObjectCustodianEdited", []string{`UPDATE objects SET custodian = 'identity--thief' WHERE custodian <> ''`}, audit.FaultRowEdited, -2, ident1},
+		{"ObjectSubmitterEdited", []string{`UPDATE objects SET submitter = 'token--someone-else' WHERE submitter <> ''`}, audit.FaultRowEdited, -2, ident1},
+		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef},
+		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef},
+		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef},
+		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping)},
+		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping)},
 		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, ""},
 		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, ""},
 		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, ""},

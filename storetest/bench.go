@@ -71,7 +71,7 @@ func BenchIngest(b *testing.B, open func(b *testing.B) article5.Store) {
 			objs := SyntheticBatch(done, size)
 			b.StartTimer()
 			start := time.Now()
-			res, err := s.IngestObjects(context.Background(), objs, nil, false)
+			res, err := s.IngestObjects(context.Background(), article5.IngestRequest{Objects: objs})
 			d := time.Since(start)
 			b.StopTimer()
 			if err != nil {
@@ -138,7 +138,7 @@ func SeedCases(tb testing.TB, s article5.Store, n int) {
 					Name: fmt.Sprintf("Case %06d: %s at site %d", i, words[i%len(words)], i%97), Incidents: 1 + i%5,
 					Updated: base.Add(time.Duration(i/2) * time.Second), Hash: fmt.Sprintf("%064x", i),
 					Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": tier}, Scope: article5.ScopeIn}
-				if _, err := s.SaveAssessment(context.Background(), c, []byte(`{"case":"`+c.ID+`"}`)); err != nil {
+				if _, err := s.SaveAssessment(context.Background(), c, []byte(`{"case":"`+c.ID+`"}`), EvidenceOf(c)); err != nil {
 					errs <- err
 					return
 				}
@@ -215,7 +215,7 @@ func BenchAuditVerify(b *testing.B, open func(b *testing.B) article5.Store) {
 	ctx := context.Background()
 	start := time.Now()
 	for done := 0; done < n; done += 1000 {
-		if _, err := s.IngestObjects(ctx, SyntheticBatch(done, min(1000, n-done)), nil, false); err != nil {
+		if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: SyntheticBatch(done, min(1000, n-done))}); err != nil {
 			b.Fatal(err)
 		}
 	}

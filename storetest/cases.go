@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,65 +14,148 @@ import (
 
 const grouping = "grouping--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3"
 
-func testJobRecorded(t *testing.T, s article5.Store) {
-	ctx := context.Background()
-	res := MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "i"), ""))
-	if res.Job == "" {
-		t.Fatal("no job recorded for a stored object")
+// mustClaim claims up to limit cases and fails the test on error.
+func mustClaim(tb testing.TB, s article5.Store, lease time.Duration, limit int) *article5.Job {
+	tb.Helper()
+	j, err := s.ClaimJob(context.Background(), lease, limit)
+	if err != nil {
+		tb.Fatalf("ClaimJob: %v", err)
 	}
-	g := Object(t, `{"type":"grouping","spec_version":"2.1","id":"`+grouping+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Port outage","context":"suspicious-activity","object_refs":["`+indicator+`"]}`, "")
-	res2 := MustIngest(t, s, g)
-	if res3 := MustIngest(t, s, g); res3.Job != "" {
-		t.Fatalf("unchanged ingest recorded job %s", res3.Job)
-	}
-	for _, want := range []struct {
-		id    string
-		cases []string
-	}{{res.Job, []string{"*"}}, {res2.Job, []string{grouping}}} {
-		j, err := s.ClaimJob(ctx, time.Hour)
-		if err != nil {
-			t.Fatal(err)
+	return j
+}
+
+// drain claims and completes every queued case, returning them sorted.
+func drain(tb testing.TB, s article5.Store) []string {
+	tb.Helper()
+	var out []string
+	for {
+		j, err := s.ClaimJob(context.Background(), time.Hour, 100)
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			sort.Strings(out)
+			return out
 		}
-		if j.ID != want.id || fmt.Sprint(j.Cases) != fmt.Sprint(want.cases) || j.Attempts != 1 || j.Created.IsZero() {
-			t.Fatalf("claimed %+v, want %s with cases %v, attempt 1", j, want.id, want.cases)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, j.Cases...)
+		if err := s.CompleteJob(context.Background(), j); err != nil {
+			tb.Fatal(err)
 		}
 	}
 }
 
-func testJobLease(t *testing.T, s article5.Store) {
+// testQueueFromIndex: an ingest queues exactly the cases whose index
+// watches what it stored (an id, or a relationship's source), and a stored
+// grouping its own case; an unrelated object queues nothing, whatever the
+// number of cases.
+func testQueueFromIndex(t *testing.T, s article5.Store) {
 	ctx := context.Background()
-	r1 := MustIngest(t, s, Object(t, identityJSON(1), ""))
-	r2 := MustIngest(t, s, Object(t, identityJSON(2), ""))
-	j, err := s.ClaimJob(ctx, 100*time.Millisecond)
-	if err != nil || j.ID != r1.Job {
-		t.Fatalf("first claim = %+v, %v; want the oldest job %s", j, err, r1.Job)
+	g := Object(t, `{"type":"grouping","spec_version":"2.1","id":"`+grouping+`","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Port outage","context":"suspicious-activity","object_refs":["`+indicator+`"]}`, "")
+	if res := MustIngest(t, s, g); res.Queued != 1 {
+		t.Fatalf("a new grouping queued %d cases, want its own", res.Queued)
 	}
-	j2, err := s.ClaimJob(ctx, time.Hour)
-	if err != nil || j2.ID != r2.Job {
-		t.Fatalf("second claim = %+v, %v; want %s (the first is leased)", j2, err, r2.Job)
+	if got := drain(t, s); fmt.Sprint(got) != fmt.Sprint([]string{grouping}) {
+		t.Fatalf("queued %v, want the grouping's case", got)
 	}
-	_, err = s.ClaimJob(ctx, time.Hour)
-	wantCode(t, err, article5.ENOTFOUND)
-	time.Sleep(150 * time.Millisecond) // the first worker died: its lease expires
-	again, err := s.ClaimJob(ctx, time.Hour)
-	if err != nil || again.ID != r1.Job || again.Attempts != 2 {
-		t.Fatalf("after the lease: %+v, %v; want %s handed out again, attempt 2", again, err, r1.Job)
+	if res := MustIngest(t, s, g); res.Queued != 0 {
+		t.Fatalf("an unchanged grouping queued %d", res.Queued)
 	}
-	for _, id := range []string{r1.Job, r2.Job} {
-		if err := s.CompleteJob(ctx, id); err != nil {
+	// The walk found the grouping's indicator (not held yet) and watches it.
+	other := "grouping--1111e4d8-44ea-4bcd-bbf3-b2c1c320bcb3"
+	for _, x := range []article5.CaseIndex{
+		{Case: grouping, Evidence: []article5.ObjectRef{{ID: grouping}}, Watched: []string{grouping, indicator}},
+		{Case: other, Evidence: []article5.ObjectRef{{ID: other}}, Watched: []string{other, identityID(9)}},
+	} {
+		c := &article5.CaseSummary{ID: x.Case, Name: x.Case, Hash: strings.Repeat("a", 64)}
+		if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), x); err != nil {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(5 * time.Millisecond)
-	_, err = s.ClaimJob(ctx, time.Millisecond)
+	if res := MustIngest(t, s, Object(t, identityJSON(3), "")); res.Queued != 0 {
+		t.Fatalf("an unrelated object queued %d cases", res.Queued)
+	}
+	if res := MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "i"), "")); res.Queued != 1 {
+		t.Fatalf("the watched indicator queued %d cases, want 1", res.Queued)
+	}
+	rel := `{"type":"relationship","spec_version":"2.1","id":"relationship--4c4f2b3e-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"related-to","source_ref":"` + identityID(9) + `","target_ref":"` + identityID(3) + `"}`
+	if res := MustIngest(t, s, Object(t, rel, "")); res.Queued != 1 {
+		t.Fatalf("a relationship from a watched id queued %d cases, want 1", res.Queued)
+	}
+	if got := drain(t, s); fmt.Sprint(got) != fmt.Sprint([]string{other, grouping}) {
+		t.Fatalf("queued %v, want both cases once", got)
+	}
+}
+
+// testJobLease: a claimed case is leased; a second claimer gets the next;
+// a case whose worker died is handed out again after its lease, with its
+// attempts counted.
+func testJobLease(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	c1, c2 := "grouping--00000000-0000-4000-8000-0000000000c1", "grouping--00000000-0000-4000-8000-0000000000c2"
+	if err := s.QueueCases(ctx, []string{c1}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond) // c1 is the older
+	if err := s.QueueCases(ctx, []string{c2, c1}); err != nil {
+		t.Fatal(err)
+	}
+	j := mustClaim(t, s, 100*time.Millisecond, 1)
+	if fmt.Sprint(j.Cases) != fmt.Sprint([]string{c1}) || j.Attempts != 1 {
+		t.Fatalf("first claim = %+v; want the oldest case, attempt 1", j)
+	}
+	j2 := mustClaim(t, s, time.Hour, 5)
+	if fmt.Sprint(j2.Cases) != fmt.Sprint([]string{c2}) {
+		t.Fatalf("second claim = %+v; want %s (the first is leased)", j2, c2)
+	}
+	_, err := s.ClaimJob(ctx, time.Hour, 5)
 	wantCode(t, err, article5.ENOTFOUND)
+	time.Sleep(150 * time.Millisecond) // the first worker died: its lease expires
+	again := mustClaim(t, s, time.Hour, 5)
+	if fmt.Sprint(again.Cases) != fmt.Sprint([]string{c1}) || again.Attempts != 2 {
+		t.Fatalf("after the lease: %+v; want %s handed out again, attempt 2", again, c1)
+	}
+	for _, done := range []*article5.Job{again, j2} {
+		if err := s.CompleteJob(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.ClaimJob(ctx, time.Millisecond, 5)
+	wantCode(t, err, article5.ENOTFOUND)
+}
+
+// testRequeueWhileRunning: a case queued again while it is being assessed
+// stays queued (once) and is due again when the first run completes.
+func testRequeueWhileRunning(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	c := "grouping--00000000-0000-4000-8000-0000000000c3"
+	if err := s.QueueCases(ctx, []string{c}); err != nil {
+		t.Fatal(err)
+	}
+	j := mustClaim(t, s, time.Hour, 5)
+	for range 3 {
+		if err := s.QueueCases(ctx, []string{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.ClaimJob(ctx, time.Hour, 5)
+	wantCode(t, err, article5.ENOTFOUND) // leased: not handed out twice at once
+	if err := s.CompleteJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(t, s); fmt.Sprint(got) != fmt.Sprint([]string{c}) {
+		t.Fatalf("after the first run: %v, want the case once more", got)
+	}
 }
 
 func testJobClaimedOnce(t *testing.T, s article5.Store) {
 	ctx := context.Background()
-	const jobs = 12
-	for i := 0; i < jobs; i++ {
-		MustIngest(t, s, Object(t, identityJSON(i), ""))
+	const cases = 12
+	var ids []string
+	for i := range cases {
+		ids = append(ids, fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", i))
+	}
+	if err := s.QueueCases(ctx, ids); err != nil {
+		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	claimed := map[string]int{}
@@ -81,7 +165,7 @@ func testJobClaimedOnce(t *testing.T, s article5.Store) {
 		go func() {
 			defer wg.Done()
 			for {
-				j, err := s.ClaimJob(ctx, time.Hour)
+				j, err := s.ClaimJob(ctx, time.Hour, 2)
 				if err != nil {
 					if article5.ErrorCode(err) != article5.ENOTFOUND {
 						t.Error(err)
@@ -89,19 +173,43 @@ func testJobClaimedOnce(t *testing.T, s article5.Store) {
 					return
 				}
 				mu.Lock()
-				claimed[j.ID]++
+				for _, c := range j.Cases {
+					claimed[c]++
+				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if len(claimed) != jobs {
-		t.Fatalf("%d jobs claimed, want %d", len(claimed), jobs)
+	if len(claimed) != cases {
+		t.Fatalf("%d cases claimed, want %d", len(claimed), cases)
 	}
 	for id, n := range claimed {
 		if n != 1 {
-			t.Fatalf("job %s claimed %d times", id, n)
+			t.Fatalf("case %s claimed %d times", id, n)
 		}
+	}
+}
+
+// testIndexRequeue: an object stored after the walk's watermark that the
+// new index watches queues the case again; one stored before does not.
+func testIndexRequeue(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	MustIngest(t, s, Object(t, identityJSON(4), ""))
+	since, err := s.ObjectWatermark(ctx)
+	if err != nil || since == 0 {
+		t.Fatalf("watermark %d, %v", since, err)
+	}
+	x := article5.CaseIndex{Case: grouping, Evidence: []article5.ObjectRef{{ID: grouping}}, Watched: []string{grouping, identityID(4), identityID(5)}, Since: since}
+	if again, err := s.SaveCaseIndex(ctx, x); err != nil || again {
+		t.Fatalf("nothing stored since the watermark: requeued %v, %v", again, err)
+	}
+	MustIngest(t, s, Object(t, identityJSON(5), "")) // during the walk
+	if again, err := s.SaveCaseIndex(ctx, x); err != nil || !again {
+		t.Fatalf("a watched object stored since the watermark: requeued %v, %v", again, err)
+	}
+	if got := drain(t, s); fmt.Sprint(got) != fmt.Sprint([]string{grouping}) {
+		t.Fatalf("queued %v", got)
 	}
 }
 
@@ -110,20 +218,20 @@ func testSaveAssessment(t *testing.T, s article5.Store) {
 	updated := time.Date(2024, 6, 1, 12, 0, 0, 123456789, time.UTC)
 	c := &article5.CaseSummary{ID: grouping, Name: "Port of Nagoya outage", Incidents: 2, Updated: updated, Hash: "h1",
 		Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": article5.TierBelowThreshold}, Scope: article5.ScopeIn}
-	ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`))
+	ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`), EvidenceOf(c))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ev) != 1 || ev[0].Type != "assessed" || ev[0].Case != grouping || ev[0].Seq <= 0 || ev[0].Hash != "h1" {
 		t.Fatalf("first assessment events %+v, want one assessed", ev)
 	}
-	if ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`)); err != nil || len(ev) != 0 {
+	if ev, err := s.SaveAssessment(ctx, c, []byte(`{"hash":"h1"}`), EvidenceOf(c)); err != nil || len(ev) != 0 {
 		t.Fatalf("same hash again: %+v, %v; want a no-op", ev, err)
 	}
 	c2 := *c
 	c2.Hash, c2.Updated = "h2", updated.Add(time.Hour)
 	c2.Tiers = map[string]article5.Tier{"tallinn-2.0": article5.TierUseOfForcePossible, "nicaragua": article5.TierBelowThreshold}
-	ev2, err := s.SaveAssessment(ctx, &c2, []byte(`{"hash":"h2"}`))
+	ev2, err := s.SaveAssessment(ctx, &c2, []byte(`{"hash":"h2"}`), EvidenceOf(&c2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,15 +251,15 @@ func testSaveAssessment(t *testing.T, s article5.Store) {
 		got.Tiers["tallinn-2.0"] != article5.TierUseOfForcePossible || len(got.Tiers) != 2 {
 		t.Fatalf("case = %+v, want the latest summary", got)
 	}
-	all, err := s.FindEvents(ctx, 0, 0)
+	all, err := s.FindEvents(ctx, article5.EventFilter{After: 0, Limit: 0, Audience: article5.Audience{All: true}})
 	if err != nil || len(all) != 3 {
 		t.Fatalf("FindEvents(0) = %+v, %v; want 3 events", all, err)
 	}
-	after, err := s.FindEvents(ctx, all[0].Seq, 10)
+	after, err := s.FindEvents(ctx, article5.EventFilter{After: all[0].Seq, Limit: 10, Audience: article5.Audience{All: true}})
 	if err != nil || len(after) != 2 || after[0].Seq != ev2[0].Seq || after[1].From != article5.TierBelowThreshold || after[1].Time.IsZero() {
 		t.Fatalf("FindEvents(after first) = %+v, %v", after, err)
 	}
-	if one, err := s.FindEvents(ctx, 0, 1); err != nil || len(one) != 1 {
+	if one, err := s.FindEvents(ctx, article5.EventFilter{After: 0, Limit: 1, Audience: article5.Audience{All: true}}); err != nil || len(one) != 1 {
 		t.Fatalf("FindEvents limit 1 = %+v, %v", one, err)
 	}
 }
@@ -172,7 +280,7 @@ func testFindCases(t *testing.T, s article5.Store) {
 		c := &article5.CaseSummary{ID: fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", i), Name: name, Incidents: 1,
 			Updated: base.Add(time.Duration(i/3) * time.Hour), // ties of three
 			Hash:    fmt.Sprint("h", i), Tiers: map[string]article5.Tier{"tallinn-2.0": article5.TierBelowThreshold, "nicaragua": tier}, Scope: article5.ScopeUncertain}
-		if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+		if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), EvidenceOf(c)); err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, c)

@@ -63,7 +63,7 @@ func testConsultations(t *testing.T, s article5.Store) {
 	if _, err := s.FindObjectVersions(ctx, opinionID); err != nil {
 		t.Fatalf("the opinion saved with the consultation: %v", err)
 	}
-	all, err := s.FindEvents(ctx, 0, 100)
+	all, err := s.FindEvents(ctx, article5.EventFilter{After: 0, Limit: 100, Audience: article5.Audience{All: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func testConsultations(t *testing.T, s article5.Store) {
 	if got, _ := s.FindConsultation(ctx, grouping); got.Version != 2 {
 		t.Fatalf("after a refused save the version is %d, want 2 (nothing written)", got.Version)
 	}
-	if after, _ := s.FindEvents(ctx, 0, 100); len(after) != len(all) {
+	if after, _ := s.FindEvents(ctx, article5.EventFilter{After: 0, Limit: 100, Audience: article5.Audience{All: true}}); len(after) != len(all) {
 		t.Fatalf("a refused save added %d events", len(after)-len(all))
 	}
 	if _, err := s.SaveConsultation(ctx, &article5.Consultation{Case: grouping, Version: 1}, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.EINVALID {
@@ -199,7 +199,7 @@ func testConcurrentWriters(t *testing.T, s article5.Store) {
 	})
 	wg.Go(func() {
 		for r := range rounds {
-			if _, err := s.IngestObjects(ctx, SyntheticBatch(20_000+10*r, 10), nil, false); err != nil {
+			if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: SyntheticBatch(20_000+10*r, 10)}); err != nil {
 				errs <- fmt.Errorf("ingest %d: %w", r, err)
 			}
 		}
@@ -208,7 +208,7 @@ func testConcurrentWriters(t *testing.T, s article5.Store) {
 		for r := range rounds {
 			c := &article5.CaseSummary{ID: grouping, Name: "c", Hash: fmt.Sprintf("%064x", r+1),
 				Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}}
-			if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+			if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), EvidenceOf(c)); err != nil {
 				errs <- fmt.Errorf("assessment %d: %w", r, err)
 			}
 		}

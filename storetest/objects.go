@@ -17,6 +17,7 @@ const (
 	identB    = "identity--2d1c6ab3-5e4e-48ac-a32b-f0c01c2836a8"
 	indicator = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 	tlpGreen  = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+	tlpRed    = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 )
 
 // indicatorJSON is a STIX 2.1 indicator of id at version modified.
@@ -24,6 +25,9 @@ func indicatorJSON(id, createdBy, modified, name string) string {
 	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created_by_ref":%q,"created":"2024-01-01T00:00:00.000Z","modified":%q,"name":%q,"pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"}`,
 		id, createdBy, modified, name)
 }
+
+// identityID is the id of identityJSON(n).
+func identityID(n int) string { return fmt.Sprintf("identity--00000000-0000-4000-8000-%012d", n) }
 
 // identityJSON is a STIX 2.1 identity numbered n.
 func identityJSON(n int) string {
@@ -107,8 +111,8 @@ func testUnversioned(t *testing.T, s article5.Store) {
 	}
 	// Re-sent identical (a later date added): unchanged, for both.
 	res := MustIngest(t, s, Object(t, tlp, "2024-06-09T00:00:00Z"), Object(t, dom, "2024-06-09T00:00:00Z"))
-	if len(res.Unchanged) != 2 || len(res.Accepted) != 0 || res.Job != "" {
-		t.Fatalf("re-sent: %+v, want two unchanged, no job", res)
+	if len(res.Unchanged) != 2 || len(res.Accepted) != 0 || res.Queued != 0 {
+		t.Fatalf("re-sent: %+v, want two unchanged, nothing queued", res)
 	}
 	// New content of the SCO: a new version at its date added.
 	d2 := Object(t, `{"type":"domain-name","spec_version":"2.1","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"example.com","resolves_to_refs":["ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"]}`, "2024-06-09T00:00:00Z")
@@ -125,8 +129,8 @@ func testSameVersionDifferent(t *testing.T, s article5.Store) {
 	MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "first"), ""))
 	other := Object(t, identityJSON(1), "")
 	res := MustIngest(t, s, other, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "changed"), ""))
-	if len(res.Rejected) != 1 || res.Rejected[0].ID != indicator || res.Rejected[0].Index != 1 || !strings.Contains(res.Rejected[0].Reason, indicator) {
-		t.Fatalf("rejected %+v, want index 1 naming %s", res.Rejected, indicator)
+	if len(res.Rejected) != 1 || res.Rejected[0].ID != indicator || res.Rejected[0].Index != 1 || res.Rejected[0].Reason != article5.ReasonVersionConflict {
+		t.Fatalf("rejected %+v, want index 1 refused with the one generic reason", res.Rejected)
 	}
 	if len(res.Accepted) != 1 || res.Accepted[0].ID != other.ID {
 		t.Fatalf("accepted %+v, want the identity", res.Accepted)
@@ -137,46 +141,82 @@ func testSameVersionDifferent(t *testing.T, s article5.Store) {
 	}
 }
 
-func testCreatedByChange(t *testing.T, s article5.Store) {
-	MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "by A"), ""))
-	res := MustIngest(t, s, Object(t, indicatorJSON(indicator, identB, "2024-03-01T00:00:00.000Z", "by B"), ""))
-	if len(res.Rejected) != 1 || res.Rejected[0].ID != indicator || res.Rejected[0].Index != 0 || !strings.Contains(res.Rejected[0].Reason, "created_by_ref") {
-		t.Fatalf("rejected %+v, want the new version by another creator refused", res.Rejected)
+// testCustody: the first version's submitter organisation is custodian;
+// a reader of another organisation may not version it (one generic
+// refusal), whatever created_by_ref it claims; one that may not read it is
+// quarantined, answered as for a new object, and never versions it.
+func testCustody(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	first := Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "by A"), "")
+	MustIngestAs(t, s, identA, first)
+	vs := MustVersions(t, s, indicator)
+	if vs[0].Custodian != identA || vs[0].Submitter != "token--"+identA || vs[0].SubmitterOrg != identA {
+		t.Fatalf("provenance %+v, want submitter and custodian %s", vs[0], identA)
 	}
-	if n := len(MustVersions(t, s, indicator)); n != 1 {
-		t.Fatalf("%d versions stored, want 1", n)
+	// B reads it (not RED) but is not custodian: refused, naming nothing.
+	forged := Object(t, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "by B claiming A"), "")
+	res := MustIngestAs(t, s, identB, forged)
+	if len(res.Rejected) != 1 || res.Rejected[0].Reason != article5.ReasonNotCustodian {
+		t.Fatalf("rejected %+v, want the new version by another organisation refused", res.Rejected)
+	}
+	// A delegate of A may.
+	ok := Object(t, indicatorJSON(indicator, identA, "2024-03-01T00:00:00.000Z", "by a delegate"), "")
+	if res := MustIngestAs(t, s, identB, ok, identA); len(res.Accepted) != 1 {
+		t.Fatalf("a delegate's version: %+v, want stored", res)
+	}
+	if n := len(MustVersions(t, s, indicator)); n != 2 {
+		t.Fatalf("%d versions stored, want 2", n)
+	}
+	// A RED version now: C may not read it, and its collision is
+	// quarantined, reported as accepted.
+	red := Object(t, strings.Replace(indicatorJSON(indicator, identA, "2024-04-01T00:00:00.000Z", "red"), `"pattern"`, `"object_marking_refs":["`+tlpRed+`"],"pattern"`, 1), "")
+	MustIngestAs(t, s, identA, red)
+	const identC = "identity--0c0c0c0c-0000-4000-8000-00000000000c"
+	shadow := Object(t, indicatorJSON(indicator, identA, "2024-05-01T00:00:00.000Z", "C's shadow"), "")
+	res = MustIngestAs(t, s, identC, shadow)
+	if len(res.Accepted) != 1 || len(res.Rejected) != 0 || len(res.Unchanged) != 0 {
+		t.Fatalf("the unreadable collision: %+v, want it reported as stored", res)
+	}
+	if n := len(MustVersions(t, s, indicator)); n != 3 {
+		t.Fatalf("%d versions, want 3: a quarantined copy is no version", n)
+	}
+	q, err := s.FindQuarantined(ctx, indicator, identC)
+	if err != nil || len(q) != 1 || string(q[0].Raw) != string(shadow.Raw) || q[0].Submitter != "token--"+identC || q[0].Custodian != identC {
+		t.Fatalf("quarantined for C: %+v, %v", q, err)
+	}
+	_, err = s.FindQuarantined(ctx, indicator, identA)
+	wantCode(t, err, article5.ENOTFOUND)
+	// The same again is unchanged (C holds it); other content under that
+	// version is refused (C can read its own copy).
+	if res := MustIngestAs(t, s, identC, shadow); len(res.Unchanged) != 1 {
+		t.Fatalf("the same quarantined copy again: %+v, want unchanged", res)
+	}
+	other := Object(t, indicatorJSON(indicator, identA, "2024-05-01T00:00:00.000Z", "C's other"), "")
+	if res := MustIngestAs(t, s, identC, other); len(res.Rejected) != 1 || res.Rejected[0].Reason != article5.ReasonVersionConflict {
+		t.Fatalf("other content under a quarantined version: %+v", res)
 	}
 }
 
 func testAtomic(t *testing.T, s article5.Store) {
 	ctx := context.Background()
-	first := MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "first"), ""))
-	j, err := s.ClaimJob(ctx, time.Hour)
-	if err != nil || j.ID != first.Job {
-		t.Fatalf("ClaimJob = %v, %v; want the job of the first ingest", j, err)
-	}
-	if err := s.CompleteJob(ctx, j.ID); err != nil {
-		t.Fatal(err)
-	}
+	MustIngest(t, s, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "first"), ""))
 	fresh := Object(t, identityJSON(7), "")
-	res, err := s.IngestObjects(ctx, []*article5.StoredObject{fresh, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "changed"), "")}, nil, true)
+	res, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{fresh, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "changed"), "")}, Atomic: true})
 	wantCode(t, err, article5.ECONFLICT)
 	var e *article5.Error
 	if !asError(err, &e) || len(e.Details) != 1 || e.Details[0].Object != indicator {
 		t.Fatalf("error details %+v, want one naming %s", err, indicator)
 	}
-	if res == nil || len(res.Rejected) != 1 || res.Rejected[0].Index != 1 || len(res.Accepted) != 0 || res.Job != "" {
+	if res == nil || len(res.Rejected) != 1 || res.Rejected[0].Index != 1 || len(res.Accepted) != 0 || res.Queued != 0 {
 		t.Fatalf("result %+v, want the rejection reported and nothing accepted", res)
 	}
 	_, err = s.FindObjectVersions(ctx, fresh.ID)
 	wantCode(t, err, article5.ENOTFOUND)
 	// A prior rejection alone refuses an atomic batch too.
-	_, err = s.IngestObjects(ctx, []*article5.StoredObject{fresh}, []article5.Rejection{{ID: "indicator--x", Index: 1, Reason: "bad pattern"}}, true)
+	_, err = s.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{fresh}, Prior: []article5.Rejection{{ID: "indicator--x", Index: 1, Reason: "bad pattern"}}, Atomic: true})
 	wantCode(t, err, article5.ECONFLICT)
 	_, err = s.FindObjectVersions(ctx, fresh.ID)
 	wantCode(t, err, article5.ENOTFOUND)
-	_, err = s.ClaimJob(ctx, time.Hour)
-	wantCode(t, err, article5.ENOTFOUND) // no job for a refused batch
 }
 
 func testNonAtomic(t *testing.T, s article5.Store) {
@@ -187,15 +227,15 @@ func testNonAtomic(t *testing.T, s article5.Store) {
 	// indicator. objs holds [0] and [2].
 	prior := []article5.Rejection{{ID: "indicator--c4c3f8c6-2f5e-4a1b-9d4b-000000000005", Index: 1, Pointer: "/pattern", Reason: "pattern does not parse"}}
 	fresh := Object(t, identityJSON(8), "")
-	res, err := s.IngestObjects(ctx, []*article5.StoredObject{fresh, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "changed"), "")}, prior, false)
+	res, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{fresh, Object(t, indicatorJSON(indicator, identA, "2024-02-01T00:00:00.000Z", "changed"), "")}, Prior: prior})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Rejected) != 2 || res.Rejected[0] != prior[0] || res.Rejected[1].Index != 2 || res.Rejected[1].ID != indicator {
 		t.Fatalf("rejected %+v, want the prior rejection as given, then %s at bundle index 2", res.Rejected, indicator)
 	}
-	if len(res.Accepted) != 1 || res.Job == "" {
-		t.Fatalf("result %+v, want the identity stored with a job", res)
+	if len(res.Accepted) != 1 {
+		t.Fatalf("result %+v, want the identity stored", res)
 	}
 	MustVersions(t, s, fresh.ID)
 }
@@ -243,9 +283,10 @@ func testNotFound(t *testing.T, s article5.Store) {
 	wantCode(t, err, article5.ENOTFOUND)
 	_, err = s.FindTokenByHash(ctx, strings.Repeat("0", 64))
 	wantCode(t, err, article5.ENOTFOUND)
-	_, err = s.ClaimJob(ctx, time.Minute)
+	_, err = s.ClaimJob(ctx, time.Minute, 10)
 	wantCode(t, err, article5.ENOTFOUND)
-	wantCode(t, s.CompleteJob(ctx, "job--missing"), article5.ENOTFOUND)
+	_, err = s.FindQuarantined(ctx, indicator, identA)
+	wantCode(t, err, article5.ENOTFOUND)
 	p := MustFind(t, s, article5.ObjectFilter{})
 	if len(p.Objects) != 0 || p.Next != "" {
 		t.Fatalf("empty store page = %+v", p)
@@ -361,7 +402,7 @@ func testConcurrentIngest(t *testing.T, s article5.Store) {
 		go func() {
 			defer wg.Done()
 			for _, batch := range objs {
-				if _, err := s.IngestObjects(context.Background(), batch, nil, false); err != nil {
+				if _, err := s.IngestObjects(context.Background(), article5.IngestRequest{Objects: batch}); err != nil {
 					errs <- err
 				}
 				if _, err := s.FindObjects(context.Background(), article5.ObjectFilter{Limit: 10}); err != nil {

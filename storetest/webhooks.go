@@ -25,11 +25,11 @@ func testWebhooks(t *testing.T, s article5.Store) {
 	// Two events exist before the webhook: its cursor starts after them.
 	c := &article5.CaseSummary{ID: grouping, Name: "Port outage", Incidents: 1, Hash: "h1",
 		Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold}, Scope: article5.ScopeIn}
-	if _, err := s.SaveAssessment(ctx, c, []byte(`{}`)); err != nil {
+	if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), EvidenceOf(c)); err != nil {
 		t.Fatal(err)
 	}
 	c.Hash, c.Tiers = "h2", map[string]article5.Tier{"jp": article5.TierUseOfForcePossible}
-	evs, err := s.SaveAssessment(ctx, c, []byte(`{}`))
+	evs, err := s.SaveAssessment(ctx, c, []byte(`{}`), EvidenceOf(c))
 	if err != nil {
 		t.Fatal(err)
 	}

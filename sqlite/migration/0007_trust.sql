@@ -1,0 +1,94 @@
+-- 0007_trust: provenance of every stored version, the quarantine, the
+-- index from objects to the cases they are evidence of, the per-case
+-- re-assessment queue, the node's cursor secrets, and the submitter in the
+-- transparency log.
+-- Shipped once released: never edit this file; add a new numbered file instead.
+
+-- Provenance and release columns of every version. submitter is "" on
+-- versions stored before it was recorded (their custodian is then their
+-- created_by). tlp_rank is the TLP rank of markings (0 clear … 4 red, -1 none,
+-- -2 not yet computed: filled in by the store on open); red holds the
+-- red_recipients as ",a,b," (article5.RedColumn).
+ALTER TABLE objects ADD COLUMN submitter     TEXT    NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN submitter_org TEXT    NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN custodian     TEXT    NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN relayed       INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN tlp_rank      INTEGER NOT NULL DEFAULT -2;
+ALTER TABLE objects ADD COLUMN red           TEXT    NOT NULL DEFAULT ',';
+CREATE INDEX objects_rank_pending ON objects (tlp_rank) WHERE tlp_rank = -2;
+
+-- audit_entries.actor names who made a change ("<principal>@<org>"); "" on
+-- entries written before it was recorded (their leaf has five fields).
+ALTER TABLE audit_entries ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+
+-- quarantine holds versions that collided with an object their submitter
+-- may not read (article5.DecideIngest): a store of its own per submitter
+-- organisation, judged by the same rules, never evidence. Covered by the log (ref
+-- "quarantine/<id>/<version>/<org>").
+CREATE TABLE quarantine (
+	id            TEXT    NOT NULL,
+	version       TEXT    NOT NULL,
+	submitter_org TEXT    NOT NULL, -- its custodian: it is seen by this organisation alone
+	version_sec   INTEGER NOT NULL,
+	version_nsec  INTEGER NOT NULL,
+	unversioned   INTEGER NOT NULL DEFAULT 0,
+	added_sec     INTEGER NOT NULL,
+	added_nsec    INTEGER NOT NULL,
+	type          TEXT    NOT NULL,
+	spec_version  TEXT    NOT NULL DEFAULT '',
+	created_by    TEXT    NOT NULL DEFAULT '',
+	revoked       INTEGER NOT NULL DEFAULT 0,
+	markings      TEXT    NOT NULL DEFAULT '[]',
+	source_ref    TEXT    NOT NULL DEFAULT '',
+	target_ref    TEXT    NOT NULL DEFAULT '',
+	sha256        TEXT    NOT NULL,
+	raw           BLOB    NOT NULL,
+	submitter     TEXT    NOT NULL,
+	relayed       INTEGER NOT NULL DEFAULT 0,
+	red           TEXT    NOT NULL DEFAULT ',',
+	PRIMARY KEY (id, version, submitter_org)
+);
+
+-- case_index maps each case to the objects its last walk looked up:
+-- evidence = 1 for those it drew on (the case is released only with the
+-- latest version of each, or, for an SCO copy, that version), 0 for the
+-- ids it only watches (a new version, or a relationship from one, queues
+-- the case). version is '' except for SCO copies. Covered by the log (ref
+-- "case_index/<case>").
+CREATE TABLE case_index (
+	case_id   TEXT    NOT NULL,
+	object_id TEXT    NOT NULL,
+	version   TEXT    NOT NULL DEFAULT '',
+	evidence  INTEGER NOT NULL,
+	PRIMARY KEY (case_id, object_id, version)
+);
+CREATE INDEX case_index_object ON case_index (object_id);
+
+-- case_queue holds each case queued for re-assessment once; gen counts
+-- the times it was queued, so that a case queued again while it is being
+-- assessed runs once more. Operational state, not covered by the log (see
+-- docs/security.md).
+CREATE TABLE case_queue (
+	case_id      TEXT    NOT NULL PRIMARY KEY,
+	gen          INTEGER NOT NULL DEFAULT 1,
+	queued       INTEGER NOT NULL, -- unix ns
+	leased_until INTEGER NOT NULL DEFAULT 0, -- unix ns
+	attempts     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX case_queue_due ON case_queue (leased_until, queued);
+
+-- node_secrets are the secrets page cursors and event ids are sealed with
+-- (package cursor), shared by every serve process of the node.
+CREATE TABLE node_secrets (
+	id      TEXT    NOT NULL PRIMARY KEY,
+	secret  BLOB    NOT NULL,
+	created INTEGER NOT NULL -- unix ns
+);
+
+-- Sessions are covered by the transparency log from now on; those made
+-- before were not logged, so they end here (users log in again).
+DELETE FROM sessions;
+
+-- Every case is re-assessed once, which writes its evidence index: until
+-- then a case has no index and is released to no one.
+INSERT INTO jobs (id, cases, created) VALUES ('job--0007-case-index', '["*"]', 0);
