@@ -124,7 +124,7 @@ func (a orgAccess) MayRead(o *article5.StoredObject) bool {
 	return article5.MarkingRank(o.Markings) < 4
 }
 func (a orgAccess) MayVersion(c string) bool { return c == a.org || slices.Contains(a.speaksFor, c) }
-func (a orgAccess) Standard(string) bool    { return false }
+func (a orgAccess) Standard(string) bool     { return false }
 
 // MustIngestAs ingests objs as a token of organisation org ("token--<org>"),
 // speaking for speaksFor, and fails the test on error.
