@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -237,7 +238,7 @@ func TestCrashDuringReassessment(t *testing.T) {
 	start := func(worker bool) (*exec.Cmd, string) {
 		addr := freePort(t)
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "ARTICLE5_TEST_ARGS="+strings.Join([]string{"serve", "--data-dir", dir, "--addr", addr, fmt.Sprintf("--worker=%v", worker)}, "\n"))
+		cmd.Env = append(os.Environ(), "ARTICLE5_TEST_ARGS="+strings.Join([]string{"serve", "--data-dir", dir, "--addr", addr, "--holder", org, fmt.Sprintf("--worker=%v", worker)}, "\n"))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -304,19 +305,26 @@ func TestCrashDuringReassessment(t *testing.T) {
 	if rep, err := store.AuditVerify(ctx); err != nil || !rep.Intact() {
 		t.Fatalf("after the kills the log is not intact: %v %v", err, rep.Err())
 	}
+	// Queued, leased to a worker that was killed or not: read the queue
+	// itself.
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "article5.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	queued := map[string]bool{}
-	for {
-		j, err := store.ClaimJob(ctx, time.Hour, 100)
-		if errors.Is(err, &article5.Error{Code: article5.ENOTFOUND}) {
-			break
-		}
-		if err != nil {
+	rows, err := raw.Query(`SELECT case_id FROM case_queue`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range j.Cases {
-			queued[c] = true
-		}
+		queued[c] = true
 	}
+	rows.Close()
+	raw.Close()
 	assessed := 0
 	for _, c := range cases {
 		_, err := store.FindCaseByID(ctx, c)
