@@ -126,6 +126,7 @@ var table = []route{
 	{Route{"POST", "/api/v1/keys/{key}/revocation", true}, (*server).postRevocation},
 	{Route{"GET", "/api/v1/incidents", true}, (*server).listIncidents},
 	{Route{"GET", "/api/v1/objects/{id}", true}, (*server).getObject},
+	{Route{"GET", "/api/v1/objects/{id}/provenance", true}, (*server).getProvenance},
 	{Route{"GET", "/api/v1/events", true}, (*server).listEvents},
 	{Route{"GET", "/api/v1/events/stream", true}, (*server).streamEvents},
 	{Route{"POST", "/api/v1/webhooks", true}, (*server).createWebhook},

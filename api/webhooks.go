@@ -23,7 +23,8 @@ const (
 )
 
 // webhookJSON is a webhook as its admins see it: never the secret (shown
-// once, on creation).
+// once, on creation), nor its place in the node's event sequence (which
+// would count the events of cases its recipient may not see).
 type webhookJSON struct {
 	ID          string         `json:"id"`
 	URL         string         `json:"url"`
@@ -33,7 +34,6 @@ type webhookJSON struct {
 	Communities []string       `json:"communities"`
 	Created     time.Time      `json:"created"`
 	Disabled    bool           `json:"disabled"`
-	Cursor      int64          `json:"cursor"`
 	Attempts    int            `json:"attempts"`
 	NextAttempt *time.Time     `json:"next_attempt,omitempty"`
 	LastError   string         `json:"last_error,omitempty"`
@@ -42,7 +42,7 @@ type webhookJSON struct {
 
 func viewWebhook(w *article5.Webhook) webhookJSON {
 	v := webhookJSON{ID: w.ID, URL: w.URL, Events: w.Events, Party: w.Party, Org: w.Org, Communities: w.Communities,
-		Created: w.Created, Disabled: w.Disabled, Cursor: w.Cursor, Attempts: w.Attempts, LastError: w.LastError}
+		Created: w.Created, Disabled: w.Disabled, Attempts: w.Attempts, LastError: w.LastError}
 	if !w.NextAttempt.IsZero() {
 		t := w.NextAttempt
 		v.NextAttempt = &t

@@ -22,7 +22,6 @@ type webhookView struct {
 	Party       article5.Party `json:"party"`
 	Org         string         `json:"org"`
 	Disabled    bool           `json:"disabled"`
-	Cursor      int64          `json:"cursor"`
 	Secret      string         `json:"secret"`
 	LastError   string         `json:"last_error"`
 	NextAttempt string         `json:"next_attempt"`

@@ -59,6 +59,9 @@ type Store interface {
 	AuditHeadAt(ctx context.Context, n int64) ([]byte, error)
 	// AuditEntry returns one entry; ENOTFOUND beyond the log.
 	AuditEntry(ctx context.Context, index int64) (Entry, error)
+	// AuditEntriesByRef returns the entries recording the row ref, oldest
+	// first (none: an empty slice).
+	AuditEntriesByRef(ctx context.Context, ref string) ([]Entry, error)
 	// AuditInclusion proves entry index is in the tree of size entries (0:
 	// the newest signed head's size). ENOTFOUND for an entry beyond the
 	// log, EINVALID for a size out of range.

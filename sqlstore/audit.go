@@ -406,6 +406,21 @@ func (db *DB) AuditEntry(ctx context.Context, index int64) (audit.Entry, error) 
 	return db.readEntry(ctx, db.drv.Read(), index)
 }
 
+// AuditEntriesByRef returns the entries recording ref, oldest first.
+func (db *DB) AuditEntriesByRef(ctx context.Context, ref string) ([]audit.Entry, error) {
+	out, err := collect(ctx, db.drv.Read(), func(r Row) (audit.Entry, error) {
+		var e audit.Entry
+		var t int64
+		err := r.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t, &e.By)
+		e.Time = fromNano(t)
+		return e, err
+	}, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries WHERE ref = ? ORDER BY idx`, ref)
+	if err != nil {
+		return nil, article5.Internal(db.op("audit entries by ref"), err)
+	}
+	return out, nil
+}
+
 func (db *DB) readEntry(ctx context.Context, q Querier, index int64) (audit.Entry, error) {
 	e := audit.Entry{Index: index}
 	var t int64

@@ -20,6 +20,8 @@ CREATE INDEX objects_rank_pending ON objects (tlp_rank) WHERE tlp_rank = -2;
 -- audit_entries.actor names who made a change ("<principal>@<org>"); "" on
 -- entries written before it was recorded (their leaf has five fields).
 ALTER TABLE audit_entries ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+-- A version's provenance names the entries that record it.
+CREATE INDEX audit_entries_ref ON audit_entries (ref);
 
 -- quarantine holds versions that collided with an object their submitter
 -- may not read (article5.DecideIngest): a store of its own per submitter
