@@ -140,8 +140,9 @@ type IngestResult struct {
 	Warnings  []Rejection `json:"warnings,omitempty"`
 	// Queued is how many cases the ingest queued for re-assessment: those
 	// whose evidence index watches a stored id (or the source of a stored
-	// relationship), and the stored groupings' own cases.
-	Queued int `json:"queued"`
+	// relationship), and the stored groupings' own cases. It never leaves
+	// the node: the count would tell a sender of cases it may not see.
+	Queued int `json:"-"`
 }
 
 // IngestRequest is a batch of versions for ObjectService.IngestObjects.
