@@ -169,3 +169,47 @@ func versionLater(a, b *StoredObject) bool {
 	}
 	return a.Version > b.Version
 }
+
+// Placement is where PlaceIngest puts a version it stores.
+type Placement int
+
+// Placements.
+const (
+	PlaceStore      Placement = iota // a version of the object in the store
+	PlaceQuarantine                  // a copy in the submitter organisation's quarantine
+)
+
+// PlaceIngest decides one incoming version as its submitter sees the id:
+// only the versions acc may read, from the store (held) and from the
+// submitter organisation's quarantine (quarantined), count — a version it
+// may not read is, for it, a version that does not exist, so no answer
+// depends on one (DecideIngest over that view). A version to store goes to
+// the store when the submitter may read every version the store holds
+// under the id (or the object is an SCO or a standard object, whose
+// copies are each their own); otherwise to the quarantine, in the
+// submitter organisation's custody, where it is no version of the held
+// object and no evidence. (Quarantined copies the submitter may not read
+// are, likewise, ignored; an identical one makes the store a no-op whose
+// answer is still "stored".)
+func PlaceIngest(in *StoredObject, held, quarantined []*StoredObject, acc IngestAccess) (IngestDecision, Placement) {
+	view := make([]*StoredObject, 0, len(held)+len(quarantined))
+	complete := true
+	for _, s := range held {
+		if acc.MayRead(s) || acc.Standard(s.ID) {
+			view = append(view, s)
+		} else {
+			complete = false
+		}
+	}
+	for _, s := range quarantined {
+		if acc.MayRead(s) {
+			view = append(view, s)
+		}
+	}
+	d := DecideIngest(in, view, acc)
+	if d.Action != IngestStore || complete || in.Unversioned || acc.Standard(in.ID) {
+		return d, PlaceStore
+	}
+	d.Custodian = in.SubmitterOrg
+	return d, PlaceQuarantine
+}

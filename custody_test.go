@@ -129,3 +129,57 @@ func TestDecideIngestStandard(t *testing.T) {
 		t.Fatalf("a new version of a standard object: %+v", d)
 	}
 }
+
+// TestPlaceIngest: a version is decided on what its submitter may read,
+// in the store and in its organisation's quarantine, and placed in the
+// quarantine when the store holds a version of the id it may not read.
+func TestPlaceIngest(t *testing.T) {
+	const (
+		inc = "incident--8c8a5b2c-2b5e-4f5e-9a55-1c0f6d1b8a11"
+		jp  = "identity--jp"
+		x   = "identity--x"
+	)
+	hidden := version(inc, "2024-01-01T00:00:00.000Z", 100, "a", jp)
+	older := version(inc, "2023-01-01T00:00:00.000Z", 50, "o", jp)
+	mine := version(inc, "2024-02-01T00:00:00.000Z", 200, "m", x)
+	in := func(v string, sec int64, sha string) *article5.StoredObject {
+		o := version(inc, v, sec, sha, "")
+		o.SubmitterOrg = x
+		return o
+	}
+	readMine := fakeAccess{org: x, readable: map[string]bool{inc + " " + mine.Version: true}}
+	cases := []struct {
+		name       string
+		in         *article5.StoredObject
+		held, quar []*article5.StoredObject
+		acc        fakeAccess
+		want       article5.IngestAction
+		place      article5.Placement
+		custodian  string
+		wantReason string
+	}{
+		{"nothing readable: a new object's answer, quarantined in the submitter's custody", in("2024-02-01T00:00:00.000Z", 200, "m"), []*article5.StoredObject{hidden}, nil, fakeAccess{org: x}, article5.IngestStore, article5.PlaceQuarantine, x, ""},
+		{"an older version is readable: refused as from any reader", in("2024-02-01T00:00:00.000Z", 200, "m"), []*article5.StoredObject{older, hidden}, nil,
+			fakeAccess{org: x, readable: map[string]bool{inc + " " + older.Version: true}}, article5.IngestReject, article5.PlaceStore, "", article5.ReasonNotCustodian},
+		{"its readable quarantined copy again: unchanged", in(mine.Version, 200, "m"), []*article5.StoredObject{hidden}, []*article5.StoredObject{mine}, readMine, article5.IngestUnchanged, article5.PlaceStore, "", ""},
+		{"a later version of its quarantined copy: quarantined", in("2024-03-01T00:00:00.000Z", 300, "n"), []*article5.StoredObject{hidden}, []*article5.StoredObject{mine}, readMine, article5.IngestStore, article5.PlaceQuarantine, x, ""},
+		{"a quarantined copy it may not read counts for nothing", in(mine.Version, 200, "other"), []*article5.StoredObject{hidden}, []*article5.StoredObject{mine}, fakeAccess{org: x}, article5.IngestStore, article5.PlaceQuarantine, x, ""},
+		{"all readable: the store", in("2024-02-01T00:00:00.000Z", 200, "m"), []*article5.StoredObject{older}, nil,
+			fakeAccess{org: x, readable: map[string]bool{inc + " " + older.Version: true}, speaksFor: []string{jp}}, article5.IngestStore, article5.PlaceStore, jp, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, place := article5.PlaceIngest(c.in, c.held, c.quar, c.acc)
+			if d.Action != c.want || place != c.place || d.Reason != c.wantReason || (c.want == article5.IngestStore && d.Custodian != c.custodian) {
+				t.Fatalf("got %+v at %d; want action %d at %d, custodian %q, reason %q", d, place, c.want, c.place, c.custodian, c.wantReason)
+			}
+		})
+	}
+	// An SCO's copies are each their own: a new copy goes to the store
+	// beside copies the submitter may not read.
+	sco := &article5.StoredObject{ID: "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7", Unversioned: true, SHA256: "s", SubmitterOrg: x}
+	theirs := &article5.StoredObject{ID: sco.ID, Version: "2024-01-01T00:00:00Z", Unversioned: true, SHA256: "s", Custodian: jp}
+	if d, place := article5.PlaceIngest(sco, []*article5.StoredObject{theirs}, nil, fakeAccess{org: x}); d.Action != article5.IngestStore || place != article5.PlaceStore || d.Custodian != x {
+		t.Fatalf("SCO copy: %+v at %d", d, place)
+	}
+}

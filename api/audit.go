@@ -160,7 +160,19 @@ func (s *server) entryVisible(r *http.Request, e audit.Entry) (bool, error) {
 		return g.CaseID(ctx, parts[0])
 	case "quarantine":
 		// Held for its submitter's organisation alone.
-		return len(parts) == 3 && parts[2] != "" && parts[2] == g.Recipient().Org, nil
+		if len(parts) != 4 || parts[2] == "" || parts[2] != g.Recipient().Org {
+			return false, nil
+		}
+		qs, err := s.n.Store.FindQuarantined(ctx, parts[0], parts[2])
+		if err != nil {
+			return e.Digest == audit.DigestDeleted && article5.ErrorCode(err) == article5.ENOTFOUND, nil
+		}
+		for _, q := range qs {
+			if q.Version == parts[1] && q.SHA256 == parts[3] {
+				return g.Object(ctx, q)
+			}
+		}
+		return false, nil
 	case "tokens":
 		return len(parts) == 1 && parts[0] != "" && parts[0] == g.Recipient().Subject, nil
 	case "events":

@@ -153,7 +153,7 @@ func (s *server) getProvenance(w http.ResponseWriter, r *http.Request) error {
 		if a != nil {
 			ref := audit.ObjectRef(v.ID, v.Version)
 			if quarantined {
-				ref = audit.QuarantineRef(v.ID, v.Version, v.SubmitterOrg)
+				ref = audit.QuarantineRef(v.ID, v.Version, v.SubmitterOrg, v.SHA256)
 			}
 			es, err := a.AuditEntriesByRef(r.Context(), ref)
 			if err != nil {

@@ -267,9 +267,9 @@ func SessionDigest(s *article5.Session, hash string) string {
 }
 
 // QuarantineRef is the ref of a quarantine row:
-// "quarantine/<id>/<version>/<submitter org>".
-func QuarantineRef(id, version, org string) string {
-	return "quarantine/" + url.PathEscape(id) + "/" + url.PathEscape(version) + "/" + url.PathEscape(org)
+// "quarantine/<id>/<version>/<submitter org>/<sha256>".
+func QuarantineRef(id, version, org, sha256 string) string {
+	return "quarantine/" + url.PathEscape(id) + "/" + url.PathEscape(version) + "/" + url.PathEscape(org) + "/" + url.PathEscape(sha256)
 }
 
 // QuarantineDigest is the digest of a quarantine row: ObjectDigest of the

@@ -80,6 +80,10 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
+	inQuarantine, err := db.loadQuarantined(ctx, tx, objs)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
 	index := bundleIndexes(len(objs), req.Prior)
 	var accepted []*article5.StoredObject
 	var quarantined []*article5.StoredObject
@@ -94,8 +98,9 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 		for j := range vs {
 			prev[j] = &vs[j].obj
 		}
-		d := article5.DecideIngest(o, prev, acc)
-		if d.Action == article5.IngestStore {
+		qs := inQuarantine[[2]string{o.ID, o.SubmitterOrg}]
+		d, place := article5.PlaceIngest(o, prev, qs, acc)
+		if d.Action == article5.IngestStore && place == article5.PlaceStore {
 			for _, v := range vs {
 				if v.obj.Version == o.Version {
 					// Two contents of one unversioned id within a
@@ -105,26 +110,17 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 				}
 			}
 		}
-		if d.Action == article5.IngestQuarantine {
-			qd, err := db.quarantineOne(ctx, tx, o, quarantined, acc)
-			if err != nil {
-				return nil, article5.Internal(op, err)
+		if d.Action == article5.IngestStore && place == article5.PlaceQuarantine {
+			c := *o
+			c.Added, c.Custodian = now, o.SubmitterOrg
+			res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			dup := false
+			for _, q := range qs {
+				dup = dup || (q.Version == c.Version && q.SHA256 == c.SHA256)
 			}
-			switch qd.Action {
-			case article5.IngestUnchanged:
-				res.Unchanged = append(res.Unchanged, article5.ObjectRef{ID: o.ID, Version: o.Version})
-			case article5.IngestReject:
-				res.Rejected = append(res.Rejected, article5.Rejection{Index: i, ID: o.ID, Reason: qd.Reason})
-			case article5.IngestStore:
-				c := *o
-				c.Added, c.Custodian = now, o.SubmitterOrg
+			if !dup { // the same copy, unreadable to its submitter, is held already
 				quarantined = append(quarantined, &c)
-				res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
-			default:
-				// It collides with copies its submitter may not read, here
-				// and in its own quarantine: nothing it could ever read is
-				// held, and the answer is a new object's.
-				res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+				inQuarantine[[2]string{o.ID, o.SubmitterOrg}] = append(qs, &c)
 			}
 			continue
 		}
@@ -199,7 +195,7 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 			rows[i] = []any{q.ID, q.Version, q.SubmitterOrg, q.VersionSec, q.VersionNsec, q.Unversioned, q.Added.Unix(), int64(q.Added.Nanosecond()),
 				q.Type, q.SpecVersion, q.CreatedBy, q.Revoked, string(marks), q.SourceRef, q.TargetRef, q.SHA256, q.Raw,
 				q.Submitter, q.Relayed, article5.RedColumn(q.RedRecipients)}
-			entries = append(entries, audit.Entry{Kind: audit.KindQuarantine, Ref: audit.QuarantineRef(q.ID, q.Version, q.SubmitterOrg),
+			entries = append(entries, audit.Entry{Kind: audit.KindQuarantine, Ref: audit.QuarantineRef(q.ID, q.Version, q.SubmitterOrg, q.SHA256),
 				Digest: audit.QuarantineDigest(q), Time: now, By: audit.ByOf(q.Submitter, q.SubmitterOrg)})
 		}
 		if err := db.drv.BulkInsert(ctx, tx, "quarantine", quarantineColumns, rows); err != nil {
@@ -222,33 +218,31 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 	return res, nil
 }
 
-// quarantineOne decides a version to quarantine against the quarantine of
-// its submitter's organisation (and the versions quarantined earlier in
-// the call), by the same rules as the store (article5.DecideIngest): a new
-// quarantined version (IngestStore, its custodian the organisation), the
-// same content again (IngestUnchanged), a refusal, or — when it collides
-// there too with what the submitter may not read — IngestQuarantine:
-// nothing to hold.
-func (db *DB) quarantineOne(ctx context.Context, tx Tx, o *article5.StoredObject, batch []*article5.StoredObject, acc article5.IngestAccess) (article5.IngestDecision, error) {
-	held, err := collect(ctx, tx, func(r Row) (*article5.StoredObject, error) { return scanQuarantined(r) },
-		`SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine WHERE id = ? AND submitter_org = ?`, o.ID, o.SubmitterOrg)
+// loadQuarantined loads, in one query, the quarantined copies of every id
+// in objs held for the organisation that submits it, keyed by (id, org).
+func (db *DB) loadQuarantined(ctx context.Context, tx Tx, objs []*article5.StoredObject) (map[[2]string][]*article5.StoredObject, error) {
+	out := map[[2]string][]*article5.StoredObject{}
+	var ids []string
+	seen := map[string]bool{}
+	for _, o := range objs {
+		if o != nil && o.ID != "" && !seen[o.ID] {
+			seen[o.ID] = true
+			ids = append(ids, o.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, arg := db.d.In("id", ids)
+	qs, err := collect(ctx, tx, scanQuarantined, `SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine WHERE `+in, arg)
 	if err != nil {
-		return article5.IngestDecision{}, err
+		return nil, err
 	}
-	for _, q := range batch {
-		if q.ID == o.ID && q.SubmitterOrg == o.SubmitterOrg {
-			held = append(held, q)
-		}
+	for _, q := range qs {
+		k := [2]string{q.ID, q.SubmitterOrg}
+		out[k] = append(out[k], q)
 	}
-	d := article5.DecideIngest(o, held, acc)
-	if d.Action == article5.IngestStore {
-		for _, q := range held {
-			if q.Version == o.Version {
-				d = article5.IngestDecision{Action: article5.IngestReject, Reason: article5.ReasonVersionConflict}
-			}
-		}
-	}
-	return d, nil
+	return out, nil
 }
 
 // unflagLatest clears the latest flag of the stored versions a new

@@ -167,34 +167,49 @@ func testCustody(t *testing.T, s article5.Store) {
 	if n := len(MustVersions(t, s, indicator)); n != 2 {
 		t.Fatalf("%d versions stored, want 2", n)
 	}
-	// A RED version now: C may not read it, and its collision is
-	// quarantined, reported as accepted.
+	// A RED version now: C may read the older versions, so a version from
+	// C is refused as from any reader (it knows the object exists).
 	red := Object(t, strings.Replace(indicatorJSON(indicator, identA, "2024-04-01T00:00:00.000Z", "red"), `"pattern"`, `"object_marking_refs":["`+tlpRed+`"],"pattern"`, 1), "")
 	MustIngestAs(t, s, identA, red)
 	const identC = "identity--0c0c0c0c-0000-4000-8000-00000000000c"
-	shadow := Object(t, indicatorJSON(indicator, identA, "2024-05-01T00:00:00.000Z", "C's shadow"), "")
+	if res := MustIngestAs(t, s, identC, Object(t, indicatorJSON(indicator, identA, "2024-05-01T00:00:00.000Z", "C"), "")); len(res.Rejected) != 1 || res.Rejected[0].Reason != article5.ReasonNotCustodian {
+		t.Fatalf("a reader of older versions: %+v", res)
+	}
+	// An object C may read no version of: its collision is quarantined and
+	// answered as a new object's.
+	const secret = "indicator--5ec2e7a0-0000-4000-8000-000000000005"
+	MustIngestAs(t, s, identA, Object(t, strings.Replace(indicatorJSON(secret, identA, "2024-04-01T00:00:00.000Z", "secret"), `"pattern"`, `"object_marking_refs":["`+tlpRed+`"],"pattern"`, 1), ""))
+	shadow := Object(t, indicatorJSON(secret, identA, "2024-05-01T00:00:00.000Z", "C's shadow"), "")
 	res = MustIngestAs(t, s, identC, shadow)
 	if len(res.Accepted) != 1 || len(res.Rejected) != 0 || len(res.Unchanged) != 0 {
 		t.Fatalf("the unreadable collision: %+v, want it reported as stored", res)
 	}
-	if n := len(MustVersions(t, s, indicator)); n != 3 {
-		t.Fatalf("%d versions, want 3: a quarantined copy is no version", n)
+	if n := len(MustVersions(t, s, secret)); n != 1 {
+		t.Fatalf("%d versions, want 1: a quarantined copy is no version", n)
 	}
-	q, err := s.FindQuarantined(ctx, indicator, identC)
+	q, err := s.FindQuarantined(ctx, secret, identC)
 	if err != nil || len(q) != 1 || string(q[0].Raw) != string(shadow.Raw) || q[0].Submitter != "token--"+identC || q[0].Custodian != identC {
 		t.Fatalf("quarantined for C: %+v, %v", q, err)
 	}
-	_, err = s.FindQuarantined(ctx, indicator, identA)
-	wantCode(t, err, article5.ENOTFOUND)
-	// The same again is unchanged (C holds it); other content under that
-	// version is refused (C can read its own copy).
+	// The same again is unchanged (C reads its copy); other content under
+	// that version is refused.
 	if res := MustIngestAs(t, s, identC, shadow); len(res.Unchanged) != 1 {
 		t.Fatalf("the same quarantined copy again: %+v, want unchanged", res)
 	}
-	other := Object(t, indicatorJSON(indicator, identA, "2024-05-01T00:00:00.000Z", "C's other"), "")
+	other := Object(t, indicatorJSON(secret, identA, "2024-05-01T00:00:00.000Z", "C's other"), "")
 	if res := MustIngestAs(t, s, identC, other); len(res.Rejected) != 1 || res.Rejected[0].Reason != article5.ReasonVersionConflict {
 		t.Fatalf("other content under a quarantined version: %+v", res)
 	}
+	// A copy C may not read (RED, naming no one) is, for C, no copy:
+	// sending it again and again is each time a new object's answer.
+	redShadow := Object(t, strings.Replace(indicatorJSON(secret, identA, "2024-06-01T00:00:00.000Z", "C's red"), `"pattern"`, `"object_marking_refs":["`+tlpRed+`"],"pattern"`, 1), "")
+	for range 2 {
+		if res := MustIngestAs(t, s, identC, redShadow); len(res.Accepted) != 1 {
+			t.Fatalf("an unreadable copy sent again: %+v", res)
+		}
+	}
+	_, err = s.FindQuarantined(ctx, secret, identA)
+	wantCode(t, err, article5.ENOTFOUND)
 }
 
 func testAtomic(t *testing.T, s article5.Store) {

@@ -26,7 +26,7 @@ CREATE INDEX audit_entries_ref ON audit_entries (ref);
 -- quarantine holds versions that collided with an object their submitter
 -- may not read (article5.DecideIngest): a store of its own per submitter
 -- organisation, judged by the same rules, never evidence. Covered by the log (ref
--- "quarantine/<id>/<version>/<org>").
+-- "quarantine/<id>/<version>/<org>/<sha256>").
 CREATE TABLE quarantine (
 	id            TEXT    NOT NULL,
 	version       TEXT    NOT NULL,
@@ -48,7 +48,7 @@ CREATE TABLE quarantine (
 	submitter     TEXT    NOT NULL,
 	relayed       INTEGER NOT NULL DEFAULT 0,
 	red           TEXT    NOT NULL DEFAULT ',',
-	PRIMARY KEY (id, version, submitter_org)
+	PRIMARY KEY (id, version, submitter_org, sha256)
 );
 
 -- case_index maps each case to the objects its last walk looked up:
