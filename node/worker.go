@@ -206,12 +206,10 @@ func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, 
 		"doctrines": rep.Doctrines, "findings": json.RawMessage(report),
 		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}},
 	}
+	markMap(obj, marking, red)
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return article5.Internal("encode assessment object", err)
-	}
-	if raw, err = markDerived(raw, marking, red); err != nil {
-		return err
 	}
 	o, err := stix.ParseObject(raw)
 	if err != nil {
@@ -237,6 +235,16 @@ func markDerived(raw []byte, marking string, red []string) ([]byte, error) {
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, article5.Internal("mark derived object", err)
 	}
+	markMap(obj, marking, red)
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return nil, article5.Internal("mark derived object", err)
+	}
+	return out, nil
+}
+
+// markMap is markDerived on a decoded object.
+func markMap(obj map[string]any, marking string, red []string) {
 	if marking != "" {
 		obj["object_marking_refs"] = []string{marking}
 	}
@@ -253,11 +261,6 @@ func markDerived(raw []byte, marking string, red []string) ([]byte, error) {
 		}
 		ext["red_recipients"] = red
 	}
-	out, err := json.Marshal(obj)
-	if err != nil {
-		return nil, article5.Internal("mark derived object", err)
-	}
-	return out, nil
 }
 
 // evidence is what the walk of one case found: the admitted objects (every
