@@ -236,6 +236,9 @@ type CaseSummary struct {
 	Hash      string          `json:"hash,omitempty"`
 	Tiers     map[string]Tier `json:"tiers,omitempty"`
 	Scope     Scope           `json:"scope,omitempty"`
+	// Consultation is the state of the case's consultation, once opened
+	// ("" before): read with the case, in the same query.
+	Consultation CaseState `json:"consultation,omitempty"`
 }
 
 // CaseFilter selects cases: a case-insensitive substring of the name, a

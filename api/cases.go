@@ -11,28 +11,8 @@ import (
 
 // caseList is the body of GET /api/v1/cases.
 type caseList struct {
-	Cases []caseJSON `json:"cases"`
-	Next  string     `json:"next,omitempty"`
-}
-
-// caseJSON is a case as listed and shown: its summary and, once opened,
-// the state of its consultation.
-type caseJSON struct {
-	*article5.CaseSummary
-	Consultation article5.CaseState `json:"consultation,omitempty"`
-}
-
-// withConsultation adds the consultation state of c, if it has one.
-func (s *server) withConsultation(ctx context.Context, c *article5.CaseSummary) (caseJSON, error) {
-	out := caseJSON{CaseSummary: c}
-	sc, err := s.n.Store.FindConsultation(ctx, c.ID)
-	switch {
-	case err == nil:
-		out.Consultation = sc.State
-	case article5.ErrorCode(err) != article5.ENOTFOUND:
-		return out, err
-	}
-	return out, nil
+	Cases []*article5.CaseSummary `json:"cases"`
+	Next  string                  `json:"next,omitempty"`
 }
 
 // listCases lists the cases the recipient may see: ?q (substring of the
@@ -63,13 +43,9 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := caseList{Cases: []caseJSON{}, Next: sealed}
-	for _, c := range cases {
-		cj, err := s.withConsultation(r.Context(), c)
-		if err != nil {
-			return err
-		}
-		out.Cases = append(out.Cases, cj)
+	out := caseList{Cases: cases, Next: sealed}
+	if out.Cases == nil {
+		out.Cases = []*article5.CaseSummary{}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -81,11 +57,7 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFoundAs(err, "no such case")
 	}
-	cj, err := s.withConsultation(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cj)
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }
 

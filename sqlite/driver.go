@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"article5/sqlstore"
@@ -16,11 +17,78 @@ import (
 type driver struct {
 	write *sql.DB // one connection, BEGIN IMMEDIATE: the single writer
 	read  *sql.DB // read-only connections
+
+	reads stmtCache // the read pool's prepared statements, by query text
+}
+
+// stmtCache keeps a prepared statement per query text read on the pool,
+// so that a hot query (a page of cases) is parsed once, not per request:
+// SQLite's parser is a measurable part of a short query. It holds at most
+// maxCachedStmts; queries beyond run unprepared.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const maxCachedStmts = 512
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the query reports its own error when run
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// readQuerier runs queries on the read pool through the statement cache.
+type readQuerier struct{ d *driver }
+
+func (r readQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	if st := r.d.reads.get(ctx, r.d.read, query); st != nil {
+		rs, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		return rows{rs}, nil
+	}
+	return querier{r.d.read}.Query(ctx, query, args...)
+}
+
+func (r readQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if st := r.d.reads.get(ctx, r.d.read, query); st != nil {
+		return row{st.QueryRowContext(ctx, args...)}
+	}
+	return querier{r.d.read}.QueryRow(ctx, query, args...)
+}
+
+func (r readQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return querier{r.d.read}.Exec(ctx, query, args...)
 }
 
 var _ sqlstore.Driver = (*driver)(nil)
 
-func (d *driver) Read() sqlstore.Querier  { return querier{d.read} }
+func (d *driver) Read() sqlstore.Querier  { return readQuerier{d} }
 func (d *driver) Write() sqlstore.Querier { return querier{d.write} }
 
 // Begin begins a transaction on the writer: BEGIN IMMEDIATE (the write
@@ -127,6 +195,7 @@ func (d *driver) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (d *driver) Close() error {
+	d.reads.close()
 	return errors.Join(d.read.Close(), d.write.Close())
 }
 

@@ -15,6 +15,26 @@ import (
 
 const caseColumns = `id, name, incidents, updated, hash, tiers, scope`
 
+// caseListColumns are caseColumns of cases c, with the state of the case's
+// consultation (LEFT JOIN consultations k).
+const caseListColumns = `c.id, c.name, c.incidents, c.updated, c.hash, c.tiers, c.scope, coalesce(k.state, '')`
+
+// scanListedCase scans caseListColumns.
+func scanListedCase(row Row) (*article5.CaseSummary, error) {
+	c := &caseRow{}
+	var scope, state string
+	if err := row.Scan(&c.ID, &c.Name, &c.Incidents, &c.updated, &c.Hash, &c.tiers, &scope, &state); err != nil {
+		return nil, err
+	}
+	c.Updated, c.Scope, c.Consultation = fromNano(c.updated), article5.Scope(scope), article5.CaseState(state)
+	if c.tiers != "" && c.tiers != "{}" {
+		if err := json.Unmarshal([]byte(c.tiers), &c.Tiers); err != nil {
+			return nil, err
+		}
+	}
+	return &c.CaseSummary, nil
+}
+
 // caseRow is a cases row: the summary and updated as stored (unix ns).
 type caseRow struct {
 	article5.CaseSummary
@@ -128,11 +148,11 @@ func andClause(conds []string) string {
 // findCases runs one listing query: cond (may be empty) in list order, a
 // page of limit and the next cursor.
 func (db *DB) findCases(ctx context.Context, cond string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
-	q := `SELECT ` + caseColumns + ` FROM cases`
+	q := `SELECT ` + caseListColumns + ` FROM (SELECT * FROM cases`
 	if cond != "" {
 		q += ` WHERE ` + cond
 	}
-	q += ` ORDER BY updated DESC, id LIMIT ?`
+	q += ` ORDER BY updated DESC, id LIMIT ?) c LEFT JOIN consultations k ON k.case_id = c.id ORDER BY c.updated DESC, c.id`
 	rows, err := db.drv.Read().Query(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -141,7 +161,7 @@ func (db *DB) findCases(ctx context.Context, cond string, args []any, limit int)
 	out := []*article5.CaseSummary{}
 	next := ""
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := scanListedCase(rows)
 		if err != nil {
 			return nil, "", err
 		}
@@ -178,7 +198,7 @@ func decodeCaseCursor(s string) (int64, string, error) {
 
 // FindCaseByID returns one case; ENOTFOUND if it is not held.
 func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummary, error) {
-	c, err := scanCase(db.drv.Read().QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	c, err := scanListedCase(db.drv.Read().QueryRow(ctx, `SELECT `+caseListColumns+` FROM cases c LEFT JOIN consultations k ON k.case_id = c.id WHERE c.id = ?`, id))
 	if isNoRows(err) {
 		return nil, notFound("case %s not found", id)
 	}
