@@ -45,11 +45,11 @@ type env struct {
 	lw      *lockedWriter
 }
 
-// MustEnv starts an env; maxBody 0 is the default limit.
-func MustEnv(tb testing.TB, maxBody int64) *env {
+// MustStore opens a fresh SQLite store in tb's temporary directory and
+// returns it with the default doctrines.
+func MustStore(tb testing.TB) (*sqlite.DB, []*doctrine.Doctrine) {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, tb.TempDir()+"/article5.db")
+	db, err := sqlite.Open(context.Background(), tb.TempDir()+"/article5.db")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -62,6 +62,13 @@ func MustEnv(tb testing.TB, maxBody int64) *env {
 		}
 		docs = append(docs, d)
 	}
+	return db, docs
+}
+
+// MustEnv starts an env; maxBody 0 is the default limit.
+func MustEnv(tb testing.TB, maxBody int64) *env {
+	tb.Helper()
+	db, docs := MustStore(tb)
 	logs := &bytes.Buffer{}
 	lw := &lockedWriter{w: logs}
 	log := slog.New(slog.NewJSONHandler(lw, nil))

@@ -12,45 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"article5"
-	"article5/node"
 	"article5/storetest"
 )
-
-// seedAPICases stores cases on e's node as the worker leaves them (a
-// grouping of one GREEN incident, its assessment and evidence index), in
-// batches, without running the doctrines.
-func seedAPICases(tb testing.TB, e *env, cases int) {
-	tb.Helper()
-	ctx := context.Background()
-	const batch = 500
-	for start := 0; start < cases; start += batch {
-		var objs []*article5.StoredObject
-		var idx []article5.CaseIndex
-		for i := start; i < min(cases, start+batch); i++ {
-			inc := fmt.Sprintf("incident--10ad10ad-0000-4000-8000-%012d", i)
-			g := fmt.Sprintf("grouping--10ad10ad-0000-4000-8000-%012d", i)
-			objs = append(objs,
-				storetest.Object(tb, fmt.Sprintf(`{"type":"incident","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"i%d","object_marking_refs":[%q]}`, inc, i, tlpGreen), ""),
-				storetest.Object(tb, fmt.Sprintf(`{"type":"grouping","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"case %d","context":"suspicious-activity","object_refs":[%q],"object_marking_refs":[%q]}`, g, i, inc, tlpGreen), ""))
-			idx = append(idx, article5.CaseIndex{Case: g, Evidence: []article5.ObjectRef{{ID: g}, {ID: inc}}, Watched: []string{g, inc}})
-		}
-		for _, o := range objs {
-			o.Submitter, o.SubmitterOrg = node.NodePrincipal.ID, node.NodePrincipal.Org
-		}
-		if _, err := e.db.IngestObjects(ctx, article5.IngestRequest{Objects: objs}); err != nil {
-			tb.Fatal(err)
-		}
-		for _, x := range idx {
-			c := &article5.CaseSummary{ID: x.Case, Name: x.Case, Incidents: 1, Hash: strings.Repeat("a", 64),
-				Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold, "us": article5.TierBelowThreshold}}
-			if _, err := e.db.SaveAssessment(ctx, c, []byte(`{}`), x); err != nil {
-				tb.Fatal(err)
-			}
-		}
-	}
-	e.MustRunJobs(tb)
-}
 
 // BenchmarkCasesUnderLoad drives GET /api/v1/cases?limit=100 from 64
 // clients on loopback, for ARTICLE5_LOAD_SECONDS (default 30), while one
@@ -69,7 +32,7 @@ func BenchmarkCasesUnderLoad(b *testing.B) {
 		cases = v
 	}
 	e := MustEnv(b, 0)
-	seedAPICases(b, e, cases)
+	storetest.SeedIndexedCases(b, e.db, cases, "10ad10ad", tlpGreen)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go e.n.RunWorker(ctx, 100*time.Millisecond)

@@ -14,10 +14,8 @@ import (
 
 	"article5"
 	"article5/api"
-	"article5/doctrine"
 	"article5/node"
 	"article5/release"
-	"article5/sqlite"
 	"article5/stix"
 )
 
@@ -44,20 +42,7 @@ type trustEnv struct {
 // (a client of JP), an X token, and JP speaking for ministry M.
 func MustTrustEnv(tb testing.TB) *trustEnv {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, tb.TempDir()+"/article5.db")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	var docs []*doctrine.Doctrine
-	for _, id := range doctrine.DefaultIDs {
-		d, err := doctrine.Default(id)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		docs = append(docs, d)
-	}
+	db, docs := MustStore(tb)
 	n := &node.Node{Store: db, Doctrines: docs, Now: time.Now,
 		Policy:    release.Policy{Holder: jpOrg, Clients: map[string][]string{jpOrg: {usOrg}}, Default: stix.TLPAmber},
 		SpeaksFor: map[string][]string{jpOrg: {mOrg}}}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,5 +277,58 @@ func (k *Kept) Close() {
 	}
 	for i := len(k.cleanup) - 1; i >= 0; i-- {
 		k.cleanup[i]()
+	}
+}
+
+// SeedIndexedCases stores cases on s the way the worker leaves them: each a
+// grouping of one incident (marked with marking, if given), with its
+// assessment and its evidence index, written directly in batches (no
+// doctrine runs), then takes the queue they made empty. The ids are
+// "<type>--<tag>-0000-4000-8000-<n>" (tag: 8 hex digits). For benchmarks
+// of a node holding many cases.
+func SeedIndexedCases(tb testing.TB, s article5.Store, cases int, tag, marking string) {
+	tb.Helper()
+	ctx := context.Background()
+	marks := ""
+	if marking != "" {
+		marks = `,"object_marking_refs":["` + marking + `"]`
+	}
+	const batch = 500
+	for start := 0; start < cases; start += batch {
+		var objs []*article5.StoredObject
+		var idx []article5.CaseIndex
+		for i := start; i < min(cases, start+batch); i++ {
+			inc := fmt.Sprintf("incident--%s-0000-4000-8000-%012d", tag, i)
+			g := fmt.Sprintf("grouping--%s-0000-4000-8000-%012d", tag, i)
+			objs = append(objs,
+				Object(tb, fmt.Sprintf(`{"type":"incident","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"i%d"%s}`, inc, i, marks), ""),
+				Object(tb, fmt.Sprintf(`{"type":"grouping","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"case %d","context":"suspicious-activity","object_refs":[%q]%s}`, g, i, inc, marks), ""))
+			idx = append(idx, article5.CaseIndex{Case: g, Evidence: []article5.ObjectRef{{ID: g}, {ID: inc}}, Watched: []string{g, inc}})
+		}
+		for _, o := range objs {
+			o.Submitter, o.SubmitterOrg = article5.PrincipalNode, "identity--5eed5eed-0000-4000-8000-000000000000"
+		}
+		if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: objs}); err != nil {
+			tb.Fatal(err)
+		}
+		for _, x := range idx {
+			c := &article5.CaseSummary{ID: x.Case, Name: x.Case, Incidents: 1, Hash: strings.Repeat("a", 64),
+				Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold, "us": article5.TierBelowThreshold}}
+			if _, err := s.SaveAssessment(ctx, c, []byte(`{}`), x); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	for {
+		j, err := s.ClaimJob(ctx, 0, 1000)
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			return
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := s.CompleteJob(ctx, j); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }
