@@ -53,7 +53,9 @@ func randomGraph(rng *rand.Rand) *graph {
 	who := []string{"jp", "us", "x", "named"}
 	marks := []string{"", tlpClear, tlpGreen, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", tlpAS, tlpRed}
 	orgOf := map[string]string{"jp": jpOrg, "us": usOrg, "x": xOrg, "named": jpOrg}
-	id := func(kind string, n int) string { return fmt.Sprintf("%s--%08x-0000-4000-8000-%012x", kind, rng.Uint32(), n) }
+	id := func(kind string, n int) string {
+		return fmt.Sprintf("%s--%08x-0000-4000-8000-%012x", kind, rng.Uint32(), n)
+	}
 	mark := func(o map[string]any) {
 		switch m := marks[rng.IntN(len(marks))]; m {
 		case "":
@@ -243,7 +245,9 @@ func probeRequests(method, path string, x map[string]any, fresh string) []probe 
 		p = strings.ReplaceAll(p, "{party}", "JP")
 		return strings.ReplaceAll(p, "{rfi}", "rfi--00000000-0000-4000-8000-000000000001")
 	}
-	body := func(id string) []byte { return []byte(strings.ReplaceAll(`{"tier":"below-threshold","opinion":"agree","reasons":"r","question":"q","answer":"a","password":"p","name":"probe","incidents":["<id>"]}`, "<id>", id)) }
+	body := func(id string) []byte {
+		return []byte(strings.ReplaceAll(`{"tier":"below-threshold","opinion":"agree","reasons":"r","question":"q","answer":"a","password":"p","name":"probe","incidents":["<id>"]}`, "<id>", id))
+	}
 	withID := func(id string) map[string]any {
 		c := map[string]any{}
 		for k, v := range x {
