@@ -255,8 +255,9 @@ func TestConsultationEndToEnd(t *testing.T) {
 	var sb struct {
 		Type    string `json:"type"`
 		Objects []struct {
-			Type         string `json:"type"`
-			CreatedByRef string `json:"created_by_ref"`
+			Type         string   `json:"type"`
+			CreatedByRef string   `json:"created_by_ref"`
+			Markings     []string `json:"object_marking_refs"`
 		} `json:"objects"`
 	}
 	if err := json.Unmarshal([]byte(bundleOut), &sb); err != nil || sb.Type != "bundle" {
@@ -271,6 +272,20 @@ func TestConsultationEndToEnd(t *testing.T) {
 	}
 	if len(sb.Objects) == 5 && (sb.Objects[2].CreatedByRef != jpOrg || sb.Objects[3].CreatedByRef != usOrg) {
 		t.Errorf("the opinions are created by %q and %q, want the signers' organisations", sb.Objects[2].CreatedByRef, sb.Objects[3].CreatedByRef)
+	}
+	// What the node derives (the assessment, the opinions on it, the
+	// determination) carries the audience of the evidence: one TLP marking,
+	// the same on each.
+	if len(sb.Objects) == 5 {
+		want := sb.Objects[1].Markings
+		if len(want) != 1 {
+			t.Errorf("the assessment carries markings %v, want its evidence's one TLP", want)
+		}
+		for _, o := range sb.Objects[2:] {
+			if strings.Join(o.Markings, ",") != strings.Join(want, ",") {
+				t.Errorf("the %s is marked %v, the assessment it derives from %v", o.Type, o.Markings, want)
+			}
+		}
 	}
 	if err := os.WriteFile(e.path("record.stix.json"), []byte(bundleOut), 0o600); err != nil {
 		t.Fatal(err)
