@@ -146,12 +146,13 @@ func (d *driver) BeginSnapshot(ctx context.Context, n int) ([]sqlstore.Tx, error
 func (d *driver) Lock(ctx context.Context, tx sqlstore.Tx, l sqlstore.Lock) error { return nil }
 
 // BulkInsert inserts rows with multi-row INSERT statements, up to 200 rows
-// each: far fewer statements than rows, which is most of the cost in
-// SQLite. The statements are prepared once per size.
+// each (fewer for a table so wide that 200 rows would pass SQLite's 32,766
+// bound parameters): far fewer statements than rows, which is most of the
+// cost in SQLite. The statements are prepared once per size.
 func (d *driver) BulkInsert(ctx context.Context, tx sqlstore.Tx, table string, cols []string, rows [][]any) error {
-	const chunk = 200
 	stx := tx.(txn).tx
 	width := len(cols)
+	chunk := max(1, min(200, 32766/width))
 	prefix := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
 	tuple := "(?" + strings.Repeat(", ?", width-1) + ")"
 	stmts := map[int]*sql.Stmt{}

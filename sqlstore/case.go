@@ -75,10 +75,11 @@ func scanCase(row Row) (*article5.CaseSummary, error) {
 // Where the dialect has a substring index for the query
 // (Dialect.CaseSearch: SQLite's trigram index, for three or more
 // characters), the query is answered in two steps: first among the next
-// few thousand cases in list order (a common word fills the page there),
-// else through the index (a rare word is found without reading every
-// case). Otherwise the list is read in index order (updated DESC, id),
-// and a word so rare that the page does not fill reads every case.
+// 4,000 cases in list order (a common word fills the page there, read in
+// index order up to the 4,000th), else through the index (a rare word is
+// found without reading every case). Otherwise the list is read in index
+// order (updated DESC, id), and a word so rare that the page does not fill
+// reads every case.
 func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5.CaseSummary, string, error) {
 	op := db.op("find cases")
 	const window = 4000
@@ -109,15 +110,26 @@ func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5
 		filterArgs = append(filterArgs, string(f.Tier))
 	}
 	if cond, arg, ok := db.d.CaseSearch(q); ok {
-		// Step one: the next window of cases in list order.
-		sub := `SELECT id FROM cases` + whereClause(pos) + ` ORDER BY updated DESC, id LIMIT ?`
-		args := append(append(append([]any{}, posArgs...), window), filterArgs...)
-		out, next, err := db.findCases(ctx, `id IN (`+sub+`)`+andClause(filter), args, limit)
-		if err != nil {
+		// Step one: the next window of cases in list order, up to the
+		// window's last case (none: fewer remain; the index answers).
+		var lastUpdated int64
+		var lastID string
+		err := db.drv.Read().QueryRow(ctx, `SELECT updated, id FROM cases`+whereClause(pos)+` ORDER BY updated DESC, id LIMIT 1 OFFSET ?`,
+			append(append([]any{}, posArgs...), window-1)...).Scan(&lastUpdated, &lastID)
+		if err != nil && !isNoRows(err) {
 			return nil, "", article5.Internal(op, err)
 		}
-		if next != "" {
-			return out, next, nil
+		if err == nil {
+			// updated >= ? bounds the index scan; the rest is exact.
+			inWindow := append(append([]string{}, pos...), `updated >= ? AND (updated > ? OR (updated = ? AND id <= ?))`)
+			args := append(append(append([]any{}, posArgs...), lastUpdated, lastUpdated, lastUpdated, lastID), filterArgs...)
+			out, next, err := db.findCases(ctx, strings.Join(append(inWindow, filter...), ` AND `), args, limit)
+			if err != nil {
+				return nil, "", article5.Internal(op, err)
+			}
+			if next != "" {
+				return out, next, nil
+			}
 		}
 		// Step two: the index.
 		filter = append(filter, cond)
@@ -136,13 +148,6 @@ func whereClause(conds []string) string {
 		return ""
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `)
-}
-
-func andClause(conds []string) string {
-	if len(conds) == 0 {
-		return ""
-	}
-	return ` AND ` + strings.Join(conds, ` AND `)
 }
 
 // findCases runs one listing query: cond (may be empty) in list order, a
