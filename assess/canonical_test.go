@@ -12,6 +12,7 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/examples"
+	"article5/stix"
 
 	"github.com/gowebpki/jcs"
 )
@@ -217,4 +218,105 @@ func FuzzCanonicalString(f *testing.F) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
 	})
+}
+
+// TestPrecomputedObjectHashes: the evidence digest and assessment hash are
+// the same whether each object's canonical sha256 is computed or given
+// (all, some or none of them), as a node gives StoredObject.SHA256.
+func TestPrecomputedObjectHashes(t *testing.T) {
+	bundles := map[string][]*stix.Bundle{"large 400": {MustParse(t, LargeCase(400))}}
+	for _, name := range examples.Names() {
+		bundles[name] = []*stix.Bundle{MustExample(t, name)}
+	}
+	// The same objects twice: identical entries count once in the digest.
+	bundles["two bundles"] = []*stix.Bundle{MustExample(t, "hospital-series"), MustExample(t, "hospital-series")}
+	opts := assess.Options{Doctrines: MustDoctrines(t)}
+	for name, bs := range bundles {
+		t.Run(name, func(t *testing.T) {
+			want, err := assess.Assess(context.Background(), opts, bs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, some := make([]assess.HashedBundle, len(bs)), make([]assess.HashedBundle, len(bs))
+			for i, b := range bs {
+				all[i] = assess.HashedBundle{Bundle: b, SHA256: make([]string, len(b.Objects))}
+				some[i] = assess.HashedBundle{Bundle: b, SHA256: make([]string, len(b.Objects))}
+				for j, o := range b.Objects {
+					c, err := stix.Canonical(o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sum := sha256.Sum256(c)
+					all[i].SHA256[j] = hex.EncodeToString(sum[:])
+					if j%2 == 0 {
+						some[i].SHA256[j] = all[i].SHA256[j]
+					}
+				}
+			}
+			if len(some) > 1 {
+				some[1].SHA256 = nil
+			}
+			for label, hbs := range map[string][]assess.HashedBundle{"all given": all, "some given": some} {
+				ev, err := assess.NewEvidenceHashed(hbs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := assess.AssessEvidence(context.Background(), opts, ev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.EvidenceDigest != want.EvidenceDigest || got.Hash != want.Hash {
+					t.Errorf("%s: digest %s hash %s, computed gives %s %s", label, got.EvidenceDigest, got.Hash, want.EvidenceDigest, want.Hash)
+				}
+				var objs []*stix.Object
+				var sums []string
+				for _, hb := range hbs {
+					objs = append(objs, hb.Bundle.Objects...)
+					if hb.SHA256 == nil {
+						sums = append(sums, make([]string, len(hb.Bundle.Objects))...)
+					} else {
+						sums = append(sums, hb.SHA256...)
+					}
+				}
+				d, err := assess.EvidenceDigestHashed(context.Background(), objs, sums, 2)
+				if err != nil || d != want.EvidenceDigest {
+					t.Errorf("%s: EvidenceDigestHashed %s %v, want %s", label, d, err, want.EvidenceDigest)
+				}
+			}
+		})
+	}
+}
+
+// TestPrecomputedObjectHashesChecked: given hashes are used as given (a
+// wrong one changes the digest) but must have the form of one, and one per
+// object.
+func TestPrecomputedObjectHashesChecked(t *testing.T) {
+	b := MustExample(t, "dam-control")
+	sums := make([]string, len(b.Objects))
+	ev, err := assess.NewEvidenceHashed(assess.HashedBundle{Bundle: b, SHA256: sums})
+	if err != nil {
+		t.Fatal(err)
+	}
+	computed, err := ev.Digest(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums[0] = "0000000000000000000000000000000000000000000000000000000000000000"
+	ev, err = assess.NewEvidenceHashed(assess.HashedBundle{Bundle: b, SHA256: sums})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong, _ := ev.Digest(context.Background(), 0); wrong == computed {
+		t.Error("a different object hash left the evidence digest unchanged")
+	}
+	for _, bad := range [][]string{sums[1:], append([]string{"ABCDEF" + sums[0][6:]}, sums[1:]...), append([]string{"00"}, sums[1:]...)} {
+		if _, err := assess.NewEvidenceHashed(assess.HashedBundle{Bundle: b, SHA256: bad}); article5.ErrorCode(err) != article5.EINTERNAL {
+			t.Errorf("%d hashes, first %q: err %v, want EINTERNAL", len(bad), bad[0], err)
+		}
+		if len(bad) == len(b.Objects) {
+			if _, err := assess.EvidenceDigestHashed(context.Background(), b.Objects, bad, 1); article5.ErrorCode(err) != article5.EINTERNAL {
+				t.Errorf("EvidenceDigestHashed with %q: err %v, want EINTERNAL", bad[0], err)
+			}
+		}
+	}
 }

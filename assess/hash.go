@@ -40,6 +40,23 @@ func CaseID(incidentIDs []string) string {
 // Errors: EINTERNAL when an object cannot be canonicalised (not I-JSON,
 // which NewEvidence rejects first; see stix.Canonical) or ctx ends first.
 func EvidenceDigest(ctx context.Context, objs []*stix.Object, workers int) (string, error) {
+	return EvidenceDigestHashed(ctx, objs, nil, workers)
+}
+
+// EvidenceDigestHashed is EvidenceDigest with the canonical hashes the
+// caller already holds: sums[i] is the lowercase hex sha256 (64 digits) of
+// the RFC 8785 canonical JSON of objs[i], as a node stores it at ingest
+// (article5.StoredObject.SHA256), or "" to have it computed; sums nil
+// computes every one. The digest equals EvidenceDigest's when the sums are
+// right; the caller vouches for them (a wrong sum gives a digest that no
+// other node reproduces, so the parties' hashes would not match).
+//
+// Errors: as EvidenceDigest; EINTERNAL when sums is not nil and not as long
+// as objs, or a given sum is not 64 lowercase hex digits.
+func EvidenceDigestHashed(ctx context.Context, objs []*stix.Object, sums []string, workers int) (string, error) {
+	if sums != nil && len(sums) != len(objs) {
+		return "", article5.Errorf(article5.EINTERNAL, "evidence digest: %d canonical hashes for %d objects", len(sums), len(objs))
+	}
 	type entry struct {
 		id, version, hash string
 		vt                *stix.Timestamp
@@ -48,12 +65,19 @@ func EvidenceDigest(ctx context.Context, objs []*stix.Object, workers int) (stri
 	if err := parallel(ctx, len(objs), workers, func(i int) error {
 		o := objs[i]
 		e := entry{id: o.ID, version: o.Version()}
-		c, err := stix.Canonical(o)
-		if err != nil {
-			return article5.Internal("canonical "+o.ID, err)
+		if sums != nil && sums[i] != "" {
+			if !isSHA256Hex(sums[i]) {
+				return article5.Errorf(article5.EINTERNAL, "evidence digest: the canonical hash given for %s (object %d) is not 64 lowercase hex digits", o.ID, i)
+			}
+			e.hash = sums[i]
+		} else {
+			c, err := stix.Canonical(o)
+			if err != nil {
+				return article5.Internal("canonical "+o.ID, err)
+			}
+			sum := sha256.Sum256(c)
+			e.hash = hex.EncodeToString(sum[:])
 		}
-		sum := sha256.Sum256(c)
-		e.hash = hex.EncodeToString(sum[:])
 		if t, ok := o.VersionTime(); ok {
 			e.vt = &t
 		}
@@ -109,6 +133,19 @@ func EvidenceDigest(ctx context.Context, objs []*stix.Object, workers int) (stri
 	w.buf = append(w.buf, ']')
 	h.Write(w.buf)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// isSHA256Hex reports whether s is 64 lowercase hex digits.
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // AssessmentHash returns the hex sha256 of the RFC 8785 canonical JSON of
