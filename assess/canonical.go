@@ -29,8 +29,16 @@ import (
 // The first fault (a NaN or infinite number, a value canonical cannot
 // encode) is kept in err and ends the writing; it is EINTERNAL.
 type canonicalWriter struct {
-	buf []byte
-	err error
+	buf    []byte
+	err    error
+	orders []namesInOrder // see nameOrder
+}
+
+// namesInOrder is a list of member names and the canonical order of their
+// indices (see canonicalWriter.nameOrder).
+type namesInOrder struct {
+	names []string
+	order []int
 }
 
 const hexDigits = "0123456789abcdef"
@@ -149,7 +157,8 @@ func (w *canonicalWriter) value(v any) {
 			w.null()
 			return
 		}
-		keys, ok := sortedKeys(x)
+		var kb [8]string
+		keys, ok := sortedKeys(x, kb[:0])
 		if !ok {
 			w.raw(v)
 			return
@@ -177,12 +186,12 @@ func (w *canonicalWriter) raw(v any) {
 	w.buf = append(w.buf, c...)
 }
 
-// sortedKeys returns the keys of m in RFC 8785 order (UTF-16 code units).
-// ok is false when a key is not valid UTF-8: json.Marshal would turn it
-// into U+FFFD, possibly into a duplicate, which only the reference path
-// (canonical) handles as before.
-func sortedKeys[V any](m map[string]V) (keys []string, ok bool) {
-	keys = make([]string, 0, len(m))
+// sortedKeys appends the keys of m to buf in RFC 8785 order (UTF-16 code
+// units). ok is false when a key is not valid UTF-8: json.Marshal would
+// turn it into U+FFFD, possibly into a duplicate, which only the reference
+// path (canonical) handles as before.
+func sortedKeys[V any](m map[string]V, buf []string) (keys []string, ok bool) {
+	keys = buf
 	for k := range m {
 		if !utf8.ValidString(k) {
 			return nil, false

@@ -323,7 +323,8 @@ func (w *canonicalWriter) scope(s *article5.ScopeFinding) {
 // assessments writes hashedAs(m): an object by doctrine id, {} when m is
 // empty or nil.
 func (w *canonicalWriter) assessments(m map[string]*article5.DoctrineAssessment) {
-	keys, ok := sortedKeys(m)
+	var kb [8]string
+	keys, ok := sortedKeys(m, kb[:0])
 	if !ok {
 		w.raw(hashedAs(m))
 		return
@@ -408,21 +409,17 @@ func (w *canonicalWriter) assessment(a *article5.DoctrineAssessment) {
 // factors writes hashedA.Factors, name → score; of equal names the last
 // wins, as in the map hashedAs fills.
 func (w *canonicalWriter) factors(fs []article5.Factor) {
-	idx := make([]int, 0, len(fs))
-	for i := range fs {
-		if !utf8.ValidString(fs[i].Name) {
-			m := make(map[string]int, len(fs))
-			for _, f := range fs {
-				m[f.Name] = f.Score
-			}
-			w.raw(m)
-			return
+	order, ok := w.nameOrder(len(fs), func(i int) string { return fs[i].Name })
+	if !ok {
+		m := make(map[string]int, len(fs))
+		for _, f := range fs {
+			m[f.Name] = f.Score
 		}
-		idx = append(idx, i)
+		w.raw(m)
+		return
 	}
-	idx = lastByName(idx, func(i int) string { return fs[i].Name })
 	w.buf = append(w.buf, '{')
-	for k, i := range idx {
+	for k, i := range order {
 		w.key(k == 0, fs[i].Name)
 		w.num(float64(fs[i].Score))
 	}
@@ -432,39 +429,64 @@ func (w *canonicalWriter) factors(fs []article5.Factor) {
 // criteria writes hashedA.Criteria, name → met; of equal names the last
 // wins.
 func (w *canonicalWriter) criteria(cs []article5.Criterion) {
-	idx := make([]int, 0, len(cs))
-	for i := range cs {
-		if !utf8.ValidString(cs[i].Name) {
-			m := make(map[string]bool, len(cs))
-			for _, c := range cs {
-				m[c.Name] = c.Met
-			}
-			w.raw(m)
-			return
+	order, ok := w.nameOrder(len(cs), func(i int) string { return cs[i].Name })
+	if !ok {
+		m := make(map[string]bool, len(cs))
+		for _, c := range cs {
+			m[c.Name] = c.Met
 		}
-		idx = append(idx, i)
+		w.raw(m)
+		return
 	}
-	idx = lastByName(idx, func(i int) string { return cs[i].Name })
 	w.buf = append(w.buf, '{')
-	for k, i := range idx {
+	for k, i := range order {
 		w.key(k == 0, cs[i].Name)
 		w.boolean(cs[i].Met)
 	}
 	w.buf = append(w.buf, '}')
 }
 
-// lastByName sorts indices by name in canonical order and keeps, of equal
-// names, the greatest index: what filling a map in index order keeps.
-func lastByName(idx []int, name func(int) string) []int {
-	slices.SortStableFunc(idx, func(a, b int) int { return compareUTF16(name(a), name(b)) })
-	out := idx[:0]
-	for k, i := range idx {
-		if k+1 < len(idx) && name(idx[k+1]) == name(i) {
+// nameOrder returns the indices 0..n-1 of a list of names sorted in
+// canonical order, keeping of equal names the last: the members of the
+// map that filling it in list order gives. A doctrine's factors and
+// criteria are the same list for every incident, so the orders found are
+// kept (a few per writer) and reused. ok is false when a name is not valid
+// UTF-8 (see sortedKeys).
+func (w *canonicalWriter) nameOrder(n int, name func(int) string) (order []int, ok bool) {
+next:
+	for _, o := range w.orders {
+		if len(o.names) != n {
 			continue
 		}
-		out = append(out, i)
+		for i, s := range o.names {
+			if name(i) != s {
+				continue next
+			}
+		}
+		return o.order, true
 	}
-	return out
+	names := make([]string, n)
+	for i := range names {
+		if names[i] = name(i); !utf8.ValidString(names[i]) {
+			return nil, false
+		}
+	}
+	order = make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return compareUTF16(names[a], names[b]) })
+	kept := order[:0]
+	for k, i := range order {
+		if k+1 < len(order) && names[order[k+1]] == names[i] {
+			continue
+		}
+		kept = append(kept, i)
+	}
+	if len(w.orders) < 16 {
+		w.orders = append(w.orders, namesInOrder{names: names, order: kept})
+	}
+	return kept, true
 }
 
 // change writes one hashedChange: fact, tier, value, with (left out when
