@@ -2,15 +2,18 @@ package assess_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"article5"
+	"article5/assess"
 
 	"github.com/google/uuid"
 )
@@ -91,5 +94,38 @@ func TestLargeCaseIsValid(t *testing.T) {
 	}
 	if len(tiers) < 2 {
 		t.Errorf("facts too uniform: tiers %v", tiers)
+	}
+}
+
+// TestAssessAllocationGrowsLinearly guards against work that grows faster
+// than the case (per-incident copies of the evidence, pairs of incidents,
+// the hash input held whole…): the bytes allocated per incident by
+// NewEvidence and AssessEvidence on a case ten times larger are no more
+// than on the smaller one, give or take a quarter. Allocation, not time:
+// it does not depend on the machine.
+func TestAssessAllocationGrowsLinearly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("assesses 4,400 incidents")
+	}
+	perIncident := func(n int) float64 {
+		bundle := MustParse(t, LargeCase(n))
+		opts := assess.Options{Doctrines: MustDoctrines(t), Workers: 1}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ev, err := assess.NewEvidence(bundle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := assess.AssessEvidence(context.Background(), opts, ev); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+	}
+	small, large := perIncident(400), perIncident(4000)
+	t.Logf("allocated per incident: %.0f B at 400 incidents, %.0f B at 4,000", small, large)
+	if large > 1.25*small {
+		t.Errorf("allocation per incident grows with the case: %.0f B at 400 incidents, %.0f B at 4,000", small, large)
 	}
 }
