@@ -86,9 +86,10 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 	}); err != nil {
 		return nil, err
 	}
+	rep.Incidents = make([]article5.IncidentReport, n)
 	for i, inc := range incidents {
-		rep.Incidents = append(rep.Incidents, article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
-			Scope: cases.Scopes[i], Assessments: results[i]})
+		rep.Incidents[i] = article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
+			Scope: cases.Scopes[i], Assessments: results[i]}
 	}
 	rep.Scope = caseScope(cases.Scopes)
 

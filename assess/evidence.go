@@ -19,6 +19,7 @@ type Evidence struct {
 	Latest   map[string]*stix.Object // id → greatest modified (else created)
 	Warnings []string                // validation warnings worth showing, "object pointer: message"
 	bySource map[string][]*stix.Object
+	sums     []string // index-aligned with All: given canonical sha256, "" to compute; nil: none given
 
 	digestOnce sync.Once
 	digest     string
@@ -27,12 +28,61 @@ type Evidence struct {
 
 // Digest returns the evidence digest (see EvidenceDigest), computed once
 // per Evidence: it depends on the objects only, as a stored object's
-// canonical hash is fixed at ingest.
+// canonical hash is fixed at ingest. The canonical hashes given to
+// NewEvidenceHashed are used, not recomputed.
 func (ev *Evidence) Digest(ctx context.Context, workers int) (string, error) {
 	ev.digestOnce.Do(func() {
-		ev.digest, ev.digestErr = EvidenceDigest(ctx, ev.All, workers)
+		ev.digest, ev.digestErr = EvidenceDigestHashed(ctx, ev.All, ev.sums, workers)
 	})
 	return ev.digest, ev.digestErr
+}
+
+// HashedBundle is a bundle with the canonical hash of each of its objects,
+// as a node holds them: SHA256[i] is the lowercase hex sha256 of the RFC
+// 8785 canonical JSON of Bundle.Objects[i] (article5.StoredObject.SHA256),
+// or "" to have it computed. SHA256 nil: compute every one.
+type HashedBundle struct {
+	Bundle *stix.Bundle
+	SHA256 []string
+}
+
+// NewEvidenceHashed is NewEvidence for bundles whose objects' canonical
+// hashes the caller already holds, so that the evidence digest does not
+// canonicalise every object again (a node re-assessing a case). The
+// digest, and so the assessment hash, are those NewEvidence gives when the
+// hashes are right; the caller vouches for them (see EvidenceDigestHashed).
+//
+// Errors: as NewEvidence; EINTERNAL when a SHA256 list is not nil and not
+// as long as its bundle's objects, or holds a hash that is neither "" nor
+// 64 lowercase hex digits.
+func NewEvidenceHashed(bundles ...HashedBundle) (*Evidence, error) {
+	bs := make([]*stix.Bundle, len(bundles))
+	given := false
+	for i, hb := range bundles {
+		if hb.SHA256 != nil && len(hb.SHA256) != len(hb.Bundle.Objects) {
+			return nil, article5.Errorf(article5.EINTERNAL, "bundle %d: %d canonical hashes for %d objects", i, len(hb.SHA256), len(hb.Bundle.Objects))
+		}
+		for j, h := range hb.SHA256 {
+			if h != "" && !isSHA256Hex(h) {
+				return nil, article5.Errorf(article5.EINTERNAL, "bundle %d, objects/%d: the canonical hash given is not 64 lowercase hex digits", i, j)
+			}
+		}
+		bs[i] = hb.Bundle
+		given = given || hb.SHA256 != nil
+	}
+	ev, err := NewEvidence(bs...)
+	if err != nil || !given {
+		return ev, err
+	}
+	ev.sums = make([]string, 0, len(ev.All))
+	for _, hb := range bundles {
+		if hb.SHA256 != nil {
+			ev.sums = append(ev.sums, hb.SHA256...)
+		} else {
+			ev.sums = append(ev.sums, make([]string, len(hb.Bundle.Objects))...)
+		}
+	}
+	return ev, nil
 }
 
 // NewEvidence validates and merges bundles. Any STIX error makes it fail

@@ -31,20 +31,81 @@ func (r *reader) fault(obj, ptr, format string, args ...any) {
 	r.details = append(r.details, article5.Detail{Object: obj, Pointer: ptr, Message: fmt.Sprintf(format, args...)})
 }
 
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
 // ptr builds an RFC 6901 JSON pointer from unescaped reference tokens.
+// The pointers of the fixed properties the reader cites as evidence come
+// from fixedPointers, one string for every incident, rather than a string
+// of each incident's own in its facts and findings.
 func ptr(parts ...string) string {
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteByte('/')
-		if strings.ContainsAny(p, "~/") {
-			p = pointerEscaper.Replace(p)
-		}
-		b.WriteString(p)
+	var buf [192]byte
+	b := appendPointer(buf[:0], parts)
+	if s, ok := fixedPointers[string(b)]; ok {
+		return s
 	}
-	return b.String()
+	return string(b)
 }
+
+// appendPointer appends the pointer of parts to b, escaping '~' and '/'.
+func appendPointer(b []byte, parts []string) []byte {
+	for _, p := range parts {
+		b = append(b, '/')
+		for i := 0; i < len(p); i++ {
+			switch p[i] {
+			case '~':
+				b = append(b, '~', '0')
+			case '/':
+				b = append(b, '~', '1')
+			default:
+				b = append(b, p[i])
+			}
+		}
+	}
+	return b
+}
+
+// a5Props are the properties of article5's incident extension
+// (extension/schema.json $defs/incident-extension).
+var a5Props = []string{"extension_type", "domain", "affected_parties", "casualties", "critical_infrastructure",
+	"military_target", "space_objects", "activity", "operation_type", "threat_of_force",
+	"armed_conflict", "organised_and_planned", "geographic_extent", "effects_duration",
+	"first_seen", "last_seen", "red_recipients"}
+
+// a5Known is a5Props as a set.
+var a5Known = func() map[string]bool {
+	m := make(map[string]bool, len(a5Props))
+	for _, p := range a5Props {
+		m[p] = true
+	}
+	return m
+}()
+
+// fixedPointers interns the pointers of fixed properties (see ptr).
+var fixedPointers = func() map[string]string {
+	var paths [][]string
+	for _, p := range a5Props {
+		paths = append(paths, []string{"extensions", extA5, p})
+	}
+	for _, p := range []string{"determination", "recoverability", "criticality"} {
+		paths = append(paths, []string{"extensions", extCore, p})
+	}
+	paths = append(paths,
+		[]string{"extensions", extCore, "impacted_entity_counts", "individuals"},
+		[]string{"extensions", extCore, "impact_refs"},
+		[]string{"extensions", extA5, "legal_basis"},
+		[]string{"extensions", "availability", "availability_impact"},
+		[]string{"extensions", "physical", "impact_type"},
+		[]string{"extensions", "integrity", "alteration"},
+		[]string{"extensions", "confidentiality", "loss_type"},
+		[]string{"extensions", "monetary", "max_amount"},
+		[]string{"extensions", "monetary", "min_amount"},
+		[]string{"recoverability"},
+		[]string{"impacted_entity_counts", "individuals"})
+	m := make(map[string]string, len(paths))
+	for _, p := range paths {
+		s := string(appendPointer(nil, p))
+		m[s] = s
+	}
+	return m
+}()
 
 // asInt reads a STIX integer (STIX 2.1 §2.10): a whole number within
 // ±(2^53−1); false for anything else (see stix.Integer).
@@ -191,17 +252,13 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 	e := func(parts ...string) article5.Evidence {
 		return article5.Evidence{Object: inc.ID, Pointer: p(parts...)}
 	}
-	known := map[string]bool{"extension_type": true, "domain": true, "affected_parties": true, "casualties": true, "critical_infrastructure": true,
-		"military_target": true, "space_objects": true, "activity": true, "operation_type": true, "threat_of_force": true,
-		"armed_conflict": true, "organised_and_planned": true, "geographic_extent": true, "effects_duration": true,
-		"first_seen": true, "last_seen": true, "red_recipients": true}
 	keys := make([]string, 0, len(a5))
 	for k := range a5 {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !known[k] {
+		if !a5Known[k] {
 			r.fault(inc.ID, p(k), "unknown property of article5's incident extension (see extension/schema.json)")
 		}
 	}
