@@ -3,6 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -132,7 +134,9 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, keepIndex(err)
 	}
-	ev, err := assess.NewEvidence(b)
+	// The stored canonical hashes spare the digest canonicalising every
+	// object again.
+	ev, err := assess.NewEvidenceHashed(assess.HashedBundle{Bundle: b, SHA256: ev0.sums})
 	if err != nil {
 		return nil, keepIndex(err)
 	}
@@ -211,15 +215,23 @@ func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, 
 	if err != nil {
 		return article5.Internal("encode assessment object", err)
 	}
-	o, err := stix.ParseObject(raw)
-	if err != nil {
-		return article5.Internal("parse assessment object", err)
-	}
-	so, err := storedObject(o, n.now())
+	// The node made it, whole: its stored form is written directly, not
+	// parsed back (the findings of a large case are large).
+	canon, err := stix.CanonicalLarge(raw)
 	if err != nil {
 		return err
 	}
-	so.Submitter, so.SubmitterOrg = NodePrincipal.ID, NodePrincipal.Org
+	sum := sha256.Sum256(canon)
+	t, err := stix.ParseTimestamp(ts)
+	if err != nil {
+		return article5.Internal("assessment object time", err)
+	}
+	so := &article5.StoredObject{ID: id, Type: "article5-assessment", Version: ts, VersionSec: t.Time.Unix(), VersionNsec: int64(t.Time.Nanosecond()),
+		SpecVersion: "2.1", CreatedBy: article5.ExtensionCreatorID, Markings: []string{marking}, RedRecipients: red,
+		Raw: raw, SHA256: hex.EncodeToString(sum[:]), Submitter: NodePrincipal.ID, SubmitterOrg: NodePrincipal.Org}
+	if marking == "" {
+		so.Markings = nil
+	}
 	if _, err := n.Store.IngestObjects(ctx, article5.IngestRequest{Objects: []*article5.StoredObject{so}, Atomic: true}); err != nil {
 		return fmt.Errorf("store %s: %w", id, err)
 	}
@@ -270,6 +282,7 @@ func markMap(obj map[string]any, marking string, red []string) {
 // one, may change the case (the re-assessment index).
 type evidence struct {
 	objs    []*stix.Object
+	sums    []string                 // sums[i]: the stored canonical sha256 of objs[i]
 	latest  []*article5.StoredObject // the latest admitted version of each admitted id (every admitted copy of an SCO)
 	watched []string                 // sorted
 	ids     []string                 // admitted ids, sorted
@@ -302,7 +315,7 @@ func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) 
 	if g.Type != "grouping" {
 		return nil, article5.Errorf(article5.ENOTFOUND, "no such case")
 	}
-	l := &loader{n: n, caseID: caseID, held: map[string][]*article5.StoredObject{}, admitted: map[string][]*stix.Object{},
+	l := &loader{n: n, caseID: caseID, held: map[string][]*article5.StoredObject{}, admitted: map[string][]*stix.Object{}, admittedSums: map[string][]string{},
 		admittedV: map[string]map[string]*article5.StoredObject{}, limit: n.maxCaseObjects()}
 	if err := l.fetch(ctx, []string{caseID}); err != nil {
 		return nil, err
@@ -361,6 +374,7 @@ func (n *Node) caseEvidence(ctx context.Context, caseID string, rels *relIndex) 
 	incidents := 0
 	for _, id := range ev.ids {
 		ev.objs = append(ev.objs, l.admitted[id]...)
+		ev.sums = append(ev.sums, l.admittedSums[id]...)
 		var best *article5.StoredObject
 		for _, v := range l.admittedV[id] {
 			if best == nil || versionAfterStored(v, best) {
@@ -441,13 +455,14 @@ func (n *Node) authorOf(o *article5.StoredObject) string {
 
 // loader accumulates a case's evidence.
 type loader struct {
-	n         *Node
-	caseID    string
-	held      map[string][]*article5.StoredObject          // id → every held version; nil: looked up, not held
-	admitted  map[string][]*stix.Object                    // id → admitted versions, parsed
-	admittedV map[string]map[string]*article5.StoredObject // id → version → admitted stored version
-	versions  int                                          // versions fetched
-	limit     int                                          // Node.MaxCaseObjects
+	n            *Node
+	caseID       string
+	held         map[string][]*article5.StoredObject          // id → every held version; nil: looked up, not held
+	admitted     map[string][]*stix.Object                    // id → admitted versions, parsed
+	admittedSums map[string][]string                          // id → their stored canonical sha256, in the same order
+	admittedV    map[string]map[string]*article5.StoredObject // id → version → admitted stored version
+	versions     int                                          // versions fetched
+	limit        int                                          // Node.MaxCaseObjects
 }
 
 // ids returns the admitted ids, sorted.
@@ -584,6 +599,7 @@ func (l *loader) admit(v *article5.StoredObject) error {
 	}
 	l.admittedV[v.ID][v.Version] = v
 	l.admitted[v.ID] = append(l.admitted[v.ID], o)
+	l.admittedSums[v.ID] = append(l.admittedSums[v.ID], v.SHA256)
 	return nil
 }
 

@@ -1,0 +1,78 @@
+package stix_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/gowebpki/jcs"
+
+	"article5/examples"
+	"article5/stix"
+)
+
+// TestCanonicalLargeMatchesJCS: taken apart or whole, the canonical bytes
+// are jcs's, on large random documents (keys that sort differently in
+// UTF-16 and UTF-8, escapes, numbers) and on the example bundles.
+func TestCanonicalLargeMatchesJCS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	keys := []string{"b", "a", "é", "\U0001F600", "\uFFFD", "z\u2028", "<&>", "10", "1", "A"}
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		switch k := rng.IntN(7); {
+		case depth > 3 || k == 0:
+			return rng.Float64() * 1e9
+		case k == 1:
+			return strings.Repeat(keys[rng.IntN(len(keys))], rng.IntN(50)) + "\"\\\n"
+		case k == 2:
+			return rng.IntN(2) == 0
+		case k == 3 || k == 4:
+			m := map[string]any{}
+			for range rng.IntN(12) {
+				m[keys[rng.IntN(len(keys))]+fmt.Sprint(rng.IntN(30))] = gen(depth + 1)
+			}
+			return m
+		default:
+			var l []any
+			for range rng.IntN(40) {
+				l = append(l, gen(depth+1))
+			}
+			return l
+		}
+	}
+	for i := range 6 {
+		var incidents []any
+		for range 300 + rng.IntN(500) {
+			incidents = append(incidents, map[string]any{"facts": gen(1), "é": gen(2), "\U0001F600": gen(2), "id": fmt.Sprint(rng.Uint64())})
+		}
+		doc := map[string]any{"findings": map[string]any{"incidents": incidents, "z": gen(1)}, "incidents": gen(1), "n": i}
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := jcs.Transform(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) < 64<<10 {
+			t.Fatalf("document of %d bytes: not large enough to be taken apart", len(raw))
+		}
+		got, err := stix.CanonicalLarge(raw)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("document %d (%d bytes): differs from jcs (%v)", i, len(raw), err)
+		}
+	}
+	for _, name := range examples.Names() {
+		raw, err := examples.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := jcs.Transform(raw)
+		if got, err := stix.CanonicalLarge(raw); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from jcs: %v", name, err)
+		}
+	}
+}
