@@ -392,7 +392,9 @@ func (db *DB) FindQuarantined(ctx context.Context, id, org string) ([]*article5.
 // coverQuarantine adds the ref and digest of every quarantine row to out.
 func coverQuarantine(ctx context.Context, q Querier, out map[string]string) error {
 	return cover(ctx, q, out, `SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine`, scanQuarantined,
-		func(x *article5.StoredObject) string { return audit.QuarantineRef(x.ID, x.Version, x.SubmitterOrg, x.SHA256) },
+		func(x *article5.StoredObject) string {
+			return audit.QuarantineRef(x.ID, x.Version, x.SubmitterOrg, x.SHA256)
+		},
 		audit.QuarantineDigest)
 }
 
