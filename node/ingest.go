@@ -51,6 +51,11 @@ type IngestRequest struct {
 // created (SCOs, some marking-definitions) is versioned by the date the
 // node adds it (TAXII 2.1 §5.3.1) and is a no-op when its content is held
 // where the submitter can read it.
+// unversionedLayout formats the version given to an object that has none
+// (an SCO): the time it was added, always with nine fractional digits so
+// that every such version has the same width.
+const unversionedLayout = "2006-01-02T15:04:05.000000000Z"
+
 func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestResult, error) {
 	b, err := stix.Parse(req.Data)
 	if err != nil {
@@ -333,7 +338,7 @@ func storedObject(o *stix.Object, now time.Time) (*article5.StoredObject, error)
 		so.VersionSec, so.VersionNsec = ts.Time.Unix(), int64(ts.Time.Nanosecond())
 	} else {
 		so.Unversioned = true
-		so.Version = now.Format(time.RFC3339Nano)
+		so.Version = now.UTC().Format(unversionedLayout)
 		so.VersionSec, so.VersionNsec = now.Unix(), int64(now.Nanosecond())
 	}
 	switch o.Type {
