@@ -28,6 +28,11 @@ type IngestRequest struct {
 	Atomic    bool
 }
 
+// unversionedLayout formats the version given to an object that has none
+// (an SCO): the time it was added, always with nine fractional digits so
+// that every such version has the same width.
+const unversionedLayout = "2006-01-02T15:04:05.000000000Z"
+
 // Ingest validates a STIX bundle and stores its valid objects in one
 // transaction with the re-assessment of the cases they change
 // (Store.IngestObjects). Every object with a STIX error (stix.Validate)
@@ -51,11 +56,6 @@ type IngestRequest struct {
 // created (SCOs, some marking-definitions) is versioned by the date the
 // node adds it (TAXII 2.1 §5.3.1) and is a no-op when its content is held
 // where the submitter can read it.
-// unversionedLayout formats the version given to an object that has none
-// (an SCO): the time it was added, always with nine fractional digits so
-// that every such version has the same width.
-const unversionedLayout = "2006-01-02T15:04:05.000000000Z"
-
 func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestResult, error) {
 	b, err := stix.Parse(req.Data)
 	if err != nil {
