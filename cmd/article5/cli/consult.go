@@ -69,12 +69,7 @@ type consultView struct {
 // --format json, else a short text view.
 func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
 	if format == "json" {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, raw, "", "  "); err != nil {
-			return article5.Errorf(article5.EINTERNAL, "the server's answer does not parse")
-		}
-		_, err := w.Write(append(buf.Bytes(), '\n'))
-		return err
+		return writeRawJSON(w, raw)
 	}
 	var v consultView
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -332,7 +327,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	export.Flags().StringVar(&exportFormat, "format", "record", "record (article5's record JSON) or stix (a STIX 2.1 bundle of the grouping, assessment, signed opinions and determination); 'article5 verify' reads both")
 
 	for _, sub := range []*cobra.Command{open, status, request, position, rfi, answerCmd, signCmd, closeCmd} {
-		sub.Flags().StringVar(&format, "format", "text", "text or json")
+		addFormatFlag(sub, &format)
 	}
 	cmd.AddCommand(open, status, request, position, rfi, answerCmd, signCmd, closeCmd, export)
 }
