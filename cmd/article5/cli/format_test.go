@@ -20,7 +20,7 @@ func TestFormatFlagIsConsistent(t *testing.T) {
 		"article5 case position", "article5 case request", "article5 case rfi", "article5 case show", "article5 case sign",
 		"article5 case status", "article5 doctrine list", "article5 doctrine show", "article5 examples",
 		"article5 key add", "article5 key revoke", "article5 token create", "article5 user create",
-		"article5 user list", "article5 version", "article5 webhook add", "article5 webhook list",
+		"article5 user list", "article5 version", "article5 wait", "article5 webhook add", "article5 webhook list",
 	}
 	other := map[string]string{
 		"article5 assess":      "text or json (with --each also csv)", // the report; --each adds csv

@@ -458,7 +458,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	shutdown := make(chan struct{})
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
-		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks})
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
