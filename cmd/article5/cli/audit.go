@@ -28,7 +28,8 @@ tree head with the node's key.
   article5 audit key                                  the node's verifier key (give it to the partner)
   article5 audit proof 42                             inclusion proof of entry 42 in the newest tree
   article5 audit consistency 100 250                  prove and check that tree 250 extends tree 100
-  article5 audit consistency old.note new.note        the same for two saved signed heads`
+  article5 audit consistency old.note new.note        the same for two saved signed heads
+  article5 audit reconcile --accept-rollback          after a restore from an older backup: record the rollback in the log`
 
 func newAuditCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Verify the transparency log; print heads and proofs", Long: auditHelp}
@@ -223,7 +224,8 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 
-	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency} {
+	reconcile := newAuditReconcileCmd(stdout, withLog, &c)
+	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency, reconcile} {
 		addStoreFlags(sub, &c)
 		cmd.AddCommand(sub)
 	}

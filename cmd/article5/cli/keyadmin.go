@@ -122,7 +122,7 @@ func offlineNode(cmd *cobra.Command, c *serveConfig, trust []string) (*node.Node
 	if err != nil {
 		return nil, nil, err
 	}
-	store, _, err := openStore(cmd.Context(), *c)
+	store, err := openWriteStore(cmd.Context(), *c)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -42,7 +42,7 @@ func newTokenCmd(stdout io.Writer) *cobra.Command {
 			if !strings.HasPrefix(org, "identity--") {
 				return usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}

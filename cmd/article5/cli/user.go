@@ -69,7 +69,7 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 			if utf8.RuneCount(pw) < minPasswordLen {
 				return article5.Errorf(article5.EINVALID, "the password must have at least %d characters", minPasswordLen)
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}

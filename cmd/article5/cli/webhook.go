@@ -76,7 +76,7 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 					evs = append(evs, e)
 				}
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
