@@ -76,7 +76,7 @@ func writePublished(dataDir string, signed []byte) error {
 
 // writeFileAtomic writes data to a temporary file beside path, syncs it and
 // renames it over path, so that path holds the old or the new content,
-// never a part.
+// never a part. Run as root, the file gets the directory's owner.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -91,6 +91,11 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	}
 	if err == nil {
 		err = os.Chmod(f.Name(), mode)
+	}
+	if owner, ok := dirOwner(filepath.Dir(path)); err == nil && ok && os.Geteuid() == 0 {
+		// Run as root on a service's data dir, the file stays the
+		// service's (its dynamic user must read it).
+		err = os.Chown(f.Name(), int(owner.Uid), int(owner.Gid))
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
