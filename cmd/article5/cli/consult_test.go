@@ -98,6 +98,7 @@ func MustConsultEnv(t *testing.T) *consultEnv {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	e.token = lines[len(lines)-1]
 
+	nodeKey := strings.TrimSpace(MustCLI(t, "audit", "key", "--data-dir", node))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -117,17 +118,7 @@ func MustConsultEnv(t *testing.T) *consultEnv {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	for i := 0; ; i++ {
-		resp, err := http.Get(e.server + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 200 {
-			t.Fatalf("the server did not start: %v", err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	MustCLI(t, "wait", "--server", e.server, "--timeout", "30s", "--holder", jpOrg, "--node-key", nodeKey)
 	for _, name := range []string{"sato", "suzuki", "tanaka", "miller", "jones", "kato"} {
 		MustCLI(t, "login", "--server", e.server, "--name", name, "--password-file", e.path(name+".pw"), "--session", e.path(name+".session"))
 	}
