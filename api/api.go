@@ -80,6 +80,9 @@ type Options struct {
 	// Allow and Resolver to refuse at registration a URL the dispatcher
 	// would refuse (node.CheckWebhookDestination).
 	Webhooks node.WebhookOptions
+	// Version is the article5 version /readyz reports (serve: the
+	// binary's build version); "" omits it.
+	Version string
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22

@@ -28,9 +28,12 @@ import (
 var migrations embed.FS
 
 // DB is an article5.Store on a PostgreSQL database: the sqlstore.DB (every
-// store method, and its Now clock).
+// store method, and its Now clock) plus what only PostgreSQL does (Backup,
+// with pg_dump).
 type DB struct {
 	*sqlstore.DB
+	pool *pgxpool.Pool
+	dsn  string // as given to Open: Backup hands it to pg_dump
 }
 
 var _ article5.Store = (*DB)(nil)
@@ -57,5 +60,5 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{DB: store}, nil
+	return &DB{DB: store, pool: pool, dsn: dsn}, nil
 }

@@ -28,7 +28,8 @@ tree head with the node's key.
   article5 audit key                                  the node's verifier key (give it to the partner)
   article5 audit proof 42                             inclusion proof of entry 42 in the newest tree
   article5 audit consistency 100 250                  prove and check that tree 250 extends tree 100
-  article5 audit consistency old.note new.note        the same for two saved signed heads`
+  article5 audit consistency old.note new.note        the same for two saved signed heads
+  article5 audit reconcile --accept-rollback          after a restore from an older backup: record the rollback in the log`
 
 func newAuditCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Verify the transparency log; print heads and proofs", Long: auditHelp}
@@ -51,7 +52,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		return f(cmd.Context(), a)
 	}
 
-	var witnessed string
+	var witnessed, verifyFormat string
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the whole log and the rows it covers (exit 0 only if intact)",
@@ -64,27 +65,50 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				h := rep.Head
-				fmt.Fprintf(stdout, "signed tree head: %d entries, hash %s, time %s\n", h.N, h.Hash, h.Time.Format(time.RFC3339Nano))
-				fmt.Fprintf(stdout, "read %d entries, %d stored hashes, %d covered rows in %v\n", rep.Entries, rep.Hashes, rep.Rows, time.Since(start).Round(time.Millisecond))
+				v := verifyView{Intact: rep.Intact(), Size: h.N, Hash: h.Hash.String(), Time: h.Time, Entries: rep.Entries, Hashes: rep.Hashes, Rows: rep.Rows, Faults: []string{}}
+				for _, f := range rep.Faults {
+					v.Faults = append(v.Faults, f.String())
+				}
+				text := stdout
+				if verifyFormat == "json" {
+					text = io.Discard
+				}
+				fmt.Fprintf(text, "signed tree head: %d entries, hash %s, time %s\n", h.N, h.Hash, h.Time.Format(time.RFC3339Nano))
+				fmt.Fprintf(text, "read %d entries, %d stored hashes, %d covered rows in %v\n", rep.Entries, rep.Hashes, rep.Rows, time.Since(start).Round(time.Millisecond))
+				var werr error
 				if witnessed != "" {
-					if err := checkWitnessed(ctx, a, witnessed, stdout); err != nil {
-						for _, f := range rep.Faults {
-							fmt.Fprintln(stdout, "FAULT", f.String())
+					v.Witnessed = witnessed
+					if werr = checkWitnessed(ctx, a, witnessed, text); werr != nil {
+						if c := article5.ErrorCode(werr); c == article5.ECONFLICT || c == article5.EFORBIDDEN {
+							werr = failedCheck{werr} // the log does not extend what the partner saw
 						}
-						return err
+						v.Intact = false
+						v.Faults = append(v.Faults, "witnessed: "+article5.ErrorMessage(werr))
 					}
 				}
-				if rep.Intact() {
-					fmt.Fprintln(stdout, "intact")
-					return nil
+				if verifyFormat == "json" {
+					if err := writeJSON(stdout, v); err != nil {
+						return err
+					}
+				} else {
+					if v.Intact {
+						fmt.Fprintln(stdout, "intact")
+					}
+					for _, f := range rep.Faults {
+						fmt.Fprintln(stdout, "FAULT", f.String())
+					}
 				}
-				for _, f := range rep.Faults {
-					fmt.Fprintln(stdout, "FAULT", f.String())
+				switch {
+				case werr != nil:
+					return werr
+				case !rep.Intact():
+					return failedCheck{article5.Errorf(article5.ECONFLICT, "audit log is not intact: %d faults", len(rep.Faults))}
 				}
-				return failedCheck{article5.Errorf(article5.ECONFLICT, "audit log is not intact: %d faults", len(rep.Faults))}
+				return nil
 			})
 		},
 	}
+	addFormatFlag(verify, &verifyFormat)
 	verify.Flags().StringVar(&witnessed, "witnessed", "", "a signed tree head the partner witnessed (file): the log must extend it")
 
 	head := &cobra.Command{
@@ -200,7 +224,8 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 
-	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency} {
+	reconcile := newAuditReconcileCmd(stdout, withLog, &c)
+	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency, reconcile} {
 		addStoreFlags(sub, &c)
 		cmd.AddCommand(sub)
 	}
@@ -265,4 +290,17 @@ func checkWitnessed(ctx context.Context, a audit.Store, file string, stdout io.W
 	}
 	fmt.Fprintf(stdout, "extends the witnessed head of %d entries (%s)\n", oldHead.N, strings.TrimSpace(file))
 	return nil
+}
+
+// verifyView is the result of 'audit verify --format json'.
+type verifyView struct {
+	Intact    bool      `json:"intact"`
+	Size      int64     `json:"size"` // entries under the newest signed head
+	Hash      string    `json:"hash"` // its tree hash (base64)
+	Time      time.Time `json:"time"`
+	Entries   int       `json:"entries"` // rows read
+	Hashes    int       `json:"hashes"`
+	Rows      int       `json:"rows"`
+	Faults    []string  `json:"faults"`
+	Witnessed string    `json:"witnessed,omitempty"` // the --witnessed file checked
 }

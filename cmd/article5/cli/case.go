@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -131,7 +130,7 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 	}
 	list.Flags().StringVar(&query, "query", "", "case-insensitive text in the case name or id")
 	list.Flags().StringVar(&tier, "tier", "", "only cases any doctrine puts at this tier")
-	list.Flags().StringVar(&format, "format", "text", "text or json")
+	addFormatFlag(list, &format)
 	show := &cobra.Command{
 		Use: "show ID", Short: "Show a case's latest assessment", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -140,12 +139,7 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				var buf bytes.Buffer
-				if err := json.Indent(&buf, raw, "", "  "); err != nil {
-					return article5.Errorf(article5.EINTERNAL, "the server's report does not parse")
-				}
-				_, err := stdout.Write(append(buf.Bytes(), '\n'))
-				return err
+				return writeRawJSON(stdout, raw)
 			}
 			var rep article5.Report
 			if err := json.Unmarshal(raw, &rep); err != nil {
@@ -158,20 +152,44 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 			return WriteText(stdout, &rep, docs)
 		},
 	}
-	show.Flags().StringVar(&format, "format", "text", "text or json")
+	addFormatFlag(show, &format)
 	assessCmd := &cobra.Command{
-		Use: "assess ID", Short: "Re-assess a case now and print the events", Args: cobra.ExactArgs(1),
+		Use: "assess ID", Short: "Re-assess a case now and print the case and the events it caused", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out json.RawMessage
-			if err := c.do("POST", "/api/v1/cases/"+url.PathEscape(args[0])+"/assess", nil, &out); err != nil {
+			var raw json.RawMessage
+			if err := c.do("POST", "/api/v1/cases/"+url.PathEscape(args[0])+"/assess", nil, &raw); err != nil {
 				return err
 			}
-			var buf bytes.Buffer
-			_ = json.Indent(&buf, out, "", "  ")
-			_, err := stdout.Write(append(buf.Bytes(), '\n'))
-			return err
+			if format == "json" {
+				return writeRawJSON(stdout, raw)
+			}
+			var out struct {
+				Case   article5.CaseSummary `json:"case"`
+				Events []article5.Event     `json:"events"`
+			}
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return article5.Errorf(article5.EINTERNAL, "the server's answer does not parse: %v", err)
+			}
+			cs := out.Case
+			fmt.Fprintf(stdout, "case %s: %s\n  scope %s; jp %s, us %s\n  assessment %s\n", cs.ID, cs.Name, cs.Scope, cs.Tiers["jp"], cs.Tiers["us"], cs.Hash)
+			if len(out.Events) == 0 {
+				fmt.Fprintln(stdout, "  unchanged: the evidence and doctrines give the same assessment")
+			}
+			for _, e := range out.Events {
+				fmt.Fprintf(stdout, "  event %s", e.Type)
+				switch {
+				case e.Doctrine != "":
+					fmt.Fprintf(stdout, ": %s %s → %s", e.Doctrine, e.From, e.To)
+				case e.Hash != "":
+					fmt.Fprintf(stdout, ": %s", e.Hash)
+				}
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "('article5 case show %s' for the findings)\n", cs.ID)
+			return nil
 		},
 	}
+	addFormatFlag(assessCmd, &format)
 	cmd.AddCommand(list, show, assessCmd)
 	addConsultCmds(cmd, c, stdout)
 	return cmd

@@ -26,7 +26,8 @@ Consultation (as a logged-in user, 'article5 login'; each step needs its role):
                                              legal: your Party's position on the current assessment
   article5 case rfi ID --question TEXT       legal: a request for information to the other Party
   article5 case answer ID RFI --answer TEXT  legal: answer a request sent to your Party
-  article5 case sign ID --password-file F    approver: sign your Party's position (re-enter your password)
+  article5 case sign ID --password-file F    approver: sign your Party's position (re-enter your password);
+                                             shows what will be signed and asks (--yes: do not ask)
   article5 case close ID                     approver or admin: close a concluded case
   article5 case export ID > record.json      the signed record; verify it with 'article5 verify'`
 
@@ -69,12 +70,7 @@ type consultView struct {
 // --format json, else a short text view.
 func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
 	if format == "json" {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, raw, "", "  "); err != nil {
-			return article5.Errorf(article5.EINTERNAL, "the server's answer does not parse")
-		}
-		_, err := w.Write(append(buf.Bytes(), '\n'))
-		return err
+		return writeRawJSON(w, raw)
 	}
 	var v consultView
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -269,26 +265,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	}
 	answerCmd.Flags().StringVar(&answer, "answer", "", "the answer")
 
-	var passFile string
-	signCmd := &cobra.Command{
-		Use: "sign ID --password-file FILE", Short: "Sign your Party's position (approver; re-enter your password)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := c.partyOr(party)
-			if err != nil {
-				return err
-			}
-			pw, err := secret(passFile, "ARTICLE5_PASSWORD", "password")
-			if err != nil {
-				return err
-			}
-			raw, err := post(casePath(args[0])+"/positions/"+p+"/signature", map[string]string{"password": string(pw)})
-			if err != nil {
-				return err
-			}
-			return printConsultation(stdout, raw, format)
-		},
-	}
-	signCmd.Flags().StringVar(&passFile, "password-file", "", "file holding your login password (else ARTICLE5_PASSWORD)")
+	signCmd := newCaseSignCmd(c, stdout, &party)
 	for _, sub := range []*cobra.Command{position, signCmd} {
 		sub.Flags().StringVar(&party, "party", "", "the Party (default: yours, from the login session)")
 	}
@@ -331,8 +308,8 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	export.Flags().StringVar(&assessment, "assessment", "", "the assessment hash of an earlier determination (default: the current assessment)")
 	export.Flags().StringVar(&exportFormat, "format", "record", "record (article5's record JSON) or stix (a STIX 2.1 bundle of the grouping, assessment, signed opinions and determination); 'article5 verify' reads both")
 
-	for _, sub := range []*cobra.Command{open, status, request, position, rfi, answerCmd, signCmd, closeCmd} {
-		sub.Flags().StringVar(&format, "format", "text", "text or json")
+	for _, sub := range []*cobra.Command{open, status, request, position, rfi, answerCmd, closeCmd} {
+		addFormatFlag(sub, &format)
 	}
 	cmd.AddCommand(open, status, request, position, rfi, answerCmd, signCmd, closeCmd, export)
 }

@@ -98,6 +98,7 @@ func MustConsultEnv(t *testing.T) *consultEnv {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	e.token = lines[len(lines)-1]
 
+	nodeKey := strings.TrimSpace(MustCLI(t, "audit", "key", "--data-dir", node))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -117,17 +118,7 @@ func MustConsultEnv(t *testing.T) *consultEnv {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	for i := 0; ; i++ {
-		resp, err := http.Get(e.server + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 200 {
-			t.Fatalf("the server did not start: %v", err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	MustCLI(t, "wait", "--server", e.server, "--timeout", "30s", "--holder", jpOrg, "--node-key", nodeKey)
 	for _, name := range []string{"sato", "suzuki", "tanaka", "miller", "jones", "kato"} {
 		MustCLI(t, "login", "--server", e.server, "--name", name, "--password-file", e.path(name+".pw"), "--session", e.path(name+".session"))
 	}
@@ -195,7 +186,7 @@ func TestConsultationEndToEnd(t *testing.T) {
 	}{
 		{"sato", []string{"position", caseID, "--party", "JP", "--tier", "armed-attack-possible", "--opinion", "agree", "--reasons", "x"}, "needs the legal role"},
 		{"suzuki", []string{"position", caseID, "--party", "US", "--tier", "armed-attack-possible", "--opinion", "agree", "--reasons", "x"}, "only for their own party"},
-		{"tanaka", []string{"sign", caseID, "--password-file", e.path("tanaka.pw")}, "has recorded no position"},
+		{"tanaka", []string{"sign", caseID, "--yes", "--password-file", e.path("tanaka.pw")}, "has recorded no position"},
 		{"suzuki", []string{"position", caseID, "--tier", "war", "--opinion", "agree", "--reasons", "x"}, "/tier"},
 	}
 	for _, r := range refusals {
@@ -215,22 +206,22 @@ func TestConsultationEndToEnd(t *testing.T) {
 
 	// A JP approver cannot sign for the US; a wrong password signs nothing;
 	// an approver with no registered key cannot sign.
-	if out, errOut, code := e.as("tanaka", "sign", caseID, "--party", "US", "--password-file", e.path("tanaka.pw")); code == 0 || !strings.Contains(out+errOut, "only for their own party") {
+	if out, errOut, code := e.as("tanaka", "sign", caseID, "--yes", "--party", "US", "--password-file", e.path("tanaka.pw")); code == 0 || !strings.Contains(out+errOut, "only for their own party") {
 		t.Errorf("JP approver signing for US: exit %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := e.as("tanaka", "sign", caseID, "--password-file", e.path("jones.pw")); code == 0 || !strings.Contains(out+errOut, "wrong password") {
+	if out, errOut, code := e.as("tanaka", "sign", caseID, "--yes", "--password-file", e.path("jones.pw")); code == 0 || !strings.Contains(out+errOut, "wrong password") {
 		t.Errorf("wrong password: exit %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := e.as("kato", "sign", caseID, "--password-file", e.path("kato.pw")); code == 0 || !strings.Contains(out+errOut, "no signing key") {
+	if out, errOut, code := e.as("kato", "sign", caseID, "--yes", "--password-file", e.path("kato.pw")); code == 0 || !strings.Contains(out+errOut, "no signing key") {
 		t.Errorf("approver without a key: exit %d\n%s%s", code, out, errOut)
 	}
 
 	// Both approvers sign: the consultation concludes, concurred.
-	e.mustAs("tanaka", "sign", caseID, "--password-file", e.path("tanaka.pw"))
+	e.mustAs("tanaka", "sign", caseID, "--yes", "--password-file", e.path("tanaka.pw"))
 	if st := e.status(caseID)["state"]; st != string(article5.StateInConsultation) {
 		t.Fatalf("after one signature the state is %v, want in-consultation", st)
 	}
-	out = e.mustAs("jones", "sign", caseID, "--password-file", e.path("jones.pw"))
+	out = e.mustAs("jones", "sign", caseID, "--yes", "--password-file", e.path("jones.pw"))
 	if m := caseLine.FindStringSubmatch(out); m == nil || m[2] != string(article5.StateConcurred) {
 		t.Fatalf("after both signatures:\n%s", out)
 	}
@@ -350,7 +341,7 @@ func TestConsultationEndToEnd(t *testing.T) {
 		"--reason", "laptop lost", "--out", e.path("rev.json"), "--passphrase-file", writeTemp(t, e.dir, "jp root passphrase, kept offline"))
 	MustCLI(t, "key", "revoke", "--data-dir", e.path("node"), "--revocation", e.path("rev.json"), "--trust", e.path("jp-root.pub"), "--trust", e.path("us-root.pub"))
 	e.mustAs("suzuki", "position", caseID, "--tier", "use-of-force-possible", "--opinion", "agree", "--reasons", "The update changes nothing in substance.")
-	if out, errOut, code := e.as("tanaka", "sign", caseID, "--password-file", e.path("tanaka.pw")); code == 0 || !strings.Contains(out+errOut, "no signing key") {
+	if out, errOut, code := e.as("tanaka", "sign", caseID, "--yes", "--password-file", e.path("tanaka.pw")); code == 0 || !strings.Contains(out+errOut, "no signing key") {
 		t.Errorf("signing with a revoked key: exit %d\n%s%s", code, out, errOut)
 	}
 	// Plain export is of the current assessment, on which nothing is signed

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"article5"
 	"article5/doctrine"
 
 	"github.com/spf13/cobra"
@@ -16,31 +17,67 @@ const doctrineHelp = `Inspect doctrines.
   article5 doctrine check FILE...   load and check doctrine files (exit 2 on the first error, naming the line)
   article5 doctrine put ID FILE     change a node's doctrine through its API (an admin of the owning party)`
 
+// doctrineView is a doctrine as 'doctrine list' and 'doctrine show
+// --format json' print it.
+type doctrineView struct {
+	ID      string         `json:"id"`
+	Version string         `json:"version"`
+	Party   article5.Party `json:"party"`
+	Title   string         `json:"title"`
+	SHA256  string         `json:"sha256"`           // of the YAML source
+	Source  string         `json:"source,omitempty"` // the YAML source (show)
+}
+
+func viewDoctrine(d *doctrine.Doctrine) doctrineView {
+	return doctrineView{ID: d.ID, Version: d.Version, Party: d.Party, Title: d.Title, SHA256: d.SHA256}
+}
+
 func newDoctrineCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "doctrine", Short: "List, show and check doctrines", Long: doctrineHelp}
-	cmd.AddCommand(&cobra.Command{
+	var listFormat, showFormat string
+	list := &cobra.Command{
 		Use: "list", Short: "List the built-in doctrines", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var views []doctrineView
 			for _, id := range doctrine.DefaultIDs {
 				d, err := doctrine.Default(id)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "%-4s %-7s %s  %s\n", d.ID, d.Version, d.SHA256, d.Title)
+				views = append(views, viewDoctrine(d))
+			}
+			if listFormat == "json" {
+				return writeJSON(stdout, views)
+			}
+			for _, v := range views {
+				fmt.Fprintf(stdout, "%-4s %-7s %s  %s\n", v.ID, v.Version, v.SHA256, v.Title)
 			}
 			return nil
 		},
-	}, &cobra.Command{
-		Use: "show ID", Short: "Print a built-in doctrine's YAML source", Args: cobra.ExactArgs(1),
+	}
+	addFormatFlag(list, &listFormat)
+	show := &cobra.Command{
+		Use: "show ID", Short: "Print a built-in doctrine's YAML source (--format json: with its id, version and sha256)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := doctrine.DefaultSource(args[0])
 			if err != nil {
 				return err
 			}
+			if showFormat == "json" {
+				d, err := doctrine.Default(args[0])
+				if err != nil {
+					return err
+				}
+				v := viewDoctrine(d)
+				v.Source = string(src)
+				return writeJSON(stdout, v)
+			}
 			_, err = stdout.Write(src)
 			return err
 		},
-	}, &cobra.Command{
+	}
+	addFormatFlag(show, &showFormat)
+	cmd.AddCommand(list, show, &cobra.Command{
 		Use: "check FILE...", Short: "Load and check doctrine files", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, p := range args {

@@ -27,7 +27,7 @@ The approver's key must be sealed with the approver's login password ('article5 
 // addKeyAdminCmds adds 'key add' and 'key revoke' to the key command.
 func addKeyAdminCmds(cmd *cobra.Command, stdout io.Writer) {
 	c := defaultServeConfig()
-	var userName, keyPath, certPath, revPath string
+	var userName, keyPath, certPath, revPath, format string
 	var trust []string
 	add := &cobra.Command{
 		Use: "add --user NAME --key FILE.key --cert FILE.cert --trust ROOT.pub…", Short: "Register an approver's signing key on the node", Long: keyAdminHelp, Args: cobra.NoArgs,
@@ -55,6 +55,9 @@ func addKeyAdminCmds(cmd *cobra.Command, stdout io.Writer) {
 			k, err := n.RegisterApproverKey(cmd.Context(), u, sealed, cert)
 			if err != nil {
 				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"key_id": k.KeyID, "user": u.Name, "user_id": u.ID, "party": k.Party, "created": k.Created})
 			}
 			fmt.Fprintf(stdout, "key %s registered for %s (%s approver)\n", k.KeyID, u.Name, u.Party)
 			return nil
@@ -90,6 +93,9 @@ revocation. An admin can do the same over the API: POST /api/v1/keys/{key}/revoc
 			if err != nil {
 				return err
 			}
+			if format == "json" {
+				return writeJSON(stdout, v)
+			}
 			fmt.Fprintf(stdout, "key %s of %s revoked from %s (%s)\n", v.KeyID, v.Party, v.RevokedAt, v.Reason)
 			return nil
 		},
@@ -98,6 +104,7 @@ revocation. An admin can do the same over the API: POST /api/v1/keys/{key}/revoc
 	for _, sub := range []*cobra.Command{add, revoke} {
 		addStoreFlags(sub, &c)
 		sub.Flags().StringSliceVar(&trust, "trust", nil, "a Party's public root key file (repeat for each Party)")
+		addFormatFlag(sub, &format)
 	}
 	cmd.AddCommand(add, revoke)
 }
@@ -115,7 +122,7 @@ func offlineNode(cmd *cobra.Command, c *serveConfig, trust []string) (*node.Node
 	if err != nil {
 		return nil, nil, err
 	}
-	store, _, err := openStore(cmd.Context(), *c)
+	store, err := openWriteStore(cmd.Context(), *c)
 	if err != nil {
 		return nil, nil, err
 	}

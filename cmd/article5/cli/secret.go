@@ -35,7 +35,7 @@ func newSecretCmd(stdout io.Writer) *cobra.Command {
 			if keep < 0 {
 				return usageError{fmt.Errorf("--keep must not be negative, got %s", keep)}
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 
 	"article5"
 	"article5/api"
+	"article5/audit"
 	"article5/node"
 	"article5/postgres"
 	"article5/release"
@@ -422,6 +423,14 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
+	// Refuse a log that does not extend the head this node published
+	// (a restored backup), before anything is written to it.
+	logStore, hasLog := store.(audit.Store)
+	if hasLog {
+		if _, err := publishedState(ctx, logStore, c.DataDir); err != nil {
+			return err
+		}
+	}
 	docs, err := loadDoctrines(nil)
 	if err != nil {
 		return err
@@ -454,11 +463,17 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	recorded := int64(-1)
+	if hasLog {
+		if recorded, err = recordPublished(ctx, logStore, c.DataDir, -1); err != nil {
+			return err
+		}
+	}
 	hooks := node.WebhookOptions{Allow: c.webhookAllow}
 	shutdown := make(chan struct{})
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
-		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks})
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
@@ -472,6 +487,13 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "article5 node listening on %s://%s (store: %s)\n", scheme, ln.Addr(), where)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	go sweepSessions(workerCtx, store, log, time.Hour)
+	headsDone := make(chan struct{})
+	go func() {
+		defer close(headsDone)
+		if hasLog {
+			recordHeads(workerCtx, logStore, c.DataDir, recorded, time.Second, log)
+		}
+	}()
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
@@ -496,6 +518,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	case err := <-errc:
 		stopWorker()
 		<-workerDone
+		<-headsDone
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return article5.Internal("serve", err)
 		}
@@ -508,6 +531,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	err = srv.Shutdown(shutdownCtx)
 	stopWorker()
 	<-workerDone
+	<-headsDone
 	if err != nil {
 		return article5.Internal("shutdown", err)
 	}

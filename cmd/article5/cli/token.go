@@ -15,14 +15,14 @@ import (
 
 const tokenHelp = `Create API tokens. A token carries a recipient for TLP release control: a Party, an
 organisation (STIX identity id) and communities. Only the sha256 of the secret is stored;
-the secret is printed once, on the last line.
+the secret is printed once, on the last line (with --format json, as "secret").
 
   article5 token create --data-dir ./node-jp --name feed --party JP --org identity--…`
 
 func newTokenCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create API tokens", Long: tokenHelp}
 	c := defaultServeConfig()
-	var name, party, org string
+	var name, party, org, format string
 	var communities []string
 	create := &cobra.Command{
 		Use:   "create",
@@ -42,7 +42,7 @@ func newTokenCmd(stdout io.Writer) *cobra.Command {
 			if !strings.HasPrefix(org, "identity--") {
 				return usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
@@ -51,6 +51,10 @@ func newTokenCmd(stdout io.Writer) *cobra.Command {
 			t := &article5.Token{ID: "token--" + uuid.NewString(), Name: name, Party: p, Org: org, Communities: communities, Hash: hash, Created: time.Now().UTC()}
 			if err := store.CreateToken(cmd.Context(), t); err != nil {
 				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"id": t.ID, "name": t.Name, "party": t.Party, "org": t.Org,
+					"communities": t.Communities, "created": t.Created, "secret": secret})
 			}
 			fmt.Fprintf(stdout, "token %s (%s) for party %s, organisation %s\n", t.ID, name, p, org)
 			fmt.Fprintln(stdout, secret)
@@ -62,6 +66,7 @@ func newTokenCmd(stdout io.Writer) *cobra.Command {
 	create.Flags().StringVar(&party, "party", "", "the Party the token acts for: JP or US (required)")
 	create.Flags().StringVar(&org, "org", "", "STIX identity id of the token's organisation (required)")
 	create.Flags().StringSliceVar(&communities, "community", nil, "community ids the organisation belongs to (repeatable)")
+	addFormatFlag(create, &format)
 	cmd.AddCommand(create)
 	return cmd
 }

@@ -30,7 +30,7 @@ const minPasswordLen = 15
 func newUserCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Create and list users (password login)", Long: userHelp}
 	c := defaultServeConfig()
-	var name, party, org, passFile string
+	var name, party, org, passFile, format string
 	var roles, communities []string
 	create := &cobra.Command{
 		Use:   "create",
@@ -69,7 +69,7 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 			if utf8.RuneCount(pw) < minPasswordLen {
 				return article5.Errorf(article5.EINVALID, "the password must have at least %d characters", minPasswordLen)
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
@@ -77,6 +77,9 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 			u := &article5.User{Name: name, Party: p, Roles: rs, Org: org, Communities: communities, PasswordHash: api.HashPassword(string(pw))}
 			if err := store.CreateUser(cmd.Context(), u); err != nil {
 				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, viewUser(u))
 			}
 			fmt.Fprintf(stdout, "user %s (%s) for party %s, roles %s, organisation %s\n", u.ID, name, p, strings.Join(roles, ", "), org)
 			return nil
@@ -89,6 +92,7 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 	create.Flags().StringVar(&org, "org", "", "STIX identity id of the user's organisation (required)")
 	create.Flags().StringSliceVar(&communities, "community", nil, "community ids the organisation belongs to (repeatable)")
 	create.Flags().StringVar(&passFile, "password-file", "", "file holding the password (else ARTICLE5_PASSWORD)")
+	addFormatFlag(create, &format)
 	cmd.AddCommand(create, newUserListCmd(stdout))
 	return cmd
 }

@@ -4,15 +4,33 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"article5"
 
 	"github.com/spf13/cobra"
 )
 
+// userView is a user as the user commands print it: never the password
+// hash.
+type userView struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Party       article5.Party  `json:"party"`
+	Roles       []article5.Role `json:"roles"`
+	Org         string          `json:"org"`
+	Communities []string        `json:"communities,omitempty"`
+	Created     time.Time       `json:"created"`
+	Disabled    bool            `json:"disabled"`
+}
+
+func viewUser(u *article5.User) userView {
+	return userView{ID: u.ID, Name: u.Name, Party: u.Party, Roles: u.Roles, Org: u.Org, Communities: u.Communities, Created: u.Created, Disabled: u.Disabled}
+}
+
 func newUserListCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
-	var party string
+	var party, format string
 	cmd := &cobra.Command{
 		Use: "list", Short: "List the node's users (offline, from the store)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -36,6 +54,13 @@ func newUserListCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format == "json" {
+				views := make([]userView, len(us))
+				for i, u := range us {
+					views[i] = viewUser(u)
+				}
+				return writeJSON(stdout, views)
+			}
 			fmt.Fprintf(stdout, "%-42s %-16s %-5s %-8s %s\n", "ID", "NAME", "PARTY", "STATE", "ROLES")
 			for _, u := range us {
 				state := "active"
@@ -53,5 +78,6 @@ func newUserListCmd(stdout io.Writer) *cobra.Command {
 	}
 	addStoreFlags(cmd, &c)
 	cmd.Flags().StringVar(&party, "party", "", "only the users of this Party: JP or US")
+	addFormatFlag(cmd, &format)
 	return cmd
 }

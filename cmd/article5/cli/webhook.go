@@ -44,7 +44,7 @@ func newWebhookCmd(stdout io.Writer) *cobra.Command {
 
 func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
-	var url, party, org string
+	var url, party, org, format string
 	var events, communities []string
 	add := &cobra.Command{
 		Use:   "add",
@@ -76,7 +76,7 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 					evs = append(evs, e)
 				}
 			}
-			store, _, err := openStore(cmd.Context(), c)
+			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
@@ -85,6 +85,11 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 				Events: evs, Created: time.Now().UTC()}
 			if err := store.CreateWebhook(cmd.Context(), w); err != nil {
 				return err
+			}
+			if format == "json" {
+				v := viewWebhook(w)
+				v.Secret = w.Secret
+				return writeJSON(stdout, v)
 			}
 			fmt.Fprintf(stdout, "webhook %s to %s for party %s, organisation %s; events %s\n", w.ID, w.URL, p, org, strings.Join(w.Events, ","))
 			fmt.Fprintln(stdout, w.Secret)
@@ -99,11 +104,41 @@ func newWebhookAddCmd(stdout io.Writer) *cobra.Command {
 	f.StringVar(&org, "org", "", "STIX identity id of the receiving organisation (required)")
 	f.StringSliceVar(&communities, "community", nil, "community ids the organisation belongs to (repeatable)")
 	f.StringSliceVar(&events, "events", nil, "event types to deliver, comma-separated (default tier-changed,concluded)")
+	addFormatFlag(add, &format)
 	return add
+}
+
+// webhookView is a webhook as the webhook commands print it; the secret
+// only once, when it is made.
+type webhookView struct {
+	ID          string         `json:"id"`
+	URL         string         `json:"url"`
+	Party       article5.Party `json:"party"`
+	Org         string         `json:"org"`
+	Communities []string       `json:"communities,omitempty"`
+	Events      []string       `json:"events"`
+	Created     time.Time      `json:"created"`
+	Disabled    bool           `json:"disabled"`
+	Cursor      int64          `json:"cursor"`
+	Attempts    int            `json:"attempts"`
+	NextAttempt *time.Time     `json:"next_attempt,omitempty"`
+	LastError   string         `json:"last_error,omitempty"`
+	Secret      string         `json:"secret,omitempty"`
+}
+
+func viewWebhook(w *article5.Webhook) webhookView {
+	v := webhookView{ID: w.ID, URL: w.URL, Party: w.Party, Org: w.Org, Communities: w.Communities, Events: w.Events, Created: w.Created,
+		Disabled: w.Disabled, Cursor: w.Cursor, Attempts: w.Attempts, LastError: w.LastError}
+	if !w.NextAttempt.IsZero() {
+		t := w.NextAttempt
+		v.NextAttempt = &t
+	}
+	return v
 }
 
 func newWebhookListCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
+	var format string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List webhooks with their delivery state (never a secret)",
@@ -120,6 +155,13 @@ func newWebhookListCmd(stdout io.Writer) *cobra.Command {
 			hooks, _, err := store.FindWebhooks(cmd.Context(), article5.WebhookFilter{})
 			if err != nil {
 				return err
+			}
+			if format == "json" {
+				views := make([]webhookView, len(hooks))
+				for i, w := range hooks {
+					views[i] = viewWebhook(w)
+				}
+				return writeJSON(stdout, views)
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPARTY\tURL\tEVENTS\tSTATE\tCURSOR\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
@@ -142,5 +184,6 @@ func newWebhookListCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	addStoreFlags(list, &c)
+	addFormatFlag(list, &format)
 	return list
 }
