@@ -74,12 +74,12 @@ var valueWords = map[string]map[string]string{
 	FactOperationType: {"probing": "probing", "espionage": "espionage", "influence": "an influence operation",
 		"disruption": "disruptive", "destruction": "destructive"},
 	FactLegalBasis: {"state-organ": "conduct of a State organ (ARSIWA Art. 4)",
-		"governmental-authority": "conduct of a person exercising governmental authority (ARSIWA Art. 5)",
-		"state-instructions-direction-control":  "conduct on a State's instructions or under its direction or control (ARSIWA Art. 8)",
-		"state-acknowledged":                    "conduct a State acknowledged as its own (ARSIWA Art. 11)",
-		"armed-bands":                           "sending of armed bands by a State (Definition of Aggression Art. 3(g))",
-		"non-state-actor":                       "a non-State actor without a State nexus",
-		"unknown":                               "unknown"},
+		"governmental-authority":               "conduct of a person exercising governmental authority (ARSIWA Art. 5)",
+		"state-instructions-direction-control": "conduct on a State's instructions or under its direction or control (ARSIWA Art. 8)",
+		"state-acknowledged":                   "conduct a State acknowledged as its own (ARSIWA Art. 11)",
+		"armed-bands":                          "sending of armed bands by a State (Definition of Aggression Art. 3(g))",
+		"non-state-actor":                      "a non-State actor without a State nexus",
+		"unknown":                              "unknown"},
 	FactStateParty: {"none": "another State", "JP": "Japan", "US": "the United States"},
 }
 
