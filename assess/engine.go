@@ -271,18 +271,35 @@ func caseAssessment(d *doctrine.Doctrine, incs []article5.IncidentReport, facts 
 		return nil, err
 	}
 	out.Cumulative = cum
-	if cum.Enabled && cum.Tier.Rank() > out.Tier.Rank() && out.Tier != article5.TierIndeterminate {
+	// The cumulative finding decides the case when it ranks higher, by the
+	// same order as single incidents: a determinate armed attack, then
+	// indeterminate, then use of force, then below the threshold. An
+	// accumulated group that a needed fact leaves undecided makes the case
+	// undecided too, with the group's changes_if.
+	if cum.Enabled && caseTierOrder(cum.Tier) > caseTierOrder(out.Tier) {
 		cum.Raised = true
-		for _, g := range cum.Groups {
-			if g.Tier == cum.Tier {
-				out.ArmedAttack = g.ArmedAttack
+		var g *article5.CumulativeGroup
+		for i := range cum.Groups {
+			if cum.Groups[i].Tier == cum.Tier {
+				g = &cum.Groups[i]
 				break
 			}
 		}
+		out.ArmedAttack = g.ArmedAttack
 		out.Tier = cum.Tier
-		out.TierRule = article5.Rule{Name: "accumulation",
-			Reason: "Taken together, related incidents by the same originator meet the test that none meets alone: " + cum.Reason,
-			Source: d.Accumulation.Source}
+		out.TierOnKnownFacts = g.TierOnKnownFacts
+		out.Presumptions = g.Presumptions
+		out.UndecidedBy = g.UndecidedBy
+		out.ChangesIf = make([]article5.ChangeIf, len(g.ChangesIf))
+		for i, c := range g.ChangesIf {
+			c.Text = "for the incidents taken together, " + c.Text
+			out.ChangesIf[i] = c
+		}
+		reason := "Taken together, related incidents by the same originator meet the test that none meets alone: " + cum.Reason
+		if cum.Tier == article5.TierIndeterminate {
+			reason = "Taken together, related incidents by the same originator may meet the test that none meets alone, but a fact the doctrine needs is not established for them: " + g.TierRule.Reason
+		}
+		out.TierRule = article5.Rule{Name: "accumulation", Reason: reason, Source: d.Accumulation.Source}
 		sd, why, err := d.SelfDefence(facts[lead], out.Tier)
 		if err != nil {
 			return nil, err
