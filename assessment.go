@@ -105,16 +105,17 @@ type ChangeTo struct {
 }
 
 // ChecklistItem is one fact an analyst should establish, in the order of
-// the list: facts that alone would change the tier come first ("decides"),
-// then facts a below-threshold finding or the tier needs ("needed"), then
-// the rest the doctrine reads ("refines"). Question and RecordAs say what
+// the list: unknown facts that alone would change the tier come first
+// ("decides"), then facts a below-threshold finding or the tier needs
+// ("needed"), then presumed facts whose rebuttal would change the tier
+// ("presumed"), then the rest the doctrine reads ("refines"). Question and RecordAs say what
 // to find out and where it goes in STIX. Stable JSON: a web form builds on it.
 type ChecklistItem struct {
 	Fact      string   `json:"fact"`
 	Label     string   `json:"label"`
 	Question  string   `json:"question"`
 	RecordAs  string   `json:"record_as"`
-	Weight    string   `json:"weight"` // decides | needed | refines
+	Weight    string   `json:"weight"` // decides | needed | presumed | refines
 	Why       string   `json:"why"`
 	Doctrines []string `json:"doctrines,omitempty"` // on an incident or case list: the doctrines that ask for it
 }

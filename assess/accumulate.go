@@ -221,7 +221,8 @@ func Aggregate(fs []*article5.Facts) *article5.Facts {
 		case article5.AccMax:
 			v = extreme(def, vals, 1)
 		case article5.AccMin:
-			v = extreme(def, vals, -1)
+			// The weakest link is unknown while any link is.
+			v, known = extreme(def, vals, -1), all
 		case article5.AccOr:
 			anyTrue := false
 			for _, x := range vals {

@@ -89,7 +89,7 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 	rep.Incidents = make([]article5.IncidentReport, n)
 	for i, inc := range incidents {
 		rep.Incidents[i] = article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
-			Scope: cases.Scopes[i], Assessments: results[i]}
+			Scope: cases.Scopes[i], Assessments: results[i], Checklist: MergeChecklists(docs, results[i])}
 	}
 	rep.Scope = caseScope(cases.Scopes)
 
@@ -107,6 +107,38 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 		return nil, err
 	}
 	return rep, nil
+}
+
+// MergeChecklists merges the doctrines' evidence checklists for one
+// incident: each fact once, with the most decisive weight any doctrine
+// gives it and the doctrines that ask for it, most decisive first (then
+// in the order of the first doctrine that lists it). Never nil.
+func MergeChecklists(docs []*doctrine.Doctrine, as map[string]*article5.DoctrineAssessment) []article5.ChecklistItem {
+	rank := map[string]int{"decides": 0, "needed": 1, "presumed": 2, "refines": 3}
+	out := []article5.ChecklistItem{}
+	at := map[string]int{}
+	for _, d := range docs {
+		a := as[d.ID]
+		if a == nil {
+			continue
+		}
+		for _, it := range a.Checklist {
+			i, ok := at[it.Fact]
+			if !ok {
+				it.Doctrines = []string{d.ID}
+				at[it.Fact] = len(out)
+				out = append(out, it)
+				continue
+			}
+			o := &out[i]
+			o.Doctrines = append(o.Doctrines, d.ID)
+			if rank[it.Weight] < rank[o.Weight] {
+				o.Weight, o.Why = it.Weight, it.Why
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Weight] < rank[out[j].Weight] })
+	return out
 }
 
 // Cases is the facts of a set of incidents, index-aligned with them.

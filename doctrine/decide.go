@@ -384,10 +384,11 @@ func probeText(tmpl string, fd article5.FactDef, cur, v any, t article5.Tier) st
 }
 
 // checklistOf lists the facts of the doctrine's checklist that are not
-// known (presumed facts included), most decisive first: facts whose change
-// alone changes the finding, then facts an unmet requirement or needed
-// fact names, then the rest the doctrine reads; within each, the
-// doctrine's order.
+// known (presumed facts included), most decisive first: unknown facts
+// whose change alone changes the finding, then facts an unmet requirement
+// or needed fact names, then presumed facts whose rebuttal changes the
+// finding, then the rest the doctrine reads; within each, the doctrine's
+// order.
 func (d *Doctrine) checklistOf(p *prepared, out *article5.DoctrineAssessment, dec decision) []article5.ChecklistItem {
 	cat := article5.FactCatalogue()
 	decides := map[string]string{}
@@ -425,9 +426,12 @@ func (d *Doctrine) checklistOf(p *prepared, out *article5.DoctrineAssessment, de
 		it := article5.ChecklistItem{Fact: fd.Name, Label: fd.Label, Question: ci.question, RecordAs: ci.recordAs}
 		presumed := d.presumedFact(p, ci.fact)
 		switch txt, ok := decides[fd.Name]; {
-		case ok:
+		case ok && !presumed:
 			it.Weight, it.Why = "decides", "The finding changes "+txt+"."
 			rank[fd.Name] = 0
+		case ok:
+			it.Weight, it.Why = "presumed", "Presumed for now; the finding changes "+txt+"."
+			rank[fd.Name] = 2
 		case needed[ci.fact] != "" && !presumed:
 			it.Weight, it.Why = "needed", needed[ci.fact]
 			rank[fd.Name] = 1
@@ -437,7 +441,7 @@ func (d *Doctrine) checklistOf(p *prepared, out *article5.DoctrineAssessment, de
 			if presumed {
 				it.Why = "Presumed for now; the finding does not change if it is rebutted."
 			}
-			rank[fd.Name] = 2
+			rank[fd.Name] = 3
 		default:
 			continue
 		}
