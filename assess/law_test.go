@@ -226,7 +226,7 @@ func stateOrganCase(t *testing.T, motivation string, extra obj) *stix.Bundle {
 	}
 	return MustBundle(t,
 		sdo("incident", 1, obj{"name": "Substation fire", "extensions": obj{
-			article5.ExtensionID:   a5(ext),
+			article5.ExtensionID:    a5(ext),
 			article5.IncidentCoreID: core(obj{"impact_refs": []string{sid("impact", 1)}})}}),
 		impact(1, "physical", obj{"impact_type": "destruction", "asset_type": "ics-actuator"}, "", ""),
 		tokyo(1),
@@ -336,7 +336,7 @@ func ddosCase(t *testing.T, hours int) *stix.Bundle {
 		sdo("incident", 1, obj{"name": "Portal outage", "extensions": obj{
 			article5.ExtensionID: a5(obj{"domain": "cyber", "operation_type": "disruption", "geographic_extent": "national",
 				"critical_infrastructure": []obj{{"list": "jp-nisc", "sector": "government-administrative-services"}},
-				"casualties": []obj{{"outcome": "death", "count": 0, "causation": "direct", "status": "confirmed"}, {"outcome": "injury", "count": 0, "causation": "direct", "status": "confirmed"}}}),
+				"casualties":              []obj{{"outcome": "death", "count": 0, "causation": "direct", "status": "confirmed"}, {"outcome": "injury", "count": 0, "causation": "direct", "status": "confirmed"}}}),
 			article5.IncidentCoreID: core(obj{"impact_refs": []string{sid("impact", 1), sid("impact", 2)}})}}),
 		impact(1, "availability", obj{"availability_impact": 100}, "2026-11-01T00:00:00Z", end),
 		impact(2, "physical", obj{"impact_type": "none"}, "", ""),
