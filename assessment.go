@@ -91,6 +91,7 @@ type DoctrineAssessment struct {
 type Presumption struct {
 	Fact       string     `json:"fact"`
 	Value      any        `json:"value"`
+	Statement  string     `json:"statement"` // the presumed fact in words: "the conduct was deliberate"
 	Because    string     `json:"because"`
 	Source     string     `json:"source"`
 	RebuttedBy ChangeTo   `json:"rebutted_by"`
@@ -117,7 +118,7 @@ type ChecklistItem struct {
 	RecordAs  string   `json:"record_as"`
 	Weight    string   `json:"weight"` // decides | needed | presumed | refines
 	Why       string   `json:"why"`
-	Doctrines []string `json:"doctrines,omitempty"` // on an incident or case list: the doctrines that ask for it
+	Doctrines []string `json:"doctrines,omitempty"` // on an incident's merged list: the doctrines that give it this weight
 }
 
 // Rule names the doctrine rule that decided a finding and its source.

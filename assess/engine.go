@@ -111,8 +111,8 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 
 // MergeChecklists merges the doctrines' evidence checklists for one
 // incident: each fact once, with the most decisive weight any doctrine
-// gives it and the doctrines that ask for it, most decisive first (then
-// in the order of the first doctrine that lists it). Never nil.
+// gives it and the doctrines that give it that weight, most decisive first
+// (then in the order of the first doctrine that lists it). Never nil.
 func MergeChecklists(docs []*doctrine.Doctrine, as map[string]*article5.DoctrineAssessment) []article5.ChecklistItem {
 	rank := map[string]int{"decides": 0, "needed": 1, "presumed": 2, "refines": 3}
 	out := []article5.ChecklistItem{}
@@ -131,9 +131,11 @@ func MergeChecklists(docs []*doctrine.Doctrine, as map[string]*article5.Doctrine
 				continue
 			}
 			o := &out[i]
-			o.Doctrines = append(o.Doctrines, d.ID)
-			if rank[it.Weight] < rank[o.Weight] {
-				o.Weight, o.Why = it.Weight, it.Why
+			switch {
+			case rank[it.Weight] < rank[o.Weight]:
+				o.Weight, o.Why, o.Doctrines = it.Weight, it.Why, []string{d.ID}
+			case rank[it.Weight] == rank[o.Weight]:
+				o.Doctrines = append(o.Doctrines, d.ID)
 			}
 		}
 	}

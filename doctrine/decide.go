@@ -264,7 +264,7 @@ func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *s
 			return nil, nil, article5.Internal("doctrine "+d.ID+" presumption rebuttal", err)
 		}
 		out.Presumptions = append(out.Presumptions, article5.Presumption{Fact: cat[pr.fact].Name, Value: nativeOf(a.vals[pr.fact].(*types.Optional).GetValue()),
-			Because: pr.because, Source: pr.source, Rebuttal: pr.rebuttal,
+			Statement: pr.says, Because: pr.because, Source: pr.source, Rebuttal: pr.rebuttal,
 			RebuttedBy: article5.ChangeTo{Fact: cat[pr.rebutBy].Name, Value: nativeOf(rv)}, Evidence: evidence(p.f, pr.facts)})
 	}
 	// Tier.
@@ -384,7 +384,9 @@ func probeText(tmpl string, fd article5.FactDef, cur, v any, t article5.Tier) st
 }
 
 // checklistOf lists the facts of the doctrine's checklist that are not
-// known (presumed facts included), most decisive first: unknown facts
+// known (presumed facts included), or known but decisive (a confidence to
+// corroborate, a count that would change the finding if higher), most
+// decisive first: unknown facts
 // whose change alone changes the finding, then facts an unmet requirement
 // or needed fact names, then presumed facts whose rebuttal changes the
 // finding, then the rest the doctrine reads; within each, the doctrine's
@@ -420,8 +422,9 @@ func (d *Doctrine) checklistOf(p *prepared, out *article5.DoctrineAssessment, de
 	rank := map[string]int{}
 	for _, ci := range d.checklist {
 		fd := cat[ci.fact]
-		if p.f.Values[ci.fact].Known {
-			continue
+		_, decisive := decides[fd.Name]
+		if p.f.Values[ci.fact].Known && !decisive && dec.undecidedBy != fd.Name {
+			continue // known, and more of it would not change the finding
 		}
 		it := article5.ChecklistItem{Fact: fd.Name, Label: fd.Label, Question: ci.question, RecordAs: ci.recordAs}
 		presumed := d.presumedFact(p, ci.fact)

@@ -147,6 +147,7 @@ type presumption struct {
 	value    cel.Program
 	when     cel.Program
 	facts    []int // read by when: the evidence of the presumption
+	says     string
 	because  string
 	source   string
 	rebutBy  int
@@ -364,11 +365,11 @@ func (c *compiler) build(f *file) *Doctrine {
 			c.errf(ps.When.Line, path+".fact", "%q is derived from other facts and cannot be presumed", ps.Fact)
 			continue
 		}
-		pr := presumption{fact: idx, because: ps.Because, source: ps.Source, rebuttal: ps.Rebuttal}
+		pr := presumption{fact: idx, says: ps.Says, because: ps.Because, source: ps.Source, rebuttal: ps.Rebuttal}
 		pr.value, _ = c.compile(path+".value", ps.Value, stageFacts, celType(cat[idx].Type))
 		pr.when, pr.facts = c.compile(path+".when", ps.When, stageFacts, cel.BoolType)
-		if ps.Because == "" || ps.Source == "" {
-			c.errf(ps.When.Line, path, "expected `because` (the reasoning) and `source`")
+		if ps.Says == "" || ps.Because == "" || ps.Source == "" {
+			c.errf(ps.When.Line, path, "expected `says` (the presumed fact in words), `because` (the reasoning) and `source`")
 		}
 		rb, ok := article5.FactIndex(ps.RebuttedBy.Fact)
 		if !ok {

@@ -61,6 +61,7 @@ type presumptionSpec struct {
 	Fact       string `yaml:"fact"`
 	Value      expr   `yaml:"value"`
 	When       expr   `yaml:"when"`
+	Says       string `yaml:"says"` // the presumed fact in words: "the conduct was deliberate"
 	Because    string `yaml:"because"`
 	Source     string `yaml:"source"`
 	RebuttedBy struct {

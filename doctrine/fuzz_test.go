@@ -46,6 +46,7 @@ func FuzzParse(f *testing.F) {
   - fact: organised_and_planned
     value: "true"
     when: "legal_basis.orValue('') == 'state-organ'"
+    says: "s"
     because: "x"
     source: "y"
     rebutted_by: {fact: organised_and_planned, value: "false"}
