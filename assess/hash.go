@@ -377,14 +377,19 @@ func (w *canonicalWriter) assessment(a *article5.DoctrineAssessment) {
 	}
 	w.buf = append(w.buf, `,"legal_basis":`...)
 	w.str(a.Attribution.LegalBasis)
-	w.buf = append(w.buf, `,"presumptions":[`...)
-	for i := range a.Presumptions {
-		if i > 0 {
-			w.buf = append(w.buf, ',')
+	if len(a.Presumptions) > 0 {
+		// Left out when empty, so that findings made before presumptions
+		// existed (doctrines 1.x) hash as they were signed.
+		w.buf = append(w.buf, `,"presumptions":[`...)
+		for i := range a.Presumptions {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.presumption(&a.Presumptions[i])
 		}
-		w.presumption(&a.Presumptions[i])
+		w.buf = append(w.buf, ']')
 	}
-	w.buf = append(w.buf, `],"priority":`...)
+	w.buf = append(w.buf, `,"priority":`...)
 	w.num(a.Priority.Score)
 	w.buf = append(w.buf, `,"priority_level":`...)
 	w.str(a.Priority.Level)
@@ -526,17 +531,23 @@ func (w *canonicalWriter) presumption(p *article5.Presumption) {
 	w.buf = append(w.buf, '}')
 }
 
-// cumulative writes one hashedCumulative: changes_if, enabled, groups,
-// raised, tier; each group facts, from, incidents, originator, tier, to.
+// cumulative writes one hashedCumulative: changes_if (left out when
+// empty), enabled, groups, raised, tier; each group facts, from,
+// incidents, originator, tier, to.
 func (w *canonicalWriter) cumulative(c *article5.Cumulative) {
-	w.buf = append(w.buf, `{"changes_if":[`...)
-	for i := range c.ChangesIf {
-		if i > 0 {
-			w.buf = append(w.buf, ',')
+	w.buf = append(w.buf, '{')
+	if len(c.ChangesIf) > 0 {
+		// Left out when empty: findings of doctrines 1.x hash as signed.
+		w.buf = append(w.buf, `"changes_if":[`...)
+		for i := range c.ChangesIf {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.change(&c.ChangesIf[i])
 		}
-		w.change(&c.ChangesIf[i])
+		w.buf = append(w.buf, "],"...)
 	}
-	w.buf = append(w.buf, `],"enabled":`...)
+	w.buf = append(w.buf, `"enabled":`...)
 	w.boolean(c.Enabled)
 	w.buf = append(w.buf, `,"groups":[`...)
 	for i := range c.Groups {
@@ -620,7 +631,7 @@ type hashedA struct {
 	Cumulative  *hashedCumulative `json:"cumulative,omitempty"`
 	ChangesIf   []hashedChange    `json:"changes_if"`
 	Lead        string            `json:"lead_incident,omitempty"`
-	Presumed    []hashedPresumed  `json:"presumptions"`
+	Presumed    []hashedPresumed  `json:"presumptions,omitempty"`
 }
 
 type hashedPresumed struct {
@@ -630,7 +641,7 @@ type hashedPresumed struct {
 }
 
 type hashedCumulative struct {
-	ChangesIf []hashedChange `json:"changes_if"`
+	ChangesIf []hashedChange `json:"changes_if,omitempty"`
 	Enabled   bool           `json:"enabled"`
 	Tier      article5.Tier  `json:"tier"`
 	Raised    bool           `json:"raised"`
@@ -695,7 +706,7 @@ func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 		h := hashedA{Factors: map[string]int{}, UoFMet: a.UseOfForce.Met, Criteria: map[string]bool{}, AAMet: a.ArmedAttack.Met,
 			LegalBasis: a.Attribution.LegalBasis, Confidence: a.Attribution.Confidence, StateNexus: a.Attribution.StateNexus, Sufficient: a.Attribution.Sufficient,
 			Severity: a.Severity, Priority: a.Priority.Score, Level: a.Priority.Level, Tier: a.Tier, TierKnown: a.TierOnKnownFacts, Rule: a.TierRule.Name,
-			SelfDefence: a.SelfDefenceAvailable, ChangesIf: []hashedChange{}, Lead: a.LeadIncident, Presumed: []hashedPresumed{}}
+			SelfDefence: a.SelfDefenceAvailable, ChangesIf: []hashedChange{}, Lead: a.LeadIncident}
 		for _, p := range a.Presumptions {
 			h.Presumed = append(h.Presumed, hashedPresumed{Fact: p.Fact, Value: p.Value, RebuttedBy: p.RebuttedBy})
 		}
@@ -715,7 +726,7 @@ func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 			h.ChangesIf = append(h.ChangesIf, hashedChange{Fact: c.Fact, Value: c.Value, With: c.With, Tier: c.Tier})
 		}
 		if c := a.Cumulative; c != nil {
-			hc := &hashedCumulative{Enabled: c.Enabled, Tier: c.Tier, Raised: c.Raised, Groups: []hashedGroup{}, ChangesIf: []hashedChange{}}
+			hc := &hashedCumulative{Enabled: c.Enabled, Tier: c.Tier, Raised: c.Raised, Groups: []hashedGroup{}}
 			for _, ch := range c.ChangesIf {
 				hc.ChangesIf = append(hc.ChangesIf, hashedChange{Fact: ch.Fact, Value: ch.Value, With: ch.With, Tier: ch.Tier})
 			}
