@@ -294,9 +294,12 @@ func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *s
 	}
 
 	// Unknown facts the doctrine reads (presumed facts are listed as
-	// presumptions instead).
+	// presumptions instead, derived facts through their sources).
 	out.Unknown = []string{}
 	for _, fi := range d.used {
+		if cat[fi].Accumulate == article5.AccDerived {
+			continue // named through the facts it is derived from
+		}
 		if !p.f.Values[fi].Known && !d.presumedFact(p, fi) {
 			out.Unknown = append(out.Unknown, cat[fi].Name)
 		}

@@ -556,6 +556,17 @@ func (c *compiler) build(f *file) *Doctrine {
 			used[fi] = true
 		}
 	}
+	// A derived fact is read through the facts it follows from.
+	derivedFrom := map[string][]string{article5.FactCISectorCount: {article5.FactCISectors},
+		article5.FactEffectsHours: {article5.FactDurationHours, article5.FactEffectsDuration}}
+	for name, srcs := range derivedFrom {
+		if i, _ := article5.FactIndex(name); used[i] {
+			for _, src := range srcs {
+				j, _ := article5.FactIndex(src)
+				used[j] = true
+			}
+		}
+	}
 	for fi := range used {
 		d.used = append(d.used, fi)
 	}

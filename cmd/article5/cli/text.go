@@ -247,7 +247,7 @@ func scopeWords(s article5.ScopeFinding) string {
 		article5.ScopeIn:                "in the territories under the administration of Japan",
 		article5.ScopeOut:               "outside the territories under the administration of Japan",
 		article5.ScopeUncertain:         "uncertain whether inside the territories under the administration of Japan",
-		article5.ScopeSpaceConsultative: "an attack to, from or within space (case by case, 2023 statement)",
+		article5.ScopeSpaceConsultative: "an attack to, from or within space, decided case by case under the 2023 statement",
 	}[s.Value]
 	if where == "" {
 		where = string(s.Value)
