@@ -50,6 +50,10 @@ type IncidentReport struct {
 	Name        string                         `json:"name,omitempty"`
 	Scope       ScopeFinding                   `json:"scope"`
 	Assessments map[string]*DoctrineAssessment `json:"assessments"`
+	// Checklist merges the doctrines' evidence checklists for this
+	// incident, most decisive first; each item names the doctrines that ask
+	// for it. Never nil.
+	Checklist []ChecklistItem `json:"evidence_checklist"`
 }
 
 // DoctrineAssessment (the "A" of the JSON output) is what one doctrine
@@ -70,8 +74,51 @@ type DoctrineAssessment struct {
 	Cumulative           *Cumulative `json:"cumulative"`
 	ChangesIf            []ChangeIf  `json:"changes_if"`
 	Unknown              []string    `json:"unknown_facts"`          // facts the doctrine uses that are unknown, sorted
-	UndecidedBy          string      `json:"undecided_by,omitempty"` // when Tier is indeterminate: the needed fact that decides it
+	UndecidedBy          string      `json:"undecided_by,omitempty"` // when Tier is indeterminate: the needed fact, or the first fact of the unmet requirement, that decides it
 	LeadIncident         string      `json:"lead_incident,omitempty"`
+	// Presumptions lists the facts the doctrine presumed because they were
+	// unknown and the presumption's condition held; they count as known in
+	// every rule. Never nil.
+	Presumptions []Presumption `json:"presumptions"`
+	// Checklist lists the unknown facts an analyst should add, most
+	// decisive first (see ChecklistItem). Never nil.
+	Checklist []ChecklistItem `json:"evidence_checklist"`
+}
+
+// Presumption is a fact a doctrine presumed: Value, because Because
+// (Source), unless RebuttedBy is shown. A presumption applies only while the
+// fact is unknown; an explicit value, e.g. false, rebuts it.
+type Presumption struct {
+	Fact       string     `json:"fact"`
+	Value      any        `json:"value"`
+	Statement  string     `json:"statement"` // the presumed fact in words: "the conduct was deliberate"
+	Because    string     `json:"because"`
+	Source     string     `json:"source"`
+	RebuttedBy ChangeTo   `json:"rebutted_by"`
+	Rebuttal   string     `json:"rebuttal"` // in words: "shown not to be organised and planned"
+	Evidence   []Evidence `json:"evidence"` // what the condition rests on
+}
+
+// ChangeTo is one fact set to one value.
+type ChangeTo struct {
+	Fact  string `json:"fact"`
+	Value any    `json:"value"`
+}
+
+// ChecklistItem is one fact an analyst should establish, in the order of
+// the list: unknown facts that alone would change the tier come first
+// ("decides"), then facts a below-threshold finding or the tier needs
+// ("needed"), then presumed facts whose rebuttal would change the tier
+// ("presumed"), then the rest the doctrine reads ("refines"). Question and RecordAs say what
+// to find out and where it goes in STIX. Stable JSON: a web form builds on it.
+type ChecklistItem struct {
+	Fact      string   `json:"fact"`
+	Label     string   `json:"label"`
+	Question  string   `json:"question"`
+	RecordAs  string   `json:"record_as"`
+	Weight    string   `json:"weight"` // decides | needed | presumed | refines
+	Why       string   `json:"why"`
+	Doctrines []string `json:"doctrines,omitempty"` // on an incident's merged list: the doctrines that give it this weight
 }
 
 // Rule names the doctrine rule that decided a finding and its source.
@@ -166,6 +213,11 @@ type Cumulative struct {
 	Tier    Tier              `json:"tier"`   // highest group tier, below-threshold if none
 	Raised  bool              `json:"raised"` // the case tier comes from accumulation
 	Reason  string            `json:"reason"`
+	// ChangesIf, Presumptions and UndecidedBy are those of the group that
+	// sets Tier (its changes_if re-apply to the group's added-up facts).
+	ChangesIf    []ChangeIf    `json:"changes_if"`
+	Presumptions []Presumption `json:"presumptions"`
+	UndecidedBy  string        `json:"undecided_by,omitempty"`
 }
 
 // CumulativeGroup is one set of accumulated incidents and its findings.
@@ -177,6 +229,13 @@ type CumulativeGroup struct {
 	Facts       map[string]any `json:"facts"`
 	ArmedAttack ArmedAttack    `json:"armed_attack"`
 	Tier        Tier           `json:"tier"`
+	// TierOnKnownFacts, TierRule, ChangesIf, Presumptions and UndecidedBy
+	// are the group's own, as for a single incident.
+	TierOnKnownFacts Tier          `json:"tier_on_known_facts"`
+	TierRule         Rule          `json:"tier_rule"`
+	ChangesIf        []ChangeIf    `json:"changes_if"`
+	Presumptions     []Presumption `json:"presumptions"`
+	UndecidedBy      string        `json:"undecided_by,omitempty"`
 }
 
 // Divergence is one place where the doctrines differ on the same facts.

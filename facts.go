@@ -32,6 +32,8 @@ const (
 	AccUnion         Accumulation = "union"          // sets: the union
 	AccIntervalUnion Accumulation = "interval-union" // durations: the length of the union of the effect intervals
 	AccSame          Accumulation = "same"           // known only if every incident has the same value
+	AccAnd           Accumulation = "and"            // true only if all are known true, false if any is false
+	AccDerived       Accumulation = "derived"        // recomputed from the added-up facts (DeriveFacts)
 )
 
 // FactDef defines one fact of the catalogue that doctrines are written
@@ -44,6 +46,11 @@ type FactDef struct {
 	Values     []string // closed vocabulary, ascending
 	Accumulate Accumulation
 	Doc        string // what the fact means and where it is read from
+	// Label names the fact in plain words for reports ("confirmed direct
+	// deaths"); Noun is the singular and plural of what a count counts
+	// ("death", "deaths"), empty for facts that are not counts.
+	Label string
+	Noun  [2]string
 }
 
 // Ordinal returns the position of v in d.Values (0-based), or -1.
@@ -91,6 +98,17 @@ const (
 	FactAttributionConfidence = "attribution_confidence"
 	FactStateNexusConfidence  = "state_nexus_confidence"
 	FactScope                 = "scope"
+	FactDeliberate            = "deliberate"
+	FactVictimsIntended       = "victims_intended"
+	FactConsent               = "consent"
+	FactFarEastSecurity       = "far_east_security"
+	FactThreatActorTypes      = "threat_actor_types"
+	FactPrimaryMotivation     = "primary_motivation"
+	FactIncidentTypes         = "incident_types"
+	FactStateParty            = "state_party"
+	FactIncidentCount         = "incident_count"
+	FactCISectorCount         = "ci_sector_count"
+	FactEffectsHours          = "effects_hours"
 )
 
 // Extension identifiers and the article5 extension vocabulary.
@@ -206,6 +224,29 @@ var factCatalogue = []FactDef{
 	{Name: FactScope, Type: FactString, Accumulate: AccMax,
 		Values: []string{string(ScopeOut), string(ScopeUncertain), string(ScopeSpaceConsultative), string(ScopeIn)},
 		Doc:    "the incident's scope (always known)"},
+	{Name: FactDeliberate, Type: FactBool, Accumulate: AccAnd,
+		Doc: "the conduct was intended, not an accident or malfunction (article5 extension deliberate; false also when the responsible threat actor's or intrusion set's primary_motivation is accidental, its threat_actor_types include insider-accidental, or the Incident Core incident_types include unintentional)"},
+	{Name: FactVictimsIntended, Type: FactBool, Accumulate: AccOr,
+		Doc: "the operation was aimed at the Party whose persons or systems were hit (article5 extension victims_intended; false for effects that spread to victims the operation was not aimed at; ICJ Oil Platforms (2003) §64)"},
+	{Name: FactConsent, Type: FactBool, Accumulate: AccAnd,
+		Doc: "the territorial State consented to the conduct, e.g. activity of the other Party's forces under the Status of Forces Agreement (article5 extension consent; ARSIWA Art. 20)"},
+	{Name: FactFarEastSecurity, Type: FactBool, Accumulate: AccOr,
+		Doc: "the incident threatens the security of Japan or international peace and security in the Far East, so that Article IV consultations apply (article5 extension far_east_security; for the area, the Government of Japan's unified view of 26 February 1960)"},
+	{Name: FactThreatActorTypes, Type: FactStrings, Accumulate: AccUnion,
+		Doc: "threat_actor_types of the threat actors on the incident's attributed-to path (STIX 2.1 threat-actor-type-ov)"},
+	{Name: FactPrimaryMotivation, Type: FactString, Accumulate: AccSame,
+		Doc: "primary_motivation of the attributed intrusion set or threat actor nearest the incident (STIX 2.1 threat-actor-motivation-ov)"},
+	{Name: FactIncidentTypes, Type: FactStrings, Accumulate: AccUnion,
+		Doc: "Incident Core incident_types (event-type-ov), e.g. denial-of-service, destruction, data-exfiltration, unintentional"},
+	{Name: FactStateParty, Type: FactString, Accumulate: AccSame,
+		Values: []string{"none", "JP", "US"},
+		Doc:    "the treaty Party whose State the conduct is attributed to: JP or US, none for another State; from the country of the State identity's located-at location; unknown without a State"},
+	{Name: FactIncidentCount, Type: FactInt, Accumulate: AccSum,
+		Doc: "number of incidents the facts describe: 1 for one incident, more for an accumulated group of coordinated incidents"},
+	{Name: FactCISectorCount, Type: FactInt, Accumulate: AccDerived,
+		Doc: "number of distinct critical-infrastructure sectors hit, a sector listed on both Japan's and the U.S. lists counting once (derived from ci_sectors)"},
+	{Name: FactEffectsHours, Type: FactDouble, Unit: "hours", Accumulate: AccDerived,
+		Doc: "how long the effects are known to have lasted at least: duration_hours, else the lower bound of effects_duration (days 24 h, weeks 168 h, months 720 h); derived"},
 }
 
 var factIndex = func() map[string]int {

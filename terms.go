@@ -20,15 +20,16 @@ type Scope string
 // Scope values (DESIGN.md §2).
 const (
 	ScopeIn                Scope = "in"                 // territories under the administration of Japan: land, territorial sea, airspace
-	ScopeOut               Scope = "out"                // outside them: Article IV consultations only
+	ScopeOut               Scope = "out"                // outside them: Article IV consultations at most, if the security of Japan or of the Far East is threatened
 	ScopeUncertain         Scope = "uncertain"          // the location's precision straddles a boundary, or no location is given
 	ScopeSpaceConsultative Scope = "space-consultative" // attacks to, from or within space (2023 statement), case by case
 )
 
-// Article returns the Treaty article the scope engages: "V" for in and
-// space-consultative, "IV" for out and uncertain (consultations whenever the
-// security of Japan is threatened; Article V once the location is shown to
-// be inside).
+// Article returns the Treaty article the scope alone engages: "V" for in
+// and space-consultative, "IV" otherwise. Whether Article IV applies to an
+// incident outside also depends on whether it threatens the security of
+// Japan or of the Far East; the assessment's scope finding says "none" or
+// "to be decided" where it does not or is not known (assess).
 func (s Scope) Article() string {
 	switch s {
 	case ScopeIn, ScopeSpaceConsultative:

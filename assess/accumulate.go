@@ -20,7 +20,8 @@ import (
 // Source: Tallinn Manual 2.0, commentary to Rule 71; NATO Brussels Summit
 // Communiqué 2021 ¶32.
 func accumulate(d *doctrine.Doctrine, incs []article5.IncidentReport, facts []*article5.Facts) (*article5.Cumulative, error) {
-	c := &article5.Cumulative{Enabled: d.Accumulation.Enabled, Groups: []article5.CumulativeGroup{}, Tier: article5.TierBelowThreshold}
+	c := &article5.Cumulative{Enabled: d.Accumulation.Enabled, Groups: []article5.CumulativeGroup{}, Tier: article5.TierBelowThreshold,
+		ChangesIf: []article5.ChangeIf{}, Presumptions: []article5.Presumption{}}
 	if !c.Enabled {
 		c.Reason = "accumulation is switched off in this doctrine"
 		return c, nil
@@ -108,8 +109,13 @@ func accumulate(d *doctrine.Doctrine, incs []article5.IncidentReport, facts []*a
 	case best >= 0:
 		g := c.Groups[best]
 		c.Tier = g.Tier
+		c.ChangesIf, c.Presumptions, c.UndecidedBy = g.ChangesIf, g.Presumptions, g.UndecidedBy
+		why := g.ArmedAttack.Reason
+		if g.Tier == article5.TierIndeterminate {
+			why = g.TierRule.Reason
+		}
 		c.Reason = fmt.Sprintf("%d incidents attributed to %s between %s and %s, taken together: %s (%s)",
-			len(g.Incidents), refName(g.Originator), g.From, g.To, g.Tier, g.ArmedAttack.Reason)
+			len(g.Incidents), refName(g.Originator), g.From, g.To, g.Tier, strings.TrimSuffix(why, "."))
 	default:
 		c.Reason = fmt.Sprintf("no two disruptive or destructive incidents by the same originator within %d days", d.Accumulation.WindowDays)
 	}
@@ -150,7 +156,8 @@ func group(d *doctrine.Doctrine, key article5.Ref, fs []*article5.Facts) (articl
 		return article5.CumulativeGroup{}, err
 	}
 	g := article5.CumulativeGroup{Originator: key, From: agg.Start.UTC().Format(time.RFC3339), To: agg.End.UTC().Format(time.RFC3339),
-		Facts: map[string]any{}, ArmedAttack: a.ArmedAttack, Tier: a.Tier}
+		Facts: map[string]any{}, ArmedAttack: a.ArmedAttack, Tier: a.Tier, TierOnKnownFacts: a.TierOnKnownFacts, TierRule: a.TierRule,
+		ChangesIf: a.ChangesIf, Presumptions: a.Presumptions, UndecidedBy: a.UndecidedBy}
 	for _, f := range fs {
 		g.Incidents = append(g.Incidents, f.Incident)
 	}
@@ -194,6 +201,9 @@ func Aggregate(fs []*article5.Facts) *article5.Facts {
 			vals = append(vals, v.Value)
 			ev = append(ev, v.Evidence...)
 		}
+		if def.Accumulate == article5.AccDerived {
+			continue // recomputed below
+		}
 		if def.Accumulate == article5.AccIntervalUnion {
 			if len(out.Intervals) > 0 {
 				out.Values[i] = article5.FactValue{Known: true, Value: UnionHours(out.Intervals), Evidence: dedupe(ev)}
@@ -211,13 +221,20 @@ func Aggregate(fs []*article5.Facts) *article5.Facts {
 		case article5.AccMax:
 			v = extreme(def, vals, 1)
 		case article5.AccMin:
-			v = extreme(def, vals, -1)
+			// The weakest link is unknown while any link is.
+			v, known = extreme(def, vals, -1), all
 		case article5.AccOr:
 			anyTrue := false
 			for _, x := range vals {
 				anyTrue = anyTrue || x.(bool)
 			}
 			v, known = anyTrue, anyTrue || all
+		case article5.AccAnd:
+			allTrue := true
+			for _, x := range vals {
+				allTrue = allTrue && x.(bool)
+			}
+			v, known = allTrue, !allTrue || all
 		case article5.AccUnion:
 			set := map[string]bool{}
 			var list []string
@@ -244,6 +261,7 @@ func Aggregate(fs []*article5.Facts) *article5.Facts {
 			out.Values[i] = article5.FactValue{Known: true, Value: v, Evidence: dedupe(ev)}
 		}
 	}
+	article5.DeriveFacts(out)
 	return out
 }
 

@@ -3,6 +3,7 @@ package assess
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"article5"
 	"article5/stix"
@@ -50,6 +51,11 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 	stateConf, stateConfOK := conf, confOK
 	stateEv := []article5.Evidence{confEv}
 	reached := false
+	path := []*stix.Object{}
+	if actor != nil {
+		path = append(path, actor)
+	}
+	defer func() { r.actorFacts(f, path) }()
 	switch {
 	case actor != nil && isState(actor):
 		f.State = f.Actor
@@ -64,22 +70,40 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 		stateConf, stateConfOK = confidence(stateRel)
 		stateEv = []article5.Evidence{{Object: stateRel.ID, Pointer: "/confidence"}}
 	case actor != nil:
-		// No State link of the incident's own: follow the actor's (a case
-		// written as incident → actor → State).
-		if rel2 := r.bestAttribution(actor.ID); rel2 != nil {
-			if st := r.ev.Object(rel2.String("target_ref")); st != nil && isState(st) {
-				reached = true
-				f.State = &article5.Ref{ID: st.ID, Name: st.String("name")}
-				if b2, ev2 := legalBasis(rel2); b2 != "" {
-					basis, basisEv = b2, ev2
-				}
-				c2, ok2 := confidence(rel2)
-				stateConfOK = stateConfOK && ok2
-				if c2 < stateConf {
-					stateConf = c2
-				}
-				stateEv = append(stateEv, article5.Evidence{Object: rel2.ID, Pointer: "/confidence"})
+		// No State link of the incident's own: follow attributed-to from
+		// the actor (incident → intrusion set → threat actor → State), at
+		// most maxHops links, the weakest confidence on the path counting.
+		cur := actor
+		seen := map[string]bool{actor.ID: true}
+		hopConf, hopConfOK, hopEv := stateConf, stateConfOK, stateEv
+		hopBasis, hopBasisEv := basis, basisEv
+		for hop := 0; hop < maxHops; hop++ {
+			rel2 := r.bestAttribution(cur.ID)
+			if rel2 == nil {
+				break
 			}
+			next := r.ev.Object(rel2.String("target_ref"))
+			if next == nil || seen[next.ID] {
+				break
+			}
+			seen[next.ID] = true
+			c2, ok2 := confidence(rel2)
+			hopConfOK = hopConfOK && ok2
+			hopConf = min(hopConf, c2)
+			hopEv = append(hopEv, article5.Evidence{Object: rel2.ID, Pointer: "/confidence"})
+			if b2, ev2 := legalBasis(rel2); b2 != "" {
+				hopBasis, hopBasisEv = b2, ev2
+			}
+			path = append(path, next)
+			if isState(next) {
+				// Only a path that reaches a State sets the State link.
+				reached = true
+				f.State = &article5.Ref{ID: next.ID, Name: next.String("name")}
+				stateConf, stateConfOK, stateEv = hopConf, hopConfOK, hopEv
+				basis, basisEv = hopBasis, hopBasisEv
+				break
+			}
+			cur = next
 		}
 	}
 	if reached && stateConfOK {
@@ -102,6 +126,68 @@ func (r *reader) attribution(f *article5.Facts, inc *stix.Object) {
 			case basis == "non-state-actor":
 				f.Set(article5.FactStateNexus, false, basisEv)
 			}
+		}
+	}
+}
+
+// maxHops bounds the attributed-to links followed beyond the incident's
+// own (intrusion set → threat actor → State needs two).
+const maxHops = 4
+
+// actorFacts reads what the actors on the attribution path say of
+// themselves (STIX 2.1 §4.16, §4.15): the threat_actor_types of every
+// threat actor, the primary_motivation of the actor nearest the incident
+// that has one — accidental, or a threat actor of type insider-accidental,
+// makes the conduct not deliberate — and, for a State reached, whether it
+// is a treaty Party (the country of its located-at location).
+func (r *reader) actorFacts(f *article5.Facts, path []*stix.Object) {
+	var types []string
+	var typeEv []article5.Evidence
+	motivated := false
+	for _, o := range path {
+		if o.Type == "threat-actor" {
+			if ts := o.Strings("threat_actor_types"); len(ts) > 0 {
+				for _, t := range ts {
+					if !contains(types, t) {
+						types = append(types, t)
+					}
+				}
+				typeEv = append(typeEv, article5.Evidence{Object: o.ID, Pointer: ptr("threat_actor_types")})
+			}
+		}
+		if m := o.String("primary_motivation"); m != "" && !motivated && (o.Type == "threat-actor" || o.Type == "intrusion-set") {
+			motivated = true
+			ev := article5.Evidence{Object: o.ID, Pointer: ptr("primary_motivation")}
+			f.Set(article5.FactPrimaryMotivation, m, ev)
+			if m == "accidental" && !f.Get(article5.FactDeliberate).Known {
+				f.Set(article5.FactDeliberate, false, ev)
+			}
+		}
+	}
+	if len(types) > 0 {
+		sort.Strings(types)
+		f.Set(article5.FactThreatActorTypes, types, typeEv...)
+		if contains(types, "insider-accidental") && !f.Get(article5.FactDeliberate).Known {
+			f.Set(article5.FactDeliberate, false, typeEv...)
+		}
+	}
+	if f.State != nil {
+		for _, rel := range r.ev.Relationships(f.State.ID, "located-at") {
+			lo := r.ev.Object(rel.String("target_ref"))
+			if lo == nil || lo.Type != "location" {
+				continue
+			}
+			party := "none"
+			switch strings.ToUpper(lo.String("country")) {
+			case "JP":
+				party = "JP"
+			case "US":
+				party = "US"
+			case "":
+				continue
+			}
+			f.Set(article5.FactStateParty, party, article5.Evidence{Object: lo.ID, Pointer: "/country"})
+			break
 		}
 	}
 }

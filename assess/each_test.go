@@ -197,7 +197,11 @@ func TestSummarizeHandCounted(t *testing.T) {
 		"us": {{"below-threshold", "uncertain"}: 1, {"below-threshold", "out"}: 1,
 			{"armed-attack-possible", "in"}: 3, {"use-of-force-possible", "space-consultative"}: 1},
 	}
-	wantSeverity := [11]int{4: 2, 5: 1, 9: 3} // GNSS 4, Guam 4, Himawari 5, pipeline, ATC, dam 9
+	// GNSS jamming 2: recoverable disruption, not an intrusion into
+	// networks (DCID 2; aviation on Japan's list and transportation on the
+	// U.S. list are one sector); Guam 4: suspected theft across networks of
+	// international extent; Himawari 5; pipeline, ATC, dam 9.
+	wantSeverity := [11]int{2: 1, 4: 1, 5: 1, 9: 3}
 	for i, d := range s.Doctrines {
 		if d.Doctrine != []string{"jp", "us"}[i] {
 			t.Fatalf("doctrine %d is %s", i, d.Doctrine)

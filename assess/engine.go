@@ -89,7 +89,7 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 	rep.Incidents = make([]article5.IncidentReport, n)
 	for i, inc := range incidents {
 		rep.Incidents[i] = article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
-			Scope: cases.Scopes[i], Assessments: results[i]}
+			Scope: cases.Scopes[i], Assessments: results[i], Checklist: MergeChecklists(docs, results[i])}
 	}
 	rep.Scope = caseScope(cases.Scopes)
 
@@ -107,6 +107,40 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 		return nil, err
 	}
 	return rep, nil
+}
+
+// MergeChecklists merges the doctrines' evidence checklists for one
+// incident: each fact once, with the most decisive weight any doctrine
+// gives it and the doctrines that give it that weight, most decisive first
+// (then in the order of the first doctrine that lists it). Never nil.
+func MergeChecklists(docs []*doctrine.Doctrine, as map[string]*article5.DoctrineAssessment) []article5.ChecklistItem {
+	rank := map[string]int{"decides": 0, "needed": 1, "presumed": 2, "refines": 3}
+	out := []article5.ChecklistItem{}
+	at := map[string]int{}
+	for _, d := range docs {
+		a := as[d.ID]
+		if a == nil {
+			continue
+		}
+		for _, it := range a.Checklist {
+			i, ok := at[it.Fact]
+			if !ok {
+				it.Doctrines = []string{d.ID}
+				at[it.Fact] = len(out)
+				out = append(out, it)
+				continue
+			}
+			o := &out[i]
+			switch {
+			case rank[it.Weight] < rank[o.Weight]:
+				o.Weight, o.Why, o.Doctrines = it.Weight, it.Why, []string{d.ID}
+			case rank[it.Weight] == rank[o.Weight]:
+				o.Doctrines = append(o.Doctrines, d.ID)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Weight] < rank[out[j].Weight] })
+	return out
 }
 
 // Cases is the facts of a set of incidents, index-aligned with them.
@@ -271,18 +305,35 @@ func caseAssessment(d *doctrine.Doctrine, incs []article5.IncidentReport, facts 
 		return nil, err
 	}
 	out.Cumulative = cum
-	if cum.Enabled && cum.Tier.Rank() > out.Tier.Rank() && out.Tier != article5.TierIndeterminate {
+	// The cumulative finding decides the case when it ranks higher, by the
+	// same order as single incidents: a determinate armed attack, then
+	// indeterminate, then use of force, then below the threshold. An
+	// accumulated group that a needed fact leaves undecided makes the case
+	// undecided too, with the group's changes_if.
+	if cum.Enabled && caseTierOrder(cum.Tier) > caseTierOrder(out.Tier) {
 		cum.Raised = true
-		for _, g := range cum.Groups {
-			if g.Tier == cum.Tier {
-				out.ArmedAttack = g.ArmedAttack
+		var g *article5.CumulativeGroup
+		for i := range cum.Groups {
+			if cum.Groups[i].Tier == cum.Tier {
+				g = &cum.Groups[i]
 				break
 			}
 		}
+		out.ArmedAttack = g.ArmedAttack
 		out.Tier = cum.Tier
-		out.TierRule = article5.Rule{Name: "accumulation",
-			Reason: "Taken together, related incidents by the same originator meet the test that none meets alone: " + cum.Reason,
-			Source: d.Accumulation.Source}
+		out.TierOnKnownFacts = g.TierOnKnownFacts
+		out.Presumptions = g.Presumptions
+		out.UndecidedBy = g.UndecidedBy
+		out.ChangesIf = make([]article5.ChangeIf, len(g.ChangesIf))
+		for i, c := range g.ChangesIf {
+			c.Text = "for the incidents taken together, " + c.Text
+			out.ChangesIf[i] = c
+		}
+		reason := "Taken together, related incidents by the same originator meet the test that none meets alone: " + cum.Reason
+		if cum.Tier == article5.TierIndeterminate {
+			reason = "Taken together, related incidents by the same originator may meet the test that none meets alone, but a fact the doctrine needs is not established for them: " + g.TierRule.Reason
+		}
+		out.TierRule = article5.Rule{Name: "accumulation", Reason: reason, Source: d.Accumulation.Source}
 		sd, why, err := d.SelfDefence(facts[lead], out.Tier)
 		if err != nil {
 			return nil, err

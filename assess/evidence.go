@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"sort"
 	"strings"
 	"sync"
@@ -85,6 +86,19 @@ func NewEvidenceHashed(bundles ...HashedBundle) (*Evidence, error) {
 	return ev, nil
 }
 
+// uuidVersion returns the version of the UUID in a STIX id, 0 if none.
+func uuidVersion(id string) int {
+	_, u, ok := strings.Cut(id, "--")
+	if !ok {
+		return 0
+	}
+	x, err := uuid.Parse(u)
+	if err != nil {
+		return 0
+	}
+	return int(x.Version())
+}
+
 // NewEvidence validates and merges bundles. Any STIX error makes it fail
 // with EINVALID whose details name each object and JSON pointer; warnings
 // are kept. Several versions of one id are all kept; the latest is used for
@@ -98,8 +112,16 @@ func NewEvidence(bundles ...*stix.Bundle) (*Evidence, error) {
 			details = append(details, article5.Detail{Object: is.Object, Pointer: is.Pointer, Message: is.Message})
 		}
 		// Warnings of one kind are shown up to three times, then counted.
+		// Ids that are UUIDv5 rather than v4 (deterministic ids, as
+		// importers make them) are a STIX SHOULD that does not touch the
+		// assessment: one note with their count.
 		byCode := map[string]int{}
+		v5 := 0
 		for _, is := range rep.Warnings() {
+			if is.Code == "id-format" && uuidVersion(is.Object) == 5 {
+				v5++
+				continue
+			}
 			byCode[is.Code]++
 			if byCode[is.Code] <= 3 {
 				ev.Warnings = append(ev.Warnings, strings.TrimSpace(fmt.Sprintf("%s %s: %s [%s]", is.Object, is.Pointer, is.Message, is.Code)))
@@ -114,6 +136,10 @@ func NewEvidence(bundles ...*stix.Bundle) (*Evidence, error) {
 		sort.Strings(codes)
 		for _, c := range codes {
 			ev.Warnings = append(ev.Warnings, fmt.Sprintf("… and %d more warnings of the kind [%s]", byCode[c]-3, c))
+		}
+		if v5 > 0 {
+			ev.Warnings = append(ev.Warnings, fmt.Sprintf("note: %s use UUIDv5 ids (deterministic, as importers make them); STIX 2.1 §2.9 says SDOs, SROs and meta objects should use UUIDv4. The assessment does not depend on it. [id-format]",
+				map[bool]string{true: "1 object", false: article5.FormatNumber(float64(v5)) + " objects"}[v5 == 1]))
 		}
 		ev.All = append(ev.All, b.Objects...)
 	}

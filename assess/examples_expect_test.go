@@ -13,9 +13,12 @@ type handExpectation struct {
 }
 
 // handExpectations holds one entry per bundle in ../examples. ChangesIf is
-// true where a fact the bundle gives as suspected or unknown would, once
-// settled, move a doctrine's tier; false where the bundle states every fact
-// that could do so. The case tier of hospital-series.json is the accumulated
+// true where a fact the bundle gives as suspected or unknown, or a
+// presumption's rebuttal, would move a doctrine's tier; false where nothing
+// could. Since doctrines 2.0.0 every operation above the threshold is
+// presumed deliberate, so its rebuttal (an accident) would lower the tier;
+// and under the U.S. doctrine a death confirmed later would make even a
+// non-State operation an armed attack. The case tier of hospital-series.json is the accumulated
 // finding (each incident alone is lower; see its Reason).
 var handExpectations = []handExpectation{
 	{
@@ -23,11 +26,11 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "below-threshold", "us": "below-threshold"},
 		SelfDefence: map[string]bool{"jp": false, "us": false},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "Criminal extortion by a non-State ransomware operation with no State nexus, which halted cargo handling at one port for about two and a half days " +
 			"with no deaths and no physical damage and was fully recovered: severity, immediacy and invasiveness are low under the Schmitt factors and there is " +
 			"no State conduct for Art. 2(4), and the effects are far from the scale and effects of an armed attack under either doctrine. The terminals are on " +
-			"land and internal waters in Aichi, so the scope is in.",
+			"land and internal waters in Aichi, so the scope is in. Were a death confirmed, the U.S. doctrine, which accepts self-defence against non-State actors, would find an armed attack possible; the checklist asks for the casualties, which the bundle leaves partly unknown.",
 		Source: "Tallinn Manual 2.0, Rules 69 and 71; UN Charter Art. 2(4); SecurityWeek and The Japan News (Jiji), July 2023",
 	},
 	{
@@ -46,10 +49,10 @@ var handExpectations = []handExpectation{
 		Scope:       "uncertain",
 		Tier:        map[string]string{"jp": "below-threshold", "us": "below-threshold"},
 		SelfDefence: map[string]bool{"jp": false, "us": false},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "The affected area is fixed only to within 40 km of a point about 25 km offshore, so it straddles the 12-nautical-mile limit and the scope " +
 			"cannot be decided. Temporary jamming by a State organ that caused no damage or injury, with every flight landing normally, is harmful " +
-			"interference and an unfriendly act, but its severity and directness fall below a use of force.",
+			"interference and an unfriendly act, but its severity and directness fall below a use of force. Its DCID severity is 2: jamming is recoverable disruption, not an intrusion into several networks (aviation on Japan's list and transportation on the U.S. list are one sector).",
 		Source: "Act on the Territorial Sea and the Contiguous Zone (1977); ITU Constitution Art. 45; Tallinn Manual 2.0, Rule 69",
 	},
 	{
@@ -57,10 +60,10 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "below-threshold", "us": "below-threshold"},
 		SelfDefence: map[string]bool{"jp": false, "us": false},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "A denial of service that made government websites unreachable on and off for about a day and a half, with no data lost and full recovery, " +
 			"by a non-State hacktivist group, is harassment at the level of recoverable disruption. The group's talk of a 'declaration of war' is not a " +
-			"threat of force by a State.",
+			"threat of force by a State. The DDoS is DCID 2 (recoverable denial of service); its national reach does not make it critical national economic disruption (DCID 8), which needs a duration. Casualties are not stated, and under the U.S. doctrine a confirmed death would make even a non-State operation an armed attack.",
 		Source: "Tallinn Manual 2.0, Rules 69 and 70; DCID v2 severity scale (level 2); NHK World and Yomiuri reporting, September 2022",
 	},
 	{
@@ -81,10 +84,10 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "armed-attack-possible", "us": "armed-attack-possible"},
 		SelfDefence: map[string]bool{"jp": true, "us": true},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "Opening a dam's floodgates above a populated area is Koh's own example of a cyber armed attack. Here the operation was organised and planned, " +
 			"killed 38 people directly, injured 210 and destroyed homes and bridges, and is attributed to a State organ with high confidence, so it meets " +
-			"the scale-and-effects test and the State nexus under both doctrines.",
+			"the scale-and-effects test and the State nexus under both doctrines. Conduct is presumed deliberate; were it shown to be an accident, neither doctrine would find a use of force.",
 		Source: "Koh, 'International Law in Cyberspace' (2012); Tallinn Manual 2.0, Rule 71; Government of Japan, Diet answer (May 2019); ARSIWA Art. 4",
 	},
 	{
@@ -92,11 +95,11 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "use-of-force-possible", "us": "use-of-force-possible"},
 		SelfDefence: map[string]bool{"jp": false, "us": true},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "A State organ's destruction of the logistics data of U.S. forces at Yokota is a use of force: it is destructive, military in character and " +
 			"directly attributable to a State. With no death, injury or physical damage and recovery in six days, it does not reach armed-attack scale. " +
 			"Yokota is a U.S. facility inside the territories under Japan's administration, so the scope is in. Japan keeps the Nicaragua gap (no " +
-			"self-defence); the U.S. view allows self-defence against any illegal use of force.",
+			"self-defence); the U.S. view allows self-defence against any illegal use of force. Conduct is presumed deliberate (an accident would be below the threshold), and confirmed deaths would raise it to armed-attack-possible.",
 		Source: "Treaty of Mutual Cooperation and Security (1960) Art. V; Tallinn Manual 2.0, Rules 69 and 71; Koh (2012); ICJ Nicaragua paras 191 and 195",
 	},
 	{
@@ -104,10 +107,10 @@ var handExpectations = []handExpectation{
 		Scope:       "space-consultative",
 		Tier:        map[string]string{"jp": "use-of-force-possible", "us": "use-of-force-possible"},
 		SelfDefence: map[string]bool{"jp": false, "us": true},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "An attack on Himawari-9 (COSPAR 2016-064A) is an attack to space, which the 2023 two-plus-two places under case-by-case Article V " +
 			"consultation, whatever the ground geometry. A State organ's hostile commanding that cost the satellite two years of propellant and interrupted " +
-			"imagery is a use of force (severity, invasiveness, directness). No one was hurt and the satellite still works, so it is not an armed attack.",
+			"imagery is a use of force (severity, invasiveness, directness). No one was hurt and the satellite still works, so it is not an armed attack. Conduct is presumed deliberate (an accident would be below the threshold), and confirmed deaths would raise it.",
 		Source: "Japan-U.S. SCC Joint Statement, 11 January 2023; Tallinn Manual 2.0, Rules 69 and 71; ARSIWA Art. 4",
 	},
 	{
@@ -115,11 +118,11 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "armed-attack-possible", "us": "armed-attack-possible"},
 		SelfDefence: map[string]bool{"jp": true, "us": true},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "Each wave alone (4 to 6 indirect deaths in one region, recoverable within two weeks) is a use of force by a group acting on State X's " +
 			"instructions, but not an armed attack. The three waves share originator, method and political demand and fall within 70 days, so their " +
 			"disruptive effects add up: 15 confirmed deaths, 15 hospitals in three regions and 35 days of lost emergency care. Together that reaches the " +
-			"scale and effects of an armed attack, with a State nexus under ARSIWA Art. 8 at adequate confidence.",
+			"scale and effects of an armed attack, with a State nexus under ARSIWA Art. 8 at adequate confidence. The case tier carries the group's changes_if: shown to be an accident, it falls below the threshold.",
 		Source: "Tallinn Manual 2.0, commentary to Rule 71 (accumulation); NATO Brussels Summit Communique (2021) para. 32; ARSIWA Art. 8",
 	},
 	{
@@ -127,10 +130,10 @@ var handExpectations = []handExpectation{
 		Scope:       "in",
 		Tier:        map[string]string{"jp": "below-threshold", "us": "below-threshold"},
 		SelfDefence: map[string]bool{"jp": false, "us": false},
-		ChangesIf:   false,
+		ChangesIf:   true,
 		Reason: "The patrol vessel was about 4 km off Uotsurishima, inside the territorial sea of islands under Japan's administration, to which both " +
 			"Parties have said Article V applies. Three and a half hours of jamming by a State ship, with no damage, no injury and no threat, is an " +
-			"unlawful act in the territorial sea, but its severity is far below a use of force.",
+			"unlawful act in the territorial sea, but its severity is far below a use of force. The bundle states no damage and no casualties; a death or physical damage would change that, as changes_if shows.",
 		Source: "Japan-U.S. SCC Joint Statement, 19 April 2019; Treaty (1960) Art. V; Tallinn Manual 2.0, Rule 69; UNCLOS Art. 19",
 	},
 	{

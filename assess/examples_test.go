@@ -83,6 +83,9 @@ func TestExamplesHandExpectations(t *testing.T) {
 			if want.ChangesIf && !anyChanges {
 				t.Errorf("expected a non-empty changes_if for some doctrine (%s)", want.Reason)
 			}
+			if !want.ChangesIf && anyChanges {
+				t.Errorf("expected no changes_if: every fact that could move the tier is stated (%s)", want.Reason)
+			}
 		})
 	}
 	for _, k := range []string{"scope:in", "scope:out", "scope:uncertain", "scope:space-consultative",

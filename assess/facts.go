@@ -67,7 +67,7 @@ func appendPointer(b []byte, parts []string) []byte {
 var a5Props = []string{"extension_type", "domain", "affected_parties", "casualties", "critical_infrastructure",
 	"military_target", "space_objects", "activity", "operation_type", "threat_of_force",
 	"armed_conflict", "organised_and_planned", "geographic_extent", "effects_duration",
-	"first_seen", "last_seen", "red_recipients"}
+	"first_seen", "last_seen", "red_recipients", "deliberate", "victims_intended", "consent", "far_east_security"}
 
 // a5Known is a5Props as a set.
 var a5Known = func() map[string]bool {
@@ -84,11 +84,14 @@ var fixedPointers = func() map[string]string {
 	for _, p := range a5Props {
 		paths = append(paths, []string{"extensions", extA5, p})
 	}
-	for _, p := range []string{"determination", "recoverability", "criticality"} {
+	for _, p := range []string{"determination", "recoverability", "criticality", "incident_types"} {
 		paths = append(paths, []string{"extensions", extCore, p})
 	}
 	paths = append(paths,
 		[]string{"extensions", extCore, "impacted_entity_counts", "individuals"},
+		[]string{"extensions", extCore, "impacted_entity_counts", "individual"},
+		[]string{"impacted_entity_counts", "individual"},
+		[]string{"primary_motivation"}, []string{"threat_actor_types"}, []string{"sectors"},
 		[]string{"extensions", extCore, "impact_refs"},
 		[]string{"extensions", extA5, "legal_basis"},
 		[]string{"extensions", "availability", "availability_impact"},
@@ -171,20 +174,25 @@ func mustIndex(name string) int {
 	return i
 }
 
-// incidentFacts reads every fact of one incident.
+// incidentFacts reads every fact of one incident. Any valid STIX 2.1
+// incident is accepted: without article5's extension the facts only it
+// carries (casualties, domain, military target, …) are unknown, and the
+// rest is read from core STIX and the Incident Core Extension.
 func (r *reader) incidentFacts(inc *stix.Object) (*article5.Facts, article5.ScopeFinding) {
 	f := article5.NewFacts(inc.ID)
+	f.Set(article5.FactIncidentCount, int64(1), article5.Evidence{Object: inc.ID})
 	ext := inc.Map("extensions")
 	r.coreFacts(f, inc, ext)
 	a5, hasA5 := ext[extA5].(map[string]any)
-	if !hasA5 {
-		r.fault(inc.ID, ptr("extensions", extA5), "expected article5's property-extension with at least \"domain\" (cyber, space or electromagnetic)")
-	}
 	r.firstSeen, r.lastSeen = time.Time{}, time.Time{}
 	if hasA5 {
 		r.a5Facts(f, inc, a5)
 	}
 	r.impactFacts(f, inc, ext)
+	if !hasA5 {
+		// article5's extension, where present, states the sectors hit.
+		r.targetFacts(f, inc)
+	}
 	// Without impact times, the activity's first/last seen place the
 	// incident in time (for accumulation and date filters).
 	if f.Start.IsZero() && !r.firstSeen.IsZero() {
@@ -221,7 +229,24 @@ func (r *reader) coreFacts(f *article5.Facts, inc *stix.Object, ext map[string]a
 		}
 	}
 	if counts, ok := core["impacted_entity_counts"].(map[string]any); ok {
-		r.individuals(f, inc.ID, counts, base("impacted_entity_counts", "individuals"))
+		r.individuals(f, inc.ID, counts, base("impacted_entity_counts"))
+	}
+	if v, ok := core["incident_types"]; ok {
+		list, _ := v.([]any)
+		var types []string
+		for _, x := range list {
+			if s, ok := x.(string); ok && !contains(types, s) {
+				types = append(types, s)
+			}
+		}
+		if len(types) > 0 {
+			sort.Strings(types)
+			ev := article5.Evidence{Object: inc.ID, Pointer: base("incident_types")}
+			f.Set(article5.FactIncidentTypes, types, ev)
+			if contains(types, "unintentional") {
+				f.Set(article5.FactDeliberate, false, ev)
+			}
+		}
 	}
 }
 
@@ -291,9 +316,6 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 		}
 		f.Set(fact, b, e(name))
 	}
-	if _, ok := a5["domain"]; !ok {
-		r.fault(inc.ID, p("domain"), "expected the domain: cyber, space or electromagnetic")
-	}
 	enum("domain", domains, article5.FactDomain)
 	enum("activity", activities, article5.FactActivity)
 	enum("operation_type", opTypes, article5.FactOperationType)
@@ -321,6 +343,10 @@ func (r *reader) a5Facts(f *article5.Facts, inc *stix.Object, a5 map[string]any)
 	boolean("threat_of_force", article5.FactThreatOfForce)
 	boolean("armed_conflict", article5.FactArmedConflict)
 	boolean("organised_and_planned", article5.FactOrganisedAndPlanned)
+	boolean("deliberate", article5.FactDeliberate)
+	boolean("victims_intended", article5.FactVictimsIntended)
+	boolean("consent", article5.FactConsent)
+	boolean("far_east_security", article5.FactFarEastSecurity)
 
 	if v, ok := a5["affected_parties"]; ok {
 		list, isList := v.([]any)
@@ -499,21 +525,55 @@ func (r *reader) casualties(f *article5.Facts, inc *stix.Object, v any, p func(.
 	for fact, a := range sums {
 		f.Set(fact, a.n, a.evs...)
 	}
+	// A list that reports an outcome covers it: the combinations of that
+	// outcome it leaves out are none so far (twelve suspected deaths and
+	// no confirmed death means that no death is confirmed yet). An outcome
+	// the list does not mention stays unknown.
+	fill := func(facts []string) {
+		var evs []article5.Evidence
+		for _, fact := range facts {
+			if a := sums[fact]; a != nil {
+				evs = append(evs, a.evs...)
+			}
+		}
+		if len(evs) == 0 {
+			return
+		}
+		for _, fact := range facts {
+			if sums[fact] == nil {
+				f.Set(fact, int64(0), evs...)
+			}
+		}
+	}
+	fill([]string{article5.FactDeaths, article5.FactDeathsIndirect, article5.FactDeathsSuspected})
+	fill([]string{article5.FactInjuries, article5.FactInjuriesSuspected})
 }
 
-// individuals reads an entity count of individuals (Incident Core
-// Extension, entity-count: an integer ≥ 0) into people_affected.
+// individuals reads the entity count of individuals (Incident Core
+// Extension entity-count; its entity-type-ov key is "individual", and
+// "individuals" is read too) into people_affected. at is the pointer of
+// the entity-count object.
 func (r *reader) individuals(f *article5.Facts, obj string, counts map[string]any, at string) {
-	v, ok := counts["individuals"]
-	if !ok {
-		return
+	for _, key := range []string{"individual", "individuals"} {
+		v, ok := counts[key]
+		if !ok {
+			continue
+		}
+		n, ok := asInt(v)
+		if !ok || n < 0 {
+			r.fault(obj, at+"/"+key, "expected a whole number of persons ≥ 0, got %v", v)
+			continue
+		}
+		maxInt(f, article5.FactPeopleAffected, n, article5.Evidence{Object: obj, Pointer: ptrIntern(at + "/" + key)})
 	}
-	n, ok := asInt(v)
-	if !ok || n < 0 {
-		r.fault(obj, at, "expected a whole number of persons ≥ 0, got %v", v)
-		return
+}
+
+// ptrIntern returns the interned copy of a fixed pointer (see ptr).
+func ptrIntern(s string) string {
+	if i, ok := fixedPointers[s]; ok {
+		return i
 	}
-	maxInt(f, article5.FactPeopleAffected, n, article5.Evidence{Object: obj, Pointer: at})
+	return s
 }
 
 // impactFacts reads the Incident Core impacts the incident references.
@@ -595,7 +655,7 @@ func (r *reader) impactFacts(f *article5.Facts, inc *stix.Object, ext map[string
 			maxOrdinal(f, article5.FactRecoverability, s, ie("recoverability"))
 		}
 		if counts := imp.Map("impacted_entity_counts"); counts != nil {
-			r.individuals(f, imp.ID, counts, ptr("impacted_entity_counts", "individuals"))
+			r.individuals(f, imp.ID, counts, "/impacted_entity_counts")
 		}
 		start, okS := r.time(imp, "start_time")
 		end, okE := r.time(imp, "end_time")
@@ -698,5 +758,36 @@ func (r *reader) deriveOperationType(f *article5.Facts, inc *stix.Object) {
 		f.Set(article5.FactOperationType, "disruption", append(av.Evidence, append(pd.Evidence, ia.Evidence...)...)...)
 	case dl.Known && dl.Value != "none" && dl.Value != "contained":
 		f.Set(article5.FactOperationType, "espionage", dl.Evidence...)
+	default:
+		// The Incident Core incident_types (event-type-ov) say what kind
+		// of incident it was when no impact does.
+		it := f.Get(article5.FactIncidentTypes)
+		if !it.Known {
+			return
+		}
+		list := it.Value.([]string)
+		for _, m := range incidentTypeOps {
+			for _, t := range m.types {
+				if contains(list, t) {
+					f.Set(article5.FactOperationType, m.op, it.Evidence...)
+					return
+				}
+			}
+		}
 	}
+}
+
+// incidentTypeOps maps Incident Core event-type-ov values to the character
+// of the operation, gravest first.
+var incidentTypeOps = []struct {
+	op    string
+	types []string
+}{
+	{"destruction", []string{"destruction", "deletion-information"}},
+	{"disruption", []string{"denial-of-service", "ransomware", "disruption-data-transmission", "packet-flood", "email-flooding",
+		"exploit-framework-exhausting-resources", "exploit-tool-exhausting-resources", "modification-information", "vandalism", "compromised-system"}},
+	{"espionage", []string{"data-exfiltration", "unauthorized-access-information", "unauthorized-release", "wiretapping", "theft-access-credentials",
+		"aggregation-information-phishing-schemes"}},
+	{"probing", []string{"network-scanning", "scan-probe", "system-probe", "brute-force-attempt", "dictionary-attack-attempt",
+		"exploit-attempt", "password-cracking-attempt", "sql-injection-attempt", "xss-attempt", "file-inclusion-attempt"}},
 }

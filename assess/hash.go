@@ -377,6 +377,18 @@ func (w *canonicalWriter) assessment(a *article5.DoctrineAssessment) {
 	}
 	w.buf = append(w.buf, `,"legal_basis":`...)
 	w.str(a.Attribution.LegalBasis)
+	if len(a.Presumptions) > 0 {
+		// Left out when empty, so that findings made before presumptions
+		// existed (doctrines 1.x) hash as they were signed.
+		w.buf = append(w.buf, `,"presumptions":[`...)
+		for i := range a.Presumptions {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.presumption(&a.Presumptions[i])
+		}
+		w.buf = append(w.buf, ']')
+	}
 	w.buf = append(w.buf, `,"priority":`...)
 	w.num(a.Priority.Score)
 	w.buf = append(w.buf, `,"priority_level":`...)
@@ -505,10 +517,37 @@ func (w *canonicalWriter) change(c *article5.ChangeIf) {
 	w.buf = append(w.buf, '}')
 }
 
-// cumulative writes one hashedCumulative: enabled, groups, raised, tier;
-// each group facts, from, incidents, originator, tier, to.
+// presumption writes one hashedPresumption: fact, rebutted_by {fact,
+// value}, value.
+func (w *canonicalWriter) presumption(p *article5.Presumption) {
+	w.buf = append(w.buf, `{"fact":`...)
+	w.str(p.Fact)
+	w.buf = append(w.buf, `,"rebutted_by":{"fact":`...)
+	w.str(p.RebuttedBy.Fact)
+	w.buf = append(w.buf, `,"value":`...)
+	w.value(p.RebuttedBy.Value)
+	w.buf = append(w.buf, `},"value":`...)
+	w.value(p.Value)
+	w.buf = append(w.buf, '}')
+}
+
+// cumulative writes one hashedCumulative: changes_if (left out when
+// empty), enabled, groups, raised, tier; each group facts, from,
+// incidents, originator, tier, to.
 func (w *canonicalWriter) cumulative(c *article5.Cumulative) {
-	w.buf = append(w.buf, `{"enabled":`...)
+	w.buf = append(w.buf, '{')
+	if len(c.ChangesIf) > 0 {
+		// Left out when empty: findings of doctrines 1.x hash as signed.
+		w.buf = append(w.buf, `"changes_if":[`...)
+		for i := range c.ChangesIf {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.change(&c.ChangesIf[i])
+		}
+		w.buf = append(w.buf, "],"...)
+	}
+	w.buf = append(w.buf, `"enabled":`...)
 	w.boolean(c.Enabled)
 	w.buf = append(w.buf, `,"groups":[`...)
 	for i := range c.Groups {
@@ -592,13 +631,21 @@ type hashedA struct {
 	Cumulative  *hashedCumulative `json:"cumulative,omitempty"`
 	ChangesIf   []hashedChange    `json:"changes_if"`
 	Lead        string            `json:"lead_incident,omitempty"`
+	Presumed    []hashedPresumed  `json:"presumptions,omitempty"`
+}
+
+type hashedPresumed struct {
+	Fact       string            `json:"fact"`
+	Value      any               `json:"value"`
+	RebuttedBy article5.ChangeTo `json:"rebutted_by"`
 }
 
 type hashedCumulative struct {
-	Enabled bool          `json:"enabled"`
-	Tier    article5.Tier `json:"tier"`
-	Raised  bool          `json:"raised"`
-	Groups  []hashedGroup `json:"groups"`
+	ChangesIf []hashedChange `json:"changes_if,omitempty"`
+	Enabled   bool           `json:"enabled"`
+	Tier      article5.Tier  `json:"tier"`
+	Raised    bool           `json:"raised"`
+	Groups    []hashedGroup  `json:"groups"`
 }
 
 type hashedGroup struct {
@@ -660,6 +707,9 @@ func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 			LegalBasis: a.Attribution.LegalBasis, Confidence: a.Attribution.Confidence, StateNexus: a.Attribution.StateNexus, Sufficient: a.Attribution.Sufficient,
 			Severity: a.Severity, Priority: a.Priority.Score, Level: a.Priority.Level, Tier: a.Tier, TierKnown: a.TierOnKnownFacts, Rule: a.TierRule.Name,
 			SelfDefence: a.SelfDefenceAvailable, ChangesIf: []hashedChange{}, Lead: a.LeadIncident}
+		for _, p := range a.Presumptions {
+			h.Presumed = append(h.Presumed, hashedPresumed{Fact: p.Fact, Value: p.Value, RebuttedBy: p.RebuttedBy})
+		}
 		for _, f := range a.UseOfForce.Factors {
 			h.Factors[f.Name] = f.Score
 		}
@@ -677,6 +727,9 @@ func hashedAs(m map[string]*article5.DoctrineAssessment) map[string]hashedA {
 		}
 		if c := a.Cumulative; c != nil {
 			hc := &hashedCumulative{Enabled: c.Enabled, Tier: c.Tier, Raised: c.Raised, Groups: []hashedGroup{}}
+			for _, ch := range c.ChangesIf {
+				hc.ChangesIf = append(hc.ChangesIf, hashedChange{Fact: ch.Fact, Value: ch.Value, With: ch.With, Tier: ch.Tier})
+			}
 			for _, g := range c.Groups {
 				hc.Groups = append(hc.Groups, hashedGroup{Originator: g.Originator.ID, Incidents: g.Incidents, From: g.From, To: g.To, Facts: g.Facts, Tier: g.Tier})
 			}

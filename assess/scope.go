@@ -90,7 +90,7 @@ func (r *reader) scope(f *article5.Facts, inc *stix.Object) article5.ScopeFindin
 			sf.Basis += "; referenced but not in the evidence: " + strings.Join(missing, ", ")
 		}
 	}
-	sf.Article = sf.Value.Article()
+	sf.Article = article(sf.Value, f.Get(article5.FactFarEastSecurity))
 	if facility != nil {
 		if strings.Contains(sf.Basis, facility.Name) {
 			sf.Basis += "; the U.S. is an affected Party"
@@ -99,6 +99,38 @@ func (r *reader) scope(f *article5.Facts, inc *stix.Object) article5.ScopeFindin
 		}
 	}
 	return sf
+}
+
+// Treaty articles as the scope finding names them.
+const (
+	ArticleV           = "V"
+	ArticleIV          = "IV"
+	ArticleNone        = "none"
+	ArticleToBeDecided = "to be decided"
+)
+
+// article names the Treaty article an incident engages. In scope, or
+// attacks to, from or within space: Article V. Elsewhere Article IV
+// consultations apply only when the security of Japan or international
+// peace and security in the Far East is threatened (for the area, the
+// Government of Japan's unified view of 26 February 1960): "IV" when the
+// far_east_security fact is true, "none" when it is false, "to be decided"
+// when it is unknown. An uncertain place is V if it proves to be inside,
+// else as out: "to be decided".
+func article(s article5.Scope, farEast article5.FactValue) string {
+	switch s {
+	case article5.ScopeIn, article5.ScopeSpaceConsultative:
+		return ArticleV
+	case article5.ScopeOut:
+		if !farEast.Known {
+			return ArticleToBeDecided
+		}
+		if farEast.Value.(bool) {
+			return ArticleIV
+		}
+		return ArticleNone
+	}
+	return ArticleToBeDecided
 }
 
 func spaceIDs(inc *stix.Object) string {

@@ -53,7 +53,12 @@ type Doctrine struct {
 	notional   bool
 	psource    string
 	probes     []probe
-	used       []int // fact indices referenced anywhere in the tier path, sorted
+	used       []int // fact indices referenced anywhere in the tier path or a requirement, sorted
+
+	presumptions []presumption
+	requires     []requirement
+	neededOrder  []int // needed fact indices in the doctrine's order
+	checklist    []checkItem
 
 	memo memo // results by fact values
 
@@ -135,6 +140,32 @@ func Parse(name string, data []byte) (*Doctrine, error) {
 type needed struct {
 	established cel.Program // nil: established whenever known
 	why         string
+}
+
+type presumption struct {
+	fact     int
+	value    cel.Program
+	when     cel.Program
+	facts    []int // read by when: the evidence of the presumption
+	says     string
+	because  string
+	source   string
+	rebutBy  int
+	rebutVal cel.Program
+	rebuttal string
+}
+
+type requirement struct {
+	name        string
+	facts       []int
+	established cel.Program
+	why         string
+	source      string
+}
+
+type checkItem struct {
+	fact               int
+	question, recordAs string
 }
 
 type factor struct {
@@ -315,7 +346,78 @@ func (c *compiler) build(f *file) *Doctrine {
 		if n.Established.Src != "" {
 			nd.established, _ = c.compile(path+".established", n.Established, stageFacts, cel.BoolType)
 		}
+		if _, dup := d.needed[idx]; !dup {
+			d.neededOrder = append(d.neededOrder, idx)
+		}
 		d.needed[idx] = nd
+	}
+
+	// Presumptions.
+	cat := article5.FactCatalogue()
+	for i, ps := range f.Presumptions {
+		path := fmt.Sprintf("presumptions[%d]", i)
+		idx, ok := article5.FactIndex(ps.Fact)
+		if !ok {
+			c.errf(ps.When.Line, path+".fact", "unknown fact %q", ps.Fact)
+			continue
+		}
+		if fd := cat[idx]; fd.Accumulate == article5.AccDerived || fd.Name == article5.FactScope {
+			c.errf(ps.When.Line, path+".fact", "%q is derived from other facts and cannot be presumed", ps.Fact)
+			continue
+		}
+		pr := presumption{fact: idx, says: ps.Says, because: ps.Because, source: ps.Source, rebuttal: ps.Rebuttal}
+		pr.value, _ = c.compile(path+".value", ps.Value, stageFacts, celType(cat[idx].Type))
+		pr.when, pr.facts = c.compile(path+".when", ps.When, stageFacts, cel.BoolType)
+		if ps.Says == "" || ps.Because == "" || ps.Source == "" {
+			c.errf(ps.When.Line, path, "expected `says` (the presumed fact in words), `because` (the reasoning) and `source`")
+		}
+		rb, ok := article5.FactIndex(ps.RebuttedBy.Fact)
+		if !ok {
+			c.errf(ps.When.Line, path+".rebutted_by.fact", "expected the fact that rebuts the presumption, got %q", ps.RebuttedBy.Fact)
+			continue
+		}
+		pr.rebutBy = rb
+		pr.rebutVal, _ = c.compile(path+".rebutted_by.value", ps.RebuttedBy.Value, stageFacts, celType(cat[rb].Type))
+		if ps.Rebuttal == "" {
+			c.errf(ps.When.Line, path+".rebuttal", "expected the rebuttal in words")
+		}
+		d.presumptions = append(d.presumptions, pr)
+	}
+
+	// Requirements of a below-threshold finding.
+	for i, rs := range f.Requires {
+		path := fmt.Sprintf("below_threshold_requires[%d]", i)
+		if rs.Name == "" || rs.Why == "" {
+			c.errf(rs.Established.Line, path, "expected a name and a `why`")
+		}
+		rq := requirement{name: rs.Name, why: rs.Why, source: rs.Source}
+		for j, fn := range rs.Facts {
+			idx, ok := article5.FactIndex(fn)
+			if !ok {
+				c.errf(rs.Established.Line, fmt.Sprintf("%s.facts[%d]", path, j), "unknown fact %q", fn)
+				continue
+			}
+			rq.facts = append(rq.facts, idx)
+		}
+		if len(rq.facts) == 0 {
+			c.errf(rs.Established.Line, path+".facts", "expected the facts that would establish the requirement")
+		}
+		rq.established, _ = c.compile(path+".established", rs.Established, stageFacts, cel.BoolType)
+		d.requires = append(d.requires, rq)
+	}
+
+	// Evidence checklist.
+	for i, cs := range f.Checklist {
+		path := fmt.Sprintf("checklist[%d]", i)
+		idx, ok := article5.FactIndex(cs.Fact)
+		if !ok {
+			c.errf(0, path+".fact", "unknown fact %q", cs.Fact)
+			continue
+		}
+		if cs.Question == "" || cs.RecordAs == "" {
+			c.errf(0, path, "expected a `question` and `record_as`")
+		}
+		d.checklist = append(d.checklist, checkItem{fact: idx, question: cs.Question, recordAs: cs.RecordAs})
 	}
 
 	// Factors.
@@ -447,6 +549,22 @@ func (c *compiler) build(f *file) *Doctrine {
 	for _, t := range d.tiers {
 		for _, fi := range t.facts {
 			used[fi] = true
+		}
+	}
+	for _, r := range d.requires {
+		for _, fi := range r.facts {
+			used[fi] = true
+		}
+	}
+	// A derived fact is read through the facts it follows from.
+	derivedFrom := map[string][]string{article5.FactCISectorCount: {article5.FactCISectors},
+		article5.FactEffectsHours: {article5.FactDurationHours, article5.FactEffectsDuration}}
+	for name, srcs := range derivedFrom {
+		if i, _ := article5.FactIndex(name); used[i] {
+			for _, src := range srcs {
+				j, _ := article5.FactIndex(src)
+				used[j] = true
+			}
 		}
 	}
 	for fi := range used {

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 
 	"article5"
@@ -92,6 +90,7 @@ type state struct {
 	aaMet       bool
 	attrSuff    bool
 	tierIdx     int
+	presumed    []int // indices of the presumptions applied, in order
 }
 
 func (d *Doctrine) firstLevel(levels []level, a *activation) (int, error) {
@@ -111,8 +110,8 @@ func (d *Doctrine) firstLevel(levels []level, a *activation) (int, error) {
 }
 
 // run evaluates the tier path. If prev is non-nil, only the factors and
-// criteria that read `changed` are re-evaluated.
-func (d *Doctrine) run(a *activation, prev *state, changed int) (*state, error) {
+// criteria that read a fact in `changed` are re-evaluated.
+func (d *Doctrine) run(a *activation, prev *state, changed []int) (*state, error) {
 	s := &state{}
 	var err error
 	if prev == nil {
@@ -131,14 +130,16 @@ func (d *Doctrine) run(a *activation, prev *state, changed int) (*state, error) 
 	} else {
 		s.factorLevel = append([]int(nil), prev.factorLevel...)
 		s.criteria = append([]bool(nil), prev.criteria...)
-		for _, i := range d.factorDeps[changed] {
-			if s.factorLevel[i], err = d.firstLevel(d.factors[i].levels, a); err != nil {
-				return nil, fmt.Errorf("factor %s: %w", d.factors[i].name, err)
+		for _, ch := range changed {
+			for _, i := range d.factorDeps[ch] {
+				if s.factorLevel[i], err = d.firstLevel(d.factors[i].levels, a); err != nil {
+					return nil, fmt.Errorf("factor %s: %w", d.factors[i].name, err)
+				}
 			}
-		}
-		for _, i := range d.criterionDep[changed] {
-			if s.criteria[i], err = evalBool(d.criteria[i].prog, a); err != nil {
-				return nil, fmt.Errorf("criterion %s: %w", d.criteria[i].name, err)
+			for _, i := range d.criterionDep[ch] {
+				if s.criteria[i], err = evalBool(d.criteria[i].prog, a); err != nil {
+					return nil, fmt.Errorf("criterion %s: %w", d.criteria[i].name, err)
+				}
 			}
 		}
 	}
@@ -174,22 +175,34 @@ func (d *Doctrine) run(a *activation, prev *state, changed int) (*state, error) 
 	return s, nil
 }
 
-// Tier applies the doctrine's tier path to facts, unknowns aside: the tier
-// on the known facts (never indeterminate). Errors are EINTERNAL (a rule
-// failed at run time).
+// Tier applies the doctrine to facts and returns the tier it finds,
+// indeterminate included (the Tier of Evaluate, without its explanation).
+// Errors are EINTERNAL (a rule failed at run time).
 func (d *Doctrine) Tier(f *article5.Facts) (article5.Tier, error) {
-	s, err := d.run(d.newActivation(f), nil, -1)
+	p, err := d.prepare(f)
 	if err != nil {
 		return "", article5.Internal("doctrine "+d.ID, err)
 	}
-	return d.tiers[s.tierIdx].tier, nil
+	st, err := d.run(p.a, nil, nil)
+	if err != nil {
+		return "", article5.Internal("doctrine "+d.ID, err)
+	}
+	dec, err := d.decide(p, st)
+	if err != nil {
+		return "", article5.Internal("doctrine "+d.ID, err)
+	}
+	return dec.tier, nil
 }
 
 // Evaluate applies the doctrine to one incident's (or group's) facts and
-// returns its findings, with changes_if found by re-running the doctrine on
-// each probe of the `probes` section; the tier is indeterminate when a
-// `needed` fact is unknown and one of its probes would change the tier.
-// Cumulative and LeadIncident are left for the caller. Errors are EINTERNAL.
+// returns its findings. First the doctrine's presumptions fill the unknown
+// facts whose conditions hold; then the tier path gives the tier on the
+// known facts; a below-threshold finding whose `below_threshold_requires`
+// are not established, or a finding that a `needed` fact, unknown or not
+// established, would change, is indeterminate. changes_if is found by
+// re-running all of it on each probe of the `probes` section and on the
+// rebuttal of each presumption applied. Cumulative and LeadIncident are
+// left for the caller. Errors are EINTERNAL.
 //
 // Evaluate is a pure function of the fact values: results are memoised by
 // them (evidence and actor names are filled in per call), so incidents with
@@ -211,15 +224,22 @@ func (d *Doctrine) Evaluate(f *article5.Facts) (*article5.DoctrineAssessment, er
 // incident rather than on the fact values: evidence and attribution refs.
 func (d *Doctrine) dress(e *memoEntry, f *article5.Facts) *article5.DoctrineAssessment {
 	a := *e.a
+	g := f.Clone()
+	article5.DeriveFacts(g)
 	a.UseOfForce.Factors = make([]article5.Factor, len(e.a.UseOfForce.Factors))
 	for i, fa := range e.a.UseOfForce.Factors {
-		fa.Evidence = evidence(f, d.factors[i].levels[e.st.factorLevel[i]].upTo)
+		fa.Evidence = evidence(g, d.factors[i].levels[e.st.factorLevel[i]].upTo)
 		a.UseOfForce.Factors[i] = fa
 	}
 	a.ArmedAttack.Criteria = make([]article5.Criterion, len(e.a.ArmedAttack.Criteria))
 	for i, c := range e.a.ArmedAttack.Criteria {
-		c.Evidence = evidence(f, d.criteria[i].facts)
+		c.Evidence = evidence(g, d.criteria[i].facts)
 		a.ArmedAttack.Criteria[i] = c
+	}
+	a.Presumptions = make([]article5.Presumption, len(e.a.Presumptions))
+	for i, p := range e.a.Presumptions {
+		p.Evidence = evidence(g, d.presumptions[e.st.presumed[i]].facts)
+		a.Presumptions[i] = p
 	}
 	a.Attribution = attribution(f, e.a.Attribution.Sufficient, e.a.Attribution.Reason)
 	return &a
@@ -281,199 +301,6 @@ func factKey(f *article5.Facts) string {
 		b = append(b, 0x1f)
 	}
 	return string(b)
-}
-
-func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *state, error) {
-	a := d.newActivation(f)
-	s, err := d.run(a, nil, -1)
-	if err != nil {
-		return nil, nil, article5.Internal("doctrine "+d.ID, err)
-	}
-	cat := article5.FactCatalogue()
-	out := &article5.DoctrineAssessment{Doctrine: d.Ref()}
-
-	// Use of force.
-	for i, fa := range d.factors {
-		l := fa.levels[s.factorLevel[i]]
-		out.UseOfForce.Factors = append(out.UseOfForce.Factors, article5.Factor{
-			Name: fa.name, Score: int(l.score), Reasons: l.reason, Source: fa.source,
-			Evidence: evidence(f, l.upTo)})
-	}
-	out.UseOfForce.Met = s.uofMet
-	out.UseOfForce.Reason = pick(s.uofMet, d.uofMet)
-	// Armed attack.
-	for i, c := range d.criteria {
-		out.ArmedAttack.Criteria = append(out.ArmedAttack.Criteria, article5.Criterion{
-			Name: c.name, Met: s.criteria[i], Reasons: pick(s.criteria[i], c), Source: c.source,
-			Evidence: evidence(f, c.facts)})
-	}
-	out.ArmedAttack.Met = s.aaMet
-	out.ArmedAttack.Reason = pick(s.aaMet, d.aaMet)
-	// Attribution.
-	out.Attribution = attribution(f, s.attrSuff, pick(s.attrSuff, d.attrSuff))
-	// Tier on the known facts.
-	tr := d.tiers[s.tierIdx]
-	out.TierOnKnownFacts = tr.tier
-	out.Tier = tr.tier
-	out.TierRule = article5.Rule{Name: tr.name, Reason: tr.reason, Source: tr.source}
-
-	// Severity and priority (never decide the tier).
-	si, err := d.firstLevel(d.severity, a)
-	if err != nil {
-		return nil, nil, article5.Internal("doctrine "+d.ID+" severity", err)
-	}
-	out.Severity = d.severity[si].value
-	out.SeverityReason = d.severity[si].reason
-	out.Priority, err = d.priority(a)
-	if err != nil {
-		return nil, nil, article5.Internal("doctrine "+d.ID+" priority", err)
-	}
-
-	// Unknown facts the doctrine reads.
-	for _, fi := range d.used {
-		if !f.Values[fi].Known {
-			out.Unknown = append(out.Unknown, cat[fi].Name)
-		}
-	}
-	sort.Strings(out.Unknown)
-	if out.Unknown == nil {
-		out.Unknown = []string{}
-	}
-
-	// changes_if: re-run the doctrine with one fact changed.
-	out.ChangesIf, err = d.changesIf(f, a, s)
-	if err != nil {
-		return nil, nil, article5.Internal("doctrine "+d.ID+" changes_if", err)
-	}
-	for _, c := range out.ChangesIf {
-		fi, _ := article5.FactIndex(c.Fact)
-		nd, isNeeded := d.needed[fi]
-		if !isNeeded {
-			continue
-		}
-		state := "unknown"
-		if f.Values[fi].Known {
-			if nd.established == nil {
-				continue
-			}
-			ok, err := evalBool(nd.established, a)
-			if err != nil {
-				return nil, nil, article5.Internal("doctrine "+d.ID+" needed "+c.Fact, err)
-			}
-			if ok {
-				continue
-			}
-			state = "not established"
-		}
-		out.Tier = article5.TierIndeterminate
-		out.UndecidedBy = c.Fact
-		why := ""
-		if nd.why != "" {
-			why = " (" + nd.why + ")"
-		}
-		out.TierRule = article5.Rule{Name: "needed-fact-" + strings.ReplaceAll(state, " ", "-"),
-			Reason: fmt.Sprintf("%s is %s and decides the tier%s: on the known facts %s, but %s", c.Fact, state, why, tr.tier, c.Text),
-			Source: "doctrine " + d.ID + ", needed facts"}
-		break
-	}
-
-	// Self-defence.
-	a.vals[d.slots["tier"]] = types.String(string(out.Tier))
-	sd, err := evalBool(d.selfDef.prog, a)
-	if err != nil {
-		return nil, nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
-	}
-	out.SelfDefenceAvailable = sd
-	out.SelfDefenceReason = pick(sd, d.selfDef)
-	return out, s, nil
-}
-
-func (d *Doctrine) changesIf(f *article5.Facts, a *activation, base *state) ([]article5.ChangeIf, error) {
-	cat := article5.FactCatalogue()
-	baseTier := d.tiers[base.tierIdx].tier
-	out := []article5.ChangeIf{}
-	probeAct := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
-	type factTier struct {
-		fact int
-		tier article5.Tier
-	}
-	seen := map[factTier]bool{}
-	for _, p := range d.probes {
-		fd := cat[p.fact]
-		cur := f.Values[p.fact]
-		for _, prog := range p.values {
-			copy(probeAct.vals, a.vals)
-			// Probe values are computed from the real facts.
-			v, _, err := prog.Eval(a)
-			if err != nil {
-				return nil, fmt.Errorf("probe %s: %w", fd.Name, err)
-			}
-			native := nativeOf(v)
-			if native == nil || (cur.Known && equalValue(cur.Value, native)) {
-				continue
-			}
-			probeAct.vals[p.fact] = types.OptionalOf(v)
-			var with map[string]any
-			for _, w := range p.with {
-				wv, _, err := w.value.Eval(a)
-				if err != nil {
-					return nil, fmt.Errorf("probe %s with %s: %w", fd.Name, cat[w.fact].Name, err)
-				}
-				if n := nativeOf(wv); n != nil && !(f.Values[w.fact].Known && equalValue(f.Values[w.fact].Value, n)) {
-					probeAct.vals[w.fact] = types.OptionalOf(wv)
-					if with == nil {
-						with = map[string]any{}
-					}
-					with[cat[w.fact].Name] = n
-				}
-			}
-			prev, changed := base, p.fact
-			if with != nil {
-				prev, changed = nil, -1 // several facts change: run the whole path
-			}
-			s, err := d.run(probeAct, prev, changed)
-			if err != nil {
-				return nil, err
-			}
-			t := d.tiers[s.tierIdx].tier
-			if t == baseTier || seen[factTier{p.fact, t}] {
-				continue
-			}
-			seen[factTier{p.fact, t}] = true
-			var curV any
-			if cur.Known {
-				curV = cur.Value
-			}
-			out = append(out, article5.ChangeIf{Fact: fd.Name, Current: curV, Value: native, With: with, Tier: t,
-				Text: probeText(p.text, fd, curV, native, t)})
-		}
-	}
-	return out, nil
-}
-
-func probeText(tmpl string, fd article5.FactDef, cur, v any, t article5.Tier) string {
-	c := "unknown"
-	if cur != nil {
-		c = fmt.Sprint(show(cur))
-	}
-	if tmpl == "" {
-		tmpl = "if " + fd.Name + " were {value} (now {current})"
-	}
-	s := strings.NewReplacer("{value}", fmt.Sprint(show(v)), "{current}", c).Replace(tmpl)
-	return s + ": " + string(t)
-}
-
-func show(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) {
-			return int64(x)
-		}
-		return math.Round(x*10) / 10
-	case []string:
-		return strings.Join(x, ", ")
-	}
-	return v
 }
 
 func nativeOf(v ref.Val) any {
@@ -591,8 +418,12 @@ var reflectStrings = reflect.TypeOf([]string(nil))
 // SelfDefence applies the doctrine's self_defence_available rule to a tier
 // on the given facts, with its reason. Errors are EINTERNAL.
 func (d *Doctrine) SelfDefence(f *article5.Facts, t article5.Tier) (bool, string, error) {
-	a := d.newActivation(f)
-	if _, err := d.run(a, nil, -1); err != nil {
+	p, err := d.prepare(f)
+	if err != nil {
+		return false, "", article5.Internal("doctrine "+d.ID, err)
+	}
+	a := p.a
+	if _, err := d.run(a, nil, nil); err != nil {
 		return false, "", article5.Internal("doctrine "+d.ID, err)
 	}
 	a.vals[d.slots["tier"]] = types.String(string(t))

@@ -18,6 +18,9 @@ type file struct {
 	Parameters   map[string]any    `yaml:"parameters"`
 	Accumulation accumulationSpec  `yaml:"accumulation"`
 	Needed       []neededSpec      `yaml:"needed"`
+	Presumptions []presumptionSpec `yaml:"presumptions"`
+	Requires     []requirementSpec `yaml:"below_threshold_requires"`
+	Checklist    []checklistSpec   `yaml:"checklist"`
 	Probes       []probeSpec       `yaml:"probes"`
 	UseOfForce   struct {
 		Factors []factorSpec `yaml:"factors"`
@@ -49,6 +52,41 @@ type neededSpec struct {
 	Fact        string `yaml:"fact"`
 	Established expr   `yaml:"established"`
 	Why         string `yaml:"why"`
+}
+
+// presumptionSpec presumes Fact = Value while Fact is unknown and When
+// holds; RebuttedBy is the fact and value that rebut it, Rebuttal the same
+// in words.
+type presumptionSpec struct {
+	Fact       string `yaml:"fact"`
+	Value      expr   `yaml:"value"`
+	When       expr   `yaml:"when"`
+	Says       string `yaml:"says"` // the presumed fact in words: "the conduct was deliberate"
+	Because    string `yaml:"because"`
+	Source     string `yaml:"source"`
+	RebuttedBy struct {
+		Fact  string `yaml:"fact"`
+		Value expr   `yaml:"value"`
+	} `yaml:"rebutted_by"`
+	Rebuttal string `yaml:"rebuttal"`
+}
+
+// requirementSpec is what a below-threshold finding needs: Established
+// must hold, else the tier is indeterminate; Facts are the facts that
+// would establish it, most decisive first.
+type requirementSpec struct {
+	Name        string   `yaml:"name"`
+	Facts       []string `yaml:"facts"`
+	Established expr     `yaml:"established"`
+	Why         string   `yaml:"why"`
+	Source      string   `yaml:"source"`
+}
+
+// checklistSpec says how to ask an analyst for a fact.
+type checklistSpec struct {
+	Fact     string `yaml:"fact"`
+	Question string `yaml:"question"`
+	RecordAs string `yaml:"record_as"`
 }
 
 type probeSpec struct {

@@ -112,7 +112,7 @@ func TestChangesIfReapplied(t *testing.T) {
 				if got != c.Tier {
 					t.Errorf("%s set %d: %s=%v promised %s, re-run gives %s", id, i, c.Fact, c.Value, c.Tier, got)
 				}
-				if got == a.TierOnKnownFacts {
+				if got == a.Tier {
 					t.Errorf("%s set %d: %s=%v listed but does not change the tier", id, i, c.Fact, c.Value)
 				}
 			}

@@ -17,7 +17,7 @@ func MustChangedJP(tb testing.TB, v string) *doctrine.Doctrine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "1.0.0"`), []byte(`version: "`+v+`"`), 1))
+	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "2.0.0"`), []byte(`version: "`+v+`"`), 1))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -27,14 +27,14 @@ func MustChangedJP(tb testing.TB, v string) *doctrine.Doctrine {
 func TestChangeDoctrineSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	n := MustNode(t)
-	v, job, err := n.ChangeDoctrine(ctx, MustChangedJP(t, "2.0.0"), "user--admin")
+	v, job, err := n.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.0"), "user--admin")
 	if err != nil || v.Seq != 1 || job == "" {
 		t.Fatalf("ChangeDoctrine: %+v, %q, %v", v, job, err)
 	}
-	if d, _ := n.Doctrine("jp"); d.Version != "2.0.0" || len(n.InForce()) != 2 {
+	if d, _ := n.Doctrine("jp"); d.Version != "3.0.0" || len(n.InForce()) != 2 {
 		t.Fatalf("in force after the change: %v", n.InForce())
 	}
-	if n.Doctrines[0].Version != "1.0.0" {
+	if n.Doctrines[0].Version != "2.0.0" {
 		t.Fatal("the start-up set was modified")
 	}
 	// A node started again on the same store, with the built-in doctrines.
@@ -42,8 +42,8 @@ func TestChangeDoctrineSurvivesRestart(t *testing.T) {
 	if err := again.LoadStoredDoctrines(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := again.Doctrine("jp"); d.Version != "2.0.0" {
-		t.Fatalf("after a restart jp is %s, want the stored 2.0.0", d.Version)
+	if d, _ := again.Doctrine("jp"); d.Version != "3.0.0" {
+		t.Fatalf("after a restart jp is %s, want the stored 3.0.0", d.Version)
 	}
 	if d, _ := again.Doctrine("us"); d.Version != n.Doctrines[1].Version {
 		t.Fatalf("us changed: %s", d.Version)

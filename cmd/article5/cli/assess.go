@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"article5"
 	"article5/assess"
@@ -136,7 +137,7 @@ func runAssess(cmd *cobra.Command, fl assessFlags, args []string, stdout, stderr
 		return article5.Internal("write report", err)
 	}
 	for _, w := range rep.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
+		fmt.Fprintln(stderr, warningLine(w))
 	}
 	return nil
 }
@@ -210,4 +211,13 @@ func short(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// warningLine prefixes an evidence warning with "warning: ", unless it is
+// a note.
+func warningLine(w string) string {
+	if strings.HasPrefix(w, "note: ") {
+		return w
+	}
+	return "warning: " + w
 }

@@ -117,11 +117,11 @@ func runEach(ctx context.Context, fl assessFlags, filter assess.EachFilter, docs
 		return article5.Internal("write report", err)
 	}
 	for _, w := range ev.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
+		fmt.Fprintln(stderr, warningLine(w))
 	}
 	for _, r := range rows {
 		for _, w := range r.Warnings {
-			fmt.Fprintf(stderr, "warning: %s\n", w)
+			fmt.Fprintln(stderr, warningLine(w))
 		}
 	}
 	return nil

@@ -11,9 +11,12 @@ import (
 	"article5/doctrine"
 )
 
-// WriteText renders a report for people: the case summary side by side per
-// doctrine, where the doctrines differ, each doctrine's reasons with
-// evidence, then each incident. Golden-tested (testdata/*.golden).
+// WriteText renders a report for legal advisers: where the case falls,
+// the findings side by side per doctrine, where the doctrines differ, each
+// doctrine's reasons with presumptions and evidence, then each incident
+// with the evidence an analyst should add. Sentences use plain words,
+// units and thousands separators; fact names stay in the JSON.
+// Golden-tested (testdata/*.golden).
 func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
@@ -39,8 +42,8 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 	for _, d := range rep.Doctrines {
 		p("Doctrine         %s %s  sha256 %s\n", d.ID, d.Version, d.SHA256)
 	}
-	p("Incidents        %d\n", len(rep.Incidents))
-	p("\nSCOPE: %s — Article %s\n", rep.Scope.Value, rep.Scope.Article)
+	p("Incidents        %s\n", article5.FormatNumber(float64(len(rep.Incidents))))
+	p("\nSCOPE: %s\n", scopeWords(rep.Scope))
 	wrap(b, "  ", rep.Scope.Basis)
 	if rep.Scope.Facility != "" {
 		p("  U.S. facility: %s\n", rep.Scope.Facility)
@@ -68,6 +71,12 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 	row("priority (notional)", func(a *article5.DoctrineAssessment) string {
 		return fmt.Sprintf("%.1f %s", a.Priority.Score, a.Priority.Level)
 	})
+	row("presumed", func(a *article5.DoctrineAssessment) string {
+		if len(a.Presumptions) == 0 {
+			return "nothing"
+		}
+		return plural(len(a.Presumptions), "fact", "facts")
+	})
 	row("cumulative", func(a *article5.DoctrineAssessment) string {
 		if a.Cumulative == nil || !a.Cumulative.Enabled {
 			return "off"
@@ -82,38 +91,37 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 		return s
 	})
 
-	p("\nWHERE THE DOCTRINES DIFFER\n")
-	n := 0
-	for _, d := range rep.Divergence {
-		if d.Incident != "" {
-			continue
+	if len(ids) > 1 {
+		p("\nWHERE THE DOCTRINES DIFFER\n")
+		n := 0
+		for _, d := range rep.Divergence {
+			if d.Incident != "" {
+				continue
+			}
+			n++
+			p("  - %s: %s\n", aspectWords(d.Aspect), valuesStr(d.Values))
+			wrap(b, "      ", d.Why)
 		}
-		n++
-		p("  - %s: %s\n", d.Aspect, valuesStr(d.Values))
-		wrap(b, "      ", d.Why)
-	}
-	if n == 0 {
-		p("  The doctrines agree on the case.\n")
-	}
-	// Incident-level differences that only repeat a case-level one (the
-	// same aspect and values: a one-incident case) are not "further".
-	caseLevel := map[string]bool{}
-	for _, d := range rep.Divergence {
-		if d.Incident == "" {
-			caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] = true
+		if n == 0 {
+			p("  The doctrines agree on the case.\n")
 		}
-	}
-	m := 0
-	for _, d := range rep.Divergence {
-		if d.Incident != "" && !caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] {
-			m++
+		// Incident-level differences that only repeat a case-level one (the
+		// same aspect and values: a one-incident case) are not "further".
+		caseLevel := map[string]bool{}
+		for _, d := range rep.Divergence {
+			if d.Incident == "" {
+				caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] = true
+			}
 		}
-	}
-	switch {
-	case m == 1:
-		p("  (1 further difference on a single incident: see INCIDENTS)\n")
-	case m > 1:
-		p("  (%d further differences on single incidents: see INCIDENTS)\n", m)
+		m := 0
+		for _, d := range rep.Divergence {
+			if d.Incident != "" && !caseLevel[d.Aspect+"\x00"+valuesStr(d.Values)] {
+				m++
+			}
+		}
+		if m > 0 {
+			p("  (%s on single incidents: see INCIDENTS)\n", plural(m, "further difference", "further differences"))
+		}
 	}
 
 	for _, id := range ids {
@@ -126,7 +134,7 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 		}
 		p("\n")
 		wrap(b, "  ", fmt.Sprintf("%s [%s]", a.TierRule.Reason, a.TierRule.Source))
-		p("Self-defence available: %s — %s\n", yesNo(a.SelfDefenceAvailable), a.SelfDefenceReason)
+		wrap(b, "", fmt.Sprintf("Self-defence available: %s — %s", yesNo(a.SelfDefenceAvailable), a.SelfDefenceReason))
 		if a.LeadIncident != "" && len(rep.Incidents) > 1 {
 			p("Lead incident: %s\n", a.LeadIncident)
 		}
@@ -138,7 +146,7 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 			p("Cumulative (accumulation): %s\n", a.Cumulative.Tier)
 			wrap(b, "  ", a.Cumulative.Reason)
 			for _, g := range a.Cumulative.Groups {
-				p("  group: %s, %d incidents, %s … %s: %s\n", refStr(&g.Originator), len(g.Incidents), g.From, g.To, g.Tier)
+				wrap(b, "  ", fmt.Sprintf("group: %s, %s, %s to %s: %s", refStr(&g.Originator), plural(len(g.Incidents), "incident", "incidents"), g.From, g.To, g.Tier))
 			}
 		}
 	}
@@ -147,7 +155,7 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 	for _, inc := range rep.Incidents {
 		p("%s\n", strings.Repeat("-", 78))
 		p("%s  %s\n", inc.ID, inc.Name)
-		p("  scope: %s — Article %s\n", inc.Scope.Value, inc.Scope.Article)
+		p("  scope: %s\n", scopeWords(inc.Scope))
 		wrap(b, "    ", inc.Scope.Basis)
 		for _, id := range ids {
 			a := inc.Assessments[id]
@@ -158,20 +166,43 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 		}
 		for _, d := range rep.Divergence {
 			if d.Incident == inc.ID {
-				p("  differs on %s: %s\n", d.Aspect, valuesStr(d.Values))
+				p("  differs on %s: %s\n", aspectWords(d.Aspect), valuesStr(d.Values))
 			}
 		}
+		writeChecklist(b, inc.Checklist, len(ids) > 1)
 	}
 	p("\nThe tool recommends and documents; people decide. Severity: DCID v2 scale\n(Valeriano & Maness). Priority: notional weights, never decides the tier.\n")
 	return b.Flush()
 }
 
+// writeChecklist lists the evidence an analyst should add, most decisive
+// first.
+func writeChecklist(b *bufio.Writer, items []article5.ChecklistItem, many bool) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "  Evidence to add, most decisive first:\n")
+	for i, it := range items {
+		tag := map[string]string{"decides": "would change the tier", "needed": "needed for a finding",
+			"presumed": "presumed; its rebuttal would change the tier", "refines": "refines the finding"}[it.Weight]
+		if many && len(it.Doctrines) > 0 {
+			tag += ", " + strings.Join(it.Doctrines, " and ")
+		}
+		wrap(b, fmt.Sprintf("  %2d. ", i+1), fmt.Sprintf("%s (%s)", it.Question, tag))
+		wrap(b, "      ", "Record as: "+it.RecordAs+".")
+	}
+}
+
 func writeFindings(b *bufio.Writer, a *article5.DoctrineAssessment, ind string) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, ind+format, args...) }
+	for _, pr := range a.Presumptions {
+		wrap(b, ind, fmt.Sprintf("Presumed: %s, because %s Rebutted if %s. [%s]",
+			pr.Statement, lowerFirst(ensureStop(pr.Because)), pr.Rebuttal, pr.Source))
+	}
 	p("Use of force (Tallinn Manual 2.0 Rule 69): %s\n", metStr(a.UseOfForce.Met))
 	wrap(b, ind+"  ", a.UseOfForce.Reason)
 	for _, f := range a.UseOfForce.Factors {
-		p("  %-21s %d/3  %s\n", f.Name, f.Score, f.Reasons)
+		p("  %-21s %d/3  %s\n", humanName(f.Name), f.Score, f.Reasons)
 		if len(f.Evidence) > 0 {
 			p("  %-21s      evidence: %s\n", "", evidenceStr(f.Evidence))
 		}
@@ -183,13 +214,13 @@ func writeFindings(b *bufio.Writer, a *article5.DoctrineAssessment, ind string) 
 		if c.Met {
 			mark = "[x]"
 		}
-		p("  %s %-22s %s\n", mark, c.Name, c.Reasons)
+		p("  %s %-22s %s\n", mark, humanName(c.Name), c.Reasons)
 		if len(c.Evidence) > 0 {
 			p("      %-22s evidence: %s\n", "", evidenceStr(c.Evidence))
 		}
 	}
 	at := a.Attribution
-	p("Attribution: %s\n", attributionLong(at))
+	wrap(b, ind, "Attribution: "+attributionLong(at))
 	wrap(b, ind+"  ", at.Reason)
 	p("Severity: %d — %s\n", a.Severity, a.SeverityReason)
 	p("Priority (notional NCISS-style): %.1f %s\n", a.Priority.Score, a.Priority.Level)
@@ -202,8 +233,83 @@ func writeFindings(b *bufio.Writer, a *article5.DoctrineAssessment, ind string) 
 		p("Would change the tier: no single fact the doctrine probes\n")
 	}
 	if len(a.Unknown) > 0 {
-		wrap(b, ind, "Unknown facts: "+strings.Join(a.Unknown, ", "))
+		labels := make([]string, len(a.Unknown))
+		for i, n := range a.Unknown {
+			labels[i] = article5.FactLabel(n)
+		}
+		wrap(b, ind, "Not known: "+strings.Join(labels, "; ")+".")
 	}
+}
+
+// scopeWords says where an incident falls and the Treaty article engaged.
+func scopeWords(s article5.ScopeFinding) string {
+	where := map[article5.Scope]string{
+		article5.ScopeIn:                "in the territories under the administration of Japan",
+		article5.ScopeOut:               "outside the territories under the administration of Japan",
+		article5.ScopeUncertain:         "uncertain whether inside the territories under the administration of Japan",
+		article5.ScopeSpaceConsultative: "an attack to, from or within space, decided case by case under the 2023 statement",
+	}[s.Value]
+	if where == "" {
+		where = string(s.Value)
+	}
+	switch s.Article {
+	case "V":
+		return fmt.Sprintf("%s (%s) — Article V", s.Value, where)
+	case "IV":
+		return fmt.Sprintf("%s (%s) — Article IV consultations: the security of Japan or of the Far East is threatened", s.Value, where)
+	case "none":
+		return fmt.Sprintf("%s (%s) — none: neither Article V nor Article IV (no threat to the security of Japan or of the Far East is found)", s.Value, where)
+	}
+	if s.Value == article5.ScopeUncertain {
+		return fmt.Sprintf("%s (%s) — Article V if inside; otherwise Article IV to be decided", s.Value, where)
+	}
+	return fmt.Sprintf("%s (%s) — Article IV to be decided: whether it threatens the security of Japan or international peace and security in the Far East (area: Government of Japan, unified view of 26 February 1960)", s.Value, where)
+}
+
+// humanName renders a factor, criterion or aspect name in words.
+func humanName(n string) string {
+	if w, ok := map[string]string{"state_involvement": "State involvement", "koh_examples": "Koh's examples",
+		"critical_function_lost": "critical function lost", "organised_and_planned": "organised and planned"}[n]; ok {
+		return w
+	}
+	return strings.ReplaceAll(n, "_", " ")
+}
+
+func aspectWords(a string) string {
+	if f, ok := strings.CutPrefix(a, "factor:"); ok {
+		return "Schmitt factor " + humanName(f)
+	}
+	return map[string]string{"tier": "tier", "self_defence_available": "self-defence available", "use_of_force": "use of force",
+		"armed_attack": "armed attack", "attribution": "attribution sufficient", "cumulative": "cumulative finding"}[a]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return article5.FormatNumber(float64(n)) + " " + many
+}
+
+func ensureStop(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}
+
+func lowerFirst(s string) string {
+	if s == "" || strings.HasPrefix(s, "ARSIWA") {
+		return s
+	}
+	r := []rune(s)
+	if len(r) > 1 && r[1] >= 'A' && r[1] <= 'Z' {
+		return s // an acronym
+	}
+	if r[0] >= 'A' && r[0] <= 'Z' && !strings.HasPrefix(s, "The Tallinn") && !strings.HasPrefix(s, "Activity of United") {
+		r[0] += 'a' - 'A'
+	}
+	return string(r)
 }
 
 func metStr(b bool) string {
@@ -247,7 +353,8 @@ func attributionLong(at article5.Attribution) string {
 	if at.State != nil {
 		s += "; State " + refStr(at.State)
 	}
-	s += "; legal basis " + at.LegalBasis
+	lb, _ := article5.FactIndex(article5.FactLegalBasis)
+	s += "; legal basis: " + article5.FormatValue(article5.FactCatalogue()[lb], at.LegalBasis)
 	if at.Confidence != nil {
 		s += fmt.Sprintf("; confidence %d/100", *at.Confidence)
 	} else {
