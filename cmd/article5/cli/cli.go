@@ -74,7 +74,7 @@ The tool recommends and documents; people decide.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
+	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newCasebookCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
 		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout))
