@@ -40,6 +40,8 @@ var allowedImports = map[string][]string{
 		"article5/sign", "article5/workflow", "article5/cursor"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
+	"importer/sanity": {"article5", "article5/assess", "article5/doctrine", "article5/importer",
+		"article5/importer/cfr", "article5/importer/eurepoc", "article5/stix"},
 }
 
 // forbiddenInRoot are standard packages the domain must not depend on.
