@@ -50,6 +50,7 @@ type Coverage struct {
 	DurationHours   int            // duration_hours known (effect intervals with start and end)
 	EffectsDuration map[string]int // effects_duration class → incidents
 	MilitaryTarget  int            // military_target true
+	NotMilitary     int            // military_target false
 	Extent          map[string]int // geographic_extent → incidents
 	MultiSector     int            // more than one critical-infrastructure sector
 	EconomicLoss    int            // economic_loss_usd known
@@ -210,6 +211,8 @@ func coverage(facts []*article5.Facts) Coverage {
 		}
 		if v := f.Get(article5.FactMilitaryTarget); v.Known && v.Value.(bool) {
 			c.MilitaryTarget++
+		} else if v.Known {
+			c.NotMilitary++
 		}
 		if v := f.Get(article5.FactGeographicExtent); v.Known {
 			c.Extent[v.Value.(string)]++
@@ -281,8 +284,8 @@ func (r *Report) Markdown(w io.Writer) error {
 			fmt.Fprintf(&b, "; self-defence available in %d.\n", ds.SelfDefence)
 		}
 		c := d.Coverage
-		fmt.Fprintf(&b, "- **Facts set by the import** (of %s incidents): effect duration in hours %s; duration class %s; military target %s; geographic extent %s; more than one critical-infrastructure sector %s; economic loss in USD %s.\n",
-			num(c.Incidents), num(c.DurationHours), classes(c.EffectsDuration, []string{"hours", "days", "weeks", "months"}), num(c.MilitaryTarget),
+		fmt.Fprintf(&b, "- **Facts set by the import** (of %s incidents): effect duration in hours %s; duration class %s; military target %s (known not to be one %s); geographic extent %s; more than one critical-infrastructure sector %s; economic loss in USD %s.\n",
+			num(c.Incidents), num(c.DurationHours), classes(c.EffectsDuration, []string{"hours", "days", "weeks", "months"}), num(c.MilitaryTarget), num(c.NotMilitary),
 			classes(c.Extent, []string{"local", "regional", "national", "international"}), num(c.MultiSector), num(c.EconomicLoss))
 		if len(d.Notes) > 0 {
 			keys := make([]string, 0, len(d.Notes))
