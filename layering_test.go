@@ -11,7 +11,7 @@ import (
 )
 
 // allowedImports is the layering rule of README.md ("Project structure"):
-// root ← stix, geo, doctrine, examples, importer, sign, authz, audit ←
+// root ← stix, geo, doctrine, examples, casebook, importer, sign, authz, audit ←
 // sqlstore ← sqlite, postgres, importer/*, assess, release, workflow ←
 // node ← api ← cmd. A package may import only the article5 packages
 // listed for it.
@@ -21,6 +21,7 @@ var allowedImports = map[string][]string{
 	"geo":       {"article5"},
 	"doctrine":  {"article5"},
 	"examples":  {"article5"},
+	"casebook":  {"article5"},
 	"assess":    {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
 	"importer":  {"article5"},
 	"release":   {"article5", "article5/stix"},
@@ -39,6 +40,8 @@ var allowedImports = map[string][]string{
 		"article5/sign", "article5/workflow", "article5/cursor"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
+	"importer/sanity": {"article5", "article5/assess", "article5/doctrine", "article5/importer",
+		"article5/importer/cfr", "article5/importer/eurepoc", "article5/stix"},
 }
 
 // forbiddenInRoot are standard packages the domain must not depend on.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"article5"
 	"article5/importer"
@@ -158,5 +159,46 @@ func TestIDsAreStable(t *testing.T) {
 	}
 	if importer.Normalize("  APT  28 ") != "apt 28" {
 		t.Fatal("normalize")
+	}
+}
+
+// TestRates: the exchange-rate table covers every year the datasets span
+// for the euro, each rate is plausible, USD converts to itself, and a
+// missing rate is ENOTFOUND (never a silent 1:1).
+func TestRates(t *testing.T) {
+	for y := 1999; y <= 2024; y++ {
+		r, err := importer.USDRate("EUR", y)
+		if err != nil {
+			t.Fatalf("EUR %d: %v", y, err)
+		}
+		if r.USDPerUnit < 0.8 || r.USDPerUnit > 1.7 || r.Source.ExternalID != "EXR.A.USD.EUR.SP00.A" {
+			t.Errorf("EUR %d: %+v", y, r)
+		}
+	}
+	if r, err := importer.USDRate("usd", 1990); err != nil || r.USDPerUnit != 1 {
+		t.Errorf("USD: %+v %v", r, err)
+	}
+	for _, c := range []struct {
+		cur  string
+		year int
+	}{{"EUR", 1998}, {"EUR", 2031}, {"JPY", 2020}, {"XXX", 2020}} {
+		if _, err := importer.USDRate(c.cur, c.year); article5.ErrorCode(err) != article5.ENOTFOUND {
+			t.Errorf("%s %d: %v, want ENOTFOUND", c.cur, c.year, err)
+		}
+	}
+	sub, r, err := importer.MonetaryUSD("ransom-payment", 1000, "EUR", time.Date(2022, 3, 4, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub["max_amount"] != 1053.0 || sub["min_amount"] != 1053.0 || sub["currency"] != "USD" || sub["currency_actual"] != "EUR" ||
+		sub["conversion_rate"] != 1.053 || sub["conversion_time"] != "2022-03-04T00:00:00Z" || r.Year != 2022 {
+		t.Errorf("EUR 1,000 in 2022: %v %+v", sub, r)
+	}
+	if ref := r.Reference(); ref["external_id"] != "EXR.A.USD.EUR.SP00.A" || !strings.Contains(ref["description"].(string), "2022") {
+		t.Errorf("reference %v", ref)
+	}
+	usd, _, err := importer.MonetaryUSD("ransom-payment", 4.4e6, "USD", time.Date(2021, 5, 8, 0, 0, 0, 0, time.UTC))
+	if err != nil || usd["max_amount"] != 4.4e6 || usd["currency_actual"] != nil || usd["conversion_rate"] != nil {
+		t.Errorf("USD stays as it is: %v %v", usd, err)
 	}
 }

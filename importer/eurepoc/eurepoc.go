@@ -203,14 +203,15 @@ func (m *mapper) row(row *importer.Row, rec *importer.Record) string {
 		}
 		impact("confidentiality", sub)
 	}
-	// Physical effects and their extent.
-	extent := ""
+	// Physical effects, their duration class and their extent.
+	extent, physDuration := "", ""
 	if v := row.Get("physical_effects_temporal"); !importer.Missing(v) {
 		if t, ok := physicalTemporal[v]; ok {
-			if t != "" {
-				impact("physical", map[string]any{"impact_type": t, "asset_type": "equipment controlled by the systems hit (EuRepoC physical effects)"})
+			if t.impact != "" {
+				impact("physical", map[string]any{"impact_type": t.impact, "asset_type": "equipment controlled by the systems hit (EuRepoC physical effects)"})
 				setOp("destruction")
 				effects = true
+				physDuration = t.duration
 			}
 		} else {
 			m.rep.Unmap("physical_effects_temporal", v)
@@ -242,18 +243,45 @@ func (m *mapper) row(row *importer.Row, rec *importer.Record) string {
 			m.rep.Unmap("functional_impact", v)
 		}
 	}
+	// The effects last as long as the longest of them: a physical effect
+	// coded as lasting can lengthen a shorter disruption class.
+	if durationRank[physDuration] > durationRank[duration] {
+		duration = physDuration
+	}
 	if row.Get("has_disruption") == "True" {
 		effects = true
 	}
-	// Economic loss: amounts in dollars count; euro amounts are kept with
-	// their currency (article5 sums USD only); 0.0 where economic_impact is
-	// not coded means "not coded", not zero.
+	// Economic loss, in USD: an amount in another currency is converted at
+	// the annual average rate of the incident's start year (importer/rates.csv)
+	// and the impact records the rate, its date and its source. Without a
+	// start date or a rate the amount is kept in its own currency, which
+	// article5 does not add up, and the report counts it. 0.0 where
+	// economic_impact is not coded means "not coded", not zero.
 	if amount, err := strconv.ParseFloat(strings.TrimSpace(row.Get("economic_impact_exact_value")), 64); err == nil && amount > 0 {
-		cur := map[string]string{"dollar": "USD", "euro": "EUR"}[row.Get("economic_impact_currency")]
-		if cur == "" {
+		cur := currencies[row.Get("economic_impact_currency")]
+		variety := "economic loss (EuRepoC economic_impact)"
+		switch {
+		case cur == "":
 			m.rep.Unmap("economic_impact_currency", row.Get("economic_impact_currency"))
-		} else {
-			impact("monetary", map[string]any{"variety": "economic loss (EuRepoC economic_impact)", "currency": cur, "min_amount": amount, "max_amount": amount})
+		case !okStart:
+			m.rep.Note("loss not converted to USD: no start_date to date the rate")
+			impact("monetary", map[string]any{"variety": variety, "currency": cur, "min_amount": amount, "max_amount": amount})
+		default:
+			day, _ := time.Parse("2006-01-02T15:04:05Z", start)
+			sub, rate, err := importer.MonetaryUSD(variety, amount, cur, day)
+			if err != nil {
+				m.rep.Note(fmt.Sprintf("loss not converted to USD: no %s rate for %d", cur, day.Year()))
+				impact("monetary", map[string]any{"variety": variety, "currency": cur, "min_amount": amount, "max_amount": amount})
+				break
+			}
+			impact("monetary", sub)
+			if cur != "USD" {
+				o := impacts[len(impacts)-1]
+				o["description"] = fmt.Sprintf("EuRepoC codes a loss of %s %s; converted at %s USD per %s, the %d annual average (%s).",
+					strconv.FormatFloat(amount, 'f', -1, 64), cur, strconv.FormatFloat(rate.USDPerUnit, 'f', -1, 64), cur, rate.Year, rate.Source.Name)
+				o["external_references"] = []any{rate.Reference()}
+				m.rep.Note(fmt.Sprintf("loss converted to USD from %s at the %d annual average", cur, rate.Year))
+			}
 		}
 	}
 	if v := row.Get("casualties"); strings.TrimSpace(v) != "" {
@@ -292,17 +320,26 @@ func (m *mapper) row(row *importer.Row, rec *importer.Record) string {
 	inc["external_references"] = []any{map[string]any{"source_name": Citation, "external_id": rid,
 		"description": fmt.Sprintf("%s, incident ID %s (data row %d)", Citation, rid, row.N)}}
 	inc["extensions"] = ext
+
+	// Receivers: one identity per (country, category list), located at its country.
+	japan, receiverIDs := m.receivers(row, rec, rid, incID, a5, extent)
+
+	// The effect interval, where the coded dates can be trusted to bound
+	// the effects (effectInterval), on the impacts that stand for them.
+	if okStart && okEnd && duration != "" {
+		m.effectInterval(start, end, duration, impacts)
+	}
 	var impactRefs []any
 	for _, o := range impacts {
+		if len(receiverIDs) > 0 {
+			o["impacted_refs"] = receiverIDs // EuRepoC codes effects for the record's receivers together
+		}
 		rec.Add(o)
 		impactRefs = append(impactRefs, o["id"])
 	}
 	if len(impactRefs) > 0 {
 		core["impact_refs"] = impactRefs
 	}
-
-	// Receivers: one identity per (country, category list), located at its country.
-	japan := m.receivers(row, rec, rid, incID, a5, extent)
 	// Attribution.
 	status := m.attribution(row, rec, incID)
 	core["investigation_status"] = status
@@ -315,17 +352,19 @@ func (m *mapper) row(row *importer.Row, rec *importer.Record) string {
 
 // receivers adds identities and locations for the receivers and the facts
 // they carry (sectors, military target, affected party, extent); it
-// reports whether Japan is a receiver.
-func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID string, a5 map[string]any, extent string) bool {
+// reports whether Japan is a receiver and returns the receiver identities.
+func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID string, a5 map[string]any, extent string) (bool, []any) {
 	names, err := importer.PyList(row.Get("receiver_country"))
 	if err != nil {
 		m.rep.Unmap("receiver_country", row.Get("receiver_country"))
 	}
 	cats, _ := importer.PyNested(row.Get("receiver_category"))
 	subs, _ := importer.PyNested(row.Get("receiver_category_subcode"))
-	var usCI, jpCI []string
+	ci := ciSectors{}
 	military, japan, us := false, false, false
+	civilian := len(names) > 0 // every receiver known to be civilian (military_target false)
 	codes := map[string]bool{}
+	var ids []any
 	for i, cname := range names {
 		code, ok := countryCode(cname)
 		if !ok && !importer.Missing(cname) {
@@ -333,41 +372,53 @@ func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID s
 		}
 		var sectors []string
 		var catNames []string
+		var catList, subList []string
 		if i < len(cats) {
-			for _, c := range cats[i] {
-				if importer.Missing(c) {
-					continue
-				}
-				catNames = append(catNames, c)
-				s, ok := receiverCategory[c]
-				if !ok {
-					m.rep.Unmap("receiver_category", c)
-				} else if s != "" {
-					sectors = appendUnique(sectors, s)
-				}
-			}
+			catList = cats[i]
 		}
 		if i < len(subs) {
-			for _, sc := range subs[i] {
-				if importer.Missing(sc) {
-					continue
-				}
-				s, ok := receiverSubcode[sc]
-				if !ok {
-					m.rep.Unmap("receiver_category_subcode", sc)
-					continue
-				}
-				if s.stix != "" {
-					sectors = appendUnique(sectors, s.stix)
-				}
-				if s.us != "" {
-					usCI = appendUnique(usCI, s.us)
-				}
-				if s.jp != "" && code == "JP" {
-					jpCI = appendUnique(jpCI, s.jp)
-				}
-				military = military || s.military
+			subList = subs[i]
+		}
+		if len(catList) == 0 {
+			civilian = false // an uncoded receiver may be anything
+		}
+		for j, c := range catList {
+			sc := ""
+			if j < len(subList) && !importer.Missing(subList[j]) {
+				sc = subList[j]
 			}
+			if importer.Missing(c) {
+				civilian = false
+				continue
+			}
+			catNames = append(catNames, c)
+			rc, ok := receiverCategory[c]
+			if !ok {
+				m.rep.Unmap("receiver_category", c)
+				civilian = false
+			} else {
+				if rc.stix != "" {
+					sectors = appendUnique(sectors, rc.stix)
+				}
+				civilian = civilian && (rc.civilian || (rc.civilianIfSubcoded && sc != ""))
+			}
+		}
+		for _, sc := range subList {
+			if importer.Missing(sc) {
+				continue
+			}
+			s, ok := receiverSubcode[sc]
+			if !ok {
+				m.rep.Unmap("receiver_category_subcode", sc)
+				civilian = false
+				continue
+			}
+			if s.stix != "" {
+				sectors = appendUnique(sectors, s.stix)
+			}
+			ci.add(s, code == "JP")
+			military = military || s.military
+			civilian = civilian && !s.military && !s.notCivilian
 		}
 		label := strings.Join(catNames, ", ")
 		if label == "" {
@@ -383,6 +434,7 @@ func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID s
 			idObj["sectors"] = sectors
 		}
 		rec.Add(idObj)
+		ids = append(ids, idID)
 		rec.Add(importer.Relationship("targets", incID, idID, Timestamp, m.creator))
 		if code != "" {
 			locID := importer.ID("location", "country", code)
@@ -398,20 +450,14 @@ func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID s
 			us = us || code == "US"
 		}
 	}
-	var ci []any
-	sort.Strings(usCI)
-	sort.Strings(jpCI)
-	for _, s := range jpCI {
-		ci = append(ci, map[string]any{"list": "jp-nisc", "sector": s})
+	if list := ci.list(); len(list) > 0 {
+		a5["critical_infrastructure"] = list
 	}
-	for _, s := range usCI {
-		ci = append(ci, map[string]any{"list": "us-ppd-21", "sector": s})
-	}
-	if len(ci) > 0 {
-		a5["critical_infrastructure"] = ci
-	}
-	if military {
+	switch {
+	case military:
 		a5["military_target"] = true
+	case civilian:
+		a5["military_target"] = false
 	}
 	var parties []any
 	if japan {
@@ -423,13 +469,57 @@ func (m *mapper) receivers(row *importer.Row, rec *importer.Record, rid, incID s
 	if len(parties) > 0 {
 		a5["affected_parties"] = parties
 	}
-	switch {
-	case len(codes) > 1:
-		a5["geographic_extent"] = "international"
-	case extent != "":
+	// The extent of the effects comes from the coded physical extent only.
+	// Receivers in several countries are several targets, not effects of
+	// international extent: an espionage campaign against ten States has
+	// no international effect, so nothing is inferred from their number.
+	if extent != "" {
 		a5["geographic_extent"] = extent
+	} else if len(codes) > 1 {
+		m.rep.Note("several receiver countries: geographic_extent not inferred from their number")
 	}
-	return japan
+	return japan, ids
+}
+
+// effectInterval writes end_time on the impacts that stand for the
+// effects (integrity alterations other than none, and physical effects) when EuRepoC's
+// start_date and end_date can be read as the bounds of the effects: the
+// record codes a duration class of at least days, end_date falls after
+// start_date, and the span between them fits that class (days: 1–7 days;
+// weeks: 7–28 days; months: 28–366 days). Otherwise the dates describe the
+// operation (often a campaign over years, or an end_date that stands for a
+// month or a year) rather than its effects, and no interval is written.
+// With day fidelity the interval is exact to within a day either way.
+func (m *mapper) effectInterval(start, end, class string, impacts []map[string]any) {
+	s, err1 := time.Parse(time.RFC3339, start)
+	e, err2 := time.Parse(time.RFC3339, end)
+	bounds, long := durationBounds[class]
+	if err1 != nil || err2 != nil || !long {
+		return
+	}
+	days := int(e.Sub(s).Hours() / 24)
+	if days < bounds[0] || days > bounds[1] {
+		m.rep.Note("effect interval left out: start_date and end_date do not fit the coded duration class")
+		return
+	}
+	n := 0
+	for _, o := range impacts {
+		cat, _ := o["impact_category"].(string)
+		if cat != "integrity" && cat != "physical" {
+			continue
+		}
+		if sub, _ := o["extensions"].(map[string]any)[cat].(map[string]any); sub["alteration"] == "none" {
+			continue // coded as no alteration: not an effect that lasts
+		}
+		o["end_time"] = end
+		o["end_time_fidelity"] = "day"
+		n++
+	}
+	if n == 0 {
+		m.rep.Note("effect interval left out: the dates fit the duration class but no effect impact carries them")
+		return
+	}
+	m.rep.Note("effect interval written from start_date and end_date")
 }
 
 // attribution adds the strongest attribution of the row and returns the

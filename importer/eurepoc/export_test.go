@@ -21,6 +21,14 @@ func Tables() map[string][]string {
 			for k := range t {
 				out = append(out, k)
 			}
+		case map[string]category:
+			for k := range t {
+				out = append(out, k)
+			}
+		case map[string]struct{ impact, duration string }:
+			for k := range t {
+				out = append(out, k)
+			}
 		}
 		return out
 	}
@@ -37,6 +45,7 @@ func Tables() map[string][]string {
 		"functional_impact":              keys(functionalImpact),
 		"physical_effects_temporal":      keys(physicalTemporal),
 		"physical_effects_spatial":       keys(physicalSpatial),
+		"economic_impact_currency":       keys(currencies),
 		"intelligence_impact":            keys(intelligenceImpact),
 		"receiver_category":              keys(receiverCategory),
 		"receiver_category_subcode":      keys(receiverSubcode),

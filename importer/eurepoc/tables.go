@@ -1,5 +1,7 @@
 package eurepoc
 
+import "sort"
+
 // Mapping tables: every coded value EuRepoC uses, what article5 makes of it
 // and why. A value absent from a table is counted in the import report,
 // never guessed. Facts EuRepoC does not code stay absent (never zero):
@@ -85,11 +87,27 @@ var functionalImpact = map[string]string{
 }
 
 // physicalTemporal maps physical_effects_temporal to an Incident Core
-// physical impact_type: lasting physical effects put equipment out of use.
-var physicalTemporal = map[string]string{
-	"none": "", // coded: no physical effects
-	"Short duration (< 24h; incident scores 1 point in intensity)":        "damaged-functional",    // physical effects that passed within a day
-	"Long lasting effects (> 24h; incident scores 2 points in intensity)": "damaged-nonfunctional", // equipment out of use beyond a day
+// physical impact_type (lasting physical effects put equipment out of use)
+// and to the duration class of the effects (article5 effects_duration).
+var physicalTemporal = map[string]struct{ impact, duration string }{
+	"none": {}, // coded: no physical effects
+	"Short duration (< 24h; incident scores 1 point in intensity)":        {"damaged-functional", "hours"},   // physical effects that passed within a day
+	"Long lasting effects (> 24h; incident scores 2 points in intensity)": {"damaged-nonfunctional", "days"}, // equipment out of use beyond a day: at least "days"
+}
+
+// durationRank orders the duration classes (article5 effects_duration).
+var durationRank = map[string]int{"": 0, "hours": 1, "days": 2, "weeks": 3, "months": 4}
+
+// durationBounds gives, for each class of at least a day, the span in days
+// between start_date and end_date that the class allows; only a span inside
+// it is read as the effect interval (effectInterval). "months" stops at a
+// year: longer spans are campaigns, not the length of one disruption.
+var durationBounds = map[string][2]int{"days": {1, 7}, "weeks": {7, 28}, "months": {28, 366}}
+
+// currencies maps economic_impact_currency to ISO 4217.
+var currencies = map[string]string{
+	"dollar": "USD", // U.S. dollars: counted as coded
+	"euro":   "EUR", // converted to USD at the annual average rate (importer/rates.csv)
 }
 
 // physicalSpatial maps physical_effects_spatial to article5's geographic_extent.
@@ -109,33 +127,45 @@ var intelligenceImpact = map[string][2]string{
 	"Major data breach/exfiltration (critical/sensitive information) & data corruption (deletion/altering) and/or leaking of data":                                               {"partial-destruction", "confirmed-loss"}, // major breach with corruption or leak
 }
 
-// receiverCategory maps receiver_category to STIX industry-sector-ov
-// sectors of the receiver identity ("" = no STIX sector fits; the category
-// is kept in the identity's description).
-var receiverCategory = map[string]string{
-	"State institutions / political system": "government-national",
-	"Critical infrastructure":               "infrastructure",
-	"Corporate Targets (corporate targets only coded if the respective company is not part of the critical infrastructure definition)": "commercial",
-	"Social groups": "non-profit",
-	"Media":         "communications",
-	"Science":       "education",
-	"End user(s) / specially protected groups":   "",
-	"International / supranational organization": "government-international",
-	"Other":   "",
-	"Unknown": "",
+// category is what a receiver_category says of a receiver: its STIX
+// industry-sector-ov sector ("" = none fits; the category is kept in the
+// identity's name) and whether it is known not to be armed forces or a
+// military facility of a State (military_target false), always or only when
+// its subcode is coded.
+type category struct {
+	stix               string
+	civilian           bool
+	civilianIfSubcoded bool
+}
+
+// receiverCategory maps receiver_category.
+var receiverCategory = map[string]category{
+	"State institutions / political system": {stix: "government-national", civilianIfSubcoded: true}, // civilian unless the subcode is Military or Intelligence, unknown without one
+	"Critical infrastructure":               {stix: "infrastructure", civilian: true},                // operators of critical infrastructure (defence industry included) are not armed forces
+	"Corporate Targets (corporate targets only coded if the respective company is not part of the critical infrastructure definition)": {stix: "commercial", civilian: true},
+	"Social groups": {stix: "non-profit", civilian: true},
+	"Media":         {stix: "communications", civilian: true},
+	"Science":       {stix: "education", civilian: true},
+	"End user(s) / specially protected groups":   {civilian: true},
+	"International / supranational organization": {stix: "government-international"}, // may be a military alliance: unknown
+	"Other":   {}, // unknown
+	"Unknown": {}, // unknown
 }
 
 // sector is what a receiver subcode means: a STIX industry sector, the
-// U.S. PPD-21 and Japan NISC critical-infrastructure sectors, and whether
-// the target is military.
+// U.S. PPD-21 and Japan NISC critical-infrastructure sectors, whether the
+// target is military (article5 military_target), and whether that is left
+// open (notCivilian: an intelligence agency may be a military one).
 type sector struct {
 	stix, us, jp string
 	military     bool
+	notCivilian  bool
 }
 
 // receiverSubcode maps receiver_category_subcode (CI sectors and State
-// institutions). CI sectors are recorded on the U.S. PPD-21 list for every
-// receiver and on Japan's NISC list where the receiver is Japan.
+// institutions). A CI sector is recorded once per incident: on Japan's NISC
+// list where a Japanese receiver has it and the list has it, otherwise on
+// the U.S. PPD-21 list (ciSectors).
 var receiverSubcode = map[string]sector{
 	"Government / ministries":        {stix: "government-national", us: "government-facilities"},
 	"Military":                       {stix: "defense", military: true},
@@ -153,7 +183,7 @@ var receiverSubcode = map[string]sector{
 	"Critical Manufacturing":         {stix: "manufacturing", us: "critical-manufacturing"},
 	"Space":                          {stix: "aerospace", us: "communications"}, // space systems serve communications and navigation
 	"Election infrastructure / related systems": {stix: "government-national", us: "government-facilities"},
-	"Intelligence agencies":                     {stix: "government-national", military: false},
+	"Intelligence agencies":                     {stix: "government-national", notCivilian: true}, // civilian or military intelligence: military_target unknown
 	"Legislative":                               {stix: "government-national"},
 	"Judiciary":                                 {stix: "government-national"},
 	"Political parties":                         {stix: "non-profit"},
@@ -264,4 +294,47 @@ var unusedColumns = map[string]string{
 	"impact_indicator":                   "EuRepoC's own summary score",
 	"impact_indicator_value":             "EuRepoC's own summary score",
 	"evidence_for_sanctions_indicator":   "a response to the incident, not a fact of it",
+}
+
+// ciSectors collects the critical-infrastructure sectors of one incident,
+// each once. The key is the U.S. PPD-21 sector, which every CI subcode has,
+// so that subcodes meaning one sector ("Telecommunications" and "Space" are
+// both communications) and receivers in several countries add one entry.
+// The entry is on Japan's NISC list when a Japanese receiver has the
+// sector and the NISC list names it, otherwise on the PPD-21 list: one
+// sector on both lists is one sector, never two.
+type ciSectors map[string]string // PPD-21 sector → NISC sector ("" = use PPD-21)
+
+func (c ciSectors) add(s sector, japanese bool) {
+	if s.us == "" {
+		return
+	}
+	if japanese && s.jp != "" {
+		c[s.us] = s.jp
+	} else if _, ok := c[s.us]; !ok {
+		c[s.us] = ""
+	}
+}
+
+// list returns the article5 critical_infrastructure entries, sorted by
+// list then sector.
+func (c ciSectors) list() []any {
+	var jp, us []string
+	for u, j := range c {
+		if j != "" {
+			jp = append(jp, j)
+		} else {
+			us = append(us, u)
+		}
+	}
+	sort.Strings(jp)
+	sort.Strings(us)
+	var out []any
+	for _, s := range jp {
+		out = append(out, map[string]any{"list": "jp-nisc", "sector": s})
+	}
+	for _, s := range us {
+		out = append(out, map[string]any{"list": "us-ppd-21", "sector": s})
+	}
+	return out
 }

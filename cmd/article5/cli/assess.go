@@ -9,6 +9,7 @@ import (
 
 	"article5"
 	"article5/assess"
+	"article5/casebook"
 	"article5/doctrine"
 	"article5/examples"
 	"article5/stix"
@@ -42,6 +43,8 @@ const assessExample = `  article5 assess case.json
   article5 assess --doctrine us case.json
   article5 assess --doctrine ./my-doctrine.yaml case.json
   article5 assess --example winter-grid-deaths
+  article5 assess --casebook notpetya-2017                  # a historic case (list them with 'article5 casebook')
+  article5 assess casebook/notpetya-2017.json               # the same case by path
   article5 assess --each eurepoc.json                       # every incident on its own, as a table
   article5 assess --each --receiver JP --tier armed-attack-possible --from 2020-01-01 eurepoc.json
   article5 assess --each --summary cfr.json                 # tier × scope, severity, indeterminate counts
@@ -51,6 +54,7 @@ type assessFlags struct {
 	format    string
 	doctrines []string
 	example   string
+	casebook  string
 	maxBytes  int64
 
 	// batch assessment (each.go)
@@ -73,6 +77,7 @@ func newAssessCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&fl.format, "format", "text", "output format: text or json (with --each also csv)")
 	f.StringSliceVar(&fl.doctrines, "doctrine", nil, "doctrine to apply: a built-in id (jp, us) or a YAML file; repeat or comma-separate (default jp,us)")
 	f.StringVar(&fl.example, "example", "", "assess a built-in example case by name (see 'article5 examples')")
+	f.StringVar(&fl.casebook, "casebook", "", "assess a historic case of the built-in casebook by name (see 'article5 casebook')")
 	f.Int64Var(&fl.maxBytes, "max-bytes", 128<<20, "refuse input files larger than this many bytes")
 	f.BoolVar(&fl.each, "each", false, "assess every incident on its own (groupings ignored, no accumulation): a table, --summary, or --format json|csv")
 	f.StringVar(&fl.receiver, "receiver", "", "with --each: incidents whose receiver country (ISO code or name) or target identity name matches (case-insensitive)")
@@ -93,8 +98,8 @@ func runAssess(cmd *cobra.Command, fl assessFlags, args []string, stdout, stderr
 	if !fl.each && fl.format != "text" && fl.format != "json" {
 		return usageError{fmt.Errorf("--format must be text or json, got %q", fl.format)}
 	}
-	if len(args) == 0 && fl.example == "" {
-		return usageError{fmt.Errorf("no input: give one or more STIX files, or --example NAME\nrun 'article5 assess --help' for usage")}
+	if len(args) == 0 && fl.example == "" && fl.casebook == "" {
+		return usageError{fmt.Errorf("no input: give one or more STIX files, --example NAME or --casebook NAME\nrun 'article5 assess --help' for usage")}
 	}
 	docs, err := loadDoctrines(fl.doctrines)
 	if err != nil {
@@ -109,6 +114,17 @@ func runAssess(cmd *cobra.Command, fl assessFlags, args []string, stdout, stderr
 		b, err := stix.Parse(data)
 		if err != nil {
 			return wrapFile("example "+fl.example, err)
+		}
+		bundles = append(bundles, b)
+	}
+	if fl.casebook != "" {
+		data, err := casebook.Read(fl.casebook)
+		if err != nil {
+			return err
+		}
+		b, err := stix.Parse(data)
+		if err != nil {
+			return wrapFile("casebook case "+fl.casebook, err)
 		}
 		bundles = append(bundles, b)
 	}
