@@ -14,27 +14,46 @@ import (
 // openAudit opens a fresh store and, beside it, a plain database/sql
 // connection to the same file to tamper with it.
 func openAudit(t *testing.T) (article5.Store, storetest.Exec) {
+	s, exec, _ := openAuditReopen(t)
+	return s, exec
+}
+
+// openAuditReopen is openAudit with a function that closes the store and
+// opens its file again.
+func openAuditReopen(t *testing.T) (article5.Store, storetest.Exec, func() article5.Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "article5.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
+	open := func() article5.Store {
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
-	t.Cleanup(func() { db.Close() })
+	s := open()
 	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	return db, func(tb testing.TB, q string) {
+	exec := func(tb testing.TB, q string) {
 		tb.Helper()
 		if _, err := raw.Exec(q); err != nil {
 			tb.Fatalf("%s: %v", q, err)
 		}
 	}
+	return s, exec, func() article5.Store {
+		s.Close()
+		s = open()
+		return s
+	}
 }
 
 func TestAudit(t *testing.T) { storetest.RunAudit(t, storetest.SQLite, openAudit) }
+
+// TestAuditUpgrade: a log of audit_hashes rows is converted to tiles on open.
+func TestAuditUpgrade(t *testing.T) { storetest.RunAuditUpgrade(t, storetest.SQLite, openAuditReopen) }
 
 // BenchmarkAuditVerify1M: AuditVerify over a log of
 // ARTICLE5_BENCH_OBJECTS entries (default 1,000,000), one stored object
@@ -60,8 +79,9 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to a store of migration 0001 alone: 0002 and 0007 undone.
+	// Back to a store of migration 0001 alone: 0002, 0007 and 0008 undone.
 	for _, q := range []string{`DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
+		`DROP TABLE audit_tiles`, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`,
 		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,
 		`DROP INDEX objects_rank_pending`, `ALTER TABLE objects DROP COLUMN submitter`, `ALTER TABLE objects DROP COLUMN submitter_org`,
 		`ALTER TABLE objects DROP COLUMN custodian`, `ALTER TABLE objects DROP COLUMN relayed`, `ALTER TABLE objects DROP COLUMN tlp_rank`,

@@ -105,7 +105,8 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	if len(entries) == 0 && heads {
 		return nil
 	}
-	b, err := audit.Append(ctx, db.hashReader(tx), n, entries)
+	hashes := audit.TileHashReader(db.tileReader(tx))
+	b, err := audit.Append(ctx, hashes, n, entries)
 	if err != nil {
 		return err
 	}
@@ -117,12 +118,15 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 		if err := db.drv.BulkInsert(ctx, tx, "audit_entries", []string{"idx", "kind", "ref", "digest", "time", "actor"}, rows); err != nil {
 			return article5.Internal(op, err)
 		}
-		rows = make([][]any, len(b.Hashes))
-		for i, h := range b.Hashes {
-			rows[i] = []any{b.HashIndex + int64(i), h[:]}
+		tiles, err := audit.AppendTiles(ctx, hashes, b)
+		if err != nil {
+			return err
 		}
-		if err := db.drv.BulkInsert(ctx, tx, "audit_hashes", []string{"idx", "hash"}, rows); err != nil {
-			return article5.Internal(op, err)
+		for _, t := range tiles {
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_tiles (level, idx, data) VALUES (?, ?, ?)
+				ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data`, t.Level, t.N, t.Data); err != nil {
+				return article5.Internal(op, err)
+			}
 		}
 	}
 	head := b.Head
@@ -140,32 +144,93 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	return nil
 }
 
-// hashReader reads audit_hashes through q.
-func (db *DB) hashReader(q Querier) audit.HashReader {
-	return audit.HashReaderFunc(func(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-		if len(indexes) == 0 {
-			return nil, nil
+// tileReader reads audit_tiles through q: one query per tile level asked.
+func (db *DB) tileReader(q Querier) audit.TileReader {
+	return audit.TileReaderFunc(func(ctx context.Context, keys []audit.TileKey) ([][]byte, error) {
+		byLevel := map[int][]int64{}
+		for _, k := range keys {
+			byLevel[k.Level] = append(byLevel[k.Level], k.N)
 		}
-		in, arg := db.d.In("idx", indexes)
-		rows, err := q.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE `+in, arg)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		got := make(map[int64][]byte, len(indexes))
-		for rows.Next() {
-			var idx int64
-			var h []byte
-			if err := rows.Scan(&idx, &h); err != nil {
+		got := make(map[audit.TileKey][]byte, len(keys))
+		for level, ns := range byLevel {
+			in, arg := db.d.In("idx", ns)
+			err := each(ctx, q, func(r Row) error {
+				var n int64
+				var data []byte
+				if err := r.Scan(&n, &data); err != nil {
+					return err
+				}
+				got[audit.TileKey{Level: level, N: n}] = data
+				return nil
+			}, `SELECT idx, data FROM audit_tiles WHERE level = ? AND `+in, level, arg)
+			if err != nil {
 				return nil, err
 			}
-			got[idx] = h
 		}
-		if err := rows.Err(); err != nil {
-			return nil, err
+		out := make([][]byte, len(keys))
+		for i, k := range keys {
+			out[i] = got[k]
 		}
-		return audit.HashesInOrder(indexes, got)
+		return out, nil
 	})
+}
+
+// convertHashes converts a log kept as one audit_hashes row per stored
+// hash (before migration 0008) into tiles, once, on open: the tiles of the
+// tree of the newest signed head are written from the stored hashes as
+// they are (a hash that was tampered with stays so, and one that is
+// missing is written zero, for AuditVerify to report), and every
+// audit_hashes row is deleted, in one transaction. The hashes of the
+// levels between the tiles' are dropped: they are recomputed from the
+// tiles now, and proofs come out byte for byte as before.
+func (db *DB) convertHashes(ctx context.Context) error {
+	op := db.op("audit convert hashes to tiles")
+	tx, err := db.begin(ctx, op, LockAudit)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var left int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_hashes LIMIT 1) AS x`).Scan(&left); err != nil {
+		return article5.Internal(op, err)
+	}
+	if left == 0 {
+		return nil
+	}
+	n, err := db.logSize(ctx, tx)
+	if err != nil {
+		return err
+	}
+	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
+	err = each(ctx, tx, func(r Row) error {
+		var idx int64
+		var h []byte
+		if err := r.Scan(&idx, &h); err != nil {
+			return err
+		}
+		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(hashes)) {
+			hashes[idx] = tlog.Hash(h)
+		}
+		return nil
+	}, `SELECT idx, hash FROM audit_hashes WHERE idx < ?`, int64(len(hashes)))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	tiles := audit.TilesFromHashes(n, hashes)
+	rows := make([][]any, len(tiles))
+	for i, t := range tiles {
+		rows[i] = []any{t.Level, t.N, t.Data}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM audit_tiles`); err != nil {
+		return article5.Internal(op, err)
+	}
+	if err := db.drv.BulkInsert(ctx, tx, "audit_tiles", []string{"level", "idx", "data"}, rows); err != nil {
+		return article5.Internal(op, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM audit_hashes`); err != nil {
+		return article5.Internal(op, err)
+	}
+	return commit(ctx, op, tx)
 }
 
 // readCovered returns the digest of every row of the covered tables, by
@@ -477,7 +542,7 @@ func (db *DB) AuditInclusion(ctx context.Context, index, size int64) (*audit.Inc
 		if err != nil {
 			return err
 		}
-		p, err = audit.ProveInclusion(ctx, db.hashReader(tx), e, size)
+		p, err = audit.ProveInclusion(ctx, audit.TileHashReader(db.tileReader(tx)), e, size)
 		return err
 	})
 	return p, err
@@ -495,19 +560,19 @@ func (db *DB) AuditConsistency(ctx context.Context, oldSize, newSize int64) (*au
 		if newSize > n {
 			return article5.Errorf(article5.EINVALID, "tree size %d is beyond the signed log (%d entries)", newSize, n)
 		}
-		p, err = audit.ProveConsistency(ctx, db.hashReader(tx), oldSize, newSize)
+		p, err = audit.ProveConsistency(ctx, audit.TileHashReader(db.tileReader(tx)), oldSize, newSize)
 		return err
 	})
 	return p, err
 }
 
 // AuditVerify checks the whole log and the covered rows in one snapshot.
-// The log's entries, its stored hashes and the covered rows are read at
-// once on three read transactions that see the same snapshot
+// The log (entries, then tiles) and the covered rows are read at once on
+// two read transactions that see the same snapshot
 // (Driver.BeginSnapshot): reading the rows dominates the cost.
 func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 	op := db.op("audit verify")
-	txs, err := db.drv.BeginSnapshot(ctx, 3)
+	txs, err := db.drv.BeginSnapshot(ctx, 2)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
@@ -525,28 +590,25 @@ func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
 	var entries []audit.Entry
-	var hashes []tlog.Hash
+	var tiles []audit.Tile
 	var covered map[string]string
-	var entriesErr, hashesErr, coveredErr error
+	var entriesErr, tilesErr, coveredErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { entries, entriesErr = readEntries(ctx, txs[0]) })
-	if headFault == nil {
-		wg.Go(func() { hashes, hashesErr = readHashes(ctx, txs[1], head.N) })
-	}
-	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[2]) })
+	wg.Go(func() {
+		entries, entriesErr = readEntries(ctx, txs[0])
+		if entriesErr == nil {
+			tiles, tilesErr = readTiles(ctx, txs[0])
+		}
+	})
+	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[1]) })
 	wg.Wait()
-	if err := errors.Join(entriesErr, hashesErr, coveredErr); err != nil {
+	if err := errors.Join(entriesErr, tilesErr, coveredErr); err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	if headFault != nil {
-		if head.N < 0 || head.N > int64(len(entries)) {
-			head.N = int64(len(entries)) // an unverified size is not trusted with memory
-		}
-		if hashes, err = readHashes(ctx, txs[1], head.N); err != nil {
-			return nil, article5.Internal(op, err)
-		}
+	if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
+		head.N = int64(len(entries)) // an unverified size is not trusted with memory
 	}
-	rep, err := audit.Verify(entries, hashes, covered, head)
+	rep, err := audit.Verify(entries, tiles, covered, head)
 	if err != nil {
 		return nil, err
 	}
@@ -619,26 +681,13 @@ func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
 	return entries, rows.Err()
 }
 
-// readHashes reads the stored hashes of a tree of n entries; a missing or
-// malformed one is left zero (Verify reports it).
-func readHashes(ctx context.Context, q Querier, n int64) ([]tlog.Hash, error) {
-	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
-	rows, err := q.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < ?`, int64(len(hashes)))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			return nil, err
-		}
-		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(hashes)) {
-			hashes[idx] = tlog.Hash(h)
-		}
-	}
-	return hashes, rows.Err()
+// readTiles reads every stored tile; Verify ignores what the signed tree
+// does not need.
+func readTiles(ctx context.Context, q Querier) ([]audit.Tile, error) {
+	return collect(ctx, q, func(r Row) (audit.Tile, error) {
+		var t audit.Tile
+		return t, r.Scan(&t.Level, &t.N, &t.Data)
+	}, `SELECT level, idx, data FROM audit_tiles`)
 }
 
 // unmarshalOr decodes the JSON text js into v; text that does not decode

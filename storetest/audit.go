@@ -2,11 +2,14 @@ package storetest
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"article5"
 	"article5/audit"
@@ -128,6 +131,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		}
 	})
 	t.Run("ProofsCheckAgainstSignedHeads", func(t *testing.T) { testAuditProofs(t, open) })
+	t.Run("ProofsMatchTheReferenceLog", func(t *testing.T) { testProofsMatchReference(t, open) })
 	testConsultationTamper(t, open)
 	t.Run("ConcurrentWritersKeepOneLog", func(t *testing.T) {
 		s, _ := open(t)
@@ -263,14 +267,15 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 	)
 	insertObject := `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, seq, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 99999, 'indicator', 'x', CAST('{}' AS BLOB))`
-	tamperHash := `UPDATE audit_hashes SET hash = randomblob(32) WHERE idx = 1`
+	// Leaf 1's hash, bytes 33 to 64 of the first tile of level 0.
+	tamperHash := `UPDATE audit_tiles SET data = CAST(substr(data, 1, 32) || randomblob(32) || substr(data, 65) AS BLOB) WHERE level = 0 AND idx = 0`
 	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
 	flipLatest := `UPDATE objects SET latest = 1 - latest WHERE id = '` + indicator + `'`
 	dropEvidence := `UPDATE case_index SET evidence = 0 WHERE object_id = '` + grouping + `'`
 	if d == Postgres {
 		insertObject = `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 'indicator', 'x', '{}'::bytea)`
-		tamperHash = `UPDATE audit_hashes SET hash = decode(md5('a') || md5('b'), 'hex') WHERE idx = 1`
+		tamperHash = `UPDATE audit_tiles SET data = overlay(data placing decode(md5('a') || md5('b'), 'hex') from 33 for 32) WHERE level = 0 AND idx = 0`
 		flipRevoked = `UPDATE tokens SET revoked = NOT revoked`
 		flipLatest = `UPDATE objects SET latest = NOT latest WHERE id = '` + indicator + `'`
 		dropEvidence = `UPDATE case_index SET evidence = false WHERE object_id = '` + grouping + `'`
@@ -403,4 +408,237 @@ func testAuditProofs(t *testing.T, open AuditOpen) {
 	}
 	_, err = a.AuditConsistency(ctx, 1, newHead.N+1)
 	wantCode(t, err, article5.EINVALID)
+}
+
+// referenceLog returns the store's entries (the first n) appended to an
+// in-memory audit.Log, the reference the adapters behave like.
+func referenceLog(tb testing.TB, a audit.Store, n int64) *audit.Log {
+	tb.Helper()
+	l := audit.NewLog()
+	entries := make([]audit.Entry, n)
+	for i := range n {
+		e, err := a.AuditEntry(context.Background(), i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		entries[i] = e
+	}
+	if _, err := l.Append(entries...); err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// proofTexts returns the store's inclusion proofs of a sample of entries
+// in trees of each size in sizes, and its consistency proofs between
+// them, as text.
+func proofTexts(tb testing.TB, a audit.Store, sizes []int64) []string {
+	tb.Helper()
+	ctx := context.Background()
+	var out []string
+	for _, size := range sizes {
+		for _, i := range []int64{0, 1, 5, 255, 256, size / 2, size - 1} {
+			if i < 0 || i >= size {
+				continue
+			}
+			p, err := a.AuditInclusion(ctx, i, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+		for _, old := range sizes {
+			if old > size {
+				continue
+			}
+			p, err := a.AuditConsistency(ctx, old, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+	}
+	return out
+}
+
+// referenceProofTexts is proofTexts from the reference log.
+func referenceProofTexts(tb testing.TB, l *audit.Log, sizes []int64) []string {
+	tb.Helper()
+	var out []string
+	for _, size := range sizes {
+		for _, i := range []int64{0, 1, 5, 255, 256, size / 2, size - 1} {
+			if i < 0 || i >= size {
+				continue
+			}
+			p, err := l.InclusionProof(i, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+		for _, old := range sizes {
+			if old > size {
+				continue
+			}
+			p, err := l.ConsistencyProof(old, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+	}
+	return out
+}
+
+func mustMarshal(tb testing.TB, m interface{ MarshalText() ([]byte, error) }) []byte {
+	tb.Helper()
+	b, err := m.MarshalText()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// longHistory appends, in transactions of many sizes, a log that crosses
+// the first tile boundary (256 entries) at several offsets, and returns
+// the size of every head it signed.
+func longHistory(tb testing.TB, s article5.Store) []int64 {
+	tb.Helper()
+	ctx := context.Background()
+	a := auditStore(tb, s)
+	var sizes []int64
+	k := 0
+	for i, size := range []int{1, 3, 250, 1, 1, 300, 2} {
+		MustIngest(tb, s, SyntheticBatch(k, size)...)
+		k += size
+		if i%2 == 0 {
+			tok := &article5.Token{Name: "t", Party: article5.PartyJP, Org: identA, Hash: fmt.Sprintf("%064x", 1000+i)}
+			if err := s.CreateToken(ctx, tok); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		rep := MustAuditVerify(tb, s)
+		if !rep.Intact() {
+			tb.Fatalf("after %d entries: %v", rep.Head.N, rep.Err())
+		}
+		sizes = append(sizes, rep.Head.N)
+	}
+	if h, err := a.AuditHeadAt(ctx, sizes[len(sizes)-1]); err != nil || len(h) == 0 {
+		tb.Fatalf("newest head: %v", err)
+	}
+	return sizes
+}
+
+// testProofsMatchReference: the store's proofs are those of the reference
+// log of the same entries, byte for byte (the tiles change how hashes are
+// kept, never which hashes a proof holds), and its heads hash alike.
+func testProofsMatchReference(t *testing.T, open AuditOpen) {
+	s, _ := open(t)
+	a := auditStore(t, s)
+	sizes := longHistory(t, s)
+	n := sizes[len(sizes)-1]
+	ref := referenceLog(t, a, n)
+	key, err := a.AuditKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := audit.NewVerifiers(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range sizes {
+		signed, err := a.AuditHeadAt(context.Background(), size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := audit.VerifyTreeHead(signed, vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.TreeHead(size)
+		if err != nil || h.Hash != want.Hash {
+			t.Fatalf("head of %d entries %v, reference %v (%v)", size, h.Hash, want.Hash, err)
+		}
+	}
+	got, want := proofTexts(t, a, sizes), referenceProofTexts(t, ref, sizes)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("proofs differ from the reference log's")
+	}
+}
+
+// AuditReopen returns a fresh, empty store (an audit.Store), an Exec on
+// its database, and reopen, which closes the store and opens the same
+// database again (a node restarted on a new version).
+type AuditReopen func(t *testing.T) (s article5.Store, exec Exec, reopen func() article5.Store)
+
+// RunAuditUpgrade checks that a log kept as one audit_hashes row per
+// stored hash (before migration 0008) is converted to tiles in place on
+// open: it verifies, keeps its heads and proofs byte for byte, and a
+// stored hash tampered with before the upgrade is still detected.
+func RunAuditUpgrade(t *testing.T, d Dialect, open AuditReopen) {
+	// downgrade puts the store back to its schema before migration 0008,
+	// its log's hashes as audit_hashes rows (leaf 5's forged if forge).
+	downgrade := func(t *testing.T, s article5.Store, exec Exec, forge bool) {
+		a := auditStore(t, s)
+		n := MustAuditVerify(t, s).Head.N
+		hashes := referenceLog(t, a, n).Hashes()
+		exec(t, `DROP TABLE audit_tiles`)
+		exec(t, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`)
+		for lo := 0; lo < len(hashes); lo += 200 {
+			var vals []string
+			for i := lo; i < min(lo+200, len(hashes)); i++ {
+				h := hashes[i]
+				if forge && int64(i) == tlog.StoredHashIndex(0, 5) {
+					h[0] ^= 1
+				}
+				lit := "X'" + hex.EncodeToString(h[:]) + "'"
+				if d == Postgres {
+					lit = `'\x` + hex.EncodeToString(h[:]) + `'::bytea`
+				}
+				vals = append(vals, fmt.Sprintf("(%d, %s)", i, lit))
+			}
+			exec(t, `INSERT INTO audit_hashes (idx, hash) VALUES `+strings.Join(vals, ", "))
+		}
+	}
+	t.Run("ConvertedInPlace", func(t *testing.T) {
+		s, exec, reopen := open(t)
+		auditSequence(t, s)
+		sizes := longHistory(t, s)
+		before := proofTexts(t, auditStore(t, s), sizes)
+		head, err := auditStore(t, s).AuditHead(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		downgrade(t, s, exec, false)
+		s = reopen()
+		rep := MustAuditVerify(t, s)
+		if !rep.Intact() || rep.Head.N != sizes[len(sizes)-1] {
+			t.Fatalf("after the upgrade: %d entries, %v", rep.Head.N, rep.Err())
+		}
+		if after := proofTexts(t, auditStore(t, s), sizes); strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Fatal("proofs changed in the upgrade")
+		}
+		if h, err := auditStore(t, s).AuditHead(context.Background()); err != nil || string(h) != string(head) {
+			t.Fatalf("newest head changed in the upgrade: %v", err)
+		}
+		// The converted log takes appends.
+		MustIngest(t, s, SyntheticBatch(10_000, 3)...)
+		if rep := MustAuditVerify(t, s); !rep.Intact() {
+			t.Fatalf("append after the upgrade: %v", rep.Err())
+		}
+	})
+	t.Run("TamperedHashStillDetected", func(t *testing.T) {
+		s, exec, reopen := open(t)
+		auditSequence(t, s)
+		longHistory(t, s)
+		downgrade(t, s, exec, true)
+		s = reopen()
+		rep := MustAuditVerify(t, s)
+		for _, f := range rep.Faults {
+			if f.Kind == audit.FaultHashTampered && f.Index == tlog.StoredHashIndex(0, 5) {
+				return
+			}
+		}
+		t.Fatalf("a stored hash forged before the upgrade is not detected after it: %v", rep.Faults)
+	})
 }

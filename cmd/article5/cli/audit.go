@@ -65,7 +65,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				}
 				h := rep.Head
 				fmt.Fprintf(stdout, "signed tree head: %d entries, hash %s, time %s\n", h.N, h.Hash, h.Time.Format(time.RFC3339Nano))
-				fmt.Fprintf(stdout, "read %d entries, %d stored hashes, %d covered rows in %v\n", rep.Entries, rep.Hashes, rep.Rows, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(stdout, "read %d entries, %d hash tiles, %d covered rows in %v\n", rep.Entries, rep.Tiles, rep.Rows, time.Since(start).Round(time.Millisecond))
 				if witnessed != "" {
 					if err := checkWitnessed(ctx, a, witnessed, stdout); err != nil {
 						for _, f := range rep.Faults {
