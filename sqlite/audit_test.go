@@ -79,9 +79,10 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to a store of migration 0001 alone: 0002, 0007 and 0008 undone.
+	// Back to a store of migration 0001 alone: 0002, 0007, 0008 and 0009 undone.
 	for _, q := range []string{`DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
 		`DROP TABLE audit_tiles`, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`,
+		`ALTER TABLE objects DROP COLUMN raw_sha256`, `DELETE FROM schema_migrations WHERE name = '0009_object_raw_sha256.sql'`,
 		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,
 		`DROP INDEX objects_rank_pending`, `ALTER TABLE objects DROP COLUMN submitter`, `ALTER TABLE objects DROP COLUMN submitter_org`,
 		`ALTER TABLE objects DROP COLUMN custodian`, `ALTER TABLE objects DROP COLUMN relayed`, `ALTER TABLE objects DROP COLUMN tlp_rank`,
@@ -103,6 +104,19 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	}
 	if !rep.Intact() || rep.Head.N != 25 || rep.Rows != 25 {
 		t.Fatalf("after the upgrade: %d entries, %d rows, %v", rep.Head.N, rep.Rows, rep.Err())
+	}
+	// Their entries digest raw itself (no raw_sha256 then): the routine
+	// check reads it, and finds an edit of raw alone.
+	raw, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE objects SET raw = raw || ' ' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if rep := storetest.MustAuditVerify(t, db); rep.Intact() {
+		t.Fatal("an edit of raw alone in a version stored before raw_sha256 was not detected by the routine check")
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -53,7 +52,7 @@ func (db *DB) initAudit(ctx context.Context) error {
 	if err := db.setKey(skey, vkey); err != nil {
 		return err
 	}
-	covered, err := db.readCovered(ctx, tx)
+	covered, err := db.readCovered(ctx, tx, false)
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -234,23 +233,30 @@ func (db *DB) convertHashes(ctx context.Context) error {
 }
 
 // readCovered returns the digest of every row of the covered tables, by
-// ref: what AuditVerify compares with the log.
-func (db *DB) readCovered(ctx context.Context, q Querier) (map[string]string, error) {
+// ref: what AuditVerify compares with the log. With deep, the raw bytes of
+// every object version are read and checked too (audit.CoveredObject);
+// otherwise only those of versions whose entries digest raw itself
+// (stored before migration 0008).
+func (db *DB) readCovered(ctx context.Context, q Querier, deep bool) (map[string]string, error) {
 	var size int64 // objects are most rows: size the map once
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM objects`).Scan(&size); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, size+1024)
 	lc := newLatestCheck()
-	err := audit.CoverObjects(out, func(emit func(*article5.StoredObject)) error {
-		check := func(o *article5.StoredObject, x objectExtra) {
-			lc.add(o, x.latest)
-			emit(checkDerived(o, x))
+	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
+	if deep {
+		raw = `raw`
+	}
+	err := audit.CoverObjects(out, deep, func(emit func(*audit.CoveredObject)) error {
+		check := func(o *audit.CoveredObject, latest bool) {
+			lc.add(&o.StoredObject, latest)
+			emit(o)
 		}
 		if packed, ok := db.d.Packed(coverObjectColumns); ok {
-			return scanPackedObjects(ctx, q, packed, check)
+			return scanPackedObjects(ctx, q, packed, raw, check)
 		}
-		return scanObjects(ctx, q, check)
+		return scanObjects(ctx, q, raw, check)
 	})
 	if err != nil {
 		return nil, err
@@ -271,29 +277,11 @@ func (db *DB) readCovered(ctx context.Context, q Querier) (map[string]string, er
 
 // coverObjectColumns are the objects columns the audit digest covers
 // (besides raw), then those derived from them that AuditVerify recomputes
-// (tlp_rank, red, latest), in the order scanObjects and objectFromText
-// read them.
+// (tlp_rank, latest), in the order scanObjects and objectFromText read
+// them.
 var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "added_sec", "added_nsec",
 	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
-	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red", "latest"}
-
-// objectExtra are the derived columns of an objects row as stored.
-type objectExtra struct {
-	rank   int64
-	red    string
-	latest bool
-}
-
-// checkDerived returns o, its digest spoiled when a release column does
-// not say what the covered columns do: tlp_rank must be the rank of the
-// markings and red the red_recipients in raw (the release decisions read
-// these columns, so an edit to them is an edit to who may read the row).
-func checkDerived(o *article5.StoredObject, x objectExtra) *article5.StoredObject {
-	if int(x.rank) != article5.MarkingRank(o.Markings) || x.red != article5.RedColumn(article5.RedRecipientsOf(o.Raw)) {
-		o.SHA256 = fmt.Sprintf("(release columns edited: tlp_rank %d, red %q) %s", x.rank, x.red, o.SHA256)
-	}
-	return o
-}
+	"submitter", "submitter_org", "custodian", "relayed", "red", "raw_sha256", "tlp_rank", "latest"}
 
 // latestCheck finds the ids whose latest flag is not on exactly their
 // greatest version (the release queries read the flagged row).
@@ -338,69 +326,73 @@ func (c *latestCheck) faults() []string {
 }
 
 // scanObjects reads every objects row for AuditVerify, a typed value per
-// column.
-func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObject, objectExtra)) error {
-	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, raw FROM objects`)
+// column; raw is the expression read for the raw bytes (NULL where they
+// are not needed).
+func scanObjects(ctx context.Context, q Querier, raw string, emit func(*audit.CoveredObject, bool)) error {
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		o := &article5.StoredObject{}
-		var x objectExtra
+		c := &audit.CoveredObject{}
+		o := &c.StoredObject
+		var latest bool
 		var addedSec, addedNsec int64
 		var marks string
 		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
 			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256,
-			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &x.rank, &x.red, &x.latest, &o.Raw); err != nil {
+			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &c.Red, &c.RawSHA256, &c.Rank, &latest, &o.Raw); err != nil {
 			return err
 		}
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
 		if o.Markings = audit.ParseMarkings(marks); o.Markings == nil {
 			o.Markings = []string{"(unreadable) " + marks}
 		}
-		o.RedRecipients = article5.ParseRedColumn(x.red)
-		emit(o, x)
+		o.RedRecipients = article5.ParseRedColumn(c.Red)
+		emit(c, latest)
 	}
 	return rows.Err()
 }
 
 // scanPackedObjects reads every objects row for AuditVerify as two values,
-// the columns packed into one text (Dialect.Packed) and raw, so that each
-// row crosses the driver as two values: reading the rows is what
-// verifying costs. None of the packed columns can hold a NUL: ids,
-// versions, types and refs are validated STIX, markings are JSON text, the
-// rest are integers.
-func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(*article5.StoredObject, objectExtra)) error {
-	rows, err := q.Query(ctx, `SELECT `+packed+`, raw FROM objects`)
+// the columns packed into one text (Dialect.Packed) and raw (the
+// expression raw, NULL where the bytes are not needed), so that each row
+// crosses the driver as two values: reading the rows is what verifying
+// costs. None of the packed columns can hold a NUL: ids, versions, types
+// and refs are validated STIX, markings are JSON text, the rest are
+// integers and hex.
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, emit func(*audit.CoveredObject, bool)) error {
+	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var meta string
-		o := &article5.StoredObject{}
-		if err := rows.Scan(&meta, &o.Raw); err != nil {
+		c := &audit.CoveredObject{}
+		if err := rows.Scan(&meta, &c.Raw); err != nil {
 			return err
 		}
-		o, x := objectFromText(o, meta)
-		emit(o, x)
+		latest := objectFromText(c, meta)
+		emit(c, latest)
 	}
 	return rows.Err()
 }
 
-// objectFromText fills o from the NUL-joined coverObjectColumns. A column
-// that does not parse as its type (a row edited by hand) gets a value that
-// cannot match its logged digest.
-func objectFromText(o *article5.StoredObject, meta string) (*article5.StoredObject, objectExtra) {
+// objectFromText fills c from the NUL-joined coverObjectColumns and
+// returns the latest flag. A column that does not parse as its type (a row
+// edited by hand) gets a value that cannot match its logged digest.
+func objectFromText(c *audit.CoveredObject, meta string) (latest bool) {
+	o := &c.StoredObject
 	f := strings.Split(meta, "\x00")
-	x := objectExtra{rank: math.MinInt64}
+	c.Rank = math.MinInt64
 	if len(f) != len(coverObjectColumns) {
-		o.ID, o.SHA256 = f[0], "(unreadable) "+meta
+		o.ID, o.SHA256, c.RawSHA256 = f[0], "(unreadable) "+meta, "(unreadable)"
 		if len(f) > 1 {
 			o.Version = f[1]
 		}
-		return o, x
+		return false
 	}
 	num := func(s string) int64 {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -425,9 +417,9 @@ func objectFromText(o *article5.StoredObject, meta string) (*article5.StoredObje
 	}
 	o.SourceRef, o.TargetRef, o.SHA256 = f[12], f[13], f[14]
 	o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed = f[15], f[16], f[17], f[18] == "1"
-	x.rank, x.red, x.latest = num(f[19]), f[20], f[21] == "1"
-	o.RedRecipients = article5.ParseRedColumn(x.red)
-	return o, x
+	c.Red, c.RawSHA256, c.Rank = f[19], f[20], num(f[21])
+	o.RedRecipients = article5.ParseRedColumn(c.Red)
+	return f[22] == "1"
 }
 
 // auditToken records the token row id, as it now is, inside tx.
@@ -566,11 +558,26 @@ func (db *DB) AuditConsistency(ctx context.Context, oldSize, newSize int64) (*au
 	return p, err
 }
 
-// AuditVerify checks the whole log and the covered rows in one snapshot.
-// The log (entries, then tiles) and the covered rows are read at once on
-// two read transactions that see the same snapshot
-// (Driver.BeginSnapshot): reading the rows dominates the cost.
+// AuditVerify is the routine check of the whole log and the covered rows,
+// in one snapshot: every entry, every tile, the newest signed head and
+// every covered row, each row's digest recomputed from its columns. The
+// raw bytes of an object version are taken as its raw_sha256 column says
+// (audit.ObjectDigestOf); AuditVerifyDeep reads them. See docs/audit.md.
 func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
+	return db.auditVerify(ctx, false)
+}
+
+// AuditVerifyDeep is AuditVerify that also reads the raw bytes of every
+// object version and checks them against its raw_sha256 and red columns:
+// it detects an edit of raw alone, which AuditVerify does not.
+func (db *DB) AuditVerifyDeep(ctx context.Context) (*audit.Report, error) {
+	return db.auditVerify(ctx, true)
+}
+
+// auditVerify reads the log (entries, then tiles) and the covered rows at
+// once on two read transactions that see the same snapshot
+// (Driver.BeginSnapshot): reading the rows dominates the cost.
+func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error) {
 	op := db.op("audit verify")
 	txs, err := db.drv.BeginSnapshot(ctx, 2)
 	if err != nil {
@@ -600,7 +607,7 @@ func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 			tiles, tilesErr = readTiles(ctx, txs[0])
 		}
 	})
-	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[1]) })
+	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[1], deep) })
 	wg.Wait()
 	if err := errors.Join(entriesErr, tilesErr, coveredErr); err != nil {
 		return nil, article5.Internal(op, err)

@@ -81,6 +81,16 @@ func MustAuditVerify(tb testing.TB, s article5.Store) *audit.Report {
 	return rep
 }
 
+// MustAuditVerifyDeep runs AuditVerifyDeep and fails the test on error.
+func MustAuditVerifyDeep(tb testing.TB, s article5.Store) *audit.Report {
+	tb.Helper()
+	rep, err := auditStore(tb, s).AuditVerifyDeep(context.Background())
+	if err != nil {
+		tb.Fatalf("AuditVerifyDeep: %v", err)
+	}
+	return rep
+}
+
 // RunAudit runs the transparency log suite against an adapter: the log
 // records every change in the same transaction, proofs check against the
 // signed heads, and every direct edit of the database is detected.
@@ -272,7 +282,12 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
 	flipLatest := `UPDATE objects SET latest = 1 - latest WHERE id = '` + indicator + `'`
 	dropEvidence := `UPDATE case_index SET evidence = 0 WHERE object_id = '` + grouping + `'`
+	// An edit of raw alone that names a red recipient (the red column,
+	// which the release decisions read, is left as it was).
+	redExt := `'"pattern_type"', '"extensions":{"` + article5.ExtensionID + `":{"red_recipients":["user--mallory"]}},"pattern_type"'`
+	addRedToRaw := `UPDATE objects SET raw = CAST(replace(CAST(raw AS TEXT), ` + redExt + `) AS BLOB) WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`
 	if d == Postgres {
+		addRedToRaw = `UPDATE objects SET raw = convert_to(replace(convert_from(raw, 'UTF8'), ` + redExt + `), 'UTF8') WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`
 		insertObject = `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 'indicator', 'x', '{}'::bytea)`
 		tamperHash = `UPDATE audit_tiles SET data = overlay(data placing decode(md5('a') || md5('b'), 'hex') from 33 for 32) WHERE level = 0 AND idx = 0`
@@ -287,31 +302,39 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		kind  audit.FaultKind
 		index int64  // the fault's Index, or -2 for any
 		ref   string // the fault's Ref, or "" for any
+		// deep: only AuditVerifyDeep detects it. The routine check takes an
+		// object's raw bytes as its raw_sha256 column says, so an edit of
+		// raw alone is found by the check that reads raw (docs/audit.md).
+		deep bool
 	}{
-		{"ObjectRawEdited", []string{`UPDATE objects SET raw = raw || raw WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef},
-		{"ObjectMarkingsEdited", []string{`UPDATE objects SET markings = '["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]' WHERE id = '` + indicator + `' AND version = '2024-03-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, ""},
-		{"ObjectDeleted", []string{`DELETE FROM objects WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowDeleted, -2, objRef},
-		{"ObjectInsertedWithoutEntry", []string{insertObject}, audit.FaultRowInserted, -1, "objects/indicator--00000000-0000-4000-8000-00000000dead/2024-01-01T00:00:00Z"},
-		{"CaseTierEdited", []string{`UPDATE cases SET tiers = '{"jp-2019":"armed-attack-possible","us-2023":"below-threshold"}'`}, audit.FaultRowEdited, -2, "cases/" + grouping},
-		{"AssessmentReportEdited", []string{`UPDATE assessments SET report = '{"forged":true}'`}, audit.FaultRowEdited, -2, ""},
-		{"EventEdited", []string{`UPDATE events SET to_tier = 'armed-attack-possible' WHERE type = 'tier-changed'`}, audit.FaultRowEdited, -2, ""},
-		{"EventDeleted", []string{`DELETE FROM events WHERE type = 'tier-changed'`}, audit.FaultRowDeleted, -2, ""},
-		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1"},
-		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, ""},
-		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, ""},
-		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (16, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 16, ""},
-		{"EntrySubmitterEdited", []string{`UPDATE audit_entries SET actor = 'token--someone-else' WHERE idx = 0`}, audit.FaultEntryEdited, 0, ""},
-		{"ObjectCustodianEdited", []string{`UPDATE objects SET custodian = 'identity--thief' WHERE custodian <> ''`}, audit.FaultRowEdited, -2, ident1},
-		{"ObjectSubmitterEdited", []string{`UPDATE objects SET submitter = 'token--someone-else' WHERE submitter <> ''`}, audit.FaultRowEdited, -2, ident1},
-		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef},
-		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef},
-		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef},
-		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping)},
-		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping)},
-		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, ""},
-		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, ""},
-		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, ""},
-		{"HistoryTruncated", []string{`DELETE FROM audit_entries WHERE idx >= 8`, `DELETE FROM audit_heads WHERE n > 8`}, audit.FaultRowInserted, -2, ""},
+		{"ObjectRawEdited", []string{`UPDATE objects SET raw = raw || raw WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, true},
+		{"ObjectRawRedRecipientsAdded", []string{addRedToRaw}, audit.FaultRowEdited, -2, objRef, true},
+		{"ObjectRawHashEdited", []string{`UPDATE objects SET raw_sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectRawAndHashEdited", []string{`UPDATE objects SET raw = raw || raw, raw_sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectCanonicalHashEdited", []string{`UPDATE objects SET sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectMarkingsEdited", []string{`UPDATE objects SET markings = '["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]' WHERE id = '` + indicator + `' AND version = '2024-03-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, "", false},
+		{"ObjectDeleted", []string{`DELETE FROM objects WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowDeleted, -2, objRef, false},
+		{"ObjectInsertedWithoutEntry", []string{insertObject}, audit.FaultRowInserted, -1, "objects/indicator--00000000-0000-4000-8000-00000000dead/2024-01-01T00:00:00Z", false},
+		{"CaseTierEdited", []string{`UPDATE cases SET tiers = '{"jp-2019":"armed-attack-possible","us-2023":"below-threshold"}'`}, audit.FaultRowEdited, -2, "cases/" + grouping, false},
+		{"AssessmentReportEdited", []string{`UPDATE assessments SET report = '{"forged":true}'`}, audit.FaultRowEdited, -2, "", false},
+		{"EventEdited", []string{`UPDATE events SET to_tier = 'armed-attack-possible' WHERE type = 'tier-changed'`}, audit.FaultRowEdited, -2, "", false},
+		{"EventDeleted", []string{`DELETE FROM events WHERE type = 'tier-changed'`}, audit.FaultRowDeleted, -2, "", false},
+		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1", false},
+		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, "", false},
+		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, "", false},
+		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (16, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 16, "", false},
+		{"EntrySubmitterEdited", []string{`UPDATE audit_entries SET actor = 'token--someone-else' WHERE idx = 0`}, audit.FaultEntryEdited, 0, "", false},
+		{"ObjectCustodianEdited", []string{`UPDATE objects SET custodian = 'identity--thief' WHERE custodian <> ''`}, audit.FaultRowEdited, -2, ident1, false},
+		{"ObjectSubmitterEdited", []string{`UPDATE objects SET submitter = 'token--someone-else' WHERE submitter <> ''`}, audit.FaultRowEdited, -2, ident1, false},
+		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef, false},
+		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping), false},
+		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping), false},
+		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, "", false},
+		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, "", false},
+		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, "", false},
+		{"HistoryTruncated", []string{`DELETE FROM audit_entries WHERE idx >= 8`, `DELETE FROM audit_heads WHERE n > 8`}, audit.FaultRowInserted, -2, "", false},
 	} {
 		t.Run("Detects"+tc.name, func(t *testing.T) {
 			s, exec := open(t)
@@ -322,7 +345,11 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			for _, q := range tc.sql {
 				exec(t, q)
 			}
-			rep := MustAuditVerify(t, s)
+			verify := MustAuditVerify
+			if tc.deep {
+				verify = MustAuditVerifyDeep
+			}
+			rep := verify(t, s)
 			if rep.Intact() {
 				t.Fatalf("tampering not detected: %s", strings.Join(tc.sql, "; "))
 			}
