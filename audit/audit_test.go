@@ -471,3 +471,17 @@ func TestCoveredObjectDigest(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordHashIsTlogs: Entry.RecordHash is tlog.RecordHash of its data.
+func TestRecordHashIsTlogs(t *testing.T) {
+	for i := range 20 {
+		e := testEntry(i)
+		e.Index = int64(i)
+		if i%2 == 1 {
+			e.By = "token--x@identity--y"
+		}
+		if got, want := e.RecordHash(), tlog.RecordHash(e.Data()); got != want {
+			t.Fatalf("entry %d: %v, want %v", i, got, want)
+		}
+	}
+}

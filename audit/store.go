@@ -89,19 +89,68 @@ type Store interface {
 func EmptyTreeHash() tlog.Hash { return emptyTreeHash }
 
 // fields encodes strings unambiguously (each as "<len>:<bytes>,") and
-// returns the Digest of the result, hashing as it goes.
+// returns the Digest of the result.
 func fields(fs ...string) string {
-	h := sha256.New()
-	var num [24]byte
+	e := getEnc()
+	defer putEnc(e)
 	for _, f := range fs {
-		b := strconv.AppendInt(num[:0], int64(len(f)), 10)
-		b = append(b, ':')
-		h.Write(b)
-		io.WriteString(h, f)
-		h.Write([]byte{','})
+		e.str(f)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	return e.digest()
+}
+
+// enc builds the encoding fields hashes in one buffer, so that a digest
+// costs one pass of SHA-256 and no allocation but its hex string:
+// verifying a log computes one per covered row.
+type enc struct{ b []byte }
+
+var encPool = sync.Pool{New: func() any { return &enc{b: make([]byte, 0, 1024)} }}
+
+func getEnc() *enc  { return encPool.Get().(*enc) }
+func putEnc(e *enc) { e.b = e.b[:0]; encPool.Put(e) }
+
+// str appends the field s.
+func (e *enc) str(s string) {
+	e.b = strconv.AppendInt(e.b, int64(len(s)), 10)
+	e.b = append(e.b, ':')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, ',')
+}
+
+// num appends the field strconv.FormatInt(n, 10).
+func (e *enc) num(n int64) {
+	var d [20]byte
+	digits := strconv.AppendInt(d[:0], n, 10)
+	e.b = strconv.AppendInt(e.b, int64(len(digits)), 10)
+	e.b = append(e.b, ':')
+	e.b = append(e.b, digits...)
+	e.b = append(e.b, ',')
+}
+
+// flag appends the field boolStr(v).
+func (e *enc) flag(v bool) { e.str(boolStr(v)) }
+
+// lines appends the field strings.Join(ss, "\n").
+func (e *enc) lines(ss []string) {
+	n := max(len(ss)-1, 0)
+	for _, s := range ss {
+		n += len(s)
+	}
+	e.b = strconv.AppendInt(e.b, int64(n), 10)
+	e.b = append(e.b, ':')
+	for i, s := range ss {
+		if i > 0 {
+			e.b = append(e.b, '\n')
+		}
+		e.b = append(e.b, s...)
+	}
+	e.b = append(e.b, ',')
+}
+
+// digest returns the lowercase hex SHA-256 of the encoding.
+func (e *enc) digest() string {
+	sum := sha256.Sum256(e.b)
+	return hex.EncodeToString(sum[:])
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -136,10 +185,32 @@ func ObjectDigest(o *article5.StoredObject) string {
 // Whether the raw bytes still hash to rawSHA256, and red still says what
 // raw's red_recipients do, only AuditVerifyDeep checks.
 func ObjectDigestOf(o *article5.StoredObject, red, rawSHA256 string) string {
-	return fields("object/2", o.ID, o.Version, i64(o.VersionSec), i64(o.VersionNsec), boolStr(o.Unversioned),
-		i64(o.Added.Unix()), i64(int64(o.Added.Nanosecond())), o.Type, o.SpecVersion, o.CreatedBy, boolStr(o.Revoked),
-		strings.Join(o.Markings, "\n"), o.SourceRef, o.TargetRef, o.SHA256,
-		o.Submitter, o.SubmitterOrg, o.Custodian, boolStr(o.Relayed), red, rawSHA256)
+	// fields("object/2", o.ID, …), in one buffer.
+	e := getEnc()
+	defer putEnc(e)
+	e.str("object/2")
+	e.str(o.ID)
+	e.str(o.Version)
+	e.num(o.VersionSec)
+	e.num(o.VersionNsec)
+	e.flag(o.Unversioned)
+	e.num(o.Added.Unix())
+	e.num(int64(o.Added.Nanosecond()))
+	e.str(o.Type)
+	e.str(o.SpecVersion)
+	e.str(o.CreatedBy)
+	e.flag(o.Revoked)
+	e.lines(o.Markings)
+	e.str(o.SourceRef)
+	e.str(o.TargetRef)
+	e.str(o.SHA256)
+	e.str(o.Submitter)
+	e.str(o.SubmitterOrg)
+	e.str(o.Custodian)
+	e.flag(o.Relayed)
+	e.str(red)
+	e.str(rawSHA256)
+	return e.digest()
 }
 
 // RawSHA256 returns the lowercase hex SHA-256 of raw, the bytes as stored
@@ -484,21 +555,26 @@ func (c *CoveredObject) Digest(deep bool) string {
 	return d
 }
 
-// CoverObjects adds the ref and Digest of every objects row scan emits (an
-// adapter's loop over its rows) to covered, hashing on all CPUs while scan
-// reads. It returns scan's error.
-func CoverObjects(covered map[string]string, deep bool, scan func(emit func(*CoveredObject)) error) error {
+// CoverObjects calls emit with the ref and Digest of every objects row
+// scan reads (an adapter's loop over its rows), hashing on all CPUs while
+// scan reads; emit is called from one goroutine at a time. scan calls row
+// for each row and fills in the zero CoveredObject it returns; a row is
+// taken when row is called again or scan returns nil. (Rows are handed
+// out in batches, one allocation per batch: a million rows are read.) It
+// returns scan's error.
+func CoverObjects(emit func(ref, digest string), deep bool, scan func(row func() *CoveredObject) error) error {
 	type refDigest struct{ ref, digest string }
 	const batchSize = 256
 	workers := runtime.GOMAXPROCS(0)
-	batches := make(chan []*CoveredObject, workers)
+	batches := make(chan []CoveredObject, workers)
 	results := make(chan []refDigest, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for b := range batches {
 				r := make([]refDigest, len(b))
-				for i, c := range b {
+				for i := range b {
+					c := &b[i]
 					r[i] = refDigest{ObjectRef(c.ID, c.Version), c.Digest(deep)}
 				}
 				results <- r
@@ -509,20 +585,21 @@ func CoverObjects(covered map[string]string, deep bool, scan func(emit func(*Cov
 	go func() {
 		for r := range results {
 			for _, x := range r {
-				covered[x.ref] = x.digest
+				emit(x.ref, x.digest)
 			}
 		}
 		close(done)
 	}()
-	batch := make([]*CoveredObject, 0, batchSize)
-	err := scan(func(c *CoveredObject) {
-		batch = append(batch, c)
+	batch := make([]CoveredObject, 0, batchSize)
+	err := scan(func() *CoveredObject {
 		if len(batch) == batchSize {
 			batches <- batch
-			batch = make([]*CoveredObject, 0, batchSize)
+			batch = make([]CoveredObject, 0, batchSize)
 		}
+		batch = batch[:len(batch)+1]
+		return &batch[len(batch)-1]
 	})
-	if len(batch) > 0 {
+	if err == nil && len(batch) > 0 {
 		batches <- batch
 	}
 	close(batches)

@@ -124,10 +124,36 @@ func (r *Report) Err() error {
 // error only for a head with a negative size. It hashes every entry once,
 // on all CPUs.
 func Verify(entries []Entry, tiles []Tile, covered map[string]string, head TreeHead) (*Report, error) {
+	c, err := CheckLog(entries, tiles, head)
+	if err != nil {
+		return nil, err
+	}
+	return c.Rows(covered), nil
+}
+
+// LogCheck is a log checked against its signed tree head whose covered
+// rows are still to be checked: Verify in steps, CheckLog, then Row for
+// every covered row (or Rows for them all) and Report, so that an adapter
+// checks the log (most of the hashing) and each row while it still reads
+// the others. A LogCheck is not safe for concurrent use.
+type LogCheck struct {
+	rep     *Report
+	entries []Entry
+	slot    []int            // entry index → position in entries, -1 if none
+	last    map[string]int64 // ref → index of its newest entry
+	live    int              // refs whose newest entry records a row (not DigestDeleted)
+	seen    []bool           // entry index → a row of its ref was checked (newest entries only)
+	present int              // rows checked that their ref's newest entry records
+}
+
+// CheckLog checks entries and tiles against head, the first step of
+// Verify (see there). It returns an error only for a head with a negative
+// size.
+func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	if head.N < 0 {
 		return nil, article5.Errorf(article5.EINVALID, "tree head size %d is negative", head.N)
 	}
-	rep := &Report{Head: head, Entries: len(entries), Tiles: len(tiles), Rows: len(covered)}
+	rep := &Report{Head: head, Entries: len(entries), Tiles: len(tiles)}
 	add := func(kind FaultKind, index int64, ref, format string, args ...any) {
 		rep.Faults = append(rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
 	}
@@ -234,37 +260,86 @@ func Verify(entries []Entry, tiles []Tile, covered map[string]string, head TreeH
 		}
 	}
 
-	// Covered rows: the newest signed entry per ref states the row's digest.
-	last := make(map[string]int64, len(covered))
+	// The newest signed entry per ref states its row's digest.
+	c := &LogCheck{rep: rep, entries: entries, slot: slot, last: make(map[string]int64, len(entries)), seen: make([]bool, size)}
 	for i, k := range slot {
 		if k >= 0 {
-			last[entries[k].Ref] = int64(i)
+			c.last[entries[k].Ref] = int64(i)
 		}
 	}
-	for ref, i := range last {
-		e := entries[slot[i]]
-		cur, ok := covered[ref]
-		switch {
-		case e.Digest == DigestDeleted:
-			if ok {
-				add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
-			}
-		case !ok:
-			add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
-		case cur != e.Digest:
-			add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", cur, e.Digest, i)
+	for _, i := range c.last {
+		if entries[slot[i]].Digest != DigestDeleted {
+			c.live++
 		}
 	}
-	for ref := range covered {
-		if _, ok := last[ref]; !ok {
-			add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
-		}
-	}
+	return c, nil
+}
 
+// Rows checks covered, the ref and current Digest of every row of the
+// covered tables, against the newest entry of each ref (Row), and returns
+// the report of the whole check (Report).
+func (c *LogCheck) Rows(covered map[string]string) *Report {
+	for ref, digest := range covered {
+		c.Row(ref, digest)
+	}
+	return c.Report()
+}
+
+func (c *LogCheck) add(kind FaultKind, index int64, ref, format string, args ...any) {
+	c.rep.Faults = append(c.rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
+}
+
+// Row checks one covered row, its ref and current Digest, against the
+// newest entry of its ref. Each row is given once.
+func (c *LogCheck) Row(ref, digest string) {
+	c.rep.Rows++
+	i, ok := c.last[ref]
+	if !ok {
+		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
+		return
+	}
+	e := c.entries[c.slot[i]]
+	switch {
+	case e.Digest == DigestDeleted:
+		c.add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
+		return
+	case c.seen[i]:
+		c.add(FaultRowInserted, i, ref, "a second row with the ref of entry %d", i)
+		return
+	case digest != e.Digest:
+		c.add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", digest, e.Digest, i)
+	}
+	c.seen[i] = true
+	c.present++
+}
+
+// RowEdited reports a covered row as edited for a reason its digest does
+// not show (a column derived from others that does not say what they do:
+// an objects row's latest flag).
+func (c *LogCheck) RowEdited(ref, why string) {
+	i, ok := c.last[ref]
+	if !ok {
+		i = -1
+	}
+	c.add(FaultRowEdited, i, ref, "%s", why)
+}
+
+// Report ends the check: every ref whose newest entry records a row that
+// Row was not given is a deleted row. It returns the report of the whole
+// check, faults sorted by Index, then Kind, then Ref. Call it once.
+func (c *LogCheck) Report() *Report {
+	if c.present < c.live {
+		for ref, i := range c.last {
+			if !c.seen[i] && c.entries[c.slot[i]].Digest != DigestDeleted {
+				c.add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
+			}
+		}
+	}
+	rep := c.rep
 	slices.SortStableFunc(rep.Faults, func(a, b Fault) int {
 		return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Ref, b.Ref))
 	})
-	return rep, nil
+	return rep
 }
 
 // levelReader reads stored hashes from levels[level][n].

@@ -134,3 +134,26 @@ func TestAuditDetectsFlagOutOfRange(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditDetectsUnreadableColumns: SQLite keeps any value in any column,
+// and the routine check reads a row as one text of NUL-separated columns,
+// so a value of the wrong type, or one holding a NUL, must still be an
+// edit.
+func TestAuditDetectsUnreadableColumns(t *testing.T) {
+	for name, q := range map[string]string{
+		"entry time not an integer":  `UPDATE audit_entries SET time = time + 0.5 WHERE idx = 1`,
+		"entry ref holding a NUL":    `UPDATE audit_entries SET ref = ref || char(0) || 'x' WHERE idx = 1`,
+		"object type holding a NUL":  `UPDATE objects SET type = type || char(0) || 'x' WHERE seq = 2`,
+		"object instant not integer": `UPDATE objects SET version_sec = version_sec + 0.5 WHERE seq = 2`,
+		"object rank not integer":    `UPDATE objects SET tlp_rank = 'x' WHERE seq = 2`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, exec := openAudit(t)
+			storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 3)...)
+			exec(t, q)
+			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
+				t.Fatalf("%s not detected", q)
+			}
+		})
+	}
+}

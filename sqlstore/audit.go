@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,7 +53,8 @@ func (db *DB) initAudit(ctx context.Context) error {
 	if err := db.setKey(skey, vkey); err != nil {
 		return err
 	}
-	covered, err := db.readCovered(ctx, tx, false)
+	covered := map[string]string{}
+	err = db.readCovered(ctx, tx, false, nil, func(ref, digest string) { covered[ref] = digest })
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -232,47 +234,89 @@ func (db *DB) convertHashes(ctx context.Context) error {
 	return commit(ctx, op, tx)
 }
 
-// readCovered returns the digest of every row of the covered tables, by
-// ref: what AuditVerify compares with the log. With deep, the raw bytes of
-// every object version are read and checked too (audit.CoveredObject);
-// otherwise only those of versions whose entries digest raw itself
-// (stored before migration 0008).
-func (db *DB) readCovered(ctx context.Context, q Querier, deep bool) (map[string]string, error) {
-	var size int64 // objects are most rows: size the map once
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM objects`).Scan(&size); err != nil {
-		return nil, err
+// readCovered calls emit with the ref and digest of every row of the
+// covered tables (from one goroutine at a time): what AuditVerify compares
+// with the log. With deep, the raw bytes of every object version are read
+// and checked too (audit.CoveredObject); otherwise only those of versions
+// whose entries digest raw itself (stored before migration 0009).
+// unflagged, if not nil, is given the object versions whose latest flag is
+// not set (see latestFaults).
+func (db *DB) readCovered(ctx context.Context, q Querier, deep bool, unflagged func(id, version string), emit func(ref, digest string)) error {
+	if unflagged == nil {
+		unflagged = func(string, string) {}
 	}
-	out := make(map[string]string, size+1024)
-	lc := newLatestCheck()
 	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
 	if deep {
 		raw = `raw`
 	}
-	err := audit.CoverObjects(out, deep, func(emit func(*audit.CoveredObject)) error {
-		check := func(o *audit.CoveredObject, latest bool) {
-			lc.add(&o.StoredObject, latest)
-			emit(o)
-		}
+	err := audit.CoverObjects(emit, deep, func(row func() *audit.CoveredObject) error {
 		if packed, ok := db.d.Packed(coverObjectColumns); ok {
-			return scanPackedObjects(ctx, q, packed, raw, check)
+			return scanPackedObjects(ctx, q, packed, raw, row, unflagged)
 		}
-		return scanObjects(ctx, q, raw, check)
+		return scanObjects(ctx, q, raw, row, unflagged)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, ref := range lc.faults() {
-		out[ref] = "(latest flag does not mark the greatest version) " + out[ref]
-	}
+	out := map[string]string{}
 	for _, f := range []func(context.Context, Querier, map[string]string) error{
 		coverCases, coverEvents, coverTokens, coverUsers, coverDoctrines, coverWebhooks, coverConsultations,
 		coverSessions, coverQuarantine, coverCaseIndex,
 	} {
 		if err := f(ctx, q, out); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	for ref, digest := range out {
+		emit(ref, digest)
+	}
+	return nil
+}
+
+// rowQueue hands covered rows to the log's check as they are read, the
+// rows read before the log is checked held until then: the rows are read
+// on one connection while the log is read and checked on another.
+type rowQueue struct {
+	ready <-chan *audit.LogCheck // the check, or nil if it failed
+	check *audit.LogCheck
+	got   bool
+	held  [][2]string
+}
+
+// add checks the row ref, or holds it until the check is ready.
+func (q *rowQueue) add(ref, digest string) {
+	if !q.got {
+		select {
+		case q.check = <-q.ready:
+			q.flush()
+		default:
+			q.held = append(q.held, [2]string{ref, digest})
+			return
+		}
+	}
+	if q.check != nil {
+		q.check.Row(ref, digest)
+	}
+}
+
+// wait waits for the check and checks the rows held; it returns the check
+// (nil if it failed).
+func (q *rowQueue) wait() *audit.LogCheck {
+	if !q.got {
+		q.check = <-q.ready
+		q.flush()
+	}
+	return q.check
+}
+
+func (q *rowQueue) flush() {
+	q.got = true
+	if q.check != nil {
+		for _, h := range q.held {
+			q.check.Row(h[0], h[1])
+		}
+	}
+	q.held = nil
 }
 
 // coverObjectColumns are the objects columns the audit digest covers
@@ -283,41 +327,62 @@ var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec"
 	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
 	"submitter", "submitter_org", "custodian", "relayed", "red", "raw_sha256", "tlp_rank", "latest"}
 
-// latestCheck finds the ids whose latest flag is not on exactly their
-// greatest version (the release queries read the flagged row).
-type latestCheck struct {
-	best    map[string]*article5.StoredObject // id → greatest version seen
-	flagged map[string][]string               // id → versions flagged latest
+// severalVersions reads the versions of every id stored in several (one
+// query on the primary key finds them; normally a few), by id, with
+// their latest flags, for latestFaults.
+func (db *DB) severalVersions(ctx context.Context, q Querier) (map[string][]flaggedVersion, error) {
+	out := map[string][]flaggedVersion{}
+	err := each(ctx, q, func(r Row) error {
+		var v flaggedVersion
+		if err := r.Scan(&v.ID, &v.Version, &v.VersionSec, &v.VersionNsec, &v.latest); err != nil {
+			return err
+		}
+		out[v.ID] = append(out[v.ID], v)
+		return nil
+	}, `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = `+db.d.Bool(true)+`
+		FROM objects WHERE id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
+	return out, err
 }
 
-func newLatestCheck() *latestCheck {
-	return &latestCheck{best: map[string]*article5.StoredObject{}, flagged: map[string][]string{}}
+// flaggedVersion is one stored version's key and latest flag.
+type flaggedVersion struct {
+	article5.StoredObject // ID, Version, VersionSec, VersionNsec
+	latest                bool
 }
 
-func (c *latestCheck) add(o *article5.StoredObject, latest bool) {
-	k := &article5.StoredObject{ID: o.ID, Version: o.Version, VersionSec: o.VersionSec, VersionNsec: o.VersionNsec}
-	if b := c.best[o.ID]; b == nil || later(k, b) {
-		c.best[o.ID] = k
-	}
-	if latest {
-		c.flagged[o.ID] = append(c.flagged[o.ID], o.Version)
-	}
-}
-
-// faults returns the refs of the rows flagged wrongly, or of the greatest
-// version where none is flagged.
-func (c *latestCheck) faults() []string {
+// latestFaults returns the refs of the objects rows whose latest flag is
+// wrong (the release queries read the flagged row): of each id, exactly
+// its greatest version must be flagged. several are the versions of the
+// ids stored in several (severalVersions), checked version by version;
+// unflagged are the versions the scan of every row found unflagged, each
+// a fault unless its id has several versions (the one version of an id is
+// its greatest).
+func latestFaults(several map[string][]flaggedVersion, unflagged [][2]string) []string {
 	var out []string
-	for id, b := range c.best {
-		fl := c.flagged[id]
-		if len(fl) == 1 && fl[0] == b.Version {
+	for _, u := range unflagged {
+		if several[u[0]] == nil {
+			out = append(out, audit.ObjectRef(u[0], u[1]))
+		}
+	}
+	for id, vs := range several {
+		best := &vs[0].StoredObject
+		var flagged []string
+		for i := range vs {
+			if later(&vs[i].StoredObject, best) {
+				best = &vs[i].StoredObject
+			}
+			if vs[i].latest {
+				flagged = append(flagged, vs[i].Version)
+			}
+		}
+		if len(flagged) == 1 && flagged[0] == best.Version {
 			continue
 		}
-		if len(fl) == 0 {
-			out = append(out, audit.ObjectRef(id, b.Version))
+		if len(flagged) == 0 {
+			out = append(out, audit.ObjectRef(id, best.Version))
 		}
-		for _, v := range fl {
-			if v != b.Version || len(fl) > 1 {
+		for _, v := range flagged {
+			if v != best.Version || len(flagged) > 1 {
 				out = append(out, audit.ObjectRef(id, v))
 			}
 		}
@@ -325,17 +390,17 @@ func (c *latestCheck) faults() []string {
 	return out
 }
 
-// scanObjects reads every objects row for AuditVerify, a typed value per
-// column; raw is the expression read for the raw bytes (NULL where they
-// are not needed).
-func scanObjects(ctx context.Context, q Querier, raw string, emit func(*audit.CoveredObject, bool)) error {
+// scanObjects reads every objects row for AuditVerify into row(), a typed
+// value per column; raw is the expression read for the raw bytes (NULL
+// where they are not needed).
+func scanObjects(ctx context.Context, q Querier, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
 	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c := &audit.CoveredObject{}
+		c := row()
 		o := &c.StoredObject
 		var latest bool
 		var addedSec, addedNsec int64
@@ -350,42 +415,47 @@ func scanObjects(ctx context.Context, q Querier, raw string, emit func(*audit.Co
 			o.Markings = []string{"(unreadable) " + marks}
 		}
 		o.RedRecipients = article5.ParseRedColumn(c.Red)
-		emit(c, latest)
+		if !latest {
+			unflagged(o.ID, o.Version)
+		}
 	}
 	return rows.Err()
 }
 
-// scanPackedObjects reads every objects row for AuditVerify as two values,
-// the columns packed into one text (Dialect.Packed) and raw (the
-// expression raw, NULL where the bytes are not needed), so that each row
-// crosses the driver as two values: reading the rows is what verifying
-// costs. None of the packed columns can hold a NUL: ids, versions, types
-// and refs are validated STIX, markings are JSON text, the rest are
-// integers and hex.
-func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, emit func(*audit.CoveredObject, bool)) error {
+// scanPackedObjects reads every objects row for AuditVerify into row() as
+// two values, the columns packed into one text (Dialect.Packed) and raw
+// (the expression raw, NULL where the bytes are not needed), so that each
+// row crosses the driver as two values: reading the rows is what
+// verifying costs. None of the packed columns can hold a NUL: ids,
+// versions, types and refs are validated STIX, markings are JSON text, the
+// rest are integers and hex.
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
 	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var f [32]string
 	for rows.Next() {
 		var meta string
-		c := &audit.CoveredObject{}
+		c := row()
 		if err := rows.Scan(&meta, &c.Raw); err != nil {
 			return err
 		}
-		latest := objectFromText(c, meta)
-		emit(c, latest)
+		if !objectFromText(c, meta, f[:0]) {
+			unflagged(c.ID, c.Version)
+		}
 	}
 	return rows.Err()
 }
 
-// objectFromText fills c from the NUL-joined coverObjectColumns and
-// returns the latest flag. A column that does not parse as its type (a row
-// edited by hand) gets a value that cannot match its logged digest.
-func objectFromText(c *audit.CoveredObject, meta string) (latest bool) {
+// objectFromText fills c from the NUL-joined coverObjectColumns, split
+// into f's backing array, and returns the latest flag. A column that does
+// not parse as its type (a row edited by hand) gets a value that cannot
+// match its logged digest.
+func objectFromText(c *audit.CoveredObject, meta string, f []string) (latest bool) {
 	o := &c.StoredObject
-	f := strings.Split(meta, "\x00")
+	f = splitNUL(f, meta)
 	c.Rank = math.MinInt64
 	if len(f) != len(coverObjectColumns) {
 		o.ID, o.SHA256, c.RawSHA256 = f[0], "(unreadable) "+meta, "(unreadable)"
@@ -420,6 +490,18 @@ func objectFromText(c *audit.CoveredObject, meta string) (latest bool) {
 	c.Red, c.RawSHA256, c.Rank = f[19], f[20], num(f[21])
 	o.RedRecipients = article5.ParseRedColumn(c.Red)
 	return f[22] == "1"
+}
+
+// splitNUL appends the NUL-separated fields of s to f (substrings of s).
+func splitNUL(f []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			return append(f, s)
+		}
+		f = append(f, s[:i])
+		s = s[i+1:]
+	}
 }
 
 // auditToken records the token row id, as it now is, inside tx.
@@ -596,29 +678,57 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 	}
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
-	var entries []audit.Entry
-	var tiles []audit.Tile
-	var covered map[string]string
-	var entriesErr, tilesErr, coveredErr error
+	// One connection reads the log and checks it (most of the hashing),
+	// then reads the versions of the ids stored in several; the other
+	// reads every covered row meanwhile, and each is checked against the
+	// log as soon as the log is.
+	ready := make(chan *audit.LogCheck, 1)
+	rows := &rowQueue{ready: ready}
+	var several map[string][]flaggedVersion
+	var unflagged [][2]string
+	var logErr, coveredErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		entries, entriesErr = readEntries(ctx, txs[0])
-		if entriesErr == nil {
-			tiles, tilesErr = readTiles(ctx, txs[0])
+		var check *audit.LogCheck
+		defer func() { ready <- check }()
+		entries, err := readEntries(ctx, txs[0], db.d)
+		if err != nil {
+			logErr = article5.Internal(op, err)
+			return
+		}
+		tiles, err := readTiles(ctx, txs[0])
+		if err != nil {
+			logErr = article5.Internal(op, err)
+			return
+		}
+		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
+			head.N = int64(len(entries)) // an unverified size is not trusted with memory
+		}
+		if check, logErr = audit.CheckLog(entries, tiles, head); logErr != nil {
+			return
+		}
+		if several, err = db.severalVersions(ctx, txs[0]); err != nil {
+			logErr = article5.Internal(op, err)
 		}
 	})
-	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[1], deep) })
+	wg.Go(func() {
+		err := db.readCovered(ctx, txs[1], deep, func(id, version string) {
+			unflagged = append(unflagged, [2]string{id, version})
+		}, rows.add)
+		if err != nil {
+			coveredErr = article5.Internal(op, err)
+		}
+		rows.wait()
+	})
 	wg.Wait()
-	if err := errors.Join(entriesErr, tilesErr, coveredErr); err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
-		head.N = int64(len(entries)) // an unverified size is not trusted with memory
-	}
-	rep, err := audit.Verify(entries, tiles, covered, head)
-	if err != nil {
+	if err := cmp.Or(logErr, coveredErr); err != nil {
 		return nil, err
 	}
+	check := rows.check
+	for _, ref := range latestFaults(several, unflagged) {
+		check.RowEdited(ref, "latest flag does not mark the greatest version")
+	}
+	rep := check.Report()
 	if headFault != nil {
 		rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
 	}
@@ -662,16 +772,37 @@ func (s *interned) ScanBytes(b []byte) error {
 	return nil
 }
 
-// readEntries reads every log entry, in index order.
-func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
+// entryColumns are the audit_entries columns, in the order readEntries
+// reads them.
+var entryColumns = []string{"idx", "kind", "ref", "digest", "time", "actor"}
+
+// readEntries reads every log entry, in index order: where d packs
+// columns (Dialect.Packed), each row as one text that the entry's strings
+// share, else a typed value per column.
+func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, error) {
 	var n int64
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM audit_entries`).Scan(&n); err != nil {
 		return nil, err
 	}
-	entries := make([]audit.Entry, 0, n)
+	entries := make([]audit.Entry, 0, max(n, 0))
+	if packed, ok := d.Packed(entryColumns); ok {
+		rows, err := q.Query(ctx, `SELECT `+packed+` FROM audit_entries ORDER BY idx`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var row string
+			if err := rows.Scan(&row); err != nil {
+				return nil, err
+			}
+			entries = append(entries, entryFromText(row))
+		}
+		return entries, rows.Err()
+	}
 	var kind string
 	kinds := &interned{dst: &kind, seen: map[string]string{}}
-	rows, err := q.Query(ctx, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries ORDER BY idx`)
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(entryColumns, ", ")+` FROM audit_entries ORDER BY idx`)
 	if err != nil {
 		return nil, err
 	}
@@ -686,6 +817,27 @@ func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
 		entries = append(entries, e)
 	}
 	return entries, rows.Err()
+}
+
+// entryFromText parses the NUL-joined entryColumns. A row that does not
+// parse (edited by hand) gives an entry that cannot match its stored
+// record hash: its ref and digest are marked.
+func entryFromText(row string) audit.Entry {
+	var buf [8]string
+	f := splitNUL(buf[:0], row)
+	idx, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		idx = -1 // placed nowhere: an entry outside the log
+	}
+	if len(f) != len(entryColumns) {
+		return audit.Entry{Index: idx, Ref: "(unreadable) " + row, Digest: "(unreadable)"}
+	}
+	t, err := strconv.ParseInt(f[4], 10, 64)
+	e := audit.Entry{Index: idx, Kind: f[1], Ref: f[2], Digest: f[3], Time: fromNano(t), By: f[5]}
+	if err != nil {
+		e.Ref, e.Digest = "(unreadable) "+row, "(unreadable)"
+	}
+	return e
 }
 
 // readTiles reads every stored tile; Verify ignores what the signed tree

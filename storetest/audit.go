@@ -281,6 +281,8 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 	tamperHash := `UPDATE audit_tiles SET data = CAST(substr(data, 1, 32) || randomblob(32) || substr(data, 65) AS BLOB) WHERE level = 0 AND idx = 0`
 	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
 	flipLatest := `UPDATE objects SET latest = 1 - latest WHERE id = '` + indicator + `'`
+	clearLatest := `UPDATE objects SET latest = 0 WHERE id = 'identity--00000000-0000-4000-8000-000000000001'`
+	setLatest := `UPDATE objects SET latest = 1 WHERE id = '` + indicator + `'`
 	dropEvidence := `UPDATE case_index SET evidence = 0 WHERE object_id = '` + grouping + `'`
 	// An edit of raw alone that names a red recipient (the red column,
 	// which the release decisions read, is left as it was).
@@ -293,6 +295,8 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		tamperHash = `UPDATE audit_tiles SET data = overlay(data placing decode(md5('a') || md5('b'), 'hex') from 33 for 32) WHERE level = 0 AND idx = 0`
 		flipRevoked = `UPDATE tokens SET revoked = NOT revoked`
 		flipLatest = `UPDATE objects SET latest = NOT latest WHERE id = '` + indicator + `'`
+		clearLatest = `UPDATE objects SET latest = false WHERE id = 'identity--00000000-0000-4000-8000-000000000001'`
+		setLatest = `UPDATE objects SET latest = true WHERE id = '` + indicator + `'`
 		dropEvidence = `UPDATE case_index SET evidence = false WHERE object_id = '` + grouping + `'`
 	}
 	ident1 := "objects/identity--00000000-0000-4000-8000-000000000001/2024-01-01T00:00:00.000Z"
@@ -329,6 +333,8 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef, false},
 		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef, false},
 		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef, false},
+		{"LatestFlagCleared", []string{clearLatest}, audit.FaultRowEdited, -2, ident1, false},
+		{"LatestFlagDoubled", []string{setLatest}, audit.FaultRowEdited, -2, objRef, false},
 		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping), false},
 		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping), false},
 		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, "", false},
