@@ -145,28 +145,32 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	return nil
 }
 
-// tileReader reads audit_tiles through q: one query per tile level asked.
+// tileReader reads audit_tiles through q, the tiles asked in one query
+// (a disjunction of primary keys: an append asks for at most a tile per
+// level).
 func (db *DB) tileReader(q Querier) audit.TileReader {
 	return audit.TileReaderFunc(func(ctx context.Context, keys []audit.TileKey) ([][]byte, error) {
-		byLevel := map[int][]int64{}
-		for _, k := range keys {
-			byLevel[k.Level] = append(byLevel[k.Level], k.N)
+		if len(keys) == 0 {
+			return nil, nil
+		}
+		conds := make([]string, len(keys))
+		args := make([]any, 0, 2*len(keys))
+		for i, k := range keys {
+			conds[i] = `(level = ? AND idx = ?)`
+			args = append(args, k.Level, k.N)
 		}
 		got := make(map[audit.TileKey][]byte, len(keys))
-		for level, ns := range byLevel {
-			in, arg := db.d.In("idx", ns)
-			err := each(ctx, q, func(r Row) error {
-				var n int64
-				var data []byte
-				if err := r.Scan(&n, &data); err != nil {
-					return err
-				}
-				got[audit.TileKey{Level: level, N: n}] = data
-				return nil
-			}, `SELECT idx, data FROM audit_tiles WHERE level = ? AND `+in, level, arg)
-			if err != nil {
-				return nil, err
+		err := each(ctx, q, func(r Row) error {
+			var k audit.TileKey
+			var data []byte
+			if err := r.Scan(&k.Level, &k.N, &data); err != nil {
+				return err
 			}
+			got[k] = data
+			return nil
+		}, `SELECT level, idx, data FROM audit_tiles WHERE `+strings.Join(conds, " OR "), args...)
+		if err != nil {
+			return nil, err
 		}
 		out := make([][]byte, len(keys))
 		for i, k := range keys {
