@@ -403,27 +403,47 @@ func scanObjects(ctx context.Context, q Querier, raw string, row func() *audit.C
 		return err
 	}
 	defer rows.Close()
+	marks := markingsCache{}
 	for rows.Next() {
 		c := row()
 		o := &c.StoredObject
 		var latest bool
 		var addedSec, addedNsec int64
-		var marks string
+		var m string
 		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
-			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256,
+			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
 			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &c.Red, &c.RawSHA256, &c.Rank, &latest, &o.Raw); err != nil {
 			return err
 		}
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
-		if o.Markings = audit.ParseMarkings(marks); o.Markings == nil {
-			o.Markings = []string{"(unreadable) " + marks}
-		}
+		o.Markings = marks.parse(m)
 		o.RedRecipients = article5.ParseRedColumn(c.Red)
 		if !latest {
 			unflagged(o.ID, o.Version)
 		}
 	}
 	return rows.Err()
+}
+
+// markingsCache parses each distinct markings column once (a node's
+// versions carry a few distinct sets of markings); the slices it returns
+// are shared, to be read only.
+type markingsCache map[string][]string
+
+// parse returns audit.ParseMarkings(s), or one marking naming s as
+// unreadable (which matches no logged digest).
+func (mc markingsCache) parse(s string) []string {
+	if v, ok := mc[s]; ok {
+		return v
+	}
+	v := audit.ParseMarkings(s)
+	if v == nil {
+		v = []string{"(unreadable) " + s}
+	}
+	if len(mc) < 4096 {
+		mc[strings.Clone(s)] = v // s may share a whole row's text
+	}
+	return v
 }
 
 // scanPackedObjects reads every objects row for AuditVerify into row() as
@@ -440,13 +460,14 @@ func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, row f
 	}
 	defer rows.Close()
 	var f [32]string
+	marks := markingsCache{}
 	for rows.Next() {
 		var meta string
 		c := row()
 		if err := rows.Scan(&meta, &c.Raw); err != nil {
 			return err
 		}
-		if !objectFromText(c, meta, f[:0]) {
+		if !objectFromText(c, meta, f[:0], marks) {
 			unflagged(c.ID, c.Version)
 		}
 	}
@@ -454,10 +475,11 @@ func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, row f
 }
 
 // objectFromText fills c from the NUL-joined coverObjectColumns, split
-// into f's backing array, and returns the latest flag. A column that does
+// into f's backing array (markings parsed through marks), and returns the
+// latest flag. A column that does
 // not parse as its type (a row edited by hand) gets a value that cannot
 // match its logged digest.
-func objectFromText(c *audit.CoveredObject, meta string, f []string) (latest bool) {
+func objectFromText(c *audit.CoveredObject, meta string, f []string, marks markingsCache) (latest bool) {
 	o := &c.StoredObject
 	f = splitNUL(f, meta)
 	c.Rank = math.MinInt64
@@ -486,9 +508,7 @@ func objectFromText(c *audit.CoveredObject, meta string, f []string) (latest boo
 			o.Type += " (unreadable " + b[0] + " " + b[1] + ")"
 		}
 	}
-	if o.Markings = audit.ParseMarkings(f[11]); o.Markings == nil {
-		o.Markings = []string{"(unreadable) " + f[11]}
-	}
+	o.Markings = marks.parse(f[11])
 	o.SourceRef, o.TargetRef, o.SHA256 = f[12], f[13], f[14]
 	o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed = f[15], f[16], f[17], f[18] == "1"
 	c.Red, c.RawSHA256, c.Rank = f[19], f[20], num(f[21])
