@@ -181,13 +181,14 @@ func (db *DB) tileReader(q Querier) audit.TileReader {
 }
 
 // convertHashes converts a log kept as one audit_hashes row per stored
-// hash (before migration 0008) into tiles, once, on open: the tiles of the
-// tree of the newest signed head are written from the stored hashes as
-// they are (a hash that was tampered with stays so, and one that is
-// missing is written zero, for AuditVerify to report), and every
-// audit_hashes row is deleted, in one transaction. The hashes of the
-// levels between the tiles' are dropped: they are recomputed from the
-// tiles now, and proofs come out byte for byte as before.
+// hash (before migration 0008) into tiles, once, on open (while
+// audit_tiles is empty): the tiles of the tree of the newest signed head
+// are written from the stored hashes as they are (a hash that was
+// tampered with stays so, and one that is missing is written zero, for
+// AuditVerify to report), and every audit_hashes row is deleted, in one
+// transaction. The hashes of the levels between the tiles' are dropped:
+// they are recomputed from the tiles now, and proofs come out byte for
+// byte as before.
 func (db *DB) convertHashes(ctx context.Context) error {
 	op := db.op("audit convert hashes to tiles")
 	tx, err := db.begin(ctx, op, LockAudit)
@@ -195,39 +196,39 @@ func (db *DB) convertHashes(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var left int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_hashes LIMIT 1) AS x`).Scan(&left); err != nil {
+	// Once: while audit_tiles is empty. Rows put in audit_hashes later
+	// (nothing writes it any more) are left alone and never read.
+	var hashes, tiles int
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_hashes LIMIT 1) AS h),
+		(SELECT count(*) FROM (SELECT 1 FROM audit_tiles LIMIT 1) AS t)`).Scan(&hashes, &tiles); err != nil {
 		return article5.Internal(op, err)
 	}
-	if left == 0 {
+	if hashes == 0 || tiles > 0 {
 		return nil
 	}
 	n, err := db.logSize(ctx, tx)
 	if err != nil {
 		return err
 	}
-	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
+	stored := make([]tlog.Hash, tlog.StoredHashCount(n))
 	err = each(ctx, tx, func(r Row) error {
 		var idx int64
 		var h []byte
 		if err := r.Scan(&idx, &h); err != nil {
 			return err
 		}
-		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(hashes)) {
-			hashes[idx] = tlog.Hash(h)
+		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(stored)) {
+			stored[idx] = tlog.Hash(h)
 		}
 		return nil
-	}, `SELECT idx, hash FROM audit_hashes WHERE idx < ?`, int64(len(hashes)))
+	}, `SELECT idx, hash FROM audit_hashes WHERE idx < ?`, int64(len(stored)))
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	tiles := audit.TilesFromHashes(n, hashes)
-	rows := make([][]any, len(tiles))
-	for i, t := range tiles {
+	ts := audit.TilesFromHashes(n, stored)
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
 		rows[i] = []any{t.Level, t.N, t.Data}
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM audit_tiles`); err != nil {
-		return article5.Internal(op, err)
 	}
 	if err := db.drv.BulkInsert(ctx, tx, "audit_tiles", []string{"level", "idx", "data"}, rows); err != nil {
 		return article5.Internal(op, err)
