@@ -2,6 +2,8 @@ package audit_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -392,15 +394,94 @@ func TestConsistencyProof(t *testing.T) {
 	})
 }
 
-// TestObjectDigestIsFields: ObjectDigest's streaming form equals the
-// fields encoding of every column (the form the log was written with).
-func TestObjectDigestIsFields(t *testing.T) {
+// TestLegacyObjectDigestIsFields: LegacyObjectDigest's streaming form
+// equals the fields encoding of every column (the form the log was written
+// with before migration 0008).
+func TestLegacyObjectDigestIsFields(t *testing.T) {
 	o := &article5.StoredObject{ID: "indicator--x", Version: "2024-01-01T00:00:00.000Z", VersionSec: 1704067200, VersionNsec: 5,
 		Added: time.Unix(1704067300, 7).UTC(), Type: "indicator", SpecVersion: "2.1", CreatedBy: "identity--y", Revoked: true,
 		Markings: []string{"m1", "m2"}, SourceRef: "s", TargetRef: "t", SHA256: "ab", Raw: []byte(`{"a":1}`)}
 	want := audit.FieldsDigestForTest("object", o.ID, o.Version, "1704067200", "5", "0", "1704067300", "7", o.Type, o.SpecVersion,
 		o.CreatedBy, "1", "m1\nm2", "s", "t", "ab", `{"a":1}`)
+	if got := audit.LegacyObjectDigest(o); got != want {
+		t.Errorf("LegacyObjectDigest = %s, want %s", got, want)
+	}
+}
+
+// TestObjectDigestIsFields: the digest ingest logs is the fields encoding
+// of every column, raw by its hash.
+func TestObjectDigestIsFields(t *testing.T) {
+	o := &article5.StoredObject{ID: "indicator--x", Version: "2024-01-01T00:00:00.000Z", VersionSec: 1704067200, VersionNsec: 5,
+		Added: time.Unix(1704067300, 7).UTC(), Type: "indicator", SpecVersion: "2.1", CreatedBy: "identity--y", Revoked: true,
+		Markings: []string{"m1", "m2"}, SourceRef: "s", TargetRef: "t", SHA256: "ab", Raw: []byte(`{"a":1}`),
+		Submitter: "token--z", SubmitterOrg: "identity--y", Custodian: "identity--y", RedRecipients: []string{"user--a"}}
+	rawSum := sha256.Sum256(o.Raw)
+	want := audit.FieldsDigestForTest("object/2", o.ID, o.Version, "1704067200", "5", "0", "1704067300", "7", o.Type, o.SpecVersion,
+		o.CreatedBy, "1", "m1\nm2", "s", "t", "ab", "token--z", "identity--y", "identity--y", "0", ",user--a,", hex.EncodeToString(rawSum[:]))
 	if got := audit.ObjectDigest(o); got != want {
 		t.Errorf("ObjectDigest = %s, want %s", got, want)
+	}
+	if got := audit.ObjectDigestOf(o, ",user--a,", hex.EncodeToString(rawSum[:])); got != want {
+		t.Errorf("ObjectDigestOf = %s, want %s", got, want)
+	}
+}
+
+// TestCoveredObjectDigest: what the routine check (deep false) and the
+// deep check find in one objects row.
+func TestCoveredObjectDigest(t *testing.T) {
+	green := "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+	raw := []byte(`{"type":"indicator","id":"indicator--x","object_marking_refs":["` + green + `"]}`)
+	intact := func() *audit.CoveredObject {
+		c := &audit.CoveredObject{StoredObject: article5.StoredObject{ID: "indicator--x", Version: "v", Type: "indicator",
+			Markings: []string{green}, SHA256: "ab", Raw: raw, Submitter: "token--z"}, Rank: 1, Red: ",", RawSHA256: audit.RawSHA256(raw)}
+		return c
+	}
+	logged := audit.ObjectDigest(&intact().StoredObject)
+	legacy := audit.LegacyObjectDigest(&intact().StoredObject)
+	for _, tc := range []struct {
+		name          string
+		edit          func(c *audit.CoveredObject)
+		legacy        bool // the row was logged before raw_sha256 (RawSHA256 "")
+		routine, deep bool // whether each check finds the row intact
+	}{
+		{"intact", func(c *audit.CoveredObject) {}, false, true, true},
+		{"raw edited alone", func(c *audit.CoveredObject) { c.Raw = append([]byte(" "), raw...) }, false, true, false},
+		{"raw edited, raw not read", func(c *audit.CoveredObject) { c.Raw = nil }, false, true, false},
+		{"raw_sha256 edited", func(c *audit.CoveredObject) { c.RawSHA256 = audit.RawSHA256(nil) }, false, false, false},
+		{"tlp_rank lowered", func(c *audit.CoveredObject) { c.Rank = 0 }, false, false, false},
+		{"red edited", func(c *audit.CoveredObject) { c.Red = ",user--mallory," }, false, false, false},
+		{"markings edited", func(c *audit.CoveredObject) { c.Markings = nil; c.Rank = -1 }, false, false, false},
+		{"legacy row intact", func(c *audit.CoveredObject) { c.RawSHA256 = "" }, true, true, true},
+		{"legacy row raw edited", func(c *audit.CoveredObject) { c.RawSHA256 = ""; c.Raw = append([]byte(" "), raw...) }, true, false, false},
+		{"legacy row red edited", func(c *audit.CoveredObject) { c.RawSHA256 = ""; c.Red = ",user--mallory," }, true, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := logged
+			if tc.legacy {
+				want = legacy
+			}
+			for _, deep := range []bool{false, true} {
+				c := intact()
+				tc.edit(c)
+				got := c.Digest(deep) == want
+				if wantIntact := map[bool]bool{false: tc.routine, true: tc.deep}[deep]; got != wantIntact {
+					t.Errorf("deep %v: intact %v, want %v (digest %s)", deep, got, wantIntact, c.Digest(deep))
+				}
+			}
+		})
+	}
+}
+
+// TestRecordHashIsTlogs: Entry.RecordHash is tlog.RecordHash of its data.
+func TestRecordHashIsTlogs(t *testing.T) {
+	for i := range 20 {
+		e := testEntry(i)
+		e.Index = int64(i)
+		if i%2 == 1 {
+			e.By = "token--x@identity--y"
+		}
+		if got, want := e.RecordHash(), tlog.RecordHash(e.Data()); got != want {
+			t.Fatalf("entry %d: %v, want %v", i, got, want)
+		}
 	}
 }

@@ -49,7 +49,7 @@ func BenchmarkVerify1M(b *testing.B) {
 				batch = batch[:0]
 			}
 		}
-		d := &db{entries: l.Entries(), hashes: l.Hashes(), rows: make(map[string]string, n), head: MustHead(b, l)}
+		d := &db{entries: l.Entries(), tiles: l.Tiles(), rows: make(map[string]string, n), head: MustHead(b, l)}
 		for _, e := range d.entries {
 			d.rows[e.Ref] = e.Digest
 		}

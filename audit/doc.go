@@ -35,30 +35,35 @@
 // the SQL keyword INDEX):
 //
 //	audit_entries(idx INTEGER PRIMARY KEY, kind TEXT, ref TEXT, digest TEXT, time INTEGER)
-//	audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB)       -- 32 bytes, tlog stored hash index
+//	audit_tiles(level INTEGER, idx INTEGER, data BLOB, PRIMARY KEY (level, idx))  -- tlog hash tiles of height 8
 //	audit_heads(n INTEGER PRIMARY KEY, note BLOB)            -- SignTreeHead output for the tree of n entries
 //
-// audit_entries.time holds Entry.Time as UTC nanoseconds; audit_hashes.idx
-// is the tlog stored hash index (tlog.StoredHashIndex), so a log of N
-// entries has exactly tlog.StoredHashCount(N) hash rows. To record changes,
-// inside the transaction that makes them, the adapter:
+// audit_entries.time holds Entry.Time as UTC nanoseconds. audit_tiles
+// holds the log's Merkle tree as tlog tiles of height TileHeight
+// (https://research.swtch.com/tlog#tiling_a_log): the tile idx of level
+// holds up to 256 hashes of tree level 8·level, 32 bytes each (about
+// 4,000 rows for a million entries, where one row per tlog stored hash
+// index would be two million); the hashes of the levels in between are
+// recomputed from them (TileHashReader). To record changes, inside the
+// transaction that makes them, the adapter:
 //
 //  1. serialises writers to the log (SQLite: the write transaction itself;
 //     PostgreSQL: SELECT … FOR UPDATE on a one-row audit_state table, or an
 //     advisory lock), then reads N = the largest n in audit_heads (0 if
 //     none), which equals the number of entries;
-//  2. calls Append(ctx, r, N, entries), where r reads audit_hashes by idx;
-//  3. inserts Batch.Entries into audit_entries and Batch.Hashes into
-//     audit_hashes at idx Batch.HashIndex, Batch.HashIndex+1, …;
+//  2. calls Append(ctx, r, N, entries), where r = TileHashReader of a
+//     TileReader on audit_tiles;
+//  3. inserts Batch.Entries into audit_entries, and writes each tile
+//     AppendTiles(ctx, r, batch) returns over the stored tile of the same
+//     (level, idx), or inserts it;
 //  4. signs Batch.Head with SignTreeHead and inserts it into audit_heads.
 //
 // Step 4 in every transaction keeps the newest signed head covering the
 // whole log, which Verify requires: an entry beyond the newest signed head
 // is reported as inserted.
 //
-// To verify, the adapter reads every audit_entries row (ORDER BY idx), every
-// audit_hashes row into a slice indexed by idx (the zero Hash where a row is
-// missing), the current digest of every covered row keyed by its ref, and
-// the newest signed head (checked with VerifyTreeHead, or better, the newest
+// To verify, the adapter reads every audit_entries row, every audit_tiles
+// row, the current digest of every covered row keyed by its ref, and the
+// newest signed head (checked with VerifyTreeHead, or better, the newest
 // head the partner witnessed), and calls Verify.
 package audit

@@ -209,6 +209,14 @@ func (l *Log) Hashes() []tlog.Hash {
 	return slices.Clone(l.hashes)
 }
 
+// Tiles returns the log's stored hashes as the tiles an adapter keeps
+// (TilesFromHashes): what Verify reads.
+func (l *Log) Tiles() []Tile {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return TilesFromHashes(int64(len(l.entries)), l.hashes)
+}
+
 // ReadHashes implements HashReader; it returns ENOTFOUND for an index not
 // (yet) stored.
 func (l *Log) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {

@@ -69,11 +69,19 @@ type Store interface {
 	// AuditConsistency proves the tree of oldSize entries is a prefix of the
 	// tree of newSize entries. EINVALID for sizes out of range.
 	AuditConsistency(ctx context.Context, oldSize, newSize int64) (*ConsistencyProof, error)
-	// AuditVerify reads the whole log, its stored hashes, the newest signed
-	// head (checked with the node's verifier key) and every covered row in
-	// one snapshot, and runs Verify. A head whose signature does not verify
-	// is reported as a FaultHeadMismatch.
+	// AuditVerify is the routine check: it reads the whole log, its tiles,
+	// the newest signed head (checked with the node's verifier key) and
+	// every covered row in one snapshot, and runs Verify. Each row's digest
+	// is recomputed from its columns; an object version's raw bytes are
+	// taken as its raw_sha256 column says (CoveredObject.Digest), except
+	// for versions logged before raw_sha256 existed. A head whose
+	// signature does not verify is reported as a FaultHeadMismatch.
 	AuditVerify(ctx context.Context) (*Report, error)
+	// AuditVerifyDeep is AuditVerify that also reads every object
+	// version's raw bytes and checks them against raw_sha256 and red: it
+	// alone detects an edit of raw bytes that leaves raw_sha256 as it was.
+	// It reads and hashes every stored object, so it is slower.
+	AuditVerifyDeep(ctx context.Context) (*Report, error)
 }
 
 // EmptyTreeHash is the RFC 6962 hash of the empty tree, the hash of a
@@ -81,19 +89,68 @@ type Store interface {
 func EmptyTreeHash() tlog.Hash { return emptyTreeHash }
 
 // fields encodes strings unambiguously (each as "<len>:<bytes>,") and
-// returns the Digest of the result, hashing as it goes.
+// returns the Digest of the result.
 func fields(fs ...string) string {
-	h := sha256.New()
-	var num [24]byte
+	e := getEnc()
+	defer putEnc(e)
 	for _, f := range fs {
-		b := strconv.AppendInt(num[:0], int64(len(f)), 10)
-		b = append(b, ':')
-		h.Write(b)
-		io.WriteString(h, f)
-		h.Write([]byte{','})
+		e.str(f)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	return e.digest()
+}
+
+// enc builds the encoding fields hashes in one buffer, so that a digest
+// costs one pass of SHA-256 and no allocation but its hex string:
+// verifying a log computes one per covered row.
+type enc struct{ b []byte }
+
+var encPool = sync.Pool{New: func() any { return &enc{b: make([]byte, 0, 1024)} }}
+
+func getEnc() *enc  { return encPool.Get().(*enc) }
+func putEnc(e *enc) { e.b = e.b[:0]; encPool.Put(e) }
+
+// str appends the field s.
+func (e *enc) str(s string) {
+	e.b = strconv.AppendInt(e.b, int64(len(s)), 10)
+	e.b = append(e.b, ':')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, ',')
+}
+
+// num appends the field strconv.FormatInt(n, 10).
+func (e *enc) num(n int64) {
+	var d [20]byte
+	digits := strconv.AppendInt(d[:0], n, 10)
+	e.b = strconv.AppendInt(e.b, int64(len(digits)), 10)
+	e.b = append(e.b, ':')
+	e.b = append(e.b, digits...)
+	e.b = append(e.b, ',')
+}
+
+// flag appends the field boolStr(v).
+func (e *enc) flag(v bool) { e.str(boolStr(v)) }
+
+// lines appends the field strings.Join(ss, "\n").
+func (e *enc) lines(ss []string) {
+	n := max(len(ss)-1, 0)
+	for _, s := range ss {
+		n += len(s)
+	}
+	e.b = strconv.AppendInt(e.b, int64(n), 10)
+	e.b = append(e.b, ':')
+	for i, s := range ss {
+		if i > 0 {
+			e.b = append(e.b, '\n')
+		}
+		e.b = append(e.b, s...)
+	}
+	e.b = append(e.b, ',')
+}
+
+// digest returns the lowercase hex SHA-256 of the encoding.
+func (e *enc) digest() string {
+	sum := sha256.Sum256(e.b)
+	return hex.EncodeToString(sum[:])
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -110,13 +167,67 @@ func ObjectRef(id, version string) string {
 	return "objects/" + url.PathEscape(id) + "/" + url.PathEscape(version)
 }
 
-// ObjectDigest is the digest of a stored object version: its key, instant,
-// date added, indexed columns, markings, canonical sha256 and raw bytes
-// (everything but the `latest` flag, which a later version changes), and,
-// for versions stored with a submitter, their provenance: submitter, its
-// organisation, custodian, relayed and red recipients. (Versions stored
-// before submitters were recorded keep the digest their entries logged.)
+// ObjectDigest is the digest of a stored object version as ingest logs it
+// (from migration 0008 on): ObjectDigestOf(o, its red column, RawSHA256 of
+// its raw bytes).
 func ObjectDigest(o *article5.StoredObject) string {
+	return ObjectDigestOf(o, article5.RedColumn(o.RedRecipients), RawSHA256(o.Raw))
+}
+
+// ObjectDigestOf is the digest of a stored object version from its columns
+// alone, what the routine AuditVerify recomputes without reading raw: its
+// key, instant, date added, indexed columns, markings, canonical sha256
+// (RFC 8785), provenance (submitter, its organisation, custodian,
+// relayed), red (the red column as stored, article5.RedColumn) and
+// rawSHA256, the hex SHA-256 of the raw bytes (objects.raw_sha256), which
+// stands for them. Everything but the latest flag, which a later version
+// changes, and tlp_rank, which AuditVerify recomputes from the markings.
+// Whether the raw bytes still hash to rawSHA256, and red still says what
+// raw's red_recipients do, only AuditVerifyDeep checks.
+func ObjectDigestOf(o *article5.StoredObject, red, rawSHA256 string) string {
+	// fields("object/2", o.ID, …), in one buffer.
+	e := getEnc()
+	defer putEnc(e)
+	e.str("object/2")
+	e.str(o.ID)
+	e.str(o.Version)
+	e.num(o.VersionSec)
+	e.num(o.VersionNsec)
+	e.flag(o.Unversioned)
+	e.num(o.Added.Unix())
+	e.num(int64(o.Added.Nanosecond()))
+	e.str(o.Type)
+	e.str(o.SpecVersion)
+	e.str(o.CreatedBy)
+	e.flag(o.Revoked)
+	e.lines(o.Markings)
+	e.str(o.SourceRef)
+	e.str(o.TargetRef)
+	e.str(o.SHA256)
+	e.str(o.Submitter)
+	e.str(o.SubmitterOrg)
+	e.str(o.Custodian)
+	e.flag(o.Relayed)
+	e.str(red)
+	e.str(rawSHA256)
+	return e.digest()
+}
+
+// RawSHA256 returns the lowercase hex SHA-256 of raw, the bytes as stored
+// (not their canonical form): the objects.raw_sha256 column.
+func RawSHA256(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// LegacyObjectDigest is the digest the log recorded for object versions
+// stored before migration 0008 (their raw_sha256 column is empty), and
+// still records for quarantine rows: key, instant, date added, indexed
+// columns, markings, canonical sha256 and the raw bytes themselves, and,
+// for versions stored with a submitter, their provenance: submitter, its
+// organisation, custodian, relayed and red recipients. Verifying such a
+// row reads and hashes its raw bytes.
+func LegacyObjectDigest(o *article5.StoredObject) string {
 	// fields(…, string(o.Raw)), without copying the raw bytes: verifying a
 	// log hashes every stored object.
 	h := sha256.New()
@@ -272,9 +383,10 @@ func QuarantineRef(id, version, org, sha256 string) string {
 	return "quarantine/" + url.PathEscape(id) + "/" + url.PathEscape(version) + "/" + url.PathEscape(org) + "/" + url.PathEscape(sha256)
 }
 
-// QuarantineDigest is the digest of a quarantine row: ObjectDigest of the
-// version it holds (its provenance included).
-func QuarantineDigest(o *article5.StoredObject) string { return ObjectDigest(o) }
+// QuarantineDigest is the digest of a quarantine row: LegacyObjectDigest
+// of the version it holds (its provenance and raw bytes included; the
+// quarantine is small, so every check reads it whole).
+func QuarantineDigest(o *article5.StoredObject) string { return LegacyObjectDigest(o) }
 
 // CaseIndexRef is the ref of a case's rows of case_index: "case_index/<case>".
 func CaseIndexRef(caseID string) string { return "case_index/" + url.PathEscape(caseID) }
@@ -397,22 +509,73 @@ func CheckStoredHead(signed []byte, n int64, verifiers note.Verifiers) (TreeHead
 	return head, nil
 }
 
-// CoverObjects adds the ref and digest of every object scan emits (an
-// adapter's loop over its objects rows) to covered, hashing on all CPUs
-// while scan reads. It returns scan's error.
-func CoverObjects(covered map[string]string, scan func(emit func(*article5.StoredObject)) error) error {
+// CoveredObject is an objects row as AuditVerify reads it: the version
+// (Raw read only where it is checked) and the columns its digest and the
+// release decisions take as stored.
+type CoveredObject struct {
+	article5.StoredObject
+	Rank      int64  // tlp_rank as stored
+	Red       string // red as stored (article5.RedColumn)
+	RawSHA256 string // raw_sha256 as stored; "" for a version stored before migration 0008
+}
+
+// Digest returns the row's digest as AuditVerify compares it with the
+// newest entry of its ref: LegacyObjectDigest for a version stored before
+// migration 0008 (RawSHA256 "", Raw read), else ObjectDigestOf its
+// columns. A column that does not say what the row's other columns do is
+// named before the digest, which then matches no entry: tlp_rank must be
+// the rank of the markings (article5.MarkingRank), and, where Raw was
+// read, red must be raw's red_recipients; with deep, Raw (read for every
+// row) must also hash to RawSHA256. The release decisions read tlp_rank
+// and red, so an edit to them is an edit to who may read the row. The
+// canonical sha256 is not recomputed from Raw: the log vouches for the
+// sha256 column as ingest wrote it, and for raw through raw_sha256, so a
+// mismatch between them would be a fault of ingest, not an edit.
+func (c *CoveredObject) Digest(deep bool) string {
+	o := &c.StoredObject
+	var bad []string
+	if c.Rank != int64(article5.MarkingRank(o.Markings)) {
+		bad = append(bad, fmt.Sprintf("tlp_rank %d is not the rank of the markings", c.Rank))
+	}
+	var d string
+	if c.RawSHA256 == "" {
+		d = LegacyObjectDigest(o)
+	} else {
+		d = ObjectDigestOf(o, c.Red, c.RawSHA256)
+		if deep && RawSHA256(o.Raw) != c.RawSHA256 {
+			bad = append(bad, "raw does not hash to raw_sha256")
+		}
+	}
+	if (c.RawSHA256 == "" || deep) && c.Red != article5.RedColumn(article5.RedRecipientsOf(o.Raw)) {
+		bad = append(bad, fmt.Sprintf("red %q is not raw's red_recipients", c.Red))
+	}
+	if len(bad) > 0 {
+		return "(" + strings.Join(bad, "; ") + ") " + d
+	}
+	return d
+}
+
+// CoverObjects calls emit with the ref and Digest of every objects row
+// scan reads (an adapter's loop over its rows), hashing on all CPUs while
+// scan reads; emit is called from one goroutine at a time. scan calls row
+// for each row and fills in the zero CoveredObject it returns; a row is
+// taken when row is called again or scan returns nil. (Rows are handed
+// out in batches, one allocation per batch: a million rows are read.) It
+// returns scan's error.
+func CoverObjects(emit func(ref, digest string), deep bool, scan func(row func() *CoveredObject) error) error {
 	type refDigest struct{ ref, digest string }
 	const batchSize = 256
 	workers := runtime.GOMAXPROCS(0)
-	batches := make(chan []*article5.StoredObject, workers)
+	batches := make(chan []CoveredObject, workers)
 	results := make(chan []refDigest, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for b := range batches {
 				r := make([]refDigest, len(b))
-				for i, o := range b {
-					r[i] = refDigest{ObjectRef(o.ID, o.Version), ObjectDigest(o)}
+				for i := range b {
+					c := &b[i]
+					r[i] = refDigest{ObjectRef(c.ID, c.Version), c.Digest(deep)}
 				}
 				results <- r
 			}
@@ -422,20 +585,21 @@ func CoverObjects(covered map[string]string, scan func(emit func(*article5.Store
 	go func() {
 		for r := range results {
 			for _, x := range r {
-				covered[x.ref] = x.digest
+				emit(x.ref, x.digest)
 			}
 		}
 		close(done)
 	}()
-	batch := make([]*article5.StoredObject, 0, batchSize)
-	err := scan(func(o *article5.StoredObject) {
-		batch = append(batch, o)
+	batch := make([]CoveredObject, 0, batchSize)
+	err := scan(func() *CoveredObject {
 		if len(batch) == batchSize {
 			batches <- batch
-			batch = make([]*article5.StoredObject, 0, batchSize)
+			batch = make([]CoveredObject, 0, batchSize)
 		}
+		batch = batch[:len(batch)+1]
+		return &batch[len(batch)-1]
 	})
-	if len(batch) > 0 {
+	if err == nil && len(batch) > 0 {
 		batches <- batch
 	}
 	close(batches)

@@ -26,9 +26,9 @@ const (
 	// FaultEntryInserted: an entry beyond the signed tree size, with a
 	// negative index, or a second entry at an index.
 	FaultEntryInserted FaultKind = "entry-inserted"
-	// FaultHashTampered: a stored hash (Fault.Index is its stored hash
-	// index) is missing or disagrees with both its entries and its place in
-	// the stored tree.
+	// FaultHashTampered: a hash a tile stores (Fault.Index is its tlog
+	// stored hash index) is missing or disagrees with both its entries and
+	// its place in the stored tree.
 	FaultHashTampered FaultKind = "hash-tampered"
 	// FaultHeadMismatch: the stored tree does not hash to the signed tree
 	// head: a rewritten history (entries and hashes recomputed) or a
@@ -72,7 +72,7 @@ func (f Fault) String() string {
 type Report struct {
 	Head    TreeHead // the signed head verified against
 	Entries int      // entry rows read
-	Hashes  int      // stored hash rows read (the slice length)
+	Tiles   int      // hash tiles read
 	Rows    int      // covered rows read
 	Faults  []Fault  // sorted by Index, then Kind, then Ref; empty if intact
 }
@@ -107,35 +107,57 @@ func (r *Report) Err() error {
 
 // Verify checks a whole log against its newest signed tree head and the
 // rows it covers. entries are the audit_entries rows (any order; Verify
-// uses their Index); hashes are the audit_hashes rows indexed by stored
-// hash index, the zero Hash where a row is missing; covered maps the ref
-// of every row of the covered tables to its current Digest; head is the
-// newest signed head, already checked with VerifyTreeHead (ideally the
-// newest one the partner witnessed, so that a truncated log and its
-// re-signed head are caught too).
+// uses their Index); tiles are the audit_tiles rows (any order; see Tile);
+// covered maps the ref of every row of the covered tables to its current
+// Digest; head is the newest signed head, already checked with
+// VerifyTreeHead (ideally the newest one the partner witnessed, so that a
+// truncated log and its re-signed head are caught too).
 //
-// Verify reports every fault it finds (see FaultKind): edited, deleted and
-// inserted entries; edited, deleted and inserted covered rows; tampered
-// stored hashes; and a stored tree that does not hash to head. Stored
-// hashes beyond the signed tree are ignored. An entry beyond head.N is a
-// fault: the adapter contract signs a head in every transaction. It
-// returns an error only for a head with a negative size. It hashes every
-// entry once, on all CPUs.
-func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head TreeHead) (*Report, error) {
+// Verify recomputes the tree (RFC 6962) from the entries and compares it
+// with every hash the tiles store (tree levels 0, 8, 16, …; the levels in
+// between are not stored, so there is nothing to tamper with). It reports
+// every fault it finds (see FaultKind): edited, deleted and inserted
+// entries; edited, deleted and inserted covered rows; tampered or missing
+// tile hashes; and a stored tree that does not hash to head. Tile hashes
+// beyond the signed tree are ignored. An entry beyond head.N is a fault:
+// the adapter contract signs a head in every transaction. It returns an
+// error only for a head with a negative size. It hashes every entry once,
+// on all CPUs.
+func Verify(entries []Entry, tiles []Tile, covered map[string]string, head TreeHead) (*Report, error) {
+	c, err := CheckLog(entries, tiles, head)
+	if err != nil {
+		return nil, err
+	}
+	return c.Rows(covered), nil
+}
+
+// LogCheck is a log checked against its signed tree head whose covered
+// rows are still to be checked: Verify in steps, CheckLog, then Row for
+// every covered row (or Rows for them all) and Report, so that an adapter
+// checks the log (most of the hashing) and each row while it still reads
+// the others. A LogCheck is not safe for concurrent use.
+type LogCheck struct {
+	rep     *Report
+	entries []Entry
+	slot    []int            // entry index → position in entries, -1 if none
+	last    map[string]int64 // ref → index of its newest entry
+	live    int              // refs whose newest entry records a row (not DigestDeleted)
+	seen    []bool           // entry index → a row of its ref was checked (newest entries only)
+	present int              // rows checked that their ref's newest entry records
+}
+
+// CheckLog checks entries and tiles against head, the first step of
+// Verify (see there). It returns an error only for a head with a negative
+// size.
+func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	if head.N < 0 {
 		return nil, article5.Errorf(article5.EINVALID, "tree head size %d is negative", head.N)
 	}
-	rep := &Report{Head: head, Entries: len(entries), Hashes: len(hashes), Rows: len(covered)}
+	rep := &Report{Head: head, Entries: len(entries), Tiles: len(tiles)}
 	add := func(kind FaultKind, index int64, ref, format string, args ...any) {
 		rep.Faults = append(rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
 	}
-	var zero tlog.Hash
-	stored := func(si int64) (tlog.Hash, bool) {
-		if si < 0 || si >= int64(len(hashes)) || hashes[si] == zero {
-			return zero, false
-		}
-		return hashes[si], true
-	}
+	ts := newTileSet(tiles)
 
 	// Place entries at their indexes.
 	size := head.N
@@ -152,7 +174,7 @@ func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head
 		default:
 			// Two rows at one index: keep the one the stored hash vouches for.
 			extra := k
-			if s, ok := stored(tlog.StoredHashIndex(0, e.Index)); ok && e.RecordHash() == s && entries[slot[e.Index]].RecordHash() != s {
+			if s, ok := ts.hash(0, e.Index); ok && e.RecordHash() == s && entries[slot[e.Index]].RecordHash() != s {
 				slot[e.Index], extra = k, slot[e.Index]
 			}
 			add(FaultEntryInserted, e.Index, entries[extra].Ref, "second entry at index %d", e.Index)
@@ -160,7 +182,7 @@ func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head
 	}
 
 	// Recompute the tree from the entries, level by level. A deleted
-	// entry's leaf is taken from the stored hashes so the rest still checks.
+	// entry's leaf is taken from the stored tiles so the rest still checks.
 	levels := [][]tlog.Hash{make([]tlog.Hash, size)}
 	parallel(size, func(lo, hi int64) {
 		leaves := levels[0]
@@ -168,7 +190,7 @@ func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head
 			if k := slot[i]; k >= 0 {
 				leaves[i] = entries[k].RecordHash()
 			} else {
-				leaves[i], _ = stored(tlog.StoredHashIndex(0, i))
+				leaves[i], _ = ts.hash(0, i)
 			}
 		}
 	})
@@ -188,54 +210,39 @@ func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head
 	}
 
 	// The stored tree's hash at the signed size.
-	storedTree, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			h, ok := stored(x)
-			if !ok {
-				return nil, fmt.Errorf("stored hash %d missing", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	}))
+	storedTree, err := tlog.TreeHash(size, ts.reader())
 	storedMatchesHead := err == nil && storedTree == head.Hash
 
-	// Compare stored hashes with the recomputed ones and explain each
-	// difference: a node that agrees with its stored children (or leaf with
-	// its stored parent) is original, so the entries below changed;
-	// otherwise the stored hash itself was changed.
-	for level, hs := range levels {
+	// Compare the tiles' hashes with the recomputed ones and explain each
+	// difference: a tile hash that agrees with the tile below it (or a
+	// tile of leaves that agrees with the tile above, or the signed head)
+	// is original, so the entries below changed; otherwise the tile was
+	// changed.
+	for level := 0; level < len(levels); level += TileHeight {
+		hs, tl := levels[level], level/TileHeight
 		for j := range int64(len(hs)) {
 			si := tlog.StoredHashIndex(level, j)
-			s, ok := stored(si)
+			s, ok := ts.hash(tl, j)
 			if !ok {
-				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) is missing", level, j)
+				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) is missing from tile (level %d, n %d)", level, j, tl, j>>TileHeight)
 				continue
 			}
 			if s == hs[j] {
 				continue
 			}
-			if level > 0 {
-				l, okl := stored(tlog.StoredHashIndex(level-1, 2*j))
-				r, okr := stored(tlog.StoredHashIndex(level-1, 2*j+1))
-				if okl && okr && tlog.NodeHash(l, r) == s {
+			if tl > 0 {
+				if r, ok := ts.root(tl-1, j); ok && r == s {
 					continue // explained by a fault below
 				}
-				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) matches neither the entries nor its stored children", level, j)
+				add(FaultHashTampered, si, "", "stored hash (level %d, node %d) matches neither the entries nor the tile below it", level, j)
 				continue
 			}
 			var consistent bool
-			if sib := j ^ 1; sib < int64(len(hs)) {
-				sh, oks := stored(tlog.StoredHashIndex(0, sib))
-				p, okp := stored(tlog.StoredHashIndex(1, j/2))
-				if j&1 == 0 {
-					consistent = oks && okp && tlog.NodeHash(s, sh) == p
-				} else {
-					consistent = oks && okp && tlog.NodeHash(sh, s) == p
-				}
-			} else {
-				consistent = storedMatchesHead
+			if n := j >> TileHeight; int64(len(hs)) < (n+1)<<TileHeight {
+				consistent = storedMatchesHead // a partial tile: only the head vouches for it
+			} else if r, ok := ts.root(0, n); ok {
+				p, okp := ts.hash(1, n)
+				consistent = okp && p == r
 			}
 			e := entries[slot[j]]
 			if consistent {
@@ -253,37 +260,86 @@ func Verify(entries []Entry, hashes []tlog.Hash, covered map[string]string, head
 		}
 	}
 
-	// Covered rows: the newest signed entry per ref states the row's digest.
-	last := make(map[string]int64, len(covered))
+	// The newest signed entry per ref states its row's digest.
+	c := &LogCheck{rep: rep, entries: entries, slot: slot, last: make(map[string]int64, len(entries)), seen: make([]bool, size)}
 	for i, k := range slot {
 		if k >= 0 {
-			last[entries[k].Ref] = int64(i)
+			c.last[entries[k].Ref] = int64(i)
 		}
 	}
-	for ref, i := range last {
-		e := entries[slot[i]]
-		cur, ok := covered[ref]
-		switch {
-		case e.Digest == DigestDeleted:
-			if ok {
-				add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
-			}
-		case !ok:
-			add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
-		case cur != e.Digest:
-			add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", cur, e.Digest, i)
+	for _, i := range c.last {
+		if entries[slot[i]].Digest != DigestDeleted {
+			c.live++
 		}
 	}
-	for ref := range covered {
-		if _, ok := last[ref]; !ok {
-			add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
-		}
-	}
+	return c, nil
+}
 
+// Rows checks covered, the ref and current Digest of every row of the
+// covered tables, against the newest entry of each ref (Row), and returns
+// the report of the whole check (Report).
+func (c *LogCheck) Rows(covered map[string]string) *Report {
+	for ref, digest := range covered {
+		c.Row(ref, digest)
+	}
+	return c.Report()
+}
+
+func (c *LogCheck) add(kind FaultKind, index int64, ref, format string, args ...any) {
+	c.rep.Faults = append(c.rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
+}
+
+// Row checks one covered row, its ref and current Digest, against the
+// newest entry of its ref. Each row is given once.
+func (c *LogCheck) Row(ref, digest string) {
+	c.rep.Rows++
+	i, ok := c.last[ref]
+	if !ok {
+		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
+		return
+	}
+	e := c.entries[c.slot[i]]
+	switch {
+	case e.Digest == DigestDeleted:
+		c.add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
+		return
+	case c.seen[i]:
+		c.add(FaultRowInserted, i, ref, "a second row with the ref of entry %d", i)
+		return
+	case digest != e.Digest:
+		c.add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", digest, e.Digest, i)
+	}
+	c.seen[i] = true
+	c.present++
+}
+
+// RowEdited reports a covered row as edited for a reason its digest does
+// not show (a column derived from others that does not say what they do:
+// an objects row's latest flag).
+func (c *LogCheck) RowEdited(ref, why string) {
+	i, ok := c.last[ref]
+	if !ok {
+		i = -1
+	}
+	c.add(FaultRowEdited, i, ref, "%s", why)
+}
+
+// Report ends the check: every ref whose newest entry records a row that
+// Row was not given is a deleted row. It returns the report of the whole
+// check, faults sorted by Index, then Kind, then Ref. Call it once.
+func (c *LogCheck) Report() *Report {
+	if c.present < c.live {
+		for ref, i := range c.last {
+			if !c.seen[i] && c.entries[c.slot[i]].Digest != DigestDeleted {
+				c.add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
+			}
+		}
+	}
+	rep := c.rep
 	slices.SortStableFunc(rep.Faults, func(a, b Fault) int {
 		return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Ref, b.Ref))
 	})
-	return rep, nil
+	return rep
 }
 
 // levelReader reads stored hashes from levels[level][n].

@@ -12,12 +12,12 @@ import (
 )
 
 // db is a node's database as Verify reads it: the audit_entries and
-// audit_hashes tables, the covered rows (ref → digest) and the newest
+// audit_tiles tables, the covered rows (ref → digest) and the newest
 // signed tree head. Tests edit it directly, as an attacker with database
 // access would.
 type db struct {
 	entries []audit.Entry
-	hashes  []tlog.Hash
+	tiles   []audit.Tile
 	rows    map[string]string
 	head    audit.TreeHead
 }
@@ -26,14 +26,14 @@ type db struct {
 func mustDB(tb testing.TB, n int) *db {
 	tb.Helper()
 	l := MustLog(tb, n)
-	d := &db{entries: l.Entries(), hashes: l.Hashes(), rows: map[string]string{}, head: MustHead(tb, l)}
+	d := &db{entries: l.Entries(), tiles: l.Tiles(), rows: map[string]string{}, head: MustHead(tb, l)}
 	for _, e := range d.entries {
 		d.rows[e.Ref] = e.Digest
 	}
 	return d
 }
 
-// rehash recomputes every stored hash from the entries, as an attacker
+// rehash recomputes every tile from the entries, as an attacker
 // rewriting history would (the signed head stays the old one).
 func (d *db) rehash(tb testing.TB) {
 	tb.Helper()
@@ -43,12 +43,12 @@ func (d *db) rehash(tb testing.TB) {
 			tb.Fatal(err)
 		}
 	}
-	d.hashes = l.Hashes()
+	d.tiles = l.Tiles()
 }
 
 func (d *db) verify(tb testing.TB) *audit.Report {
 	tb.Helper()
-	rep, err := audit.Verify(d.entries, d.hashes, d.rows, d.head)
+	rep, err := audit.Verify(d.entries, d.tiles, d.rows, d.head)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 					delete(d.rows, e.Ref)
 				}
 				d.entries = d.entries[:97]
-				d.hashes = d.hashes[:tlog.StoredHashCount(97)]
+				d.tiles = MustLog(t, 97).Tiles()
 			},
 			want: []audit.Fault{
 				{Kind: audit.FaultHeadMismatch, Index: -1},
@@ -181,27 +181,50 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			want: []audit.Fault{{Kind: audit.FaultHeadMismatch, Index: -1}},
 		},
 		{
-			name:   "stored record hash edited",
-			n:      100,
-			tamper: func(d *db) { d.hashes[leaf(37)][0] ^= 1 },
-			want:   []audit.Fault{{Kind: audit.FaultHashTampered, Index: leaf(37)}},
+			name:   "entry in a complete tile edited",
+			n:      600,
+			tamper: func(d *db) { d.entries[300].Time = d.entries[300].Time.Add(time.Second) },
+			want:   []audit.Fault{{Kind: audit.FaultEntryEdited, Index: 300}},
 		},
 		{
-			name:   "stored interior hash edited",
+			name:   "stored record hash edited in the partial tile",
 			n:      100,
-			tamper: func(d *db) { d.hashes[tlog.StoredHashIndex(2, 5)][31] ^= 1 },
-			want:   []audit.Fault{{Kind: audit.FaultHashTampered, Index: tlog.StoredHashIndex(2, 5)}},
+			tamper: func(d *db) { tileHash(d, 0, 0, 37)[0] ^= 1 },
+			want:   []audit.Fault{{Kind: audit.FaultHeadMismatch, Index: -1}, {Kind: audit.FaultHashTampered, Index: leaf(37)}},
 		},
 		{
-			name:   "stored hash deleted",
-			n:      100,
-			tamper: func(d *db) { d.hashes[tlog.StoredHashIndex(1, 9)] = tlog.Hash{} },
-			want:   []audit.Fault{{Kind: audit.FaultHashTampered, Index: tlog.StoredHashIndex(1, 9)}},
+			name:   "stored record hash edited in a complete tile",
+			n:      600,
+			tamper: func(d *db) { tileHash(d, 0, 1, 37)[0] ^= 1 },
+			want:   []audit.Fault{{Kind: audit.FaultHashTampered, Index: leaf(256 + 37)}},
+		},
+		{
+			name:   "stored hash of a higher tile edited",
+			n:      600,
+			tamper: func(d *db) { tileHash(d, 1, 0, 1)[31] ^= 1 },
+			want:   []audit.Fault{{Kind: audit.FaultHeadMismatch, Index: -1}, {Kind: audit.FaultHashTampered, Index: tlog.StoredHashIndex(8, 1)}},
+		},
+		{
+			name: "tile deleted",
+			n:    600,
+			tamper: func(d *db) {
+				d.tiles = slices.DeleteFunc(d.tiles, func(t audit.Tile) bool { return t.Level == 0 && t.N == 1 })
+			},
+			want: []audit.Fault{{Kind: audit.FaultHashTampered, Index: leaf(256)}, {Kind: audit.FaultHashTampered, Index: leaf(511)}},
+		},
+		{
+			name: "partial tile cut short",
+			n:    600,
+			tamper: func(d *db) {
+				i := slices.IndexFunc(d.tiles, func(t audit.Tile) bool { return t.Level == 0 && t.N == 2 })
+				d.tiles[i].Data = d.tiles[i].Data[:80*32]
+			},
+			want: []audit.Fault{{Kind: audit.FaultHeadMismatch, Index: -1}, {Kind: audit.FaultHashTampered, Index: leaf(512 + 80)}, {Kind: audit.FaultHashTampered, Index: leaf(599)}},
 		},
 		{
 			name:   "stored record hash of the last entry edited",
 			n:      101,
-			tamper: func(d *db) { d.hashes[leaf(100)][0] ^= 1 },
+			tamper: func(d *db) { tileHash(d, 0, 0, 100)[0] ^= 1 },
 			want:   []audit.Fault{{Kind: audit.FaultHeadMismatch, Index: -1}, {Kind: audit.FaultHashTampered, Index: leaf(100)}},
 		},
 		{
@@ -252,7 +275,7 @@ func TestVerifyDeletionEntry(t *testing.T) {
 	if _, err := l.Append(gone); err != nil {
 		t.Fatal(err)
 	}
-	d := &db{entries: l.Entries(), hashes: l.Hashes(), rows: map[string]string{}, head: MustHead(t, l)}
+	d := &db{entries: l.Entries(), tiles: l.Tiles(), rows: map[string]string{}, head: MustHead(t, l)}
 	for _, e := range d.entries[:10] {
 		if e.Index != 3 {
 			d.rows[e.Ref] = e.Digest
@@ -266,6 +289,16 @@ func TestVerifyDeletionEntry(t *testing.T) {
 	if rep := d.verify(t); !matchFaults(rep.Faults, want) {
 		t.Fatalf("faults %v, want %v", rep.Faults, want)
 	}
+}
+
+// tileHash returns hash k of tile (level, n) of d, to edit in place.
+func tileHash(d *db, level int, n int64, k int) []byte {
+	for _, t := range d.tiles {
+		if t.Level == level && t.N == n {
+			return t.Data[k*32 : (k+1)*32]
+		}
+	}
+	panic("no such tile")
 }
 
 // matchFaults reports whether got has every fault of want (Kind, Index, and

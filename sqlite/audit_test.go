@@ -14,27 +14,46 @@ import (
 // openAudit opens a fresh store and, beside it, a plain database/sql
 // connection to the same file to tamper with it.
 func openAudit(t *testing.T) (article5.Store, storetest.Exec) {
+	s, exec, _ := openAuditReopen(t)
+	return s, exec
+}
+
+// openAuditReopen is openAudit with a function that closes the store and
+// opens its file again.
+func openAuditReopen(t *testing.T) (article5.Store, storetest.Exec, func() article5.Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "article5.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
+	open := func() article5.Store {
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
-	t.Cleanup(func() { db.Close() })
+	s := open()
 	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	return db, func(tb testing.TB, q string) {
+	exec := func(tb testing.TB, q string) {
 		tb.Helper()
 		if _, err := raw.Exec(q); err != nil {
 			tb.Fatalf("%s: %v", q, err)
 		}
 	}
+	return s, exec, func() article5.Store {
+		s.Close()
+		s = open()
+		return s
+	}
 }
 
 func TestAudit(t *testing.T) { storetest.RunAudit(t, storetest.SQLite, openAudit) }
+
+// TestAuditUpgrade: a log of audit_hashes rows is converted to tiles on open.
+func TestAuditUpgrade(t *testing.T) { storetest.RunAuditUpgrade(t, storetest.SQLite, openAuditReopen) }
 
 // BenchmarkAuditVerify1M: AuditVerify over a log of
 // ARTICLE5_BENCH_OBJECTS entries (default 1,000,000), one stored object
@@ -60,8 +79,10 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to a store of migration 0001 alone: 0002 and 0007 undone.
+	// Back to a store of migration 0001 alone: 0002, 0007, 0008 and 0009 undone.
 	for _, q := range []string{`DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
+		`DROP TABLE audit_tiles`, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`,
+		`ALTER TABLE objects DROP COLUMN raw_sha256`, `DELETE FROM schema_migrations WHERE name = '0009_object_raw_sha256.sql'`,
 		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,
 		`DROP INDEX objects_rank_pending`, `ALTER TABLE objects DROP COLUMN submitter`, `ALTER TABLE objects DROP COLUMN submitter_org`,
 		`ALTER TABLE objects DROP COLUMN custodian`, `ALTER TABLE objects DROP COLUMN relayed`, `ALTER TABLE objects DROP COLUMN tlp_rank`,
@@ -84,6 +105,19 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if !rep.Intact() || rep.Head.N != 25 || rep.Rows != 25 {
 		t.Fatalf("after the upgrade: %d entries, %d rows, %v", rep.Head.N, rep.Rows, rep.Err())
 	}
+	// Their entries digest raw itself (no raw_sha256 then): the routine
+	// check reads it, and finds an edit of raw alone.
+	raw, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE objects SET raw = raw || ' ' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if rep := storetest.MustAuditVerify(t, db); rep.Intact() {
+		t.Fatal("an edit of raw alone in a version stored before raw_sha256 was not detected by the routine check")
+	}
 }
 
 // TestAuditDetectsFlagOutOfRange: SQLite keeps a boolean as any integer, so
@@ -96,6 +130,29 @@ func TestAuditDetectsFlagOutOfRange(t *testing.T) {
 			exec(t, `UPDATE objects SET `+col+` = 2`)
 			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
 				t.Fatalf("objects.%s = 2 not detected", col)
+			}
+		})
+	}
+}
+
+// TestAuditDetectsUnreadableColumns: SQLite keeps any value in any column,
+// and the routine check reads a row as one text of NUL-separated columns,
+// so a value of the wrong type, or one holding a NUL, must still be an
+// edit.
+func TestAuditDetectsUnreadableColumns(t *testing.T) {
+	for name, q := range map[string]string{
+		"entry time not an integer":  `UPDATE audit_entries SET time = time + 0.5 WHERE idx = 1`,
+		"entry ref holding a NUL":    `UPDATE audit_entries SET ref = ref || char(0) || 'x' WHERE idx = 1`,
+		"object type holding a NUL":  `UPDATE objects SET type = type || char(0) || 'x' WHERE seq = 2`,
+		"object instant not integer": `UPDATE objects SET version_sec = version_sec + 0.5 WHERE seq = 2`,
+		"object rank not integer":    `UPDATE objects SET tlp_rank = 'x' WHERE seq = 2`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, exec := openAudit(t)
+			storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 3)...)
+			exec(t, q)
+			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
+				t.Fatalf("%s not detected", q)
 			}
 		})
 	}

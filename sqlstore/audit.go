@@ -1,12 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -53,7 +53,8 @@ func (db *DB) initAudit(ctx context.Context) error {
 	if err := db.setKey(skey, vkey); err != nil {
 		return err
 	}
-	covered, err := db.readCovered(ctx, tx)
+	covered := map[string]string{}
+	err = db.readCovered(ctx, tx, false, nil, func(ref, digest string) { covered[ref] = digest })
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -105,7 +106,8 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	if len(entries) == 0 && heads {
 		return nil
 	}
-	b, err := audit.Append(ctx, db.hashReader(tx), n, entries)
+	hashes := audit.TileHashReader(db.tileReader(tx))
+	b, err := audit.Append(ctx, hashes, n, entries)
 	if err != nil {
 		return err
 	}
@@ -117,12 +119,15 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 		if err := db.drv.BulkInsert(ctx, tx, "audit_entries", []string{"idx", "kind", "ref", "digest", "time", "actor"}, rows); err != nil {
 			return article5.Internal(op, err)
 		}
-		rows = make([][]any, len(b.Hashes))
-		for i, h := range b.Hashes {
-			rows[i] = []any{b.HashIndex + int64(i), h[:]}
+		tiles, err := audit.AppendTiles(ctx, hashes, b)
+		if err != nil {
+			return err
 		}
-		if err := db.drv.BulkInsert(ctx, tx, "audit_hashes", []string{"idx", "hash"}, rows); err != nil {
-			return article5.Internal(op, err)
+		for _, t := range tiles {
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_tiles (level, idx, data) VALUES (?, ?, ?)
+				ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data`, t.Level, t.N, t.Data); err != nil {
+				return article5.Internal(op, err)
+			}
 		}
 	}
 	head := b.Head
@@ -140,131 +145,249 @@ func (db *DB) appendAudit(ctx context.Context, tx Tx, entries []audit.Entry) err
 	return nil
 }
 
-// hashReader reads audit_hashes through q.
-func (db *DB) hashReader(q Querier) audit.HashReader {
-	return audit.HashReaderFunc(func(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-		if len(indexes) == 0 {
+// tileReader reads audit_tiles through q, the tiles asked in one query
+// (a disjunction of primary keys: an append asks for at most a tile per
+// level).
+func (db *DB) tileReader(q Querier) audit.TileReader {
+	return audit.TileReaderFunc(func(ctx context.Context, keys []audit.TileKey) ([][]byte, error) {
+		if len(keys) == 0 {
 			return nil, nil
 		}
-		in, arg := db.d.In("idx", indexes)
-		rows, err := q.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE `+in, arg)
+		conds := make([]string, len(keys))
+		args := make([]any, 0, 2*len(keys))
+		for i, k := range keys {
+			conds[i] = `(level = ? AND idx = ?)`
+			args = append(args, k.Level, k.N)
+		}
+		got := make(map[audit.TileKey][]byte, len(keys))
+		err := each(ctx, q, func(r Row) error {
+			var k audit.TileKey
+			var data []byte
+			if err := r.Scan(&k.Level, &k.N, &data); err != nil {
+				return err
+			}
+			got[k] = data
+			return nil
+		}, `SELECT level, idx, data FROM audit_tiles WHERE `+strings.Join(conds, " OR "), args...)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		got := make(map[int64][]byte, len(indexes))
-		for rows.Next() {
-			var idx int64
-			var h []byte
-			if err := rows.Scan(&idx, &h); err != nil {
-				return nil, err
-			}
-			got[idx] = h
+		out := make([][]byte, len(keys))
+		for i, k := range keys {
+			out[i] = got[k]
 		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return audit.HashesInOrder(indexes, got)
+		return out, nil
 	})
 }
 
-// readCovered returns the digest of every row of the covered tables, by
-// ref: what AuditVerify compares with the log.
-func (db *DB) readCovered(ctx context.Context, q Querier) (map[string]string, error) {
-	var size int64 // objects are most rows: size the map once
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM objects`).Scan(&size); err != nil {
-		return nil, err
+// convertHashes converts a log kept as one audit_hashes row per stored
+// hash (before migration 0008) into tiles, once, on open (while
+// audit_tiles is empty): the tiles of the tree of the newest signed head
+// are written from the stored hashes as they are (a hash that was
+// tampered with stays so, and one that is missing is written zero, for
+// AuditVerify to report), and every audit_hashes row is deleted, in one
+// transaction. The hashes of the levels between the tiles' are dropped:
+// they are recomputed from the tiles now, and proofs come out byte for
+// byte as before.
+func (db *DB) convertHashes(ctx context.Context) error {
+	op := db.op("audit convert hashes to tiles")
+	tx, err := db.begin(ctx, op, LockAudit)
+	if err != nil {
+		return err
 	}
-	out := make(map[string]string, size+1024)
-	lc := newLatestCheck()
-	err := audit.CoverObjects(out, func(emit func(*article5.StoredObject)) error {
-		check := func(o *article5.StoredObject, x objectExtra) {
-			lc.add(o, x.latest)
-			emit(checkDerived(o, x))
+	defer tx.Rollback(ctx)
+	// Once: while audit_tiles is empty. Rows put in audit_hashes later
+	// (nothing writes it any more) are left alone and never read.
+	var hashes, tiles int
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_hashes LIMIT 1) AS h),
+		(SELECT count(*) FROM (SELECT 1 FROM audit_tiles LIMIT 1) AS t)`).Scan(&hashes, &tiles); err != nil {
+		return article5.Internal(op, err)
+	}
+	if hashes == 0 || tiles > 0 {
+		return nil
+	}
+	n, err := db.logSize(ctx, tx)
+	if err != nil {
+		return err
+	}
+	stored := make([]tlog.Hash, tlog.StoredHashCount(n))
+	err = each(ctx, tx, func(r Row) error {
+		var idx int64
+		var h []byte
+		if err := r.Scan(&idx, &h); err != nil {
+			return err
 		}
+		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(stored)) {
+			stored[idx] = tlog.Hash(h)
+		}
+		return nil
+	}, `SELECT idx, hash FROM audit_hashes WHERE idx < ?`, int64(len(stored)))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	ts := audit.TilesFromHashes(n, stored)
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
+		rows[i] = []any{t.Level, t.N, t.Data}
+	}
+	if err := db.drv.BulkInsert(ctx, tx, "audit_tiles", []string{"level", "idx", "data"}, rows); err != nil {
+		return article5.Internal(op, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM audit_hashes`); err != nil {
+		return article5.Internal(op, err)
+	}
+	return commit(ctx, op, tx)
+}
+
+// readCovered calls emit with the ref and digest of every row of the
+// covered tables (from one goroutine at a time): what AuditVerify compares
+// with the log. With deep, the raw bytes of every object version are read
+// and checked too (audit.CoveredObject); otherwise only those of versions
+// whose entries digest raw itself (stored before migration 0009).
+// unflagged, if not nil, is given the object versions whose latest flag is
+// not set (see latestFaults).
+func (db *DB) readCovered(ctx context.Context, q Querier, deep bool, unflagged func(id, version string), emit func(ref, digest string)) error {
+	if unflagged == nil {
+		unflagged = func(string, string) {}
+	}
+	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
+	if deep {
+		raw = `raw`
+	}
+	err := audit.CoverObjects(emit, deep, func(row func() *audit.CoveredObject) error {
 		if packed, ok := db.d.Packed(coverObjectColumns); ok {
-			return scanPackedObjects(ctx, q, packed, check)
+			return scanPackedObjects(ctx, q, packed, raw, row, unflagged)
 		}
-		return scanObjects(ctx, q, check)
+		return scanObjects(ctx, q, raw, row, unflagged)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, ref := range lc.faults() {
-		out[ref] = "(latest flag does not mark the greatest version) " + out[ref]
-	}
+	out := map[string]string{}
 	for _, f := range []func(context.Context, Querier, map[string]string) error{
 		coverCases, coverEvents, coverTokens, coverUsers, coverDoctrines, coverWebhooks, coverConsultations,
 		coverSessions, coverQuarantine, coverCaseIndex,
 	} {
 		if err := f(ctx, q, out); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	for ref, digest := range out {
+		emit(ref, digest)
+	}
+	return nil
+}
+
+// rowQueue hands covered rows to the log's check as they are read, the
+// rows read before the log is checked held until then: the rows are read
+// on one connection while the log is read and checked on another.
+type rowQueue struct {
+	ready <-chan *audit.LogCheck // the check, or nil if it failed
+	check *audit.LogCheck
+	got   bool
+	held  [][2]string
+}
+
+// add checks the row ref, or holds it until the check is ready.
+func (q *rowQueue) add(ref, digest string) {
+	if !q.got {
+		select {
+		case q.check = <-q.ready:
+			q.flush()
+		default:
+			q.held = append(q.held, [2]string{ref, digest})
+			return
+		}
+	}
+	if q.check != nil {
+		q.check.Row(ref, digest)
+	}
+}
+
+// wait waits for the check and checks the rows held; it returns the check
+// (nil if it failed).
+func (q *rowQueue) wait() *audit.LogCheck {
+	if !q.got {
+		q.check = <-q.ready
+		q.flush()
+	}
+	return q.check
+}
+
+func (q *rowQueue) flush() {
+	q.got = true
+	if q.check != nil {
+		for _, h := range q.held {
+			q.check.Row(h[0], h[1])
+		}
+	}
+	q.held = nil
 }
 
 // coverObjectColumns are the objects columns the audit digest covers
 // (besides raw), then those derived from them that AuditVerify recomputes
-// (tlp_rank, red, latest), in the order scanObjects and objectFromText
-// read them.
+// (tlp_rank, latest), in the order scanObjects and objectFromText read
+// them.
 var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "added_sec", "added_nsec",
 	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
-	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red", "latest"}
+	"submitter", "submitter_org", "custodian", "relayed", "red", "raw_sha256", "tlp_rank", "latest"}
 
-// objectExtra are the derived columns of an objects row as stored.
-type objectExtra struct {
-	rank   int64
-	red    string
-	latest bool
+// severalVersions reads the versions of every id stored in several (one
+// query on the primary key finds them; normally a few), by id, with
+// their latest flags, for latestFaults.
+func (db *DB) severalVersions(ctx context.Context, q Querier) (map[string][]flaggedVersion, error) {
+	out := map[string][]flaggedVersion{}
+	err := each(ctx, q, func(r Row) error {
+		var v flaggedVersion
+		if err := r.Scan(&v.ID, &v.Version, &v.VersionSec, &v.VersionNsec, &v.latest); err != nil {
+			return err
+		}
+		out[v.ID] = append(out[v.ID], v)
+		return nil
+	}, `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = `+db.d.Bool(true)+`
+		FROM objects WHERE id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
+	return out, err
 }
 
-// checkDerived returns o, its digest spoiled when a release column does
-// not say what the covered columns do: tlp_rank must be the rank of the
-// markings and red the red_recipients in raw (the release decisions read
-// these columns, so an edit to them is an edit to who may read the row).
-func checkDerived(o *article5.StoredObject, x objectExtra) *article5.StoredObject {
-	if int(x.rank) != article5.MarkingRank(o.Markings) || x.red != article5.RedColumn(article5.RedRecipientsOf(o.Raw)) {
-		o.SHA256 = fmt.Sprintf("(release columns edited: tlp_rank %d, red %q) %s", x.rank, x.red, o.SHA256)
-	}
-	return o
+// flaggedVersion is one stored version's key and latest flag.
+type flaggedVersion struct {
+	article5.StoredObject // ID, Version, VersionSec, VersionNsec
+	latest                bool
 }
 
-// latestCheck finds the ids whose latest flag is not on exactly their
-// greatest version (the release queries read the flagged row).
-type latestCheck struct {
-	best    map[string]*article5.StoredObject // id → greatest version seen
-	flagged map[string][]string               // id → versions flagged latest
-}
-
-func newLatestCheck() *latestCheck {
-	return &latestCheck{best: map[string]*article5.StoredObject{}, flagged: map[string][]string{}}
-}
-
-func (c *latestCheck) add(o *article5.StoredObject, latest bool) {
-	k := &article5.StoredObject{ID: o.ID, Version: o.Version, VersionSec: o.VersionSec, VersionNsec: o.VersionNsec}
-	if b := c.best[o.ID]; b == nil || later(k, b) {
-		c.best[o.ID] = k
-	}
-	if latest {
-		c.flagged[o.ID] = append(c.flagged[o.ID], o.Version)
-	}
-}
-
-// faults returns the refs of the rows flagged wrongly, or of the greatest
-// version where none is flagged.
-func (c *latestCheck) faults() []string {
+// latestFaults returns the refs of the objects rows whose latest flag is
+// wrong (the release queries read the flagged row): of each id, exactly
+// its greatest version must be flagged. several are the versions of the
+// ids stored in several (severalVersions), checked version by version;
+// unflagged are the versions the scan of every row found unflagged, each
+// a fault unless its id has several versions (the one version of an id is
+// its greatest).
+func latestFaults(several map[string][]flaggedVersion, unflagged [][2]string) []string {
 	var out []string
-	for id, b := range c.best {
-		fl := c.flagged[id]
-		if len(fl) == 1 && fl[0] == b.Version {
+	for _, u := range unflagged {
+		if several[u[0]] == nil {
+			out = append(out, audit.ObjectRef(u[0], u[1]))
+		}
+	}
+	for id, vs := range several {
+		best := &vs[0].StoredObject
+		var flagged []string
+		for i := range vs {
+			if later(&vs[i].StoredObject, best) {
+				best = &vs[i].StoredObject
+			}
+			if vs[i].latest {
+				flagged = append(flagged, vs[i].Version)
+			}
+		}
+		if len(flagged) == 1 && flagged[0] == best.Version {
 			continue
 		}
-		if len(fl) == 0 {
-			out = append(out, audit.ObjectRef(id, b.Version))
+		if len(flagged) == 0 {
+			out = append(out, audit.ObjectRef(id, best.Version))
 		}
-		for _, v := range fl {
-			if v != b.Version || len(fl) > 1 {
+		for _, v := range flagged {
+			if v != best.Version || len(flagged) > 1 {
 				out = append(out, audit.ObjectRef(id, v))
 			}
 		}
@@ -272,70 +395,101 @@ func (c *latestCheck) faults() []string {
 	return out
 }
 
-// scanObjects reads every objects row for AuditVerify, a typed value per
-// column.
-func scanObjects(ctx context.Context, q Querier, emit func(*article5.StoredObject, objectExtra)) error {
-	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, raw FROM objects`)
+// scanObjects reads every objects row for AuditVerify into row(), a typed
+// value per column; raw is the expression read for the raw bytes (NULL
+// where they are not needed).
+func scanObjects(ctx context.Context, q Querier, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	marks := markingsCache{}
 	for rows.Next() {
-		o := &article5.StoredObject{}
-		var x objectExtra
+		c := row()
+		o := &c.StoredObject
+		var latest bool
 		var addedSec, addedNsec int64
-		var marks string
+		var m string
 		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
-			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &marks, &o.SourceRef, &o.TargetRef, &o.SHA256,
-			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &x.rank, &x.red, &x.latest, &o.Raw); err != nil {
+			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
+			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &c.Red, &c.RawSHA256, &c.Rank, &latest, &o.Raw); err != nil {
 			return err
 		}
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
-		if o.Markings = audit.ParseMarkings(marks); o.Markings == nil {
-			o.Markings = []string{"(unreadable) " + marks}
+		o.Markings = marks.parse(m)
+		o.RedRecipients = article5.ParseRedColumn(c.Red)
+		if !latest {
+			unflagged(o.ID, o.Version)
 		}
-		o.RedRecipients = article5.ParseRedColumn(x.red)
-		emit(o, x)
 	}
 	return rows.Err()
 }
 
-// scanPackedObjects reads every objects row for AuditVerify as two values,
-// the columns packed into one text (Dialect.Packed) and raw, so that each
+// markingsCache parses each distinct markings column once (a node's
+// versions carry a few distinct sets of markings); the slices it returns
+// are shared, to be read only.
+type markingsCache map[string][]string
+
+// parse returns audit.ParseMarkings(s), or one marking naming s as
+// unreadable (which matches no logged digest).
+func (mc markingsCache) parse(s string) []string {
+	if v, ok := mc[s]; ok {
+		return v
+	}
+	v := audit.ParseMarkings(s)
+	if v == nil {
+		v = []string{"(unreadable) " + s}
+	}
+	if len(mc) < 4096 {
+		mc[strings.Clone(s)] = v // s may share a whole row's text
+	}
+	return v
+}
+
+// scanPackedObjects reads every objects row for AuditVerify into row() as
+// two values, the columns packed into one text (Dialect.Packed) and raw
+// (the expression raw, NULL where the bytes are not needed), so that each
 // row crosses the driver as two values: reading the rows is what
 // verifying costs. None of the packed columns can hold a NUL: ids,
 // versions, types and refs are validated STIX, markings are JSON text, the
-// rest are integers.
-func scanPackedObjects(ctx context.Context, q Querier, packed string, emit func(*article5.StoredObject, objectExtra)) error {
-	rows, err := q.Query(ctx, `SELECT `+packed+`, raw FROM objects`)
+// rest are integers and hex.
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var f [32]string
+	marks := markingsCache{}
 	for rows.Next() {
 		var meta string
-		o := &article5.StoredObject{}
-		if err := rows.Scan(&meta, &o.Raw); err != nil {
+		c := row()
+		if err := rows.Scan(&meta, &c.Raw); err != nil {
 			return err
 		}
-		o, x := objectFromText(o, meta)
-		emit(o, x)
+		if !objectFromText(c, meta, f[:0], marks) {
+			unflagged(c.ID, c.Version)
+		}
 	}
 	return rows.Err()
 }
 
-// objectFromText fills o from the NUL-joined coverObjectColumns. A column
-// that does not parse as its type (a row edited by hand) gets a value that
-// cannot match its logged digest.
-func objectFromText(o *article5.StoredObject, meta string) (*article5.StoredObject, objectExtra) {
-	f := strings.Split(meta, "\x00")
-	x := objectExtra{rank: math.MinInt64}
+// objectFromText fills c from the NUL-joined coverObjectColumns, split
+// into f's backing array (markings parsed through marks), and returns the
+// latest flag. A column that does
+// not parse as its type (a row edited by hand) gets a value that cannot
+// match its logged digest.
+func objectFromText(c *audit.CoveredObject, meta string, f []string, marks markingsCache) (latest bool) {
+	o := &c.StoredObject
+	f = splitNUL(f, meta)
+	c.Rank = math.MinInt64
 	if len(f) != len(coverObjectColumns) {
-		o.ID, o.SHA256 = f[0], "(unreadable) "+meta
+		o.ID, o.SHA256, c.RawSHA256 = f[0], "(unreadable) "+meta, "(unreadable)"
 		if len(f) > 1 {
 			o.Version = f[1]
 		}
-		return o, x
+		return false
 	}
 	num := func(s string) int64 {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -355,14 +509,24 @@ func objectFromText(o *article5.StoredObject, meta string) (*article5.StoredObje
 			o.Type += " (unreadable " + b[0] + " " + b[1] + ")"
 		}
 	}
-	if o.Markings = audit.ParseMarkings(f[11]); o.Markings == nil {
-		o.Markings = []string{"(unreadable) " + f[11]}
-	}
+	o.Markings = marks.parse(f[11])
 	o.SourceRef, o.TargetRef, o.SHA256 = f[12], f[13], f[14]
 	o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed = f[15], f[16], f[17], f[18] == "1"
-	x.rank, x.red, x.latest = num(f[19]), f[20], f[21] == "1"
-	o.RedRecipients = article5.ParseRedColumn(x.red)
-	return o, x
+	c.Red, c.RawSHA256, c.Rank = f[19], f[20], num(f[21])
+	o.RedRecipients = article5.ParseRedColumn(c.Red)
+	return f[22] == "1"
+}
+
+// splitNUL appends the NUL-separated fields of s to f (substrings of s).
+func splitNUL(f []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			return append(f, s)
+		}
+		f = append(f, s[:i])
+		s = s[i+1:]
+	}
 }
 
 // auditToken records the token row id, as it now is, inside tx.
@@ -477,7 +641,7 @@ func (db *DB) AuditInclusion(ctx context.Context, index, size int64) (*audit.Inc
 		if err != nil {
 			return err
 		}
-		p, err = audit.ProveInclusion(ctx, db.hashReader(tx), e, size)
+		p, err = audit.ProveInclusion(ctx, audit.TileHashReader(db.tileReader(tx)), e, size)
 		return err
 	})
 	return p, err
@@ -495,19 +659,34 @@ func (db *DB) AuditConsistency(ctx context.Context, oldSize, newSize int64) (*au
 		if newSize > n {
 			return article5.Errorf(article5.EINVALID, "tree size %d is beyond the signed log (%d entries)", newSize, n)
 		}
-		p, err = audit.ProveConsistency(ctx, db.hashReader(tx), oldSize, newSize)
+		p, err = audit.ProveConsistency(ctx, audit.TileHashReader(db.tileReader(tx)), oldSize, newSize)
 		return err
 	})
 	return p, err
 }
 
-// AuditVerify checks the whole log and the covered rows in one snapshot.
-// The log's entries, its stored hashes and the covered rows are read at
-// once on three read transactions that see the same snapshot
-// (Driver.BeginSnapshot): reading the rows dominates the cost.
+// AuditVerify is the routine check of the whole log and the covered rows,
+// in one snapshot: every entry, every tile, the newest signed head and
+// every covered row, each row's digest recomputed from its columns. The
+// raw bytes of an object version are taken as its raw_sha256 column says
+// (audit.ObjectDigestOf); AuditVerifyDeep reads them. See docs/audit.md.
 func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
+	return db.auditVerify(ctx, false)
+}
+
+// AuditVerifyDeep is AuditVerify that also reads the raw bytes of every
+// object version and checks them against its raw_sha256 and red columns:
+// it detects an edit of raw alone, which AuditVerify does not.
+func (db *DB) AuditVerifyDeep(ctx context.Context) (*audit.Report, error) {
+	return db.auditVerify(ctx, true)
+}
+
+// auditVerify reads the log (entries, then tiles) and the covered rows at
+// once on two read transactions that see the same snapshot
+// (Driver.BeginSnapshot): reading the rows dominates the cost.
+func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error) {
 	op := db.op("audit verify")
-	txs, err := db.drv.BeginSnapshot(ctx, 3)
+	txs, err := db.drv.BeginSnapshot(ctx, 2)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
@@ -524,32 +703,57 @@ func (db *DB) AuditVerify(ctx context.Context) (*audit.Report, error) {
 	}
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
-	var entries []audit.Entry
-	var hashes []tlog.Hash
-	var covered map[string]string
-	var entriesErr, hashesErr, coveredErr error
+	// One connection reads the log and checks it (most of the hashing),
+	// then reads the versions of the ids stored in several; the other
+	// reads every covered row meanwhile, and each is checked against the
+	// log as soon as the log is.
+	ready := make(chan *audit.LogCheck, 1)
+	rows := &rowQueue{ready: ready}
+	var several map[string][]flaggedVersion
+	var unflagged [][2]string
+	var logErr, coveredErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { entries, entriesErr = readEntries(ctx, txs[0]) })
-	if headFault == nil {
-		wg.Go(func() { hashes, hashesErr = readHashes(ctx, txs[1], head.N) })
-	}
-	wg.Go(func() { covered, coveredErr = db.readCovered(ctx, txs[2]) })
-	wg.Wait()
-	if err := errors.Join(entriesErr, hashesErr, coveredErr); err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	if headFault != nil {
-		if head.N < 0 || head.N > int64(len(entries)) {
+	wg.Go(func() {
+		var check *audit.LogCheck
+		defer func() { ready <- check }()
+		entries, err := readEntries(ctx, txs[0], db.d)
+		if err != nil {
+			logErr = article5.Internal(op, err)
+			return
+		}
+		tiles, err := readTiles(ctx, txs[0])
+		if err != nil {
+			logErr = article5.Internal(op, err)
+			return
+		}
+		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
 			head.N = int64(len(entries)) // an unverified size is not trusted with memory
 		}
-		if hashes, err = readHashes(ctx, txs[1], head.N); err != nil {
-			return nil, article5.Internal(op, err)
+		if check, logErr = audit.CheckLog(entries, tiles, head); logErr != nil {
+			return
 		}
-	}
-	rep, err := audit.Verify(entries, hashes, covered, head)
-	if err != nil {
+		if several, err = db.severalVersions(ctx, txs[0]); err != nil {
+			logErr = article5.Internal(op, err)
+		}
+	})
+	wg.Go(func() {
+		err := db.readCovered(ctx, txs[1], deep, func(id, version string) {
+			unflagged = append(unflagged, [2]string{id, version})
+		}, rows.add)
+		if err != nil {
+			coveredErr = article5.Internal(op, err)
+		}
+		rows.wait()
+	})
+	wg.Wait()
+	if err := cmp.Or(logErr, coveredErr); err != nil {
 		return nil, err
 	}
+	check := rows.check
+	for _, ref := range latestFaults(several, unflagged) {
+		check.RowEdited(ref, "latest flag does not mark the greatest version")
+	}
+	rep := check.Report()
 	if headFault != nil {
 		rep.Faults = append([]audit.Fault{*headFault}, rep.Faults...)
 	}
@@ -593,16 +797,37 @@ func (s *interned) ScanBytes(b []byte) error {
 	return nil
 }
 
-// readEntries reads every log entry, in index order.
-func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
+// entryColumns are the audit_entries columns, in the order readEntries
+// reads them.
+var entryColumns = []string{"idx", "kind", "ref", "digest", "time", "actor"}
+
+// readEntries reads every log entry, in index order: where d packs
+// columns (Dialect.Packed), each row as one text that the entry's strings
+// share, else a typed value per column.
+func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, error) {
 	var n int64
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM audit_entries`).Scan(&n); err != nil {
 		return nil, err
 	}
-	entries := make([]audit.Entry, 0, n)
+	entries := make([]audit.Entry, 0, max(n, 0))
+	if packed, ok := d.Packed(entryColumns); ok {
+		rows, err := q.Query(ctx, `SELECT `+packed+` FROM audit_entries ORDER BY idx`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var row string
+			if err := rows.Scan(&row); err != nil {
+				return nil, err
+			}
+			entries = append(entries, entryFromText(row))
+		}
+		return entries, rows.Err()
+	}
 	var kind string
 	kinds := &interned{dst: &kind, seen: map[string]string{}}
-	rows, err := q.Query(ctx, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries ORDER BY idx`)
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(entryColumns, ", ")+` FROM audit_entries ORDER BY idx`)
 	if err != nil {
 		return nil, err
 	}
@@ -619,26 +844,34 @@ func readEntries(ctx context.Context, q Querier) ([]audit.Entry, error) {
 	return entries, rows.Err()
 }
 
-// readHashes reads the stored hashes of a tree of n entries; a missing or
-// malformed one is left zero (Verify reports it).
-func readHashes(ctx context.Context, q Querier, n int64) ([]tlog.Hash, error) {
-	hashes := make([]tlog.Hash, tlog.StoredHashCount(n))
-	rows, err := q.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= 0 AND idx < ?`, int64(len(hashes)))
+// entryFromText parses the NUL-joined entryColumns. A row that does not
+// parse (edited by hand) gives an entry that cannot match its stored
+// record hash: its ref and digest are marked.
+func entryFromText(row string) audit.Entry {
+	var buf [8]string
+	f := splitNUL(buf[:0], row)
+	idx, err := strconv.ParseInt(f[0], 10, 64)
 	if err != nil {
-		return nil, err
+		idx = -1 // placed nowhere: an entry outside the log
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			return nil, err
-		}
-		if len(h) == len(tlog.Hash{}) && idx >= 0 && idx < int64(len(hashes)) {
-			hashes[idx] = tlog.Hash(h)
-		}
+	if len(f) != len(entryColumns) {
+		return audit.Entry{Index: idx, Ref: "(unreadable) " + row, Digest: "(unreadable)"}
 	}
-	return hashes, rows.Err()
+	t, err := strconv.ParseInt(f[4], 10, 64)
+	e := audit.Entry{Index: idx, Kind: f[1], Ref: f[2], Digest: f[3], Time: fromNano(t), By: f[5]}
+	if err != nil {
+		e.Ref, e.Digest = "(unreadable) "+row, "(unreadable)"
+	}
+	return e
+}
+
+// readTiles reads every stored tile; Verify ignores what the signed tree
+// does not need.
+func readTiles(ctx context.Context, q Querier) ([]audit.Tile, error) {
+	return collect(ctx, q, func(r Row) (audit.Tile, error) {
+		var t audit.Tile
+		return t, r.Scan(&t.Level, &t.N, &t.Data)
+	}, `SELECT level, idx, data FROM audit_tiles`)
 }
 
 // unmarshalOr decodes the JSON text js into v; text that does not decode

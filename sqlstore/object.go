@@ -175,14 +175,20 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 	if err := db.unflagLatest(ctx, tx, unflag); err != nil {
 		return nil, article5.Internal(op, err)
 	}
+	rawSums := make([]string, len(accepted))
+	for i, o := range accepted {
+		rawSums[i] = audit.RawSHA256(o.Raw)
+	}
 	if len(accepted) > 0 {
-		if err := db.insertObjects(ctx, tx, accepted, latest, now); err != nil {
+		if err := db.insertObjects(ctx, tx, accepted, latest, rawSums, now); err != nil {
 			return nil, article5.Internal(op, err)
 		}
 	}
 	entries := make([]audit.Entry, 0, len(accepted)+len(quarantined))
-	for _, o := range accepted {
-		entries = append(entries, audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: audit.ObjectDigest(o),
+	for i, o := range accepted {
+		// The row's columns as inserted, raw by its hash (audit.ObjectDigest).
+		d := audit.ObjectDigestOf(o, article5.RedColumn(o.RedRecipients), rawSums[i])
+		entries = append(entries, audit.Entry{Kind: audit.KindSTIXObject, Ref: audit.ObjectRef(o.ID, o.Version), Digest: d,
 			Time: now, By: audit.ByOf(o.Submitter, o.SubmitterOrg)})
 	}
 	if len(quarantined) > 0 {
@@ -262,11 +268,12 @@ func (db *DB) unflagLatest(ctx context.Context, tx Tx, ids []string) error {
 // (Dialect.NumbersObjects).
 var objectInsertColumns = []string{"id", "version", "version_sec", "version_nsec", "unversioned", "latest",
 	"added_sec", "added_nsec", "type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256", "raw",
-	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red"}
+	"submitter", "submitter_org", "custodian", "relayed", "tlp_rank", "red", "raw_sha256"}
 
-// insertObjects stores the accepted versions with their latest flags, in
-// one bulk insert; seq follows their order.
-func (db *DB) insertObjects(ctx context.Context, tx Tx, accepted []*article5.StoredObject, latest []bool, now time.Time) error {
+// insertObjects stores the accepted versions with their latest flags and
+// the hex sha256 of their raw bytes (audit.RawSHA256), in one bulk insert;
+// seq follows their order.
+func (db *DB) insertObjects(ctx context.Context, tx Tx, accepted []*article5.StoredObject, latest []bool, rawSums []string, now time.Time) error {
 	cols := objectInsertColumns
 	var seq int64
 	numbered := db.d.NumbersObjects()
@@ -286,7 +293,7 @@ func (db *DB) insertObjects(ctx context.Context, tx Tx, accepted []*article5.Sto
 		r = append(r, o.ID, o.Version, o.VersionSec, o.VersionNsec, o.Unversioned, latest[i],
 			now.Unix(), int64(now.Nanosecond()), o.Type, o.SpecVersion, o.CreatedBy, o.Revoked, string(marks),
 			o.SourceRef, o.TargetRef, o.SHA256, o.Raw,
-			o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed, article5.MarkingRank(o.Markings), article5.RedColumn(o.RedRecipients))
+			o.Submitter, o.SubmitterOrg, o.Custodian, o.Relayed, article5.MarkingRank(o.Markings), article5.RedColumn(o.RedRecipients), rawSums[i])
 		if numbered {
 			seq++
 			r = append(r, seq)

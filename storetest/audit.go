@@ -2,11 +2,14 @@ package storetest
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"article5"
 	"article5/audit"
@@ -78,6 +81,16 @@ func MustAuditVerify(tb testing.TB, s article5.Store) *audit.Report {
 	return rep
 }
 
+// MustAuditVerifyDeep runs AuditVerifyDeep and fails the test on error.
+func MustAuditVerifyDeep(tb testing.TB, s article5.Store) *audit.Report {
+	tb.Helper()
+	rep, err := auditStore(tb, s).AuditVerifyDeep(context.Background())
+	if err != nil {
+		tb.Fatalf("AuditVerifyDeep: %v", err)
+	}
+	return rep
+}
+
 // RunAudit runs the transparency log suite against an adapter: the log
 // records every change in the same transaction, proofs check against the
 // signed heads, and every direct edit of the database is detected.
@@ -128,6 +141,7 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		}
 	})
 	t.Run("ProofsCheckAgainstSignedHeads", func(t *testing.T) { testAuditProofs(t, open) })
+	t.Run("ProofsMatchTheReferenceLog", func(t *testing.T) { testProofsMatchReference(t, open) })
 	testConsultationTamper(t, open)
 	t.Run("ConcurrentWritersKeepOneLog", func(t *testing.T) {
 		s, _ := open(t)
@@ -263,16 +277,26 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 	)
 	insertObject := `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, seq, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 99999, 'indicator', 'x', CAST('{}' AS BLOB))`
-	tamperHash := `UPDATE audit_hashes SET hash = randomblob(32) WHERE idx = 1`
+	// Leaf 1's hash, bytes 33 to 64 of the first tile of level 0.
+	tamperHash := `UPDATE audit_tiles SET data = CAST(substr(data, 1, 32) || randomblob(32) || substr(data, 65) AS BLOB) WHERE level = 0 AND idx = 0`
 	flipRevoked := `UPDATE tokens SET revoked = 1 - revoked`
 	flipLatest := `UPDATE objects SET latest = 1 - latest WHERE id = '` + indicator + `'`
+	clearLatest := `UPDATE objects SET latest = 0 WHERE id = 'identity--00000000-0000-4000-8000-000000000001'`
+	setLatest := `UPDATE objects SET latest = 1 WHERE id = '` + indicator + `'`
 	dropEvidence := `UPDATE case_index SET evidence = 0 WHERE object_id = '` + grouping + `'`
+	// An edit of raw alone that names a red recipient (the red column,
+	// which the release decisions read, is left as it was).
+	redExt := `'"pattern_type"', '"extensions":{"` + article5.ExtensionID + `":{"red_recipients":["user--mallory"]}},"pattern_type"'`
+	addRedToRaw := `UPDATE objects SET raw = CAST(replace(CAST(raw AS TEXT), ` + redExt + `) AS BLOB) WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`
 	if d == Postgres {
+		addRedToRaw = `UPDATE objects SET raw = convert_to(replace(convert_from(raw, 'UTF8'), ` + redExt + `), 'UTF8') WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`
 		insertObject = `INSERT INTO objects (id, version, version_sec, version_nsec, added_sec, added_nsec, type, sha256, raw)
 		VALUES ('indicator--00000000-0000-4000-8000-00000000dead', '2024-01-01T00:00:00Z', 1704067200, 0, 1704067200, 0, 'indicator', 'x', '{}'::bytea)`
-		tamperHash = `UPDATE audit_hashes SET hash = decode(md5('a') || md5('b'), 'hex') WHERE idx = 1`
+		tamperHash = `UPDATE audit_tiles SET data = overlay(data placing decode(md5('a') || md5('b'), 'hex') from 33 for 32) WHERE level = 0 AND idx = 0`
 		flipRevoked = `UPDATE tokens SET revoked = NOT revoked`
 		flipLatest = `UPDATE objects SET latest = NOT latest WHERE id = '` + indicator + `'`
+		clearLatest = `UPDATE objects SET latest = false WHERE id = 'identity--00000000-0000-4000-8000-000000000001'`
+		setLatest = `UPDATE objects SET latest = true WHERE id = '` + indicator + `'`
 		dropEvidence = `UPDATE case_index SET evidence = false WHERE object_id = '` + grouping + `'`
 	}
 	ident1 := "objects/identity--00000000-0000-4000-8000-000000000001/2024-01-01T00:00:00.000Z"
@@ -282,31 +306,41 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		kind  audit.FaultKind
 		index int64  // the fault's Index, or -2 for any
 		ref   string // the fault's Ref, or "" for any
+		// deep: only AuditVerifyDeep detects it. The routine check takes an
+		// object's raw bytes as its raw_sha256 column says, so an edit of
+		// raw alone is found by the check that reads raw (docs/audit.md).
+		deep bool
 	}{
-		{"ObjectRawEdited", []string{`UPDATE objects SET raw = raw || raw WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef},
-		{"ObjectMarkingsEdited", []string{`UPDATE objects SET markings = '["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]' WHERE id = '` + indicator + `' AND version = '2024-03-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, ""},
-		{"ObjectDeleted", []string{`DELETE FROM objects WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowDeleted, -2, objRef},
-		{"ObjectInsertedWithoutEntry", []string{insertObject}, audit.FaultRowInserted, -1, "objects/indicator--00000000-0000-4000-8000-00000000dead/2024-01-01T00:00:00Z"},
-		{"CaseTierEdited", []string{`UPDATE cases SET tiers = '{"jp-2019":"armed-attack-possible","us-2023":"below-threshold"}'`}, audit.FaultRowEdited, -2, "cases/" + grouping},
-		{"AssessmentReportEdited", []string{`UPDATE assessments SET report = '{"forged":true}'`}, audit.FaultRowEdited, -2, ""},
-		{"EventEdited", []string{`UPDATE events SET to_tier = 'armed-attack-possible' WHERE type = 'tier-changed'`}, audit.FaultRowEdited, -2, ""},
-		{"EventDeleted", []string{`DELETE FROM events WHERE type = 'tier-changed'`}, audit.FaultRowDeleted, -2, ""},
-		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1"},
-		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, ""},
-		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, ""},
-		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (16, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 16, ""},
-		{"EntrySubmitterEdited", []string{`UPDATE audit_entries SET actor = 'token--someone-else' WHERE idx = 0`}, audit.FaultEntryEdited, 0, ""},
-		{"ObjectCustodianEdited", []string{`UPDATE objects SET custodian = 'identity--thief' WHERE custodian <> ''`}, audit.FaultRowEdited, -2, ident1},
-		{"ObjectSubmitterEdited", []string{`UPDATE objects SET submitter = 'token--someone-else' WHERE submitter <> ''`}, audit.FaultRowEdited, -2, ident1},
-		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef},
-		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef},
-		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef},
-		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping)},
-		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping)},
-		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, ""},
-		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, ""},
-		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, ""},
-		{"HistoryTruncated", []string{`DELETE FROM audit_entries WHERE idx >= 8`, `DELETE FROM audit_heads WHERE n > 8`}, audit.FaultRowInserted, -2, ""},
+		{"ObjectRawEdited", []string{`UPDATE objects SET raw = raw || raw WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, true},
+		{"ObjectRawRedRecipientsAdded", []string{addRedToRaw}, audit.FaultRowEdited, -2, objRef, true},
+		{"ObjectRawHashEdited", []string{`UPDATE objects SET raw_sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectRawAndHashEdited", []string{`UPDATE objects SET raw = raw || raw, raw_sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectCanonicalHashEdited", []string{`UPDATE objects SET sha256 = '` + hexDigest + `' WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectMarkingsEdited", []string{`UPDATE objects SET markings = '["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]' WHERE id = '` + indicator + `' AND version = '2024-03-01T00:00:00.000Z'`}, audit.FaultRowEdited, -2, "", false},
+		{"ObjectDeleted", []string{`DELETE FROM objects WHERE id = '` + indicator + `' AND version = '2024-02-01T00:00:00.000Z'`}, audit.FaultRowDeleted, -2, objRef, false},
+		{"ObjectInsertedWithoutEntry", []string{insertObject}, audit.FaultRowInserted, -1, "objects/indicator--00000000-0000-4000-8000-00000000dead/2024-01-01T00:00:00Z", false},
+		{"CaseTierEdited", []string{`UPDATE cases SET tiers = '{"jp-2019":"armed-attack-possible","us-2023":"below-threshold"}'`}, audit.FaultRowEdited, -2, "cases/" + grouping, false},
+		{"AssessmentReportEdited", []string{`UPDATE assessments SET report = '{"forged":true}'`}, audit.FaultRowEdited, -2, "", false},
+		{"EventEdited", []string{`UPDATE events SET to_tier = 'armed-attack-possible' WHERE type = 'tier-changed'`}, audit.FaultRowEdited, -2, "", false},
+		{"EventDeleted", []string{`DELETE FROM events WHERE type = 'tier-changed'`}, audit.FaultRowDeleted, -2, "", false},
+		{"TokenUnrevoked", []string{flipRevoked}, audit.FaultRowEdited, -2, "tokens/token--0b7a1a1e-0000-4000-8000-00000000a0d1", false},
+		{"EntryDigestEdited", []string{`UPDATE audit_entries SET digest = '` + hexDigest + `' WHERE idx = 1`}, audit.FaultEntryEdited, 1, "", false},
+		{"EntryDeleted", []string{`DELETE FROM audit_entries WHERE idx = 1`}, audit.FaultEntryDeleted, 1, "", false},
+		{"EntryInserted", []string{`INSERT INTO audit_entries (idx, kind, ref, digest, time) VALUES (16, 'stix-object', 'objects/x/y', '` + hexDigest + `', 1)`}, audit.FaultEntryInserted, 16, "", false},
+		{"EntrySubmitterEdited", []string{`UPDATE audit_entries SET actor = 'token--someone-else' WHERE idx = 0`}, audit.FaultEntryEdited, 0, "", false},
+		{"ObjectCustodianEdited", []string{`UPDATE objects SET custodian = 'identity--thief' WHERE custodian <> ''`}, audit.FaultRowEdited, -2, ident1, false},
+		{"ObjectSubmitterEdited", []string{`UPDATE objects SET submitter = 'token--someone-else' WHERE submitter <> ''`}, audit.FaultRowEdited, -2, ident1, false},
+		{"ObjectTLPRankLowered", []string{`UPDATE objects SET tlp_rank = 0`}, audit.FaultRowEdited, -2, objRef, false},
+		{"ObjectRedRecipientAdded", []string{`UPDATE objects SET red = ',user--mallory,'`}, audit.FaultRowEdited, -2, objRef, false},
+		{"LatestFlagMoved", []string{flipLatest}, audit.FaultRowEdited, -2, objRef, false},
+		{"LatestFlagCleared", []string{clearLatest}, audit.FaultRowEdited, -2, ident1, false},
+		{"LatestFlagDoubled", []string{setLatest}, audit.FaultRowEdited, -2, objRef, false},
+		{"CaseEvidenceDropped", []string{dropEvidence}, audit.FaultRowEdited, -2, audit.CaseIndexRef(grouping), false},
+		{"CaseIndexDeleted", []string{`DELETE FROM case_index`}, audit.FaultRowDeleted, -2, audit.CaseIndexRef(grouping), false},
+		{"StoredHashEdited", []string{tamperHash}, audit.FaultHashTampered, 1, "", false},
+		{"NewestHeadDeleted", []string{`DELETE FROM audit_heads WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultEntryInserted, -2, "", false},
+		{"HeadForged", []string{`UPDATE audit_heads SET n = n + 1 WHERE n = (SELECT max(n) FROM audit_heads)`}, audit.FaultHeadMismatch, -1, "", false},
+		{"HistoryTruncated", []string{`DELETE FROM audit_entries WHERE idx >= 8`, `DELETE FROM audit_heads WHERE n > 8`}, audit.FaultRowInserted, -2, "", false},
 	} {
 		t.Run("Detects"+tc.name, func(t *testing.T) {
 			s, exec := open(t)
@@ -317,7 +351,11 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 			for _, q := range tc.sql {
 				exec(t, q)
 			}
-			rep := MustAuditVerify(t, s)
+			verify := MustAuditVerify
+			if tc.deep {
+				verify = MustAuditVerifyDeep
+			}
+			rep := verify(t, s)
 			if rep.Intact() {
 				t.Fatalf("tampering not detected: %s", strings.Join(tc.sql, "; "))
 			}
@@ -403,4 +441,252 @@ func testAuditProofs(t *testing.T, open AuditOpen) {
 	}
 	_, err = a.AuditConsistency(ctx, 1, newHead.N+1)
 	wantCode(t, err, article5.EINVALID)
+}
+
+// referenceLog returns the store's entries (the first n) appended to an
+// in-memory audit.Log, the reference the adapters behave like.
+func referenceLog(tb testing.TB, a audit.Store, n int64) *audit.Log {
+	tb.Helper()
+	l := audit.NewLog()
+	entries := make([]audit.Entry, n)
+	for i := range n {
+		e, err := a.AuditEntry(context.Background(), i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		entries[i] = e
+	}
+	if _, err := l.Append(entries...); err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// proofTexts returns the store's inclusion proofs of a sample of entries
+// in trees of each size in sizes, and its consistency proofs between
+// them, as text.
+func proofTexts(tb testing.TB, a audit.Store, sizes []int64) []string {
+	tb.Helper()
+	ctx := context.Background()
+	var out []string
+	for _, size := range sizes {
+		for _, i := range []int64{0, 1, 5, 255, 256, size / 2, size - 1} {
+			if i < 0 || i >= size {
+				continue
+			}
+			p, err := a.AuditInclusion(ctx, i, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+		for _, old := range sizes {
+			if old > size {
+				continue
+			}
+			p, err := a.AuditConsistency(ctx, old, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+	}
+	return out
+}
+
+// referenceProofTexts is proofTexts from the reference log.
+func referenceProofTexts(tb testing.TB, l *audit.Log, sizes []int64) []string {
+	tb.Helper()
+	var out []string
+	for _, size := range sizes {
+		for _, i := range []int64{0, 1, 5, 255, 256, size / 2, size - 1} {
+			if i < 0 || i >= size {
+				continue
+			}
+			p, err := l.InclusionProof(i, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+		for _, old := range sizes {
+			if old > size {
+				continue
+			}
+			p, err := l.ConsistencyProof(old, size)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, string(mustMarshal(tb, p)))
+		}
+	}
+	return out
+}
+
+func mustMarshal(tb testing.TB, m interface{ MarshalText() ([]byte, error) }) []byte {
+	tb.Helper()
+	b, err := m.MarshalText()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// longHistory appends, in transactions of many sizes, a log that crosses
+// the first tile boundary (256 entries) at several offsets, and returns
+// the size of every head it signed.
+func longHistory(tb testing.TB, s article5.Store) []int64 {
+	tb.Helper()
+	ctx := context.Background()
+	a := auditStore(tb, s)
+	var sizes []int64
+	k := 0
+	for i, size := range []int{1, 3, 250, 1, 1, 300, 2} {
+		MustIngest(tb, s, SyntheticBatch(k, size)...)
+		k += size
+		if i%2 == 0 {
+			tok := &article5.Token{Name: "t", Party: article5.PartyJP, Org: identA, Hash: fmt.Sprintf("%064x", 1000+i)}
+			if err := s.CreateToken(ctx, tok); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		rep := MustAuditVerify(tb, s)
+		if !rep.Intact() {
+			tb.Fatalf("after %d entries: %v", rep.Head.N, rep.Err())
+		}
+		sizes = append(sizes, rep.Head.N)
+	}
+	if h, err := a.AuditHeadAt(ctx, sizes[len(sizes)-1]); err != nil || len(h) == 0 {
+		tb.Fatalf("newest head: %v", err)
+	}
+	return sizes
+}
+
+// testProofsMatchReference: the store's proofs are those of the reference
+// log of the same entries, byte for byte (the tiles change how hashes are
+// kept, never which hashes a proof holds), and its heads hash alike.
+func testProofsMatchReference(t *testing.T, open AuditOpen) {
+	s, _ := open(t)
+	a := auditStore(t, s)
+	sizes := longHistory(t, s)
+	n := sizes[len(sizes)-1]
+	ref := referenceLog(t, a, n)
+	key, err := a.AuditKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := audit.NewVerifiers(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range sizes {
+		signed, err := a.AuditHeadAt(context.Background(), size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := audit.VerifyTreeHead(signed, vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.TreeHead(size)
+		if err != nil || h.Hash != want.Hash {
+			t.Fatalf("head of %d entries %v, reference %v (%v)", size, h.Hash, want.Hash, err)
+		}
+	}
+	got, want := proofTexts(t, a, sizes), referenceProofTexts(t, ref, sizes)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("proofs differ from the reference log's")
+	}
+}
+
+// AuditReopen returns a fresh, empty store (an audit.Store), an Exec on
+// its database, and reopen, which closes the store and opens the same
+// database again (a node restarted on a new version).
+type AuditReopen func(t *testing.T) (s article5.Store, exec Exec, reopen func() article5.Store)
+
+// RunAuditUpgrade checks that a log kept as one audit_hashes row per
+// stored hash (before migration 0008) is converted to tiles in place on
+// open: it verifies, keeps its heads and proofs byte for byte, and a
+// stored hash tampered with before the upgrade is still detected.
+func RunAuditUpgrade(t *testing.T, d Dialect, open AuditReopen) {
+	// downgrade puts the store back to its schema before migration 0008,
+	// its log's hashes as audit_hashes rows (leaf 5's forged if forge).
+	downgrade := func(t *testing.T, s article5.Store, exec Exec, forge bool) {
+		a := auditStore(t, s)
+		n := MustAuditVerify(t, s).Head.N
+		hashes := referenceLog(t, a, n).Hashes()
+		exec(t, `DROP TABLE audit_tiles`)
+		exec(t, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`)
+		for lo := 0; lo < len(hashes); lo += 200 {
+			var vals []string
+			for i := lo; i < min(lo+200, len(hashes)); i++ {
+				h := hashes[i]
+				if forge && int64(i) == tlog.StoredHashIndex(0, 5) {
+					h[0] ^= 1
+				}
+				lit := "X'" + hex.EncodeToString(h[:]) + "'"
+				if d == Postgres {
+					lit = `'\x` + hex.EncodeToString(h[:]) + `'::bytea`
+				}
+				vals = append(vals, fmt.Sprintf("(%d, %s)", i, lit))
+			}
+			exec(t, `INSERT INTO audit_hashes (idx, hash) VALUES `+strings.Join(vals, ", "))
+		}
+	}
+	t.Run("ConvertedInPlace", func(t *testing.T) {
+		s, exec, reopen := open(t)
+		auditSequence(t, s)
+		sizes := longHistory(t, s)
+		before := proofTexts(t, auditStore(t, s), sizes)
+		head, err := auditStore(t, s).AuditHead(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		downgrade(t, s, exec, false)
+		s = reopen()
+		rep := MustAuditVerify(t, s)
+		if !rep.Intact() || rep.Head.N != sizes[len(sizes)-1] {
+			t.Fatalf("after the upgrade: %d entries, %v", rep.Head.N, rep.Err())
+		}
+		if after := proofTexts(t, auditStore(t, s), sizes); strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Fatal("proofs changed in the upgrade")
+		}
+		if h, err := auditStore(t, s).AuditHead(context.Background()); err != nil || string(h) != string(head) {
+			t.Fatalf("newest head changed in the upgrade: %v", err)
+		}
+		// The converted log takes appends.
+		MustIngest(t, s, SyntheticBatch(10_000, 3)...)
+		if rep := MustAuditVerify(t, s); !rep.Intact() {
+			t.Fatalf("append after the upgrade: %v", rep.Err())
+		}
+	})
+	t.Run("ConvertedOnce", func(t *testing.T) {
+		// Rows put in audit_hashes after the upgrade are never read: the
+		// tiles are not rebuilt from them on the next open.
+		s, exec, reopen := open(t)
+		auditSequence(t, s)
+		lit := "X'" + strings.Repeat("00", 32) + "'"
+		if d == Postgres {
+			lit = `'\x` + strings.Repeat("00", 32) + `'::bytea`
+		}
+		exec(t, `INSERT INTO audit_hashes (idx, hash) VALUES (1, `+lit+`)`)
+		s = reopen()
+		if rep := MustAuditVerify(t, s); !rep.Intact() {
+			t.Fatalf("a row put in audit_hashes changed the log: %v", rep.Err())
+		}
+	})
+	t.Run("TamperedHashStillDetected", func(t *testing.T) {
+		s, exec, reopen := open(t)
+		auditSequence(t, s)
+		longHistory(t, s)
+		downgrade(t, s, exec, true)
+		s = reopen()
+		rep := MustAuditVerify(t, s)
+		for _, f := range rep.Faults {
+			if f.Kind == audit.FaultHashTampered && f.Index == tlog.StoredHashIndex(0, 5) {
+				return
+			}
+		}
+		t.Fatalf("a stored hash forged before the upgrade is not detected after it: %v", rep.Faults)
+	})
 }

@@ -23,6 +23,7 @@ of an append-only Merkle log written in the same transaction, and every transact
 tree head with the node's key.
 
   article5 audit verify --data-dir ./node-jp          exit 0 if the log and the rows it covers are intact, 4 if not
+  article5 audit verify --deep                        …and every object's raw bytes hash as recorded (slower; weekly)
   article5 audit verify --witnessed head.note         …and the log extends a head the partner witnessed
   article5 audit head                                 the newest signed tree head
   article5 audit key                                  the node's verifier key (give it to the partner)
@@ -53,6 +54,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 	}
 
 	var witnessed, verifyFormat string
+	var deep bool
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the whole log and the rows it covers (exit 0 only if intact)",
@@ -60,12 +62,16 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withLog(cmd, func(ctx context.Context, a audit.Store) error {
 				start := time.Now()
-				rep, err := a.AuditVerify(ctx)
+				check, what := a.AuditVerify, "covered rows"
+				if deep {
+					check, what = a.AuditVerifyDeep, "covered rows with their raw bytes"
+				}
+				rep, err := check(ctx)
 				if err != nil {
 					return err
 				}
 				h := rep.Head
-				v := verifyView{Intact: rep.Intact(), Size: h.N, Hash: h.Hash.String(), Time: h.Time, Entries: rep.Entries, Hashes: rep.Hashes, Rows: rep.Rows, Faults: []string{}}
+				v := verifyView{Intact: rep.Intact(), Size: h.N, Hash: h.Hash.String(), Time: h.Time, Entries: rep.Entries, Tiles: rep.Tiles, Deep: deep, Rows: rep.Rows, Faults: []string{}}
 				for _, f := range rep.Faults {
 					v.Faults = append(v.Faults, f.String())
 				}
@@ -74,7 +80,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 					text = io.Discard
 				}
 				fmt.Fprintf(text, "signed tree head: %d entries, hash %s, time %s\n", h.N, h.Hash, h.Time.Format(time.RFC3339Nano))
-				fmt.Fprintf(text, "read %d entries, %d stored hashes, %d covered rows in %v\n", rep.Entries, rep.Hashes, rep.Rows, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(text, "read %d entries, %d hash tiles, %d %s in %v\n", rep.Entries, rep.Tiles, rep.Rows, what, time.Since(start).Round(time.Millisecond))
 				var werr error
 				if witnessed != "" {
 					v.Witnessed = witnessed
@@ -110,6 +116,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 	}
 	addFormatFlag(verify, &verifyFormat)
 	verify.Flags().StringVar(&witnessed, "witnessed", "", "a signed tree head the partner witnessed (file): the log must extend it")
+	verify.Flags().BoolVar(&deep, "deep", false, "also read every object's raw bytes and check them against the hash the log recorded (detects an edit of raw alone)")
 
 	head := &cobra.Command{
 		Use:   "head",
@@ -299,7 +306,8 @@ type verifyView struct {
 	Hash      string    `json:"hash"` // its tree hash (base64)
 	Time      time.Time `json:"time"`
 	Entries   int       `json:"entries"` // rows read
-	Hashes    int       `json:"hashes"`
+	Tiles     int       `json:"tiles"`   // hash tiles read
+	Deep      bool      `json:"deep"`    // raw bytes re-hashed too (--deep)
 	Rows      int       `json:"rows"`
 	Faults    []string  `json:"faults"`
 	Witnessed string    `json:"witnessed,omitempty"` // the --witnessed file checked

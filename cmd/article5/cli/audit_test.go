@@ -1,11 +1,15 @@
 package cli_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"article5/sqlite"
+	"article5/storetest"
 
 	_ "modernc.org/sqlite"
 )
@@ -72,5 +76,46 @@ func TestAuditCommands(t *testing.T) {
 	}
 	if out, _, code := run(t, "audit", "verify", "--data-dir", dir, "--witnessed", headFile); code == 0 {
 		t.Fatalf("truncation past a witnessed head not detected: %s", out)
+	}
+}
+
+// TestAuditVerifyDeep: an edit of an object's raw bytes alone (its
+// raw_sha256 left as the log recorded it) passes the routine check, which
+// takes raw as raw_sha256 says, and fails `audit verify --deep`, which
+// reads it; an edit of raw_sha256 with it fails both.
+func TestAuditVerifyDeep(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "article5.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 20)...)
+	s.Close()
+	for _, args := range [][]string{{"audit", "verify", "--data-dir", dir}, {"audit", "verify", "--deep", "--data-dir", dir}} {
+		if out, errs, code := run(t, args...); code != 0 || !strings.Contains(out, "intact") || !strings.Contains(out, "20 entries") {
+			t.Fatalf("%v on an intact log: %d %s %s", args, code, out, errs)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE objects SET raw = CAST(replace(CAST(raw AS TEXT), 'Scanner 3', 'Scanner 4') AS BLOB) WHERE seq = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := run(t, "audit", "verify", "--data-dir", dir); code != 0 {
+		t.Fatalf("routine check after an edit of raw alone: %d %s %s", code, out, errs)
+	}
+	out, _, code := run(t, "audit", "verify", "--deep", "--data-dir", dir)
+	if code == 0 || !strings.Contains(out, "FAULT row-edited 3 objects/indicator--") || !strings.Contains(out, "raw does not hash to raw_sha256") {
+		t.Fatalf("--deep after an edit of raw alone: %d %s", code, out)
+	}
+	if _, err := db.Exec(`UPDATE objects SET raw_sha256 = '` + strings.Repeat("0", 64) + `' WHERE seq = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := run(t, "audit", "verify", "--data-dir", dir); code == 0 || !strings.Contains(out, "FAULT row-edited 3 objects/indicator--") {
+		t.Fatalf("routine check after an edit of raw_sha256: %d %s", code, out)
 	}
 }
