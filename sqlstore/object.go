@@ -205,6 +205,11 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
 	}
+	// Under LockAudit (appendAudit): the keys of the cases whose evidence
+	// these versions are (audience.go).
+	if err := db.refreshAudienceOf(ctx, tx, accepted); err != nil {
+		return nil, article5.Internal(op, err)
+	}
 	if queue && len(accepted) > 0 {
 		cases, err := db.affectedCases(ctx, tx, accepted)
 		if err != nil {

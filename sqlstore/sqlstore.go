@@ -66,6 +66,9 @@ func New(ctx context.Context, drv Driver, migrations fs.FS) (*DB, error) {
 	if err := db.backfillRelease(ctx); err != nil {
 		return nil, err
 	}
+	if err := db.fillAudience(ctx); err != nil {
+		return nil, err
+	}
 	if err := db.initAudit(ctx); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,227 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"article5"
+)
+
+// The precomputed audience of cases (migration 0009): each case is filed in
+// case_audience under the keys of article5.CaseAudience, computed from the
+// release columns of the versions its evidence index names; each of its
+// events in event_audience under the same keys. A recipient's page is then
+// read from those indexes under its keys (article5.Audience.Grants), in
+// list order, and the cases it may not see are never read.
+//
+// The keys are rewritten, in the same transaction, whenever what they are
+// computed from changes: the case's evidence index (writeCaseIndex, so a
+// new assessment too), its row (updated), or a stored version of an
+// object some evidence index names (ingest: the same lookup of case_index
+// by object that queues re-assessments).
+
+// audienceEvidence reads the release columns of the versions the evidence
+// index of case c names (as caseReleased read them: the latest version,
+// or the SCO copy's own), and whether the case has an evidence index.
+func (db *DB) audienceEvidence(ctx context.Context, q Querier, c string) ([]article5.ReleaseRow, bool, error) {
+	indexed := false
+	var out []article5.ReleaseRow
+	err := each(ctx, q, func(r Row) error {
+		indexed = true
+		var row article5.ReleaseRow
+		var red string
+		if err := r.Scan(&row.Rank, &row.CreatedBy, &row.Relayed, &row.Custodian, &red); err != nil {
+			return err
+		}
+		if row.Rank == notHeld {
+			return nil // named but not held: counts for nothing
+		}
+		row.Red = article5.ParseRedColumn(red)
+		out = append(out, row)
+		return nil
+	}, `SELECT coalesce(ev.tlp_rank, ?), coalesce(ev.created_by, ''), coalesce(ev.relayed, `+db.d.Bool(false)+`),
+			coalesce(ev.custodian, ''), coalesce(ev.red, ',') FROM case_index ci
+		LEFT JOIN objects ev ON ev.id = ci.object_id
+			AND ((ci.version = '' AND ev.latest = `+db.d.Bool(true)+`) OR (ci.version <> '' AND ev.version = ci.version))
+		WHERE ci.case_id = ? AND ci.evidence = `+db.d.Bool(true), notHeld, c)
+	return out, indexed, err
+}
+
+// notHeld stands for the rank of an evidence id the store does not hold.
+const notHeld = -99
+
+// refreshAudience recomputes the keys of cases inside tx and, where they
+// changed, rewrites them and the keys of the cases' events; where only the
+// case's updated moved, it moves the keys' updated. A case without a row
+// in cases, or without an evidence index, has no key.
+func (db *DB) refreshAudience(ctx context.Context, tx Tx, cases []string) error {
+	for _, c := range cases {
+		var keys []string
+		var updated int64
+		err := tx.QueryRow(ctx, `SELECT updated FROM cases WHERE id = ?`, c).Scan(&updated)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if err == nil {
+			rows, indexed, err := db.audienceEvidence(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			if indexed {
+				keys = article5.CaseAudience(rows)
+				slices.Sort(keys)
+				keys = slices.Compact(keys)
+			}
+		}
+		type held struct {
+			key     string
+			updated int64
+		}
+		old, err := collect(ctx, tx, func(r Row) (h held, err error) { return h, r.Scan(&h.key, &h.updated) },
+			`SELECT grant_key, updated FROM case_audience WHERE case_id = ? ORDER BY grant_key`, c)
+		if err != nil {
+			return err
+		}
+		same := len(old) == len(keys)
+		moved := false
+		for i := 0; same && i < len(old); i++ {
+			same = old[i].key == keys[i]
+			moved = moved || old[i].updated != updated
+		}
+		if same {
+			if moved {
+				if _, err := tx.Exec(ctx, `UPDATE case_audience SET updated = ? WHERE case_id = ?`, updated, c); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM case_audience WHERE case_id = ?`, c); err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			rows := make([][]any, len(keys))
+			for i, k := range keys {
+				rows[i] = []any{c, k, updated}
+			}
+			if err := db.drv.BulkInsert(ctx, tx, "case_audience", []string{"case_id", "grant_key", "updated"}, rows); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM event_audience WHERE seq IN (SELECT seq FROM events WHERE case_id = ?)`, c); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO event_audience (grant_key, seq)
+			SELECT a.grant_key, e.seq FROM events e JOIN case_audience a ON a.case_id = e.case_id WHERE e.case_id = ?`, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshAudienceOf recomputes, inside tx, the keys of every case whose
+// evidence index names one of the stored objects.
+func (db *DB) refreshAudienceOf(ctx context.Context, tx Tx, stored []*article5.StoredObject) error {
+	ids := make([]string, 0, len(stored))
+	for _, o := range stored {
+		ids = append(ids, o.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	in, arg := db.d.In("object_id", ids)
+	cases, err := collect(ctx, tx, func(r Row) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `SELECT DISTINCT case_id FROM case_index WHERE `+in+` AND evidence = `+db.d.Bool(true), arg)
+	if err != nil {
+		return err
+	}
+	slices.Sort(cases)
+	return db.refreshAudience(ctx, tx, cases)
+}
+
+// fillAudience computes the keys of the cases migration 0009 left
+// pending, in batches: once, on open.
+func (db *DB) fillAudience(ctx context.Context) error {
+	op := db.op("compute case audiences")
+	for {
+		var n int
+		if err := db.drv.Read().QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM case_audience_pending LIMIT 1) p`).Scan(&n); err != nil {
+			return article5.Internal(op, err)
+		}
+		if n == 0 {
+			return nil
+		}
+		tx, err := db.begin(ctx, op, LockObjects, LockEvents, LockAudit)
+		if err != nil {
+			return err
+		}
+		cases, err := collect(ctx, tx, func(r Row) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		}, `SELECT case_id FROM case_audience_pending ORDER BY case_id LIMIT 500`)
+		if err == nil {
+			err = db.refreshAudience(ctx, tx, cases)
+		}
+		if err == nil && len(cases) > 0 {
+			in, arg := db.d.In("case_id", cases)
+			_, err = tx.Exec(ctx, `DELETE FROM case_audience_pending WHERE `+in, arg)
+		}
+		if err != nil {
+			tx.Rollback(ctx)
+			return article5.Internal(op, err)
+		}
+		if err := commit(ctx, op, tx); err != nil {
+			return err
+		}
+	}
+}
+
+// grantsIn returns "col IN (?, …)" over a's keys, with its arguments.
+func grantsIn(col string, a article5.Audience) (string, []any) {
+	keys := a.Grants()
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	return col + ` IN (?` + strings.Repeat(`, ?`, len(keys)-1) + `)`, args
+}
+
+// caseFiled is the condition, with its arguments, that the case whose id
+// is the expression caseCol is released to a: it is filed under one of
+// a's keys (one probe of case_audience's primary key). For one case; a
+// page reads the keys' index instead (releasedCases).
+func (db *DB) caseFiled(caseCol string, a article5.Audience) (string, []any) {
+	if a.All {
+		return `1 = 1`, nil
+	}
+	in, args := grantsIn("a.grant_key", a)
+	return `EXISTS (SELECT 1 FROM case_audience a WHERE a.case_id = ` + caseCol + ` AND ` + in + `)`, args
+}
+
+// releasedCases returns the query, with its arguments, of the next limit
+// cases released to a (a not All) in list order (updated DESC, id) after
+// the position pos (conditions on a.updated and a.case_id) that meet
+// filter (conditions on the cases row c; may be empty): one ordered read
+// of case_audience's index per key of a, each stopping at limit rows, so
+// that neither a case a may not see nor one past the page is read.
+// Columns: case_id, updated.
+func (db *DB) releasedCases(a article5.Audience, pos []string, posArgs []any, filter []string, filterArgs []any, limit int) (string, []any) {
+	var arms []string
+	var args []any
+	for i, k := range a.Grants() {
+		from := `case_audience a`
+		if len(filter) > 0 {
+			from += ` JOIN cases c ON c.id = a.case_id`
+		}
+		conds := append(append([]string{`a.grant_key = ?`}, pos...), filter...)
+		arms = append(arms, `SELECT case_id, updated FROM (SELECT a.case_id, a.updated FROM `+from+` WHERE `+strings.Join(conds, ` AND `)+
+			` ORDER BY a.updated DESC, a.case_id LIMIT ?) k`+string(rune('0'+i)))
+		args = append(append(append(append(args, k), posArgs...), filterArgs...), limit)
+	}
+	return strings.Join(arms, ` UNION `) + ` ORDER BY updated DESC, case_id LIMIT ?`, append(args, limit)
+}
