@@ -216,7 +216,7 @@ func (db *DB) releasedCases(a article5.Audience, pos []string, posArgs []any, fi
 	for i, k := range a.Grants() {
 		from := `case_audience a`
 		if len(filter) > 0 {
-			from += ` JOIN cases c ON c.id = a.case_id`
+			from += ` ` + db.joinRow("cases", "c", "id", "a.case_id")
 		}
 		conds := append(append([]string{`a.grant_key = ?`}, pos...), filter...)
 		arms = append(arms, `SELECT case_id, updated FROM (SELECT a.case_id, a.updated FROM `+from+` WHERE `+strings.Join(conds, ` AND `)+

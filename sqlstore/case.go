@@ -128,8 +128,21 @@ func (db *DB) caseFilter(t string, f article5.CaseFilter) ([]string, []any) {
 }
 
 // caseSearchWindow is how many cases in list order the first step of a
-// search with a substring index reads (FindCases).
+// search with a substring index reads (FindCases), unless
+// SetCaseSearchWindow changed it.
 const caseSearchWindow = 4000
+
+// SetCaseSearchWindow sets how many cases in list order the first step of
+// a search with a substring index reads (default 4,000): for tests of the
+// second step on a small store.
+func (db *DB) SetCaseSearchWindow(n int) { db.searchWindow = n }
+
+func (db *DB) window() int {
+	if db.searchWindow > 0 {
+		return db.searchWindow
+	}
+	return caseSearchWindow
+}
 
 // findReleasedCases is FindCases for an audience that is not All.
 func (db *DB) findReleasedCases(ctx context.Context, f article5.CaseFilter, after bool, updated int64, id string, limit int) ([]*article5.CaseSummary, string, error) {
@@ -146,11 +159,11 @@ func (db *DB) findReleasedCases(ctx context.Context, f article5.CaseFilter, afte
 		return db.pageCases(ctx, q, args, limit)
 	}
 	// Step one: the next window of released cases in list order.
-	q, args := db.releasedCases(f.Audience, pos, posArgs, nil, nil, caseSearchWindow)
+	q, args := db.releasedCases(f.Audience, pos, posArgs, nil, nil, db.window())
 	var lastUpdated int64
 	var lastID string
 	err := db.drv.Read().QueryRow(ctx, `SELECT updated, case_id FROM (`+q+`) w ORDER BY updated DESC, case_id LIMIT 1 OFFSET ?`,
-		append(args, caseSearchWindow-1)...).Scan(&lastUpdated, &lastID)
+		append(args, db.window()-1)...).Scan(&lastUpdated, &lastID)
 	if err != nil && !isNoRows(err) {
 		return nil, "", err
 	}
@@ -182,14 +195,38 @@ func (db *DB) findReleasedCases(ctx context.Context, f article5.CaseFilter, afte
 // list order, at most limit+1) names, with their consultation state, as
 // a page of limit and the next cursor.
 func (db *DB) pageCases(ctx context.Context, q string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
-	return db.readCasePage(ctx, `SELECT `+caseListColumns+` FROM (`+q+`) r JOIN cases c ON c.id = r.case_id
+	return db.readCasePage(ctx, `SELECT `+caseListColumns+` FROM (`+q+`) r `+db.joinRow("cases", "c", "id", "r.case_id")+`
 		LEFT JOIN consultations k ON k.case_id = c.id ORDER BY c.updated DESC, c.id`, args, limit)
+}
+
+// unindexed returns column col written so that SQLite does not read an
+// index of it for the condition ("+col"); PostgreSQL, whose statistics
+// choose, gets the column.
+func (db *DB) unindexed(col string) string {
+	if db.d.Name() == "postgres" {
+		return col
+	}
+	return "+" + col
+}
+
+// joinRow joins, to each row of a page already read, the one row of table
+// (as alias) whose unique key equals outer: by an index probe per row
+// whatever the table's size. PostgreSQL is told so (a LATERAL subquery
+// with LIMIT 1, which it cannot turn into a hash join over every row); on
+// a small table it would otherwise read the whole table, as it may, but a
+// plan test at that size could not tell it from the plan at scale. SQLite
+// probes the key either way.
+func (db *DB) joinRow(table, alias, key, outer string) string {
+	if db.d.Name() == "postgres" {
+		return `CROSS JOIN LATERAL (SELECT * FROM ` + table + ` x WHERE x.` + key + ` = ` + outer + ` LIMIT 1) ` + alias
+	}
+	return `JOIN ` + table + ` ` + alias + ` ON ` + alias + `.` + key + ` = ` + outer
 }
 
 // findAllCases is FindCases for the node itself: cases_updated in list
 // order, with the substring index's two steps (see FindCases).
 func (db *DB) findAllCases(ctx context.Context, f article5.CaseFilter, after bool, updated int64, id string, limit int) ([]*article5.CaseSummary, string, error) {
-	const window = caseSearchWindow
+	window := db.window()
 	var pos []string // the cursor's position
 	var posArgs []any
 	if after {
@@ -504,7 +541,7 @@ func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article
 			args = append(args, k, f.After, limit)
 		}
 		cols := strings.ReplaceAll(`e.`+eventColumns, `, `, `, e.`)
-		q = `SELECT ` + cols + ` FROM (` + strings.Join(arms, ` UNION `) + ` ORDER BY seq LIMIT ?) r JOIN events e ON e.seq = r.seq ORDER BY e.seq`
+		q = `SELECT ` + cols + ` FROM (` + strings.Join(arms, ` UNION `) + ` ORDER BY seq LIMIT ?) r ` + db.joinRow("events", "e", "seq", "r.seq") + ` ORDER BY e.seq`
 		args = append(args, limit)
 	}
 	out, err := collect(ctx, db.drv.Read(), scanEvent, q, args...)

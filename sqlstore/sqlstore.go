@@ -45,6 +45,8 @@ type DB struct {
 	signer      note.Signer
 	verifierKey string
 	verifiers   note.Verifiers
+
+	searchWindow int // SetCaseSearchWindow; 0: caseSearchWindow
 }
 
 var (

@@ -30,6 +30,11 @@ CREATE TABLE event_audience (
 CREATE INDEX event_audience_seq ON event_audience (seq);
 CREATE INDEX events_case ON events (case_id, seq);
 
+-- The queue is claimed oldest first (ORDER BY queued, case_id): in that
+-- order, skipping the few cases under lease, rather than reading every
+-- due case to sort it (a re-assessment of every case queues them all).
+CREATE INDEX case_queue_order ON case_queue (queued, case_id);
+
 -- case_audience_pending lists the cases whose keys are still to be
 -- computed: every case held when this migration ran. The store drains it
 -- on open, before it serves.
