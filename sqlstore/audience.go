@@ -225,3 +225,109 @@ func (db *DB) releasedCases(a article5.Audience, pos []string, posArgs []any, fi
 	}
 	return strings.Join(arms, ` UNION `) + ` ORDER BY updated DESC, case_id LIMIT ?`, append(args, limit)
 }
+
+// audienceFaults returns, sorted, the cases whose keys in case_audience
+// are not those their covered evidence gives (article5.CaseAudience of
+// the release columns of the versions their index names; none for a case
+// without a row or an index): an edit of case_audience behind the node's
+// back, which could release a case. AuditVerify reports each as an edit
+// of the case's index (coverCaseIndex).
+func audienceFaults(ctx context.Context, q Querier) ([]string, error) {
+	evidence := map[string][]article5.ReleaseRow{}
+	indexed := map[string]bool{}
+	err := each(ctx, q, func(r Row) error {
+		var c, red string
+		var row article5.ReleaseRow
+		if err := r.Scan(&c, &row.Rank, &row.CreatedBy, &row.Relayed, &row.Custodian, &red); err != nil {
+			return err
+		}
+		indexed[c] = true
+		if row.Rank != notHeld {
+			row.Red = article5.ParseRedColumn(red)
+			evidence[c] = append(evidence[c], row)
+		}
+		return nil
+	}, `SELECT ci.case_id, coalesce(ev.tlp_rank, ?), coalesce(ev.created_by, ''), coalesce(ev.relayed, ?),
+			coalesce(ev.custodian, ''), coalesce(ev.red, ',') FROM case_index ci
+		JOIN cases c ON c.id = ci.case_id
+		LEFT JOIN objects ev ON ev.id = ci.object_id
+			AND ((ci.version = '' AND ev.latest = ?) OR (ci.version <> '' AND ev.version = ci.version))
+		WHERE ci.evidence = ?`, notHeld, false, true, true)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[string][]string{}
+	err = each(ctx, q, func(r Row) error {
+		var c, k string
+		if err := r.Scan(&c, &k); err != nil {
+			return err
+		}
+		stored[c] = append(stored[c], k)
+		return nil
+	}, `SELECT case_id, grant_key FROM case_audience`)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	for c := range indexed {
+		want := article5.CaseAudience(evidence[c])
+		slices.Sort(want)
+		got := stored[c]
+		slices.Sort(got)
+		if !slices.Equal(slices.Compact(want), got) {
+			bad = append(bad, c)
+		}
+	}
+	for c := range stored {
+		if !indexed[c] {
+			bad = append(bad, c)
+		}
+	}
+	slices.Sort(bad)
+	return bad, nil
+}
+
+// eventAudienceFaults returns the events whose keys in event_audience are
+// not their case's keys in case_audience (those AuditVerify checks against
+// the evidence): an edit that could tell a recipient of an event about a
+// case it may not see. AuditVerify reports each as an edit of the event
+// (coverEvents).
+func eventAudienceFaults(ctx context.Context, q Querier) ([]int64, error) {
+	read := func(query string) (map[int64][]string, error) {
+		out := map[int64][]string{}
+		err := each(ctx, q, func(r Row) error {
+			var seq int64
+			var k string
+			if err := r.Scan(&seq, &k); err != nil {
+				return err
+			}
+			out[seq] = append(out[seq], k)
+			return nil
+		}, query)
+		return out, err
+	}
+	want, err := read(`SELECT e.seq, a.grant_key FROM events e JOIN case_audience a ON a.case_id = e.case_id`)
+	if err != nil {
+		return nil, err
+	}
+	got, err := read(`SELECT seq, grant_key FROM event_audience`)
+	if err != nil {
+		return nil, err
+	}
+	var bad []int64
+	for seq, g := range got {
+		w := want[seq]
+		slices.Sort(w)
+		slices.Sort(g)
+		if !slices.Equal(w, g) {
+			bad = append(bad, seq)
+		}
+	}
+	for seq := range want {
+		if _, ok := got[seq]; !ok {
+			bad = append(bad, seq)
+		}
+	}
+	slices.Sort(bad)
+	return bad, nil
+}

@@ -585,9 +585,22 @@ func coverCases(ctx context.Context, q Querier, out map[string]string) error {
 		func(a assessment) string { return audit.AssessmentDigest(a.caseID, a.hash, []byte(a.report), a.saved) })
 }
 
-// coverEvents adds the ref and digest of every events row to out.
+// coverEvents adds the ref and digest of every events row to out; an
+// event filed under other keys than its case's (event_audience) digests
+// as edited.
 func coverEvents(ctx context.Context, q Querier, out map[string]string) error {
-	return cover(ctx, q, out, `SELECT `+eventColumns+` FROM events`, scanEvent,
+	err := cover(ctx, q, out, `SELECT `+eventColumns+` FROM events`, scanEvent,
 		func(e article5.Event) string { return audit.EventRef(e.Seq) },
 		func(e article5.Event) string { return audit.EventDigest(&e) })
+	if err != nil {
+		return err
+	}
+	bad, err := eventAudienceFaults(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, seq := range bad {
+		out[audit.EventRef(seq)] = "(audience edited) " + out[audit.EventRef(seq)]
+	}
+	return nil
 }

@@ -336,6 +336,15 @@ func coverCaseIndex(ctx context.Context, q Querier, out map[string]string) error
 	for c, rows := range by {
 		out[audit.CaseIndexRef(c)] = audit.CaseIndexDigest(c, rows)
 	}
+	// The precomputed audience is not logged itself: it must be what the
+	// covered evidence gives, or the case's index digest does not match.
+	bad, err := audienceFaults(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, c := range bad {
+		out[audit.CaseIndexRef(c)] = "(audience edited) " + out[audit.CaseIndexRef(c)]
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,13 +54,20 @@ func ScaleIncidentID(tag string, i, k int) string {
 	return fmt.Sprintf("incident--%s-%04x-4000-8000-%012d", tag, k, i)
 }
 
-// ScaleCases returns the number of cases a benchmark at scale seeds:
-// ARTICLE5_SCALE_CASES if set, else def.
-func ScaleCases(def int) int {
-	if v, err := strconv.Atoi(os.Getenv("ARTICLE5_SCALE_CASES")); err == nil && v > 0 {
-		return v
+// ScaleSizes returns the numbers of cases a benchmark at scale seeds:
+// ARTICLE5_SCALE_CASES (comma-separated) if set, else def.
+func ScaleSizes(def ...int) []int {
+	v := os.Getenv("ARTICLE5_SCALE_CASES")
+	if v == "" {
+		return def
 	}
-	return def
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n >= 100 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // SeedScale stores n cases the way the worker leaves them, through the
@@ -163,6 +171,66 @@ func SeedScale(tb testing.TB, s article5.Store, n int, tag string) {
 		}
 		if err := s.CompleteJob(ctx, j); err != nil {
 			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchReleasedPages times, on a store seeded by SeedScale with n cases
+// and tag, the store's side of the pages a caller opens: the first page of
+// 100 cases, a page 20 pages down (from its cursor), one case's release
+// decision and the first page of 100 events, for the holder's analyst
+// (ScaleHolder), the RED cases' named organisation (ScaleNamedOne) and a
+// stranger who may see no case (ScaleStranger). It reports the mean µs of
+// each (name-what-µs); run it at several n to see that none grows with
+// the cases held.
+func BenchReleasedPages(b *testing.B, s article5.Store, tag string, n int) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		a    article5.Audience
+	}{{"holder", ScaleHolder}, {"named", ScaleNamedOne}, {"stranger", ScaleStranger}} {
+		deep := ""
+		f := article5.CaseFilter{Limit: 100, Audience: c.a}
+		for range 20 {
+			_, next, err := s.FindCases(ctx, f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor, deep = next, next
+		}
+		ops := []struct {
+			what string
+			run  func() error
+		}{
+			{"list", func() error {
+				_, _, err := s.FindCases(ctx, article5.CaseFilter{Limit: 100, Audience: c.a})
+				return err
+			}},
+			{"deep", func() error {
+				_, _, err := s.FindCases(ctx, article5.CaseFilter{Limit: 100, Cursor: deep, Audience: c.a})
+				return err
+			}},
+			{"case", func() error {
+				_, err := s.CaseReleasable(ctx, ScaleCaseID(tag, n/2), c.a)
+				return err
+			}},
+			{"events", func() error {
+				_, err := s.FindEvents(ctx, article5.EventFilter{Limit: 100, Audience: c.a})
+				return err
+			}},
+		}
+		for _, op := range ops {
+			const rounds = 200
+			start := time.Now()
+			for range rounds {
+				if err := op.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/rounds, c.name+"-"+op.what+"-µs")
 		}
 	}
 }
