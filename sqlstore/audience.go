@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"article5"
@@ -203,25 +204,46 @@ func (db *DB) caseFiled(caseCol string, a article5.Audience) (string, []any) {
 	return `EXISTS (SELECT 1 FROM case_audience a WHERE a.case_id = ` + caseCol + ` AND ` + in + `)`, args
 }
 
+// heldKeys returns those of a's keys (Audience.Grants) that file at least
+// one case: one probe of case_audience_page per key. Most of a
+// recipient's eight keys file nothing, and a page is then read from the
+// others alone (for a stranger, from none: no case is read at all).
+func (db *DB) heldKeys(ctx context.Context, a article5.Audience) ([]string, error) {
+	keys := a.Grants()
+	arms := make([]string, len(keys))
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		arms[i] = `SELECT CAST(? AS TEXT) AS k`
+		args[i] = k
+	}
+	return collect(ctx, db.drv.Read(), func(r Row) (string, error) {
+		var k string
+		return k, r.Scan(&k)
+	}, `SELECT k FROM (`+strings.Join(arms, ` UNION ALL `)+`) q WHERE EXISTS (SELECT 1 FROM case_audience a WHERE a.grant_key = q.k)`, args...)
+}
+
 // releasedCases returns the query, with its arguments, of the next limit
-// cases released to a (a not All) in list order (updated DESC, id) after
-// the position pos (conditions on a.updated and a.case_id) that meet
-// filter (conditions on the cases row c; may be empty): one ordered read
-// of case_audience's index per key of a, each stopping at limit rows, so
-// that neither a case a may not see nor one past the page is read.
-// Columns: case_id, updated.
-func (db *DB) releasedCases(a article5.Audience, pos []string, posArgs []any, filter []string, filterArgs []any, limit int) (string, []any) {
+// cases filed under keys (heldKeys, at least one) in list order (updated
+// DESC, id) after the position pos (conditions on a.updated and
+// a.case_id) that meet filter (conditions on the cases row c; may be
+// empty): one ordered read of case_audience_page per key, each stopping
+// at limit rows, so that neither a case the recipient may not see nor one
+// past the page is read. Columns: case_id, updated.
+func (db *DB) releasedCases(keys []string, pos []string, posArgs []any, filter []string, filterArgs []any, limit int) (string, []any) {
 	var arms []string
 	var args []any
-	for i, k := range a.Grants() {
+	for i, k := range keys {
 		from := `case_audience a`
 		if len(filter) > 0 {
 			from += ` ` + db.joinRow("cases", "c", "id", "a.case_id")
 		}
 		conds := append(append([]string{`a.grant_key = ?`}, pos...), filter...)
 		arms = append(arms, `SELECT case_id, updated FROM (SELECT a.case_id, a.updated FROM `+from+` WHERE `+strings.Join(conds, ` AND `)+
-			` ORDER BY a.updated DESC, a.case_id LIMIT ?) k`+string(rune('0'+i)))
+			` ORDER BY a.updated DESC, a.case_id LIMIT ?) k`+strconv.Itoa(i))
 		args = append(append(append(append(args, k), posArgs...), filterArgs...), limit)
+	}
+	if len(arms) == 1 {
+		return arms[0], args
 	}
 	return strings.Join(arms, ` UNION `) + ` ORDER BY updated DESC, case_id LIMIT ?`, append(args, limit)
 }
@@ -330,4 +352,16 @@ func eventAudienceFaults(ctx context.Context, q Querier) ([]int64, error) {
 	}
 	slices.Sort(bad)
 	return bad, nil
+}
+
+// markAudience makes the covered row ref digest as edited, its audience
+// being other than its covered rows give; when the row itself is gone
+// (its deletion is reported), the audience left behind is reported as a
+// row of its own, "<ref>#audience", that no entry records.
+func markAudience(out map[string]string, ref string) {
+	if d, ok := out[ref]; ok {
+		out[ref] = "(audience edited) " + d
+		return
+	}
+	out[ref+"#audience"] = "audience without its row"
 }

@@ -152,28 +152,32 @@ func (db *DB) findReleasedCases(ctx context.Context, f article5.CaseFilter, afte
 		pos = append(pos, `(a.updated < ? OR (a.updated = ? AND a.case_id > ?))`)
 		posArgs = append(posArgs, updated, updated, id)
 	}
+	keys, err := db.heldKeys(ctx, f.Audience)
+	if err != nil || len(keys) == 0 {
+		return []*article5.CaseSummary{}, "", err
+	}
 	filter, filterArgs := db.caseFilter("c", f)
 	cond, arg, indexed := db.d.CaseSearch(strings.ToLower(f.Query))
 	if !indexed {
-		q, args := db.releasedCases(f.Audience, pos, posArgs, filter, filterArgs, limit+1)
+		q, args := db.releasedCases(keys, pos, posArgs, filter, filterArgs, limit+1)
 		return db.pageCases(ctx, q, args, limit)
 	}
 	// Step one: the next window of released cases in list order.
-	q, args := db.releasedCases(f.Audience, pos, posArgs, nil, nil, db.window())
+	q, args := db.releasedCases(keys, pos, posArgs, nil, nil, db.window())
 	var lastUpdated int64
 	var lastID string
-	err := db.drv.Read().QueryRow(ctx, `SELECT updated, case_id FROM (`+q+`) w ORDER BY updated DESC, case_id LIMIT 1 OFFSET ?`,
+	err = db.drv.Read().QueryRow(ctx, `SELECT updated, case_id FROM (`+q+`) w ORDER BY updated DESC, case_id LIMIT 1 OFFSET ?`,
 		append(args, db.window()-1)...).Scan(&lastUpdated, &lastID)
 	if err != nil && !isNoRows(err) {
 		return nil, "", err
 	}
 	if isNoRows(err) {
 		// Fewer remain than the window: reading them all is the answer.
-		q, args := db.releasedCases(f.Audience, pos, posArgs, filter, filterArgs, limit+1)
+		q, args := db.releasedCases(keys, pos, posArgs, filter, filterArgs, limit+1)
 		return db.pageCases(ctx, q, args, limit)
 	}
 	inWindow := append(append([]string{}, pos...), `a.updated >= ? AND (a.updated > ? OR (a.updated = ? AND a.case_id <= ?))`)
-	q, args = db.releasedCases(f.Audience, inWindow, append(append([]any{}, posArgs...), lastUpdated, lastUpdated, lastUpdated, lastID),
+	q, args = db.releasedCases(keys, inWindow, append(append([]any{}, posArgs...), lastUpdated, lastUpdated, lastUpdated, lastID),
 		filter, filterArgs, limit+1)
 	out, next, err := db.pageCases(ctx, q, args, limit)
 	if err != nil || next != "" {
@@ -534,10 +538,17 @@ func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article
 	q := `SELECT ` + eventColumns + ` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 	args := []any{f.After, limit}
 	if !f.Audience.All {
+		keys, err := db.heldKeys(ctx, f.Audience)
+		if err != nil {
+			return nil, article5.Internal(db.op("find events"), err)
+		}
+		if len(keys) == 0 {
+			return []article5.Event{}, nil
+		}
 		var arms []string
 		args = nil
-		for i, k := range f.Audience.Grants() {
-			arms = append(arms, `SELECT seq FROM (SELECT seq FROM event_audience WHERE grant_key = ? AND seq > ? ORDER BY seq LIMIT ?) k`+string(rune('0'+i)))
+		for i, k := range keys {
+			arms = append(arms, `SELECT seq FROM (SELECT seq FROM event_audience WHERE grant_key = ? AND seq > ? ORDER BY seq LIMIT ?) k`+strconv.Itoa(i))
 			args = append(args, k, f.After, limit)
 		}
 		cols := strings.ReplaceAll(`e.`+eventColumns, `, `, `, e.`)
@@ -600,7 +611,7 @@ func coverEvents(ctx context.Context, q Querier, out map[string]string) error {
 		return err
 	}
 	for _, seq := range bad {
-		out[audit.EventRef(seq)] = "(audience edited) " + out[audit.EventRef(seq)]
+		markAudience(out, audit.EventRef(seq))
 	}
 	return nil
 }

@@ -343,7 +343,7 @@ func coverCaseIndex(ctx context.Context, q Querier, out map[string]string) error
 		return err
 	}
 	for _, c := range bad {
-		out[audit.CaseIndexRef(c)] = "(audience edited) " + out[audit.CaseIndexRef(c)]
+		markAudience(out, audit.CaseIndexRef(c))
 	}
 	return nil
 }

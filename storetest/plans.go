@@ -104,12 +104,12 @@ func HotPaths(tb testing.TB, tag string, n int) []HotPath {
 				Uses: both("case_audience_page"), NoScan: caseNoScan},
 			HotPath{Name: "case list tier/" + a.name, Run: list(article5.CaseFilter{Tier: article5.TierArmedAttackPossible, Limit: 100, Audience: a.a}), Match: "case_audience",
 				Uses: both("case_audience_page"), NoScan: caseNoScan},
-			HotPath{Name: "events list/" + a.name, Match: "event_audience",
+			HotPath{Name: "events list/" + a.name, Match: "_audience",
 				Run: func(ctx context.Context, s article5.Store) error {
 					_, err := s.FindEvents(ctx, article5.EventFilter{After: int64(n / 2), Limit: 100, Audience: a.a})
 					return err
 				},
-				Uses:   map[string][]string{"sqlite": {"sqlite_autoindex_event_audience_1", "PRIMARY KEY"}, "postgres": {"event_audience_pkey", "events_pkey"}},
+				Uses:   eventUses(a.name),
 				NoScan: caseNoScan},
 			HotPath{Name: "one case/" + a.name, Match: "case_audience",
 				Run: func(ctx context.Context, s article5.Store) error {
@@ -219,6 +219,22 @@ func HotPaths(tb testing.TB, tag string, n int) []HotPath {
 			Uses: both("audit_entries_ref"), NoScan: []string{"audit_entries"}},
 	)
 	return out
+}
+
+// eventUses are the indexes the events list of caller reads: the probe
+// of the caller's keys, then (when one files a case) event_audience by key
+// and seq, and the events by seq. PostgreSQL may read a key that files
+// nine events in ten by seq instead, stopping at the page.
+func eventUses(caller string) map[string][]string {
+	switch caller {
+	case "stranger":
+		return map[string][]string{"": {"case_audience_page"}}
+	case "holder":
+		return map[string][]string{"sqlite": {"case_audience_page", "sqlite_autoindex_event_audience_1", "PRIMARY KEY"},
+			"postgres": {"case_audience_page", "event_audience_pkey|event_audience_seq", "events_pkey"}}
+	}
+	return map[string][]string{"sqlite": {"case_audience_page", "sqlite_autoindex_event_audience_1", "PRIMARY KEY"},
+		"postgres": {"case_audience_page", "event_audience_pkey", "events_pkey"}}
 }
 
 // CheckPlan fails t when a plan of the statement query (of hot path h, on
