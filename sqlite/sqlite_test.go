@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,5 +106,26 @@ func TestBackup(t *testing.T) {
 	defer cp.Close()
 	if v := storetest.MustVersions(t, cp, obj.ID); len(v) != 1 || string(v[0].Raw) != string(obj.Raw) {
 		t.Fatalf("backup holds %d versions", len(v))
+	}
+}
+
+// BenchmarkReleasedPages: the store's side of the case and event pages
+// at ARTICLE5_SCALE_CASES cases (comma-separated; default 1,000), seeded
+// by storetest.SeedScale (storetest.BenchReleasedPages).
+//
+//	ARTICLE5_SCALE_CASES=1000,10000,100000 go test -run '^$' -bench ReleasedPages -benchtime 1x ./sqlite/
+func BenchmarkReleasedPages(b *testing.B) {
+	for _, n := range storetest.ScaleSizes(1000) {
+		b.Run(fmt.Sprintf("cases=%d", n), func(b *testing.B) {
+			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "article5.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			storetest.SeedScale(b, db, n, "5ca1e5ca")
+			for b.Loop() {
+				storetest.BenchReleasedPages(b, db, "5ca1e5ca", n)
+			}
+		})
 	}
 }

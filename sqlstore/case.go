@@ -65,51 +65,180 @@ func scanCase(row Row) (*article5.CaseSummary, error) {
 	return &c.CaseSummary, nil
 }
 
-// FindCases returns the cases released to f.Audience (inside the query:
-// caseReleased), most recently updated first (then by id), with the
-// cursor of the next page ("" at the end). Query is a case-insensitive
-// substring of the name or id; Tier matches a case whose tier equals it
-// under any doctrine. Limit defaults to 100, capped at 1000; a malformed
-// cursor is EINVALID.
+// FindCases returns the cases released to f.Audience, most recently
+// updated first (then by id), with the cursor of the next page ("" at the
+// end). Query is a case-insensitive substring of the name or id; Tier
+// matches a case whose tier equals it under any doctrine. Limit defaults
+// to 100, capped at 1000; a malformed cursor is EINVALID.
+//
+// Release is read from an index, never decided case by case: the cases
+// are read from case_audience under the audience's keys, each key in list
+// order and stopping at the page (releasedCases), so neither the page, its
+// next, nor the answer to Query depends on a case the audience may not
+// see, and none of those is read. The node itself (Audience.All) reads
+// cases_updated.
 //
 // Where the dialect has a substring index for the query
 // (Dialect.CaseSearch: SQLite's trigram index, for three or more
 // characters), the query is answered in two steps: first among the next
-// 4,000 cases in list order (a common word fills the page there, read in
-// index order up to the 4,000th), else through the index (a rare word is
-// found without reading every case). Otherwise the list is read in index
-// order (updated DESC, id), and a word so rare that the page does not fill
-// reads every case.
+// 4,000 released cases in list order (a common word fills the page there;
+// when fewer remain, that is the whole answer), else through the index (a
+// rare word is found without reading every case; each match is checked
+// against the audience's keys by one probe). Otherwise the released cases
+// are read in list order until the page fills.
 func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5.CaseSummary, string, error) {
 	op := db.op("find cases")
-	const window = 4000
 	limit := pageLimit(f.Limit)
-	var pos []string // the cursor's position
-	var posArgs []any
+	var updated int64
+	var id string
 	if f.Cursor != "" {
-		updated, id, err := decodeCaseCursor(f.Cursor)
-		if err != nil {
+		var err error
+		if updated, id, err = decodeCaseCursor(f.Cursor); err != nil {
 			return nil, "", err
 		}
+	}
+	var out []*article5.CaseSummary
+	var next string
+	var err error
+	if f.Audience.All {
+		out, next, err = db.findAllCases(ctx, f, f.Cursor != "", updated, id, limit)
+	} else {
+		out, next, err = db.findReleasedCases(ctx, f, f.Cursor != "", updated, id, limit)
+	}
+	if err != nil {
+		return nil, "", article5.Internal(op, err)
+	}
+	return out, next, nil
+}
+
+// caseFilter returns the conditions, with their arguments, of f's Query
+// and Tier on the cases row named t.
+func (db *DB) caseFilter(t string, f article5.CaseFilter) ([]string, []any) {
+	var filter []string
+	var args []any
+	if q := strings.ToLower(f.Query); q != "" {
+		filter = append(filter, db.d.Contains(t+".search"))
+		args = append(args, q)
+	}
+	if f.Tier != "" {
+		filter = append(filter, `EXISTS (SELECT 1 FROM `+db.d.JSONObjectValues(t+".tiers")+` WHERE value = ?)`)
+		args = append(args, string(f.Tier))
+	}
+	return filter, args
+}
+
+// caseSearchWindow is how many cases in list order the first step of a
+// search with a substring index reads (FindCases), unless
+// SetCaseSearchWindow changed it.
+const caseSearchWindow = 4000
+
+// SetCaseSearchWindow sets how many cases in list order the first step of
+// a search with a substring index reads (default 4,000): for tests of the
+// second step on a small store.
+func (db *DB) SetCaseSearchWindow(n int) { db.searchWindow = n }
+
+func (db *DB) window() int {
+	if db.searchWindow > 0 {
+		return db.searchWindow
+	}
+	return caseSearchWindow
+}
+
+// findReleasedCases is FindCases for an audience that is not All.
+func (db *DB) findReleasedCases(ctx context.Context, f article5.CaseFilter, after bool, updated int64, id string, limit int) ([]*article5.CaseSummary, string, error) {
+	var pos []string
+	var posArgs []any
+	if after {
+		pos = append(pos, `(a.updated < ? OR (a.updated = ? AND a.case_id > ?))`)
+		posArgs = append(posArgs, updated, updated, id)
+	}
+	keys, err := db.heldKeys(ctx, f.Audience)
+	if err != nil || len(keys) == 0 {
+		return []*article5.CaseSummary{}, "", err
+	}
+	filter, filterArgs := db.caseFilter("c", f)
+	cond, arg, indexed := db.d.CaseSearch(strings.ToLower(f.Query))
+	if !indexed {
+		q, args := db.releasedCases(keys, pos, posArgs, filter, filterArgs, limit+1)
+		return db.pageCases(ctx, q, args, limit)
+	}
+	// Step one: the next window of released cases in list order.
+	q, args := db.releasedCases(keys, pos, posArgs, nil, nil, db.window())
+	var lastUpdated int64
+	var lastID string
+	err = db.drv.Read().QueryRow(ctx, `SELECT updated, case_id FROM (`+q+`) w ORDER BY updated DESC, case_id LIMIT 1 OFFSET ?`,
+		append(args, db.window()-1)...).Scan(&lastUpdated, &lastID)
+	if err != nil && !isNoRows(err) {
+		return nil, "", err
+	}
+	if isNoRows(err) {
+		// Fewer remain than the window: reading them all is the answer.
+		q, args := db.releasedCases(keys, pos, posArgs, filter, filterArgs, limit+1)
+		return db.pageCases(ctx, q, args, limit)
+	}
+	inWindow := append(append([]string{}, pos...), `a.updated >= ? AND (a.updated > ? OR (a.updated = ? AND a.case_id <= ?))`)
+	q, args = db.releasedCases(keys, inWindow, append(append([]any{}, posArgs...), lastUpdated, lastUpdated, lastUpdated, lastID),
+		filter, filterArgs, limit+1)
+	out, next, err := db.pageCases(ctx, q, args, limit)
+	if err != nil || next != "" {
+		return out, next, err
+	}
+	// Step two: the substring index, each match probed for release.
+	conds, condArgs := db.caseFilter("cases", f)
+	conds = append(conds, cond)
+	condArgs = append(condArgs, arg)
+	if after {
+		conds = append(conds, `(updated < ? OR (updated = ? AND id > ?))`)
+		condArgs = append(condArgs, updated, updated, id)
+	}
+	filed, filedArgs := db.caseFiled("cases.id", f.Audience)
+	return db.findCases(ctx, strings.Join(append(conds, filed), ` AND `), append(condArgs, filedArgs...), limit)
+}
+
+// pageCases reads the cases that q (releasedCases: case_id, updated, in
+// list order, at most limit+1) names, with their consultation state, as
+// a page of limit and the next cursor.
+func (db *DB) pageCases(ctx context.Context, q string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
+	return db.readCasePage(ctx, `SELECT `+caseListColumns+` FROM (`+q+`) r `+db.joinRow("cases", "c", "id", "r.case_id")+`
+		LEFT JOIN consultations k ON k.case_id = c.id ORDER BY c.updated DESC, c.id`, args, limit)
+}
+
+// unindexed returns column col written so that SQLite does not read an
+// index of it for the condition ("+col"); PostgreSQL, whose statistics
+// choose, gets the column.
+func (db *DB) unindexed(col string) string {
+	if db.d.Name() == "postgres" {
+		return col
+	}
+	return "+" + col
+}
+
+// joinRow joins, to each row of a page already read, the one row of table
+// (as alias) whose unique key equals outer: by an index probe per row
+// whatever the table's size. PostgreSQL is told so (a LATERAL subquery
+// with LIMIT 1, which it cannot turn into a hash join over every row); on
+// a small table it would otherwise read the whole table, as it may, but a
+// plan test at that size could not tell it from the plan at scale. SQLite
+// probes the key either way.
+func (db *DB) joinRow(table, alias, key, outer string) string {
+	if db.d.Name() == "postgres" {
+		return `CROSS JOIN LATERAL (SELECT * FROM ` + table + ` x WHERE x.` + key + ` = ` + outer + ` LIMIT 1) ` + alias
+	}
+	return `JOIN ` + table + ` ` + alias + ` ON ` + alias + `.` + key + ` = ` + outer
+}
+
+// findAllCases is FindCases for the node itself: cases_updated in list
+// order, with the substring index's two steps (see FindCases).
+func (db *DB) findAllCases(ctx context.Context, f article5.CaseFilter, after bool, updated int64, id string, limit int) ([]*article5.CaseSummary, string, error) {
+	window := db.window()
+	var pos []string // the cursor's position
+	var posArgs []any
+	if after {
 		pos = append(pos, `(updated < ? OR (updated = ? AND id > ?))`)
 		posArgs = append(posArgs, updated, updated, id)
 	}
-	// Release first: the cases the audience may not see are never read,
-	// so neither the page, its next, nor the answer to Query depends on
-	// them.
-	rel, relArgs := db.caseReleased("cases.id", f.Audience)
-	filter := []string{rel}
-	filterArgs := append([]any{}, relArgs...)
-	q := strings.ToLower(f.Query)
-	if q != "" {
-		filter = append(filter, db.d.Contains("search"))
-		filterArgs = append(filterArgs, q)
-	}
-	if f.Tier != "" {
-		filter = append(filter, `EXISTS (SELECT 1 FROM `+db.d.JSONObjectValues("cases.tiers")+` WHERE value = ?)`)
-		filterArgs = append(filterArgs, string(f.Tier))
-	}
-	if cond, arg, ok := db.d.CaseSearch(q); ok {
+	filter, filterArgs := db.caseFilter("cases", f)
+	if cond, arg, ok := db.d.CaseSearch(strings.ToLower(f.Query)); ok {
 		// Step one: the next window of cases in list order, up to the
 		// window's last case (none: fewer remain; the index answers).
 		var lastUpdated int64
@@ -117,18 +246,15 @@ func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5
 		err := db.drv.Read().QueryRow(ctx, `SELECT updated, id FROM cases`+whereClause(pos)+` ORDER BY updated DESC, id LIMIT 1 OFFSET ?`,
 			append(append([]any{}, posArgs...), window-1)...).Scan(&lastUpdated, &lastID)
 		if err != nil && !isNoRows(err) {
-			return nil, "", article5.Internal(op, err)
+			return nil, "", err
 		}
 		if err == nil {
 			// updated >= ? bounds the index scan; the rest is exact.
 			inWindow := append(append([]string{}, pos...), `updated >= ? AND (updated > ? OR (updated = ? AND id <= ?))`)
 			args := append(append(append([]any{}, posArgs...), lastUpdated, lastUpdated, lastUpdated, lastID), filterArgs...)
 			out, next, err := db.findCases(ctx, strings.Join(append(inWindow, filter...), ` AND `), args, limit)
-			if err != nil {
-				return nil, "", article5.Internal(op, err)
-			}
-			if next != "" {
-				return out, next, nil
+			if err != nil || next != "" {
+				return out, next, err
 			}
 		}
 		// Step two: the index.
@@ -136,11 +262,7 @@ func (db *DB) FindCases(ctx context.Context, f article5.CaseFilter) ([]*article5
 		filterArgs = append(filterArgs, arg)
 	}
 	cond := strings.Join(append(pos, filter...), ` AND `)
-	out, next, err := db.findCases(ctx, cond, append(posArgs, filterArgs...), limit)
-	if err != nil {
-		return nil, "", article5.Internal(op, err)
-	}
-	return out, next, nil
+	return db.findCases(ctx, cond, append(posArgs, filterArgs...), limit)
 }
 
 func whereClause(conds []string) string {
@@ -150,15 +272,21 @@ func whereClause(conds []string) string {
 	return ` WHERE ` + strings.Join(conds, ` AND `)
 }
 
-// findCases runs one listing query: cond (may be empty) in list order, a
-// page of limit and the next cursor.
+// findCases runs one listing query on cases: cond (may be empty) in list
+// order, a page of limit and the next cursor.
 func (db *DB) findCases(ctx context.Context, cond string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
 	q := `SELECT ` + caseListColumns + ` FROM (SELECT * FROM cases`
 	if cond != "" {
 		q += ` WHERE ` + cond
 	}
 	q += ` ORDER BY updated DESC, id LIMIT ?) c LEFT JOIN consultations k ON k.case_id = c.id ORDER BY c.updated DESC, c.id`
-	rows, err := db.drv.Read().Query(ctx, q, append(args, limit+1)...)
+	return db.readCasePage(ctx, q, append(args, limit+1), limit)
+}
+
+// readCasePage reads up to limit+1 rows of caseListColumns: a page of
+// limit and the cursor after its last case ("" when no row is left).
+func (db *DB) readCasePage(ctx context.Context, q string, args []any, limit int) ([]*article5.CaseSummary, string, error) {
+	rows, err := db.drv.Read().Query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -290,7 +418,7 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, []byte(stored), now.UnixNano()), Time: now},
 	}
 	events := caseEvents(s, existed, before, now)
-	evEntries, err := insertEvents(ctx, tx, events, now)
+	evEntries, err := db.insertEvents(ctx, tx, events, now)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
@@ -306,16 +434,27 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	return events, nil
 }
 
-// insertEvents stores events inside tx, setting each one's Seq, and
-// returns their audit entries (logged at now). The caller holds
-// LockEvents.
-func insertEvents(ctx context.Context, tx Tx, events []article5.Event, now time.Time) ([]audit.Entry, error) {
+// insertEvents stores events inside tx, setting each one's Seq, files
+// each under its case's keys (event_audience), and returns their audit
+// entries (logged at now). The caller holds LockEvents; insertEvents takes
+// LockAudit, under which every change of a case's keys is made, so that an
+// event is never filed under keys its case no longer has.
+func (db *DB) insertEvents(ctx context.Context, tx Tx, events []article5.Event, now time.Time) ([]audit.Entry, error) {
 	entries := make([]audit.Entry, 0, len(events))
+	if len(events) == 0 {
+		return entries, nil
+	}
+	if err := db.drv.Lock(ctx, tx, LockAudit); err != nil {
+		return nil, err
+	}
 	for i := range events {
 		e := &events[i]
 		if err := tx.QueryRow(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, string(e.Party), string(e.Outcome), e.Time.UnixNano()).Scan(&e.Seq); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO event_audience (grant_key, seq) SELECT grant_key, ? FROM case_audience WHERE case_id = ?`, e.Seq, e.Case); err != nil {
 			return nil, err
 		}
 		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
@@ -389,18 +528,34 @@ func scanEvent(row Row) (article5.Event, error) {
 }
 
 // FindEvents returns the events with Seq > f.After about cases released
-// to f.Audience (inside the query: caseReleased), in Seq order, at most
-// f.Limit (default 100, capped at 1000).
+// to f.Audience, in Seq order, at most f.Limit (default 100, capped at
+// 1000). Release is read from an index: the events are read from
+// event_audience under the audience's keys, each key in seq order and
+// stopping at the page, so the events of cases the audience may not see
+// are never read.
 func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article5.Event, error) {
-	rel, args := db.caseReleased("events.case_id", f.Audience)
-	cond := `EXISTS (SELECT 1 FROM cases c WHERE c.id = events.case_id) AND ` + rel
-	if f.Audience.All {
-		cond = `1 = 1`
+	limit := pageLimit(f.Limit)
+	q := `SELECT ` + eventColumns + ` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+	args := []any{f.After, limit}
+	if !f.Audience.All {
+		keys, err := db.heldKeys(ctx, f.Audience)
+		if err != nil {
+			return nil, article5.Internal(db.op("find events"), err)
+		}
+		if len(keys) == 0 {
+			return []article5.Event{}, nil
+		}
+		var arms []string
 		args = nil
+		for i, k := range keys {
+			arms = append(arms, `SELECT seq FROM (SELECT seq FROM event_audience WHERE grant_key = ? AND seq > ? ORDER BY seq LIMIT ?) k`+strconv.Itoa(i))
+			args = append(args, k, f.After, limit)
+		}
+		cols := strings.ReplaceAll(`e.`+eventColumns, `, `, `, e.`)
+		q = `SELECT ` + cols + ` FROM (` + strings.Join(arms, ` UNION `) + ` ORDER BY seq LIMIT ?) r ` + db.joinRow("events", "e", "seq", "r.seq") + ` ORDER BY e.seq`
+		args = append(args, limit)
 	}
-	out, err := collect(ctx, db.drv.Read(), scanEvent,
-		`SELECT `+eventColumns+` FROM events WHERE seq > ? AND `+cond+` ORDER BY seq LIMIT ?`,
-		append(append([]any{f.After}, args...), pageLimit(f.Limit))...)
+	out, err := collect(ctx, db.drv.Read(), scanEvent, q, args...)
 	if err != nil {
 		return nil, article5.Internal(db.op("find events"), err)
 	}
@@ -441,9 +596,22 @@ func coverCases(ctx context.Context, q Querier, out map[string]string) error {
 		func(a assessment) string { return audit.AssessmentDigest(a.caseID, a.hash, []byte(a.report), a.saved) })
 }
 
-// coverEvents adds the ref and digest of every events row to out.
+// coverEvents adds the ref and digest of every events row to out; an
+// event filed under other keys than its case's (event_audience) digests
+// as edited.
 func coverEvents(ctx context.Context, q Querier, out map[string]string) error {
-	return cover(ctx, q, out, `SELECT `+eventColumns+` FROM events`, scanEvent,
+	err := cover(ctx, q, out, `SELECT `+eventColumns+` FROM events`, scanEvent,
 		func(e article5.Event) string { return audit.EventRef(e.Seq) },
 		func(e article5.Event) string { return audit.EventDigest(&e) })
+	if err != nil {
+		return err
+	}
+	bad, err := eventAudienceFaults(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, seq := range bad {
+		markAudience(out, audit.EventRef(seq))
+	}
+	return nil
 }

@@ -89,7 +89,7 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 			out[i].Time = now
 		}
 	}
-	evEntries, err := insertEvents(ctx, tx, out, now)
+	evEntries, err := db.insertEvents(ctx, tx, out, now)
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}

@@ -211,6 +211,11 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 	if err := db.appendAudit(ctx, tx, entries); err != nil {
 		return nil, err
 	}
+	// Under LockAudit (appendAudit): the keys of the cases whose evidence
+	// these versions are (audience.go).
+	if err := db.refreshAudienceOf(ctx, tx, accepted); err != nil {
+		return nil, article5.Internal(op, err)
+	}
 	if queue && len(accepted) > 0 {
 		cases, err := db.affectedCases(ctx, tx, accepted)
 		if err != nil {
@@ -484,10 +489,28 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 		where = append(where, cond)
 		args = append(args, cargs...)
 	}
+	// A lookup by id or source_ref reads that key's index: the type and
+	// the order are written so that no planner prefers the type index or
+	// an ordered scan of the date-added index over it (SQLite, which
+	// cannot tell how long a list is, did: 4.4 ms against 0.04 ms at
+	// 1,000 cases); the few rows found are sorted. objects_source_ref is
+	// partial (source_ref <> ''): the condition says so, or neither
+	// planner may read it.
+	if len(f.SourceRefs) > 0 {
+		where = append(where, `source_ref <> ''`)
+	}
+	// A page by date added reads objects_latest_added (or objects_added)
+	// in order, never the type index and a sort of every object of the
+	// type (SQLite without statistics chose that; PostgreSQL's statistics
+	// choose right, and it must see the column to use them).
+	typeCol, order := db.unindexed("type"), `added_sec, added_nsec, seq`
+	if len(f.IDs) > 0 || len(f.SourceRefs) > 0 {
+		order = `added_sec + 0, added_nsec, seq`
+	}
 	for _, in := range []struct {
 		col  string
 		list []string
-	}{{"id", f.IDs}, {"type", f.Types}, {"source_ref", f.SourceRefs}} {
+	}{{"id", f.IDs}, {typeCol, f.Types}, {"source_ref", f.SourceRefs}} {
 		if len(in.list) > 0 {
 			cond, arg := db.d.In(in.col, in.list)
 			where = append(where, cond)
@@ -498,7 +521,7 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += ` ORDER BY added_sec, added_nsec, seq LIMIT ?`
+	q += ` ORDER BY ` + order + ` LIMIT ?`
 	args = append(args, limit+1)
 	rows, err := db.drv.Read().Query(ctx, q, args...)
 	if err != nil {

@@ -45,6 +45,8 @@ type DB struct {
 	signer      note.Signer
 	verifierKey string
 	verifiers   note.Verifiers
+
+	searchWindow int // SetCaseSearchWindow; 0: caseSearchWindow
 }
 
 var (
@@ -67,6 +69,9 @@ func New(ctx context.Context, drv Driver, migrations fs.FS) (*DB, error) {
 		return nil, err
 	}
 	if err := db.convertHashes(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.fillAudience(ctx); err != nil {
 		return nil, err
 	}
 	if err := db.initAudit(ctx); err != nil {

@@ -38,25 +38,10 @@ func (db *DB) releasedRow(t string, a article5.Audience) (string, []any) {
 	return `(` + strings.Join(conds, ` OR `) + `)`, args
 }
 
-// caseReleased is the condition, with its arguments, that the case whose
-// id is the expression caseCol may be released to a: it has an evidence
-// index, and every object of it (the latest version, or the SCO copy the
-// index names) is released to a (releasedRow).
-func (db *DB) caseReleased(caseCol string, a article5.Audience) (string, []any) {
-	if a.All {
-		return `1 = 1`, nil
-	}
-	row, args := db.releasedRow("ev", a)
-	return `EXISTS (SELECT 1 FROM case_index ci0 WHERE ci0.case_id = ` + caseCol + ` AND ci0.evidence = ` + db.d.Bool(true) + `)
-		AND NOT EXISTS (SELECT 1 FROM case_index ci JOIN objects ev ON ev.id = ci.object_id
-			AND ((ci.version = '' AND ev.latest = ` + db.d.Bool(true) + `) OR (ci.version <> '' AND ev.version = ci.version))
-			WHERE ci.case_id = ` + caseCol + ` AND ci.evidence = ` + db.d.Bool(true) + ` AND NOT ` + row + `)`, args
-}
-
 // CaseReleasable reports whether case id has an assessment row and may be
-// released to a (see caseReleased).
+// released to a: whether it is filed under one of a's keys (caseFiled).
 func (db *DB) CaseReleasable(ctx context.Context, id string, a article5.Audience) (bool, error) {
-	cond, args := db.caseReleased("c.id", a)
+	cond, args := db.caseFiled("c.id", a)
 	var n int
 	err := db.drv.Read().QueryRow(ctx, `SELECT count(*) FROM cases c WHERE c.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&n)
 	if err != nil {
@@ -317,6 +302,9 @@ func (db *DB) writeCaseIndex(ctx context.Context, tx Tx, x article5.CaseIndex, r
 		Digest: audit.CaseIndexDigest(x.Case, all), Time: now, By: article5.PrincipalNode}}); err != nil {
 		return false, err
 	}
+	if err := db.refreshAudience(ctx, tx, []string{x.Case}); err != nil {
+		return false, article5.Internal(op, err)
+	}
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM objects o WHERE o.seq > ?
 		AND (o.id IN (SELECT object_id FROM case_index WHERE case_id = ?)
@@ -347,6 +335,15 @@ func coverCaseIndex(ctx context.Context, q Querier, out map[string]string) error
 	}
 	for c, rows := range by {
 		out[audit.CaseIndexRef(c)] = audit.CaseIndexDigest(c, rows)
+	}
+	// The precomputed audience is not logged itself: it must be what the
+	// covered evidence gives, or the case's index digest does not match.
+	bad, err := audienceFaults(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, c := range bad {
+		markAudience(out, audit.CaseIndexRef(c))
 	}
 	return nil
 }

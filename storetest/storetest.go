@@ -222,6 +222,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"CaseClaimedOnce", testJobClaimedOnce},
 		{"IndexRequeuesForObjectsStoredDuringTheWalk", testIndexRequeue},
 		{"CasesReleasedInTheQuery", testCaseAudience},
+		{"CaseAudienceAgreesWithTheRule", testCaseAudienceAgrees},
 		{"ObjectsReleasedInTheQuery", testObjectAudience},
 		{"ProvenanceKept", testProvenance},
 		{"NodeSecrets", testNodeSecrets},

@@ -1,0 +1,9 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"article5/storetest"
+)
+
+func TestAudienceAudit(t *testing.T) { storetest.RunAudienceAudit(t, openAudit) }
