@@ -122,27 +122,72 @@ func (db *DB) refreshAudience(ctx context.Context, tx Tx, cases []string) error 
 }
 
 // refreshAudienceOf recomputes, inside tx, the keys of every case whose
-// evidence index names one of the stored objects.
+// evidence index names one of the stored objects in a way that may change
+// them: an id stored for the first time (evidence may name an id before it
+// is held), an id whose versions now differ in their release columns, or
+// an SCO copy's version. A new version that releases exactly as the ones
+// before it (most new versions) changes no case's keys, and costs one
+// lookup.
 func (db *DB) refreshAudienceOf(ctx context.Context, tx Tx, stored []*article5.StoredObject) error {
-	ids := make([]string, 0, len(stored))
+	batch := map[string]int{} // id → versions stored now
 	for _, o := range stored {
-		ids = append(ids, o.ID)
+		batch[o.ID]++
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) == 0 {
+	if len(batch) == 0 {
 		return nil
 	}
-	in, arg := db.d.In("object_id", ids)
+	ids := sortedIDs(batch)
+	in, arg := db.d.In("id", ids)
+	type columns struct {
+		rank                      int
+		createdBy, custodian, red string
+		relayed                   bool
+	}
+	held := map[string]map[columns]bool{}
+	versions := map[string]int{}
+	err := each(ctx, tx, func(r Row) error {
+		var id string
+		var c columns
+		if err := r.Scan(&id, &c.rank, &c.createdBy, &c.relayed, &c.custodian, &c.red); err != nil {
+			return err
+		}
+		if held[id] == nil {
+			held[id] = map[columns]bool{}
+		}
+		held[id][c] = true
+		versions[id]++
+		return nil
+	}, `SELECT id, tlp_rank, created_by, relayed, custodian, red FROM objects WHERE `+in, arg)
+	if err != nil {
+		return err
+	}
+	var changed []string
+	for _, id := range ids {
+		if versions[id] <= batch[id] || len(held[id]) > 1 {
+			changed = append(changed, id)
+		}
+	}
+	inChanged, argChanged := db.d.In("object_id", changed)
+	inAll, argAll := db.d.In("object_id", ids)
 	cases, err := collect(ctx, tx, func(r Row) (string, error) {
 		var s string
 		return s, r.Scan(&s)
-	}, `SELECT DISTINCT case_id FROM case_index WHERE `+in+` AND evidence = `+db.d.Bool(true), arg)
+	}, `SELECT DISTINCT case_id FROM case_index WHERE evidence = `+db.d.Bool(true)+`
+		AND (`+inChanged+` OR (`+inAll+` AND version <> ''))`, argChanged, argAll)
 	if err != nil {
 		return err
 	}
 	slices.Sort(cases)
 	return db.refreshAudience(ctx, tx, cases)
+}
+
+func sortedIDs(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // fillAudience computes the keys of the cases migration 0009 left
