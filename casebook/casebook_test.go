@@ -2,6 +2,7 @@ package casebook_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -72,8 +73,9 @@ func TestCasebook(t *testing.T) {
 			if len(want.DependsOn) > 0 {
 				pending = " [expectation relies on: " + strings.Join(want.DependsOn, ", ") + "]"
 			}
+			var differ []string
 			if got := string(rep.Scope.Value); got != want.Scope {
-				t.Errorf("scope %s, want %s%s\n  basis: %s\n  want because: %s", got, want.Scope, pending, rep.Scope.Basis, want.Reason)
+				differ = append(differ, fmt.Sprintf("scope %s, want %s%s\n  basis: %s\n  want because: %s", got, want.Scope, pending, rep.Scope.Basis, want.Reason))
 			}
 			for _, id := range doctrine.DefaultIDs {
 				a := rep.Assessments[id]
@@ -81,10 +83,23 @@ func TestCasebook(t *testing.T) {
 					t.Fatalf("no assessment for doctrine %s", id)
 				}
 				if got := string(a.Tier); got != want.Tier[id] {
-					t.Errorf("%s: tier %s, want %s%s\n  rule: %s: %s\n  want because: %s", id, got, want.Tier[id], pending, a.TierRule.Name, a.TierRule.Reason, want.Reason)
+					differ = append(differ, fmt.Sprintf("%s: tier %s, want %s%s\n  rule: %s: %s\n  want because: %s", id, got, want.Tier[id], pending, a.TierRule.Name, a.TierRule.Reason, want.Reason))
 				}
 				if !want.DCID.Contains(a.Severity) {
-					t.Errorf("%s: DCID %d, want %s%s\n  rule: %s\n  want because: %s", id, a.Severity, want.DCID, pending, a.SeverityReason, want.DCIDReason)
+					differ = append(differ, fmt.Sprintf("%s: DCID %d, want %s%s\n  rule: %s\n  want because: %s", id, a.Severity, want.DCID, pending, a.SeverityReason, want.DCIDReason))
+				}
+			}
+			// An open case is one the built-in doctrines are known not to
+			// decide as expected yet (docs/casebook.md, "Open cases"): it
+			// must still differ, so that the note goes once they agree.
+			switch {
+			case want.Open != "" && len(differ) == 0:
+				t.Errorf("decided as expected now: remove its open note (%s) from expect.yaml and docs/casebook.md", want.Open)
+			case want.Open != "":
+				t.Logf("open: %s\n%s", want.Open, strings.Join(differ, "\n"))
+			default:
+				for _, d := range differ {
+					t.Error(d)
 				}
 			}
 		})

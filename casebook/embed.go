@@ -30,6 +30,7 @@ type Case struct {
 	Reason       string            `yaml:"reason"`        // why that scope and tier
 	DCIDReason   string            `yaml:"dcid_reason"`   // why that band
 	DependsOn    []string          `yaml:"depends_on"`    // doctrine rules the expectation relies on (see expect.yaml)
+	Open         string            `yaml:"open"`          // why the built-in doctrines do not yet decide the case as expected; empty when they do
 }
 
 // Band is an inclusive range of DCID v2 severities (0–10; Valeriano & Maness).
