@@ -144,7 +144,8 @@ func (e *trustEnv) seedJP(tb testing.TB) {
 }
 
 // dateAdded matches the version an unversioned object (an SCO) is given:
-// the instant the node added it, to the nanosecond.
+// the instant the node added it, to the nanosecond (always nine
+// fractional digits).
 var dateAdded = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z`)
 
 // sameAnswer fails unless two responses are the same once the probe id of

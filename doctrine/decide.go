@@ -23,7 +23,11 @@ type prepared struct {
 // while its fact is unknown in f (an explicit value rebuts it) and its
 // condition holds on the facts known or presumed so far.
 func (d *Doctrine) prepare(f *article5.Facts) (*prepared, error) {
-	g := f.Clone()
+	return d.prepareOwned(f.Clone())
+}
+
+// prepareOwned is prepare on facts the caller gives up (no copy).
+func (d *Doctrine) prepareOwned(g *article5.Facts) (*prepared, error) {
 	article5.DeriveFacts(g)
 	p := &prepared{f: g, a: d.newActivation(g)}
 	done := map[int]bool{}
@@ -195,7 +199,7 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 			with[cat[w.fact].Name] = n
 		}
 	}
-	q, err := d.prepare(g)
+	q, err := d.prepareOwned(g)
 	if err != nil {
 		return nil, nil, nil, err
 	}

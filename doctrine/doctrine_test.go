@@ -110,6 +110,11 @@ func TestParseErrors(t *testing.T) {
 		{"probe of wrong type", `values: ["params.aa_deaths_direct", "101"]`, `values: ["'many'"]`, true, []string{"probes[0].values[0]", "int"}},
 		{"bad accumulation originator", "originator: state", "originator: everyone", false, []string{"accumulation.originator"}},
 		{"not YAML", "id: jp\n", "id: [jp\n", false, []string{"does not parse"}},
+		{"presumption of a derived fact", "presumptions:\n  - fact: organised_and_planned", "presumptions:\n  - fact: ci_sector_count", false, []string{"presumptions[0].fact", "derived"}},
+		{"presumption without its rebuttal", `    rebuttal: "the operation were shown not to be organised and planned"`, `    rebuttal: ""`, false, []string{"presumptions[0].rebuttal"}},
+		{"presumption rebutted by an unknown fact", "rebutted_by: {fact: organised_and_planned, value: \"false\"}", "rebutted_by: {fact: planned, value: \"false\"}", false, []string{"presumptions[0].rebutted_by.fact"}},
+		{"requirement of the wrong type", `established: "operation_type.hasValue() ||`, `established: "operation_type ||`, false, []string{"below_threshold_requires[0].established"}},
+		{"checklist of an unknown fact", "checklist:\n  - fact: operation_type", "checklist:\n  - fact: operation", false, []string{"checklist[0].fact"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
