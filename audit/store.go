@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -555,14 +556,15 @@ func (c *CoveredObject) Digest(deep bool) string {
 	return d
 }
 
-// CoverObjects calls emit with the ref and Digest of every objects row
-// scan reads (an adapter's loop over its rows), hashing on all CPUs while
-// scan reads; emit is called from one goroutine at a time. scan calls row
-// for each row and fills in the zero CoveredObject it returns; a row is
-// taken when row is called again or scan returns nil. (Rows are handed
-// out in batches, one allocation per batch: a million rows are read.) It
-// returns scan's error.
-func CoverObjects(emit func(ref, digest string), deep bool, scan func(row func() *CoveredObject) error) error {
+// CoverObjects calls emit with the ref and Digest of every objects row the
+// scans read (an adapter's loops over its rows, each run on its own
+// goroutine), hashing on all CPUs while they read; emit is called from
+// one goroutine at a time. A scan calls row for each row and fills in the
+// zero CoveredObject it returns; a row is taken when row is called again
+// or the scan returns nil. (Rows are handed out in batches, one
+// allocation per batch: a million rows are read.) It returns the scans'
+// errors.
+func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row func() *CoveredObject) error) error {
 	type refDigest struct{ ref, digest string }
 	const batchSize = 256
 	workers := runtime.GOMAXPROCS(0)
@@ -590,23 +592,30 @@ func CoverObjects(emit func(ref, digest string), deep bool, scan func(row func()
 		}
 		close(done)
 	}()
-	batch := make([]CoveredObject, 0, batchSize)
-	err := scan(func() *CoveredObject {
-		if len(batch) == batchSize {
-			batches <- batch
-			batch = make([]CoveredObject, 0, batchSize)
-		}
-		batch = batch[:len(batch)+1]
-		return &batch[len(batch)-1]
-	})
-	if err == nil && len(batch) > 0 {
-		batches <- batch
+	errs := make([]error, len(scans))
+	var readers sync.WaitGroup
+	for i, scan := range scans {
+		readers.Go(func() {
+			batch := make([]CoveredObject, 0, batchSize)
+			errs[i] = scan(func() *CoveredObject {
+				if len(batch) == batchSize {
+					batches <- batch
+					batch = make([]CoveredObject, 0, batchSize)
+				}
+				batch = batch[:len(batch)+1]
+				return &batch[len(batch)-1]
+			})
+			if errs[i] == nil && len(batch) > 0 {
+				batches <- batch
+			}
+		})
 	}
+	readers.Wait()
 	close(batches)
 	wg.Wait()
 	close(results)
 	<-done
-	return err
+	return errors.Join(errs...)
 }
 
 // ParseMarkings decodes a stored markings column: a JSON array of marking

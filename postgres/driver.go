@@ -141,6 +141,9 @@ func (d *driver) NumbersObjects() bool { return false } // objects.seq is an ide
 // have to parse, and PostgreSQL text cannot hold NUL.
 func (d *driver) Packed(cols []string) (string, bool) { return "", false }
 
+// ScanParts: one scan; the server reads ahead while pgx decodes.
+func (d *driver) ScanParts(table string) []string { return nil }
+
 func (d *driver) CreateMigrationsTable() string {
 	return `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name    text   NOT NULL PRIMARY KEY,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func (db *DB) initAudit(ctx context.Context) error {
 		return err
 	}
 	covered := map[string]string{}
-	err = db.readCovered(ctx, tx, false, nil, func(ref, digest string) { covered[ref] = digest })
+	_, err = db.readCovered(ctx, []Querier{tx}, false, func(ref, digest string) { covered[ref] = digest })
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -240,42 +241,50 @@ func (db *DB) convertHashes(ctx context.Context) error {
 }
 
 // readCovered calls emit with the ref and digest of every row of the
-// covered tables (from one goroutine at a time): what AuditVerify compares
-// with the log. With deep, the raw bytes of every object version are read
-// and checked too (audit.CoveredObject); otherwise only those of versions
-// whose entries digest raw itself (stored before migration 0009).
-// unflagged, if not nil, is given the object versions whose latest flag is
-// not set (see latestFaults).
-func (db *DB) readCovered(ctx context.Context, q Querier, deep bool, unflagged func(id, version string), emit func(ref, digest string)) error {
-	if unflagged == nil {
-		unflagged = func(string, string) {}
-	}
+// covered tables (from one goroutine at a time), read through qs (one
+// snapshot): what AuditVerify compares with the log. The objects rows are
+// read in parts at once on several of qs where the dialect splits the
+// scan (Dialect.ScanParts), the other tables on qs[0]. With deep, the raw
+// bytes of every object version are read and checked too
+// (audit.CoveredObject); otherwise only those of versions whose entries
+// digest raw itself (stored before migration 0009). It returns the object
+// versions whose latest flag is not set (see latestFaults).
+func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string)) (unflagged [][2]string, err error) {
 	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
 	if deep {
 		raw = `raw`
 	}
-	err := audit.CoverObjects(emit, deep, func(row func() *audit.CoveredObject) error {
-		if packed, ok := db.d.Packed(coverObjectColumns); ok {
-			return scanPackedObjects(ctx, q, packed, raw, row, unflagged)
+	parts := db.d.ScanParts("objects")
+	if len(parts) == 0 || len(parts) > len(qs) {
+		parts = []string{"1 = 1"}
+	}
+	found := make([][][2]string, len(parts))
+	scans := make([]func(func() *audit.CoveredObject) error, len(parts))
+	for i, where := range parts {
+		note := func(id, version string) { found[i] = append(found[i], [2]string{id, version}) }
+		scans[i] = func(row func() *audit.CoveredObject) error {
+			if packed, ok := db.d.Packed(coverObjectColumns); ok {
+				return scanPackedObjects(ctx, qs[i], packed, raw, where, row, note)
+			}
+			return scanObjects(ctx, qs[i], raw, where, row, note)
 		}
-		return scanObjects(ctx, q, raw, row, unflagged)
-	})
-	if err != nil {
-		return err
+	}
+	if err := audit.CoverObjects(emit, deep, scans...); err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
 	for _, f := range []func(context.Context, Querier, map[string]string) error{
 		coverCases, coverEvents, coverTokens, coverUsers, coverDoctrines, coverWebhooks, coverConsultations,
 		coverSessions, coverQuarantine, coverCaseIndex,
 	} {
-		if err := f(ctx, q, out); err != nil {
-			return err
+		if err := f(ctx, qs[0], out); err != nil {
+			return nil, err
 		}
 	}
 	for ref, digest := range out {
 		emit(ref, digest)
 	}
-	return nil
+	return slices.Concat(found...), nil
 }
 
 // rowQueue hands covered rows to the log's check as they are read, the
@@ -395,11 +404,11 @@ func latestFaults(several map[string][]flaggedVersion, unflagged [][2]string) []
 	return out
 }
 
-// scanObjects reads every objects row for AuditVerify into row(), a typed
-// value per column; raw is the expression read for the raw bytes (NULL
-// where they are not needed).
-func scanObjects(ctx context.Context, q Querier, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
-	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects`)
+// scanObjects reads the objects rows where holds for AuditVerify into
+// row(), a typed value per column; raw is the expression read for the raw
+// bytes (NULL where they are not needed).
+func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
 	}
@@ -447,15 +456,15 @@ func (mc markingsCache) parse(s string) []string {
 	return v
 }
 
-// scanPackedObjects reads every objects row for AuditVerify into row() as
+// scanPackedObjects reads the objects rows where holds for AuditVerify into row() as
 // two values, the columns packed into one text (Dialect.Packed) and raw
 // (the expression raw, NULL where the bytes are not needed), so that each
 // row crosses the driver as two values: reading the rows is what
 // verifying costs. None of the packed columns can hold a NUL: ids,
 // versions, types and refs are validated STIX, markings are JSON text, the
 // rest are integers and hex.
-func scanPackedObjects(ctx context.Context, q Querier, packed, raw string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
-	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects`)
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
 	}
@@ -682,11 +691,13 @@ func (db *DB) AuditVerifyDeep(ctx context.Context) (*audit.Report, error) {
 }
 
 // auditVerify reads the log (entries, then tiles) and the covered rows at
-// once on two read transactions that see the same snapshot
-// (Driver.BeginSnapshot): reading the rows dominates the cost.
+// once on read transactions that see the same snapshot
+// (Driver.BeginSnapshot): one for the log, one for the rows, or one per
+// part of the objects where the dialect splits their scan (SQLite).
+// Reading the rows dominates the cost.
 func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error) {
 	op := db.op("audit verify")
-	txs, err := db.drv.BeginSnapshot(ctx, 2)
+	txs, err := db.drv.BeginSnapshot(ctx, 1+max(1, len(db.d.ScanParts("objects"))))
 	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
@@ -704,8 +715,8 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
 	// One connection reads the log and checks it (most of the hashing),
-	// then reads the versions of the ids stored in several; the other
-	// reads every covered row meanwhile, and each is checked against the
+	// then reads the versions of the ids stored in several; the others
+	// read every covered row meanwhile, and each is checked against the
 	// log as soon as the log is.
 	ready := make(chan *audit.LogCheck, 1)
 	rows := &rowQueue{ready: ready}
@@ -737,9 +748,12 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 		}
 	})
 	wg.Go(func() {
-		err := db.readCovered(ctx, txs[1], deep, func(id, version string) {
-			unflagged = append(unflagged, [2]string{id, version})
-		}, rows.add)
+		qs := make([]Querier, len(txs)-1)
+		for i, tx := range txs[1:] {
+			qs[i] = tx
+		}
+		var err error
+		unflagged, err = db.readCovered(ctx, qs, deep, rows.add)
 		if err != nil {
 			coveredErr = article5.Internal(op, err)
 		}

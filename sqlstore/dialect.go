@@ -55,6 +55,13 @@ type Dialect interface {
 	// out in decimal and booleans as 0 or 1.
 	Packed(cols []string) (expr string, ok bool)
 
+	// ScanParts is the conditions that split a scan of every row of
+	// table into parts read at once on as many connections, where that
+	// reads faster than one scan (SQLite: halves by rowid, each read by
+	// its own engine, on its own core); nil where one scan reads fastest
+	// (PostgreSQL, whose server reads ahead of the client).
+	ScanParts(table string) []string
+
 	// CreateMigrationsTable is the statement creating schema_migrations
 	// (name, applied unix ns) if it does not exist.
 	CreateMigrationsTable() string
