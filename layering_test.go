@@ -38,6 +38,7 @@ var allowedImports = map[string][]string{
 		"article5/sign", "article5/audit", "article5/authz", "article5/workflow", "article5/cursor"},
 	"api": {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz",
 		"article5/sign", "article5/workflow", "article5/cursor"},
+	"taxii":            {"article5", "article5/stix", "article5/node", "article5/api", "article5/authz"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 	"importer/sanity": {"article5", "article5/assess", "article5/doctrine", "article5/importer",

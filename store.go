@@ -114,9 +114,38 @@ type ObjectFilter struct {
 	Limit       int       // page size; 0: adapter default (100), capped at 1000
 	Cursor      string    // opaque, from a previous page's Next
 	// Audience, when not nil, releases rows inside the query: only the
-	// object versions it may see are read (see Audience).
+	// object versions it may see are read (see Audience). With
+	// AllVersions, a versioned row is read only when the latest version of
+	// its id may be seen too (an originator who raised the marking
+	// withholds the earlier versions: node.Gate); an unversioned row (an
+	// SCO copy) is judged on itself.
 	Audience *Audience
+	// ExcludeTypes are types never read (e.g. what the node derives and
+	// releases only with its case).
+	ExcludeTypes []string
+	// SpecVersions, when not empty, selects rows whose spec_version is
+	// one of these ("2.0", "2.1").
+	SpecVersions []string
+	// Custodian, when not "", selects objects in that organisation's
+	// custody (CustodianOf).
+	Custodian string
+	// Versions, with AllVersions, narrows the versions read of each id
+	// (TAXII 2.1 §3.4.2, match[version]); the zero value reads every one.
+	Versions VersionMatch
 }
+
+// VersionMatch selects versions of each id: the latest (Last), the
+// earliest the filter's Audience may see (First), and those whose version
+// instant is one of At. A row is read when it matches any of them; the
+// zero VersionMatch matches every row.
+type VersionMatch struct {
+	First bool
+	Last  bool
+	At    []time.Time
+}
+
+// Zero reports whether m selects every version.
+func (m VersionMatch) Zero() bool { return !m.First && !m.Last && len(m.At) == 0 }
 
 // ObjectPage is one page of objects, in (date added, id, version) order,
 // with the cursor of the next page ("" when there is none). A cursor breaks

@@ -83,6 +83,9 @@ type Options struct {
 	// Version is the article5 version /readyz reports (serve: the
 	// binary's build version); "" omits it.
 	Version string
+	// Surfaces are other protocol surfaces (TAXII) mounted on the same
+	// mux behind the same edge (Surface).
+	Surfaces []Surface
 }
 
 // Route is one route of the API: its method, its path pattern (Go 1.22
@@ -166,6 +169,7 @@ type server struct {
 	metrics *metrics
 	limiter *loginLimiter
 	quotas  quotas
+	basic   *basicCache
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }
@@ -206,7 +210,7 @@ func New(n *node.Node, opts Options) http.Handler {
 	case len(opts.DeviceKey) < 32:
 		panic("api: Options.DeviceKey is shorter than 32 bytes")
 	}
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: newLoginLimiter(maxLimiterEntries), quotas: newQuotas(opts.Limits)}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: newLoginLimiter(maxLimiterEntries), quotas: newQuotas(opts.Limits), basic: newBasicCache()}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {
@@ -217,6 +221,9 @@ func New(n *node.Node, opts Options) http.Handler {
 			h = s.endpoint(rt)
 		}
 		mux.Handle(rt.Pattern(), h)
+	}
+	for _, sf := range opts.Surfaces {
+		mux.Handle(sf.Pattern, sf.New(Edge{s}))
 	}
 	mux.Handle("/", s.endpoint(route{Route{Path: "/"}, (*server).noRoute}))
 	cop := http.NewCrossOriginProtection()

@@ -488,6 +488,48 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 		cond, cargs := db.releasedRow("objects", *f.Audience)
 		where = append(where, cond)
 		args = append(args, cargs...)
+		if f.AllVersions {
+			// A versioned row leaves only with the latest version of its id.
+			lcond, largs := db.releasedRow("l", *f.Audience)
+			where = append(where, `(objects.unversioned = `+db.d.Bool(true)+` OR EXISTS (SELECT 1 FROM objects l WHERE l.id = objects.id AND l.latest = `+
+				db.d.Bool(true)+` AND `+lcond+`))`)
+			args = append(args, largs...)
+		}
+	}
+	if f.AllVersions && !f.Versions.Zero() {
+		var any []string
+		if f.Versions.Last {
+			any = append(any, `objects.latest = `+db.d.Bool(true))
+		}
+		if f.Versions.First {
+			// No earlier version of the id that the audience may see.
+			cond := `NOT EXISTS (SELECT 1 FROM objects e WHERE e.id = objects.id AND (e.version_sec, e.version_nsec, e.version) < (objects.version_sec, objects.version_nsec, objects.version)`
+			if f.Audience != nil && !f.Audience.All {
+				econd, eargs := db.releasedRow("e", *f.Audience)
+				cond += ` AND ` + econd
+				args = append(args, eargs...)
+			}
+			any = append(any, cond+`)`)
+		}
+		for _, t := range f.Versions.At {
+			any = append(any, `(objects.version_sec = ? AND objects.version_nsec = ?)`)
+			args = append(args, t.Unix(), int64(t.Nanosecond()))
+		}
+		where = append(where, `(`+strings.Join(any, ` OR `)+`)`)
+	}
+	if len(f.ExcludeTypes) > 0 {
+		cond, arg := db.d.In(db.unindexed("type"), f.ExcludeTypes)
+		where = append(where, `NOT `+cond)
+		args = append(args, arg)
+	}
+	if len(f.SpecVersions) > 0 {
+		cond, arg := db.d.In("spec_version", f.SpecVersions)
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if f.Custodian != "" {
+		where = append(where, `(objects.custodian = ? OR (objects.custodian = '' AND objects.created_by = ?))`)
+		args = append(args, f.Custodian, f.Custodian)
 	}
 	// A lookup by id or source_ref reads that key's index: the type and
 	// the order are written so that no planner prefers the type index or

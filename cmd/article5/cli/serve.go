@@ -25,13 +25,14 @@ import (
 	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
+	"article5/taxii"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 )
 
-const serveHelp = `Run an article5 node: the JSON API (and later the web UI and TAXII 2.1) in one process,
-with a worker that re-assesses cases when evidence arrives.
+const serveHelp = `Run an article5 node: the JSON API and a TAXII 2.1 server (/taxii2/, docs/taxii.md) on
+one listener, with a worker that re-assesses cases when evidence arrives.
 
 Storage is SQLite in the data dir by default (created on first start), or PostgreSQL with
 --database postgres://…; both behave the same. Every response passes the node's TLP 2.0
@@ -473,7 +474,8 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	shutdown := make(chan struct{})
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
-		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version})
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version,
+		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody)}})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
@@ -623,4 +625,13 @@ func loginDeviceKey(dir string) ([]byte, error) {
 		return nil, article5.Errorf(article5.EINVALID, "%s: a login device key has 32 bytes, this file %d; remove it to make a new one", path, len(key))
 	}
 	return key, nil
+}
+
+// taxiiSurface mounts the TAXII 2.1 server (package taxii) at /taxii2/
+// beside the API, authenticated by the API's edge.
+func taxiiSurface(n *node.Node, maxBody int64) api.Surface {
+	return api.Surface{Pattern: taxii.Prefix, New: func(e api.Edge) http.Handler {
+		return taxii.New(n, taxii.Options{Edge: e, MaxContentLength: maxBody,
+			Title: "article5 node", Description: "STIX 2.1 objects this node holds, released to each caller under TLP 2.0."})
+	}}
 }
