@@ -220,11 +220,11 @@ func (e *taxiiError) Error() string { return e.msg }
 // errorMessage is the TAXII 2.1 error message (§3.6.1). http_status is a
 // string, as the specification has it.
 type errorMessage struct {
-	Title       string            `json:"title"`
-	Description string            `json:"description,omitempty"`
-	ErrorID     string            `json:"error_id,omitempty"`
-	ErrorCode   string            `json:"error_code,omitempty"`
-	HTTPStatus  string            `json:"http_status"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	ErrorID     string         `json:"error_id,omitempty"`
+	ErrorCode   string         `json:"error_code,omitempty"`
+	HTTPStatus  string         `json:"http_status"`
 	Details     map[string]any `json:"details,omitempty"`
 }
 
