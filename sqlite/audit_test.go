@@ -79,8 +79,9 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to a store of migration 0001 alone: 0002, 0007, 0008 and 0009 undone.
-	for _, q := range []string{`DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
+	// Back to a store of migration 0001 alone: 0002, 0007, 0008, 0009 and 0012 undone.
+	for _, q := range []string{`DROP INDEX objects_rank_added`, `DROP INDEX objects_creator_added`, `DROP INDEX objects_custodian_added`,
+		`DROP INDEX objects_red_added`, `DELETE FROM schema_migrations WHERE name = '0012_object_release_index.sql'`, `DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
 		`DROP TABLE audit_tiles`, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`,
 		`ALTER TABLE objects DROP COLUMN raw_sha256`, `DELETE FROM schema_migrations WHERE name = '0009_object_raw_sha256.sql'`,
 		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,
