@@ -107,7 +107,7 @@ func pageP50(b *testing.B, e *env, token, after string) (float64, int) {
 // seedPages stores total indicators in batches of 10,000, batch k added
 // at base + k seconds: AMBER (unmarked), but one in a hundred RED naming
 // rareOrg.
-func seedPages(b *testing.B, s article5.Store, clk *clock, base time.Time, total int) {
+func seedPages(b testing.TB, s article5.Store, clk *clock, base time.Time, total int) {
 	ctx := context.Background()
 	const stamp = `"created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z"`
 	for k := 0; k*10000 < total; k++ {
