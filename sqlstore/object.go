@@ -640,18 +640,16 @@ func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limi
 	var out []any
 	for i, b := range branches {
 		w := append(where[:len(where):len(where)], b.cond)
-		parts = append(parts, fmt.Sprintf(`SELECT added_sec, added_nsec, seq FROM (SELECT objects.added_sec, objects.added_nsec, objects.seq FROM objects WHERE %s `+
-			`ORDER BY objects.added_sec, objects.added_nsec, objects.seq LIMIT ?) b%d`,
+		parts = append(parts, fmt.Sprintf(`SELECT seq FROM (SELECT objects.seq FROM objects WHERE %s ORDER BY objects.added_sec, objects.added_nsec, objects.seq LIMIT ?) b%d`,
 			strings.Join(w, ` AND `), i))
 		out = append(out, args...)
 		out = append(out, b.args...)
 		out = append(out, limit+1)
 	}
 	out = append(out, limit+1)
-	// The page's rows are fetched by their key in objects_added (seq alone
-	// is not indexed on PostgreSQL).
-	return `SELECT ` + objectColumns + ` FROM objects WHERE (added_sec, added_nsec, seq) IN (` + strings.Join(parts, ` UNION `) +
-		`) ORDER BY added_sec, added_nsec, seq LIMIT ?`, out
+	// The page's rows are fetched by seq (objects_seq), never by a scan of
+	// objects_added probing the set: that would cost the page's depth.
+	return `SELECT ` + objectColumns + ` FROM objects WHERE seq IN (` + strings.Join(parts, ` UNION `) + `) ORDER BY added_sec, added_nsec, seq LIMIT ?`, out
 }
 
 // encodeCursor makes the opaque cursor of the position after the object

@@ -9,3 +9,5 @@ CREATE INDEX objects_rank_added ON objects (tlp_rank, added_sec, added_nsec, seq
 CREATE INDEX objects_creator_added ON objects (created_by, added_sec, added_nsec, seq);
 CREATE INDEX objects_custodian_added ON objects (custodian, added_sec, added_nsec, seq);
 CREATE INDEX objects_red_added ON objects (added_sec, added_nsec, seq) WHERE red <> ',';
+-- The page's rows are then read by seq (SQLite has objects_seq since 0001).
+CREATE UNIQUE INDEX objects_seq ON objects (seq);
