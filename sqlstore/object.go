@@ -611,22 +611,27 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 // 0012), and the page is the first limit+1 of their union. The rows and
 // their order are exactly those of the single query with releasedRow.
 func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limit int) (string, []any) {
+	// Each read is ordered by its index's own columns (the first is fixed
+	// by the condition, so the order is the page's): a planner then reads
+	// that index and stops at the limit, whatever it estimates of the
+	// condition (PostgreSQL's generic plan of a prepared statement does not
+	// see the organisation it is given).
 	type branch struct {
-		cond string
-		args []any
+		cond, key string
+		args      []any
 	}
 	var branches []branch
 	for r := 0; r <= min(a.Ceiling, 4); r++ {
-		branches = append(branches, branch{`objects.tlp_rank = ?`, []any{r}})
+		branches = append(branches, branch{`objects.tlp_rank = ?`, `objects.tlp_rank, `, []any{r}})
 	}
 	if a.DefaultRank <= a.Ceiling {
-		branches = append(branches, branch{`objects.tlp_rank < 0`, nil})
+		branches = append(branches, branch{`objects.tlp_rank < 0`, ``, nil})
 	}
-	branches = append(branches, branch{`objects.custodian = ?`, []any{article5.CustodyStandard}})
+	branches = append(branches, branch{`objects.custodian = ?`, `objects.custodian, `, []any{article5.CustodyStandard}})
 	var red []string
 	var redArgs []any
 	if a.Org != "" {
-		branches = append(branches, branch{`objects.created_by = ? AND objects.relayed = ` + db.d.Bool(false), []any{a.Org}})
+		branches = append(branches, branch{`objects.created_by = ? AND objects.relayed = ` + db.d.Bool(false), `objects.created_by, `, []any{a.Org}})
 		red, redArgs = append(red, db.d.Contains("objects.red")), append(redArgs, ","+a.Org+",")
 	}
 	if a.Subject != "" {
@@ -634,14 +639,14 @@ func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limi
 	}
 	if len(red) > 0 {
 		// objects_red_added holds only the rows that name a red recipient.
-		branches = append(branches, branch{`objects.red <> ',' AND (` + strings.Join(red, ` OR `) + `)`, redArgs})
+		branches = append(branches, branch{`objects.red <> ',' AND (` + strings.Join(red, ` OR `) + `)`, ``, redArgs})
 	}
 	var parts []string
 	var out []any
 	for i, b := range branches {
 		w := append(where[:len(where):len(where)], b.cond)
-		parts = append(parts, fmt.Sprintf(`SELECT seq FROM (SELECT objects.seq FROM objects WHERE %s ORDER BY objects.added_sec, objects.added_nsec, objects.seq LIMIT ?) b%d`,
-			strings.Join(w, ` AND `), i))
+		parts = append(parts, fmt.Sprintf(`SELECT seq FROM (SELECT objects.seq FROM objects WHERE %s ORDER BY %sobjects.added_sec, objects.added_nsec, objects.seq LIMIT ?) b%d`,
+			strings.Join(w, ` AND `), b.key, i))
 		out = append(out, args...)
 		out = append(out, b.args...)
 		out = append(out, limit+1)

@@ -52,6 +52,7 @@ func BenchmarkObjectPages(b *testing.B) {
 			e := mustEnvOn(b, s, clk, api.Limits{RequestRate: -1, AddressRate: -1, IngestRate: -1})
 			rare := mustToken(b, s, &article5.Token{Name: "rare", Party: article5.PartyUS, Org: rareOrg})
 			batches := total / 10000
+			pageP50(b, e, e.holder, "") // warm the caches
 			b.ResetTimer()
 			for range b.N {
 				for _, c := range []struct{ name, token string }{{"holder", e.holder}, {"rare", rare}} {
