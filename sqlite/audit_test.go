@@ -157,3 +157,28 @@ func TestAuditDetectsUnreadableColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditDetectsNULLHiddenByNUL: with its NOT NULL constraints dropped
+// (a table rebuilt behind the store's back), a column set to NULL and the
+// next one given its value and a NUL would pack to the same text as
+// before if NULL were skipped: it must still be an edit.
+func TestAuditDetectsNULLHiddenByNUL(t *testing.T) {
+	rebuild := func(table string) []string {
+		return []string{`CREATE TABLE x AS SELECT * FROM ` + table, `DROP TABLE ` + table, `ALTER TABLE x RENAME TO ` + table}
+	}
+	for name, qs := range map[string][]string{
+		"entry":  append(rebuild("audit_entries"), `UPDATE audit_entries SET digest = NULL, ref = ref || char(0) || digest WHERE idx = 1`),
+		"object": append(rebuild("objects"), `UPDATE objects SET spec_version = NULL, created_by = spec_version || char(0) || created_by WHERE seq = 2`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, exec := openAudit(t)
+			storetest.MustIngest(t, s, storetest.SyntheticBatch(0, 3)...)
+			for _, q := range qs {
+				exec(t, q)
+			}
+			if rep := storetest.MustAuditVerify(t, s); rep.Intact() {
+				t.Fatalf("%v not detected", qs)
+			}
+		})
+	}
+}
