@@ -279,7 +279,7 @@ func jsonIndent(v any) ([]byte, error) {
 // record's assessment object carries (assess.AssessmentHash), so that a
 // record whose findings were edited after signing is refused: the
 // signatures are over the hash, and the hash must be the findings'.
-// Prose (reasons, names) is not part of the hash (README, "JSON output").
+// Prose (reasons, names) is not part of the hash (docs/legal-adviser.md, "The stable JSON report").
 // EFORBIDDEN on a mismatch; the check is added to v.Checks.
 func checkFindings(ctx context.Context, rec *sign.Record, v *sign.Verdict) error {
 	var obj struct {
