@@ -213,3 +213,25 @@ func TestSlugOf(t *testing.T) {
 		t.Error("anchors: a line in a code block taken as a heading")
 	}
 }
+
+// TestTheTestCommand: CI (.ci/run) runs the README's test command, so the
+// README shows it, in "The two commands", as CI runs it.
+func TestTheTestCommand(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const command = "go test ./..."
+	_, section, ok := strings.Cut(string(readme), "\n## The two commands\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !ok || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(command)+`(\s|$)`).MatchString(section) {
+		t.Errorf("README.md, \"The two commands\": no line starting %q", command)
+	}
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(command) + `$`).Match(ci) {
+		t.Errorf(".ci/run does not run %q", command)
+	}
+}
