@@ -147,11 +147,11 @@ func TestLocalCommandsPrintJSON(t *testing.T) {
 	}
 }
 
-// TestCaseOpenQuietAndLoginJSON: 'case open -q' prints the new case's id
-// alone, so a script takes it with CASE=$(article5 case open -q …); and
+// TestNodeClientCommandsPrintJSON: 'case open -q' prints the new case's
+// id alone, so a script takes it with CASE=$(article5 case open -q …);
 // 'login --format json' says who is logged in where, without the session
-// secret.
-func TestCaseOpenQuietAndLoginJSON(t *testing.T) {
+// secret; 'doctrine put --format json' prints the node's answer.
+func TestNodeClientCommandsPrintJSON(t *testing.T) {
 	e := MustConsultEnv(t)
 	bundle, err := os.ReadFile("../../../examples/winter-grid-deaths.json")
 	if err != nil {
@@ -184,5 +184,29 @@ func TestCaseOpenQuietAndLoginJSON(t *testing.T) {
 		if s, _ := v.(string); strings.Contains(s, sf.Secret) {
 			t.Errorf("login --format json shows the session secret in %q", k)
 		}
+	}
+
+	// An admin puts the doctrine in force again: the node answers that
+	// nothing changed.
+	MustCLI(t, "user", "create", "--data-dir", e.path("node"), "--name", "admin-jp", "--party", "JP", "--role", "admin",
+		"--org", jpOrg, "--password-file", e.path("sato.pw"))
+	MustCLI(t, "login", "--server", e.server, "--name", "admin-jp", "--password-file", e.path("sato.pw"), "--session", e.path("admin.session"))
+	jp := e.path("jp.yaml")
+	if err := os.WriteFile(jp, []byte(MustCLI(t, "doctrine", "show", "jp")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var put struct {
+		Unchanged bool `json:"unchanged"`
+		Doctrine  struct {
+			ID     string `json:"id"`
+			SHA256 string `json:"sha256"`
+		} `json:"doctrine"`
+	}
+	mustJSON(t, &put, false, "doctrine", "put", "jp", jp, "--server", e.server, "--session", e.path("admin.session"), "--format", "json")
+	if !put.Unchanged || put.Doctrine.ID != "jp" || put.Doctrine.SHA256 == "" {
+		t.Errorf("doctrine put --format json: %+v", put)
+	}
+	if out := MustCLI(t, "doctrine", "put", "jp", jp, "--server", e.server, "--session", e.path("admin.session")); !strings.HasPrefix(out, "doctrine jp unchanged") {
+		t.Errorf("doctrine put (text): %q", out)
 	}
 }
