@@ -446,6 +446,7 @@ type Store interface {
 	DoctrineService
 	ConsultationService
 	KeyService
+	ClusterService
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -206,7 +206,7 @@ func New(n *node.Node, opts Options) http.Handler {
 	case len(opts.DeviceKey) < 32:
 		panic("api: Options.DeviceKey is shorter than 32 bytes")
 	}
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: newLoginLimiter(maxLimiterEntries), quotas: newQuotas(opts.Limits)}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{store: n.Store}, quotas: newQuotas(opts.Limits)}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {
