@@ -211,7 +211,8 @@ func (db *DB) ClaimJob(ctx context.Context, lease time.Duration, limit int) (*ar
 		job.Attempts = max(job.Attempts, c.attempts+1)
 	}
 	in, arg := db.d.In("case_id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = ?, attempts = attempts + 1, locked_by = ? WHERE `+in, now.Add(lease).UnixNano(), job.ID, arg); err != nil {
+	job.Leased = now.Add(lease)
+	if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = ?, attempts = attempts + 1 WHERE `+in, job.Leased.UnixNano(), arg); err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	if err := commit(ctx, op, tx); err != nil {
@@ -237,7 +238,10 @@ func (db *DB) CompleteJob(ctx context.Context, job *article5.Job) error {
 		if i < len(job.Gens) {
 			gen = job.Gens[i]
 		}
-		n, err := tx.Exec(ctx, `DELETE FROM case_queue WHERE case_id = ? AND gen = ? AND locked_by = ?`, c, gen, job.ID)
+		// A takeover claims after the lease ended and leases beyond it:
+		// leased_until is this job's exactly while it holds the case.
+		leased := job.Leased.UnixNano()
+		n, err := tx.Exec(ctx, `DELETE FROM case_queue WHERE case_id = ? AND gen = ? AND leased_until = ?`, c, gen, leased)
 		if err != nil {
 			return article5.Internal(op, err)
 		}
@@ -245,7 +249,7 @@ func (db *DB) CompleteJob(ctx context.Context, job *article5.Job) error {
 			// Queued again since the claim: due again at once. Or its
 			// lease expired and another worker took it over: that one
 			// completes it.
-			if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = 0, attempts = 0, locked_by = '' WHERE case_id = ? AND locked_by = ?`, c, job.ID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = 0, attempts = 0 WHERE case_id = ? AND leased_until = ?`, c, leased); err != nil {
 				return article5.Internal(op, err)
 			}
 		}

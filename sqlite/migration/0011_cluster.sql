@@ -30,12 +30,7 @@ CREATE INDEX login_limits_expires ON login_limits (expires);
 -- shared_keys are secrets every serve process of the node uses by name
 -- (the login device cookie key): 32 random bytes, made on first use.
 CREATE TABLE shared_keys (
-	name         TEXT    NOT NULL PRIMARY KEY,
+	name    TEXT    NOT NULL PRIMARY KEY,
 	secret  BLOB    NOT NULL,
 	created INTEGER NOT NULL -- unix ns
 );
-
--- case_queue.locked_by is the job that holds a case's lease, so that a
--- worker whose lease expired (and was taken over) does not complete the
--- case under the worker that took it.
-ALTER TABLE case_queue ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';
