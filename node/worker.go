@@ -98,11 +98,15 @@ func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 			return true, fmt.Errorf("job %s: %w", job.ID, err)
 		}
 	}
+	// Logged before the completion commits, so that a claim of the same
+	// cases by another worker, which can only follow that commit, is
+	// logged after it: the log's claimed…done spans of a case never
+	// overlap unless two workers ran it at once.
+	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", job.Cases, "attempts", job.Attempts, "holder", n.HolderID())
 	if err := n.Store.CompleteJob(ctx, job); err != nil {
 		return true, fmt.Errorf("complete job %s: %w", job.ID, err)
 	}
 	n.jobsDone.Add(1)
-	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", job.Cases, "attempts", job.Attempts, "holder", n.HolderID())
 	return true, nil
 }
 
