@@ -204,6 +204,7 @@ func TestThreeServersOnePostgres(t *testing.T) {
 	})
 	stopStreams()
 	streamsDone.Wait()
+	t.Logf("%d cases, %d events (%d delivered per subscription); process %d killed", len(cases), len(events), want, slices.Index(procs, victim))
 
 	t.Run("every webhook event delivered once per subscription, not once per process", func(t *testing.T) {
 		for _, p := range subs {
@@ -273,6 +274,9 @@ func TestThreeServersOnePostgres(t *testing.T) {
 						spans[c] = append(spans[c], s)
 					}
 				}
+			}
+			if p == victim {
+				t.Logf("the killed process held %d case(s) under lease when it died; they were taken over", len(open))
 			}
 			for k, s := range open {
 				if p != victim {
