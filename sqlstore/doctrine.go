@@ -68,6 +68,7 @@ func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (st
 	if err := commit(ctx, op, tx); err != nil {
 		return "", err
 	}
+	db.signals.fire(article5.TopicJobs)
 	return job.ID, nil
 }
 

@@ -110,7 +110,13 @@ func (db *DB) QueueCases(ctx context.Context, ids []string) error {
 	if err := db.queueCases(ctx, tx, ids, db.now()); err != nil {
 		return article5.Internal(op, err)
 	}
-	return commit(ctx, op, tx)
+	if err := commit(ctx, op, tx); err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		db.signals.fire(article5.TopicJobs)
+	}
+	return nil
 }
 
 // insertJob records a full or listed re-assessment inside tx (a doctrine
@@ -280,7 +286,13 @@ func (db *DB) SaveCaseIndex(ctx context.Context, x article5.CaseIndex) (bool, er
 	if err != nil {
 		return false, err
 	}
-	return requeued, commit(ctx, op, tx)
+	if err := commit(ctx, op, tx); err != nil {
+		return false, err
+	}
+	if requeued {
+		db.signals.fire(article5.TopicJobs)
+	}
+	return requeued, nil
 }
 
 // writeCaseIndex writes a case's index inside tx (replacing it when

@@ -31,6 +31,7 @@ func RunCluster(t *testing.T, open ClusterOpen) {
 		{"SharedKeySame", testSharedKey},
 		{"DoctrineGenerationGrows", testDoctrineGeneration},
 		{"EventsWakeWaiters", testEventsWake},
+		{"QueuedCasesWakeWaiters", testJobsWake},
 		{"JobTakenOverAfterItsLease", testJobTakeover},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -244,6 +245,14 @@ func testEventsWake(t *testing.T, a, b article5.Store) {
 		t.Fatal("a first assessment made no event")
 	}
 	waitClosed(t, changed, "an event recorded through the other store")
+}
+
+func testJobsWake(t *testing.T, a, b article5.Store) {
+	changed := b.Changes(article5.TopicJobs)
+	if err := a.QueueCases(context.Background(), []string{"grouping--00000000-0000-4000-8000-0000000000f2"}); err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, changed, "a case queued through the other store")
 }
 
 func testJobTakeover(t *testing.T, a, b article5.Store) {
