@@ -33,6 +33,7 @@ func RunCluster(t *testing.T, open ClusterOpen) {
 		{"EventsWakeWaiters", testEventsWake},
 		{"QueuedCasesWakeWaiters", testJobsWake},
 		{"JobTakenOverAfterItsLease", testJobTakeover},
+		{"LogAppendsFromTwoStoresMakeOneLog", testAppendsOneLog},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := open(t)
@@ -282,5 +283,35 @@ func testJobTakeover(t *testing.T, a, b article5.Store) {
 	}
 	if _, err := a.ClaimJob(ctx, time.Nanosecond, 1); article5.ErrorCode(err) != article5.ENOTFOUND {
 		t.Fatalf("a claim after the takeover completed: %v; want ENOTFOUND", err)
+	}
+}
+
+func testAppendsOneLog(t *testing.T, a, b article5.Store) {
+	ctx := context.Background()
+	before := MustAuditVerify(t, a).Entries
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			tok := &article5.Token{ID: fmt.Sprintf("token--0b7a1a1e-0000-4000-8000-%012d", i), Name: "feed", Party: article5.PartyJP,
+				Org: identA, Hash: fmt.Sprintf("%064x", i+1)}
+			if err := s.CreateToken(ctx, tok); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for name, s := range map[string]article5.Store{"a": a, "b": b} {
+		rep := MustAuditVerify(t, s)
+		if !rep.Intact() {
+			t.Fatalf("store %s: the log after concurrent appends from two stores is not intact: %v", name, rep.Err())
+		}
+		if rep.Entries != before+n {
+			t.Errorf("store %s: %d entries, want %d", name, rep.Entries, before+n)
+		}
 	}
 }
