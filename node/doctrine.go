@@ -93,7 +93,6 @@ func (n *Node) LoadStoredDoctrines(ctx context.Context) error {
 	}
 	n.docsMu.Lock()
 	defer n.docsMu.Unlock()
-	defer n.docGen.Store(gen + 1)
 	for _, v := range vs {
 		d, err := doctrine.Parse(fmt.Sprintf("stored doctrine %s (version %d)", v.ID, v.Seq), v.Source)
 		if err != nil {
@@ -101,6 +100,7 @@ func (n *Node) LoadStoredDoctrines(ctx context.Context) error {
 		}
 		n.setDoctrine(d)
 	}
+	n.docGen.Store(gen + 1)
 	return nil
 }
 
