@@ -42,6 +42,14 @@ func RunCluster(t *testing.T, open ClusterOpen) {
 	}
 }
 
+// alternate is a for even i, b for odd: load spread over two processes.
+func alternate(i int, a, b article5.Store) article5.Store {
+	if i%2 == 1 {
+		return b
+	}
+	return a
+}
+
 func testLease(t *testing.T, a, b article5.Store) {
 	ctx := context.Background()
 	mustLease := func(s article5.Store, holder string, ttl time.Duration, want bool) {
@@ -82,10 +90,7 @@ func testLeaseRace(t *testing.T, a, b article5.Store) {
 	var wg sync.WaitGroup
 	won := make(chan string, n)
 	for i := range n {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
+		s := alternate(i, a, b)
 		wg.Go(func() {
 			holder := fmt.Sprintf("p%d", i)
 			ok, err := s.AcquireLease(ctx, "race", holder, time.Hour)
@@ -137,10 +142,7 @@ func testLimits(t *testing.T, a, b article5.Store) {
 	const n = 20
 	var wg sync.WaitGroup
 	for i := range n {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
+		s := alternate(i, a, b)
 		wg.Go(func() { bump(s, now, time.Hour) })
 	}
 	wg.Wait()
@@ -292,10 +294,7 @@ func testAppendsOneLog(t *testing.T, a, b article5.Store) {
 	const n = 20
 	var wg sync.WaitGroup
 	for i := range n {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
+		s := alternate(i, a, b)
 		wg.Go(func() {
 			tok := &article5.Token{ID: fmt.Sprintf("token--0b7a1a1e-0000-4000-8000-%012d", i), Name: "feed", Party: article5.PartyJP,
 				Org: identA, Hash: fmt.Sprintf("%064x", i+1)}
