@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestThreeServersOnePostgres runs the real binary as three `serve`
@@ -309,7 +311,8 @@ func TestThreeServersOnePostgres(t *testing.T) {
 }
 
 // freshDatabase creates a database with a random name on the server of
-// base, drops it at cleanup, and returns base's URL naming it.
+// base, drops it at cleanup, and returns base's URL naming it (a fresh
+// schema of base's database, when the role may not create databases).
 func freshDatabase(t *testing.T, base string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -322,6 +325,10 @@ func freshDatabase(t *testing.T, base string) string {
 	rand.Read(b)
 	name := "a5multi_" + hex.EncodeToString(b)
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
+			return freshSchemaURL(t, base, name)
+		}
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -340,6 +347,39 @@ func freshDatabase(t *testing.T, base string) string {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
+	return u.String()
+}
+
+// freshSchemaURL is freshDatabase for a role that may not create
+// databases: a schema of base's database, named name, dropped at cleanup,
+// and base's URL with search_path set to it.
+func freshSchemaURL(t *testing.T, base, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec(`CREATE SCHEMA ` + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
