@@ -32,7 +32,8 @@ import (
 // drives load through all three: bundles whose cases queue re-assessment
 // jobs, two webhook subscriptions to a receiver on loopback, and two event
 // stream clients on each process. Half-way it kills, with SIGKILL, the
-// process that holds the webhook dispatcher's lease, and the clients of
+// process that holds the webhook dispatcher's lease, as soon as it also
+// holds a re-assessment job (if that happens within a minute), and the clients of
 // its streams reconnect to the others with Last-Event-ID. When the rest has
 // settled it checks: every case is assessed and the queue is empty; no case
 // was assessed by two jobs at once; each subscription got every event it
@@ -107,9 +108,9 @@ func TestThreeServersOnePostgres(t *testing.T) {
 	// Load through all three.
 	names := []string{"ddos-government", "port-ransomware", "gnss-jamming", "dam-control", "hospital-series", "space-agency-espionage"}
 	var cases []string
+	var mu sync.Mutex // cases
 	ingest := func(n int, alive []*serveProc) {
 		t.Helper()
-		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for i := range n {
 			data := copyOfExample(t, names[i%len(names)])
@@ -152,15 +153,36 @@ func TestThreeServersOnePostgres(t *testing.T) {
 		}
 		return victim != nil
 	})
-	// Let it be busy: some events delivered, more in the queue.
-	waitUntil(t, time.Minute, "a first delivery", func() bool { return rc.total() > 0 })
-	victim.kill(t)
 	var alive []*serveProc
 	for _, p := range procs {
 		if p != victim {
 			alive = append(alive, p)
 		}
 	}
+	// Let it be busy: some events delivered, and, while the others take
+	// more bundles, cases under its lease (any worker claims any case).
+	waitUntil(t, time.Minute, "a first delivery", func() bool { return rc.total() > 0 })
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	var fed sync.WaitGroup
+	fed.Go(func() {
+		for i := 0; i < 60 && feedCtx.Err() == nil; i++ {
+			id, err := alive[i%len(alive)].ingest(token, copyOfExample(t, names[i%len(names)]))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			cases = append(cases, id)
+			mu.Unlock()
+		}
+	})
+	deadline := time.Now().Add(time.Minute)
+	for !victim.holdsJob(t) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	victim.kill(t)
+	stopFeed()
+	fed.Wait()
 	ingest(12, alive)
 
 	// Settled: every case assessed, the queue empty.
@@ -434,6 +456,20 @@ func startServeProc(t *testing.T, bin, dataDir string, args ...string) *servePro
 		return p.holder != "" && p.status("", "/healthz") == http.StatusOK
 	})
 	return p
+}
+
+// holdsJob reports whether p's log shows a job claimed and not done.
+func (p *serveProc) holdsJob(t *testing.T) bool {
+	open := map[string]bool{}
+	for _, l := range p.logLines(t) {
+		switch l.Msg {
+		case "job claimed":
+			open[l.Job] = true
+		case "job done":
+			delete(open, l.Job)
+		}
+	}
+	return len(open) > 0
 }
 
 func (p *serveProc) kill(t *testing.T) {
