@@ -30,7 +30,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const serveHelp = `Run an article5 node: the JSON API (and later the web UI and TAXII 2.1) in one process,
+const serveHelp = `Run an article5 node: the JSON API in one process,
 with a worker that re-assesses cases when evidence arrives.
 
 Storage is SQLite in the data dir by default (created on first start), or PostgreSQL with
