@@ -194,6 +194,10 @@ func (d *driver) Ping(ctx context.Context) error {
 	return d.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
+// Listen returns at once: a SQLite store has one process, and the core
+// tells its own waiters of its commits.
+func (d *driver) Listen(ctx context.Context, notify func(topic string)) {}
+
 // Close closes both pools.
 func (d *driver) Close() error {
 	d.reads.close()
@@ -236,6 +240,8 @@ func (d *driver) CaseSearch(q string) (string, any, bool) {
 }
 
 func (d *driver) SkipLocked() string { return "" }
+
+func (d *driver) Notify(topic string) string { return "" }
 
 func (d *driver) NumbersObjects() bool { return true }
 
