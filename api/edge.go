@@ -162,7 +162,10 @@ func (s *server) authenticateBasic(r *http.Request, cred string) (*http.Request,
 			return r, bad
 		}
 	} else {
-		ticket, wait := s.limiter.attempt(now, name, loginClient{addr: clientKey(ClientAddr(r, s.opts.TrustedProxies))})
+		ticket, wait, err := s.limiter.attempt(r.Context(), now, name, loginClient{addr: clientKey(ClientAddr(r, s.opts.TrustedProxies))})
+		if err != nil {
+			return r, err
+		}
 		if wait > 0 {
 			secs := int64((wait + time.Second - 1) / time.Second)
 			return r, &apiError{status: http.StatusTooManyRequests, code: article5.EUNAUTHORIZED, retryAfter: secs,
@@ -179,7 +182,9 @@ func (s *server) authenticateBasic(r *http.Request, cred string) (*http.Request,
 		if !CheckPassword(u.PasswordHash, password) || u.Disabled {
 			return r, bad
 		}
-		s.limiter.succeed(ticket)
+		if err := s.limiter.succeed(r.Context(), now, ticket); err != nil {
+			return r, err
+		}
 		s.basic.put(key, u.ID, now)
 	}
 	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {

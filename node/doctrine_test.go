@@ -72,3 +72,43 @@ func TestSetDoctrineConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestDoctrineChangeReachesEveryProcess: a doctrine changed through one
+// process (node) of a store is in force in another once it syncs, and the
+// other's worker, claiming the change's re-assessment, syncs first: the
+// cases it assesses are assessed under the new version.
+func TestDoctrineChangeReachesEveryProcess(t *testing.T) {
+	ctx := context.Background()
+	a := MustNode(t)
+	b := &node.Node{Store: a.Store, Doctrines: a.Doctrines, Policy: a.Policy}
+	if err := b.LoadStoredDoctrines(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.0"), "user--admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := b.Doctrine("jp"); d.Version != "2.0.0" {
+		t.Fatalf("before syncing, the other process has jp %s", d.Version)
+	}
+	if err := b.SyncDoctrines(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := b.Doctrine("jp"); d.Version != "3.0.0" {
+		t.Fatalf("after syncing, the other process has jp %s, want 3.0.0", d.Version)
+	}
+	// A third process, which has not read the stored doctrines, claims
+	// the next change's re-assessment.
+	c := &node.Node{Store: a.Store, Doctrines: a.Doctrines, Policy: a.Policy}
+	if _, _, err := a.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.1"), "user--admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: MustExample(t, "ddos-government")}); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := c.RunJobOnce(ctx); err != nil || !did {
+		t.Fatalf("RunJobOnce: %v, %v", did, err)
+	}
+	if d, _ := c.Doctrine("jp"); d.Version != "3.0.1" {
+		t.Fatalf("the worker that claimed after the change runs jp %s, want 3.0.1", d.Version)
+	}
+}
