@@ -467,9 +467,31 @@ type SecretService interface {
 	RotateNodeSecret(ctx context.Context, keep time.Duration) (*NodeSecret, error)
 }
 
+// TAXIIStatus is a TAXII 2.1 status resource as a node keeps it: its id,
+// the principal (token or user id) whose write made it and who alone may
+// read it, when, and its JSON. Operational: not covered by the log.
+type TAXIIStatus struct {
+	ID      string
+	Owner   string
+	Created time.Time
+	Body    []byte
+}
+
+// TAXIIStatusService keeps TAXII status resources, shared by every serve
+// process of the node.
+type TAXIIStatusService interface {
+	// CreateTAXIIStatus stores s and deletes the statuses created before
+	// expireBefore.
+	CreateTAXIIStatus(ctx context.Context, s *TAXIIStatus, expireBefore time.Time) error
+	// FindTAXIIStatus returns status id when owner made it at or after
+	// notBefore; ENOTFOUND otherwise, the same for another owner's.
+	FindTAXIIStatus(ctx context.Context, id, owner string, notBefore time.Time) (*TAXIIStatus, error)
+}
+
 // Store is everything a node keeps, behind one handle (SQLite or PostgreSQL).
 type Store interface {
 	QuarantineService
+	TAXIIStatusService
 	SecretService
 	ObjectService
 	JobService

@@ -82,7 +82,7 @@ func TestAuditGenesisOnUpgrade(t *testing.T) {
 	}
 	// Back to a store of migration 0001 alone: 0002, 0007, 0008, 0009 and 0012 undone.
 	for _, q := range []string{`DROP INDEX objects_rank_added`, `DROP INDEX objects_creator_added`, `DROP INDEX objects_custodian_added`,
-		`DROP INDEX objects_red_added`, `DELETE FROM schema_migrations WHERE name = '0012_object_release_index.sql'`, `DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
+		`DROP INDEX objects_red_added`, `DROP TABLE taxii_statuses`, `DELETE FROM schema_migrations WHERE name = '0012_taxii.sql'`, `DROP TABLE node_keys`, `DROP TABLE audit_entries`, `DROP TABLE audit_hashes`, `DROP TABLE audit_heads`,
 		`DROP TABLE audit_tiles`, `DELETE FROM schema_migrations WHERE name = '0008_audit_tiles.sql'`,
 		`ALTER TABLE objects DROP COLUMN raw_sha256`, `DELETE FROM schema_migrations WHERE name = '0009_object_raw_sha256.sql'`,
 		`DELETE FROM schema_migrations WHERE name = '0002_audit.sql'`,

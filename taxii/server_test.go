@@ -3,13 +3,16 @@ package taxii_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"article5/api"
 	"article5/taxii"
 )
 
@@ -490,4 +493,32 @@ func TestBodyLimit(t *testing.T) {
 	body := `{"objects":[` + newIndicator("1") + `],"pad":"` + strings.Repeat("x", 65<<20) + `"}`
 	r := e.do(t, req{method: "POST", path: allCol + "objects/", auth: bearer(e.holder), ctype: taxiiJSON, body: []byte(body)})
 	mustError(t, r, http.StatusRequestEntityTooLarge)
+}
+
+// TestStatusIsSharedAndExpires: a status is kept in the node's store, so
+// another serve process of the node finds it, and is gone after a day.
+func TestStatusIsSharedAndExpires(t *testing.T) {
+	e := mustEnv(t, "sqlite")
+	st := mustStatus(t, e.post(t, e.holder, allCol+"objects/", newIndicator("1")), http.StatusAccepted)
+	other := httptest.NewServer(api.New(e.n, api.Options{Limits: api.Limits{RequestRate: -1, AddressRate: -1, IngestRate: -1},
+		Surfaces: []api.Surface{{Pattern: taxii.Prefix, New: func(edge api.Edge) http.Handler {
+			return taxii.New(e.n, taxii.Options{Edge: edge, Now: e.clock.Now})
+		}}}}))
+	t.Cleanup(other.Close)
+	read := func() response {
+		hr, _ := http.NewRequest("GET", other.URL+root+"status/"+st.ID+"/", nil)
+		hr.Header.Set("Authorization", bearer(e.holder))
+		res, err := other.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return response{status: res.StatusCode, body: body, header: res.Header}
+	}
+	if got := mustStatus(t, read(), http.StatusOK); got.ID != st.ID || got.SuccessCount != 1 {
+		t.Fatalf("from another process: %+v", got)
+	}
+	e.clock.Set(e.clock.Now().Add(taxii.DefaultStatusTTL + time.Second))
+	mustError(t, read(), http.StatusNotFound)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,11 +13,9 @@ import (
 	"article5/node"
 )
 
-// DefaultStatusTTL is how long a status resource is kept: 24 hours.
+// DefaultStatusTTL is how long a status resource is kept (in the node's
+// store, so that every serve process of the node finds it): 24 hours.
 const DefaultStatusTTL = 24 * time.Hour
-
-// DefaultMaxStatuses bounds the status resources kept: 10,000.
-const DefaultMaxStatuses = 10000
 
 // statusResource is TAXII 2.1 §4.3.1.
 type statusResource struct {
@@ -41,59 +38,6 @@ type statusDetail struct {
 	Message string `json:"message,omitempty"`
 }
 
-// statusStore keeps status resources in memory, each with the caller
-// that made it, for ttl and at most max of them (the oldest go first).
-// Ingest is synchronous, so a status is complete when it is stored; it is
-// kept so that a client may read it again by id.
-type statusStore struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	m     map[string]*heldStatus
-	order []string // ids, oldest first
-}
-
-type heldStatus struct {
-	owner   string
-	expires time.Time
-	res     *statusResource
-}
-
-func newStatusStore(ttl time.Duration, max int) *statusStore {
-	if ttl <= 0 {
-		ttl = DefaultStatusTTL
-	}
-	if max <= 0 {
-		max = DefaultMaxStatuses
-	}
-	return &statusStore{ttl: ttl, max: max, m: map[string]*heldStatus{}}
-}
-
-func (st *statusStore) put(owner string, res *statusResource, now time.Time) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for len(st.order) > 0 {
-		h, ok := st.m[st.order[0]]
-		if ok && len(st.m) < st.max && now.Before(h.expires) {
-			break
-		}
-		delete(st.m, st.order[0])
-		st.order = st.order[1:]
-	}
-	st.m[res.ID] = &heldStatus{owner: owner, expires: now.Add(st.ttl), res: res}
-	st.order = append(st.order, res.ID)
-}
-
-func (st *statusStore) get(owner, id string, now time.Time) (*statusResource, bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	h, ok := st.m[id]
-	if !ok || h.owner != owner || !now.Before(h.expires) {
-		return nil, false
-	}
-	return h.res, true
-}
-
 // status is TAXII 2.1 §4.3: a status resource, readable only by the
 // principal whose write made it; to anyone else, and once expired, 404 as
 // for an id never issued.
@@ -101,11 +45,14 @@ func (s *server) status(w http.ResponseWriter, r *http.Request, c *api.Caller) e
 	if err := checkRoot(r); err != nil {
 		return err
 	}
-	res, ok := s.statuses.get(c.ID, r.PathValue("sid"), s.opts.Now())
-	if !ok {
-		return article5.Errorf(article5.ENOTFOUND, "no such status")
+	st, err := s.n.Store.FindTAXIIStatus(r.Context(), r.PathValue("sid"), c.ID, s.opts.Now().Add(-s.opts.StatusTTL))
+	if err != nil {
+		return err // ENOTFOUND: never issued, expired, or another's
 	}
-	writeTAXII(w, http.StatusOK, res)
+	w.Header().Set("Content-Type", MediaTAXII)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(st.Body)
 	return nil
 }
 
@@ -139,7 +86,15 @@ func (s *server) ingest(r *http.Request, c *api.Caller, objs []json.RawMessage) 
 		st.Failures = append(st.Failures, d)
 	}
 	st.SuccessCount, st.FailureCount = len(st.Successes), len(st.Failures)
-	s.statuses.put(c.ID, st, now)
+	body, err := json.Marshal(st)
+	if err != nil {
+		return nil, article5.Internal("taxii: status", err)
+	}
+	body = append(body, '\n')
+	if err := s.n.Store.CreateTAXIIStatus(r.Context(), &article5.TAXIIStatus{ID: st.ID, Owner: c.ID, Created: now, Body: body},
+		now.Add(-s.opts.StatusTTL)); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

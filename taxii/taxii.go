@@ -57,17 +57,13 @@ type Options struct {
 	MaxContentLength int64
 	// StatusTTL is how long a status resource is kept; 0: DefaultStatusTTL.
 	StatusTTL time.Duration
-	// MaxStatuses bounds the status resources kept (the oldest go first);
-	// 0: DefaultMaxStatuses.
-	MaxStatuses int
 	// Now is the clock of status resources; nil: time.Now.
 	Now func() time.Time
 }
 
 type server struct {
-	n        *node.Node
-	opts     Options
-	statuses *statusStore
+	n    *node.Node
+	opts Options
 }
 
 // New returns the TAXII 2.1 handler of node n, to mount at Prefix on the
@@ -85,7 +81,10 @@ func New(n *node.Node, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &server{n: n, opts: opts, statuses: newStatusStore(opts.StatusTTL, opts.MaxStatuses)}
+	if opts.StatusTTL <= 0 {
+		opts.StatusTTL = DefaultStatusTTL
+	}
+	s := &server{n: n, opts: opts}
 	root := Prefix + "{root}/"
 	col := root + "collections/{cid}/"
 	obj := col + "objects/{oid}/"
