@@ -138,6 +138,12 @@ func TestDiscoveryAndAPIRoot(t *testing.T) {
 	if !slices.Equal(ar.Versions, []string{taxiiJSON}) || ar.MaxContentLength <= 0 {
 		t.Fatalf("api root: %+v", ar)
 	}
+	// HEAD answers as GET, without the body.
+	if r := e.do(t, req{method: "HEAD", path: allCol + "objects/", auth: bearer(e.holder)}); r.status != http.StatusOK ||
+		r.header.Get("Content-Type") != taxiiJSON || len(r.body) != 0 {
+		t.Fatalf("HEAD: %d %v %q", r.status, r.header, r.body)
+	}
+	mustError(t, e.do(t, req{method: "POST", path: "/taxii2/", auth: bearer(e.holder)}), http.StatusMethodNotAllowed)
 	mustError(t, e.get(t, e.holder, "/taxii2/api1/"), http.StatusNotFound)
 	mustError(t, e.get(t, e.holder, "/taxii2/api1/collections/"), http.StatusNotFound)
 	mustError(t, e.get(t, e.holder, "/taxii2/nowhere/at/all"), http.StatusNotFound)
