@@ -31,6 +31,7 @@ type Case struct {
 	DCIDReason   string            `yaml:"dcid_reason"`   // why that band
 	DependsOn    []string          `yaml:"depends_on"`    // doctrine rules the expectation relies on (see expect.yaml)
 	Open         string            `yaml:"open"`          // why the built-in doctrines do not yet decide the case as expected; empty when they do
+	FixedBy      string            `yaml:"fixed_by"`      // the doctrine change that made the built-in doctrines agree, where they did not before
 }
 
 // Band is an inclusive range of DCID v2 severities (0–10; Valeriano & Maness).

@@ -150,14 +150,23 @@ func (d *Doctrine) decide(p *prepared, st *state) (decision, error) {
 				_ = with
 				dec.tier, dec.undecidedBy = article5.TierIndeterminate, cat[fi].Name
 				dec.rule = article5.Rule{Name: "needed-fact-" + strings.ReplaceAll(state, " ", "-"),
-					Reason: fmt.Sprintf("The %s is %s and decides the tier%s: on the known facts it is %s, but %s",
-						cat[fi].Label, state, why, tr.tier, probeText(pb.text, cat[fi], cur, native, t)),
+					Reason: fmt.Sprintf("%s is %s and decides the tier%s: on the known facts it is %s, but %s",
+						subject(cat[fi].Label), state, why, tr.tier, probeText(pb.text, cat[fi], cur, native, t)),
 					Source: "doctrine " + d.ID + ", needed facts"}
 				return dec, nil
 			}
 		}
 	}
 	return dec, nil
+}
+
+// subject makes a fact's label the subject of a sentence: "The people
+// affected", but "Whether the conduct is attributable to a State".
+func subject(label string) string {
+	if strings.HasPrefix(label, "whether ") || strings.HasPrefix(label, "how ") {
+		return strings.ToUpper(label[:1]) + label[1:]
+	}
+	return "The " + label
 }
 
 func ensureStop(s string) string {
