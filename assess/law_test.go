@@ -357,7 +357,11 @@ func ddosCase(t *testing.T, hours int) *stix.Bundle {
 // (Diet 2019 and Basic Position 2021 for Japan; Koh 2012 and Egan 2016
 // weigh such effects case by case). Its DCID severity is 2, recoverable
 // denial of service, not 8: critical national economic disruption needs a
-// duration. The same outage for five days is a use of force.
+// duration. The same outage for five days is a use of force (its recovery
+// is not shown to have been foreseeable), still DCID 2: government portals
+// are one sector, not the national economy (doctrines 2.1.0: DCID 8 needs
+// USD 1 billion, or energy, communications or several sectors down
+// nationwide for days).
 func TestDisruptionWithoutDamage(t *testing.T) {
 	rep := mustRun(t, MustDoctrines(t), ddosCase(t, 36))
 	for _, id := range []string{"jp", "us"} {
@@ -375,8 +379,8 @@ func TestDisruptionWithoutDamage(t *testing.T) {
 		if a.Tier != article5.TierUseOfForcePossible {
 			t.Errorf("%s: five-day national outage by a State organ is %s, want use-of-force-possible", id, a.Tier)
 		}
-		if a.Severity != 8 {
-			t.Errorf("%s: severity %d (%s), want DCID 8 (national disruption for days)", id, a.Severity, a.SeverityReason)
+		if a.Severity != 2 {
+			t.Errorf("%s: severity %d (%s), want DCID 2 (one sector's service, recovered: not the national economy)", id, a.Severity, a.SeverityReason)
 		}
 	}
 	// The examples: the government-portal DDoS ranks below the blackout
