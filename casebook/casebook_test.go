@@ -77,6 +77,9 @@ func TestCasebook(t *testing.T) {
 			if got := string(rep.Scope.Value); got != want.Scope {
 				differ = append(differ, fmt.Sprintf("scope %s, want %s%s\n  basis: %s\n  want because: %s", got, want.Scope, pending, rep.Scope.Basis, want.Reason))
 			}
+			if want.Article != "" && rep.Scope.Article != want.Article {
+				differ = append(differ, fmt.Sprintf("article %q, want %q\n  basis: %s", rep.Scope.Article, want.Article, rep.Scope.Basis))
+			}
 			for _, id := range doctrine.DefaultIDs {
 				a := rep.Assessments[id]
 				if a == nil {

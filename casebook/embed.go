@@ -25,6 +25,7 @@ type Case struct {
 	Kind         string            `yaml:"kind"`          // the kind of incident, e.g. "power grid"
 	OfficialView string            `yaml:"official_view"` // what governments and expert bodies said
 	Scope        string            `yaml:"scope"`         // expected scope
+	Article      string            `yaml:"article"`       // expected Treaty article (V, IV, none, to be decided); not checked when empty
 	Tier         map[string]string `yaml:"tier"`          // doctrine id → expected tier
 	DCID         Band              `yaml:"dcid"`          // expected DCID v2 severity band
 	Reason       string            `yaml:"reason"`        // why that scope and tier
