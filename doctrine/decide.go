@@ -9,6 +9,7 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 )
 
 // prepared is one fact set made ready for the rules: derived facts
@@ -16,7 +17,9 @@ import (
 type prepared struct {
 	f        *article5.Facts // the facts as given (derived facts recomputed)
 	a        *activation
-	presumed []int // indices of d.presumptions applied, in order
+	base     []ref.Val // the fact slots of a before presumptions (for probes)
+	presumed []int     // indices of d.presumptions applied, in order
+	touched  []int     // for a probe, the facts set in it; nil otherwise
 }
 
 // prepare derives, activates and presumes. A presumption applies only
@@ -30,27 +33,70 @@ func (d *Doctrine) prepare(f *article5.Facts) (*prepared, error) {
 func (d *Doctrine) prepareOwned(g *article5.Facts) (*prepared, error) {
 	article5.DeriveFacts(g)
 	p := &prepared{f: g, a: d.newActivation(g)}
-	done := map[int]bool{}
+	return p, d.presume(p)
+}
+
+// prepareProbe is prepareOwned for g, a copy of from.f in which only the
+// facts touched (and the facts derived from them) may differ: the fact
+// slots are copied from from's and only those are converted again. The
+// result is the same as prepareOwned(g).
+func (d *Doctrine) prepareProbe(from *prepared, g *article5.Facts, touched []int) (*prepared, error) {
+	article5.DeriveFacts(g)
+	a := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
+	copy(a.vals, d.paramVals)
+	copy(a.vals, from.base)
+	cat := article5.FactCatalogue()
+	for _, i := range touched {
+		a.vals[i] = FactVal(cat[i], g.Values[i])
+	}
+	for _, i := range derivedSlots {
+		a.vals[i] = FactVal(cat[i], g.Values[i])
+	}
+	p := &prepared{f: g, a: a, touched: touched}
+	return p, d.presume(p)
+}
+
+// derivedSlots are the catalogue indices of the derived facts, which
+// DeriveFacts recomputes from others.
+var derivedSlots = func() []int {
+	var out []int
+	for i, fd := range article5.FactCatalogue() {
+		if fd.Accumulate == article5.AccDerived {
+			out = append(out, i)
+		}
+	}
+	return out
+}()
+
+// presume keeps the fact slots of p.a as its base and applies the
+// presumptions.
+func (d *Doctrine) presume(p *prepared) error {
+	g := p.f
+	p.base = append([]ref.Val(nil), p.a.vals[:len(article5.FactCatalogue())]...)
+	var done map[int]bool
 	for i, pr := range d.presumptions {
 		if g.Values[pr.fact].Known || done[pr.fact] {
 			continue
 		}
 		ok, err := evalBool(pr.when, p.a)
 		if err != nil {
-			return nil, fmt.Errorf("presumption %s: %w", article5.FactCatalogue()[pr.fact].Name, err)
+			return fmt.Errorf("presumption %s: %w", article5.FactCatalogue()[pr.fact].Name, err)
 		}
 		if !ok {
 			continue
 		}
 		v, _, err := pr.value.Eval(p.a)
 		if err != nil {
-			return nil, fmt.Errorf("presumption %s value: %w", article5.FactCatalogue()[pr.fact].Name, err)
+			return fmt.Errorf("presumption %s value: %w", article5.FactCatalogue()[pr.fact].Name, err)
 		}
 		p.a.vals[pr.fact] = types.OptionalOf(v)
+		if done == nil {
+			done = map[int]bool{}
+		}
 		done[pr.fact] = true
 		p.presumed = append(p.presumed, i)
 	}
-	return p, nil
+	return nil
 }
 
 // presumedFact reports whether fact fi was presumed in p.
@@ -194,6 +240,7 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 	}
 	g := p.f.Clone()
 	g.Values[pb.fact] = article5.FactValue{Known: true, Value: native}
+	touched := []int{pb.fact}
 	var with map[string]any
 	for _, w := range pb.with {
 		wv, _, err := w.value.Eval(p.a)
@@ -202,13 +249,14 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 		}
 		if n := nativeOf(wv); n != nil && !(p.f.Values[w.fact].Known && equalValue(p.f.Values[w.fact].Value, n)) {
 			g.Values[w.fact] = article5.FactValue{Known: true, Value: n}
+			touched = append(touched, w.fact)
 			if with == nil {
 				with = map[string]any{}
 			}
 			with[cat[w.fact].Name] = n
 		}
 	}
-	q, err := d.prepareOwned(g)
+	q, err := d.prepareProbe(p, g, touched)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -220,7 +268,21 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 // presumptions that now apply or no longer do.
 func (d *Doctrine) changed(p, q *prepared) []int {
 	var out []int
-	for i := range article5.FactCatalogue() {
+	cands := d.allFacts
+	if q.touched != nil {
+		// A probe differs from p only in the facts it sets, the derived
+		// facts and the facts presumptions set.
+		cands = append(append(append(make([]int, 0, len(q.touched)+len(derivedSlots)+len(d.presumedSlots)),
+			q.touched...), derivedSlots...), d.presumedSlots...)
+	}
+	var seen [128]bool
+	for _, i := range cands {
+		if i < len(seen) {
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+		}
 		x, y := p.a.vals[i], q.a.vals[i]
 		if x == nil || y == nil {
 			if x != y {
@@ -327,7 +389,7 @@ func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *s
 	out.Checklist = d.checklistOf(p, out, dec)
 
 	// Self-defence.
-	a.vals[d.slots["tier"]] = types.String(string(out.Tier))
+	a.vals[d.slotTier] = types.String(string(out.Tier))
 	sd, err := evalBool(d.selfDef.prog, a)
 	if err != nil {
 		return nil, nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
