@@ -55,16 +55,16 @@ type Doctrine struct {
 	probes     []probe
 	used       []int // fact indices referenced anywhere in the tier path or a requirement, sorted
 
-	presumptions []presumption
+	presumptions  []presumption
 	presumedSlots []int // the facts presumptions set, once each
 	allFacts      []int // 0 … len(catalogue)-1
 
 	// Activation slots of the tier path's intermediate results.
 	factorSlots, criterionSlots                   []int
 	slotUofMet, slotAAMet, slotAttrSuff, slotTier int
-	requires     []requirement
-	neededOrder  []int // needed fact indices in the doctrine's order
-	checklist    []checkItem
+	requires                                      []requirement
+	neededOrder                                   []int // needed fact indices in the doctrine's order
+	checklist                                     []checkItem
 
 	memo memo // results by fact values
 
