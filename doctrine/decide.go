@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"article5"
 
@@ -17,7 +18,6 @@ import (
 type prepared struct {
 	f        *article5.Facts // the facts as given (derived facts recomputed)
 	a        *activation
-	base     []ref.Val // the fact slots of a before presumptions (for probes)
 	presumed []int     // indices of d.presumptions applied, in order
 	touched  []int     // for a probe, the facts set in it; nil otherwise
 }
@@ -38,14 +38,19 @@ func (d *Doctrine) prepareOwned(g *article5.Facts) (*prepared, error) {
 
 // prepareProbe is prepareOwned for g, a copy of from.f in which only the
 // facts touched (and the facts derived from them) may differ: the fact
-// slots are copied from from's and only those are converted again. The
-// result is the same as prepareOwned(g).
+// slots are copied from from's, with its presumptions undone, and only
+// those facts are converted again. The result is the same as
+// prepareOwned(g).
 func (d *Doctrine) prepareProbe(from *prepared, g *article5.Facts, touched []int) (*prepared, error) {
 	article5.DeriveFacts(g)
-	a := &activation{slots: d.slots, vals: make([]ref.Val, d.nslots)}
-	copy(a.vals, d.paramVals)
-	copy(a.vals, from.base)
 	cat := article5.FactCatalogue()
+	a := &activation{slots: d.slots, vals: scratchVals(d.nslots)}
+	copy(a.vals, d.paramVals)
+	copy(a.vals, from.a.vals[:len(cat)])
+	for _, i := range from.presumed {
+		fi := d.presumptions[i].fact
+		a.vals[fi] = FactVal(cat[fi], g.Values[fi])
+	}
 	for _, i := range touched {
 		a.vals[i] = FactVal(cat[i], g.Values[i])
 	}
@@ -54,6 +59,44 @@ func (d *Doctrine) prepareProbe(from *prepared, g *article5.Facts, touched []int
 	}
 	p := &prepared{f: g, a: a, touched: touched}
 	return p, d.presume(p)
+}
+
+// Probes are prepared on scratch buffers, released once the probe's
+// finding is read (release): a distinct evaluation runs some 25 of them.
+var (
+	factsPool sync.Pool // *[]article5.FactValue
+	valsPool  sync.Pool // *[]ref.Val
+)
+
+func scratchFacts(f *article5.Facts) *article5.Facts {
+	g := *f
+	if b, ok := factsPool.Get().(*[]article5.FactValue); ok {
+		g.Values = append((*b)[:0], f.Values...)
+	} else {
+		g.Values = append([]article5.FactValue(nil), f.Values...)
+	}
+	return &g
+}
+
+func scratchVals(n int) []ref.Val {
+	if b, ok := valsPool.Get().(*[]ref.Val); ok && cap(*b) >= n {
+		v := (*b)[:n]
+		clear(v)
+		return v
+	}
+	return make([]ref.Val, n)
+}
+
+// release returns a probe's buffers; q must not be used afterwards.
+func release(q *prepared) {
+	if q == nil || q.touched == nil {
+		return
+	}
+	v := q.f.Values
+	clear(v) // drop references to values and evidence
+	factsPool.Put(&v)
+	w := q.a.vals
+	valsPool.Put(&w)
 }
 
 // derivedSlots are the catalogue indices of the derived facts, which
@@ -68,11 +111,9 @@ var derivedSlots = func() []int {
 	return out
 }()
 
-// presume keeps the fact slots of p.a as its base and applies the
-// presumptions.
+// presume applies the presumptions to p.a.
 func (d *Doctrine) presume(p *prepared) error {
 	g := p.f
-	p.base = append([]ref.Val(nil), p.a.vals[:len(article5.FactCatalogue())]...)
 	var done map[int]bool
 	for i, pr := range d.presumptions {
 		if g.Values[pr.fact].Known || done[pr.fact] {
@@ -178,6 +219,7 @@ func (d *Doctrine) decide(p *prepared, st *state) (decision, error) {
 					continue
 				}
 				st2, err := d.run(q.a, st, d.changed(p, q))
+				release(q)
 				if err != nil {
 					return dec, err
 				}
@@ -238,7 +280,7 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 	if native == nil || (cur.Known && equalValue(cur.Value, native)) {
 		return nil, nil, nil, nil
 	}
-	g := p.f.Clone()
+	g := scratchFacts(p.f)
 	g.Values[pb.fact] = article5.FactValue{Known: true, Value: native}
 	touched := []int{pb.fact}
 	var with map[string]any
@@ -420,6 +462,7 @@ func (d *Doctrine) changesIf(p *prepared, base *state, dec decision) ([]article5
 			return fmt.Errorf("probe %s = %v: %w", cat[pb.fact].Name, native, err)
 		}
 		dq, err := d.decide(q, st)
+		release(q)
 		if err != nil {
 			return err
 		}
