@@ -18,8 +18,8 @@ import (
 type prepared struct {
 	f        *article5.Facts // the facts as given (derived facts recomputed)
 	a        *activation
-	presumed []int     // indices of d.presumptions applied, in order
-	touched  []int     // for a probe, the facts set in it; nil otherwise
+	presumed []int // indices of d.presumptions applied, in order
+	touched  []int // for a probe, the facts set in it; nil otherwise
 }
 
 // prepare derives, activates and presumes. A presumption applies only
