@@ -67,7 +67,7 @@ func TestAdminChangesOwnDoctrine(t *testing.T) {
 		Job      string
 	}
 	MustDecode(t, r, &put)
-	if put.Doctrine.Version != "2.0.1" || put.Doctrine.Source != "api" || put.Doctrine.Stored == nil ||
+	if put.Doctrine.Version != "2.1.1" || put.Doctrine.Source != "api" || put.Doctrine.Stored == nil ||
 		put.Doctrine.Stored.Seq != 1 || put.Doctrine.Stored.ChangedBy != hana.ID || !strings.HasPrefix(put.Job, "job--") {
 		t.Fatalf("PUT answered %s", r.body)
 	}
@@ -76,10 +76,10 @@ func TestAdminChangesOwnDoctrine(t *testing.T) {
 	}
 	var one struct{ Doctrine doctrineView }
 	MustDecode(t, e.call(t, "GET", "/api/v1/doctrines/jp", admin, nil, nil), &one)
-	if one.Doctrine.YAML != string(src) || one.Doctrine.Version != "2.0.1" || one.Doctrine.Source != "api" {
+	if one.Doctrine.YAML != string(src) || one.Doctrine.Version != "2.1.1" || one.Doctrine.Source != "api" {
 		t.Fatalf("GET after the change: %+v", one.Doctrine)
 	}
-	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.0.1" {
+	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.1.1" {
 		t.Fatalf("the node's jp doctrine: %v, %v", d, err)
 	}
 
