@@ -93,7 +93,7 @@ func TestCasebook(t *testing.T) {
 				}
 			}
 			// An open case is one the built-in doctrines are known not to
-			// decide as expected yet (docs/casebook.md, "Open cases"): it
+			// decide as expected yet (listed in docs/casebook.md while any are): it
 			// must still differ, so that the note goes once they agree.
 			switch {
 			case want.Open != "" && len(differ) == 0:
