@@ -224,6 +224,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"CasesReleasedInTheQuery", testCaseAudience},
 		{"CaseAudienceAgreesWithTheRule", testCaseAudienceAgrees},
 		{"ObjectsReleasedInTheQuery", testObjectAudience},
+		{"ReleasedPagesAgreeWithTheRule", testReleasedPagesAgree},
 		{"ProvenanceKept", testProvenance},
 		{"NodeSecrets", testNodeSecrets},
 		{"Organisations", testOrganisations},
