@@ -27,6 +27,11 @@ import (
 //go:embed migration/*.sql
 var migrations embed.FS
 
+// Migrations returns the schema steps Open applies, in order: sqlstore's,
+// rendered for this database, and any of migration/ (which win over
+// sqlstore's of the same name). See sqlstore.Migrations.
+func Migrations() ([]sqlstore.Migration, error) { return sqlstore.Migrations(&driver{}, migrations) }
+
 // DB is an article5.Store on a PostgreSQL database: the sqlstore.DB (every
 // store method, and its Now clock) plus what only PostgreSQL does (Backup,
 // with pg_dump).
