@@ -24,7 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-//go:embed migration/*.sql
+//go:embed migration
 var migrations embed.FS
 
 // Migrations returns the schema steps Open applies, in order: sqlstore's,

@@ -269,10 +269,17 @@ func (d *driver) ScanParts(table string) []string {
 // wrote them (INTEGER keeps integer affinity, and INTEGER PRIMARY KEY is
 // the rowid).
 var sqliteVocabulary = sqlstore.Vocabulary{
-	SQLite: true,
-	Text:   "TEXT", Int64: "INTEGER", Int32: "INTEGER", Bool: "INTEGER", True: "1", False: "0",
-	Blob: "BLOB", JSON: "TEXT", JSONAs: "TEXT",
-	Serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+	SQLite:    true,
+	Text:      "TEXT",
+	Int64:     "INTEGER",
+	Int32:     "INTEGER",
+	Bool:      "INTEGER",
+	True:      "1",
+	False:     "0",
+	Blob:      "BLOB",
+	JSON:      "TEXT",
+	JSONExact: "TEXT",
+	Serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
 }
 
 func (d *driver) Vocabulary() sqlstore.Vocabulary { return sqliteVocabulary }

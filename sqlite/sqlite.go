@@ -27,7 +27,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migration/*.sql
+//go:embed migration
 var migrations embed.FS
 
 // Migrations returns the schema steps Open applies, in order: sqlstore's,

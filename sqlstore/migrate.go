@@ -35,7 +35,7 @@ type Vocabulary struct {
 	False  string // 0, false
 	Blob   string // bytes: BLOB, bytea
 	JSON   string // JSON text, parsed where the database can: TEXT, jsonb
-	JSONAs string // JSON text kept exactly as given: TEXT, json
+	JSONExact string // JSON text kept exactly as given: TEXT, json
 	// Serial is a whole column definition (after its name): a 64-bit key
 	// numbered by the database in insertion order, never reused
 	// (INTEGER PRIMARY KEY AUTOINCREMENT; bigint GENERATED ALWAYS AS

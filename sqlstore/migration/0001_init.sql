@@ -93,7 +93,7 @@ CREATE TABLE assessments (
 	seq     {{.Serial}},
 	case_id {{.Text}}   NOT NULL REFERENCES cases (id),
 	hash    {{.Text}}   NOT NULL,
-	report  {{.JSONAs}} NOT NULL, -- JSON, kept as given
+	report  {{.JSONExact}} NOT NULL, -- JSON, kept as given
 	saved   {{.Int64}}  NOT NULL  -- unix ns
 );
 CREATE INDEX assessments_case ON assessments (case_id, seq);
