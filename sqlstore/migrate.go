@@ -27,14 +27,14 @@ type Vocabulary struct {
 	SQLite   bool // SQLite's vocabulary
 	Postgres bool // PostgreSQL's vocabulary
 
-	Text   string // text: TEXT, text
-	Int64  string // a 64-bit integer (Unix nanoseconds, sequence numbers): INTEGER, bigint
-	Int32  string // a small count or rank: INTEGER, integer
-	Bool   string // a flag: INTEGER (0 or 1), boolean
-	True   string // the flag's literals: 1, true
-	False  string // 0, false
-	Blob   string // bytes: BLOB, bytea
-	JSON   string // JSON text, parsed where the database can: TEXT, jsonb
+	Text      string // text: TEXT, text
+	Int64     string // a 64-bit integer (Unix nanoseconds, sequence numbers): INTEGER, bigint
+	Int32     string // a small count or rank: INTEGER, integer
+	Bool      string // a flag: INTEGER (0 or 1), boolean
+	True      string // the flag's literals: 1, true
+	False     string // 0, false
+	Blob      string // bytes: BLOB, bytea
+	JSON      string // JSON text, parsed where the database can: TEXT, jsonb
 	JSONExact string // JSON text kept exactly as given: TEXT, json
 	// Serial is a whole column definition (after its name): a 64-bit key
 	// numbered by the database in insertion order, never reused
