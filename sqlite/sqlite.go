@@ -1,14 +1,15 @@
 // Package sqlite is article5's embedded store: an article5.Store and an
 // audit.Store on one SQLite file (modernc.org/sqlite, no cgo), the default
 // for a node that needs no setup. The store itself is package sqlstore's,
-// written once for both databases; this package opens the file, holds
-// SQLite's migrations and implements sqlstore.Driver (driver.go).
+// written once for both databases; this package opens the file, supplies
+// SQLite's vocabulary for the migrations (written once in sqlstore) and
+// implements sqlstore.Driver (driver.go).
 //
 // The file is opened in WAL mode with a busy timeout and foreign keys on.
 // Writes go through one connection whose transactions begin IMMEDIATE, so
 // writers queue in the pool instead of failing with SQLITE_BUSY; reads use
 // a separate pool of read-only connections that WAL lets run beside the
-// writer. Migrations (migration/*.sql) are applied on Open.
+// writer. Migrations (Migrations) are applied on Open.
 package sqlite
 
 import (
