@@ -154,11 +154,7 @@ func openBench(b *testing.B, async bool) *postgres.DB {
 // kept is what the benchmarks keep until the test binary ends.
 var kept storetest.Kept
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kept.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(kept.Run(m)) }
 
 // BenchmarkIngest: go test -run '^$' -bench Ingest -benchtime 1x ./postgres/
 // (ARTICLE5_BENCH_OBJECTS objects, default 200,000).
