@@ -7,7 +7,7 @@ import (
 
 	"article5/postgres"
 	"article5/sqlstore"
-	"article5/storetest"
+	"article5/sqlstore/sqltest"
 )
 
 // TestQueryPlans reads PostgreSQL's plan (EXPLAIN (FORMAT JSON), with the
@@ -24,7 +24,7 @@ func TestQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	storetest.RunQueryPlans(t, db.DB, "postgres", false, planText)
+	sqltest.RunQueryPlans(t, db.DB, "postgres", false, planText)
 }
 
 // planText shows a plan as the detail of each step, a line each.

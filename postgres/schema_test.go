@@ -11,10 +11,10 @@ import (
 
 	"article5/postgres"
 	"article5/sqlstore"
-	"article5/storetest"
+	"article5/sqlstore/sqltest"
 )
 
-// TestMigratedSchema: the migrations through storetest.SchemaGoldenThrough
+// TestMigratedSchema: the migrations through sqltest.SchemaGoldenThrough
 // make, in a fresh schema, exactly the schema of testdata/schema.golden
 // (taken from the migrations as first shipped): every column
 // (information_schema.columns: type, nullability, default, identity; and
@@ -37,7 +37,7 @@ func TestMigratedSchema(t *testing.T) {
 			return err
 		})
 	}
-	storetest.CheckMigratedSchema(t, steps, exec, func() (string, error) { return dumpSchema(ctx, conn) }, filepath.Join("testdata", "schema.golden"))
+	sqltest.CheckMigratedSchema(t, steps, exec, func() (string, error) { return dumpSchema(ctx, conn) }, filepath.Join("testdata", "schema.golden"))
 }
 
 // dumpSchema describes the schema conn's search_path names, one fact a

@@ -7,7 +7,7 @@ import (
 
 	"article5/sqlite"
 	"article5/sqlstore"
-	"article5/storetest"
+	"article5/sqlstore/sqltest"
 )
 
 // TestQueryPlans reads SQLite's plan (EXPLAIN QUERY PLAN) of every query
@@ -24,7 +24,7 @@ func TestQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	storetest.RunQueryPlans(t, db.DB, "sqlite", true, planText)
+	sqltest.RunQueryPlans(t, db.DB, "sqlite", true, planText)
 }
 
 // planText shows a plan as SQLite words it (EXPLAIN QUERY PLAN's rows).

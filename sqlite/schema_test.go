@@ -10,10 +10,10 @@ import (
 
 	"article5/sqlite"
 	"article5/sqlstore"
-	"article5/storetest"
+	"article5/sqlstore/sqltest"
 )
 
-// TestMigratedSchema: the migrations through storetest.SchemaGoldenThrough
+// TestMigratedSchema: the migrations through sqltest.SchemaGoldenThrough
 // make, on a fresh file, exactly the schema of testdata/schema.golden
 // (taken from the migrations as first shipped): every table's columns
 // (PRAGMA table_xinfo), indexes (index_list, index_info), foreign keys,
@@ -40,7 +40,7 @@ func TestMigratedSchema(t *testing.T) {
 		}
 		return tx.Commit()
 	}
-	storetest.CheckMigratedSchema(t, steps, exec, func() (string, error) { return dumpSchema(ctx, db) }, filepath.Join("testdata", "schema.golden"))
+	sqltest.CheckMigratedSchema(t, steps, exec, func() (string, error) { return dumpSchema(ctx, db) }, filepath.Join("testdata", "schema.golden"))
 }
 
 // dumpSchema describes the schema of db, one fact a line, in a stable order.
@@ -51,7 +51,7 @@ func dumpSchema(ctx context.Context, db *sql.DB) (string, error) {
 		if v[0] == "table" {
 			tables = append(tables, v[1].(string))
 		}
-		return fmt.Sprintf("%v %v on %v: %s", v[0], v[1], v[2], storetest.NormalizeSQL(v[3].(string)))
+		return fmt.Sprintf("%v %v on %v: %s", v[0], v[1], v[2], sqltest.NormalizeSQL(v[3].(string)))
 	})
 	if err != nil {
 		return "", err
