@@ -188,12 +188,23 @@ func (d *driver) Packed(cols []string) (string, bool) { return "", false }
 // ScanParts: one scan; the server reads ahead while pgx decodes.
 func (d *driver) ScanParts(table string) []string { return nil }
 
-func (d *driver) CreateMigrationsTable() string {
-	return `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name    text   NOT NULL PRIMARY KEY,
-		applied bigint NOT NULL
-	)`
+// postgresVocabulary: booleans are boolean, JSON is jsonb (json where it
+// is kept exactly as given), sequences are identity columns.
+var postgresVocabulary = sqlstore.Vocabulary{
+	Postgres:  true,
+	Text:      "text",
+	Int64:     "bigint",
+	Int32:     "integer",
+	Bool:      "boolean",
+	True:      "true",
+	False:     "false",
+	Blob:      "bytea",
+	JSON:      "jsonb",
+	JSONExact: "json",
+	Serial:    "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
 }
+
+func (d *driver) Vocabulary() sqlstore.Vocabulary { return postgresVocabulary }
 
 // pgxQuerier is what *pgxpool.Pool and pgx.Tx share.
 type pgxQuerier interface {

@@ -265,12 +265,24 @@ func (d *driver) ScanParts(table string) []string {
 	return []string{`rowid <= ` + half, `rowid > ` + half}
 }
 
-func (d *driver) CreateMigrationsTable() string {
-	return `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name    TEXT    NOT NULL PRIMARY KEY,
-		applied INTEGER NOT NULL
-	)`
+// sqliteVocabulary: SQLite's own type names, as the migrations always
+// wrote them (INTEGER keeps integer affinity, and INTEGER PRIMARY KEY is
+// the rowid).
+var sqliteVocabulary = sqlstore.Vocabulary{
+	SQLite:    true,
+	Text:      "TEXT",
+	Int64:     "INTEGER",
+	Int32:     "INTEGER",
+	Bool:      "INTEGER",
+	True:      "1",
+	False:     "0",
+	Blob:      "BLOB",
+	JSON:      "TEXT",
+	JSONExact: "TEXT",
+	Serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
 }
+
+func (d *driver) Vocabulary() sqlstore.Vocabulary { return sqliteVocabulary }
 
 // sqlQuerier is what *sql.DB and *sql.Tx share.
 type sqlQuerier interface {

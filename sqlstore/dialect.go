@@ -68,7 +68,7 @@ type Dialect interface {
 	// where there are none (SQLite).
 	Notify(topic string) string
 
-	// CreateMigrationsTable is the statement creating schema_migrations
-	// (name, applied unix ns) if it does not exist.
-	CreateMigrationsTable() string
+	// Vocabulary is what the migrations (sqlstore/migration/*.sql) are
+	// rendered with: the database's column types and literals.
+	Vocabulary() Vocabulary
 }

@@ -339,3 +339,11 @@ func SeedIndexedCases(tb testing.TB, s article5.Store, cases int, tag, marking s
 		}
 	}
 }
+
+// Run runs the tests and benchmarks of m, then closes k, and returns the
+// exit code: an adapter's TestMain is os.Exit(kept.Run(m)).
+func (k *Kept) Run(m *testing.M) int {
+	code := m.Run()
+	k.Close()
+	return code
+}

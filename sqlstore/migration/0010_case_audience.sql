@@ -1,4 +1,4 @@
--- 0009_case_audience: who may see each case, precomputed, so that a page
+-- 0010_case_audience: who may see each case, precomputed, so that a page
 -- of the cases (or events) a recipient may see is read from an index and
 -- the cases it may not see are never read.
 -- Shipped once released: never edit this file; add a new numbered file instead.
@@ -12,9 +12,9 @@
 -- each key pages in list order. Derived from covered tables (cases,
 -- case_index, objects), it is not covered by the transparency log itself.
 CREATE TABLE case_audience (
-	case_id   text    NOT NULL,
-	grant_key text    NOT NULL,
-	updated   bigint  NOT NULL, -- unix ns, as cases.updated
+	case_id   {{.Text}}  NOT NULL,
+	grant_key {{.Text}}  NOT NULL,
+	updated   {{.Int64}} NOT NULL, -- unix ns, as cases.updated
 	PRIMARY KEY (case_id, grant_key)
 );
 CREATE INDEX case_audience_page ON case_audience (grant_key, updated DESC, case_id);
@@ -23,8 +23,8 @@ CREATE INDEX case_audience_page ON case_audience (grant_key, updated DESC, case_
 -- events list of a recipient pages by seq without reading the events of
 -- cases it may not see.
 CREATE TABLE event_audience (
-	grant_key text    NOT NULL,
-	seq       bigint  NOT NULL, -- events.seq
+	grant_key {{.Text}}  NOT NULL,
+	seq       {{.Int64}} NOT NULL, -- events.seq
 	PRIMARY KEY (grant_key, seq)
 );
 CREATE INDEX event_audience_seq ON event_audience (seq);
@@ -39,6 +39,6 @@ CREATE INDEX case_queue_order ON case_queue (queued, case_id);
 -- computed: every case held when this migration ran. The store drains it
 -- on open, before it serves.
 CREATE TABLE case_audience_pending (
-	case_id text NOT NULL PRIMARY KEY
+	case_id {{.Text}} NOT NULL PRIMARY KEY
 );
 INSERT INTO case_audience_pending (case_id) SELECT id FROM cases;

@@ -10,4 +10,4 @@
 -- `audit verify --deep` checks raw against it. '' on the versions stored
 -- before: their entries digest raw itself (audit.LegacyObjectDigest), and
 -- every check reads their raw.
-ALTER TABLE objects ADD COLUMN raw_sha256 text NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN raw_sha256 {{.Text}} NOT NULL DEFAULT '';

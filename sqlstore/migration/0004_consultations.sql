@@ -4,18 +4,18 @@
 
 -- Consultation events name the Party acting and, for "concluded", the
 -- outcome. Old rows keep '' (their audit digests do not include these).
-ALTER TABLE events ADD COLUMN party   TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN party   {{.Text}} NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN outcome {{.Text}} NOT NULL DEFAULT '';
 
 -- consultations is covered by the transparency log (ref
 -- "consultations/<case>"): data is the JSON of workflow.Case (positions,
 -- signatures, RFIs, determinations, the transition log).
 CREATE TABLE consultations (
-	case_id TEXT    NOT NULL PRIMARY KEY,
-	state   TEXT    NOT NULL,
-	version INTEGER NOT NULL,
-	data    TEXT    NOT NULL,
-	updated INTEGER NOT NULL -- unix ns
+	case_id {{.Text}}  NOT NULL PRIMARY KEY,
+	state   {{.Text}}  NOT NULL,
+	version {{.Int64}} NOT NULL,
+	data    {{.Text}}  NOT NULL,
+	updated {{.Int64}} NOT NULL -- unix ns
 );
 CREATE INDEX consultations_state ON consultations (state);
 
@@ -23,12 +23,12 @@ CREATE INDEX consultations_state ON consultations (state);
 -- sealed is the private key encrypted with the approver's password;
 -- certificate and revocation are JSON signed by the Party's root key.
 CREATE TABLE approver_keys (
-	key_id      TEXT    NOT NULL PRIMARY KEY,
-	user_id     TEXT    NOT NULL REFERENCES users (id),
-	party       TEXT    NOT NULL,
-	sealed      BLOB    NOT NULL,
-	certificate TEXT    NOT NULL,
-	revocation  TEXT    NOT NULL DEFAULT '',
-	created     INTEGER NOT NULL -- unix ns
+	key_id      {{.Text}}  NOT NULL PRIMARY KEY,
+	user_id     {{.Text}}  NOT NULL REFERENCES users (id),
+	party       {{.Text}}  NOT NULL,
+	sealed      {{.Blob}}  NOT NULL,
+	certificate {{.Text}}  NOT NULL,
+	revocation  {{.Text}}  NOT NULL DEFAULT '',
+	created     {{.Int64}} NOT NULL -- unix ns
 );
 CREATE INDEX approver_keys_user ON approver_keys (user_id, created);

@@ -10,9 +10,12 @@
 -- entry): the store converts the rows an older node left there into tiles
 -- on open and deletes them; nothing writes audit_hashes any more.
 CREATE TABLE audit_tiles (
-	level INTEGER NOT NULL, -- tile level: its hashes are of tree level 8·level
-	idx   INTEGER NOT NULL, -- tile index within its level
-	data  BLOB    NOT NULL, -- 32·width bytes, width 1 to 256
+	level {{.Int32}} NOT NULL, -- tile level: its hashes are of tree level 8·level
+	idx   {{.Int64}} NOT NULL, -- tile index within its level
+	data  {{.Blob}}  NOT NULL, -- 32·width bytes, width 1 to 256
 	PRIMARY KEY (level, idx)
 );
-
+{{- if .Postgres}}
+-- Hashes do not compress: store them out of line without trying.
+ALTER TABLE audit_tiles ALTER COLUMN data SET STORAGE EXTERNAL;
+{{- end}}

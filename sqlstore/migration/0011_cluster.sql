@@ -1,6 +1,6 @@
 -- 0011_cluster: what the serve processes of one node share through the
 -- database, so that several may run on one PostgreSQL (docs/scaling-out.md).
--- SQLite keeps the same tables, so that the store is written once.
+-- SQLite has the same tables, so that the store is written once.
 -- Shipped once released: never edit this file; add a new numbered file instead.
 
 -- leases name background work that runs in one process at a time (the
@@ -9,9 +9,9 @@
 -- has passed, any process may take it over. Operational, not covered by
 -- the transparency log.
 CREATE TABLE leases (
-	name        TEXT    NOT NULL PRIMARY KEY,
-	holder      TEXT    NOT NULL,
-	lease_until INTEGER NOT NULL -- unix ns
+	name        {{.Text}}  NOT NULL PRIMARY KEY,
+	holder      {{.Text}}  NOT NULL,
+	lease_until {{.Int64}} NOT NULL -- unix ns
 );
 
 -- login_limits is the state of login throttling (api.LoginFreeFailures):
@@ -19,18 +19,18 @@ CREATE TABLE leases (
 -- earliest next attempt and a token bucket's theoretical arrival time,
 -- all unix ns; a row is deleted once "expires" has passed.
 CREATE TABLE login_limits (
-	limit_key TEXT    NOT NULL PRIMARY KEY,
-	fails     INTEGER NOT NULL DEFAULT 0,
-	next_at   INTEGER NOT NULL DEFAULT 0,
-	tat       INTEGER NOT NULL DEFAULT 0,
-	expires   INTEGER NOT NULL
+	limit_key {{.Text}}  NOT NULL PRIMARY KEY,
+	fails     {{.Int64}} NOT NULL DEFAULT 0,
+	next_at   {{.Int64}} NOT NULL DEFAULT 0,
+	tat       {{.Int64}} NOT NULL DEFAULT 0,
+	expires   {{.Int64}} NOT NULL
 );
 CREATE INDEX login_limits_expires ON login_limits (expires);
 
 -- shared_keys are secrets every serve process of the node uses by name
 -- (the login device cookie key): 32 random bytes, made on first use.
 CREATE TABLE shared_keys (
-	name    TEXT    NOT NULL PRIMARY KEY,
-	secret  BLOB    NOT NULL,
-	created INTEGER NOT NULL -- unix ns
+	name    {{.Text}}  NOT NULL PRIMARY KEY,
+	secret  {{.Blob}}  NOT NULL,
+	created {{.Int64}} NOT NULL -- unix ns
 );
