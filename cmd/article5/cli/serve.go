@@ -18,6 +18,7 @@ import (
 
 	"article5"
 	"article5/api"
+	"article5/web"
 	"article5/audit"
 	"article5/node"
 	"article5/postgres"
@@ -473,7 +474,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	shutdown := make(chan struct{})
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
-		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version})
+		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version,
+		// The browser user interface, on the same listener and login sessions.
+		UI: func(s api.Sessions) http.Handler { return web.New(n, s, web.Options{Log: log}) }})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"article5"
+)
+
+// Sessions is what a browser user interface mounted beside the API (package
+// web, through Options.UI) needs of the API's login sessions, so that both
+// share one login model: the same users, session store, throttling of
+// failed logins and device cookies.
+type Sessions interface {
+	// Login checks name and password exactly as POST /api/v1/login does
+	// (same throttling, same single answer for a wrong name, a wrong
+	// password or a disabled user) and, on success, ends the session r
+	// carried and sets a new session cookie and device cookie on w. The
+	// session cookie is HttpOnly, Secure when r came over TLS, and
+	// SameSite=Lax, so that a link to a page from elsewhere opens it for a
+	// logged-in user (state-changing requests are still refused
+	// cross-origin, see New). Errors: EINVALID (empty or too long name),
+	// EUNAUTHORIZED (wrong name or password); wait > 0 when the client
+	// must wait that long before trying again (nothing was checked).
+	Login(w http.ResponseWriter, r *http.Request, name, password string) (u *article5.User, wait time.Duration, err error)
+	// Logout ends the session r carries, if any, and clears its cookie.
+	Logout(w http.ResponseWriter, r *http.Request)
+	// User returns the user of the session cookie r carries (never of an
+	// API token: a browser page is for people). EUNAUTHORIZED when there
+	// is none, it expired or the user is disabled.
+	User(r *http.Request) (*article5.User, error)
+}
+
+// UILoginPath is the path of a user interface's login form: the device
+// cookie its logins set is scoped to it.
+const UILoginPath = "/login"
+
+// uiSessions implements Sessions on the API's server.
+type uiSessions struct{ s *server }
+
+func (u uiSessions) Login(w http.ResponseWriter, r *http.Request, name, password string) (*article5.User, time.Duration, error) {
+	return u.s.startSession(w, r, name, password, http.SameSiteLaxMode, UILoginPath)
+}
+
+func (u uiSessions) Logout(w http.ResponseWriter, r *http.Request) {
+	u.s.endSession(r)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+func (u uiSessions) User(r *http.Request) (*article5.User, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
+	}
+	r, err = u.s.authenticateSession(r, c.Value)
+	if err != nil {
+		return nil, err
+	}
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.user, nil
+}

@@ -1,0 +1,230 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"article5"
+	"article5/assess"
+	"article5/stix"
+)
+
+// Bounds of the dashboard's work per request: it reads at most
+// dashboardCases cases (most recently updated first), the assessments of
+// at most mapCases of them for the map, and the consultations of at most
+// awaitingCases cases in consultation.
+const (
+	dashboardCases = 1000
+	mapCases       = 100
+	awaitingCases  = 50
+	recentDays     = 90
+	recentShown    = 15
+)
+
+// dashboardData is the dashboard's data.
+type dashboardData struct {
+	Doctrine string // the doctrine whose tiers are shown: the user's Party's
+	Tiers    []article5.Tier
+	States   []article5.CaseState
+	// Counts is tier → state → number of open cases; Totals per tier.
+	Counts    map[article5.Tier]map[article5.CaseState]int
+	Totals    map[article5.Tier]int
+	Open      int
+	Capped    bool // more than dashboardCases cases: counts cover the first
+	Awaiting  []awaiting
+	Recent    []recentIncident
+	Map       *baseMap
+	Markers   []mapMarker
+	Unplaced  int // incidents of the mapped cases without coordinates on the map
+	MapCapped bool
+}
+
+type awaiting struct {
+	Case *article5.CaseSummary
+	What string // message key: awaiting.position, awaiting.signature
+}
+
+type recentIncident struct {
+	ID, Name string
+	Added    time.Time
+	TLP      string
+}
+
+// stateOrder is the order of consultation states on the dashboard; "" is
+// a case whose consultation is not opened.
+var stateOrder = []article5.CaseState{"", article5.StateOpen, article5.StateInConsultation, article5.StateConcurred, article5.StateDiverged}
+
+// doctrineOf is the doctrine id whose tier the user's pages lead with: the
+// user's Party's default doctrine.
+func doctrineOf(u *article5.User) string { return strings.ToLower(string(u.Party)) }
+
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
+	ctx := r.Context()
+	aud := me.gate.Audience()
+	d := dashboardData{Doctrine: doctrineOf(me.user), Tiers: assess.Tiers, States: stateOrder,
+		Counts: map[article5.Tier]map[article5.CaseState]int{}, Totals: map[article5.Tier]int{}, Map: theBaseMap()}
+	for _, t := range assess.Tiers {
+		d.Counts[t] = map[article5.CaseState]int{}
+	}
+	cases, next, err := h.n.Store.FindCases(ctx, article5.CaseFilter{Limit: dashboardCases, Audience: aud})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Capped = next != ""
+	tlp := h.tracker()
+	var mapped []*article5.CaseSummary
+	for _, c := range cases {
+		if c.Consultation == article5.StateClosed {
+			continue
+		}
+		t := c.Tiers[d.Doctrine]
+		if t == "" {
+			t = article5.TierIndeterminate
+		}
+		d.Counts[t][c.Consultation]++
+		d.Totals[t]++
+		d.Open++
+		if len(mapped) < mapCases {
+			mapped = append(mapped, c)
+		} else {
+			d.MapCapped = true
+		}
+		if c.Consultation == article5.StateInConsultation && len(d.Awaiting) < awaitingCases {
+			if what := h.awaitingMe(ctx, me, c.ID); what != "" {
+				d.Awaiting = append(d.Awaiting, awaiting{Case: c, What: what})
+			}
+		}
+	}
+	if err := h.mapMarkers(ctx, me, mapped, &d, &tlp); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"},
+		AddedAfter: h.opts.Now().Add(-recentDays * 24 * time.Hour), Limit: 1000, Audience: &aud})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	objs := page.Objects
+	for i := len(objs) - 1; i >= 0 && len(d.Recent) < recentShown; i-- {
+		o := objs[i]
+		p, err := stix.ParseObject(o.Raw)
+		if err != nil {
+			continue
+		}
+		tl := tlpName(p)
+		tlp.add(tl)
+		d.Recent = append(d.Recent, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tl})
+	}
+	h.render(w, r, http.StatusOK, "dashboard", me.user, tlp.banner(), d)
+}
+
+// awaitingMe says what case id waits for from the user's Party: its
+// position (awaiting.position) or the signature of it
+// (awaiting.signature); "" for nothing.
+func (h *handler) awaitingMe(ctx context.Context, me *who, id string) string {
+	c, _, err := h.n.Consultation(ctx, id)
+	if err != nil {
+		return ""
+	}
+	p := c.Positions[me.user.Party]
+	switch {
+	case p == nil:
+		return "awaiting.position"
+	case p.Signature == nil:
+		return "awaiting.signature"
+	}
+	return ""
+}
+
+// mapMarkers places the incidents of cases on the map: each incident's
+// locations (from the case's assessment: only locations it rests on),
+// read with the user's audience, coloured and labelled by the incident's
+// tier under the user's Party's doctrine.
+func (h *handler) mapMarkers(ctx context.Context, me *who, cases []*article5.CaseSummary, d *dashboardData, tlp *tlpTracker) error {
+	type want struct {
+		incident, name, caseID string
+		tier                   article5.Tier
+	}
+	byLoc := map[string][]want{}
+	var locIDs []string
+	seen := map[string]bool{}
+	for _, c := range cases {
+		raw, err := h.n.Store.FindAssessment(ctx, c.ID)
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var rep article5.Report
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			return article5.Internal("web: read assessment of "+c.ID, err)
+		}
+		for _, inc := range rep.Incidents {
+			if seen[inc.ID] {
+				continue
+			}
+			seen[inc.ID] = true
+			t := article5.TierIndeterminate
+			if a := inc.Assessments[d.Doctrine]; a != nil {
+				t = a.Tier
+			}
+			if len(inc.Scope.Locations) == 0 {
+				d.Unplaced++
+			}
+			for _, l := range inc.Scope.Locations {
+				if _, ok := byLoc[l.Location]; !ok {
+					locIDs = append(locIDs, l.Location)
+				}
+				byLoc[l.Location] = append(byLoc[l.Location], want{inc.ID, inc.Name, c.ID, t})
+			}
+		}
+	}
+	if len(locIDs) == 0 {
+		return nil
+	}
+	aud := me.gate.Audience()
+	placed := map[string]bool{}
+	for chunk := range slices.Chunk(locIDs, 500) {
+		page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{IDs: chunk, Types: []string{"location"}, Limit: 1000, Audience: &aud})
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Objects {
+			p, err := stix.ParseObject(o.Raw)
+			if err != nil {
+				continue
+			}
+			lat, okLat := float(p, "latitude")
+			lon, okLon := float(p, "longitude")
+			if !okLat || !okLon {
+				continue
+			}
+			x, y, ok := markerAt(lat, lon)
+			if !ok {
+				continue
+			}
+			tlp.add(tlpName(p))
+			for _, wnt := range byLoc[o.ID] {
+				placed[wnt.incident] = true
+				d.Markers = append(d.Markers, mapMarker{N: len(d.Markers) + 1, X: x, Y: y, Tier: wnt.tier,
+					Name: wnt.name, Incident: wnt.incident, Case: wnt.caseID})
+			}
+		}
+	}
+	for _, ws := range byLoc {
+		for _, wnt := range ws {
+			if !placed[wnt.incident] {
+				d.Unplaced++
+				placed[wnt.incident] = true
+			}
+		}
+	}
+	return nil
+}
