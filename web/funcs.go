@@ -32,7 +32,7 @@ var funcs = template.FuncMap{
 		}
 		return "?"
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
 	"addf": func(a, b float64) float64 { return a + b },
 	"state": func(s article5.CaseState) string {
 		if s == "" {
@@ -64,13 +64,13 @@ var funcs = template.FuncMap{
 // fieldArgs are the arguments of the intake form's "field", "select" and
 // "err" templates.
 type fieldArgs struct {
-	V                *view
-	Name, Value      string
-	Kind             string
-	Err              string // message key
-	List             []string
-	Prefix           string
-	Required         bool
+	V           *view
+	Name, Value string
+	Kind        string
+	Err         string // message key
+	List        []string
+	Prefix      string
+	Required    bool
 }
 
 // requiredFields are the intake fields that must be filled in.
@@ -83,4 +83,3 @@ func intakeArgs(v *view, name, value string) fieldArgs {
 	}
 	return a
 }
-

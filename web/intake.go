@@ -33,9 +33,9 @@ var (
 		"emergency-services", "energy", "financial-services", "food-agriculture", "government-facilities", "healthcare-public-health",
 		"information-technology", "nuclear", "transportation-systems", "water-wastewater"}
 	legalBases = article5.LegalBases
-	tlps     = []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}
-	tlpIDs   = map[string]string{"CLEAR": stix.TLPClearID, "GREEN": stix.TLPGreenID, "AMBER": stix.TLPAmberID, "AMBER+STRICT": stix.TLPAmberStrictID, "RED": stix.TLPRedID}
-	triState = []string{"", "true", "false"}
+	tlps       = []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}
+	tlpIDs     = map[string]string{"CLEAR": stix.TLPClearID, "GREEN": stix.TLPGreenID, "AMBER": stix.TLPAmberID, "AMBER+STRICT": stix.TLPAmberStrictID, "RED": stix.TLPRedID}
+	triState   = []string{"", "true", "false"}
 )
 
 // intakeForm is the incident intake form as submitted: every field as

@@ -18,7 +18,6 @@ import (
 
 	"article5"
 	"article5/api"
-	"article5/web"
 	"article5/audit"
 	"article5/node"
 	"article5/postgres"
@@ -26,6 +25,7 @@ import (
 	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
+	"article5/web"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
