@@ -169,13 +169,13 @@ func (e *env) client(tb testing.TB, lang string) *client {
 	}}}
 }
 
-type page struct {
+type response struct {
 	status int
 	body   string
 	header http.Header
 }
 
-func (c *client) do(tb testing.TB, method, path string, form url.Values) page {
+func (c *client) do(tb testing.TB, method, path string, form url.Values) response {
 	tb.Helper()
 	var body io.Reader
 	if form != nil {
@@ -200,10 +200,10 @@ func (c *client) do(tb testing.TB, method, path string, form url.Values) page {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return page{status: res.StatusCode, body: string(b), header: res.Header}
+	return response{status: res.StatusCode, body: string(b), header: res.Header}
 }
 
-func (c *client) get(tb testing.TB, path string) page {
+func (c *client) get(tb testing.TB, path string) response {
 	tb.Helper()
 	return c.do(tb, "GET", path, nil)
 }
