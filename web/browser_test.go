@@ -166,10 +166,12 @@ func (b *browser) visit(name, path string) {
 	b.settled(name)
 }
 
-// settled screenshots the current page and checks its reports.
+// settled screenshots the current page, checks it with axe-core and
+// checks its reports.
 func (b *browser) settled(name string) {
 	b.t.Helper()
 	b.screenshot(name)
+	b.axe(name)
 	csp := get(b, "read CSP reports", chromedp.Evaluate[[]string](`window.__csp || []`))
 	for _, v := range csp {
 		b.problem("CSP violation on %s: %s", name, v)
@@ -180,6 +182,41 @@ func (b *browser) settled(name string) {
 		b.t.Errorf("%s: %s", name, p)
 	}
 	b.problems = nil
+}
+
+// axeFile is the vendored axe-core (testdata/axe-core/README.md).
+const axeFile = "testdata/axe-core/axe-4.14.1.min.js"
+
+// axeRules are the axe-core rule tags checked on every page: WCAG 2.0 and
+// 2.1, levels A and AA (contrast, labels, names, structure).
+const axeRun = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+	.then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))`
+
+var (
+	axeOnce   sync.Once
+	axeSource string
+	axeErr    error
+)
+
+// axe runs axe-core on the current page (injected through the debugging
+// protocol, so the page's CSP does not apply to it) and fails the test on
+// each violation.
+func (b *browser) axe(name string) {
+	b.t.Helper()
+	axeOnce.Do(func() {
+		var src []byte
+		src, axeErr = os.ReadFile(axeFile)
+		axeSource = string(src) + "\n;true"
+	})
+	if axeErr != nil {
+		b.t.Fatalf("axe-core: %v", axeErr)
+	}
+	if !get(b, "is axe loaded", chromedp.Evaluate[bool](`typeof window.axe === 'object'`)) {
+		get(b, "load axe", chromedp.Evaluate[bool](axeSource))
+	}
+	for _, v := range get(b, "run axe on "+name, chromedp.Evaluate[[]string](axeRun, chromedp.EvalAwaitPromise)) {
+		b.t.Errorf("%s: axe: %s", name, v)
+	}
 }
 
 // login logs in through the login form.

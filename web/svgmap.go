@@ -56,7 +56,7 @@ type excludedArea struct {
 	D          template.HTMLAttr
 	X, Y       float64 // marker centre
 	LX, LY     float64 // label position
-	LabelRight bool
+	LabelRight bool // the label ends at LX (text-anchor end)
 }
 
 type facilityMark struct {
@@ -131,9 +131,9 @@ func buildBaseMap() (*baseMap, error) {
 			ex.X, ex.Y = project(c)
 			switch name {
 			case "Northern Territories":
-				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.northern", ex.X+14, ex.Y+28, false
+				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.northern", ex.X+6, ex.Y+34, true
 			case "Takeshima":
-				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.takeshima", ex.X-10, ex.Y-14, true
+				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.takeshima", ex.X+10, ex.Y-16, false
 			default:
 				return nil, fmt.Errorf("unknown excluded area %q", name)
 			}
