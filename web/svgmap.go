@@ -131,7 +131,9 @@ func buildBaseMap() (*baseMap, error) {
 			ex.X, ex.Y = project(c)
 			switch name {
 			case "Northern Territories":
-				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.northern", ex.X+6, ex.Y+34, true
+				// Below the islands, ending at the map's right edge: over
+				// the Pacific, clear of Hokkaido in either language.
+				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.northern", mapWidth-6, ex.Y+46, true
 			case "Takeshima":
 				ex.Key, ex.LX, ex.LY, ex.LabelRight = "map.takeshima", ex.X+10, ex.Y-16, false
 			default:

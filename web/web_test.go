@@ -330,3 +330,24 @@ func TestRedStaysRed(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMXVendored: the layout loads the vendored htmx of HTMXVersion,
+// which is there with its licence.
+func TestHTMXVendored(t *testing.T) {
+	layout, err := os.ReadFile("templates/layout.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := "static/htmx-" + web.HTMXVersion + ".min.js"
+	if !strings.Contains(string(layout), `src="/`+js+`"`) {
+		t.Errorf("the layout does not load /%s", js)
+	}
+	for _, f := range []string{js, "static/htmx-LICENSE.txt"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
+	}
+	if !strings.Contains(string(layout), `"includeIndicatorStyles":false`) || !strings.Contains(string(layout), `"allowEval":false`) {
+		t.Error("htmx is not configured with includeIndicatorStyles and allowEval off")
+	}
+}
