@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"article5"
@@ -155,34 +156,27 @@ func (h *handler) mapMarkers(ctx context.Context, me *who, cases []*article5.Cas
 	var locIDs []string
 	seen := map[string]bool{}
 	for _, c := range cases {
-		raw, err := h.n.Store.FindAssessment(ctx, c.ID)
-		if article5.ErrorCode(err) == article5.ENOTFOUND {
-			continue
-		}
+		places, err := h.incidentPlaces(ctx, c)
 		if err != nil {
 			return err
 		}
-		var rep article5.Report
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			return article5.Internal("web: read assessment of "+c.ID, err)
-		}
-		for _, inc := range rep.Incidents {
+		for _, inc := range places {
 			if seen[inc.ID] {
 				continue
 			}
 			seen[inc.ID] = true
-			t := article5.TierIndeterminate
-			if a := inc.Assessments[d.Doctrine]; a != nil {
-				t = a.Tier
+			t := inc.Tiers[d.Doctrine]
+			if t == "" {
+				t = article5.TierIndeterminate
 			}
-			if len(inc.Scope.Locations) == 0 {
+			if len(inc.Locations) == 0 {
 				d.Unplaced++
 			}
-			for _, l := range inc.Scope.Locations {
-				if _, ok := byLoc[l.Location]; !ok {
-					locIDs = append(locIDs, l.Location)
+			for _, l := range inc.Locations {
+				if _, ok := byLoc[l]; !ok {
+					locIDs = append(locIDs, l)
 				}
-				byLoc[l.Location] = append(byLoc[l.Location], want{inc.ID, inc.Name, c.ID, t})
+				byLoc[l] = append(byLoc[l], want{inc.ID, inc.Name, c.ID, t})
 			}
 		}
 	}
@@ -227,4 +221,82 @@ func (h *handler) mapMarkers(ctx context.Context, me *who, cases []*article5.Cas
 		}
 	}
 	return nil
+}
+
+// incidentPlace is what the map needs of one incident of an assessment:
+// its name, tier per doctrine and the locations its scope rests on.
+type incidentPlace struct {
+	ID, Name  string
+	Tiers     map[string]article5.Tier
+	Locations []string
+}
+
+// placeCache keeps the incidentPlaces of assessments by case id and
+// assessment hash (an assessment never changes under its hash), so that
+// the dashboard does not decode every report on every request. It is only
+// read for a case the user may see, as the report itself would be.
+type placeCache struct {
+	mu sync.Mutex
+	m  map[string][]incidentPlace
+}
+
+// maxPlaceCache bounds the cache; when full it starts again empty.
+const maxPlaceCache = 4096
+
+
+// incidentPlaces returns the incidentPlaces of case c's current assessment (none
+// when it has none).
+func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) ([]incidentPlace, error) {
+	key := c.ID + "\x00" + c.Hash
+	h.places.mu.Lock()
+	p, ok := h.places.m[key]
+	h.places.mu.Unlock()
+	if ok && c.Hash != "" {
+		return p, nil
+	}
+	raw, err := h.n.Store.FindAssessment(ctx, c.ID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rep struct {
+		Hash      string `json:"hash"`
+		Incidents []struct {
+			ID    string `json:"id"`
+			Name  string `json:"name"`
+			Scope struct {
+				Locations []struct {
+					Location string `json:"location"`
+				} `json:"locations"`
+			} `json:"scope"`
+			Assessments map[string]struct {
+				Tier article5.Tier `json:"tier"`
+			} `json:"assessments"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, article5.Internal("web: read assessment of "+c.ID, err)
+	}
+	p = make([]incidentPlace, 0, len(rep.Incidents))
+	for _, inc := range rep.Incidents {
+		ip := incidentPlace{ID: inc.ID, Name: inc.Name, Tiers: map[string]article5.Tier{}}
+		for d, a := range inc.Assessments {
+			ip.Tiers[d] = a.Tier
+		}
+		for _, l := range inc.Scope.Locations {
+			ip.Locations = append(ip.Locations, l.Location)
+		}
+		p = append(p, ip)
+	}
+	if rep.Hash == c.Hash && c.Hash != "" {
+		h.places.mu.Lock()
+		if len(h.places.m) >= maxPlaceCache {
+			h.places.m = map[string][]incidentPlace{}
+		}
+		h.places.m[key] = p
+		h.places.mu.Unlock()
+	}
+	return p, nil
 }

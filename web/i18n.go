@@ -125,6 +125,7 @@ func otherLang(l string) string {
 // langPost switches the language: form field lang, remembered a year in
 // LangCookie; back to the form's field back (a local path).
 func (h *handler) langPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, err)
 		return

@@ -56,7 +56,7 @@ type excludedArea struct {
 	D          template.HTMLAttr
 	X, Y       float64 // marker centre
 	LX, LY     float64 // label position
-	LabelRight bool // the label ends at LX (text-anchor end)
+	LabelRight bool    // the label ends at LX (text-anchor end)
 }
 
 type facilityMark struct {

@@ -113,6 +113,8 @@ type handler struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// places caches what the map needs of each assessment (dashboard.go).
+	places *placeCache
 }
 
 // New returns the user interface of node n, logging in through s, as one
@@ -127,7 +129,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux()}
+	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /login", h.loginPage)

@@ -351,3 +351,24 @@ func TestHTMXVendored(t *testing.T) {
 		t.Error("htmx is not configured with includeIndicatorStyles and allowEval off")
 	}
 }
+
+// TestPageWeight: the heaviest page, the dashboard with its map, weighs
+// less than 300 KB with its stylesheet, script and icon, uncompressed.
+func TestPageWeight(t *testing.T) {
+	e := MustEnv(t)
+	e.MustIngest(t, "jp-analyst", MustExample(t, "hospital-series"))
+	c := e.client(t, "ja")
+	c.MustLogin(t, "jp-analyst")
+	total := 0
+	for _, p := range []string{"/", "/static/style.css", "/static/htmx-" + web.HTMXVersion + ".min.js", "/static/favicon.svg"} {
+		r := c.get(t, p)
+		if r.status != 200 {
+			t.Fatalf("GET %s: %d", p, r.status)
+		}
+		total += len(r.body)
+	}
+	t.Logf("dashboard with its files: %d bytes", total)
+	if total > 300<<10 {
+		t.Errorf("the dashboard weighs %d bytes with its files, more than 300 KB", total)
+	}
+}
