@@ -243,7 +243,6 @@ type placeCache struct {
 // maxPlaceCache bounds the cache; when full it starts again empty.
 const maxPlaceCache = 4096
 
-
 // incidentPlaces returns the incidentPlaces of case c's current assessment (none
 // when it has none).
 func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) ([]incidentPlace, error) {
