@@ -380,16 +380,11 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		if in.Password == "" {
 			return nil, article5.Invalid("re-enter your password to sign", article5.Detail{Pointer: "/password", Message: "required"})
 		}
-		// Throttled per session: only the holder of this session is
-		// slowed, never the approver's other sessions.
-		ticket, wait := s.limiter.attemptKey(s.now(), "sign\x00"+p.user.ID+"\x00"+p.session.ID)
-		if wait > 0 {
+		if wait, err := s.passwordAgain(p, in.Password); wait > 0 {
 			return nil, tooManyAttempts(w, wait, "too many wrong passwords")
+		} else if err != nil {
+			return nil, err
 		}
-		if !CheckPassword(p.user.PasswordHash, in.Password) {
-			return nil, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
-		}
-		s.limiter.succeed(ticket)
 		return s.n.SignPosition(ctx, p.authz, id, party, []byte(in.Password))
 	})
 }
@@ -481,4 +476,20 @@ func isHex64(s string) bool {
 		}
 	}
 	return true
+}
+
+// passwordAgain checks a password the session's user re-enters (to sign),
+// throttled per session: only the holder of this session is slowed, never
+// the user's other sessions. wait > 0: nothing was checked. EFORBIDDEN for
+// a wrong password.
+func (s *server) passwordAgain(p *principal, password string) (time.Duration, error) {
+	ticket, wait := s.limiter.attemptKey(s.now(), "sign\x00"+p.user.ID+"\x00"+p.session.ID)
+	if wait > 0 {
+		return wait, nil
+	}
+	if !CheckPassword(p.user.PasswordHash, password) {
+		return 0, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
+	}
+	s.limiter.succeed(ticket)
+	return 0, nil
 }

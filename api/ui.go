@@ -29,6 +29,12 @@ type Sessions interface {
 	// API token: a browser page is for people). EUNAUTHORIZED when there
 	// is none, it expired or the user is disabled.
 	User(r *http.Request) (*article5.User, error)
+	// PasswordAgain checks the password the user of r's session re-enters
+	// to sign, exactly as POST …/positions/{party}/signature does
+	// (throttled per session). wait > 0: the user must wait that long;
+	// nothing was checked. Errors: EUNAUTHORIZED without a session,
+	// EFORBIDDEN for a wrong password.
+	PasswordAgain(r *http.Request, password string) (wait time.Duration, err error)
 }
 
 // UILoginPath is the path of a user interface's login form: the device
@@ -62,4 +68,20 @@ func (u uiSessions) User(r *http.Request) (*article5.User, error) {
 		return nil, err
 	}
 	return p.user, nil
+}
+
+func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Duration, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return 0, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
+	}
+	r, err = u.s.authenticateSession(r, c.Value)
+	if err != nil {
+		return 0, err
+	}
+	p, err := principalOf(r)
+	if err != nil {
+		return 0, err
+	}
+	return u.s.passwordAgain(p, password)
 }

@@ -340,7 +340,7 @@ func TestBrowserObserverCannotSeeRed(t *testing.T) {
 // TLP 2.0 labels (not translated, FIRST TLP 2.0), the product's name, time
 // zones, and the names of standards and data sources.
 var allowedLatin = map[string]bool{"TLP": true, "CLEAR": true, "GREEN": true, "AMBER": true, "STRICT": true, "RED": true,
-	"article": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
+	"article": true, "SHA": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
 	"geo": true, "PROVENANCE": true, "YYYY": true}
 
 // untranslatedJS returns the visible text and labels of the page in

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"slices"
 	"sort"
 
@@ -29,7 +30,10 @@ type caseData struct {
 	Party     article5.Party
 	Tiers     []article5.Tier
 	Opinions  []string
-	Flash     string // message key of the outcome of an action
+	// ToSign is the user's Party's recorded, unsigned position when the
+	// user may sign it: the sign form shows exactly what is signed.
+	ToSign *article5.Position
+	Flash  string // message key of the outcome of an action
 	Detail    string // the action's error message (English), shown as such
 }
 
@@ -76,6 +80,15 @@ type findingRow struct {
 	A        *article5.DoctrineAssessment
 }
 
+// myPosition returns the position of the user's Party on the current
+// assessment, or nil.
+func (d *caseData) myPosition() *article5.Position {
+	if d.Consult == nil {
+		return nil
+	}
+	return d.Consult.Positions[d.Party]
+}
+
 type positionView struct {
 	Party article5.Party
 	P     *article5.Position
@@ -99,7 +112,7 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, stat
 		return
 	}
 	d := caseData{Case: c, Party: me.user.Party, Tiers: assess.Tiers, Opinions: workflow.Opinions, Can: map[string]bool{}, Detail: detail}
-	if flash == "ok" || flash == "filed" || flash == "error" || flash == "invalid" || flash == "conflict" || flash == "forbidden" {
+	if flash == "ok" || flash == "filed" || flash == "wait" || flash == "password" || flash == "error" || flash == "invalid" || flash == "conflict" || flash == "forbidden" {
 		d.Flash = "case.flash." + flash
 	}
 	tlp := h.tracker()
@@ -149,6 +162,10 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, stat
 	d.Can["position"] = (state == article5.StateOpen || state == article5.StateInConsultation) && can(article5.ActionRecordPosition)
 	d.Can["rfi"] = state == article5.StateInConsultation && can(article5.ActionSendRFI)
 	d.Can["answer"] = state == article5.StateInConsultation && can(article5.ActionAnswerRFI)
+	if mine := d.myPosition(); mine != nil && mine.Signature == nil && state == article5.StateInConsultation && can(article5.ActionSignPosition) {
+		d.Can["sign"] = true
+		d.ToSign = mine
+	}
 	d.Can["close"] = (state == article5.StateConcurred || state == article5.StateDiverged) && can(article5.ActionCloseCase)
 	h.render(w, r, status, "case", me.user, tlp.banner(), d)
 }
@@ -265,6 +282,24 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 		_, err = h.n.AnswerRFI(octx, me.authz, id, f.Get("rfi"), f.Get("answer"))
 	case "close":
 		_, err = h.n.CloseCase(octx, me.authz, id)
+	case "sign":
+		// The password is checked as the API checks it (throttled per
+		// session), then unseals the approver's key for this signature.
+		pw := f.Get("password")
+		wait, perr := h.s.PasswordAgain(r, pw)
+		switch {
+		case wait > 0:
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+			h.showCase(w, r, me, http.StatusTooManyRequests, "wait", "")
+			return
+		case perr != nil && article5.ErrorCode(perr) == article5.EFORBIDDEN:
+			h.showCase(w, r, me, http.StatusForbidden, "password", "")
+			return
+		case perr != nil:
+			err = perr
+		default:
+			_, err = h.n.SignPosition(octx, me.authz, id, me.user.Party, []byte(pw))
+		}
 	default:
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such action"))
 		return
