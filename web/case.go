@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"slices"
 	"sort"
+	"strconv"
 
 	"article5"
 	"article5/assess"
@@ -34,7 +34,7 @@ type caseData struct {
 	// user may sign it: the sign form shows exactly what is signed.
 	ToSign *article5.Position
 	Flash  string // message key of the outcome of an action
-	Detail    string // the action's error message (English), shown as such
+	Detail string // the action's error message (English), shown as such
 }
 
 // factorRow is one Schmitt factor under every doctrine.
