@@ -368,10 +368,14 @@ const untranslatedJS = `(() => {
   return out;
 })()`
 
-// TestBrowserJapaneseComplete walks every page in Japanese and fails on
-// any word of the interface left in English.
+// TestBrowserJapaneseComplete walks every page in Japanese, as an analyst,
+// a legal adviser and an approver (login, dashboard, intake with errors
+// and preview, search, the case page in each state of the consultation,
+// recording and signing a position, not found), and fails on any word of
+// the interface left in English.
 func TestBrowserJapaneseComplete(t *testing.T) {
 	e := MustEnv(t)
+	e.MustApprovers(t)
 	e.MustIngest(t, "jp-analyst", MustExample(t, "winter-grid-deaths"))
 	b := MustBrowser(t, e)
 	b.setLang("ja")
@@ -417,6 +421,46 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	b.run("open the consultation", chromedp.Click(chromedp.CSS(`form[action$="/open"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/request"]`)))
 	b.settled("case-opened")
 	check("case-opened")
+	b.run("request consultations", chromedp.Click(chromedp.CSS(`form[action$="/request"] button`)), chromedp.WaitReady(chromedp.CSS("#consultation")))
+	b.settled("case-in-consultation")
+	check("case-in-consultation")
+	// The legal adviser's and the approver's pages: record, then sign.
+	b.logout()
+	b.login("jp-legal")
+	b.visit("case-legal", href)
+	check("case-legal")
+	b.run("record the position",
+		chromedp.SetValue(chromedp.CSS("#pos-tier"), "use-of-force-possible"),
+		chromedp.SendKeys(chromedp.CSS("#pos-reasons"), "テストの理由"),
+		chromedp.Click(chromedp.CSS(`form[action$="/position"] button`)),
+		chromedp.WaitReady(chromedp.CSS(".flash")))
+	b.settled("case-position")
+	check("case-position")
+	b.logout()
+	b.login("jp-approver")
+	b.visit("case-approver", href)
+	check("case-approver")
+	b.run("sign with a wrong password",
+		chromedp.SendKeys(chromedp.CSS("#sign-password"), "wrong"),
+		chromedp.Click(chromedp.CSS("#sign-submit")),
+		chromedp.WaitReady(chromedp.CSS(".flash")))
+	b.settled("case-sign-refused")
+	check("case-sign-refused")
+	b.run("sign",
+		chromedp.SendKeys(chromedp.CSS("#sign-password"), password),
+		chromedp.Click(chromedp.CSS("#sign-submit")),
+		chromedp.WaitReady(chromedp.CSS(".flash")))
+	b.settled("case-signed")
+	check("case-signed")
+	if n := get(b, "is the position signed", chromedp.Evaluate[int](`document.querySelectorAll('#sign-form').length`)); n != 0 {
+		t.Errorf("the sign form is still offered after signing")
+	}
 	b.visit("notfound", "/cases/grouping--00000000-0000-4000-8000-000000000000")
 	check("notfound")
+}
+
+// logout logs out through the button at the top.
+func (b *browser) logout() {
+	b.t.Helper()
+	b.run("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login-submit")))
 }

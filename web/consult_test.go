@@ -92,6 +92,20 @@ func TestConsultationToDetermination(t *testing.T) {
 	if p := jpLegal.get(t, path); !strings.Contains(p.body, `action="`+path+`/position"`) || strings.Contains(p.body, `id="sign-form"`) {
 		t.Errorf("the JP legal adviser is not offered to record a position, or is offered to sign")
 	}
+	// A request for information and its answer, through the thread.
+	post(jpLegal, "rfi", url.Values{"question": {"Were the floodgate controllers reached from the Internet?"}}, http.StatusSeeOther)
+	p := usLegal.get(t, path)
+	rfi := regexp.MustCompile(`name="rfi" value="([^"]+)"`).FindStringSubmatch(p.body)
+	if rfi == nil || !strings.Contains(p.body, "Were the floodgate controllers") {
+		t.Fatalf("the US legal adviser is not offered to answer the request: %.500s", p.body)
+	}
+	if strings.Contains(jpLegal.get(t, path).body, `name="rfi" value=`) {
+		t.Errorf("the asking Party is offered to answer its own request")
+	}
+	post(usLegal, "answer", url.Values{"rfi": {rfi[1]}, "answer": {"Yes, through a vendor's remote access."}}, http.StatusSeeOther)
+	if p := jpLegal.get(t, path); !strings.Contains(p.body, "through a vendor&#39;s remote access") {
+		t.Errorf("the answer is not in the thread")
+	}
 	post(jpLegal, "position", url.Values{"tier": {"armed-attack-possible"}, "opinion": {"agree"}, "reasons": {"Floodgates opened above a city; 38 deaths."}}, http.StatusSeeOther)
 	post(usLegal, "position", url.Values{"tier": {"armed-attack-possible"}, "opinion": {"agree"}, "reasons": {"Koh's dam example."}}, http.StatusSeeOther)
 	// A refused position says why, next to the form.
@@ -100,7 +114,7 @@ func TestConsultationToDetermination(t *testing.T) {
 		t.Errorf("refused position: %.400s", r.body)
 	}
 	jpApp, usApp := as("jp-approver"), as("us-approver")
-	p := jpApp.get(t, path)
+	p = jpApp.get(t, path)
 	hash := regexp.MustCompile(`id="sign-hash">([0-9a-f]{64})<`).FindStringSubmatch(p.body)
 	if hash == nil || !strings.Contains(p.body, "Floodgates opened above a city") || !strings.Contains(p.body, "Evidence digest") {
 		t.Fatalf("the sign form does not show what is signed: %.600s", p.body)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -370,5 +371,28 @@ func TestPageWeight(t *testing.T) {
 	t.Logf("dashboard with its files: %d bytes", total)
 	if total > 300<<10 {
 		t.Errorf("the dashboard weighs %d bytes with its files, more than 300 KB", total)
+	}
+}
+
+// TestSecureCookieUnderTLS: over TLS the session cookie is Secure too.
+func TestSecureCookieUnderTLS(t *testing.T) {
+	e := MustEnv(t)
+	tls := httptest.NewTLSServer(e.srv.Config.Handler)
+	defer tls.Close()
+	cl := tls.Client()
+	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := cl.PostForm(tls.URL+"/login", url.Values{"name": {"jp-analyst"}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var ok bool
+	for _, c := range res.Cookies() {
+		if c.Name == "article5_session" {
+			ok = c.Secure && c.HttpOnly && c.SameSite == http.SameSiteLaxMode
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || !ok {
+		t.Errorf("login over TLS: %d, session cookie Secure, HttpOnly, SameSite=Lax: %v", res.StatusCode, ok)
 	}
 }
