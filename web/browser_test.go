@@ -272,9 +272,9 @@ func TestBrowserAnalystFilesIncident(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-actor"), "Unit X"),
 		chromedp.SetValue(chromedp.CSS("#f-legal_basis"), "state-organ"),
 		chromedp.SendKeys(chromedp.CSS("#f-confidence"), "80"),
-		chromedp.Click(chromedp.CSS("#preview")),
+		// No click: the preview box follows the form as it changes (htmx).
 		chromedp.WaitVisible(chromedp.CSS("#preview-box .tier")))
-	b.settled("intake-preview")
+	b.settled("intake-live-preview")
 	b.run("file the incident",
 		chromedp.Click(chromedp.CSS("#file")),
 		chromedp.WaitVisible(chromedp.CSS("#h-factors")))

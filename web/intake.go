@@ -85,7 +85,8 @@ func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
 }
 
 // intakePost validates the form and, with action=preview, assesses it in
-// memory with the doctrines in force and shows the tier; otherwise it
+// memory with the doctrines in force and shows the tier (the page's
+// preview box asks for this through htmx as the form changes); otherwise it
 // stores the incident as STIX 2.1 with article5's extension through the
 // node's ingest (the same path as POST /api/v1/bundles, atomic), assesses
 // its case and opens the case page.
@@ -105,11 +106,18 @@ func (h *handler) intakePost(w http.ResponseWriter, r *http.Request, me *who) {
 	bundle, caseID := f.bundle(me.user, h.opts.Now(), d.Errors)
 	tlp := h.tracker()
 	tlp.add(f.TLP)
+	preview := r.PostForm.Get("action") == "preview"
 	if len(d.Errors) > 0 {
-		h.render(w, r, http.StatusBadRequest, "intake", me.user, tlp.banner(), d)
+		status := http.StatusBadRequest
+		if preview && r.Header.Get("HX-Request") == "true" {
+			// The live preview (htmx) replaces only its box, which then
+			// says the facts are not complete yet: a normal answer.
+			status = http.StatusOK
+		}
+		h.render(w, r, status, "intake", me.user, tlp.banner(), d)
 		return
 	}
-	if r.PostForm.Get("action") == "preview" {
+	if preview {
 		b, err := stix.Parse(bundle)
 		if err == nil {
 			d.Preview, err = assess.Assess(ctx, assess.Options{Doctrines: h.n.InForce(), Workers: 1}, b)
