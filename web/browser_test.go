@@ -334,6 +334,19 @@ func TestBrowserObserverCannotSeeRed(t *testing.T) {
 	if banner == "TLP:RED" {
 		t.Errorf("the observer's dashboard is under a RED banner: something RED is on it")
 	}
+	// On a tablet (768 × 1024, touch) the pages fit the width.
+	b.run("tablet viewport", chromedp.EmulateViewport(768, 1024, chromedp.EmulateTouch))
+	for _, p := range []string{"/", "/incidents/new", "/search?q=Nagoya"} {
+		b.visit("tablet"+strings.ReplaceAll(strings.ReplaceAll(p, "/", "-"), "?", "-"), p)
+		if over := get(b, "measure "+p, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); over > 0 {
+			t.Errorf("%s on a tablet is %d px wider than the screen", p, over)
+		}
+	}
+	href := get(b, "find a case", chromedp.AttributeValue(chromedp.CSS(`#results a[href^="/cases/"]`), "href")).Value
+	b.visit("tablet-case", href)
+	if over := get(b, "measure the case page", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); over > 0 {
+		t.Errorf("the case page on a tablet is %d px wider than the screen", over)
+	}
 }
 
 // allowedLatin are the words a Japanese page may show in Latin letters:
