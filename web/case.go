@@ -313,6 +313,8 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 			flash, status = "conflict", http.StatusConflict
 		case article5.EFORBIDDEN:
 			flash, status = "forbidden", http.StatusForbidden
+		case article5.ENOTFOUND: // e.g. no such request for information
+			flash, status = "invalid", http.StatusNotFound
 		default:
 			h.log.ErrorContext(ctx, "case action", "case", id, "err", err.Error())
 			h.showCase(w, r, me, status, flash, "")

@@ -241,7 +241,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if tlp == "" {
 		tlp = "CLEAR"
 	}
-	v := &view{loc: loc, Lang: loc.lang, Other: otherLang(loc.lang), Path: r.URL.RequestURI(), User: u, TLP: tlp, Page: page, Data: data}
+	v := &view{loc: loc, Lang: loc.lang, Other: otherLang(loc.lang), Path: backPath(r), User: u, TLP: tlp, Page: page, Data: data}
 	var buf bytes.Buffer
 	if err := pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", page, "err", err.Error())
@@ -280,6 +280,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		u, _ = h.s.User(r)
 	}
 	h.render(w, r, status, "error", u, "", map[string]any{"Key": key, "Status": status})
+}
+
+// backPath is where the language switch returns to: the page itself, or,
+// for the answer to a form (a POST), the same-site page the form was on
+// (Referer), else the dashboard.
+func backPath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		return localPath(ref.RequestURI())
+	}
+	return "/"
 }
 
 // localPath returns p if it is a path on this site ("/…", not "//…"),
