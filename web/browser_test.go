@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,11 +261,28 @@ func TestBrowserAnalystFilesIncident(t *testing.T) {
 	if msg != "Required." {
 		t.Errorf("message next to the title: %q", msg)
 	}
+	// The location by a click on the map (static/intake.js): Yokohama.
+	xy := get(b, "find Yokohama on the map", chromedp.Evaluate[[]float64](`(() => {
+		const svg = document.getElementById('pick-map');
+		svg.scrollIntoView({block: 'center'});
+		const pt = svg.createSVGPoint();
+		pt.x = (139.64 - parseFloat(svg.dataset.minLon)) * parseFloat(svg.dataset.scaleX);
+		pt.y = (parseFloat(svg.dataset.maxLat) - 35.45) * parseFloat(svg.dataset.scaleY);
+		const p = pt.matrixTransform(svg.getScreenCTM());
+		return [p.x, p.y];
+	})()`))
+	b.run("click on the map", chromedp.MouseClickXY(xy[0], xy[1]))
+	got := get(b, "read the coordinates", chromedp.Evaluate[[]string](`[document.getElementById('f-lat').value, document.getElementById('f-lon').value]`))
+	var lat, lon float64
+	fmt.Sscan(got[0], &lat)
+	fmt.Sscan(got[1], &lon)
+	if math.Abs(lat-35.45) > 0.1 || math.Abs(lon-139.64) > 0.1 {
+		t.Errorf("a click on Yokohama gave %v", got)
+	}
+	b.settled("intake-map-click")
 	b.run("fill in the form",
 		chromedp.SendKeys(chromedp.CSS("#f-name"), "Browser-filed grid wiper"),
 		chromedp.SetValue(chromedp.CSS("#f-start"), "2026-11-30T09:00"),
-		chromedp.SendKeys(chromedp.CSS("#f-lat"), "35.45"),
-		chromedp.SendKeys(chromedp.CSS("#f-lon"), "139.64"),
 		chromedp.SendKeys(chromedp.CSS("#f-precision"), "500"),
 		chromedp.SendKeys(chromedp.CSS("#f-deaths"), "0"),
 		chromedp.SetValue(chromedp.CSS("#f-sector_jp"), "electric-power"),

@@ -62,6 +62,33 @@ type intakeData struct {
 	PreviewErr string
 	Doctrine   string
 	Lists      map[string][]string
+	// Map is the base map to click a location on (static/intake.js), with
+	// its projection and the pin of the coordinates entered.
+	Map  *baseMap
+	Proj projection
+	Pin  pin
+}
+
+// projection is the map's projection for the page's script.
+type projection struct{ MinLon, MaxLat, ScaleX, ScaleY float64 }
+
+// pin is the mark of the entered coordinates on the map.
+type pin struct {
+	X, Y float64
+	Set  bool
+}
+
+// withMap adds the map, and a pin where f's coordinates are on it.
+func (d *intakeData) withMap() {
+	d.Map = theBaseMap()
+	d.Proj = projection{MinLon: mapBound.Min[0], MaxLat: mapBound.Max[1], ScaleX: mapScaleX, ScaleY: mapScaleY}
+	lat, err1 := strconv.ParseFloat(d.F.Lat, 64)
+	lon, err2 := strconv.ParseFloat(d.F.Lon, 64)
+	if err1 == nil && err2 == nil {
+		if x, y, ok := markerAt(lat, lon); ok {
+			d.Pin = pin{X: x, Y: y, Set: true}
+		}
+	}
 }
 
 func intakeLists() map[string][]string {
@@ -76,6 +103,7 @@ func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
 	}
 	d := intakeData{F: intakeForm{TLP: "AMBER", Domain: "cyber", Activity: "ended"}, Errors: map[string]string{},
 		Doctrine: doctrineOf(me.user), Lists: intakeLists()}
+	d.withMap()
 	if me.user.Party == article5.PartyUS {
 		d.F.PartyUS = true
 	} else {
@@ -103,6 +131,7 @@ func (h *handler) intakePost(w http.ResponseWriter, r *http.Request, me *who) {
 	}
 	f := readIntake(r.PostForm)
 	d := intakeData{F: f, Errors: map[string]string{}, Doctrine: doctrineOf(me.user), Lists: intakeLists()}
+	d.withMap()
 	bundle, caseID := f.bundle(me.user, h.opts.Now(), d.Errors)
 	tlp := h.tracker()
 	tlp.add(f.TLP)
