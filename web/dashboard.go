@@ -42,6 +42,21 @@ type dashboardData struct {
 	Markers   []mapMarker
 	Unplaced  int // incidents of the mapped cases without coordinates on the map
 	MapCapped bool
+	// Timeline is the number of incidents added per week over the last
+	// recentDays days, oldest week first.
+	Timeline     []timelineBar
+	TimelineMax  int
+	TimelineFrom time.Time
+}
+
+// timelineBar is one week of the timeline: its start, count and the bar's
+// geometry in the chart's SVG units (height 60).
+type timelineBar struct {
+	From  time.Time
+	N     int
+	X, Y  int
+	H     int
+	Label string // "MM-DD" of the week's first day (JST)
 }
 
 type awaiting struct {
@@ -112,6 +127,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		return
 	}
 	objs := page.Objects
+	d.timeline(h.opts.Now(), objs)
 	for i := len(objs) - 1; i >= 0 && len(d.Recent) < recentShown; i-- {
 		o := objs[i]
 		p, err := stix.ParseObject(o.Raw)
@@ -298,4 +314,31 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 		h.places.mu.Unlock()
 	}
 	return p, nil
+}
+
+// timeline counts objs (by the date the node added them) per week over the
+// last recentDays days ending now: 13 bars of 7 days.
+func (d *dashboardData) timeline(now time.Time, objs []*article5.StoredObject) {
+	const weeks, barW, gap, height = recentDays / 7, 36, 6, 60
+	from := now.Add(-weeks * 7 * 24 * time.Hour)
+	d.TimelineFrom = from
+	counts := make([]int, weeks)
+	for _, o := range objs {
+		i := int(o.Added.Sub(from) / (7 * 24 * time.Hour))
+		if i >= 0 && i < weeks {
+			counts[i]++
+		}
+	}
+	for _, c := range counts {
+		d.TimelineMax = max(d.TimelineMax, c)
+	}
+	for i, c := range counts {
+		h := 0
+		if d.TimelineMax > 0 {
+			h = c * height / d.TimelineMax
+		}
+		start := from.Add(time.Duration(i) * 7 * 24 * time.Hour)
+		d.Timeline = append(d.Timeline, timelineBar{From: start, N: c, X: i * (barW + gap), Y: height - h + 14, H: h,
+			Label: start.In(jst).Format("01-02")})
+	}
 }
