@@ -16,14 +16,16 @@ import (
 
 // Bounds of the dashboard's work per request: it reads at most
 // dashboardCases cases (most recently updated first), the assessments of
-// at most mapCases of them for the map, and the consultations of at most
-// awaitingCases cases in consultation.
+// at most mapCases of them for the map, the consultations of at most
+// awaitingCases cases in consultation, and at most recentPages pages of
+// the incidents added in the last recentDays days.
 const (
 	dashboardCases = 1000
 	mapCases       = 100
 	awaitingCases  = 50
 	recentDays     = 90
 	recentShown    = 15
+	recentPages    = 10 // of 1,000 incidents
 )
 
 // dashboardData is the dashboard's data.
@@ -44,6 +46,7 @@ type dashboardData struct {
 	MapCapped bool
 	// Timeline is the number of incidents added per week over the last
 	// recentDays days, oldest week first.
+	RecentCapped bool // more than 10,000 incidents in 90 days: the timeline counts the first
 	Timeline     []timelineBar
 	TimelineMax  int
 	TimelineFrom time.Time
@@ -120,14 +123,32 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		h.fail(w, r, err)
 		return
 	}
-	page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"},
-		AddedAfter: h.opts.Now().Add(-recentDays * 24 * time.Hour), Limit: 1000, Audience: &aud})
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	// The incidents of the last recentDays days, oldest first, a page at
+	// a time: their dates for the timeline, the newest recentShown
+	// objects for the list; at most recentPages pages.
+	var added []time.Time
+	var objs []*article5.StoredObject
+	cursor := ""
+	for range recentPages {
+		page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"},
+			AddedAfter: h.opts.Now().Add(-recentDays * 24 * time.Hour), Limit: 1000, Cursor: cursor, Audience: &aud})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, o := range page.Objects {
+			added = append(added, o.Added)
+		}
+		objs = append(objs, page.Objects...)
+		if len(objs) > recentShown {
+			objs = objs[len(objs)-recentShown:]
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
 	}
-	objs := page.Objects
-	d.timeline(h.opts.Now(), objs)
+	d.RecentCapped = cursor != ""
+	d.timeline(h.opts.Now(), added)
 	for i := len(objs) - 1; i >= 0 && len(d.Recent) < recentShown; i-- {
 		o := objs[i]
 		p, err := stix.ParseObject(o.Raw)
@@ -316,15 +337,15 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 	return p, nil
 }
 
-// timeline counts objs (by the date the node added them) per week over the
+// timeline counts the dates incidents were added per week over the
 // last recentDays days ending now: 13 bars of 7 days.
-func (d *dashboardData) timeline(now time.Time, objs []*article5.StoredObject) {
+func (d *dashboardData) timeline(now time.Time, added []time.Time) {
 	const weeks, barW, gap, height = recentDays / 7, 36, 6, 60
 	from := now.Add(-weeks * 7 * 24 * time.Hour)
 	d.TimelineFrom = from
 	counts := make([]int, weeks)
-	for _, o := range objs {
-		i := int(o.Added.Sub(from) / (7 * 24 * time.Hour))
+	for _, a := range added {
+		i := int(a.Sub(from) / (7 * 24 * time.Hour))
 		if i >= 0 && i < weeks {
 			counts[i]++
 		}
