@@ -260,6 +260,9 @@ func TestIntakeFilesSTIX(t *testing.T) {
 	if !strings.Contains(d.body, `data-incident="`+g.ObjectRefs[0]+`"`) {
 		t.Errorf("the incident is not on the dashboard map")
 	}
+	if n := strings.Count(d.body, `class="tcount">1<`); n != 1 || strings.Count(d.body, `class="tcount">`) != 13 {
+		t.Errorf("the timeline does not show 13 weeks with the one incident in one of them")
+	}
 }
 
 // TestObserverCannotAct: an observer sees the intake form refused and no
