@@ -338,9 +338,10 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 }
 
 // timeline counts the dates incidents were added per week over the
-// last recentDays days ending now: 13 bars of 7 days.
+// last recentDays days ending now: 13 bars of 7 days (the oldest holds the
+// window's first 6 days).
 func (d *dashboardData) timeline(now time.Time, added []time.Time) {
-	const weeks, barW, gap, height = recentDays / 7, 36, 6, 60
+	const weeks, barW, gap, height = (recentDays + 6) / 7, 36, 6, 60
 	from := now.Add(-weeks * 7 * 24 * time.Hour)
 	d.TimelineFrom = from
 	counts := make([]int, weeks)

@@ -261,7 +261,7 @@ func TestIntakeFilesSTIX(t *testing.T) {
 		t.Errorf("the incident is not on the dashboard map")
 	}
 	if n := strings.Count(d.body, `class="tcount">1<`); n != 1 || strings.Count(d.body, `class="tcount">`) != 13 {
-		t.Errorf("the timeline does not show 13 weeks with the one incident in one of them")
+		t.Errorf("the timeline does not show 13 weeks with the one incident in one of them: %d, %d", n, strings.Count(d.body, `class="tcount">`))
 	}
 }
 
