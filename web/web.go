@@ -118,10 +118,13 @@ type handler struct {
 }
 
 // New returns the user interface of node n, logging in through s, as one
-// handler for the paths "/", "/login", "/logout", "/lang", "/cases/{id}",
-// "/incidents/new", "/search" and "/static/": behind cross-origin
-// protection, with the security headers (CSP and others) on every
-// response.
+// handler for GET / (dashboard), GET and POST /login, POST /logout, POST
+// /lang, GET /cases/{id}, POST /cases/{id}/{action} (open, request,
+// position, rfi, answer, sign, close), GET and POST /incidents/new, GET
+// /search and GET /static/…; any other path gets the "not found" page.
+// State-changing requests a browser marks as cross-origin get 403
+// (net/http.CrossOriginProtection), and every response carries the
+// security headers (CSP and others).
 func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
