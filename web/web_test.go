@@ -149,6 +149,14 @@ func TestLoginAndHeaders(t *testing.T) {
 	if p.status != 200 || !strings.Contains(p.body, "jp-analyst") {
 		t.Fatalf("dashboard after login: %d %.300s", p.status, p.body)
 	}
+	// After login the browser goes only to a page of this site.
+	other := e.client(t, "en")
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		r := other.do(t, "POST", "/login", url.Values{"name": {"jp-observer"}, "password": {password}, "next": {next}})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+			t.Errorf("login with next=%q sends the browser to %q", next, r.header.Get("Location"))
+		}
+	}
 	// The API answers the same session.
 	if a := c.get(t, "/api/v1/me"); a.status != 200 || !strings.Contains(a.body, "jp-analyst") {
 		t.Errorf("API with the UI's session: %d %.200s", a.status, a.body)
