@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"time"
 
 	"article5"
+	"article5/node"
 )
 
 // Sessions is what a browser user interface mounted beside the API (package
@@ -35,6 +38,14 @@ type Sessions interface {
 	// nothing was checked. Errors: EUNAUTHORIZED without a session,
 	// EFORBIDDEN for a wrong password.
 	PasswordAgain(r *http.Request, password string) (wait time.Duration, err error)
+	// Ingest stores a STIX bundle for the user of r's session exactly as
+	// POST /api/v1/bundles does: authorised as ingest, at most
+	// Limits.MaxBundleObjects objects, charged to the user's ingest quota,
+	// counted in the metrics, then node.Node.Ingest (atomic: any
+	// rejection refuses all). wait > 0: the quota is spent for that long;
+	// nothing was read or stored. Errors: EUNAUTHORIZED, EFORBIDDEN,
+	// EINVALID (too many objects; and Ingest's), ECONFLICT (atomic).
+	Ingest(r *http.Request, data []byte, atomic bool) (res *article5.IngestResult, wait time.Duration, err error)
 }
 
 // UILoginPath is the path of a user interface's login form: the device
@@ -71,17 +82,49 @@ func (u uiSessions) User(r *http.Request) (*article5.User, error) {
 }
 
 func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Duration, error) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
-		return 0, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
-	}
-	r, err = u.s.authenticateSession(r, c.Value)
-	if err != nil {
-		return 0, err
-	}
-	p, err := principalOf(r)
+	r, p, err := u.session(r)
 	if err != nil {
 		return 0, err
 	}
 	return u.s.passwordAgain(p, password)
+}
+
+// session authenticates r's session cookie (never an API token).
+func (u uiSessions) session(r *http.Request) (*http.Request, *principal, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return r, nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
+	}
+	r, err = u.s.authenticateSession(r, c.Value)
+	if err != nil {
+		return r, nil, err
+	}
+	p, err := principalOf(r)
+	return r, p, err
+}
+
+func (u uiSessions) Ingest(r *http.Request, data []byte, atomic bool) (*article5.IngestResult, time.Duration, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := u.s.authorize(r, article5.ActionIngest); err != nil {
+		return nil, 0, err
+	}
+	n := countObjects(bytes.NewReader(data), func(int) {})
+	if max := u.s.opts.Limits.MaxBundleObjects; n > max {
+		return nil, 0, article5.Invalid(fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
+			article5.Detail{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)})
+	}
+	if wait := u.s.quotas.ingest.take(quotaKey(p), u.s.now(), max(n, 1)); wait > 0 {
+		return nil, wait, nil
+	}
+	res, err := u.s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: u.s.gate(r).Recipient(), Data: data, Atomic: atomic})
+	if err != nil {
+		return nil, 0, err
+	}
+	u.s.metrics.ingested.WithLabelValues("accepted").Add(float64(len(res.Accepted)))
+	u.s.metrics.ingested.WithLabelValues("unchanged").Add(float64(len(res.Unchanged)))
+	u.s.metrics.ingested.WithLabelValues("rejected").Add(float64(len(res.Rejected)))
+	return res, 0, nil
 }

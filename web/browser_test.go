@@ -371,7 +371,7 @@ func TestBrowserObserverCannotSeeRed(t *testing.T) {
 // TLP 2.0 labels (not translated, FIRST TLP 2.0), the product's name, time
 // zones, and the names of standards and data sources.
 var allowedLatin = map[string]bool{"TLP": true, "CLEAR": true, "GREEN": true, "AMBER": true, "STRICT": true, "RED": true,
-	"article": true, "SHA": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
+	"article": true, "SHA": true, "JSON": true, "STIX": true, "API": true, "MiB": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
 	"geo": true, "PROVENANCE": true, "YYYY": true}
 
 // untranslatedJS returns the visible text and labels of the page in
@@ -444,6 +444,8 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#preview")), chromedp.WaitVisible(chromedp.CSS("#preview-box .tier")))
 	b.settled("intake-preview")
 	check("intake-preview")
+	b.visit("upload", "/incidents/upload")
+	check("upload")
 	b.visit("search", "/search?q=grid")
 	check("search")
 	href := get(b, "find the case", chromedp.AttributeValue(chromedp.CSS(`#results a[href^="/cases/"]`), "href")).Value

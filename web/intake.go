@@ -15,7 +15,6 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/authz"
-	"article5/node"
 	"article5/stix"
 )
 
@@ -116,7 +115,8 @@ func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
 // memory with the doctrines in force and shows the tier (the page's
 // preview box asks for this through htmx as the form changes); otherwise it
 // stores the incident as STIX 2.1 with article5's extension through the
-// node's ingest (the same path as POST /api/v1/bundles, atomic), assesses
+// API's ingest (api.Sessions.Ingest: the same checks, quota and node path
+// as POST /api/v1/bundles, atomic), assesses
 // its case and opens the case page.
 func (h *handler) intakePost(w http.ResponseWriter, r *http.Request, me *who) {
 	ctx := r.Context()
@@ -157,8 +157,13 @@ func (h *handler) intakePost(w http.ResponseWriter, r *http.Request, me *who) {
 		h.render(w, r, http.StatusOK, "intake", me.user, tlp.banner(), d)
 		return
 	}
-	res, err := h.n.Ingest(context.WithoutCancel(ctx), node.IngestRequest{Principal: article5.Principal{ID: me.user.ID, Org: me.user.Org},
-		Recipient: me.gate.Recipient(), Data: bundle, Atomic: true})
+	res, wait, err := h.s.Ingest(r, bundle, true)
+	if wait > 0 {
+		d.Errors["form"] = "intake.err.quota"
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		h.render(w, r, http.StatusTooManyRequests, "intake", me.user, tlp.banner(), d)
+		return
+	}
 	if err != nil {
 		if article5.ErrorCode(err) == article5.ECONFLICT || article5.ErrorCode(err) == article5.EINVALID {
 			d.Errors["form"] = "intake.err.refused"

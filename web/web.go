@@ -59,7 +59,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
-var Pages = []string{"login", "dashboard", "case", "intake", "search", "error"}
+var Pages = []string{"login", "dashboard", "case", "intake", "upload", "search", "error"}
 
 // pages holds the parsed templates, one per page, parsed once.
 var pages = mustParse()
@@ -120,8 +120,8 @@ type handler struct {
 // New returns the user interface of node n, logging in through s, as one
 // handler for GET / (dashboard), GET and POST /login, POST /logout, POST
 // /lang, GET /cases/{id}, POST /cases/{id}/{action} (open, request,
-// position, rfi, answer, sign, close), GET and POST /incidents/new, GET
-// /search and GET /static/…; any other path gets the "not found" page.
+// position, rfi, answer, sign, close), GET and POST /incidents/new and
+// /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
 // (net/http.CrossOriginProtection), and every response carries the
 // security headers (CSP and others).
@@ -144,6 +144,8 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
 	h.mux.HandleFunc("GET /incidents/new", h.user(h.intakePage))
 	h.mux.HandleFunc("POST /incidents/new", h.user(h.intakePost))
+	h.mux.HandleFunc("GET /incidents/upload", h.user(h.uploadPage))
+	h.mux.HandleFunc("POST /incidents/upload", h.user(h.uploadPost))
 	h.mux.HandleFunc("GET /search", h.user(h.searchPage))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such page"))

@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -405,5 +409,56 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusSeeOther || !ok {
 		t.Errorf("login over TLS: %d, session cookie Secure, HttpOnly, SameSite=Lax: %v", res.StatusCode, ok)
+	}
+}
+
+// TestUploadReports: a bundle uploaded through the form is stored as the
+// API stores it, and the page reports what was accepted and what was
+// rejected, naming the object and the property at fault; an observer may
+// not upload.
+func TestUploadReports(t *testing.T) {
+	e := MustEnv(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	upload := func(c *client, data []byte) response {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("bundle", "bundle.json")
+		fw.Write(data)
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.srv.URL+"/incidents/upload", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Accept-Language", "en")
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return response{status: res.StatusCode, body: string(b), header: res.Header}
+	}
+	var b map[string]any
+	json.Unmarshal(MustExample(t, "port-ransomware"), &b)
+	objs := b["objects"].([]any)
+	bad := objs[len(objs)-1].(map[string]any)
+	bad["created"] = "yesterday"
+	data, _ := json.Marshal(b)
+	r := upload(c, data)
+	if r.status != 200 || !strings.Contains(r.body, "Rejected: 1 objects") || !strings.Contains(r.body, `id="rejected"`) ||
+		!strings.Contains(r.body, bad["id"].(string)) || !strings.Contains(r.body, "/created") {
+		t.Errorf("upload with one bad object: %d %s", r.status, r.body[strings.Index(r.body, "<main"):])
+	}
+	if !strings.Contains(r.body, fmt.Sprintf("Accepted: %d objects", len(objs)-1)) {
+		t.Errorf("upload does not report %d accepted", len(objs)-1)
+	}
+	e.MustRunJobs(t)
+	if p := c.get(t, "/search?q=Nagoya"); !strings.Contains(p.body, `href="/cases/`) {
+		t.Errorf("the uploaded case is not found")
+	}
+	o := e.client(t, "en")
+	o.MustLogin(t, "jp-observer")
+	if r := upload(o, data); r.status != http.StatusForbidden {
+		t.Errorf("observer upload: %d", r.status)
 	}
 }
