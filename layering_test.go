@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// allowedImports is the layering rule of README.md ("Project structure"):
+// allowedImports is the layering rule of docs/development.md ("Project structure"):
 // root ← stix, geo, doctrine, examples, casebook, importer, sign, authz, audit ←
 // sqlstore ← sqlite, postgres, importer/*, assess, release, workflow ←
 // node ← api ← web ← cmd. A package may import only the article5 packages

@@ -86,7 +86,7 @@ func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Durati
 	if err != nil {
 		return 0, err
 	}
-	return u.s.passwordAgain(p, password)
+	return u.s.passwordAgain(r.Context(), p, password)
 }
 
 // session authenticates r's session cookie (never an API token).

@@ -14,8 +14,8 @@ import (
 
 // HashReader reads stored hashes of a log by their tlog stored hash index
 // (tlog.StoredHashIndex). ReadHashes returns exactly one hash per index, in
-// order, or an error. An adapter implements it with a query on
-// audit_hashes inside its transaction.
+// order, or an error. An adapter reads them from its tiles inside its
+// transaction (TileHashReader).
 type HashReader interface {
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 }
@@ -26,24 +26,6 @@ type HashReaderFunc func(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 // ReadHashes calls f.
 func (f HashReaderFunc) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
 	return f(ctx, indexes)
-}
-
-// HashesInOrder returns the hashes of indexes, in that order, from got
-// (stored hash bytes by index, as an adapter's query returned them); an
-// error names an index that is missing or whose hash is not 32 bytes.
-func HashesInOrder(indexes []int64, got map[int64][]byte) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		h, ok := got[x]
-		if !ok {
-			return nil, fmt.Errorf("stored hash %d not found", x)
-		}
-		if len(h) != len(tlog.Hash{}) {
-			return nil, fmt.Errorf("stored hash %d has %d bytes", x, len(h))
-		}
-		out[i] = tlog.Hash(h)
-	}
-	return out, nil
 }
 
 // tlogReader adapts r to tlog.HashReader, checking the count it returns.

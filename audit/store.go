@@ -570,6 +570,9 @@ func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row fu
 	workers := runtime.GOMAXPROCS(0)
 	batches := make(chan []CoveredObject, workers)
 	results := make(chan []refDigest, workers)
+	// Batches done with are handed back to the scans (a million rows
+	// would otherwise be a million objects to collect).
+	free := make(chan []CoveredObject, 2*workers+len(scans))
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -580,6 +583,11 @@ func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row fu
 					r[i] = refDigest{ObjectRef(c.ID, c.Version), c.Digest(deep)}
 				}
 				results <- r
+				clear(b)
+				select {
+				case free <- b[:0]:
+				default:
+				}
 			}
 		})
 	}
@@ -600,7 +608,11 @@ func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row fu
 			errs[i] = scan(func() *CoveredObject {
 				if len(batch) == batchSize {
 					batches <- batch
-					batch = make([]CoveredObject, 0, batchSize)
+					select {
+					case batch = <-free:
+					default:
+						batch = make([]CoveredObject, 0, batchSize)
+					}
 				}
 				batch = batch[:len(batch)+1]
 				return &batch[len(batch)-1]

@@ -166,10 +166,11 @@ func BenchmarkFindCases(b *testing.B) {
 	storetest.BenchFindCases(b, kept.SeededCases(b, 100_000, func(b *testing.B) article5.Store { return openBench(b, true) }))
 }
 
-// BenchmarkAuditVerify1M: AuditVerify over a log of
-// ARTICLE5_BENCH_OBJECTS entries (default 1,000,000), one stored object
-// per entry, built once by bulk ingest outside the timer:
-// ARTICLE5_TEST_POSTGRES=… go test -run '^$' -bench AuditVerify -benchtime 1x ./postgres/
+// BenchmarkAuditVerify1M: the routine and the deep check (sub-benchmarks
+// routine, deep) over a log of ARTICLE5_BENCH_OBJECTS entries (default
+// 1,000,000), one stored object per entry, built once by bulk ingest
+// outside the timers:
+// ARTICLE5_TEST_POSTGRES=… go test -run '^$' -bench AuditVerify1M -benchtime 3x ./postgres/
 func BenchmarkAuditVerify1M(b *testing.B) {
 	storetest.BenchAuditVerify(b, func(b *testing.B) article5.Store { return openBench(b, true) })
 }

@@ -194,6 +194,10 @@ func (d *driver) Ping(ctx context.Context) error {
 	return d.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
+// Listen returns at once: a SQLite store has one process, and the core
+// tells its own waiters of its commits.
+func (d *driver) Listen(ctx context.Context, notify func(topic string)) {}
+
 // Close closes both pools.
 func (d *driver) Close() error {
 	d.reads.close()
@@ -237,15 +241,21 @@ func (d *driver) CaseSearch(q string) (string, any, bool) {
 
 func (d *driver) SkipLocked() string { return "" }
 
+func (d *driver) Notify(topic string) string { return "" }
+
 func (d *driver) NumbersObjects() bool { return true }
 
-// Packed joins the columns with char(0) in SQL, with concat (SQLite
+// Packed joins the columns with char(0) in SQL, with concat_ws (SQLite
 // 3.44): one pass over the row, where a chain of || copies the growing
-// text once per column. concat keeps every separator (a NULL column is
-// empty), so a NUL inside a column leaves one field too many, which the
-// reader reports.
+// text once per column. concat_ws skips a NULL, so each column is read
+// through ifnull(col, char(1)): a NULL is a field no value matches, and a
+// NUL inside a column still leaves one field too many for the reader.
 func (d *driver) Packed(cols []string) (string, bool) {
-	return "concat(" + strings.Join(cols, ", char(0), ") + ")", true
+	fs := make([]string, len(cols))
+	for i, c := range cols {
+		fs[i] = "ifnull(" + c + ", char(1))"
+	}
+	return "concat_ws(char(0), " + strings.Join(fs, ", ") + ")", true
 }
 
 // ScanParts splits table at half its greatest rowid: each half is a range

@@ -414,23 +414,28 @@ func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *
 	}
 	defer rows.Close()
 	marks := markingsCache{}
+	// One row's values, scanned through one slice of pointers (a slice
+	// made per row is an allocation per row), then moved into row().
+	var v audit.CoveredObject
+	var latest bool
+	var addedSec, addedNsec int64
+	var m string
+	o := &v.StoredObject
+	dest := []any{&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
+		&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
+		&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &v.Red, &v.RawSHA256, &v.Rank, &latest, &o.Raw}
 	for rows.Next() {
-		c := row()
-		o := &c.StoredObject
-		var latest bool
-		var addedSec, addedNsec int64
-		var m string
-		if err := rows.Scan(&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
-			&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
-			&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &c.Red, &c.RawSHA256, &c.Rank, &latest, &o.Raw); err != nil {
+		v = audit.CoveredObject{}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
 		o.Markings = marks.parse(m)
-		o.RedRecipients = article5.ParseRedColumn(c.Red)
+		o.RedRecipients = article5.ParseRedColumn(v.Red)
 		if !latest {
 			unflagged(o.ID, o.Version)
 		}
+		*row() = v
 	}
 	return rows.Err()
 }
@@ -471,12 +476,16 @@ func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string
 	defer rows.Close()
 	var f [32]string
 	marks := markingsCache{}
+	var meta string
+	var rawBytes []byte
+	dest := []any{&meta, &rawBytes} // one slice for every row
 	for rows.Next() {
-		var meta string
-		c := row()
-		if err := rows.Scan(&meta, &c.Raw); err != nil {
+		rawBytes = nil
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		c := row()
+		c.Raw = rawBytes
 		if !objectFromText(c, meta, f[:0], marks) {
 			unflagged(c.ID, c.Version)
 		}
@@ -830,9 +839,10 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 			return nil, err
 		}
 		defer rows.Close()
+		var row string
+		dest := []any{&row} // one slice for every row
 		for rows.Next() {
-			var row string
-			if err := rows.Scan(&row); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return nil, err
 			}
 			entries = append(entries, entryFromText(row))
@@ -846,10 +856,12 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 		return nil, err
 	}
 	defer rows.Close()
+	var e audit.Entry
+	var t int64
+	dest := []any{&e.Index, kinds, &e.Ref, &e.Digest, &t, &e.By} // one slice for every row
 	for rows.Next() {
-		var e audit.Entry
-		var t int64
-		if err := rows.Scan(&e.Index, kinds, &e.Ref, &e.Digest, &t, &e.By); err != nil {
+		e = audit.Entry{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		e.Kind, e.Time = kind, fromNano(t)

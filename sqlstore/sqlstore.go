@@ -47,6 +47,8 @@ type DB struct {
 	verifiers   note.Verifiers
 
 	searchWindow int // SetCaseSearchWindow; 0: caseSearchWindow
+
+	clusterState // cluster.go
 }
 
 var (
@@ -143,6 +145,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database's connections; EINTERNAL on failure.
 func (db *DB) Close() error {
+	if db.stopListen != nil {
+		db.stopListen()
+	}
+	db.listening.Wait()
 	if err := db.drv.Close(); err != nil {
 		return article5.Internal(db.op("close"), err)
 	}
