@@ -24,6 +24,9 @@ type searchData struct {
 	Q, From, To string
 	Tier        article5.Tier
 	Scope       article5.Scope
+	Sector      string // an incident's critical-infrastructure sector (either list)
+	Party       string // an incident's affected Party: JP or US
+	Sectors     []string
 	Tiers       []article5.Tier
 	Scopes      []article5.Scope
 	Doctrine    string
@@ -42,8 +45,15 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := searchData{Q: strings.TrimSpace(q.Get("q")), From: q.Get("from"), To: q.Get("to"), Tier: article5.Tier(q.Get("tier")),
-		Scope: article5.Scope(q.Get("scope")), Tiers: assess.Tiers, Scopes: assess.Scopes, Doctrine: doctrineOf(me.user), Errors: map[string]string{}}
-	d.Searched = d.Q != "" || d.Tier != "" || d.Scope != "" || d.From != "" || d.To != ""
+		Scope: article5.Scope(q.Get("scope")), Sector: q.Get("sector"), Party: q.Get("party"),
+		Sectors: append(append([]string(nil), sectorsJP...), sectorsUS...), Tiers: assess.Tiers, Scopes: assess.Scopes, Doctrine: doctrineOf(me.user), Errors: map[string]string{}}
+	d.Searched = d.Q != "" || d.Tier != "" || d.Scope != "" || d.From != "" || d.To != "" || d.Sector != "" || d.Party != ""
+	if d.Sector != "" && !slices.Contains(d.Sectors, d.Sector) {
+		d.Errors["sector"] = "search.err.sector"
+	}
+	if d.Party != "" && d.Party != "JP" && d.Party != "US" {
+		d.Errors["party"] = "search.err.party"
+	}
 	if d.Tier != "" && !slices.Contains(assess.Tiers, d.Tier) {
 		d.Errors["tier"] = "search.err.tier"
 	}
@@ -79,7 +89,7 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 		return
 	}
 	for _, c := range cases {
-		if d.Scope == "" || c.Scope == d.Scope {
+		if (d.Scope == "" || c.Scope == d.Scope) && d.Sector == "" && d.Party == "" {
 			d.Cases = append(d.Cases, c)
 		}
 	}
@@ -100,6 +110,9 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 					continue
 				}
 				if needle != "" && !strings.Contains(strings.ToLower(p.String("name")+"\n"+p.String("description")), needle) {
+					continue
+				}
+				if !incidentMatches(p, d.Sector, d.Party) {
 					continue
 				}
 				if c := p.Created; c != nil && ((!from.IsZero() && c.Time.Before(from)) || (!to.IsZero() && !c.Time.Before(to))) {
@@ -125,4 +138,42 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "search", me.user, tlp.banner(), d)
+}
+
+// incidentMatches reports whether incident p names sector (on either
+// list) and party among its affected Parties, in article5's extension;
+// an empty filter matches anything.
+func incidentMatches(p *stix.Object, sector, party string) bool {
+	if sector == "" && party == "" {
+		return true
+	}
+	ext, _ := p.Map("extensions")[article5.ExtensionID].(map[string]any)
+	if ext == nil {
+		return false
+	}
+	if party != "" {
+		found := false
+		for _, v := range asList(ext["affected_parties"]) {
+			if v == party {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if sector != "" {
+		for _, v := range asList(ext["critical_infrastructure"]) {
+			if m, ok := v.(map[string]any); ok && m["sector"] == sector {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

@@ -272,6 +272,15 @@ func TestIntakeFilesSTIX(t *testing.T) {
 	if !strings.Contains(d.body, `data-incident="`+g.ObjectRefs[0]+`"`) {
 		t.Errorf("the incident is not on the dashboard map")
 	}
+	for q, want := range map[string]bool{"sector=electric-power": true, "sector=ports": false, "party=JP": true, "party=US": false,
+		"sector=electric-power&party=JP&q=wiper": true, "q=nothing-like-it": false} {
+		if got := strings.Contains(c.get(t, "/search?"+q).body, "Grid operator wiper"); got != want {
+			t.Errorf("search %s finds the filed incident: %v, want %v", q, got, want)
+		}
+	}
+	if r := c.get(t, "/search?sector=nuclear-winter"); r.status != http.StatusBadRequest || !strings.Contains(r.body, `id="e-sector"`) {
+		t.Errorf("unknown sector: %d", r.status)
+	}
 	if n := strings.Count(d.body, `class="tcount">1<`); n != 1 || strings.Count(d.body, `class="tcount">`) != 13 {
 		t.Errorf("the timeline does not show 13 weeks with the one incident in one of them: %d, %d", n, strings.Count(d.body, `class="tcount">`))
 	}
