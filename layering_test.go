@@ -13,7 +13,7 @@ import (
 // allowedImports is the layering rule of docs/development.md ("Project structure"):
 // root ← stix, geo, doctrine, examples, casebook, importer, sign, authz, audit ←
 // sqlstore ← sqlite, postgres, importer/*, assess, release, workflow ←
-// node ← api ← cmd. A package may import only the article5 packages
+// node ← api ← taxii, web ← cmd. A package may import only the article5 packages
 // listed for it.
 var allowedImports = map[string][]string{
 	".":                {},
@@ -39,7 +39,11 @@ var allowedImports = map[string][]string{
 		"article5/sign", "article5/audit", "article5/authz", "article5/workflow", "article5/cursor"},
 	"api": {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz",
 		"article5/sign", "article5/workflow", "article5/cursor"},
-	"taxii":            {"article5", "article5/stix", "article5/node", "article5/api", "article5/authz"},
+	"taxii": {"article5", "article5/stix", "article5/node", "article5/api", "article5/authz"},
+	// web is the browser interface beside the API: it logs in through the
+	// API's sessions (api.Sessions) and reads through node's release gate.
+	"web": {"article5", "article5/api", "article5/assess", "article5/authz", "article5/geo", "article5/node", "article5/release",
+		"article5/stix", "article5/workflow"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},
 	"importer/sanity": {"article5", "article5/assess", "article5/doctrine", "article5/importer",

@@ -82,6 +82,12 @@ type Options struct {
 	// Allow and Resolver to refuse at registration a URL the dispatcher
 	// would refuse (node.CheckWebhookDestination).
 	Webhooks node.WebhookOptions
+	// UI, when set, builds the browser user interface served beside the
+	// API (package web): it gets the API's login sessions and its handler
+	// answers every path outside /api/, /healthz, /readyz and /metrics,
+	// behind the same request logging, metrics, deadlines, per-address
+	// quota and cross-origin protection. nil: those paths get 404.
+	UI func(Sessions) http.Handler
 	// Version is the article5 version /readyz reports (serve: the
 	// binary's build version); "" omits it.
 	Version string
@@ -227,7 +233,13 @@ func New(n *node.Node, opts Options) http.Handler {
 	for _, sf := range opts.Surfaces {
 		mux.Handle(sf.Pattern, sf.New(Edge{s}))
 	}
-	mux.Handle("/", s.endpoint(route{Route{Path: "/"}, (*server).noRoute}))
+	noRoute := s.endpoint(route{Route{Path: "/"}, (*server).noRoute})
+	if opts.UI != nil {
+		mux.Handle("/api/", noRoute)
+		mux.Handle("/", s.addressQuota(opts.UI(uiSessions{s})))
+	} else {
+		mux.Handle("/", noRoute)
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, article5.Errorf(article5.EFORBIDDEN, "cross-origin request refused"))

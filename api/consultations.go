@@ -380,20 +380,9 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		if in.Password == "" {
 			return nil, article5.Invalid("re-enter your password to sign", article5.Detail{Pointer: "/password", Message: "required"})
 		}
-		// Throttled per session: only the holder of this session is
-		// slowed, never the approver's other sessions.
-		now := s.now()
-		ticket, wait, err := s.limiter.attemptKey(ctx, now, "sign\x00"+p.user.ID+"\x00"+p.session.ID)
-		if err != nil {
-			return nil, err
-		}
-		if wait > 0 {
+		if wait, err := s.passwordAgain(ctx, p, in.Password); wait > 0 {
 			return nil, tooManyAttempts(w, wait, "too many wrong passwords")
-		}
-		if !CheckPassword(p.user.PasswordHash, in.Password) {
-			return nil, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
-		}
-		if err := s.limiter.succeed(ctx, now, ticket); err != nil {
+		} else if err != nil {
 			return nil, err
 		}
 		return s.n.SignPosition(ctx, p.authz, id, party, []byte(in.Password))
@@ -487,4 +476,26 @@ func isHex64(s string) bool {
 		}
 	}
 	return true
+}
+
+// passwordAgain checks a password the session's user re-enters (to sign),
+// throttled per session: only the holder of this session is slowed, never
+// the user's other sessions. wait > 0: nothing was checked. EFORBIDDEN for
+// a wrong password.
+func (s *server) passwordAgain(ctx context.Context, p *principal, password string) (time.Duration, error) {
+	now := s.now()
+	ticket, wait, err := s.limiter.attemptKey(ctx, now, "sign\x00"+p.user.ID+"\x00"+p.session.ID)
+	if err != nil {
+		return 0, err
+	}
+	if wait > 0 {
+		return wait, nil
+	}
+	if !CheckPassword(p.user.PasswordHash, password) {
+		return 0, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
+	}
+	if err := s.limiter.succeed(ctx, now, ticket); err != nil {
+		return 0, err
+	}
+	return 0, nil
 }

@@ -439,46 +439,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if len(in.Name) > maxLoginName {
 		return article5.Invalid("the login name is too long", article5.Detail{Pointer: "/name", Message: fmt.Sprintf("at most %d bytes", maxLoginName)})
 	}
-	now := s.now()
-	client := loginClient{device: knownDevice(r, s.opts.DeviceKey, in.Name, now)}
-	if client.device == "" {
-		client.addr = clientKey(ClientAddr(r, s.opts.TrustedProxies))
-	}
-	ticket, wait, err := s.limiter.attempt(r.Context(), now, in.Name, client)
-	if err != nil {
-		return err
-	}
+	u, wait, err := s.startSession(w, r, in.Name, in.Password, http.SameSiteStrictMode, "/api/v1/login")
 	if wait > 0 {
 		return tooManyAttempts(w, wait, "too many failed logins")
 	}
-	u, err := s.n.Store.FindUserByName(r.Context(), in.Name)
-	switch {
-	case article5.ErrorCode(err) == article5.ENOTFOUND:
-		CheckPassword(dummyHash(), in.Password)
-		return errBadLogin()
-	case err != nil:
-		return err // counted as a failed attempt: a store fault is no way around the limit
-	}
-	if !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
-		return errBadLogin()
-	}
-	if err := s.limiter.succeed(r.Context(), now, ticket); err != nil {
+	if err != nil {
 		return err
 	}
-	s.endSession(r)
-	secret, hash := NewToken()
-	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}
-	if err := s.n.Store.CreateSession(r.Context(), sess, hash); err != nil {
-		return err
-	}
-	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.principal = u.ID
-	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
-		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: newDeviceCookie(s.opts.DeviceKey, in.Name, now), Path: "/api/v1/login",
-		Expires: now.Add(DeviceCookieTTL), MaxAge: int(DeviceCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil,
-		SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"user": viewUser(u)})
 	return nil
@@ -523,4 +490,62 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"token": map[string]any{
 		"id": p.token.ID, "name": p.token.Name, "party": p.token.Party, "org": p.token.Org}})
 	return nil
+}
+
+// startSession checks name and password under the login throttling and, on
+// success, replaces the session r carried with a new one whose cookie (with
+// sameSite) it sets on w, with a new device cookie scoped to devicePath
+// (the login path that reads it). wait > 0: the client
+// must wait that long; nothing was checked. Errors: EINVALID for a too long
+// name, EUNAUTHORIZED for a wrong name or password (errBadLogin), the
+// store's.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, name, password string, sameSite http.SameSite, devicePath string) (*article5.User, time.Duration, error) {
+	if name == "" || password == "" {
+		return nil, 0, article5.Invalid("name and password are required",
+			article5.Detail{Pointer: "/name", Message: "a login name"}, article5.Detail{Pointer: "/password", Message: "the password"})
+	}
+	if len(name) > maxLoginName {
+		return nil, 0, article5.Invalid("the login name is too long", article5.Detail{Pointer: "/name", Message: fmt.Sprintf("at most %d bytes", maxLoginName)})
+	}
+	now := s.now()
+	client := loginClient{device: knownDevice(r, s.opts.DeviceKey, name, now)}
+	if client.device == "" {
+		client.addr = clientKey(ClientAddr(r, s.opts.TrustedProxies))
+	}
+	ticket, wait, err := s.limiter.attempt(r.Context(), now, name, client)
+	if err != nil {
+		return nil, 0, err
+	}
+	if wait > 0 {
+		return nil, wait, nil
+	}
+	u, err := s.n.Store.FindUserByName(r.Context(), name)
+	switch {
+	case article5.ErrorCode(err) == article5.ENOTFOUND:
+		CheckPassword(dummyHash(), password)
+		return nil, 0, errBadLogin()
+	case err != nil:
+		return nil, 0, err // counted as a failed attempt: a store fault is no way around the limit
+	}
+	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+		return nil, 0, errBadLogin()
+	}
+	if err := s.limiter.succeed(r.Context(), now, ticket); err != nil {
+		return nil, 0, err
+	}
+	s.endSession(r)
+	secret, hash := NewToken()
+	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}
+	if err := s.n.Store.CreateSession(r.Context(), sess, hash); err != nil {
+		return nil, 0, err
+	}
+	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+		i.principal = u.ID
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
+		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: sameSite})
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: newDeviceCookie(s.opts.DeviceKey, name, now), Path: devicePath,
+		Expires: now.Add(DeviceCookieTTL), MaxAge: int(DeviceCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode})
+	return u, 0, nil
 }

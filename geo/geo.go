@@ -490,3 +490,12 @@ func length(m float64) string {
 	}
 	return fmt.Sprintf("%.1f km", m/1000)
 }
+
+// TerritoryGeoJSON returns a copy of the embedded territory.geojson: a
+// GeoJSON FeatureCollection (WGS 84 degrees) whose features' "layer"
+// property is territory, land, strait, excluded (claimed by Japan, not
+// under its administration: the Northern Territories and Takeshima),
+// foreign (labels only), island or not-administered (explicit entries as
+// points). PROVENANCE.md says how it is made. For drawing maps; scope is
+// decided by Jurisdiction.Decide, never from a drawing.
+func TerritoryGeoJSON() []byte { return append([]byte(nil), territoryGeoJSON...) }

@@ -26,6 +26,7 @@ import (
 	"article5/sqlite"
 	"article5/stix"
 	"article5/taxii"
+	"article5/web"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
@@ -487,7 +488,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
 		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version,
-		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody)}})
+		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody)},
+		// The browser user interface, on the same listener and login sessions.
+		UI: func(s api.Sessions) http.Handler { return web.New(n, s, web.Options{Log: log}) }})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)

@@ -1,0 +1,130 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+
+	"article5"
+	"article5/node"
+)
+
+// Sessions is what a browser user interface mounted beside the API (package
+// web, through Options.UI) needs of the API's login sessions, so that both
+// share one login model: the same users, session store, throttling of
+// failed logins and device cookies.
+type Sessions interface {
+	// Login checks name and password exactly as POST /api/v1/login does
+	// (same throttling, same single answer for a wrong name, a wrong
+	// password or a disabled user) and, on success, ends the session r
+	// carried and sets a new session cookie and device cookie on w. The
+	// session cookie is HttpOnly, Secure when r came over TLS, and
+	// SameSite=Lax, so that a link to a page from elsewhere opens it for a
+	// logged-in user (state-changing requests are still refused
+	// cross-origin, see New). Errors: EINVALID (empty or too long name),
+	// EUNAUTHORIZED (wrong name or password); wait > 0 when the client
+	// must wait that long before trying again (nothing was checked).
+	Login(w http.ResponseWriter, r *http.Request, name, password string) (u *article5.User, wait time.Duration, err error)
+	// Logout ends the session r carries, if any, and clears its cookie.
+	Logout(w http.ResponseWriter, r *http.Request)
+	// User returns the user of the session cookie r carries (never of an
+	// API token: a browser page is for people). EUNAUTHORIZED when there
+	// is none, it expired or the user is disabled.
+	User(r *http.Request) (*article5.User, error)
+	// PasswordAgain checks the password the user of r's session re-enters
+	// to sign, exactly as POST …/positions/{party}/signature does
+	// (throttled per session). wait > 0: the user must wait that long;
+	// nothing was checked. Errors: EUNAUTHORIZED without a session,
+	// EFORBIDDEN for a wrong password.
+	PasswordAgain(r *http.Request, password string) (wait time.Duration, err error)
+	// Ingest stores a STIX bundle for the user of r's session exactly as
+	// POST /api/v1/bundles does: authorised as ingest, at most
+	// Limits.MaxBundleObjects objects, charged to the user's ingest quota,
+	// counted in the metrics, then node.Node.Ingest (atomic: any
+	// rejection refuses all). wait > 0: the quota is spent for that long;
+	// nothing was read or stored. Errors: EUNAUTHORIZED, EFORBIDDEN,
+	// EINVALID (too many objects; and Ingest's), ECONFLICT (atomic).
+	Ingest(r *http.Request, data []byte, atomic bool) (res *article5.IngestResult, wait time.Duration, err error)
+}
+
+// UILoginPath is the path of a user interface's login form: the device
+// cookie its logins set is scoped to it.
+const UILoginPath = "/login"
+
+// uiSessions implements Sessions on the API's server.
+type uiSessions struct{ s *server }
+
+func (u uiSessions) Login(w http.ResponseWriter, r *http.Request, name, password string) (*article5.User, time.Duration, error) {
+	return u.s.startSession(w, r, name, password, http.SameSiteLaxMode, UILoginPath)
+}
+
+func (u uiSessions) Logout(w http.ResponseWriter, r *http.Request) {
+	u.s.endSession(r)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+func (u uiSessions) User(r *http.Request) (*article5.User, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
+	}
+	r, err = u.s.authenticateSession(r, c.Value)
+	if err != nil {
+		return nil, err
+	}
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.user, nil
+}
+
+func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Duration, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return 0, err
+	}
+	return u.s.passwordAgain(r.Context(), p, password)
+}
+
+// session authenticates r's session cookie (never an API token).
+func (u uiSessions) session(r *http.Request) (*http.Request, *principal, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return r, nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
+	}
+	r, err = u.s.authenticateSession(r, c.Value)
+	if err != nil {
+		return r, nil, err
+	}
+	p, err := principalOf(r)
+	return r, p, err
+}
+
+func (u uiSessions) Ingest(r *http.Request, data []byte, atomic bool) (*article5.IngestResult, time.Duration, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := u.s.authorize(r, article5.ActionIngest); err != nil {
+		return nil, 0, err
+	}
+	n := countObjects(bytes.NewReader(data), func(int) {})
+	if max := u.s.opts.Limits.MaxBundleObjects; n > max {
+		return nil, 0, article5.Invalid(fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
+			article5.Detail{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)})
+	}
+	if wait := u.s.quotas.ingest.take(quotaKey(p), u.s.now(), max(n, 1)); wait > 0 {
+		return nil, wait, nil
+	}
+	res, err := u.s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: u.s.gate(r).Recipient(), Data: data, Atomic: atomic})
+	if err != nil {
+		return nil, 0, err
+	}
+	u.s.metrics.ingested.WithLabelValues("accepted").Add(float64(len(res.Accepted)))
+	u.s.metrics.ingested.WithLabelValues("unchanged").Add(float64(len(res.Unchanged)))
+	u.s.metrics.ingested.WithLabelValues("rejected").Add(float64(len(res.Rejected)))
+	return res, 0, nil
+}
