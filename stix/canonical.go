@@ -3,6 +3,8 @@ package stix
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"unicode/utf16"
@@ -13,84 +15,261 @@ import (
 	"github.com/gowebpki/jcs"
 )
 
-// canonicalChunk is the size below which CanonicalLarge hands a value to
-// jcs whole; above it, an object or array is taken apart one level.
-const canonicalChunk = 64 << 10
-
 // CanonicalLarge returns the RFC 8785 canonical JSON of raw, byte for byte
-// what jcs.Transform(raw) returns, but without ever holding the parse tree
-// of the whole document: an object or array larger than 64 KiB is taken
-// apart one level (members sorted by their UTF-16 code units, RFC 8785
-// §3.2.3) and each part canonicalised on its own. It is for documents the
-// node writes itself (an assessment of a case of 10,000 incidents holds
-// tens of megabytes of findings). raw must be valid I-JSON; an error is
-// EINTERNAL.
+// what jcs.Transform(raw) returns, written in one pass over raw without a
+// parse tree (see rawCanon): it is for documents the node writes itself
+// (an assessment of a case of 10,000 incidents holds tens of megabytes of
+// findings). raw must be valid I-JSON; an error is EINTERNAL.
 func CanonicalLarge(raw []byte) ([]byte, error) {
-	var out bytes.Buffer
-	out.Grow(len(raw))
-	if err := canonicalInto(&out, raw); err != nil {
+	c := rawCanon{data: raw}
+	out, err := c.value(make([]byte, 0, len(raw)), 0)
+	if err == nil {
+		c.space()
+		if c.i != len(raw) {
+			err = fmt.Errorf("data after the value at offset %d", c.i)
+		}
+	}
+	if err != nil {
 		return nil, article5.Internal("canonical JSON", err)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
-func canonicalInto(out *bytes.Buffer, raw []byte) error {
-	v := bytes.TrimSpace(raw)
-	if len(v) < canonicalChunk || (v[0] != '{' && v[0] != '[') {
-		c, err := jcs.Transform(v)
-		if err != nil {
-			return err
+// rawCanon writes the canonical form of JSON bytes as it reads them. A
+// string without escapes is copied as it is (jcs writes such a string
+// unchanged); one with escapes is decoded and written as jcs writes it
+// (appendCanonicalString). An integer of up to 15 digits is copied; any
+// other number goes through strconv.ParseFloat and jcs.NumberToJSON.
+// Object members are written in the order read, each value canonical, and
+// then moved into UTF-16 order of their names if they are not in it
+// already (json.Marshal writes a map's members sorted, a struct's in
+// declaration order).
+type rawCanon struct {
+	data    []byte
+	i       int
+	scratch []byte
+}
+
+// maxCanonicalDepth bounds nesting, as jcs does.
+const maxCanonicalDepth = 10000
+
+func (c *rawCanon) space() {
+	for c.i < len(c.data) {
+		switch c.data[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
 		}
-		out.Write(c)
-		return nil
 	}
-	if v[0] == '[' {
-		var elems []json.RawMessage
-		if err := json.Unmarshal(v, &elems); err != nil {
-			return err
+}
+
+func (c *rawCanon) value(b []byte, depth int) ([]byte, error) {
+	if depth > maxCanonicalDepth {
+		return b, errors.New("nested too deep")
+	}
+	c.space()
+	if c.i >= len(c.data) {
+		return b, errors.New("unexpected end of data")
+	}
+	switch ch := c.data[c.i]; {
+	case ch == '{':
+		return c.object(b, depth)
+	case ch == '[':
+		c.i++
+		b = append(b, '[')
+		c.space()
+		if c.i < len(c.data) && c.data[c.i] == ']' {
+			c.i++
+			return append(b, ']'), nil
 		}
-		out.WriteByte('[')
-		for i, e := range elems {
-			if i > 0 {
-				out.WriteByte(',')
+		for first := true; ; first = false {
+			if !first {
+				b = append(b, ',')
 			}
-			if err := canonicalInto(out, e); err != nil {
-				return err
+			var err error
+			if b, err = c.value(b, depth+1); err != nil {
+				return b, err
+			}
+			c.space()
+			if c.i >= len(c.data) {
+				return b, errors.New("unexpected end of array")
+			}
+			if c.data[c.i] == ']' {
+				c.i++
+				return append(b, ']'), nil
+			}
+			if c.data[c.i] != ',' {
+				return b, fmt.Errorf("expected ',' or ']' at offset %d", c.i)
+			}
+			c.i++
+		}
+	case ch == '"':
+		raw, s, err := c.str()
+		if err != nil {
+			return b, err
+		}
+		if raw != nil {
+			return append(append(append(b, '"'), raw...), '"'), nil
+		}
+		return appendCanonicalString(b, s), nil
+	case ch == '-' || (ch >= '0' && ch <= '9'):
+		return c.number(b)
+	default:
+		for _, lit := range [...]string{"true", "false", "null"} {
+			if bytes.HasPrefix(c.data[c.i:], []byte(lit)) {
+				c.i += len(lit)
+				return append(b, lit...), nil
 			}
 		}
-		out.WriteByte(']')
-		return nil
+		return b, fmt.Errorf("unexpected %q at offset %d", ch, c.i)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(v, &members); err != nil {
-		return err
+}
+
+// member is one written member of an object: its name and where its bytes
+// (name, colon and value) lie in the output.
+type member struct {
+	name       string
+	start, end int
+}
+
+func (c *rawCanon) object(b []byte, depth int) ([]byte, error) {
+	c.i++ // '{'
+	b = append(b, '{')
+	c.space()
+	if c.i < len(c.data) && c.data[c.i] == '}' {
+		c.i++
+		return append(b, '}'), nil
 	}
-	keys := make([]string, 0, len(members))
-	for k := range members {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, compareUTF16)
-	out.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			out.WriteByte(',')
+	var mb [16]member
+	ms := mb[:0]
+	sorted := true
+	for {
+		c.space()
+		if c.i >= len(c.data) || c.data[c.i] != '"' {
+			return b, fmt.Errorf("expected a member name at offset %d", c.i)
 		}
-		name, err := json.Marshal(k)
+		raw, name, err := c.str()
 		if err != nil {
-			return err
+			return b, err
 		}
-		cn, err := jcs.Transform(name)
-		if err != nil {
-			return err
+		if len(ms) > 0 {
+			b = append(b, ',')
 		}
-		out.Write(cn)
-		out.WriteByte(':')
-		if err := canonicalInto(out, members[k]); err != nil {
-			return err
+		start := len(b)
+		if raw != nil {
+			name = string(raw)
+			b = append(append(append(b, '"'), raw...), '"')
+		} else {
+			b = appendCanonicalString(b, name)
+		}
+		c.space()
+		if c.i >= len(c.data) || c.data[c.i] != ':' {
+			return b, fmt.Errorf("expected ':' at offset %d", c.i)
+		}
+		c.i++
+		b = append(b, ':')
+		if b, err = c.value(b, depth+1); err != nil {
+			return b, err
+		}
+		if n := len(ms); n > 0 && sorted && compareUTF16(ms[n-1].name, name) >= 0 {
+			sorted = false
+		}
+		ms = append(ms, member{name: name, start: start, end: len(b)})
+		c.space()
+		if c.i >= len(c.data) {
+			return b, errors.New("unexpected end of object")
+		}
+		if c.data[c.i] == '}' {
+			c.i++
+			break
+		}
+		if c.data[c.i] != ',' {
+			return b, fmt.Errorf("expected ',' or '}' at offset %d", c.i)
+		}
+		c.i++
+	}
+	if !sorted {
+		from := ms[0].start
+		c.scratch = append(c.scratch[:0], b[from:]...)
+		slices.SortStableFunc(ms, func(x, y member) int { return compareUTF16(x.name, y.name) })
+		for k := 1; k < len(ms); k++ {
+			if ms[k].name == ms[k-1].name {
+				return b, fmt.Errorf("member %q twice", ms[k].name)
+			}
+		}
+		b = b[:from]
+		for k, m := range ms {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, c.scratch[m.start-from:m.end-from]...)
 		}
 	}
-	out.WriteByte('}')
-	return nil
+	return append(b, '}'), nil
+}
+
+// str reads a string at c.i: raw, its bytes between the quotes, when it
+// holds no escape; else s, the string decoded (and raw nil).
+func (c *rawCanon) str() (raw []byte, s string, err error) {
+	start := c.i + 1
+	escaped := false
+	for j := start; j < len(c.data); j++ {
+		switch ch := c.data[j]; {
+		case ch == '\\':
+			escaped = true
+			j++
+		case ch == '"':
+			c.i = j + 1
+			if !escaped {
+				raw = c.data[start:j:j]
+				if !utf8.Valid(raw) {
+					return nil, "", fmt.Errorf("string at offset %d is not UTF-8", start-1)
+				}
+				return raw, "", nil
+			}
+			if err := json.Unmarshal(c.data[start-1:j+1], &s); err != nil {
+				return nil, "", err
+			}
+			return nil, s, nil
+		case ch < 0x20:
+			return nil, "", fmt.Errorf("control character in the string at offset %d", start-1)
+		}
+	}
+	return nil, "", errors.New("unterminated string")
+}
+
+func (c *rawCanon) number(b []byte) ([]byte, error) {
+	start := c.i
+	digits, simple := 0, true
+	for ; c.i < len(c.data); c.i++ {
+		ch := c.data[c.i]
+		if ch >= '0' && ch <= '9' {
+			digits++
+			continue
+		}
+		if ch == '-' && c.i == start {
+			continue
+		}
+		if ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-' {
+			simple = false
+			continue
+		}
+		break
+	}
+	lit := c.data[start:c.i]
+	if simple && digits > 0 && digits <= 15 && (digits == 1 || lit[len(lit)-digits] != '0') && string(lit) != "-0" {
+		return append(b, lit...), nil // an integer a double holds exactly: written as it is
+	}
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil {
+		return b, fmt.Errorf("number %q: %w", lit, err)
+	}
+	n, err := jcs.NumberToJSON(f)
+	if err != nil {
+		return b, err
+	}
+	return append(b, n...), nil
 }
 
 // compareUTF16 orders strings by their UTF-16 code units (RFC 8785

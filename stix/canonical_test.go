@@ -14,7 +14,7 @@ import (
 	"article5/stix"
 )
 
-// TestCanonicalLargeMatchesJCS: taken apart or whole, the canonical bytes
+// TestCanonicalLargeMatchesJCS: the canonical bytes of large documents
 // are jcs's, on large random documents (keys that sort differently in
 // UTF-16 and UTF-8, escapes, numbers) and on the example bundles.
 func TestCanonicalLargeMatchesJCS(t *testing.T) {
@@ -78,7 +78,8 @@ func TestCanonicalLargeMatchesJCS(t *testing.T) {
 }
 
 // TestCanonicalMatchesJCS: Canonical, written from the decoded properties,
-// gives byte for byte what jcs.Transform gives for the object's bytes, on
+// and CanonicalLarge, written from the bytes, give byte for byte what
+// jcs.Transform gives for the object's bytes, on
 // every example object and on objects of hostile names, strings and
 // numbers.
 func TestCanonicalMatchesJCS(t *testing.T) {
@@ -117,6 +118,9 @@ func TestCanonicalMatchesJCS(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("canonical of %s:\n got %s\nwant %s", o.Raw, got, want)
+			}
+			if got, err := stix.CanonicalLarge(o.Raw); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("CanonicalLarge of %s:\n got %s\nwant %s (%v)", o.Raw, got, want, err)
 			}
 			n++
 		}

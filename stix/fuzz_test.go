@@ -37,6 +37,11 @@ func FuzzParse(f *testing.F) {
 			if want, jerr := jcs.Transform(o.Raw); err == nil && jerr == nil && !bytes.Equal(c, want) {
 				t.Fatalf("objects/%d: canonical form %s, jcs gives %s", i, c, want)
 			}
+			if want, jerr := jcs.Transform(o.Raw); jerr == nil {
+				if got, err := stix.CanonicalLarge(o.Raw); err == nil && !bytes.Equal(got, want) {
+					t.Fatalf("objects/%d: CanonicalLarge gives %s, jcs %s", i, got, want)
+				}
+			}
 			_ = b.Latest(o.ID)
 		}
 		again, err := stix.Parse(b.Encode())
