@@ -1,7 +1,7 @@
 package article5
 
 // Report is the explained assessment of one case: the output of
-// `article5 assess`, stable and documented in README.md ("JSON output").
+// `article5 assess`, stable and documented in docs/legal-adviser.md ("The stable JSON report").
 // Hash, EvidenceDigest and Case are defined in DESIGN.md §5 and are
 // byte-identical across runs, machines, thread counts and input order.
 type Report struct {

@@ -10,30 +10,31 @@ import (
 	"testing"
 )
 
-// allowedImports is the layering rule of README.md ("Project structure"):
+// allowedImports is the layering rule of docs/development.md ("Project structure"):
 // root ← stix, geo, doctrine, examples, casebook, importer, sign, authz, audit ←
 // sqlstore ← sqlite, postgres, importer/*, assess, release, workflow ←
 // node ← api ← cmd. A package may import only the article5 packages
 // listed for it.
 var allowedImports = map[string][]string{
-	".":         {},
-	"stix":      {"article5"},
-	"geo":       {"article5"},
-	"doctrine":  {"article5"},
-	"examples":  {"article5"},
-	"casebook":  {"article5"},
-	"assess":    {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
-	"importer":  {"article5"},
-	"release":   {"article5", "article5/stix"},
-	"sqlstore":  {"article5", "article5/audit"},
-	"sqlite":    {"article5", "article5/audit", "article5/sqlstore"},
-	"sign":      {"article5"},
-	"audit":     {"article5"},
-	"authz":     {"article5"},
-	"cursor":    {"article5"},
-	"workflow":  {"article5", "article5/authz"},
-	"postgres":  {"article5", "article5/audit", "article5/sqlstore"},
-	"storetest": {"article5", "article5/audit"},
+	".":                {},
+	"stix":             {"article5"},
+	"geo":              {"article5"},
+	"doctrine":         {"article5"},
+	"examples":         {"article5"},
+	"casebook":         {"article5"},
+	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
+	"importer":         {"article5"},
+	"release":          {"article5", "article5/stix"},
+	"sqlstore":         {"article5", "article5/audit"},
+	"sqlite":           {"article5", "article5/audit", "article5/sqlstore"},
+	"sign":             {"article5"},
+	"audit":            {"article5"},
+	"authz":            {"article5"},
+	"cursor":           {"article5"},
+	"workflow":         {"article5", "article5/authz"},
+	"postgres":         {"article5", "article5/audit", "article5/sqlstore"},
+	"storetest":        {"article5", "article5/audit"},
+	"sqlstore/sqltest": {"article5/sqlstore", "article5/storetest"},
 	"node": {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release",
 		"article5/sign", "article5/audit", "article5/authz", "article5/workflow", "article5/cursor"},
 	"api": {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz",

@@ -198,6 +198,11 @@ type Job struct {
 	Gens     []int64
 	Created  time.Time
 	Attempts int // the most attempts of any case in the batch
+	// Leased is when the claim's lease on its cases ends (set by
+	// ClaimJob). It also tells this claim from a later one that took the
+	// cases over once it expired: CompleteJob completes only the cases
+	// the job still holds.
+	Leased time.Time
 }
 
 // JobService is the durable re-assessment queue: one row per case queued,
@@ -446,6 +451,7 @@ type Store interface {
 	DoctrineService
 	ConsultationService
 	KeyService
+	ClusterService
 	Ping(ctx context.Context) error
 	Close() error
 }

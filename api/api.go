@@ -71,10 +71,12 @@ type Options struct {
 	// is the client.
 	TrustedProxies []netip.Prefix
 	// DeviceKey is the HMAC-SHA256 key of login device cookies
-	// (DeviceCookie), at least 32 bytes; keep it secret and across
-	// restarts (serve keeps it in <data-dir>/login-device.key), or known
-	// devices are forgotten. nil: a random key for the life of the
-	// handler. New panics on a shorter key.
+	// (DeviceCookie), at least 32 bytes; keep it secret, across
+	// restarts and the same in every process of the node (serve keeps it
+	// in <data-dir>/login-device.key on SQLite, and in the store,
+	// Store.SharedKey, on PostgreSQL), or known devices are forgotten.
+	// nil: a random key for the life of the handler. New panics on a
+	// shorter key.
 	DeviceKey []byte
 	// Webhooks are the webhook dispatcher's options. The API uses their
 	// Allow and Resolver to refuse at registration a URL the dispatcher
@@ -206,7 +208,7 @@ func New(n *node.Node, opts Options) http.Handler {
 	case len(opts.DeviceKey) < 32:
 		panic("api: Options.DeviceKey is shorter than 32 bytes")
 	}
-	s := &server{n: n, opts: opts, log: opts.Log, limiter: newLoginLimiter(maxLimiterEntries), quotas: newQuotas(opts.Limits)}
+	s := &server{n: n, opts: opts, log: opts.Log, limiter: &loginLimiter{store: n.Store}, quotas: newQuotas(opts.Limits)}
 	s.metrics = newMetrics(opts.Metrics, n)
 	mux := http.NewServeMux()
 	for _, rt := range table {

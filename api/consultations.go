@@ -382,14 +382,20 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Throttled per session: only the holder of this session is
 		// slowed, never the approver's other sessions.
-		ticket, wait := s.limiter.attemptKey(s.now(), "sign\x00"+p.user.ID+"\x00"+p.session.ID)
+		now := s.now()
+		ticket, wait, err := s.limiter.attemptKey(ctx, now, "sign\x00"+p.user.ID+"\x00"+p.session.ID)
+		if err != nil {
+			return nil, err
+		}
 		if wait > 0 {
 			return nil, tooManyAttempts(w, wait, "too many wrong passwords")
 		}
 		if !CheckPassword(p.user.PasswordHash, in.Password) {
 			return nil, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
 		}
-		s.limiter.succeed(ticket)
+		if err := s.limiter.succeed(ctx, now, ticket); err != nil {
+			return nil, err
+		}
 		return s.n.SignPosition(ctx, p.authz, id, party, []byte(in.Password))
 	})
 }

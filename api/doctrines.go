@@ -71,6 +71,9 @@ func (s *server) storedDoctrines(r *http.Request) (map[string]*article5.Doctrine
 // its id, version, owning party, title, sha256 and source (builtin, file
 // or api). Any authenticated caller may read them.
 func (s *server) listDoctrines(w http.ResponseWriter, r *http.Request) error {
+	if err := s.n.SyncDoctrines(r.Context()); err != nil {
+		return err
+	}
 	stored, err := s.storedDoctrines(r)
 	if err != nil {
 		return err
@@ -87,6 +90,9 @@ func (s *server) listDoctrines(w http.ResponseWriter, r *http.Request) error {
 // getDoctrine shows one doctrine in force with its YAML source: 200
 // {"doctrine":{…,"yaml":…}}; 404 if no doctrine with that id is in force.
 func (s *server) getDoctrine(w http.ResponseWriter, r *http.Request) error {
+	if err := s.n.SyncDoctrines(r.Context()); err != nil {
+		return err
+	}
 	d, err := s.n.Doctrine(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -117,6 +123,9 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
+	if err := s.n.SyncDoctrines(r.Context()); err != nil { // the version another process put may be the one in force
+		return err
+	}
 	cur, err := s.n.Doctrine(id)
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"container/list"
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,7 +14,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"article5"
@@ -89,24 +88,14 @@ const (
 	maxLoginName = 256
 )
 
-// maxLimiterEntries bounds each of the login limiter's three tables (pairs,
-// names, addresses); past it the least recently used entry is forgotten.
-// Full, with 250-byte names, the three tables take about 20 MiB (measured
-// with runtime.MemStats).
-const maxLimiterEntries = 20_000
-
-// loginLimiter holds the state of login throttling: backoff per (name,
-// client) and token buckets per name and per address, each table an LRU
-// of bounded size. Its methods are safe for concurrent use.
+// loginLimiter is login throttling: backoff per (name, client) and token
+// buckets per name and per address, their state kept in the store
+// (article5.ClusterService.UpdateLimits), so that every serve process of
+// the node counts the same failures, each state forgotten once it is
+// back to nothing (a pair LoginForget after its last failure, a bucket
+// once full again). Its methods are safe for concurrent use.
 type loginLimiter struct {
-	mu    sync.Mutex
-	pairs *lru[backoff]
-	names *lru[bucket]
-	addrs *lru[bucket]
-}
-
-func newLoginLimiter(size int) *loginLimiter {
-	return &loginLimiter{pairs: newLRU[backoff](size), names: newLRU[bucket](size), addrs: newLRU[bucket](size)}
+	store article5.ClusterService
 }
 
 // loginClient is who makes a login attempt: a known device of the name
@@ -122,89 +111,96 @@ type loginTicket struct {
 	pair, name, addr string // "" when not counted
 }
 
+// The store keys of a ticket's states.
+func (t loginTicket) keys() (pair, name, addr string, all []string) {
+	pair = "pair\x00" + t.pair
+	all = []string{pair}
+	if t.name != "" {
+		name = "name\x00" + t.name
+		all = append(all, name)
+	}
+	if t.addr != "" {
+		addr = "addr\x00" + t.addr
+		all = append(all, addr)
+	}
+	return pair, name, addr, all
+}
+
 // attempt takes a login attempt at now for name by c: it returns how long
 // c must wait, having counted nothing, or 0 having counted the attempt as
 // a failure (until succeed says otherwise). Counting before the password
-// is checked means concurrent guesses count too.
-func (l *loginLimiter) attempt(now time.Time, name string, c loginClient) (loginTicket, time.Duration) {
+// is checked means concurrent guesses count too, in any process.
+func (l *loginLimiter) attempt(ctx context.Context, now time.Time, name string, c loginClient) (loginTicket, time.Duration, error) {
 	t := loginTicket{pair: "device\x00" + c.device}
 	if c.device == "" {
 		t = loginTicket{pair: "addr\x00" + c.addr + "\x00" + name, name: name, addr: c.addr}
 	}
-	return l.take(now, t)
+	return l.take(ctx, now, t)
 }
 
 // attemptKey is attempt for a password re-entry keyed by key alone (the
 // sign endpoint: a user's session), with backoff and no ceilings.
-func (l *loginLimiter) attemptKey(now time.Time, key string) (loginTicket, time.Duration) {
-	return l.take(now, loginTicket{pair: key})
+func (l *loginLimiter) attemptKey(ctx context.Context, now time.Time, key string) (loginTicket, time.Duration, error) {
+	return l.take(ctx, now, loginTicket{pair: key})
 }
 
-func (l *loginLimiter) take(now time.Time, t loginTicket) (loginTicket, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.pairs.expire(now.Add(-LoginForget))
-	l.names.expire(now.Add(-LoginCeilingWindow))
-	l.addrs.expire(now.Add(-LoginCeilingWindow))
+func (l *loginLimiter) take(ctx context.Context, now time.Time, t loginTicket) (loginTicket, time.Duration, error) {
+	pk, nk, ak, keys := t.keys()
 	var wait time.Duration
-	if b, ok := l.pairs.get(t.pair, now); ok {
-		wait = max(wait, b.next.Sub(now))
-	}
-	if t.name != "" {
-		if b, ok := l.names.get(t.name, now); ok {
-			wait = max(wait, b.wait(now, LoginCeilingWindow, LoginNameCeiling))
+	err := l.store.UpdateLimits(ctx, now, keys, func(st map[string]*article5.LimitState) error {
+		wait = 0
+		if p := st[pk]; !p.Next.IsZero() {
+			wait = max(wait, p.Next.Sub(now))
 		}
-	}
-	if t.addr != "" {
-		if b, ok := l.addrs.get(t.addr, now); ok {
-			wait = max(wait, b.wait(now, LoginCeilingWindow, LoginAddressCeiling))
+		if nk != "" {
+			wait = max(wait, bucketWait(st[nk], now, LoginCeilingWindow, LoginNameCeiling))
 		}
+		if ak != "" {
+			wait = max(wait, bucketWait(st[ak], now, LoginCeilingWindow, LoginAddressCeiling))
+		}
+		if wait > 0 {
+			return nil // nothing counted
+		}
+		p := st[pk]
+		p.Fails++
+		p.Next = now.Add(loginDelay(int(p.Fails)))
+		p.Expires = now.Add(LoginForget)
+		if nk != "" {
+			bucketTake(st[nk], now, LoginCeilingWindow/LoginNameCeiling)
+		}
+		if ak != "" {
+			bucketTake(st[ak], now, LoginCeilingWindow/LoginAddressCeiling)
+		}
+		return nil
+	})
+	if err != nil {
+		return loginTicket{}, 0, err
 	}
 	if wait > 0 {
-		return loginTicket{}, wait
+		return loginTicket{}, wait, nil
 	}
-	l.pairs.put(t.pair, now).fail(now)
-	if t.name != "" {
-		l.names.put(t.name, now).take(now, LoginCeilingWindow/LoginNameCeiling)
-	}
-	if t.addr != "" {
-		l.addrs.put(t.addr, now).take(now, LoginCeilingWindow/LoginAddressCeiling)
-	}
-	return t, 0
+	return t, 0, nil
 }
 
 // succeed undoes a counted attempt that succeeded: the pair's failures
 // are forgotten and the attempt's tokens given back. Earlier failures of
 // the name and address stay counted, so that a valid login does not reset
 // a guesser's ceilings.
-func (l *loginLimiter) succeed(t loginTicket) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t.pair != "" {
-		l.pairs.remove(t.pair)
+func (l *loginLimiter) succeed(ctx context.Context, now time.Time, t loginTicket) error {
+	if t.pair == "" {
+		return nil
 	}
-	if t.name != "" {
-		if b, ok := l.names.peek(t.name); ok {
-			b.tat = b.tat.Add(-LoginCeilingWindow / LoginNameCeiling)
+	pk, nk, ak, keys := t.keys()
+	return l.store.UpdateLimits(ctx, now, keys, func(st map[string]*article5.LimitState) error {
+		*st[pk] = article5.LimitState{}
+		if nk != "" {
+			bucketGive(st[nk], now, LoginCeilingWindow/LoginNameCeiling)
 		}
-	}
-	if t.addr != "" {
-		if b, ok := l.addrs.peek(t.addr); ok {
-			b.tat = b.tat.Add(-LoginCeilingWindow / LoginAddressCeiling)
+		if ak != "" {
+			bucketGive(st[ak], now, LoginCeilingWindow/LoginAddressCeiling)
 		}
-	}
-}
-
-// backoff is one (name, client)'s failures.
-type backoff struct {
-	fails int
-	next  time.Time // no attempt before
-}
-
-// fail counts a failure at now.
-func (b *backoff) fail(now time.Time) {
-	b.fails++
-	b.next = now.Add(loginDelay(b.fails))
+		return nil
+	})
 }
 
 // loginDelay is the wait after fails failures: none for fewer than
@@ -221,103 +217,40 @@ func loginDelay(fails int) time.Duration {
 	return min(d, LoginBackoffMax)
 }
 
-// bucket is a token bucket in the form of the generic cell rate algorithm
-// (ITU-T I.371): tat is the theoretical arrival time; a bucket of n tokens
-// per window refills one token every window/n.
-type bucket struct {
-	tat time.Time
-}
+// The buckets are token buckets in the form of the generic cell rate
+// algorithm (ITU-T I.371): LimitState.TAT is the theoretical arrival
+// time; a bucket of n tokens per window refills one token every window/n.
+// A bucket is full once its TAT has passed, and is forgotten then.
 
-// wait is how long until the bucket (n per window) has a token; ≤ 0: now.
-func (b *bucket) wait(now time.Time, window time.Duration, n int) time.Duration {
-	tat := b.tat
+// bucketWait is how long until b (n per window) has a token; ≤ 0: now.
+func bucketWait(b *article5.LimitState, now time.Time, window time.Duration, n int) time.Duration {
+	tat := b.TAT
 	if tat.Before(now) {
 		tat = now
 	}
 	return tat.Sub(now) - (window - window/time.Duration(n))
 }
 
-// take spends a token refilled every interval.
-func (b *bucket) take(now time.Time, interval time.Duration) {
-	if b.tat.Before(now) {
-		b.tat = now
+// bucketTake spends a token of b, refilled every interval.
+func bucketTake(b *article5.LimitState, now time.Time, interval time.Duration) {
+	if b.TAT.Before(now) {
+		b.TAT = now
 	}
-	b.tat = b.tat.Add(interval)
+	b.TAT = b.TAT.Add(interval)
+	b.Expires = b.TAT
 }
 
-// lru is a map of at most max entries that forgets the least recently
-// used one to make room, and forgets entries unused since a time.
-type lru[V any] struct {
-	max   int
-	items map[string]*list.Element // of *lruEntry[V]
-	order list.List                // most recently used first
-}
-
-type lruEntry[V any] struct {
-	key  string
-	used time.Time
-	val  V
-}
-
-func newLRU[V any](max int) *lru[V] {
-	return &lru[V]{max: max, items: map[string]*list.Element{}}
-}
-
-// get returns the value of key, marking it used at now.
-func (c *lru[V]) get(key string, now time.Time) (*V, bool) {
-	el, ok := c.items[key]
-	if !ok {
-		return nil, false
+// bucketGive gives back a token of b, refilled every interval.
+func bucketGive(b *article5.LimitState, now time.Time, interval time.Duration) {
+	if b.TAT.IsZero() {
+		return
 	}
-	e := el.Value.(*lruEntry[V])
-	e.used = now
-	c.order.MoveToFront(el)
-	return &e.val, true
-}
-
-// peek returns the value of key without marking it used.
-func (c *lru[V]) peek(key string) (*V, bool) {
-	el, ok := c.items[key]
-	if !ok {
-		return nil, false
-	}
-	return &el.Value.(*lruEntry[V]).val, true
-}
-
-// put returns the value of key, adding a zero one (and forgetting the
-// least recently used entry if full), marked used at now.
-func (c *lru[V]) put(key string, now time.Time) *V {
-	if v, ok := c.get(key, now); ok {
-		return v
-	}
-	if len(c.items) >= c.max {
-		c.remove(c.order.Back().Value.(*lruEntry[V]).key)
-	}
-	e := &lruEntry[V]{key: key, used: now}
-	c.items[key] = c.order.PushFront(e)
-	return &e.val
-}
-
-func (c *lru[V]) remove(key string) {
-	if el, ok := c.items[key]; ok {
-		c.order.Remove(el)
-		delete(c.items, key)
+	b.TAT = b.TAT.Add(-interval)
+	b.Expires = b.TAT
+	if !b.TAT.After(now) {
+		*b = article5.LimitState{}
 	}
 }
-
-// expire forgets the entries last used before t.
-func (c *lru[V]) expire(t time.Time) {
-	for el := c.order.Back(); el != nil; el = c.order.Back() {
-		e := el.Value.(*lruEntry[V])
-		if !e.used.Before(t) {
-			return
-		}
-		c.order.Remove(el)
-		delete(c.items, e.key)
-	}
-}
-
-func (c *lru[V]) len() int { return len(c.items) }
 
 // ClientAddr returns the address of the client that sent r. It is the
 // connection's peer (r.RemoteAddr) unless the peer is in trusted (the
@@ -511,7 +444,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if client.device == "" {
 		client.addr = clientKey(ClientAddr(r, s.opts.TrustedProxies))
 	}
-	ticket, wait := s.limiter.attempt(now, in.Name, client)
+	ticket, wait, err := s.limiter.attempt(r.Context(), now, in.Name, client)
+	if err != nil {
+		return err
+	}
 	if wait > 0 {
 		return tooManyAttempts(w, wait, "too many failed logins")
 	}
@@ -526,7 +462,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
 		return errBadLogin()
 	}
-	s.limiter.succeed(ticket)
+	if err := s.limiter.succeed(r.Context(), now, ticket); err != nil {
+		return err
+	}
 	s.endSession(r)
 	secret, hash := NewToken()
 	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}

@@ -30,7 +30,10 @@ const (
 // a reconnecting EventSource sends) or ?after (default: from the first
 // event). Events about cases the caller may not see are not read, as in
 // the list. EINVALID for a Last-Event-ID or ?after this node did not issue
-// to the caller. The stream ends when the client goes away or
+// to the caller. Events are read from the store, so a stream on any serve
+// process of the node sees the events every process records (woken by
+// the store's news of them, ClusterService.Changes, else every
+// Options.StreamPoll), and an id one process issued resumes on another. The stream ends when the client goes away or
 // Options.Shutdown closes.
 //
 // The stream is exempt from the response write deadline
@@ -72,6 +75,9 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	defer tick.Stop()
 	quiet := time.Now()
 	for {
+		// Taken before the read: an event committed after it (by any
+		// process of the node) closes it, so none waits for the tick.
+		changed := s.n.Store.Changes(article5.TopicEvents)
 		evs, err := s.n.Store.FindEvents(ctx, article5.EventFilter{After: after, Limit: streamBatch, Audience: g.Audience()})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -109,6 +115,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		case <-s.opts.Shutdown: // nil: never
 			return nil
 		case <-tick.C:
+		case <-changed:
 		}
 		if time.Since(quiet) >= s.opts.StreamKeepAlive {
 			fmt.Fprint(w, ": keep-alive\n\n")

@@ -170,4 +170,16 @@ var handExpectations = []handExpectation{
 			"that fact would decide it; corroborated attribution would make it armed-attack-possible. The U.S. doctrine needs no State nexus.",
 		Source: "Koh (2012); Tallinn Manual 2.0, Rules 15 and 71; ARSIWA Art. 4; ICJ Nicaragua para. 195",
 	},
+	{
+		File:        "plain-stix-hospital.json",
+		Scope:       "in",
+		Tier:        map[string]string{"jp": "indeterminate", "us": "indeterminate"},
+		SelfDefence: map[string]bool{"jp": false, "us": false},
+		ChangesIf:   true,
+		Reason: "A CSIRT platform's export in core STIX only: the victim (a hospital, so a critical sector), its place in Osaka and the prose. " +
+			"Nothing structured says what kind of operation it was or what it did, so no doctrine may call it below the threshold: it is " +
+			"indeterminate, and the evidence checklist asks first for the character of the operation. Recorded as espionage it would be " +
+			"below the threshold whoever did it. The hospital is on land in Osaka, so the scope is in.",
+		Source: "Tallinn Manual 2.0, Rule 69 ¶9(h) (presumptive legality); Asahi Shimbun reporting on Osaka General Medical Center, 2022",
+	},
 }

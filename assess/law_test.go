@@ -15,6 +15,7 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/doctrine"
+	"article5/examples"
 	"article5/stix"
 )
 
@@ -357,7 +358,11 @@ func ddosCase(t *testing.T, hours int) *stix.Bundle {
 // (Diet 2019 and Basic Position 2021 for Japan; Koh 2012 and Egan 2016
 // weigh such effects case by case). Its DCID severity is 2, recoverable
 // denial of service, not 8: critical national economic disruption needs a
-// duration. The same outage for five days is a use of force.
+// duration. The same outage for five days is a use of force (its recovery
+// is not shown to have been foreseeable), still DCID 2: government portals
+// are one sector, not the national economy (doctrines 2.1.0: DCID 8 needs
+// USD 1 billion, or energy, communications or several sectors down
+// nationwide for days).
 func TestDisruptionWithoutDamage(t *testing.T) {
 	rep := mustRun(t, MustDoctrines(t), ddosCase(t, 36))
 	for _, id := range []string{"jp", "us"} {
@@ -375,8 +380,8 @@ func TestDisruptionWithoutDamage(t *testing.T) {
 		if a.Tier != article5.TierUseOfForcePossible {
 			t.Errorf("%s: five-day national outage by a State organ is %s, want use-of-force-possible", id, a.Tier)
 		}
-		if a.Severity != 8 {
-			t.Errorf("%s: severity %d (%s), want DCID 8 (national disruption for days)", id, a.Severity, a.SeverityReason)
+		if a.Severity != 2 {
+			t.Errorf("%s: severity %d (%s), want DCID 2 (one sector's service, recovered: not the national economy)", id, a.Severity, a.SeverityReason)
 		}
 	}
 	// The examples: the government-portal DDoS ranks below the blackout
@@ -482,5 +487,59 @@ func TestArticleIVScope(t *testing.T) {
 		if rep.Scope.Value != article5.ScopeOut || rep.Scope.Article != tc.want {
 			t.Errorf("far_east_security %v: scope %s article %q, want out and %q", tc.farEast, rep.Scope.Value, rep.Scope.Article, tc.want)
 		}
+	}
+}
+
+// TestArticleIVPresumedInFarEast: the Guam case moved to Seoul, outside
+// the territories under Japan's administration but inside the area of the
+// Government of Japan's unified view of 26 February 1960 (north of the
+// Philippines, Japan and its surroundings, including the areas under the
+// control of the Republic of Korea and of Taiwan). With nothing stated,
+// Article IV is presumed from the place, and the basis says so and how it
+// is rebutted; an analyst's explicit false rebuts it ("none"); Guam itself
+// (13.4°N, south of the area) stays "to be decided".
+func TestArticleIVPresumedInFarEast(t *testing.T) {
+	seoul := func(farEast any) *stix.Bundle {
+		data, err := examples.Read("guam-prepositioning")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b map[string]any
+		if err := json.Unmarshal(data, &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range b["objects"].([]any) {
+			m := o.(map[string]any)
+			switch m["type"] {
+			case "location":
+				m["latitude"], m["longitude"], m["country"] = 37.5665, 126.978, "KR"
+				delete(m, "administrative_area")
+				delete(m, "city")
+				delete(m, "precision")
+			case "incident":
+				if farEast != nil {
+					ext(m, article5.ExtensionID)["far_east_security"] = farEast
+				}
+			}
+		}
+		out, _ := json.Marshal(b)
+		bb, err := stix.Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bb
+	}
+	rep := mustRun(t, MustDoctrines(t), seoul(nil))
+	if rep.Scope.Value != article5.ScopeOut || rep.Scope.Article != "IV" || !strings.Contains(rep.Scope.Basis, "Article IV presumed") ||
+		!strings.Contains(rep.Scope.Basis, "26 February 1960") || !strings.Contains(rep.Scope.Basis, "rebutted if") {
+		t.Errorf("Seoul, nothing stated: scope %s article %q basis %q; want out, IV presumed with source and rebuttal", rep.Scope.Value, rep.Scope.Article, rep.Scope.Basis)
+	}
+	rep = mustRun(t, MustDoctrines(t), seoul(false))
+	if rep.Scope.Article != "none" || strings.Contains(rep.Scope.Basis, "presumed") {
+		t.Errorf("Seoul, stated false: article %q basis %q; want none, no presumption", rep.Scope.Article, rep.Scope.Basis)
+	}
+	guam := mustRun(t, MustDoctrines(t), MustExample(t, "guam-prepositioning.json"))
+	if guam.Scope.Article != "to be decided" {
+		t.Errorf("Guam: article %q, want to be decided", guam.Scope.Article)
 	}
 }

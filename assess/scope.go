@@ -90,7 +90,23 @@ func (r *reader) scope(f *article5.Facts, inc *stix.Object) article5.ScopeFindin
 			sf.Basis += "; referenced but not in the evidence: " + strings.Join(missing, ", ")
 		}
 	}
-	sf.Article = article(sf.Value, f.Get(article5.FactFarEastSecurity))
+	farEast := f.Get(article5.FactFarEastSecurity)
+	sf.Article = article(sf.Value, farEast)
+	// The place as a presumption: outside the territories, in the Far East
+	// area of the unified view of 26 February 1960, Article IV is presumed
+	// unless an analyst states that neither the security of Japan nor that
+	// of the Far East is threatened.
+	if sf.Article == ArticleToBeDecided && sf.Value == article5.ScopeOut && !farEast.Known {
+		for _, lo := range locs {
+			if geo.InFarEast(geoLocation(lo)) {
+				sf.Article = ArticleIV
+				sf.Basis += "; Article IV presumed: the place lies in the Far East (" + geo.FarEastDescription + "; " + geo.FarEastSource +
+					", as article5 draws it); rebutted if an analyst states that neither the security of Japan nor peace and security in the Far East is threatened"
+				sf.Evidence = append(sf.Evidence, article5.Evidence{Object: lo.ID})
+				break
+			}
+		}
+	}
 	if facility != nil {
 		if strings.Contains(sf.Basis, facility.Name) {
 			sf.Basis += "; the U.S. is an affected Party"

@@ -77,6 +77,9 @@ func TestCasebook(t *testing.T) {
 			if got := string(rep.Scope.Value); got != want.Scope {
 				differ = append(differ, fmt.Sprintf("scope %s, want %s%s\n  basis: %s\n  want because: %s", got, want.Scope, pending, rep.Scope.Basis, want.Reason))
 			}
+			if want.Article != "" && rep.Scope.Article != want.Article {
+				differ = append(differ, fmt.Sprintf("article %q, want %q\n  basis: %s", rep.Scope.Article, want.Article, rep.Scope.Basis))
+			}
 			for _, id := range doctrine.DefaultIDs {
 				a := rep.Assessments[id]
 				if a == nil {
@@ -90,7 +93,7 @@ func TestCasebook(t *testing.T) {
 				}
 			}
 			// An open case is one the built-in doctrines are known not to
-			// decide as expected yet (docs/casebook.md, "Open cases"): it
+			// decide as expected yet (listed in docs/casebook.md while any are): it
 			// must still differ, so that the note goes once they agree.
 			switch {
 			case want.Open != "" && len(differ) == 0:

@@ -25,12 +25,14 @@ type Case struct {
 	Kind         string            `yaml:"kind"`          // the kind of incident, e.g. "power grid"
 	OfficialView string            `yaml:"official_view"` // what governments and expert bodies said
 	Scope        string            `yaml:"scope"`         // expected scope
+	Article      string            `yaml:"article"`       // expected Treaty article (V, IV, none, to be decided); not checked when empty
 	Tier         map[string]string `yaml:"tier"`          // doctrine id → expected tier
 	DCID         Band              `yaml:"dcid"`          // expected DCID v2 severity band
 	Reason       string            `yaml:"reason"`        // why that scope and tier
 	DCIDReason   string            `yaml:"dcid_reason"`   // why that band
 	DependsOn    []string          `yaml:"depends_on"`    // doctrine rules the expectation relies on (see expect.yaml)
 	Open         string            `yaml:"open"`          // why the built-in doctrines do not yet decide the case as expected; empty when they do
+	FixedBy      string            `yaml:"fixed_by"`      // the doctrine change that made the built-in doctrines agree, where they did not before
 }
 
 // Band is an inclusive range of DCID v2 severities (0–10; Valeriano & Maness).

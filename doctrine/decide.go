@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"article5"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 )
 
 // prepared is one fact set made ready for the rules: derived facts
@@ -17,6 +19,7 @@ type prepared struct {
 	f        *article5.Facts // the facts as given (derived facts recomputed)
 	a        *activation
 	presumed []int // indices of d.presumptions applied, in order
+	touched  []int // for a probe, the facts set in it; nil otherwise
 }
 
 // prepare derives, activates and presumes. A presumption applies only
@@ -30,27 +33,111 @@ func (d *Doctrine) prepare(f *article5.Facts) (*prepared, error) {
 func (d *Doctrine) prepareOwned(g *article5.Facts) (*prepared, error) {
 	article5.DeriveFacts(g)
 	p := &prepared{f: g, a: d.newActivation(g)}
-	done := map[int]bool{}
+	return p, d.presume(p)
+}
+
+// prepareProbe is prepareOwned for g, a copy of from.f in which only the
+// facts touched (and the facts derived from them) may differ: the fact
+// slots are copied from from's, with its presumptions undone, and only
+// those facts are converted again. The result is the same as
+// prepareOwned(g).
+func (d *Doctrine) prepareProbe(from *prepared, g *article5.Facts, touched []int) (*prepared, error) {
+	article5.DeriveFacts(g)
+	cat := article5.FactCatalogue()
+	a := &activation{slots: d.slots, vals: scratchVals(d.nslots)}
+	copy(a.vals, d.paramVals)
+	copy(a.vals, from.a.vals[:len(cat)])
+	for _, i := range from.presumed {
+		fi := d.presumptions[i].fact
+		a.vals[fi] = FactVal(cat[fi], g.Values[fi])
+	}
+	for _, i := range touched {
+		a.vals[i] = FactVal(cat[i], g.Values[i])
+	}
+	for _, i := range derivedSlots {
+		a.vals[i] = FactVal(cat[i], g.Values[i])
+	}
+	p := &prepared{f: g, a: a, touched: touched}
+	return p, d.presume(p)
+}
+
+// Probes are prepared on scratch buffers, released once the probe's
+// finding is read (release): a distinct evaluation runs some 25 of them.
+var (
+	factsPool sync.Pool // *[]article5.FactValue
+	valsPool  sync.Pool // *[]ref.Val
+)
+
+func scratchFacts(f *article5.Facts) *article5.Facts {
+	g := *f
+	if b, ok := factsPool.Get().(*[]article5.FactValue); ok {
+		g.Values = append((*b)[:0], f.Values...)
+	} else {
+		g.Values = append([]article5.FactValue(nil), f.Values...)
+	}
+	return &g
+}
+
+func scratchVals(n int) []ref.Val {
+	if b, ok := valsPool.Get().(*[]ref.Val); ok && cap(*b) >= n {
+		v := (*b)[:n]
+		clear(v)
+		return v
+	}
+	return make([]ref.Val, n)
+}
+
+// release returns a probe's buffers; q must not be used afterwards.
+func release(q *prepared) {
+	if q == nil || q.touched == nil {
+		return
+	}
+	v := q.f.Values
+	clear(v) // drop references to values and evidence
+	factsPool.Put(&v)
+	w := q.a.vals
+	valsPool.Put(&w)
+}
+
+// derivedSlots are the catalogue indices of the derived facts, which
+// DeriveFacts recomputes from others.
+var derivedSlots = func() []int {
+	var out []int
+	for i, fd := range article5.FactCatalogue() {
+		if fd.Accumulate == article5.AccDerived {
+			out = append(out, i)
+		}
+	}
+	return out
+}()
+
+// presume applies the presumptions to p.a.
+func (d *Doctrine) presume(p *prepared) error {
+	g := p.f
+	var done map[int]bool
 	for i, pr := range d.presumptions {
 		if g.Values[pr.fact].Known || done[pr.fact] {
 			continue
 		}
 		ok, err := evalBool(pr.when, p.a)
 		if err != nil {
-			return nil, fmt.Errorf("presumption %s: %w", article5.FactCatalogue()[pr.fact].Name, err)
+			return fmt.Errorf("presumption %s: %w", article5.FactCatalogue()[pr.fact].Name, err)
 		}
 		if !ok {
 			continue
 		}
 		v, _, err := pr.value.Eval(p.a)
 		if err != nil {
-			return nil, fmt.Errorf("presumption %s value: %w", article5.FactCatalogue()[pr.fact].Name, err)
+			return fmt.Errorf("presumption %s value: %w", article5.FactCatalogue()[pr.fact].Name, err)
 		}
 		p.a.vals[pr.fact] = types.OptionalOf(v)
+		if done == nil {
+			done = map[int]bool{}
+		}
 		done[pr.fact] = true
 		p.presumed = append(p.presumed, i)
 	}
-	return p, nil
+	return nil
 }
 
 // presumedFact reports whether fact fi was presumed in p.
@@ -132,6 +219,7 @@ func (d *Doctrine) decide(p *prepared, st *state) (decision, error) {
 					continue
 				}
 				st2, err := d.run(q.a, st, d.changed(p, q))
+				release(q)
 				if err != nil {
 					return dec, err
 				}
@@ -150,14 +238,23 @@ func (d *Doctrine) decide(p *prepared, st *state) (decision, error) {
 				_ = with
 				dec.tier, dec.undecidedBy = article5.TierIndeterminate, cat[fi].Name
 				dec.rule = article5.Rule{Name: "needed-fact-" + strings.ReplaceAll(state, " ", "-"),
-					Reason: fmt.Sprintf("The %s is %s and decides the tier%s: on the known facts it is %s, but %s",
-						cat[fi].Label, state, why, tr.tier, probeText(pb.text, cat[fi], cur, native, t)),
+					Reason: fmt.Sprintf("%s is %s and decides the tier%s: on the known facts it is %s, but %s",
+						subject(cat[fi].Label), state, why, tr.tier, probeText(pb.text, cat[fi], cur, native, t)),
 					Source: "doctrine " + d.ID + ", needed facts"}
 				return dec, nil
 			}
 		}
 	}
 	return dec, nil
+}
+
+// subject makes a fact's label the subject of a sentence: "The people
+// affected", but "Whether the conduct is attributable to a State".
+func subject(label string) string {
+	if strings.HasPrefix(label, "whether ") || strings.HasPrefix(label, "how ") {
+		return strings.ToUpper(label[:1]) + label[1:]
+	}
+	return "The " + label
 }
 
 func ensureStop(s string) string {
@@ -183,8 +280,9 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 	if native == nil || (cur.Known && equalValue(cur.Value, native)) {
 		return nil, nil, nil, nil
 	}
-	g := p.f.Clone()
+	g := scratchFacts(p.f)
 	g.Values[pb.fact] = article5.FactValue{Known: true, Value: native}
+	touched := []int{pb.fact}
 	var with map[string]any
 	for _, w := range pb.with {
 		wv, _, err := w.value.Eval(p.a)
@@ -193,13 +291,14 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 		}
 		if n := nativeOf(wv); n != nil && !(p.f.Values[w.fact].Known && equalValue(p.f.Values[w.fact].Value, n)) {
 			g.Values[w.fact] = article5.FactValue{Known: true, Value: n}
+			touched = append(touched, w.fact)
 			if with == nil {
 				with = map[string]any{}
 			}
 			with[cat[w.fact].Name] = n
 		}
 	}
-	q, err := d.prepareOwned(g)
+	q, err := d.prepareProbe(p, g, touched)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -211,7 +310,21 @@ func (d *Doctrine) probe(p *prepared, pb probe, prog cel.Program) (*prepared, an
 // presumptions that now apply or no longer do.
 func (d *Doctrine) changed(p, q *prepared) []int {
 	var out []int
-	for i := range article5.FactCatalogue() {
+	cands := d.allFacts
+	if q.touched != nil {
+		// A probe differs from p only in the facts it sets, the derived
+		// facts and the facts presumptions set.
+		cands = append(append(append(make([]int, 0, len(q.touched)+len(derivedSlots)+len(d.presumedSlots)),
+			q.touched...), derivedSlots...), d.presumedSlots...)
+	}
+	var seen [128]bool
+	for _, i := range cands {
+		if i < len(seen) {
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+		}
 		x, y := p.a.vals[i], q.a.vals[i]
 		if x == nil || y == nil {
 			if x != y {
@@ -318,7 +431,7 @@ func (d *Doctrine) evaluate(f *article5.Facts) (*article5.DoctrineAssessment, *s
 	out.Checklist = d.checklistOf(p, out, dec)
 
 	// Self-defence.
-	a.vals[d.slots["tier"]] = types.String(string(out.Tier))
+	a.vals[d.slotTier] = types.String(string(out.Tier))
 	sd, err := evalBool(d.selfDef.prog, a)
 	if err != nil {
 		return nil, nil, article5.Internal("doctrine "+d.ID+" self_defence_available", err)
@@ -349,6 +462,7 @@ func (d *Doctrine) changesIf(p *prepared, base *state, dec decision) ([]article5
 			return fmt.Errorf("probe %s = %v: %w", cat[pb.fact].Name, native, err)
 		}
 		dq, err := d.decide(q, st)
+		release(q)
 		if err != nil {
 			return err
 		}

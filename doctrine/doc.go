@@ -9,5 +9,5 @@
 // fact is an optional value (an absent fact is optional.none(), never zero).
 // Doctrines are compiled once at load; unknown fields and type errors are
 // reported with the file's line. The embedded defaults are "jp" and "us"
-// (jp.yaml, us.yaml); see README.md "Doctrines" for the format.
+// (jp.yaml, us.yaml); see docs/doctrine.md ("The doctrine file format").
 package doctrine

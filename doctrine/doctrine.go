@@ -55,10 +55,16 @@ type Doctrine struct {
 	probes     []probe
 	used       []int // fact indices referenced anywhere in the tier path or a requirement, sorted
 
-	presumptions []presumption
-	requires     []requirement
-	neededOrder  []int // needed fact indices in the doctrine's order
-	checklist    []checkItem
+	presumptions  []presumption
+	presumedSlots []int // the facts presumptions set, once each
+	allFacts      []int // 0 … len(catalogue)-1
+
+	// Activation slots of the tier path's intermediate results.
+	factorSlots, criterionSlots                   []int
+	slotUofMet, slotAAMet, slotAttrSuff, slotTier int
+	requires                                      []requirement
+	neededOrder                                   []int // needed fact indices in the doctrine's order
+	checklist                                     []checkItem
 
 	memo memo // results by fact values
 
@@ -571,6 +577,26 @@ func (c *compiler) build(f *file) *Doctrine {
 		d.used = append(d.used, fi)
 	}
 	sort.Ints(d.used)
+	for i := range cat {
+		d.allFacts = append(d.allFacts, i)
+	}
+	pset := map[int]bool{}
+	for _, pr := range d.presumptions {
+		if !pset[pr.fact] {
+			pset[pr.fact] = true
+			d.presumedSlots = append(d.presumedSlots, pr.fact)
+		}
+	}
+	d.factorSlots = make([]int, len(d.factors))
+	for i, fa := range d.factors {
+		d.factorSlots[i] = d.slots["uof."+fa.name]
+	}
+	d.criterionSlots = make([]int, len(d.criteria))
+	for i, cr := range d.criteria {
+		d.criterionSlots[i] = d.slots["aa."+cr.name]
+	}
+	d.slotUofMet, d.slotAAMet = d.slots["uof.met"], d.slots["aa.met"]
+	d.slotAttrSuff, d.slotTier = d.slots["attribution.sufficient"], d.slots["tier"]
 	_ = factorNames
 	_ = criterionNames
 	return d

@@ -144,23 +144,23 @@ func (d *Doctrine) run(a *activation, prev *state, changed []int) (*state, error
 		}
 	}
 	for i, f := range d.factors {
-		a.vals[d.slots["uof."+f.name]] = types.Int(int64(f.levels[s.factorLevel[i]].score))
+		a.vals[d.factorSlots[i]] = types.Int(int64(f.levels[s.factorLevel[i]].score))
 	}
 	if s.uofMet, err = evalBool(d.uofMet.prog, a); err != nil {
 		return nil, fmt.Errorf("use_of_force.met: %w", err)
 	}
-	a.vals[d.slots["uof.met"]] = types.Bool(s.uofMet)
-	for i, c := range d.criteria {
-		a.vals[d.slots["aa."+c.name]] = types.Bool(s.criteria[i])
+	a.vals[d.slotUofMet] = types.Bool(s.uofMet)
+	for i := range d.criteria {
+		a.vals[d.criterionSlots[i]] = types.Bool(s.criteria[i])
 	}
 	if s.aaMet, err = evalBool(d.aaMet.prog, a); err != nil {
 		return nil, fmt.Errorf("armed_attack.met: %w", err)
 	}
-	a.vals[d.slots["aa.met"]] = types.Bool(s.aaMet)
+	a.vals[d.slotAAMet] = types.Bool(s.aaMet)
 	if s.attrSuff, err = evalBool(d.attrSuff.prog, a); err != nil {
 		return nil, fmt.Errorf("attribution.sufficient: %w", err)
 	}
-	a.vals[d.slots["attribution.sufficient"]] = types.Bool(s.attrSuff)
+	a.vals[d.slotAttrSuff] = types.Bool(s.attrSuff)
 	s.tierIdx = len(d.tiers) - 1
 	for i, t := range d.tiers {
 		ok, err := evalBool(t.prog, a)
@@ -426,7 +426,7 @@ func (d *Doctrine) SelfDefence(f *article5.Facts, t article5.Tier) (bool, string
 	if _, err := d.run(a, nil, nil); err != nil {
 		return false, "", article5.Internal("doctrine "+d.ID, err)
 	}
-	a.vals[d.slots["tier"]] = types.String(string(t))
+	a.vals[d.slotTier] = types.String(string(t))
 	ok, err := evalBool(d.selfDef.prog, a)
 	if err != nil {
 		return false, "", article5.Internal("doctrine "+d.ID+" self_defence_available", err)

@@ -81,8 +81,20 @@ func TestSeverityDoctrineSide(t *testing.T) {
 			"availability_loss": 95, "geographic_extent": "national", "duration_hours": 96.0}, 8,
 			"national disruption of critical infrastructure for days (DCID 8)"},
 		{"regional outage for weeks (class only)", map[string]any{"operation_type": "disruption", "ci_sectors": []string{"us-ppd-21:water-wastewater"},
-			"availability_loss": 100, "geographic_extent": "regional", "effects_duration": "weeks"}, 6,
-			"function near zero for a sustained period (DCID 6); the duration class gives at least a week"},
+			"availability_loss": 100, "geographic_extent": "regional", "effects_duration": "weeks"}, 5,
+			"a critical network out of use for at least a week (the duration class) whose recovery is not shown to be foreseeable: damage done, nothing shown destroyed (DCID 5); DCID 6 is destruction"},
+		{"one hospital's records out for two months, rebuilt with outside help", map[string]any{"operation_type": "disruption", "ci_sectors": []string{"jp-nisc:medical"},
+			"availability_loss": 100, "integrity_alteration": "full-modification", "recoverability": "extended", "geographic_extent": "local", "duration_hours": 1560.0}, 5,
+			"one critical network, function restored: at most DCID 5; one hospital is not widespread destruction (DCID 6)"},
+		{"national health service's IT down for weeks, then decrypted", map[string]any{"operation_type": "disruption", "ci_sectors": []string{"us-ppd-21:healthcare-public-health"},
+			"availability_loss": 100, "integrity_alteration": "full-modification", "recoverability": "extended", "geographic_extent": "national", "effects_duration": "months"}, 5,
+			"one sector's network nationwide, recovered: not critical national economic disruption (DCID 8), not destruction (DCID 6)"},
+		{"nationwide telecoms outage for four days", map[string]any{"operation_type": "disruption", "ci_sectors": []string{"us-ppd-21:communications"},
+			"availability_loss": 80, "geographic_extent": "national", "duration_hours": 96.0}, 8,
+			"communications enable every other sector (PPD-21): down nationwide for days it is critical national economic disruption (DCID 8)"},
+		{"a month of navigation jamming, carried on by other means", map[string]any{"operation_type": "disruption", "ci_sectors": []string{"us-ppd-21:transportation-systems"},
+			"availability_loss": 100, "recoverability": "supplemented", "geographic_extent": "international", "duration_hours": 864.0}, 2,
+			"a disruption that ends with the interference, nothing altered or stolen: DCID 2, however long and wide"},
 	}
 	for _, id := range []string{"jp", "us"} {
 		d := MustDefault(t, id)
@@ -148,5 +160,46 @@ func TestFormatValue(t *testing.T) {
 	}
 	if got := fmt.Sprint(article5.CountSectors([]string{"jp-nisc:railways", "jp-nisc:airports", "us-ppd-21:transportation-systems", "us-ppd-21:water-wastewater"})); got != "3" {
 		t.Errorf("sectors counted %s, want 3 (railways, airports, water)", got)
+	}
+}
+
+// TestActorDecidesUnderUS: an unattributed wiper that irrecoverably
+// destroyed an energy company's data, with no death, injury or physical
+// damage, falls short of what Koh 2012 calls sufficient for a use of
+// force; the United States then weighs the actor (Koh 2012; Egan 2016).
+// While the State link is unknown the us finding is indeterminate, named
+// after that fact; shown without a State link it is below-threshold; done
+// by a State organ it is a use of force.
+func TestActorDecidesUnderUS(t *testing.T) {
+	us := MustDefault(t, "us")
+	base := map[string]any{"operation_type": "destruction", "integrity_alteration": "full-destruction", "recoverability": "not-recoverable",
+		"ci_sectors": []string{"us-ppd-21:energy"}, "physical_damage": "none", "deaths": 0, "injuries": 0, "attribution_confidence": 60}
+	a, err := us.Evaluate(MustFacts(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Tier != article5.TierIndeterminate || a.UndecidedBy != "state_nexus" || a.TierOnKnownFacts != article5.TierBelowThreshold {
+		t.Fatalf("unknown State link: tier %s undecided by %q (on known facts %s), want indeterminate by state_nexus over below-threshold; rule %s", a.Tier, a.UndecidedBy, a.TierOnKnownFacts, a.TierRule.Reason)
+	}
+	if strings.Contains(a.TierRule.Reason, "state_nexus") || strings.HasPrefix(a.TierRule.Reason, "The whether") {
+		t.Errorf("reason names the fact or reads badly: %s", a.TierRule.Reason)
+	}
+	for v, want := range map[bool]article5.Tier{false: article5.TierBelowThreshold, true: article5.TierUseOfForcePossible} {
+		m := map[string]any{}
+		for k, x := range base {
+			m[k] = x
+		}
+		if v {
+			m = stateOrgan(m)
+		} else {
+			m["state_nexus"] = false
+		}
+		b, err := us.Evaluate(MustFacts(t, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Tier != want {
+			t.Errorf("State link %v: tier %s, want %s (%s)", v, b.Tier, want, b.TierRule.Reason)
+		}
 	}
 }

@@ -83,6 +83,10 @@ func (n *Node) ChangeDoctrine(ctx context.Context, d *doctrine.Doctrine, byUser 
 // admins set. EINVALID, naming the doctrine, if a stored version no longer
 // parses or checks.
 func (n *Node) LoadStoredDoctrines(ctx context.Context) error {
+	gen, err := n.Store.DoctrineGeneration(ctx)
+	if err != nil {
+		return fmt.Errorf("load stored doctrines: %w", err)
+	}
 	vs, err := n.Store.FindDoctrines(ctx)
 	if err != nil {
 		return fmt.Errorf("load stored doctrines: %w", err)
@@ -96,7 +100,25 @@ func (n *Node) LoadStoredDoctrines(ctx context.Context) error {
 		}
 		n.setDoctrine(d)
 	}
+	n.docGen.Store(gen + 1)
 	return nil
+}
+
+// SyncDoctrines puts in force the doctrine versions saved since the set in
+// force was last read (LoadStoredDoctrines), by this or another serve
+// process of the node: one cheap read (Store.DoctrineGeneration) when
+// nothing changed. The worker calls it after each claim and the doctrine
+// endpoints before they answer, so that a change made through one process
+// takes effect in all.
+func (n *Node) SyncDoctrines(ctx context.Context) error {
+	gen, err := n.Store.DoctrineGeneration(ctx)
+	if err != nil {
+		return fmt.Errorf("sync doctrines: %w", err)
+	}
+	if gen+1 == n.docGen.Load() {
+		return nil
+	}
+	return n.LoadStoredDoctrines(ctx)
 }
 
 // ParseDoctrine parses and checks a doctrine file put for the doctrine id

@@ -17,7 +17,7 @@ func MustChangedJP(tb testing.TB, v string) *doctrine.Doctrine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "2.0.0"`), []byte(`version: "`+v+`"`), 1))
+	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "2.1.0"`), []byte(`version: "`+v+`"`), 1))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestChangeDoctrineSurvivesRestart(t *testing.T) {
 	if d, _ := n.Doctrine("jp"); d.Version != "3.0.0" || len(n.InForce()) != 2 {
 		t.Fatalf("in force after the change: %v", n.InForce())
 	}
-	if n.Doctrines[0].Version != "2.0.0" {
+	if n.Doctrines[0].Version != "2.1.0" {
 		t.Fatal("the start-up set was modified")
 	}
 	// A node started again on the same store, with the built-in doctrines.
@@ -71,4 +71,44 @@ func TestSetDoctrineConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestDoctrineChangeReachesEveryProcess: a doctrine changed through one
+// process (node) of a store is in force in another once it syncs, and the
+// other's worker, claiming the change's re-assessment, syncs first: the
+// cases it assesses are assessed under the new version.
+func TestDoctrineChangeReachesEveryProcess(t *testing.T) {
+	ctx := context.Background()
+	a := MustNode(t)
+	b := &node.Node{Store: a.Store, Doctrines: a.Doctrines, Policy: a.Policy}
+	if err := b.LoadStoredDoctrines(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.0"), "user--admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := b.Doctrine("jp"); d.Version != "2.0.0" {
+		t.Fatalf("before syncing, the other process has jp %s", d.Version)
+	}
+	if err := b.SyncDoctrines(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := b.Doctrine("jp"); d.Version != "3.0.0" {
+		t.Fatalf("after syncing, the other process has jp %s, want 3.0.0", d.Version)
+	}
+	// A third process, which has not read the stored doctrines, claims
+	// the next change's re-assessment.
+	c := &node.Node{Store: a.Store, Doctrines: a.Doctrines, Policy: a.Policy}
+	if _, _, err := a.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.1"), "user--admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: MustExample(t, "ddos-government")}); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := c.RunJobOnce(ctx); err != nil || !did {
+		t.Fatalf("RunJobOnce: %v, %v", did, err)
+	}
+	if d, _ := c.Doctrine("jp"); d.Version != "3.0.1" {
+		t.Fatalf("the worker that claimed after the change runs jp %s, want 3.0.1", d.Version)
+	}
 }

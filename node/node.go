@@ -7,7 +7,11 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +72,14 @@ type Node struct {
 	// assessed; 0: DefaultMaxCaseObjects.
 	MaxCaseObjects int
 
+	// Holder names this process among the serve processes of the node,
+	// in the leases it takes (the webhook dispatcher's) and in its log;
+	// "" makes one on first use (host, process id and 4 random bytes).
+	Holder   string
+	holderMu sync.Mutex
+
+	webhookLease atomic.Bool // this process held the dispatcher's lease at its last renewal
+
 	consultMu sync.Mutex // serialises consultation changes (consultation.go)
 	wakeOnce  sync.Once
 	wake      chan struct{}
@@ -77,6 +89,7 @@ type Node struct {
 	// (doctrine.go). docsMu orders a change against the worker's claims.
 	docs   atomic.Pointer[[]*doctrine.Doctrine]
 	docsMu sync.RWMutex
+	docGen atomic.Int64 // the store's DoctrineGeneration the set in force was read at (+1; 0: never read)
 }
 
 // Defaults of the case limits (Node.MaxCaseIncidents, MaxCaseObjects).
@@ -183,6 +196,19 @@ func (n *Node) EventSeq(principal, id string) (int64, error) {
 		return 0, cursor.ErrMalformed
 	}
 	return seq, nil
+}
+
+// HolderID returns n.Holder, making it on first use.
+func (n *Node) HolderID() string {
+	n.holderMu.Lock()
+	defer n.holderMu.Unlock()
+	if n.Holder == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+		n.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	return n.Holder
 }
 
 // JobsDone returns how many re-assessment jobs this node has completed

@@ -202,7 +202,9 @@ func WebhookBackoff(attempts int, base, maxDelay time.Duration) time.Duration {
 
 // RunWebhooks delivers webhooks until ctx is done: a pass over the due
 // webhooks (DeliverWebhooks), then the next at once if the pass delivered
-// anything, else after poll. Deliveries in flight are abandoned when ctx
+// anything, else after poll. Of several processes on one store, the one
+// holding the dispatcher's lease delivers; the others wait to take it
+// over, and it is released when ctx ends. Deliveries in flight are abandoned when ctx
 // ends (they are retried: delivery is at least once). Faults are logged;
 // the dispatcher never stops for them.
 func (n *Node) RunWebhooks(ctx context.Context, poll time.Duration, opts WebhookOptions) {
@@ -211,6 +213,13 @@ func (n *Node) RunWebhooks(ctx context.Context, poll time.Duration, opts Webhook
 	}
 	opts = opts.withDefaults()
 	defer opts.Client.CloseIdleConnections()
+	defer func() { // stopping: another process takes over at once
+		if n.webhookLease.Load() {
+			if err := n.Store.ReleaseLease(context.WithoutCancel(ctx), WebhookLeaseName, n.HolderID()); err != nil {
+				n.log().WarnContext(ctx, "release webhook lease", "err", err)
+			}
+		}
+	}()
 	t := time.NewTimer(poll)
 	defer t.Stop()
 	for ctx.Err() == nil {
@@ -229,8 +238,37 @@ func (n *Node) RunWebhooks(ctx context.Context, poll time.Duration, opts Webhook
 	}
 }
 
-// DeliverWebhooks makes one pass: every active webhook whose next attempt
-// is due (by the node's clock) gets, in event order, the events after its
+// WebhookLease is how long the webhook dispatcher's lease (the store lease
+// WebhookLeaseName) lasts from its last renewal: one serve process of a
+// node delivers webhooks at a time, renewing it before every delivery, and
+// when that process dies another takes over within WebhookLease and its
+// poll. It exceeds DefaultWebhookTimeout, so that a delivery begun under
+// the lease ends before the lease does.
+const WebhookLease = 30 * time.Second
+
+// WebhookLeaseName is the name of the webhook dispatcher's lease.
+const WebhookLeaseName = "webhooks"
+
+// holdWebhookLease takes or renews the dispatcher's lease for this
+// process, logging when it takes it over or loses it.
+func (n *Node) holdWebhookLease(ctx context.Context) (bool, error) {
+	held, err := n.Store.AcquireLease(ctx, WebhookLeaseName, n.HolderID(), WebhookLease)
+	if err != nil {
+		return false, fmt.Errorf("webhook lease: %w", err)
+	}
+	if was := n.webhookLease.Swap(held); was != held {
+		if held {
+			n.log().InfoContext(ctx, "lease taken", "lease", WebhookLeaseName, "holder", n.HolderID())
+		} else {
+			n.log().InfoContext(ctx, "lease lost", "lease", WebhookLeaseName, "holder", n.HolderID())
+		}
+	}
+	return held, nil
+}
+
+// DeliverWebhooks makes one pass, if this process holds or can take the
+// dispatcher's lease (WebhookLease; else it delivers nothing): every
+// active webhook whose next attempt is due (by the node's clock) gets, in event order, the events after its
 // cursor that it subscribes to and its recipient may see, until one fails
 // or webhookBatch are sent. Webhooks are served concurrently, each in
 // order. It returns how many deliveries succeeded.
@@ -251,6 +289,9 @@ func (n *Node) DeliverWebhooks(ctx context.Context, opts WebhookOptions) (int, e
 	if !opts.guarded { // a client of this pass only
 		opts = opts.withDefaults()
 		defer opts.Client.CloseIdleConnections()
+	}
+	if held, err := n.holdWebhookLease(ctx); err != nil || !held {
+		return 0, err
 	}
 	hooks, _, err := n.Store.FindWebhooks(ctx, article5.WebhookFilter{Active: true, DueBy: n.now()})
 	if err != nil {
@@ -328,6 +369,11 @@ func (n *Node) deliverWebhook(ctx context.Context, w *article5.Webhook, opts Web
 				return sent, nil
 			}
 			continue
+		}
+		// Renewed before each delivery, so that it is made under the
+		// lease: once another process may hold it, no more are made here.
+		if held, err := n.holdWebhookLease(ctx); err != nil || !held {
+			return sent, err
 		}
 		if err := n.post(ctx, w, next, opts.Client); err != nil {
 			if ctx.Err() != nil {

@@ -117,7 +117,41 @@ func webhookNode(tb testing.TB, path string, clk *fakeClock) (*node.Node, *sqlit
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return &node.Node{Store: db, Now: clk.Now, Policy: release.Policy{Holder: holderOrg, Default: stix.TLPAmber}}, db
+	// One process, reopened: the same holder of the dispatcher's lease.
+	return &node.Node{Store: db, Now: clk.Now, Policy: release.Policy{Holder: holderOrg, Default: stix.TLPAmber}, Holder: "test-process"}, db
+}
+
+// TestWebhooksOneDispatcher: of two processes on one store, only the one
+// holding the dispatcher's lease delivers, so an event goes out once, not
+// once per process; when the holder stops renewing (it died), the other
+// takes over once the lease has expired, and delivers what is left.
+func TestWebhooksOneDispatcher(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	path := t.TempDir() + "/a5.db"
+	rc := MustReceiver(t, func(int) int { return 0 })
+	a, db := webhookNode(t, path, clk)
+	db.Now = clk.Now // the store's clock, which times the lease
+	b := &node.Node{Store: db, Now: clk.Now, Policy: a.Policy, Holder: "other-process"}
+	a.Holder = "first-process"
+	MustWebhook(t, db, rc.srv.URL)
+	MustTierChange(t, db, visibleCase)
+	if sent := MustDeliver(t, a, local) + MustDeliver(t, b, local); sent != 1 {
+		t.Fatalf("two processes sent %d, want 1", sent)
+	}
+	MustTierChange(t, db, visibleCase)
+	if sent := MustDeliver(t, b, local); sent != 0 {
+		t.Fatalf("the process without the lease sent %d, want 0", sent)
+	}
+	clk.Set(clk.Now().Add(node.WebhookLease))
+	if sent := MustDeliver(t, b, local); sent != 1 {
+		t.Fatalf("after the holder's lease expired the other sent %d, want 1", sent)
+	}
+	if sent := MustDeliver(t, a, local); sent != 0 {
+		t.Fatalf("the first holder, back, sent %d, want 0 (the lease is the other's)", sent)
+	}
+	if n := len(rc.ids()); n != 2 {
+		t.Errorf("received %d deliveries, want 2", n)
+	}
 }
 
 // MustWebhook stores a webhook to url for the holder's organisation.

@@ -27,9 +27,11 @@ const maxAttempts = 5
 
 // RunWorker runs re-assessment jobs until ctx is done: it claims a job,
 // re-assesses the job's cases and completes it, then the next; when there is
-// none it waits poll (or less, when an ingest records a job). Faults are
-// logged and the job is retried after its lease; the worker never stops for
-// them.
+// none it waits poll (or less, when a case is queued, by this process or,
+// on PostgreSQL, another). Faults are logged and the job is retried after
+// its lease; the worker never stops for them. Several processes may run
+// workers on one store: each case is leased to one job at a time (jobLease),
+// and a job whose process died is taken over once its lease expires.
 func (n *Node) RunWorker(ctx context.Context, poll time.Duration) {
 	if poll <= 0 {
 		poll = time.Second
@@ -37,6 +39,7 @@ func (n *Node) RunWorker(ctx context.Context, poll time.Duration) {
 	t := time.NewTimer(poll)
 	defer t.Stop()
 	for ctx.Err() == nil {
+		queued := n.Store.Changes(article5.TopicJobs) // before the claim: a case queued after it is not missed
 		did, err := n.RunJobOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			n.log().ErrorContext(ctx, "worker", "err", err)
@@ -49,6 +52,7 @@ func (n *Node) RunWorker(ctx context.Context, poll time.Duration) {
 		case <-ctx.Done():
 		case <-t.C:
 		case <-n.wakeup():
+		case <-queued:
 		}
 	}
 }
@@ -71,6 +75,12 @@ func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("claim job: %w", err)
 	}
+	n.log().InfoContext(ctx, "job claimed", "job", job.ID, "cases", job.Cases, "attempts", job.Attempts, "holder", n.HolderID())
+	// The claim saw the job, so it sees a doctrine saved with it (by any
+	// process): the cases are assessed under the doctrines in force now.
+	if err := n.SyncDoctrines(ctx); err != nil {
+		return true, fmt.Errorf("job %s: %w", job.ID, err)
+	}
 	for _, id := range job.Cases {
 		evs, err := n.safeAssess(ctx, id)
 		if err != nil && job.Attempts >= maxAttempts && ctx.Err() == nil {
@@ -88,11 +98,15 @@ func (n *Node) RunJobOnce(ctx context.Context) (bool, error) {
 			return true, fmt.Errorf("job %s: %w", job.ID, err)
 		}
 	}
+	// Logged before the completion commits, so that a claim of the same
+	// cases by another worker, which can only follow that commit, is
+	// logged after it: the log's claimed…done spans of a case never
+	// overlap unless two workers ran it at once.
+	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", job.Cases, "attempts", job.Attempts, "holder", n.HolderID())
 	if err := n.Store.CompleteJob(ctx, job); err != nil {
 		return true, fmt.Errorf("complete job %s: %w", job.ID, err)
 	}
 	n.jobsDone.Add(1)
-	n.log().InfoContext(ctx, "job done", "job", job.ID, "cases", len(job.Cases), "attempts", job.Attempts)
 	return true, nil
 }
 

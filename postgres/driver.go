@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +30,7 @@ var lockKeys = map[sqlstore.Lock]int64{
 	sqlstore.LockEvents:        0x61727435_00000003,
 	sqlstore.LockAudit:         0x61727435_00000004,
 	sqlstore.LockConsultations: 0x61727435_00000005,
+	sqlstore.LockLimits:        0x61727435_00000006,
 }
 
 func (d *driver) Read() sqlstore.Querier  { return querier{d.pool} }
@@ -100,6 +102,44 @@ func (d *driver) BulkInsert(ctx context.Context, tx sqlstore.Tx, table string, c
 	return err
 }
 
+// notifyChannel is the channel of Notify and Listen. Channels are the
+// database's, not a schema's: stores in other schemas of one database
+// wake each other for nothing, which costs a read.
+const notifyChannel = "article5"
+
+// Listen listens on notifyChannel on a connection of its own (made with
+// the pool's settings), reconnecting after a second when it is lost, and
+// tells notify "" at each (re)connection: what was announced meanwhile
+// is lost.
+func (d *driver) Listen(ctx context.Context, notify func(topic string)) {
+	for ctx.Err() == nil {
+		d.listenOnce(ctx, notify)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (d *driver) listenOnce(ctx context.Context, notify func(topic string)) {
+	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+		return
+	}
+	notify("")
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return
+		}
+		notify(n.Payload)
+	}
+}
+
 func (d *driver) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
 func (d *driver) Close() error {
@@ -135,6 +175,10 @@ func (d *driver) CaseSearch(q string) (string, any, bool) { return "", nil, fals
 
 func (d *driver) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
+func (d *driver) Notify(topic string) string {
+	return `SELECT pg_notify('` + notifyChannel + `', '` + topic + `')`
+}
+
 func (d *driver) NumbersObjects() bool { return false } // objects.seq is an identity column
 
 // Packed: pgx reads typed columns in binary faster than text it would
@@ -144,12 +188,23 @@ func (d *driver) Packed(cols []string) (string, bool) { return "", false }
 // ScanParts: one scan; the server reads ahead while pgx decodes.
 func (d *driver) ScanParts(table string) []string { return nil }
 
-func (d *driver) CreateMigrationsTable() string {
-	return `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name    text   NOT NULL PRIMARY KEY,
-		applied bigint NOT NULL
-	)`
+// postgresVocabulary: booleans are boolean, JSON is jsonb (json where it
+// is kept exactly as given), sequences are identity columns.
+var postgresVocabulary = sqlstore.Vocabulary{
+	Postgres:  true,
+	Text:      "text",
+	Int64:     "bigint",
+	Int32:     "integer",
+	Bool:      "boolean",
+	True:      "true",
+	False:     "false",
+	Blob:      "bytea",
+	JSON:      "jsonb",
+	JSONExact: "json",
+	Serial:    "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
 }
+
+func (d *driver) Vocabulary() sqlstore.Vocabulary { return postgresVocabulary }
 
 // pgxQuerier is what *pgxpool.Pool and pgx.Tx share.
 type pgxQuerier interface {

@@ -2,15 +2,15 @@
 // an audit.Store on PostgreSQL through a pgx connection pool
 // (github.com/jackc/pgx/v5, natively: COPY, binary rows). The store itself
 // is package sqlstore's, written once for both databases; this package
-// connects, holds PostgreSQL's migrations and implements sqlstore.Driver
-// (driver.go).
+// connects, supplies PostgreSQL's vocabulary for the migrations (written
+// once in sqlstore) and implements sqlstore.Driver (driver.go).
 //
 // It behaves exactly as the sqlite store (storetest proves it). Instants
 // are kept as integer seconds and nanoseconds, never timestamptz (which
 // stops at the microsecond). Writers whose order readers page by (object
 // ingest, events) take a transaction-scoped advisory lock, so sequence
 // numbers follow commit order and a page cursor never skips a row that
-// commits late. Migrations (migration/*.sql) are applied on Open, each
+// commits late. Migrations (Migrations) are applied on Open, each
 // under an advisory lock, so several servers may start at once.
 package postgres
 
@@ -24,8 +24,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-//go:embed migration/*.sql
+//go:embed migration
 var migrations embed.FS
+
+// Migrations returns the schema steps Open applies, in order: sqlstore's,
+// rendered for this database, and any of migration/ (which win over
+// sqlstore's of the same name). See sqlstore.Migrations.
+func Migrations() ([]sqlstore.Migration, error) { return sqlstore.Migrations(&driver{}, migrations) }
 
 // DB is an article5.Store on a PostgreSQL database: the sqlstore.DB (every
 // store method, and its Now clock) plus what only PostgreSQL does (Backup,

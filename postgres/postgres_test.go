@@ -30,6 +30,12 @@ func dsn(tb testing.TB) string {
 // returns dsn with search_path set to it (plus extra run-time parameters).
 func freshSchema(tb testing.TB, extra ...string) string {
 	tb.Helper()
+	return freshSchemaNamed(tb, "test_", extra...)
+}
+
+// freshSchemaNamed is freshSchema with the name's prefix.
+func freshSchemaNamed(tb testing.TB, prefix string, extra ...string) string {
+	tb.Helper()
 	base := dsn(tb)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -39,7 +45,7 @@ func freshSchema(tb testing.TB, extra ...string) string {
 	defer conn.Close(ctx)
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
+	schema := prefix + hex.EncodeToString(b)
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
 		tb.Fatal(err)
 	}
@@ -148,11 +154,7 @@ func openBench(b *testing.B, async bool) *postgres.DB {
 // kept is what the benchmarks keep until the test binary ends.
 var kept storetest.Kept
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kept.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(kept.Run(m)) }
 
 // BenchmarkIngest: go test -run '^$' -bench Ingest -benchtime 1x ./postgres/
 // (ARTICLE5_BENCH_OBJECTS objects, default 200,000).

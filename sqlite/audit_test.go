@@ -11,43 +11,24 @@ import (
 	"article5/storetest"
 )
 
-// openAudit opens a fresh store and, beside it, a plain database/sql
-// connection to the same file to tamper with it.
-func openAudit(t *testing.T) (article5.Store, storetest.Exec) {
-	s, exec, _ := openAuditReopen(t)
-	return s, exec
-}
+// openAudit opens a fresh store (openAuditReopen) and the Exec that
+// tampers with it.
+var openAudit = storetest.WithoutReopen(openAuditReopen)
 
 // openAuditReopen is openAudit with a function that closes the store and
 // opens its file again.
 func openAuditReopen(t *testing.T) (article5.Store, storetest.Exec, func() article5.Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "article5.db")
-	open := func() article5.Store {
-		db, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	s := open()
 	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	exec := func(tb testing.TB, q string) {
-		tb.Helper()
-		if _, err := raw.Exec(q); err != nil {
-			tb.Fatalf("%s: %v", q, err)
-		}
-	}
-	return s, exec, func() article5.Store {
-		s.Close()
-		s = open()
-		return s
-	}
+	return storetest.Reopenable(t, func() (*sqlite.DB, error) { return sqlite.Open(context.Background(), path) }, func(q string) error {
+		_, err := raw.Exec(q)
+		return err
+	})
 }
 
 func TestAudit(t *testing.T) { storetest.RunAudit(t, storetest.SQLite, openAudit) }

@@ -194,6 +194,10 @@ func (d *driver) Ping(ctx context.Context) error {
 	return d.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
+// Listen returns at once: a SQLite store has one process, and the core
+// tells its own waiters of its commits.
+func (d *driver) Listen(ctx context.Context, notify func(topic string)) {}
+
 // Close closes both pools.
 func (d *driver) Close() error {
 	d.reads.close()
@@ -237,6 +241,8 @@ func (d *driver) CaseSearch(q string) (string, any, bool) {
 
 func (d *driver) SkipLocked() string { return "" }
 
+func (d *driver) Notify(topic string) string { return "" }
+
 func (d *driver) NumbersObjects() bool { return true }
 
 // Packed joins the columns with char(0) in SQL, with concat_ws (SQLite
@@ -259,12 +265,24 @@ func (d *driver) ScanParts(table string) []string {
 	return []string{`rowid <= ` + half, `rowid > ` + half}
 }
 
-func (d *driver) CreateMigrationsTable() string {
-	return `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name    TEXT    NOT NULL PRIMARY KEY,
-		applied INTEGER NOT NULL
-	)`
+// sqliteVocabulary: SQLite's own type names, as the migrations always
+// wrote them (INTEGER keeps integer affinity, and INTEGER PRIMARY KEY is
+// the rowid).
+var sqliteVocabulary = sqlstore.Vocabulary{
+	SQLite:    true,
+	Text:      "TEXT",
+	Int64:     "INTEGER",
+	Int32:     "INTEGER",
+	Bool:      "INTEGER",
+	True:      "1",
+	False:     "0",
+	Blob:      "BLOB",
+	JSON:      "TEXT",
+	JSONExact: "TEXT",
+	Serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
 }
+
+func (d *driver) Vocabulary() sqlstore.Vocabulary { return sqliteVocabulary }
 
 // sqlQuerier is what *sql.DB and *sql.Tx share.
 type sqlQuerier interface {

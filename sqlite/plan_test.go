@@ -3,80 +3,29 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"article5/sqlite"
 	"article5/sqlstore"
-	"article5/storetest"
+	"article5/sqlstore/sqltest"
 )
 
 // TestQueryPlans reads SQLite's plan (EXPLAIN QUERY PLAN) of every query
 // on a hot path, as the store runs it, on a store seeded large enough
-// (storetest.PlanSeedCases) that the planner chooses as at scale, after
+// (storetest.PlanSeedCases) that the planner chooses as at scale, on a
+// node never analyzed (SQLite's planner without statistics) and after
 // ANALYZE; it fails when a query stops reading its index.
 func TestQueryPlans(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 20,000 objects")
 	}
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "plans.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	storetest.PlanSeed(t, db, "b1a4b1a4")
-	db.SetCaseSearchWindow(storetest.PlanSearchWindow)
-	// A node never analyzed (SQLite's planner without statistics), then
-	// after ANALYZE.
-	t.Run("fresh", func(t *testing.T) {
-		checkPlans(t, db.DB, "sqlite", storetest.HotPaths(t, "b1a4b1a4", storetest.PlanSeedCases))
-	})
-	if err := db.Analyze(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Run("analyzed", func(t *testing.T) {
-		checkPlans(t, db.DB, "sqlite", storetest.HotPaths(t, "b1a4b1a4", storetest.PlanSeedCases))
-	})
+	sqltest.RunQueryPlans(t, db.DB, "sqlite", true, planText)
 }
 
-// checkPlans runs each hot path on a recording copy of db and checks the
-// plan of every statement it matched.
-func checkPlans(t *testing.T, db *sqlstore.DB, dialect string, paths []storetest.HotPath) {
-	ctx := context.Background()
-	for _, h := range paths {
-		t.Run(h.Name, func(t *testing.T) {
-			var ran []sqlstore.Statement
-			if err := h.Run(ctx, db.Recording(&ran)); err != nil {
-				t.Fatal(err)
-			}
-			var all []storetest.PlanStep
-			var text strings.Builder
-			n := 0
-			for _, st := range ran {
-				if !strings.Contains(st.Query, h.Match) || strings.HasPrefix(strings.TrimSpace(st.Query), "INSERT") {
-					continue
-				}
-				n++
-				p, err := db.Explain(ctx, st)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var steps []storetest.PlanStep
-				for _, s := range p.Steps {
-					steps = append(steps, storetest.PlanStep{Table: s.Table, Index: s.Index, FullScan: s.FullScan})
-				}
-				storetest.CheckPlan(t, dialect, h, st.Query, steps, p.Text)
-				all = append(all, steps...)
-				text.WriteString(st.Query + "\n" + p.Text + "\n")
-			}
-			if n == 0 {
-				t.Fatalf("%s ran no statement containing %q", h.Name, h.Match)
-			}
-			storetest.UsesIndexes(t, dialect, h, all, text.String())
-			if testing.Verbose() {
-				t.Log(text.String())
-			}
-		})
-	}
-}
+// planText shows a plan as SQLite words it (EXPLAIN QUERY PLAN's rows).
+func planText(p *sqlstore.Plan) string { return p.Text }

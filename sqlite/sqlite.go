@@ -1,14 +1,15 @@
 // Package sqlite is article5's embedded store: an article5.Store and an
 // audit.Store on one SQLite file (modernc.org/sqlite, no cgo), the default
 // for a node that needs no setup. The store itself is package sqlstore's,
-// written once for both databases; this package opens the file, holds
-// SQLite's migrations and implements sqlstore.Driver (driver.go).
+// written once for both databases; this package opens the file, supplies
+// SQLite's vocabulary for the migrations (written once in sqlstore) and
+// implements sqlstore.Driver (driver.go).
 //
 // The file is opened in WAL mode with a busy timeout and foreign keys on.
 // Writes go through one connection whose transactions begin IMMEDIATE, so
 // writers queue in the pool instead of failing with SQLITE_BUSY; reads use
 // a separate pool of read-only connections that WAL lets run beside the
-// writer. Migrations (migration/*.sql) are applied on Open.
+// writer. Migrations (Migrations) are applied on Open.
 package sqlite
 
 import (
@@ -27,8 +28,13 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migration/*.sql
+//go:embed migration
 var migrations embed.FS
+
+// Migrations returns the schema steps Open applies, in order: sqlstore's,
+// rendered for this database, and any of migration/ (which win over
+// sqlstore's of the same name). See sqlstore.Migrations.
+func Migrations() ([]sqlstore.Migration, error) { return sqlstore.Migrations(&driver{}, migrations) }
 
 // DB is an article5.Store on one SQLite file: the sqlstore.DB (every
 // store method, and its Now clock) plus what only SQLite does (Backup).

@@ -63,11 +63,7 @@ func openBench(b *testing.B) *sqlite.DB {
 // kept is what the benchmarks keep until the test binary ends.
 var kept storetest.Kept
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kept.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(kept.Run(m)) }
 
 // BenchmarkIngest: go test -run '^$' -bench Ingest -benchtime 1x ./sqlite/
 // (ARTICLE5_BENCH_OBJECTS objects, default 200,000).

@@ -160,5 +160,12 @@ func (db *DB) SaveAssessments(ctx context.Context, cases []article5.AssessedCase
 		SELECT a.grant_key, e.seq FROM events e JOIN case_audience a ON a.case_id = e.case_id WHERE e.`+in, arg); err != nil {
 		return article5.Internal(op, err)
 	}
-	return commit(ctx, op, tx)
+	if err := db.notify(ctx, tx, article5.TopicEvents); err != nil {
+		return article5.Internal(op, err)
+	}
+	if err := commit(ctx, op, tx); err != nil {
+		return err
+	}
+	db.signals.fire(article5.TopicEvents)
+	return nil
 }

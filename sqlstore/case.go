@@ -463,6 +463,9 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	if err := commit(ctx, op, tx); err != nil {
 		return nil, err
 	}
+	if len(events) > 0 {
+		db.signals.fire(article5.TopicEvents)
+	}
 	return events, nil
 }
 
@@ -477,6 +480,9 @@ func (db *DB) insertEvents(ctx context.Context, tx Tx, events []article5.Event, 
 		return entries, nil
 	}
 	if err := db.drv.Lock(ctx, tx, LockAudit); err != nil {
+		return nil, err
+	}
+	if err := db.notify(ctx, tx, article5.TopicEvents); err != nil {
 		return nil, err
 	}
 	for i := range events {

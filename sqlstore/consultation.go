@@ -100,6 +100,9 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 	if err := commit(ctx, op, tx); err != nil {
 		return nil, err
 	}
+	if len(out) > 0 {
+		db.signals.fire(article5.TopicEvents)
+	}
 	return out, nil
 }
 

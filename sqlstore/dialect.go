@@ -62,7 +62,13 @@ type Dialect interface {
 	// (PostgreSQL, whose server reads ahead of the client).
 	ScanParts(table string) []string
 
-	// CreateMigrationsTable is the statement creating schema_migrations
-	// (name, applied unix ns) if it does not exist.
-	CreateMigrationsTable() string
+	// Notify is the statement that tells the other processes of the
+	// node, when the transaction it runs in commits, of a change of topic
+	// (PostgreSQL: pg_notify on the channel Driver.Listen listens on); ""
+	// where there are none (SQLite).
+	Notify(topic string) string
+
+	// Vocabulary is what the migrations (sqlstore/migration/*.sql) are
+	// rendered with: the database's column types and literals.
+	Vocabulary() Vocabulary
 }

@@ -62,12 +62,13 @@ func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (st
 		return "", err
 	}
 	job := &article5.Job{ID: "job--" + uuid.NewString(), Cases: []string{"*"}, Created: db.now()}
-	if err := insertJob(ctx, tx, job); err != nil {
+	if err := db.insertJob(ctx, tx, job); err != nil {
 		return "", article5.Internal(op, err)
 	}
 	if err := commit(ctx, op, tx); err != nil {
 		return "", err
 	}
+	db.signals.fire(article5.TopicJobs)
 	return job.ID, nil
 }
 

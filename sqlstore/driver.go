@@ -67,6 +67,7 @@ const (
 	LockObjects                       // object ingest: objects.seq and date added in commit order
 	LockEvents                        // events: events.seq in commit order (FindEvents' cursor, webhook cursors)
 	LockAudit                         // the transparency log: one appender at a time
+	LockLimits                        // login throttling (UpdateLimits): a read-then-write of its states holds
 )
 
 // Driver is what a database adapter (package sqlite, package postgres)
@@ -98,6 +99,11 @@ type Driver interface {
 	// BulkInsert inserts rows (each a value per column of cols) into
 	// table inside tx: PostgreSQL COPY, SQLite multi-row INSERTs.
 	BulkInsert(ctx context.Context, tx Tx, table string, cols []string, rows [][]any) error
+	// Listen tells notify of the topics (article5.Topic) other processes
+	// announce with Notify, until ctx is done, and of "" whenever news may
+	// have been lost (it reconnected). PostgreSQL: LISTEN on its own
+	// connection; SQLite, one process only: it returns at once.
+	Listen(ctx context.Context, notify func(topic string))
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close closes every connection.

@@ -58,7 +58,13 @@ func (db *DB) IngestObjects(ctx context.Context, req article5.IngestRequest) (*a
 	if err != nil || len(res.Accepted) == 0 {
 		return res, err
 	}
-	return res, commit(ctx, op, tx)
+	if err := commit(ctx, op, tx); err != nil {
+		return res, err
+	}
+	if res.Queued > 0 {
+		db.signals.fire(article5.TopicJobs)
+	}
+	return res, nil
 }
 
 // ingestTx is IngestObjects inside tx at time now: it decides, stores and

@@ -20,8 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -47,6 +45,8 @@ type DB struct {
 	verifiers   note.Verifiers
 
 	searchWindow int // SetCaseSearchWindow; 0: caseSearchWindow
+
+	clusterState // cluster.go
 }
 
 var (
@@ -54,13 +54,14 @@ var (
 	_ audit.Store    = (*DB)(nil)
 )
 
-// New opens the store on drv: it applies the migrations in migrations
-// (migration/*.sql, in file-name order, each once) and loads the node's
+// New opens the store on drv: it applies the migrations (Migrations:
+// sqlstore's own, rendered for drv, and the adapter's migration/*.sql in
+// own; in file-name order, each once) and loads the node's
 // transparency log key, making it on first open. On error the caller
 // closes drv. Errors are EINTERNAL.
-func New(ctx context.Context, drv Driver, migrations fs.FS) (*DB, error) {
+func New(ctx context.Context, drv Driver, own fs.FS) (*DB, error) {
 	db := &DB{drv: drv, d: drv, Now: time.Now}
-	if err := db.migrate(ctx, migrations); err != nil {
+	if err := db.migrate(ctx, own); err != nil {
 		return nil, err
 	}
 	// The release columns first: the log's genesis entries (a store from
@@ -83,29 +84,28 @@ func New(ctx context.Context, drv Driver, migrations fs.FS) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies the migrations not yet recorded in schema_migrations,
-// in file-name order, each in its own transaction under LockMigrate (so
-// that several servers may start at once).
-func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
+// migrate applies the steps of Migrations(db.d, own) not yet recorded in
+// schema_migrations, in file-name order, each in its own transaction
+// under LockMigrate (so that several servers may start at once).
+func (db *DB) migrate(ctx context.Context, own fs.FS) error {
 	op := db.op("migrate")
-	names, err := fs.Glob(migrations, "migration/*.sql")
+	steps, err := Migrations(db.d, own)
 	if err != nil {
 		return article5.Internal(op, err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		body, err := fs.ReadFile(migrations, name)
-		if err != nil {
-			return article5.Internal(op, err)
-		}
-		if err := db.migrateOne(ctx, path.Base(name), string(body)); err != nil {
-			return article5.Internal(op, fmt.Errorf("%s: %w", name, err))
+	create, err := render("schema_migrations", createMigrationsTable, db.d.Vocabulary())
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	for _, m := range steps {
+		if err := db.migrateOne(ctx, create, m); err != nil {
+			return article5.Internal(op, fmt.Errorf("%s: %w", m.Name, err))
 		}
 	}
 	return nil
 }
 
-func (db *DB) migrateOne(ctx context.Context, name, body string) error {
+func (db *DB) migrateOne(ctx context.Context, create string, m Migration) error {
 	tx, err := db.drv.Begin(ctx)
 	if err != nil {
 		return err
@@ -114,20 +114,20 @@ func (db *DB) migrateOne(ctx context.Context, name, body string) error {
 	if err := db.drv.Lock(ctx, tx, LockMigrate); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, db.d.CreateMigrationsTable()); err != nil {
+	if _, err := tx.Exec(ctx, create); err != nil {
 		return err
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, m.Name).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, body); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied) VALUES (?, ?)`, name, db.now().UnixNano()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied) VALUES (?, ?)`, m.Name, db.now().UnixNano()); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)
@@ -143,6 +143,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database's connections; EINTERNAL on failure.
 func (db *DB) Close() error {
+	if db.stopListen != nil {
+		db.stopListen()
+	}
+	db.listening.Wait()
 	if err := db.drv.Close(); err != nil {
 		return article5.Internal(db.op("close"), err)
 	}

@@ -85,6 +85,11 @@ func (db *DB) affectedCases(ctx context.Context, tx Tx, accepted []*article5.Sto
 // queued one its generation bumped (so that it runs again if it is being
 // assessed now).
 func (db *DB) queueCases(ctx context.Context, tx Tx, cases []string, now time.Time) error {
+	if len(cases) > 0 {
+		if err := db.notify(ctx, tx, article5.TopicJobs); err != nil {
+			return err
+		}
+	}
 	for _, c := range cases {
 		if _, err := tx.Exec(ctx, `INSERT INTO case_queue (case_id, gen, queued) VALUES (?, 1, ?)
 			ON CONFLICT (case_id) DO UPDATE SET gen = case_queue.gen + 1`, c, now.UnixNano()); err != nil {
@@ -105,18 +110,27 @@ func (db *DB) QueueCases(ctx context.Context, ids []string) error {
 	if err := db.queueCases(ctx, tx, ids, db.now()); err != nil {
 		return article5.Internal(op, err)
 	}
-	return commit(ctx, op, tx)
+	if err := commit(ctx, op, tx); err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		db.signals.fire(article5.TopicJobs)
+	}
+	return nil
 }
 
 // insertJob records a full or listed re-assessment inside tx (a doctrine
 // change records ["*"]); ClaimJob turns it into queued cases.
-func insertJob(ctx context.Context, tx Tx, j *article5.Job) error {
+func (db *DB) insertJob(ctx context.Context, tx Tx, j *article5.Job) error {
 	cases, err := json.Marshal(j.Cases)
 	if err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO jobs (id, cases, created) VALUES (?, ?, ?)`, j.ID, string(cases), j.Created.UnixNano())
-	return err
+	if err != nil {
+		return err
+	}
+	return db.notify(ctx, tx, article5.TopicJobs)
 }
 
 // ClaimJob claims up to max queued cases that are due (never leased, or
@@ -203,7 +217,8 @@ func (db *DB) ClaimJob(ctx context.Context, lease time.Duration, limit int) (*ar
 		job.Attempts = max(job.Attempts, c.attempts+1)
 	}
 	in, arg := db.d.In("case_id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = ?, attempts = attempts + 1 WHERE `+in, now.Add(lease).UnixNano(), arg); err != nil {
+	job.Leased = now.Add(lease)
+	if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = ?, attempts = attempts + 1 WHERE `+in, job.Leased.UnixNano(), arg); err != nil {
 		return nil, article5.Internal(op, err)
 	}
 	if err := commit(ctx, op, tx); err != nil {
@@ -214,7 +229,9 @@ func (db *DB) ClaimJob(ctx context.Context, lease time.Duration, limit int) (*ar
 
 // CompleteJob takes the job's cases off the queue, except those queued
 // again since they were claimed (their generation moved): those become due
-// again at once, with their attempts reset.
+// again at once, with their attempts reset. A case whose lease expired and
+// was claimed again (by another worker, perhaps in another process) is
+// left to the job that holds it now.
 func (db *DB) CompleteJob(ctx context.Context, job *article5.Job) error {
 	op := db.op("complete job")
 	tx, err := db.begin(ctx, op)
@@ -227,12 +244,18 @@ func (db *DB) CompleteJob(ctx context.Context, job *article5.Job) error {
 		if i < len(job.Gens) {
 			gen = job.Gens[i]
 		}
-		n, err := tx.Exec(ctx, `DELETE FROM case_queue WHERE case_id = ? AND gen = ?`, c, gen)
+		// A takeover claims after the lease ended and leases beyond it:
+		// leased_until is this job's exactly while it holds the case.
+		leased := job.Leased.UnixNano()
+		n, err := tx.Exec(ctx, `DELETE FROM case_queue WHERE case_id = ? AND gen = ? AND leased_until = ?`, c, gen, leased)
 		if err != nil {
 			return article5.Internal(op, err)
 		}
 		if n == 0 {
-			if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = 0, attempts = 0 WHERE case_id = ?`, c); err != nil {
+			// Queued again since the claim: due again at once. Or its
+			// lease expired and another worker took it over: that one
+			// completes it.
+			if _, err := tx.Exec(ctx, `UPDATE case_queue SET leased_until = 0, attempts = 0 WHERE case_id = ? AND leased_until = ?`, c, leased); err != nil {
 				return article5.Internal(op, err)
 			}
 		}
@@ -263,7 +286,13 @@ func (db *DB) SaveCaseIndex(ctx context.Context, x article5.CaseIndex) (bool, er
 	if err != nil {
 		return false, err
 	}
-	return requeued, commit(ctx, op, tx)
+	if err := commit(ctx, op, tx); err != nil {
+		return false, err
+	}
+	if requeued {
+		db.signals.fire(article5.TopicJobs)
+	}
+	return requeued, nil
 }
 
 // writeCaseIndex writes a case's index inside tx (replacing it when

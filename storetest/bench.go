@@ -358,3 +358,11 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
+
+// Run runs the tests and benchmarks of m, then closes k, and returns the
+// exit code: an adapter's TestMain is os.Exit(kept.Run(m)).
+func (k *Kept) Run(m *testing.M) int {
+	code := m.Run()
+	k.Close()
+	return code
+}

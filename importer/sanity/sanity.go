@@ -273,11 +273,15 @@ func (r *Report) Markdown(w io.Writer) error {
 				sort.Strings(facts)
 				var parts []string
 				for _, f := range facts {
-					name := f
-					if name == "" {
-						name = "(not named)"
+					// The fact in plain words, not its name.
+					name := "a fact not named"
+					if f != "" {
+						name = article5.FactLabel(f)
+						if !strings.HasPrefix(name, "whether ") {
+							name = "the " + name
+						}
 					}
-					parts = append(parts, fmt.Sprintf("%d for lack of %s", ds.UndecidedBy[f], name))
+					parts = append(parts, fmt.Sprintf("%s turning on %s", num(ds.UndecidedBy[f]), name))
 				}
 				fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
 			}

@@ -53,7 +53,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		return f(cmd.Context(), a)
 	}
 
-	var witnessed, verifyFormat string
+	var witnessed, verifyFormat, headFormat, keyFormat, proofFormat, consistencyFormat string
 	var deep bool
 	verify := &cobra.Command{
 		Use:   "verify",
@@ -128,11 +128,23 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if headFormat == "json" {
+					vs, err := nodeVerifiers(ctx, a)
+					if err != nil {
+						return err
+					}
+					h, err := audit.VerifyTreeHead(signed, vs)
+					if err != nil {
+						return err
+					}
+					return writeJSON(stdout, headJSON(h, signed))
+				}
 				_, err = stdout.Write(signed)
 				return err
 			})
 		},
 	}
+	addFormatFlag(head, &headFormat)
 
 	key := &cobra.Command{
 		Use:   "key",
@@ -144,11 +156,15 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if keyFormat == "json" {
+					return writeJSON(stdout, map[string]string{"verifier_key": k})
+				}
 				fmt.Fprintln(stdout, k)
 				return nil
 			})
 		},
 	}
+	addFormatFlag(key, &keyFormat)
 
 	var size int64
 	proof := &cobra.Command{
@@ -180,6 +196,9 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if err := p.Check(h); err != nil {
 					return err
 				}
+				if proofFormat == "json" {
+					return writeJSON(stdout, inclusionJSON(p, h, signed))
+				}
 				text, err := p.MarshalText()
 				if err != nil {
 					return article5.Internal("marshal proof", err)
@@ -190,6 +209,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	proof.Flags().Int64Var(&size, "size", 0, "the tree size (default: the newest signed head's)")
+	addFormatFlag(proof, &proofFormat)
 
 	consistency := &cobra.Command{
 		Use:   "consistency OLD NEW",
@@ -218,6 +238,9 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if _, _, err := audit.CheckSignedConsistency(signed[0], signed[1], vs, p); err != nil {
 					return err
 				}
+				if consistencyFormat == "json" {
+					return writeJSON(stdout, consistencyJSON(p, heads, signed))
+				}
 				text, err := p.MarshalText()
 				if err != nil {
 					return article5.Internal("marshal proof", err)
@@ -230,6 +253,8 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 			})
 		},
 	}
+
+	addFormatFlag(consistency, &consistencyFormat)
 
 	reconcile := newAuditReconcileCmd(stdout, withLog, &c)
 	for _, sub := range []*cobra.Command{verify, head, key, proof, consistency, reconcile} {

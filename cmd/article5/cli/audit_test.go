@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,87 @@ func TestAuditVerifyDeep(t *testing.T) {
 	}
 	if out, _, code := run(t, "audit", "verify", "--data-dir", dir); code == 0 || !strings.Contains(out, "FAULT row-edited 3 objects/indicator--") {
 		t.Fatalf("routine check after an edit of raw_sha256: %d %s", code, out)
+	}
+}
+
+// TestAuditCommandsJSON: head, key, proof and consistency with --format
+// json give the same facts as their text forms: the JSON head's signed
+// note is the text head byte for byte, its size and root hash are the
+// note's lines, the proof names the entry the text proof names, and the
+// consistency proof's sizes are the two heads'.
+func TestAuditCommandsJSON(t *testing.T) {
+	dir := t.TempDir()
+	org := "identity--7c477306-5df9-4487-b023-958c6583ffef"
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if _, errs, code := run(t, "token", "create", "--data-dir", dir, "--name", name, "--party", "JP", "--org", org); code != 0 {
+			t.Fatalf("token create: %d %s", code, errs)
+		}
+	}
+	textHead, _, _ := run(t, "audit", "head", "--data-dir", dir)
+	lines := strings.Split(textHead, "\n")
+	out, errs, code := run(t, "audit", "head", "--data-dir", dir, "--format", "json")
+	if code != 0 {
+		t.Fatalf("head --format json: %d %s", code, errs)
+	}
+	var head struct {
+		TreeSize   int64  `json:"tree_size"`
+		RootHash   string `json:"root_hash"`
+		Time       string `json:"time"`
+		SignedNote string `json:"signed_note"`
+	}
+	if err := json.Unmarshal([]byte(out), &head); err != nil {
+		t.Fatalf("head JSON: %v\n%s", err, out)
+	}
+	if head.SignedNote != textHead || head.TreeSize != 4 || head.RootHash != lines[2] || head.Time == "" {
+		t.Fatalf("head JSON %+v disagrees with the text head %q", head, textHead)
+	}
+
+	textKey, _, _ := run(t, "audit", "key", "--data-dir", dir)
+	out, _, code = run(t, "audit", "key", "--data-dir", dir, "--format", "json")
+	var key struct {
+		VerifierKey string `json:"verifier_key"`
+	}
+	if err := json.Unmarshal([]byte(out), &key); code != 0 || err != nil || key.VerifierKey != strings.TrimSpace(textKey) {
+		t.Fatalf("key --format json: %d %v %q (text %q)", code, err, out, textKey)
+	}
+
+	out, errs, code = run(t, "audit", "proof", "2", "--data-dir", dir, "--format", "json")
+	var proof struct {
+		Entry struct {
+			Index int64  `json:"index"`
+			Kind  string `json:"kind"`
+			Ref   string `json:"ref"`
+		} `json:"entry"`
+		TreeSize int64    `json:"tree_size"`
+		Hashes   []string `json:"hashes"`
+		Checked  bool     `json:"checked"`
+	}
+	if err := json.Unmarshal([]byte(out), &proof); code != 0 || err != nil {
+		t.Fatalf("proof --format json: %d %v %s %s", code, err, out, errs)
+	}
+	if proof.Entry.Index != 2 || proof.Entry.Kind != "token" || !strings.HasPrefix(proof.Entry.Ref, "tokens/") ||
+		proof.TreeSize != 4 || len(proof.Hashes) != 2 || !proof.Checked {
+		t.Fatalf("proof JSON: %+v", proof)
+	}
+
+	out, errs, code = run(t, "audit", "consistency", "1", "4", "--data-dir", dir, "--format", "json")
+	var cons struct {
+		Old struct {
+			TreeSize int64 `json:"tree_size"`
+		} `json:"old"`
+		New struct {
+			TreeSize int64 `json:"tree_size"`
+		} `json:"new"`
+		Hashes     []string `json:"hashes"`
+		Consistent bool     `json:"consistent"`
+	}
+	if err := json.Unmarshal([]byte(out), &cons); code != 0 || err != nil {
+		t.Fatalf("consistency --format json: %d %v %s %s", code, err, out, errs)
+	}
+	if cons.Old.TreeSize != 1 || cons.New.TreeSize != 4 || len(cons.Hashes) == 0 || !cons.Consistent {
+		t.Fatalf("consistency JSON: %+v", cons)
+	}
+	if _, _, code := run(t, "audit", "head", "--data-dir", dir, "--format", "yaml"); code != 2 {
+		t.Fatalf("head --format yaml: exit %d, want 2", code)
 	}
 }

@@ -30,7 +30,8 @@ The tar holds:
                        transparency-log key (node_keys) and cursor secrets (node_secrets)
   article5.pgdump      instead, for PostgreSQL: pg_dump's archive (custom format) of the
                        schema the store uses, one snapshot (pg_dump must be on PATH)
-  login-device.key     the key of login device cookies, from --data-dir
+  login-device.key     the key of login device cookies, from --data-dir (SQLite; on
+                       PostgreSQL the key is in the database, and so in the dump)
   article5-backup.json when and by which article5 the backup was made, of which store
   MANIFEST             the sha256 of each file, in the form 'sha256sum -c' checks
 
@@ -112,6 +113,8 @@ func newBackupCmd(stdout io.Writer) *cobra.Command {
 					return article5.Internal("backup", err)
 				}
 				files = append(files, backupDevice)
+			case errors.Is(err, os.ErrNotExist) && kind == "postgres":
+				// serve on PostgreSQL keeps the key in the database: the dump holds it.
 			case errors.Is(err, os.ErrNotExist):
 				notes = append(notes, fmt.Sprintf("no %s in %s (serve makes it on first start): known login devices will not survive a restore", backupDevice, c.DataDir))
 			default:

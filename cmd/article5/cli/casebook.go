@@ -21,7 +21,8 @@ Assess one with 'article5 assess --casebook NAME', or by path:
 'article5 assess casebook/NAME.json'.`
 
 func newCasebookCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "casebook",
 		Short: "List the historic cases of the built-in casebook with their expected outcome",
 		Long:  casebookHelp,
@@ -30,6 +31,9 @@ func newCasebookCmd(stdout io.Writer) *cobra.Command {
 			cases, err := casebook.Expectations()
 			if err != nil {
 				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, casebookJSON(cases))
 			}
 			w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "CASE\tDATE\tKIND\tSCOPE\tJP\tUS\tDCID")
@@ -43,4 +47,24 @@ func newCasebookCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	addFormatFlag(cmd, &format)
+	return cmd
+}
+
+// casebookJSON is the --format json form of the casebook: each case's
+// hand-written expectation, with the keys of casebook/expect.yaml
+// (dcid as {min, max}; open only when the doctrines do not yet decide the
+// case as expected).
+func casebookJSON(cases []casebook.Case) []map[string]any {
+	out := make([]map[string]any, 0, len(cases))
+	for _, c := range cases {
+		m := map[string]any{"case": c.Name, "date": c.Date, "kind": c.Kind, "official_view": c.OfficialView,
+			"scope": c.Scope, "tier": c.Tier, "dcid": map[string]int{"min": c.DCID.Min, "max": c.DCID.Max},
+			"reason": c.Reason, "dcid_reason": c.DCIDReason, "depends_on": append([]string{}, c.DependsOn...)}
+		if c.Open != "" {
+			m["open"] = c.Open
+		}
+		out = append(out, m)
+	}
+	return out
 }

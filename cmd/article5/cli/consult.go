@@ -66,6 +66,17 @@ type consultView struct {
 	} `json:"past_determinations"`
 }
 
+// printCaseID writes the case id of a consultation answer alone on a
+// line (case open -q).
+func printCaseID(w io.Writer, raw json.RawMessage) error {
+	var v consultView
+	if err := json.Unmarshal(raw, &v); err != nil || v.Case == "" {
+		return article5.Errorf(article5.EINTERNAL, "the server's answer names no case")
+	}
+	_, err := fmt.Fprintln(w, v.Case)
+	return err
+}
+
 // printConsultation writes a consultation for a reader: raw JSON with
 // --format json, else a short text view.
 func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
@@ -167,7 +178,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 
 	var name, existing string
 	var markings []string
-	var noRequest bool
+	var noRequest, quiet bool
 	open := &cobra.Command{
 		Use: "open (--name NAME INCIDENT… | --case ID)", Short: "Open a case and its consultation (analyst)",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -187,6 +198,9 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 			if err != nil {
 				return err
 			}
+			if quiet {
+				return printCaseID(stdout, raw)
+			}
 			return printConsultation(stdout, raw, format)
 		},
 	}
@@ -194,6 +208,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	open.Flags().StringVar(&existing, "case", "", "open the consultation of this existing case instead")
 	open.Flags().StringSliceVar(&markings, "marking", nil, "marking-definition id for the new case grouping (e.g. TLP:AMBER)")
 	open.Flags().BoolVar(&noRequest, "no-request", false, "open without requesting consultation yet")
+	open.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the case id, for scripts: CASE=$(article5 case open -q …)")
 
 	status := &cobra.Command{
 		Use: "status ID", Short: "Show a case's consultation", Args: cobra.ExactArgs(1),

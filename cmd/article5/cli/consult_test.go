@@ -62,7 +62,7 @@ func (e *consultEnv) mustAs(name string, args ...string) string {
 	return out
 }
 
-// MustConsultEnv sets the node up as the README walkthrough does and
+// MustConsultEnv sets the node up as the walkthrough in docs/consultations.md does and
 // starts it; the server stops when the test ends.
 func MustConsultEnv(t *testing.T) *consultEnv {
 	t.Helper()

@@ -77,18 +77,33 @@ func newDoctrineCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	addFormatFlag(show, &showFormat)
-	cmd.AddCommand(list, show, &cobra.Command{
-		Use: "check FILE...", Short: "Load and check doctrine files", Args: cobra.MinimumNArgs(1),
+	var checkFormat string
+	check := &cobra.Command{
+		Use: "check FILE...", Short: "Load and check doctrine files (--format json: each file with its id, version and sha256)", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			type checked struct {
+				File string `json:"file"`
+				doctrineView
+			}
+			var ok []checked
 			for _, p := range args {
 				d, err := doctrine.Load(p)
 				if err != nil {
 					return err
 				}
+				if checkFormat == "json" {
+					ok = append(ok, checked{p, viewDoctrine(d)})
+					continue
+				}
 				fmt.Fprintf(stdout, "%s: ok (%s %s, sha256 %s)\n", p, d.ID, d.Version, d.SHA256)
+			}
+			if checkFormat == "json" {
+				return writeJSON(stdout, ok)
 			}
 			return nil
 		},
-	}, newDoctrinePutCmd(stdout))
+	}
+	addFormatFlag(check, &checkFormat)
+	cmd.AddCommand(list, show, check, newDoctrinePutCmd(stdout))
 	return cmd
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ every case under it. Authenticate with 'article5 login' (a session) as the admin
 
 func newDoctrinePutCmd(stdout io.Writer) *cobra.Command {
 	c := &client{http: &http.Client{Timeout: time.Minute}}
+	var format string
 	cmd := &cobra.Command{
 		Use: "put ID FILE", Short: "Change a node's doctrine (through its API)", Long: doctrinePutHelp, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,8 +51,15 @@ func newDoctrinePutCmd(stdout io.Writer) *cobra.Command {
 				Job       string
 				Unchanged bool
 			}
-			if err := c.do("PUT", "/api/v1/doctrines/"+url.PathEscape(args[0]), typedBody{bytes.NewReader(src), "application/yaml"}, &out); err != nil {
+			var raw json.RawMessage
+			if err := c.do("PUT", "/api/v1/doctrines/"+url.PathEscape(args[0]), typedBody{bytes.NewReader(src), "application/yaml"}, &raw); err != nil {
 				return nameLocalFile(err, args[0]+".yaml", args[1])
+			}
+			if format == "json" {
+				return writeRawJSON(stdout, raw)
+			}
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return article5.Errorf(article5.EINTERNAL, "the server's answer does not parse: %v", err)
 			}
 			if out.Unchanged {
 				fmt.Fprintf(stdout, "doctrine %s unchanged: %s (sha256 %s) is already in force\n", out.Doctrine.ID, out.Doctrine.Version, out.Doctrine.SHA256)
@@ -66,6 +75,7 @@ func newDoctrinePutCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	addClientFlags(cmd, c)
+	addFormatFlag(cmd, &format)
 	return cmd
 }
 

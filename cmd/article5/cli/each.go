@@ -464,13 +464,13 @@ func writeSummaryText(w io.Writer, s assess.Summary, docs []*doctrine.Doctrine, 
 			sortByCount(facts, d.UndecidedBy)
 			var parts []string
 			for _, f := range facts {
-				name := f
-				if name == "" {
-					name = "(no needed fact named)"
+				name := "a fact not named"
+				if f != "" {
+					name = article5.FactLabel(f) // plain words, not the fact's name
 				}
 				parts = append(parts, fmt.Sprintf("%s: %d", name, d.UndecidedBy[f]))
 			}
-			fmt.Fprintf(b, ", of which for lack of %s", strings.Join(parts, ", "))
+			fmt.Fprintf(b, ", of which turning on %s", strings.Join(parts, "; "))
 		}
 		fmt.Fprintln(b)
 		fmt.Fprintf(b, "  self-defence available: %d\n", d.SelfDefence)

@@ -66,22 +66,22 @@ func TestEachText(t *testing.T) {
 			rows++
 		}
 	}
-	if rows != 15 {
-		t.Errorf("%d table rows, want 15\n%s", rows, out)
+	if rows != 16 {
+		t.Errorf("%d table rows, want 16\n%s", rows, out)
 	}
 	if !regexp.MustCompile(`indeterminate +armed-attack-possible +no/no`).MatchString(out) {
 		t.Errorf("no row reads jp indeterminate, us armed-attack-possible, self-defence no/no:\n%s", out)
 	}
 	for _, want := range []string{"e296db0b-ae42 2021-06-01 Volt Typhoon", "SELF-DEF",
-		"15 incidents in the evidence, each assessed as its own case: 15 shown, 0 of them not assessed",
-		"jp:  6 below-threshold, 6 use-of-force-possible, 1 armed-attack-possible, 2 indeterminate"} {
+		"16 incidents in the evidence, each assessed as its own case: 16 shown, 0 of them not assessed",
+		"jp:  6 below-threshold, 6 use-of-force-possible, 1 armed-attack-possible, 3 indeterminate"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q\n%s", want, out)
 		}
 	}
 	// Progress goes to stderr (not a terminal here), never to stdout.
-	if strings.Contains(out, "assessed 15/15") || !strings.Contains(errs, "assessed 15/15 incidents\n") {
-		t.Errorf("progress: stdout has it %v, stderr %q", strings.Contains(out, "assessed 15/15"), errs)
+	if strings.Contains(out, "assessed 16/16") || !strings.Contains(errs, "assessed 16/16 incidents\n") {
+		t.Errorf("progress: stdout has it %v, stderr %q", strings.Contains(out, "assessed 16/16"), errs)
 	}
 }
 
@@ -113,8 +113,9 @@ func TestEachSummary(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"SUMMARY — 15 incidents", "tier \\ scope", "severity (DCID 0-10)",
-		"indeterminate: 2, of which for lack of state_nexus: 1, state_nexus_confidence: 1", "indeterminate: 0\n"} {
+	for _, want := range []string{"SUMMARY — 16 incidents", "tier \\ scope", "severity (DCID 0-10)",
+		"indeterminate: 3, of which turning on character of the operation: 1; whether the conduct is attributable to a State: 1; confidence in the link to the State: 1",
+		"indeterminate: 1, of which turning on character of the operation: 1\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q\n%s", want, out)
 		}
@@ -127,7 +128,7 @@ func TestEachSummary(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Rows != 15 || len(s.Doctrines) != 2 || s.Doctrines[1].Tiers["armed-attack-possible"] != 3 {
+	if s.Rows != 16 || len(s.Doctrines) != 2 || s.Doctrines[1].Tiers["armed-attack-possible"] != 3 {
 		t.Errorf("summary %+v", s)
 	}
 	out, errs, code = runEachCLI(t, append([]string{"assess", "--each", "--summary", "--format", "csv"}, files...)...)
@@ -149,8 +150,8 @@ func TestEachSummary(t *testing.T) {
 		}
 		sum[r[0]] += n
 	}
-	if sum["jp"] != 15 || sum["us"] != 15 {
-		t.Errorf("counts add up to %v, want 15 per doctrine", sum)
+	if sum["jp"] != 16 || sum["us"] != 16 {
+		t.Errorf("counts add up to %v, want 16 per doctrine", sum)
 	}
 }
 
@@ -165,7 +166,7 @@ func TestEachCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "id,date,name,receivers,initiator,scope,article,us_tier,us_severity,us_priority,jp_tier,jp_severity,jp_priority,reason,error"
-	if len(recs) != 16 || strings.Join(recs[0], ",") != want {
+	if len(recs) != 17 || strings.Join(recs[0], ",") != want {
 		t.Fatalf("%d records, header %v", len(recs), recs[0])
 	}
 	for _, r := range recs[1:] {
@@ -194,7 +195,7 @@ func TestEachFaultyIncidentCLI(t *testing.T) {
 	}
 	for _, want := range []string{"NOT ASSESSED: the incident's facts are invalid", "NOT ASSESSED (1)",
 		"incident--e60f1fec-0bd8-41c0-bb39-3c883f25ed32", "/domain: expected one of cyber, space, electromagnetic, got underwater",
-		"15 shown, 1 of them not assessed", "jp:  5 below-threshold"} {
+		"16 shown, 1 of them not assessed", "jp:  5 below-threshold"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q\n%s", want, out)
 		}
@@ -210,7 +211,7 @@ func TestEachFaultyIncidentCLI(t *testing.T) {
 			bad++
 		}
 	}
-	if len(rows) != 15 || bad != 1 {
+	if len(rows) != 16 || bad != 1 {
 		t.Errorf("%d rows, %d with an error", len(rows), bad)
 	}
 }

@@ -26,7 +26,8 @@ article5's extension: coded effects as impacts, receivers as identities at
 their countries, attributions with legal basis and confidence. Facts the
 dataset does not code stay absent. The output is sorted and byte-identical on
 re-import. The run report (to stderr) counts every value no mapping table
-knows and lists every rejected record with its row and reason.
+knows and lists every rejected record with its row and reason (--format json:
+the same report as JSON, still on stderr).
 
 Exit status: 0 imported (some records may be rejected: see the report);
 2 invalid input (wrong header, malformed CSV, non-UTF-8, missing file).`
@@ -38,7 +39,7 @@ var importers = map[string]func(ctx context.Context, name string, r io.Reader, w
 }
 
 func newImportCmd(stdout, stderr io.Writer) *cobra.Command {
-	var out string
+	var out, format string
 	cmd := &cobra.Command{
 		Use:   "import DATASET FILE",
 		Short: "Import a dataset (eurepoc, cfr) as a STIX 2.1 bundle",
@@ -89,10 +90,27 @@ func newImportCmd(stdout, stderr io.Writer) *cobra.Command {
 					return article5.Internal("write output", err)
 				}
 			}
+			if format == "json" {
+				return writeJSON(stderr, reportJSON(rep))
+			}
 			rep.Write(stderr)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the bundle to this file (default: standard output)")
+	addFormatFlag(cmd, &format)
+	cmd.Flags().Lookup("format").Usage = "the run report's format, on standard error: text or json"
 	return cmd
+}
+
+// reportJSON is the --format json form of an import's run report:
+// {dataset, rows, imported, rejected: [{row, record, reason}],
+// unmapped: {column: {value: count}}, notes: {what: count}}.
+func reportJSON(r *importer.Report) map[string]any {
+	rejected := r.Rejected
+	if rejected == nil {
+		rejected = []importer.Rejection{}
+	}
+	return map[string]any{"dataset": r.Dataset, "rows": r.Rows, "imported": r.Imported,
+		"rejected": rejected, "unmapped": r.Unmapped, "notes": r.Notes}
 }

@@ -132,7 +132,7 @@ func offlineNode(cmd *cobra.Command, c *serveConfig, trust []string) (*node.Node
 // newPartyRevokeCmd is 'party revoke': the root key signs a key's
 // revocation, offline.
 func newPartyRevokeCmd(stdout io.Writer) *cobra.Command {
-	var rootPath, keyID, reason, out, passFile string
+	var rootPath, keyID, reason, out, passFile, format string
 	cmd := &cobra.Command{
 		Use: "revoke --root ROOT.key --key-id ID --reason TEXT --out FILE", Short: "Revoke an approver or node key with the root key", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -154,6 +154,9 @@ func newPartyRevokeCmd(stdout io.Writer) *cobra.Command {
 			if err := writeNew(out, data, 0o644); err != nil {
 				return err
 			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"file": out, "revocation": v})
+			}
 			fmt.Fprintf(stdout, "revoked key %s of %s from %s: %s (record it with 'article5 key revoke' or the API)\n", keyID, root.Party(), v.RevokedAt, out)
 			return nil
 		},
@@ -163,5 +166,6 @@ func newPartyRevokeCmd(stdout io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
 	cmd.Flags().StringVar(&out, "out", "", "the revocation file to write")
 	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the root passphrase (else ARTICLE5_PASSPHRASE)")
+	addFormatFlag(cmd, &format)
 	return cmd
 }

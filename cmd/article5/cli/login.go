@@ -89,7 +89,7 @@ func addClientFlags(cmd *cobra.Command, c *client) {
 }
 
 func newLoginCmd(stdout io.Writer) *cobra.Command {
-	var server, name, passFile, sessionPath string
+	var server, name, passFile, sessionPath, format string
 	cmd := &cobra.Command{
 		Use: "login --name NAME", Short: "Log in to a node; the 'case' commands then act as you", Long: loginHelp, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -154,6 +154,10 @@ func newLoginCmd(stdout io.Writer) *cobra.Command {
 			if err := os.Rename(tmp, sessionPath); err != nil {
 				return article5.Errorf(article5.EINVALID, "session file %s: %v", sessionPath, err)
 			}
+			if format == "json" { // the session secret stays in the file
+				return writeJSON(stdout, map[string]any{"server": server, "user": sf.User, "party": sf.Party,
+					"roles": sf.Roles, "expires": sf.Expires, "session": sessionPath})
+			}
 			fmt.Fprintf(stdout, "logged in to %s as %s (%s: %s) until %s\nsession: %s\n", server, sf.User, sf.Party,
 				strings.Join(sf.Roles, ", "), sf.Expires.Format(time.RFC3339), sessionPath)
 			return nil
@@ -163,6 +167,7 @@ func newLoginCmd(stdout io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&name, "name", "", "your login name")
 	cmd.Flags().StringVar(&passFile, "password-file", "", "file holding your password (else ARTICLE5_PASSWORD)")
 	cmd.Flags().StringVar(&sessionPath, "session", "", "where to keep the session [ARTICLE5_SESSION]")
+	addFormatFlag(cmd, &format)
 	return cmd
 }
 

@@ -20,14 +20,21 @@ import (
 )
 
 // TestRecordUnderOldDoctrineVerifies: a record signed on an assessment
-// made under doctrines jp 1.0.0 and us 1.0.0 (testdata/v1: the report
+// made under older doctrines still verifies with `article5 verify`,
+// findings re-hashed included: jp and us 1.0.0 (testdata/v1: the report
 // article5 produced for examples/dam-control.json before doctrines 2.0.0)
-// still verifies with `article5 verify`, findings re-hashed included. The
-// record carries its doctrines' ids, versions and sha256, which are those
-// of the 1.0.0 files kept in doctrine/testdata/v1; today's doctrines give
-// the same evidence another assessment hash.
+// and 2.0.0 (testdata/v2: the same before 2.1.0). The record carries its
+// doctrines' ids, versions and sha256, which are those of the files kept
+// in doctrine/testdata/v1 and v2; today's doctrines give the same evidence
+// another assessment hash.
 func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
-	old, err := os.ReadFile(filepath.Join("testdata", "v1", "dam-control.report.json"))
+	for _, v := range []struct{ dir, version string }{{"v1", "1.0.0"}, {"v2", "2.0.0"}} {
+		t.Run(v.version, func(t *testing.T) { recordUnderOldDoctrineVerifies(t, v.dir, v.version) })
+	}
+}
+
+func recordUnderOldDoctrineVerifies(t *testing.T, dir, version string) {
+	old, err := os.ReadFile(filepath.Join("testdata", dir, "dam-control.report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,13 +43,13 @@ func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range rep.Doctrines {
-		src, err := os.ReadFile(filepath.Join("..", "..", "..", "doctrine", "testdata", "v1", d.ID+"-1.0.0.yaml"))
+		src, err := os.ReadFile(filepath.Join("..", "..", "..", "doctrine", "testdata", dir, d.ID+"-"+version+".yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(src)
-		if d.Version != "1.0.0" || d.SHA256 != hex.EncodeToString(sum[:]) {
-			t.Fatalf("the old report names %s %s %s, not the 1.0.0 file (%x)", d.ID, d.Version, d.SHA256, sum)
+		if d.Version != version || d.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("the old report names %s %s %s, not the %s file (%x)", d.ID, d.Version, d.SHA256, version, sum)
 		}
 	}
 
@@ -61,15 +68,15 @@ func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if now.EvidenceDigest != rep.EvidenceDigest || now.Hash == rep.Hash || now.Doctrines[0].Version == "1.0.0" {
+	if now.EvidenceDigest != rep.EvidenceDigest || now.Hash == rep.Hash || now.Doctrines[0].Version == version {
 		t.Fatalf("digest %s vs %s, hash %s vs %s: want the same evidence and a new hash under %s", now.EvidenceDigest, rep.EvidenceDigest, now.Hash, rep.Hash, now.Doctrines[0].Version)
 	}
 
 	// Keys, positions on the old hash, and the record.
-	dir := t.TempDir()
+	tmp := t.TempDir()
 	t.Setenv("ARTICLE5_PASSPHRASE", "root passphrase for the test")
 	t.Setenv("ARTICLE5_PASSWORD", "approver password for the test")
-	p := func(name string) string { return filepath.Join(dir, name) }
+	p := func(name string) string { return filepath.Join(tmp, name) }
 	for _, party := range []string{"JP", "US"} {
 		lower := strings.ToLower(party)
 		for _, args := range [][]string{
@@ -103,7 +110,7 @@ func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
 		}
 		pubHex, _ := os.ReadFile(p(lower + "-approver.pub"))
 		pub, _ := hex.DecodeString(strings.TrimSpace(string(pubHex)))
-		reasons := party + " reasons under doctrine 1.0.0."
+		reasons := party + " reasons under doctrine " + version + "."
 		payload := article5.PositionPayload{Purpose: article5.PositionPurpose, Case: rep.Case, AssessmentHash: rep.Hash,
 			EvidenceDigest: rep.EvidenceDigest, Doctrines: rep.Doctrines, Party: article5.Party(party), Tier: article5.TierArmedAttackPossible,
 			Opinion: "agree", ReasonsSHA256: sign.ReasonsSHA256(reasons), KeyID: sign.KeyID(pub), SignedAt: sign.FormatTime(time.Now().UTC())}
@@ -123,6 +130,6 @@ func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
 	}
 	out, errs, code := runCLI(t, "verify", p("record.json"), "--trust", p("jp-root.pub"), "--trust", p("us-root.pub"))
 	if code != 0 || !strings.Contains(out, "determination: concurred") || !strings.Contains(out, "hash to the signed assessment hash "+rep.Hash) {
-		t.Fatalf("verify of the 1.0.0 record: exit %d\n%s%s", code, out, errs)
+		t.Fatalf("verify of the %s record: exit %d\n%s%s", version, code, out, errs)
 	}
 }

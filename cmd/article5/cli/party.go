@@ -67,7 +67,7 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 
 func newPartyCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "party", Short: "Make and use a Party's root key (offline)", Long: partyHelp}
-	var party, out, passFile string
+	var party, out, passFile, format string
 	initCmd := &cobra.Command{
 		Use: "init --party JP|US --out NAME", Short: "Make a Party's root key (NAME.key, NAME.pub)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -99,6 +99,9 @@ func newPartyCmd(stdout io.Writer) *cobra.Command {
 			}
 			if err := writeNew(out+".pub", append(pub, '\n'), 0o644); err != nil {
 				return err
+			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"party": p, "key_id": root.KeyID(), "key_file": out + ".key", "public_file": out + ".pub"})
 			}
 			fmt.Fprintf(stdout, "root key of %s: %s\nwrote %s.key (encrypted) and %s.pub (give it to the other Party)\n", p, root.KeyID(), out, out)
 			return nil
@@ -146,6 +149,9 @@ func newPartyCmd(stdout io.Writer) *cobra.Command {
 			if err := writeNew(out, data, 0o644); err != nil {
 				return err
 			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"file": out, "certificate": cert})
+			}
 			fmt.Fprintf(stdout, "certified %s key %s of %s (%s) until %s: %s\n", role, cert.SubjectKeyID, root.Party(), name, cert.NotAfter, out)
 			return nil
 		},
@@ -157,12 +163,14 @@ func newPartyCmd(stdout io.Writer) *cobra.Command {
 	certify.Flags().IntVar(&days, "days", 365, "validity in days")
 	certify.Flags().StringVar(&out, "out", "", "the certificate file to write")
 	certify.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the root passphrase (else ARTICLE5_PASSPHRASE)")
+	addFormatFlag(initCmd, &format)
+	addFormatFlag(certify, &format)
 	cmd.AddCommand(initCmd, certify, newPartyRevokeCmd(stdout))
 	return cmd
 }
 
 func newKeyCmd(stdout io.Writer) *cobra.Command {
-	var out, passFile string
+	var out, passFile, format string
 	cmd := &cobra.Command{Use: "key", Short: "Make approver keys, and register or revoke them on a node"}
 	newCmd := &cobra.Command{
 		Use: "new --out NAME", Short: "Make an approver key (NAME.key encrypted with the password, NAME.pub)",
@@ -189,12 +197,16 @@ re-enters that password, which unseals this key for the one signature.`, Args: c
 			if err := writeNew(out+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644); err != nil {
 				return err
 			}
+			if format == "json" {
+				return writeJSON(stdout, map[string]any{"key_id": sign.KeyID(pub), "public_key": hex.EncodeToString(pub), "key_file": out + ".key", "public_file": out + ".pub"})
+			}
 			fmt.Fprintf(stdout, "key %s: wrote %s.key (encrypted) and %s.pub (have it certified with 'article5 party certify')\n", sign.KeyID(pub), out, out)
 			return nil
 		},
 	}
 	newCmd.Flags().StringVar(&out, "out", "", "file name without extension")
 	newCmd.Flags().StringVar(&passFile, "password-file", "", "file holding the password (else ARTICLE5_PASSWORD)")
+	addFormatFlag(newCmd, &format)
 	cmd.AddCommand(newCmd)
 	addKeyAdminCmds(cmd, stdout)
 	return cmd
@@ -217,6 +229,7 @@ Exit 0 if all hold, 4 if a check fails, 2 if the check cannot run (a missing fil
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
 	var trust []string
+	var format string
 	cmd := &cobra.Command{
 		Use: "verify RECORD --trust ROOT.pub…", Short: "Verify a case record offline against trusted root keys", Long: verifyHelp, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -250,6 +263,9 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 				}
 				return err
 			}
+			if format == "json" {
+				return writeJSON(stdout, verdictJSON(v))
+			}
 			fmt.Fprintf(stdout, "record of %s verifies\nassessment hash %s\n", v.Case, v.AssessmentHash)
 			for _, p := range v.Positions {
 				fmt.Fprintf(stdout, "  %s: %s (%s), signed %s by %s with %s\n", p.Party, p.Tier, p.Opinion, p.SignedAt, p.Signer, p.KeyID)
@@ -264,7 +280,26 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringSliceVar(&trust, "trust", nil, "a Party's public root key file (repeat for each Party)")
+	addFormatFlag(cmd, &format)
 	return cmd
+}
+
+// verdictJSON is the --format json form of a verified record: what the
+// text prints, as {verified, case, assessment_hash, positions, outcome?,
+// checks}. A record that does not verify prints nothing on stdout and
+// exits 4.
+func verdictJSON(v *sign.Verdict) map[string]any {
+	positions := make([]map[string]any, 0, len(v.Positions))
+	for _, p := range v.Positions {
+		positions = append(positions, map[string]any{"party": p.Party, "tier": p.Tier, "opinion": p.Opinion,
+			"key_id": p.KeyID, "signer": p.Signer, "signed_at": p.SignedAt})
+	}
+	out := map[string]any{"verified": true, "case": v.Case, "assessment_hash": v.AssessmentHash,
+		"positions": positions, "checks": v.Checks}
+	if v.Outcome != "" {
+		out["outcome"] = v.Outcome
+	}
+	return out
 }
 
 func jsonIndent(v any) ([]byte, error) {
@@ -279,7 +314,7 @@ func jsonIndent(v any) ([]byte, error) {
 // record's assessment object carries (assess.AssessmentHash), so that a
 // record whose findings were edited after signing is refused: the
 // signatures are over the hash, and the hash must be the findings'.
-// Prose (reasons, names) is not part of the hash (README, "JSON output").
+// Prose (reasons, names) is not part of the hash (docs/legal-adviser.md, "The stable JSON report").
 // EFORBIDDEN on a mismatch; the check is added to v.Checks.
 func checkFindings(ctx context.Context, rec *sign.Record, v *sign.Verdict) error {
 	var obj struct {

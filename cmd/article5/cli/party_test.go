@@ -123,6 +123,28 @@ func TestPartyKeysCertifyAndVerifyOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "determination: concurred") {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errs)
 	}
+	t.Run("--format json", func(t *testing.T) {
+		var v struct {
+			Verified       bool   `json:"verified"`
+			Case           string `json:"case"`
+			AssessmentHash string `json:"assessment_hash"`
+			Outcome        string `json:"outcome"`
+			Positions      []struct {
+				Party, Tier string
+				KeyID       string `json:"key_id"`
+			} `json:"positions"`
+			Checks []string `json:"checks"`
+		}
+		mustJSON(t, &v, false, "verify", good, "--trust", p("jp-root.pub"), "--trust", p("us-root.pub"), "--format", "json")
+		if !v.Verified || v.Case != rep.Case || v.AssessmentHash != rep.Hash || v.Outcome != "concurred" || len(v.Positions) != 2 ||
+			v.Positions[0].KeyID == "" || len(v.Checks) == 0 {
+			t.Errorf("verify --format json: %+v", v)
+		}
+		// A record that does not verify prints nothing on stdout.
+		if out, _, code := runCLI(t, "verify", good, "--trust", p("jp-root.pub"), "--format", "json"); code != ExitRefused || out != "" {
+			t.Errorf("verify --format json of a record not verified: exit %d, stdout %q", code, out)
+		}
+	})
 
 	t.Run("a key not certified by a trusted root", func(t *testing.T) {
 		if _, errs, code := runCLI(t, "verify", good, "--trust", p("jp-root.pub")); code != ExitRefused || !strings.Contains(errs, "US") {

@@ -24,6 +24,7 @@ func newSecretCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "secret", Short: "Rotate the node's cursor secret", Long: secretHelp}
 	c := defaultServeConfig()
 	keep := 7 * 24 * time.Hour
+	var format string
 	rotate := &cobra.Command{
 		Use:   "rotate",
 		Short: "Make a new cursor secret and delete those older than --keep",
@@ -44,12 +45,16 @@ func newSecretCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format == "json" { // the id only: the secret itself never leaves the store
+				return writeJSON(stdout, map[string]any{"id": s.ID, "created": s.Created, "deleted_older_than": keep.String()})
+			}
 			fmt.Fprintf(stdout, "new cursor secret %s (made %s); secrets older than %s deleted\n", s.ID, s.Created.Format(time.RFC3339), keep)
 			return nil
 		},
 	}
 	addStoreFlags(rotate, &c)
 	rotate.Flags().DurationVar(&keep, "keep", keep, "keep older secrets this long, so that cursors sealed with them still open")
+	addFormatFlag(rotate, &format)
 	cmd.AddCommand(rotate)
 	return cmd
 }

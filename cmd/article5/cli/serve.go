@@ -30,7 +30,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const serveHelp = `Run an article5 node: the JSON API (and later the web UI and TAXII 2.1) in one process,
+const serveHelp = `Run an article5 node: the JSON API in one process,
 with a worker that re-assesses cases when evidence arrives.
 
 Storage is SQLite in the data dir by default (created on first start), or PostgreSQL with
@@ -43,6 +43,11 @@ ARTICLE5_TRUSTED_PROXIES, ARTICLE5_WEBHOOK_ALLOW, and for each connection limit 
 named in its flag's help),
 then a YAML file (--config; keys as the flag names, plus "clients" and "communities" maps for
 release control, "organisations" per Party and "speaks-for" delegations), then defaults.
+
+Several serve processes may run on one PostgreSQL database, behind a load balancer: they
+share sessions, login throttling, cursor secrets and doctrine changes through it; each runs
+re-assessment jobs under a lease per case, and one at a time delivers webhooks (the others take
+over within 30 s when it dies). SQLite is for one process. See docs/scaling-out.md.
 
 Trust: every stored version records who submitted it; the first version of an id makes the
 submitter's organisation its custodian, and only it (or an organisation it has delegated to
@@ -459,7 +464,14 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	if err := n.LoadStoredDoctrines(ctx); err != nil { // doctrines changed through the API override the built-in ones
 		return err
 	}
-	deviceKey, err := loginDeviceKey(c.DataDir)
+	// Login device cookies must verify on every serve process: on
+	// PostgreSQL the key is the database's; SQLite keeps its file.
+	var deviceKey []byte
+	if c.Database != "" {
+		deviceKey, err = store.SharedKey(ctx, "login-device")
+	} else {
+		deviceKey, err = loginDeviceKey(c.DataDir)
+	}
 	if err != nil {
 		return err
 	}
@@ -485,6 +497,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "article5 node listening on %s://%s (store: %s)\n", scheme, ln.Addr(), where)
+	log.Info("serving", "addr", ln.Addr().String(), "store", where, "holder", n.HolderID(), "worker", !c.NoWorker)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	go sweepSessions(workerCtx, store, log, time.Hour)
 	headsDone := make(chan struct{})

@@ -256,6 +256,9 @@ func scopeWords(s article5.ScopeFinding) string {
 	case "V":
 		return fmt.Sprintf("%s (%s) — Article V", s.Value, where)
 	case "IV":
+		if strings.Contains(s.Basis, "Article IV presumed") {
+			return fmt.Sprintf("%s (%s) — Article IV consultations, presumed because the place lies in the Far East", s.Value, where)
+		}
 		return fmt.Sprintf("%s (%s) — Article IV consultations: the security of Japan or of the Far East is threatened", s.Value, where)
 	case "none":
 		return fmt.Sprintf("%s (%s) — none: neither Article V nor Article IV (no threat to the security of Japan or of the Far East is found)", s.Value, where)
