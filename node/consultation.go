@@ -433,14 +433,16 @@ func (n *Node) derivedAudience(ctx context.Context, assessmentRef string) (strin
 // it (called by the worker after saving an assessment). A case with no
 // consultation, a closed one, or one already on hash is left alone.
 func (n *Node) reopen(ctx context.Context, caseID string) error {
-	a, err := n.currentAssessment(ctx, caseID)
-	if err != nil {
-		return err
-	}
+	// Most cases have no consultation: look for one before reading the
+	// assessment back (the whole report).
 	c, _, err := n.Consultation(ctx, caseID)
 	if article5.ErrorCode(err) == article5.ENOTFOUND {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	a, err := n.currentAssessment(ctx, caseID)
 	if err != nil {
 		return err
 	}

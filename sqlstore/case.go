@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"article5"
@@ -28,11 +31,39 @@ func scanListedCase(row Row) (*article5.CaseSummary, error) {
 	}
 	c.Updated, c.Scope, c.Consultation = fromNano(c.updated), article5.Scope(scope), article5.CaseState(state)
 	if c.tiers != "" && c.tiers != "{}" {
-		if err := json.Unmarshal([]byte(c.tiers), &c.Tiers); err != nil {
+		var err error
+		if c.Tiers, err = decodeTiers(c.tiers); err != nil {
 			return nil, err
 		}
 	}
 	return &c.CaseSummary, nil
+}
+
+// tiersSeen holds the decoded form of each distinct tiers column (a case's
+// tier per doctrine: a few distinct texts on a node), up to tiersSeenMax,
+// so that a page of 100 cases does not decode 100 times with reflection.
+var (
+	tiersSeen    sync.Map // string → map[string]article5.Tier, read only
+	tiersSeenLen atomic.Int64
+)
+
+const tiersSeenMax = 4096
+
+// decodeTiers returns the tiers column s decoded, a map of its own.
+func decodeTiers(s string) (map[string]article5.Tier, error) {
+	if v, ok := tiersSeen.Load(s); ok {
+		return maps.Clone(v.(map[string]article5.Tier)), nil
+	}
+	var t map[string]article5.Tier
+	if err := json.Unmarshal([]byte(s), &t); err != nil {
+		return nil, err
+	}
+	if tiersSeenLen.Load() < tiersSeenMax {
+		if _, loaded := tiersSeen.LoadOrStore(strings.Clone(s), maps.Clone(t)); !loaded {
+			tiersSeenLen.Add(1)
+		}
+	}
+	return t, nil
 }
 
 // caseRow is a cases row: the summary and updated as stored (unix ns).
@@ -58,7 +89,8 @@ func scanCase(row Row) (*article5.CaseSummary, error) {
 		return nil, err
 	}
 	if c.tiers != "" && c.tiers != "{}" {
-		if err := json.Unmarshal([]byte(c.tiers), &c.Tiers); err != nil {
+		var err error
+		if c.Tiers, err = decodeTiers(c.tiers); err != nil {
 			return nil, err
 		}
 	}

@@ -275,6 +275,12 @@ func Canonical(o *Object) ([]byte, error) {
 		if raw, err = json.Marshal(o.Props); err != nil {
 			return nil, &article5.Error{Code: article5.EINVALID, Message: "canonical JSON: object cannot be encoded", Err: fmt.Errorf("marshal props: %w", err)}
 		}
+	} else if o.decoded && !o.notObject {
+		// Props were decoded from Raw, which is I-JSON: written directly,
+		// without jcs parsing Raw again (the same bytes; see appendCanonical).
+		if out, ok := appendCanonical(make([]byte, 0, len(raw)), map[string]any(o.Props)); ok {
+			return out, nil
+		}
 	}
 	out, err := jcs.Transform(raw)
 	if err != nil {

@@ -1,7 +1,10 @@
 package stix_test
 
 import (
+	"bytes"
 	"testing"
+
+	"github.com/gowebpki/jcs"
 
 	"article5/stix"
 )
@@ -9,7 +12,8 @@ import (
 // FuzzParse checks that Parse, Validate and the accessors never panic,
 // that whatever Parse accepts re-encodes to a bundle Parse accepts again
 // with the same object bytes, and that every object Validate finds valid
-// has a canonical form (RFC 8785), so its digest can be computed. Seeds
+// has a canonical form (RFC 8785), so its digest can be computed, the
+// bytes jcs gives for the object's own. Seeds
 // live in testdata/fuzz/FuzzParse (some break I-JSON: a name twice, a lone
 // surrogate, invalid UTF-8, a number beyond a double).
 func FuzzParse(f *testing.F) {
@@ -26,8 +30,17 @@ func FuzzParse(f *testing.F) {
 			_ = r.ObjectValid(i)
 			_ = o.Refs()
 			_, _ = o.Lookup("/extensions/x/0")
-			if _, err := stix.Canonical(o); err != nil && r.ObjectValid(i) {
+			c, err := stix.Canonical(o)
+			if err != nil && r.ObjectValid(i) {
 				t.Fatalf("objects/%d is valid but has no canonical form: %v", i, err)
+			}
+			if want, jerr := jcs.Transform(o.Raw); err == nil && jerr == nil && !bytes.Equal(c, want) {
+				t.Fatalf("objects/%d: canonical form %s, jcs gives %s", i, c, want)
+			}
+			if want, jerr := jcs.Transform(o.Raw); jerr == nil {
+				if got, err := stix.CanonicalLarge(o.Raw); err == nil && !bytes.Equal(got, want) {
+					t.Fatalf("objects/%d: CanonicalLarge gives %s, jcs %s", i, got, want)
+				}
 			}
 			_ = b.Latest(o.ID)
 		}

@@ -29,11 +29,12 @@ type Object struct {
 
 	Created, Modified *Timestamp // nil when absent or not a valid timestamp
 
-	Props map[string]any  // every property; numbers as json.Number
+	Props map[string]any  // every property; numbers as json.Number (do not modify: Canonical writes from it)
 	Raw   json.RawMessage // the exact original bytes of this object (from Parse: a slice of its one copy of the input; do not modify)
 	Index int             // position in the bundle's "objects" array (0 for a lone object)
 
 	notObject bool       // the array element was not a JSON object
+	decoded   bool       // Props were decoded from Raw by Parse or ParseObject
 	malformed *jsonFault // the first I-JSON fault in Raw (see Parse), nil if none
 }
 
@@ -118,7 +119,7 @@ func lineCol(data []byte, off int) (line, col int) {
 
 // newObject fills the convenience fields from the decoded properties.
 func newObject(props map[string]any, raw json.RawMessage, index int) *Object {
-	o := &Object{Props: props, Raw: raw, Index: index}
+	o := &Object{Props: props, Raw: raw, Index: index, decoded: true}
 	o.Type, _ = props["type"].(string)
 	o.ID, _ = props["id"].(string)
 	if sv, ok := props["spec_version"].(string); ok {
