@@ -87,7 +87,7 @@ func TestDoctrineChangeReachesEveryProcess(t *testing.T) {
 	if _, _, err := a.ChangeDoctrine(ctx, MustChangedJP(t, "3.0.0"), "user--admin"); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := b.Doctrine("jp"); d.Version != "2.0.0" {
+	if d, _ := b.Doctrine("jp"); d.Version != "2.1.0" {
 		t.Fatalf("before syncing, the other process has jp %s", d.Version)
 	}
 	if err := b.SyncDoctrines(ctx); err != nil {
