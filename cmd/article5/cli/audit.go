@@ -259,7 +259,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if _, err := stdout.Write(text); err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "consistent: the tree of %d entries extends the tree of %d entries\n", heads[1].N, heads[0].N)
+				fmt.Fprintf(stdout, "consistent: the tree of %s extends the tree of %s\n", plural(int(heads[1].N), "entry", "entries"), plural(int(heads[0].N), "entry", "entries"))
 				return nil
 			})
 		},
