@@ -84,7 +84,7 @@ var Actions = []Action{ActionReadCase, ActionIngest, ActionOpenCase, ActionReque
 	ActionSendRFI, ActionAnswerRFI, ActionSignPosition, ActionCloseCase, ActionExportRecord, ActionManageUsers,
 	ActionManageKeys, ActionChangeDoctrine, ActionReadAudit}
 
-// CaseState is where a case stands in the consultation (issue 5):
+// CaseState is where a case stands in the consultation:
 // open → in-consultation → concluded (concurred | diverged) → closed; new
 // evidence re-opens a concluded or in-consultation case with a new
 // assessment.

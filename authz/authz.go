@@ -1,6 +1,5 @@
 // Package authz is article5's one authorisation layer: every action a user
-// asks for is decided here, from one policy table (DESIGN.md §1; issue 5:
-// "One authorisation layer decides every action").
+// asks for is decided here, from one policy table (DESIGN.md §1).
 //
 // A decision has two parts. The role rule: the user must hold one of the
 // roles the policy table names for the action. The party rule: an action
@@ -113,7 +112,7 @@ type rule struct {
 //     separation of duties. New evidence that re-opens a case is ingest.
 //   - record-position, send-rfi, answer-rfi: legal, for the own party only.
 //     Legal advisers record their party's position and exchange requests for
-//     information with the other party (issue 5).
+//     information with the other party.
 //   - sign-position: approver, for the own party only. The consultation is
 //     concluded only by both parties' approvers' signatures (DESIGN.md §1).
 //   - close-case: approver or admin, of either party. Closing ends a
@@ -123,8 +122,8 @@ type rule struct {
 //     Analysts read the case but do not take the legal record out of the
 //     node; admins administer, they do not handle case substance.
 //   - manage-users, manage-keys: admin, for the own party only.
-//   - change-doctrine: admin of the party that owns the doctrine (issue 5:
-//     "Who may change a doctrine: the owning party's admin").
+//   - change-doctrine: admin of the party that owns the doctrine: each
+//     Party answers for its own reading of the law.
 //   - read-audit: admin and observer. Observers exist to oversee; admins
 //     must see what was done on their node.
 //

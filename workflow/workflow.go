@@ -1,5 +1,5 @@
 // Package workflow is the consultation of one case as an explicit state
-// machine (issue 5): open → in-consultation → concluded (concurred |
+// machine: open → in-consultation → concluded (concurred |
 // diverged) → closed, re-opened by new evidence. Every operation takes the
 // acting user, is decided by package authz first, then by the transition
 // table, then by its input; each one that succeeds appends a Transition to
