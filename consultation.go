@@ -42,12 +42,49 @@ const (
 	ActionReadAudit      Action = "read-audit"
 )
 
+// Words names the action for a reader ("recording a Party's position"),
+// as refusals and workflow errors say it; an unknown action is returned as
+// it is.
+func (a Action) Words() string {
+	switch a {
+	case ActionReadCase:
+		return "reading the case"
+	case ActionIngest:
+		return "handing in evidence"
+	case ActionOpenCase:
+		return "opening a case"
+	case ActionRequestConsult:
+		return "requesting consultation"
+	case ActionRecordPosition:
+		return "recording a Party's position"
+	case ActionSendRFI:
+		return "sending a request for information"
+	case ActionAnswerRFI:
+		return "answering a request for information"
+	case ActionSignPosition:
+		return "signing a Party's position"
+	case ActionCloseCase:
+		return "closing the case"
+	case ActionExportRecord:
+		return "exporting the signed record"
+	case ActionManageUsers:
+		return "managing users"
+	case ActionManageKeys:
+		return "managing approver keys"
+	case ActionChangeDoctrine:
+		return "changing a doctrine"
+	case ActionReadAudit:
+		return "reading the transparency log"
+	}
+	return string(a)
+}
+
 // Actions lists every action.
 var Actions = []Action{ActionReadCase, ActionIngest, ActionOpenCase, ActionRequestConsult, ActionRecordPosition,
 	ActionSendRFI, ActionAnswerRFI, ActionSignPosition, ActionCloseCase, ActionExportRecord, ActionManageUsers,
 	ActionManageKeys, ActionChangeDoctrine, ActionReadAudit}
 
-// CaseState is where a case stands in the consultation (issue 5):
+// CaseState is where a case stands in the consultation:
 // open → in-consultation → concluded (concurred | diverged) → closed; new
 // evidence re-opens a concluded or in-consultation case with a new
 // assessment.

@@ -159,9 +159,10 @@ type ObjectPage struct {
 // included, reported as stored), what was already held, what was refused,
 // and how many cases it queued for re-assessment in the same transaction.
 //
-// Warnings name stored objects article5 cannot assess as they are (an
-// incident without article5's extension and its domain), so the sender
-// learns at ingest rather than from a case that never appears.
+// Warnings name stored objects article5 assesses on partial facts (an
+// incident without article5's extension and its domain: the facts only
+// that extension carries are unknown), so the sender learns at ingest
+// rather than from an indeterminate finding.
 type IngestResult struct {
 	Accepted  []ObjectRef `json:"accepted"`
 	Unchanged []ObjectRef `json:"unchanged"`

@@ -7,7 +7,7 @@ import (
 
 // Webhook is a subscription to the node's events, delivered by HTTP POST
 // to URL and signed with HMAC-SHA256 under Secret (package node delivers
-// them; issue 5, "Notifications").
+// them).
 //
 // A webhook has a recipient, like an API token: Party, Org (STIX identity
 // id) and Communities. An event is delivered only if the node's release

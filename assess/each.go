@@ -469,13 +469,22 @@ func TopReason(a *article5.DoctrineAssessment) string {
 	}
 	switch {
 	case a.Tier == article5.TierUseOfForcePossible && strongest != nil:
-		return fmt.Sprintf("use of force: %s %d/3 — %s", strongest.Name, strongest.Score, strongest.Reasons)
+		return fmt.Sprintf("use of force: %s %d/3 — %s", factorWords(strongest.Name), strongest.Score, strongest.Reasons)
 	case a.UseOfForce.Met:
 		return "effects of a use of force, but " + a.Attribution.Reason
 	case legality != nil && legality.Score == 0:
-		return fmt.Sprintf("no use of force: presumptive_legality 0/3 — %s", legality.Reasons)
+		return fmt.Sprintf("no use of force: presumptive legality 0/3 — %s", legality.Reasons)
 	case sev != nil:
 		return fmt.Sprintf("no use of force: severity %d/3 — %s", sev.Score, sev.Reasons)
 	}
 	return a.TierRule.Reason
+}
+
+// factorWords names a Schmitt factor in words, as the text report does
+// ("State involvement" for state_involvement).
+func factorWords(name string) string {
+	if name == "state_involvement" {
+		return "State involvement"
+	}
+	return strings.ReplaceAll(name, "_", " ")
 }

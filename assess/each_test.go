@@ -329,3 +329,26 @@ func TestEachDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestTopReasonInWords checks that the one-line reason of a batch row names
+// Schmitt factors in words ("presumptive legality", "State involvement"), as
+// the text report does, never by their JSON names: legal advisers read it.
+func TestTopReasonInWords(t *testing.T) {
+	rows := runEach(t, eachEvidence(t, nil), 2, assess.EachFilter{})
+	factorLines := 0
+	for _, r := range rows {
+		for id, a := range r.Assessments {
+			reason := assess.TopReason(a)
+			head, _, _ := strings.Cut(reason, " — ")
+			if strings.Contains(head, "/3") {
+				factorLines++
+			}
+			if strings.Contains(head, "_") {
+				t.Errorf("%s, doctrine %s: reason %q names a factor by its JSON name", r.ID, id, head)
+			}
+		}
+	}
+	if factorLines == 0 {
+		t.Fatal("no reason named a Schmitt factor: the test checks nothing")
+	}
+}

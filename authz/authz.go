@@ -1,6 +1,5 @@
 // Package authz is article5's one authorisation layer: every action a user
-// asks for is decided here, from one policy table (DESIGN.md §1; issue 5:
-// "One authorisation layer decides every action").
+// asks for is decided here, from one policy table (DESIGN.md §1).
 //
 // A decision has two parts. The role rule: the user must hold one of the
 // roles the policy table names for the action. The party rule: an action
@@ -113,7 +112,7 @@ type rule struct {
 //     separation of duties. New evidence that re-opens a case is ingest.
 //   - record-position, send-rfi, answer-rfi: legal, for the own party only.
 //     Legal advisers record their party's position and exchange requests for
-//     information with the other party (issue 5).
+//     information with the other party.
 //   - sign-position: approver, for the own party only. The consultation is
 //     concluded only by both parties' approvers' signatures (DESIGN.md §1).
 //   - close-case: approver or admin, of either party. Closing ends a
@@ -123,8 +122,8 @@ type rule struct {
 //     Analysts read the case but do not take the legal record out of the
 //     node; admins administer, they do not handle case substance.
 //   - manage-users, manage-keys: admin, for the own party only.
-//   - change-doctrine: admin of the party that owns the doctrine (issue 5:
-//     "Who may change a doctrine: the owning party's admin").
+//   - change-doctrine: admin of the party that owns the doctrine: each
+//     Party answers for its own reading of the law.
 //   - read-audit: admin and observer. Observers exist to oversee; admins
 //     must see what was done on their node.
 //
@@ -132,19 +131,19 @@ type rule struct {
 // read-audit.
 var policy = [...]rule{
 	{article5.ActionReadCase, everyone, anyParty, ""},
-	{article5.ActionIngest, analyst, anyParty, "ingest needs the analyst role"},
-	{article5.ActionOpenCase, analyst, anyParty, "open-case needs the analyst role"},
-	{article5.ActionRequestConsult, analyst, anyParty, "request-consultation needs the analyst role"},
-	{article5.ActionRecordPosition, legal, ownParty, "record-position needs the legal role"},
-	{article5.ActionSendRFI, legal, ownParty, "send-rfi needs the legal role"},
-	{article5.ActionAnswerRFI, legal, ownParty, "answer-rfi needs the legal role"},
-	{article5.ActionSignPosition, approver, ownParty, "sign-position needs the approver role"},
-	{article5.ActionCloseCase, approver | admin, anyParty, "close-case needs the approver or admin role"},
-	{article5.ActionExportRecord, legal | approver | observer, anyParty, "export-record needs the legal, approver or observer role"},
-	{article5.ActionManageUsers, admin, ownParty, "manage-users needs the admin role"},
-	{article5.ActionManageKeys, admin, ownParty, "manage-keys needs the admin role"},
-	{article5.ActionChangeDoctrine, admin, ownDoctrine, "change-doctrine needs the admin role of the party that owns the doctrine"},
-	{article5.ActionReadAudit, admin | observer, anyParty, "read-audit needs the admin or observer role"},
+	{article5.ActionIngest, analyst, anyParty, "handing in evidence needs the analyst role"},
+	{article5.ActionOpenCase, analyst, anyParty, "opening a case needs the analyst role"},
+	{article5.ActionRequestConsult, analyst, anyParty, "requesting consultation needs the analyst role"},
+	{article5.ActionRecordPosition, legal, ownParty, "recording a Party's position needs the legal role"},
+	{article5.ActionSendRFI, legal, ownParty, "sending a request for information needs the legal role"},
+	{article5.ActionAnswerRFI, legal, ownParty, "answering a request for information needs the legal role"},
+	{article5.ActionSignPosition, approver, ownParty, "signing a Party's position needs the approver role"},
+	{article5.ActionCloseCase, approver | admin, anyParty, "closing a case needs the approver or admin role"},
+	{article5.ActionExportRecord, legal | approver | observer, anyParty, "exporting the signed record needs the legal, approver or observer role"},
+	{article5.ActionManageUsers, admin, ownParty, "managing users needs the admin role"},
+	{article5.ActionManageKeys, admin, ownParty, "managing approver keys needs the admin role"},
+	{article5.ActionChangeDoctrine, admin, ownDoctrine, "changing a doctrine needs the admin role of the Party that owns it"},
+	{article5.ActionReadAudit, admin | observer, anyParty, "reading the transparency log needs the admin or observer role"},
 }
 
 // Reasons given by Decide besides the per-action ones in the policy table.
@@ -200,13 +199,18 @@ func Decide(r Request) Decision {
 }
 
 // Check returns nil when Decide allows r, and otherwise an *article5.Error
-// with code EFORBIDDEN whose message names the action and the reason.
+// with code EFORBIDDEN whose message gives the reason in words (the role
+// reasons name what was refused: "signing a Party's position needs the
+// approver role").
 func Check(r Request) error {
 	d := Decide(r)
 	if d.Allowed {
 		return nil
 	}
-	return article5.Errorf(article5.EFORBIDDEN, "%s refused: %s", r.Action, d.Reason)
+	if d.Reason == reasonUnknownAction {
+		return article5.Errorf(article5.EFORBIDDEN, "refused: unknown action %q", r.Action)
+	}
+	return article5.Errorf(article5.EFORBIDDEN, "refused: %s", d.Reason)
 }
 
 // PartySpecific reports whether action a is done for a party, so that the

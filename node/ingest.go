@@ -350,9 +350,12 @@ func storedObject(o *stix.Object, now time.Time) (*article5.StoredObject, error)
 	return so, nil
 }
 
-// assessable says why an incident cannot be assessed as it stands ("" when
-// it can): it needs article5's property-extension with a domain. The
-// object is still stored (it is valid STIX); the warning tells the sender.
+// assessable warns ("" when there is nothing to say) that an incident
+// lacks article5's property-extension with a domain. It is stored and
+// assessed all the same (it is valid STIX: assess reads core STIX and the
+// Incident Core Extension), but the facts only that extension carries are
+// unknown, which usually leaves the tier indeterminate; the warning tells
+// the sender.
 func assessable(o *stix.Object) string {
 	if o.Type != "incident" {
 		return ""
@@ -362,5 +365,5 @@ func assessable(o *stix.Object) string {
 	case "cyber", "space", "electromagnetic":
 		return ""
 	}
-	return "stored, but article5 cannot assess this incident: it needs article5's property-extension (" + article5.ExtensionID + ") with domain cyber, space or electromagnetic"
+	return "stored and assessed on core STIX and the Incident Core Extension alone: without article5's property-extension (" + article5.ExtensionID + ") and its domain (cyber, space or electromagnetic), the facts only that extension carries (domain, casualties, military target, …) are unknown"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,5 +286,30 @@ func TestAssessmentKeptAsSTIXObject(t *testing.T) {
 	}
 	if err := stix.Validate(b).Err(); err != nil {
 		t.Errorf("the assessment object is not valid STIX: %v", err)
+	}
+}
+
+// TestIngestWarnsOfPartialFacts: an incident in core STIX only is stored
+// and assessed, and the ingest warning says so rather than claiming it
+// cannot be assessed.
+func TestIngestWarnsOfPartialFacts(t *testing.T) {
+	ctx := context.Background()
+	n := MustNode(t)
+	res, err := n.Ingest(ctx, node.IngestRequest{Principal: node.NodePrincipal, Data: MustExample(t, "plain-stix-hospital")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Reason, "stored and assessed") {
+		t.Fatalf("warnings %+v, want one saying the incident is stored and assessed", res.Warnings)
+	}
+	if did, err := n.RunJobOnce(ctx); !did || err != nil {
+		t.Fatalf("RunJobOnce = %v, %v", did, err)
+	}
+	c, err := n.Store.FindCaseByID(ctx, "grouping--d20aee9f-79f3-4965-bcbd-20809d088cc7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hash == "" || c.Tiers["jp"] == "" {
+		t.Errorf("the plain-STIX case was not assessed: %+v", c)
 	}
 }

@@ -579,7 +579,7 @@ func (db *DB) AuditHeadAt(ctx context.Context, n int64) ([]byte, error) {
 	var signed []byte
 	err := db.drv.Read().QueryRow(ctx, `SELECT note FROM audit_heads WHERE n = ?`, n).Scan(&signed)
 	if isNoRows(err) {
-		return nil, notFound("no signed tree head of %d entries", n)
+		return nil, notFound("no signed tree head of %d entries: a head is signed only at the size a transaction ended with; take sizes from heads the node served or you saved (article5 audit head)", n)
 	}
 	if err != nil {
 		return nil, article5.Internal(db.op("audit head"), err)

@@ -1,5 +1,5 @@
 // Package workflow is the consultation of one case as an explicit state
-// machine (issue 5): open → in-consultation → concluded (concurred |
+// machine: open → in-consultation → concluded (concurred |
 // diverged) → closed, re-opened by new evidence. Every operation takes the
 // acting user, is decided by package authz first, then by the transition
 // table, then by its input; each one that succeeds appends a Transition to
@@ -175,14 +175,14 @@ func (c *Case) begin(u authz.User, a article5.Action, party article5.Party) erro
 		var now []string
 		for _, x := range article5.Actions {
 			if Accepts(c.State, x) {
-				now = append(now, string(x))
+				now = append(now, x.Words())
 			}
 		}
 		allowed := "nothing: a closed case is final"
 		if len(now) > 0 {
 			allowed = strings.Join(now, ", ")
 		}
-		return article5.Errorf(article5.ECONFLICT, "case %s is %s: %s is not allowed now (allowed: %s)", c.ID, state, a, allowed)
+		return article5.Errorf(article5.ECONFLICT, "case %s is %s: %s is not allowed now (allowed now: %s)", c.ID, state, a.Words(), allowed)
 	}
 	return nil
 }

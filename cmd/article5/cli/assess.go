@@ -32,8 +32,9 @@ is available, the cumulative finding and the facts that would change the tier;
 and where the doctrines differ. Every finding names the STIX objects and JSON
 pointers it rests on.
 
-The hash printed is the assessment hash of DESIGN.md §5, the value both
-parties sign: it is identical across runs, machines and input order.
+The hash printed is the assessment hash, the value both parties sign: it is
+identical across runs, machines and input order (docs/legal-adviser.md, "The
+stable JSON report", says what it covers).
 
 Exit status: 0 assessed; 2 invalid input (STIX, facts, doctrine, flags, files);
 3 internal error.`

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +43,14 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 	withLog := func(cmd *cobra.Command, f func(ctx context.Context, a audit.Store) error) error {
 		if err := c.resolve(cmd, ""); err != nil {
 			return err
+		}
+		if c.Database == "" {
+			// Checking a log must not create one: a mistyped --data-dir
+			// would otherwise open a new, empty store and report it intact.
+			db := filepath.Join(c.DataDir, "article5.db")
+			if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+				return article5.Errorf(article5.EINVALID, "--data-dir %s holds no article5 store (no %s): name the node's data dir, or give --database for PostgreSQL", c.DataDir, db)
+			}
 		}
 		store, _, err := openStore(cmd.Context(), c)
 		if err != nil {
@@ -248,7 +259,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if _, err := stdout.Write(text); err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "consistent: the tree of %d entries extends the tree of %d entries\n", heads[1].N, heads[0].N)
+				fmt.Fprintf(stdout, "consistent: the tree of %s extends the tree of %s\n", plural(int(heads[1].N), "entry", "entries"), plural(int(heads[0].N), "entry", "entries"))
 				return nil
 			})
 		},

@@ -202,3 +202,17 @@ func TestAuditCommandsJSON(t *testing.T) {
 		t.Fatalf("head --format yaml: exit %d, want 2", code)
 	}
 }
+
+// TestAuditVerifyNeedsAStore: checking the log of a data dir that holds no
+// store refuses (exit 2) and creates nothing, rather than opening a new,
+// empty store and calling it intact.
+func TestAuditVerifyNeedsAStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mistyped")
+	out, errs, code := run(t, "audit", "verify", "--data-dir", dir)
+	if code != 2 || strings.Contains(out, "intact") || !strings.Contains(errs, "holds no article5 store") {
+		t.Fatalf("audit verify of an empty data dir: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("audit verify created %s (%v)", dir, err)
+	}
+}

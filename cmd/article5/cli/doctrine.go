@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const doctrineHelp = `Inspect doctrines.
+const doctrineHelp = `Inspect doctrines, and change one on a node.
 
   article5 doctrine list            the built-in doctrines with version and sha256
   article5 doctrine show jp         print a built-in doctrine's YAML (a starting point for your own)
@@ -33,7 +33,7 @@ func viewDoctrine(d *doctrine.Doctrine) doctrineView {
 }
 
 func newDoctrineCmd(stdout io.Writer) *cobra.Command {
-	cmd := &cobra.Command{Use: "doctrine", Short: "List, show and check doctrines", Long: doctrineHelp}
+	cmd := &cobra.Command{Use: "doctrine", Short: "List, show and check doctrines; change one on a node", Long: doctrineHelp}
 	var listFormat, showFormat string
 	list := &cobra.Command{
 		Use: "list", Short: "List the built-in doctrines", Args: cobra.NoArgs,

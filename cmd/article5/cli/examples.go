@@ -82,7 +82,7 @@ func newExamplesCmd(stdout io.Writer) *cobra.Command {
 			}
 			fmt.Fprintln(tw, "\tSELF-DEFENCE\tWHAT IT SHOWS")
 			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s", v.Name, shortScope(v.Scope))
+				fmt.Fprintf(tw, "%s\t%s", v.Name, v.Scope)
 				for _, d := range docs {
 					fmt.Fprintf(tw, "\t%s", v.Tiers[d.ID])
 				}

@@ -386,6 +386,7 @@ func evidenceStr(ev []article5.Evidence) string {
 	return strings.Join(parts, "; ")
 }
 
+// valuesStr renders a divergence's values per doctrine ("jp no, us yes").
 func valuesStr(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -394,7 +395,14 @@ func valuesStr(m map[string]any) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %v", k, m[k]))
+		v := m[k]
+		if b, ok := v.(bool); ok { // a reader's yes/no, as in CASE FINDINGS, not Go's true/false
+			v = "no"
+			if b {
+				v = "yes"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %v", k, v))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -19,7 +19,7 @@ const webhookHelp = `Manage outbound webhooks. A webhook POSTs the node's events
 default tier changes and concluded consultations. Each delivery is signed:
 
   X-Article5-Event:     the event type (tier-changed)
-  X-Article5-Delivery:  <webhook id>:<event seq>, the same on every retry
+  X-Article5-Delivery:  the event's opaque id for this webhook (the body's "id"), the same on every retry
   X-Article5-Timestamp: unix seconds
   X-Article5-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 
