@@ -246,3 +246,25 @@ func TestExtensionCommand(t *testing.T) {
 		t.Fatalf("unexpected bundle: %s", out)
 	}
 }
+
+// TestOutOfScopeTierIsQualified: a case outside the territories under the
+// administration of Japan that reaches armed-attack gravity (NotPetya) is
+// not reported as engaging Article V without the qualification that the
+// scope rules it out; a case in Japan carries no such line.
+func TestOutOfScopeTierIsQualified(t *testing.T) {
+	out, errs, code := run(t, "assess", "--casebook", "notpetya-2017")
+	if code != 0 {
+		t.Fatalf("assess notpetya: %d %s", code, errs)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "Tier: armed-attack-possible") {
+		t.Fatalf("the case no longer reaches armed-attack gravity; choose another: %s", out)
+	}
+	if n := strings.Count(flat, "so Article V is not engaged whatever the tier"); n != 2 {
+		t.Fatalf("%d doctrine sections qualify the tier by the scope, want 2:\n%s", n, out)
+	}
+	in, _, _ := run(t, "assess", "--example", "dam-control")
+	if strings.Contains(strings.Join(strings.Fields(in), " "), "Article V is not engaged") {
+		t.Fatalf("a case in Japan is qualified as out of scope:\n%s", in)
+	}
+}

@@ -134,6 +134,9 @@ func WriteText(w io.Writer, rep *article5.Report, docs []*doctrine.Doctrine) err
 		}
 		p("\n")
 		wrap(b, "  ", fmt.Sprintf("%s [%s]", a.TierRule.Reason, a.TierRule.Source))
+		if q := scopeQualifier(rep.Scope.Value); q != "" {
+			wrap(b, "  ", q)
+		}
 		wrap(b, "", fmt.Sprintf("Self-defence available: %s — %s", yesNo(a.SelfDefenceAvailable), a.SelfDefenceReason))
 		if a.LeadIncident != "" && len(rep.Incidents) > 1 {
 			p("Lead incident: %s\n", a.LeadIncident)
@@ -424,4 +427,20 @@ func wrap(b *bufio.Writer, prefix, s string) {
 		start = false
 	}
 	b.WriteString(line + "\n")
+}
+
+// scopeQualifier returns the sentence that keeps a tier from being read as
+// a finding that Article V is engaged when the case's scope does not put it
+// there: a tier states the gravity of the conduct (Tallinn Manual 2.0 Rules
+// 69 and 71), while Article V covers only an armed attack "in the
+// territories under the administration of Japan" (Treaty Art. V). Empty
+// for in and space-consultative.
+func scopeQualifier(s article5.Scope) string {
+	switch s {
+	case article5.ScopeOut:
+		return "Scope: the incident is outside the territories under the administration of Japan, so Article V is not engaged whatever the tier; the tier states the gravity of the conduct under this doctrine, as it would stand had the conduct occurred there (see SCOPE for Article IV)."
+	case article5.ScopeUncertain:
+		return "Scope: whether the incident is in the territories under the administration of Japan is not established; Article V is engaged only if it is (see SCOPE)."
+	}
+	return ""
 }
