@@ -86,9 +86,9 @@ func whatToSign(raw json.RawMessage, party string) (*toSign, error) {
 	case !ok:
 		return nil, article5.Errorf(article5.ECONFLICT, "%s has recorded no position on case %s: the legal adviser records it first ('article5 case position')", party, v.Case)
 	case p.Signed:
-		return nil, article5.Errorf(article5.ECONFLICT, "%s's position on case %s is already signed", party, v.Case)
+		return nil, article5.Errorf(article5.ECONFLICT, "the position of %s on case %s is already signed", partyWords(party), v.Case)
 	case p.AssessmentHash != v.AssessmentHash:
-		return nil, article5.Errorf(article5.ECONFLICT, "%s's position is on assessment %s, but the case's current assessment is %s: record the position again on the current assessment", party, p.AssessmentHash, v.AssessmentHash)
+		return nil, article5.Errorf(article5.ECONFLICT, "the position of %s is on assessment %s, but the case's current assessment is %s: record the position again on the current assessment", partyWords(party), p.AssessmentHash, v.AssessmentHash)
 	}
 	if got := sign.ReasonsSHA256(p.Reasons); got != p.ReasonsSHA256 {
 		return nil, failedCheck{article5.Errorf(article5.ECONFLICT, "the node gives the reasons' sha256 as %s, but the reasons it shows hash to %s: not signing", p.ReasonsSHA256, got)}
@@ -99,7 +99,7 @@ func whatToSign(raw json.RawMessage, party string) (*toSign, error) {
 
 // write shows s for a reader.
 func (s *toSign) write(w io.Writer) {
-	fmt.Fprintf(w, "You are signing %s's position on case %s", s.Party, s.Case)
+	fmt.Fprintf(w, "You are signing the position of %s on case %s", partyWords(s.Party), s.Case)
 	if s.Name != "" {
 		fmt.Fprintf(w, " (%s)", s.Name)
 	}
@@ -113,7 +113,7 @@ func (s *toSign) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-15s  %s %s (sha256 %s)\n", label, d.ID, d.Version, d.SHA256)
 	}
-	fmt.Fprintf(w, "  %-15s  %s\n", s.Party+"'s tier", s.Tier)
+	fmt.Fprintf(w, "  %-15s  %s\n", "tier ("+s.Party+")", s.Tier)
 	fmt.Fprintf(w, "  opinion          %s\n", s.Opinion)
 	fmt.Fprintf(w, "  reasons sha256   %s\n", s.ReasonsSHA256)
 	fmt.Fprintf(w, "                   of: %s\n", short(strings.Join(strings.Fields(s.Reasons), " "), 160))
@@ -213,7 +213,7 @@ func newCaseSignCmd(c *client, stdout io.Writer, party *string) *cobra.Command {
 				return err
 			}
 			if d := what.differs(raw); d != "" {
-				return failedCheck{article5.Errorf(article5.ECONFLICT, "the node signed %s's position with %s, not what was shown: the position or the assessment changed meanwhile; check 'article5 case status %s'", p, d, args[0])}
+				return failedCheck{article5.Errorf(article5.ECONFLICT, "the node signed the position of %s with %s, not what was shown: the position or the assessment changed meanwhile; check 'article5 case status %s'", partyWords(p), d, args[0])}
 			}
 			return printConsultation(stdout, raw, format)
 		},
@@ -240,4 +240,16 @@ func signPassword(file string, interactive bool, w io.Writer) ([]byte, error) {
 		return nil, usageError{fmt.Errorf("no password given")}
 	}
 	return pw, nil
+}
+
+// partyWords names a Party for a reader: "Japan (JP)", "the United States
+// (US)"; any other value as it is.
+func partyWords(p string) string {
+	switch p {
+	case "JP":
+		return "Japan (JP)"
+	case "US":
+		return "the United States (US)"
+	}
+	return p
 }

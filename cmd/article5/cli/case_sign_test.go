@@ -52,7 +52,7 @@ func TestCaseSignShowsAndAsks(t *testing.T) {
 	})
 
 	// What a signature covers, as the node shows it.
-	want := []string{caseID, st["assessment_hash"].(string), st["evidence_digest"].(string), "JP's tier", "use-of-force-possible",
+	want := []string{caseID, st["assessment_hash"].(string), st["evidence_digest"].(string), "tier (JP)", "use-of-force-possible",
 		"agree", sign.ReasonsSHA256(reasons)}
 	for _, d := range st["doctrines"].([]any) {
 		d := d.(map[string]any)
