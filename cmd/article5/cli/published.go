@@ -43,7 +43,7 @@ func logRolledBack(dataDir string, published, current audit.TreeHead, why string
 		"the transparency log in the store has %s, but this node has published a signed tree head of %s (%s) that it %s: "+
 			"the store was rolled back (restored from an older backup?), and partners who saw the published head would see a fork. "+
 			"Nothing is written until you reconcile: check the store ('article5 audit verify'), then run "+
-			"'article5 audit reconcile --accept-rollback --data-dir %s' (with --database if you use one) to record the rollback in the log; see docs/operations.md",
+			"'article5 audit reconcile --accept-rollback --data-dir %s' (with --database if you use one) to record the rollback in the log ('article5 audit reconcile --help' says what it records and what to tell partners)",
 		entries(current.N), entries(published.N), filepath.Join(dataDir, publishedHeadFile), why, dataDir)}}
 }
 
