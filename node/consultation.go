@@ -565,8 +565,9 @@ func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[ar
 // objects the node keeps for it, each exactly as stored: the case's
 // grouping, the article5-assessment, the Parties' signed opinions (their
 // article5 extension carries the signed payload, signature and
-// certificate) and, once concluded, the article5-determination. `article5
-// verify` accepts this form too. Errors as Record.
+// certificate), once concluded the article5-determination, and the
+// identity and extension-definition of article5 that those objects name.
+// `article5 verify` accepts this form too. Errors as Record.
 func (n *Node) RecordBundle(ctx context.Context, caseID, hash string) ([]byte, error) {
 	rec, err := n.Record(ctx, caseID, hash)
 	if err != nil {
@@ -595,6 +596,11 @@ func (n *Node) RecordBundle(ctx context.Context, caseID, hash string) ([]byte, e
 			return nil, err
 		}
 	}
+	// The identity that creates the node's assessments and determinations
+	// (their created_by_ref) and the extension-definition their extension
+	// names, so that every reference the record makes to article5 resolves
+	// inside the bundle.
+	objs = append(objs, article5.ExtensionCreator(), article5.ExtensionDefinition())
 	b, err := json.MarshalIndent(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": objs}, "", "  ")
 	if err != nil {
 		return nil, article5.Internal("encode record bundle", err)

@@ -258,21 +258,25 @@ func TestConsultationEndToEnd(t *testing.T) {
 	for _, o := range sb.Objects {
 		types = append(types, o.Type)
 	}
-	if strings.Join(types, ",") != "grouping,article5-assessment,opinion,opinion,article5-determination" {
+	if strings.Join(types, ",") != "grouping,article5-assessment,opinion,opinion,article5-determination,identity,extension-definition" {
 		t.Errorf("bundle objects %v", types)
 	}
-	if len(sb.Objects) == 5 && (sb.Objects[2].CreatedByRef != jpOrg || sb.Objects[3].CreatedByRef != usOrg) {
+	// The creator the node's own objects name is in the bundle.
+	if len(sb.Objects) == 7 && (sb.Objects[1].CreatedByRef != article5.ExtensionCreatorID || sb.Objects[4].CreatedByRef != article5.ExtensionCreatorID) {
+		t.Errorf("the assessment and determination are created by %q and %q, want article5's identity", sb.Objects[1].CreatedByRef, sb.Objects[4].CreatedByRef)
+	}
+	if len(sb.Objects) == 7 && (sb.Objects[2].CreatedByRef != jpOrg || sb.Objects[3].CreatedByRef != usOrg) {
 		t.Errorf("the opinions are created by %q and %q, want the signers' organisations", sb.Objects[2].CreatedByRef, sb.Objects[3].CreatedByRef)
 	}
 	// What the node derives (the assessment, the opinions on it, the
 	// determination) carries the audience of the evidence: one TLP marking,
 	// the same on each.
-	if len(sb.Objects) == 5 {
+	if len(sb.Objects) == 7 {
 		want := sb.Objects[1].Markings
 		if len(want) != 1 {
 			t.Errorf("the assessment carries markings %v, want its evidence's one TLP", want)
 		}
-		for _, o := range sb.Objects[2:] {
+		for _, o := range sb.Objects[2:5] {
 			if strings.Join(o.Markings, ",") != strings.Join(want, ",") {
 				t.Errorf("the %s is marked %v, the assessment it derives from %v", o.Type, o.Markings, want)
 			}
