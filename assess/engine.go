@@ -114,33 +114,65 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 // gives it and the doctrines that give it that weight, most decisive first
 // (then in the order of the first doctrine that lists it). Never nil.
 func MergeChecklists(docs []*doctrine.Doctrine, as map[string]*article5.DoctrineAssessment) []article5.ChecklistItem {
-	rank := map[string]int{"decides": 0, "needed": 1, "presumed": 2, "refines": 3}
-	out := []article5.ChecklistItem{}
-	at := map[string]int{}
+	// A checklist has a few dozen items at most: a linear search and an
+	// insertion sort cost less here than a map and sort.SliceStable, and
+	// this runs once per incident (a 10,000-incident case merges 10,000).
+	n := 0
+	for _, d := range docs {
+		if a := as[d.ID]; a != nil {
+			n += len(a.Checklist)
+		}
+	}
+	out := make([]article5.ChecklistItem, 0, n)
 	for _, d := range docs {
 		a := as[d.ID]
 		if a == nil {
 			continue
 		}
 		for _, it := range a.Checklist {
-			i, ok := at[it.Fact]
-			if !ok {
+			i := -1
+			for j := range out {
+				if out[j].Fact == it.Fact {
+					i = j
+					break
+				}
+			}
+			if i < 0 {
 				it.Doctrines = []string{d.ID}
-				at[it.Fact] = len(out)
 				out = append(out, it)
 				continue
 			}
 			o := &out[i]
-			switch {
-			case rank[it.Weight] < rank[o.Weight]:
+			switch r, ro := checklistRank(it.Weight), checklistRank(o.Weight); {
+			case r < ro:
 				o.Weight, o.Why, o.Doctrines = it.Weight, it.Why, []string{d.ID}
-			case rank[it.Weight] == rank[o.Weight]:
+			case r == ro:
 				o.Doctrines = append(o.Doctrines, d.ID)
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Weight] < rank[out[j].Weight] })
+	// Stable by weight, most decisive first.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && checklistRank(out[j].Weight) < checklistRank(out[j-1].Weight); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
 	return out
+}
+
+// checklistRank orders checklist weights, most decisive first: decides,
+// needed, presumed, refines; any other weight ranks with decides (as the
+// zero value of a map lookup did).
+func checklistRank(w string) int {
+	switch w {
+	case "needed":
+		return 1
+	case "presumed":
+		return 2
+	case "refines":
+		return 3
+	}
+	return 0
 }
 
 // Cases is the facts of a set of incidents, index-aligned with them.
