@@ -102,7 +102,7 @@ The tool recommends and documents; people decide.`,
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout))
 	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))
-	root.AddCommand(newVersionCmd(stdout), newWaitCmd(stdout), newRestoreCmd(stdout))
+	root.AddCommand(newVersionCmd(stdout), newWaitCmd(stdout), newRestoreCmd(stdout), newSendCmd(stdout))
 	withManners(root)
 	return root
 }
