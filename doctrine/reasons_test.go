@@ -50,6 +50,8 @@ func TestReasonsNameOnlyEstablishedFacts(t *testing.T) {
 	wiper := stateOrgan(map[string]any{"operation_type": "destruction", "deaths": 0, "injuries": 0,
 		"integrity_alteration": "full-destruction", "ci_sectors": []string{"jp-nisc:gas"}, "military_target": false,
 		"duration_hours": 48.0, "economic_loss_usd": 2e6})
+	blast := stateOrgan(map[string]any{"operation_type": "destruction", "deaths": 0, "injuries": 0, "physical_damage": "destruction",
+		"ci_sectors": []string{"jp-nisc:gas"}, "duration_hours": 24.0, "geographic_extent": "regional", "organised_and_planned": true})
 	// Phrases a reason may use only when the fact behind them is established.
 	noCasualties := []string{"casualties", "death, injury", "confirmed deaths", "deaths or injuries"}
 	noDestruction := []string{"physical destruction", "objects were destroyed", "death, injury or destruction"}
@@ -60,6 +62,7 @@ func TestReasonsNameOnlyEstablishedFacts(t *testing.T) {
 		forbidden []string
 	}{
 		{"NotPetya-like", notPetya, append(append([]string{}, noCasualties...), noDestruction...)},
+		{"pipeline destroyed, nobody hurt", blast, noCasualties},
 		{"wiper in critical infrastructure", wiper, append(append(append([]string{}, noCasualties...), noDestruction...), noMilitary...)},
 	} {
 		for _, id := range []string{"jp", "us"} {
