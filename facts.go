@@ -176,7 +176,7 @@ var factCatalogue = []FactDef{
 		Values: []string{"hours", "days", "weeks", "months"},
 		Doc:    "duration class of the effects where exact times are unknown (article5 extension effects_duration): hours < 24 h, days 1–7 d, weeks 1–4 w, months > 4 w"},
 	{Name: FactPeopleAffected, Type: FactInt, Unit: "persons", Accumulate: AccSum,
-		Doc: "individuals affected (Incident Core impacted_entity_counts.individuals, greatest of incident and impacts)"},
+		Doc: "individuals affected (Incident Core impacted_entity_counts.individual, the entity-type-ov key, or individuals; greatest of incident and impacts)"},
 	{Name: FactEconomicLossUSD, Type: FactDouble, Unit: "USD", Accumulate: AccSum,
 		Doc: "economic loss: sum of monetary impacts' max_amount in USD (other currencies through conversion_rate)"},
 	{Name: FactCISectors, Type: FactStrings, Accumulate: AccUnion,

@@ -60,14 +60,14 @@ func TestAdminChangesOwnDoctrine(t *testing.T) {
 		t.Fatalf("doctrines before: %+v", list.Doctrines)
 	}
 
-	src := MustDoctrineSource(t, "jp", `version: "2.1.0"`, `version: "2.1.1"`)
+	src := MustDoctrineSource(t, "jp", `version: "2.1.1"`, `version: "2.1.2"`)
 	r := e.putDoctrine(t, "jp", admin, src)
 	var put struct {
 		Doctrine doctrineView
 		Job      string
 	}
 	MustDecode(t, r, &put)
-	if put.Doctrine.Version != "2.1.1" || put.Doctrine.Source != "api" || put.Doctrine.Stored == nil ||
+	if put.Doctrine.Version != "2.1.2" || put.Doctrine.Source != "api" || put.Doctrine.Stored == nil ||
 		put.Doctrine.Stored.Seq != 1 || put.Doctrine.Stored.ChangedBy != hana.ID || !strings.HasPrefix(put.Job, "job--") {
 		t.Fatalf("PUT answered %s", r.body)
 	}
@@ -76,10 +76,10 @@ func TestAdminChangesOwnDoctrine(t *testing.T) {
 	}
 	var one struct{ Doctrine doctrineView }
 	MustDecode(t, e.call(t, "GET", "/api/v1/doctrines/jp", admin, nil, nil), &one)
-	if one.Doctrine.YAML != string(src) || one.Doctrine.Version != "2.1.1" || one.Doctrine.Source != "api" {
+	if one.Doctrine.YAML != string(src) || one.Doctrine.Version != "2.1.2" || one.Doctrine.Source != "api" {
 		t.Fatalf("GET after the change: %+v", one.Doctrine)
 	}
-	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.1.1" {
+	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.1.2" {
 		t.Fatalf("the node's jp doctrine: %v, %v", d, err)
 	}
 
@@ -120,7 +120,7 @@ func TestDoctrineChangeRefusals(t *testing.T) {
 	e.MustPartyUser(t, "aiko", article5.PartyJP, article5.RoleLegal)
 	e.MustPartyUser(t, "bob", article5.PartyUS, article5.RoleAdmin)
 	admin, legal := e.MustLogin(t, "hana"), e.MustLogin(t, "aiko")
-	jp := MustDoctrineSource(t, "jp", `version: "2.1.0"`, `version: "2.1.1"`)
+	jp := MustDoctrineSource(t, "jp", `version: "2.1.1"`, `version: "2.1.2"`)
 
 	t.Run("AdminOfTheOtherParty", func(t *testing.T) {
 		us, err := doctrine.DefaultSource("us")
@@ -167,7 +167,7 @@ func TestDoctrineChangeRefusals(t *testing.T) {
 	t.Run("Unknown", func(t *testing.T) {
 		MustError(t, e.putDoctrine(t, "eu", admin, jp), http.StatusNotFound, article5.ENOTFOUND)
 	})
-	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.1.0" {
+	if d, err := e.n.Doctrine("jp"); err != nil || d.Version != "2.1.1" {
 		t.Errorf("after refused changes the jp doctrine is %v, %v", d, err)
 	}
 	if vs, err := e.db.FindDoctrines(context.Background()); err != nil || len(vs) != 0 {

@@ -238,9 +238,9 @@ func (d *Doctrine) decide(p *prepared, st *state) (decision, error) {
 				_ = with
 				dec.tier, dec.undecidedBy = article5.TierIndeterminate, cat[fi].Name
 				dec.rule = article5.Rule{Name: "needed-fact-" + strings.ReplaceAll(state, " ", "-"),
-					Reason: fmt.Sprintf("%s is %s and decides the tier%s: on the known facts it is %s, but %s",
-						subject(cat[fi].Label), state, why, tr.tier, probeText(pb.text, cat[fi], cur, native, t)),
-					Source: "doctrine " + d.ID + ", needed facts"}
+					Reason: fmt.Sprintf("%s is %s and decides the tier%s. On the known facts the tier would be %s; it would be %s %s.",
+						subject(cat[fi].Label), state, why, tr.tier, t, probeCondition(pb.text, cat[fi], cur, native)),
+					Source: "doctrine " + d.ID + ": the facts it needs before it decides"}
 				return dec, nil
 			}
 		}
@@ -497,11 +497,16 @@ func (d *Doctrine) changesIf(p *prepared, base *state, dec decision) ([]article5
 // probeText fills a probe's text: {value} and {current} in plain words
 // (units, thousands separators, singular or plural), then the tier.
 func probeText(tmpl string, fd article5.FactDef, cur, v any, t article5.Tier) string {
+	return probeCondition(tmpl, fd, cur, v) + ": " + string(t)
+}
+
+// probeCondition is a probe's condition in words: "if the people affected
+// were 1,000,000 (now: 20,000)".
+func probeCondition(tmpl string, fd article5.FactDef, cur, v any) string {
 	if tmpl == "" {
 		tmpl = "if the " + fd.Label + " were {value} (now: {current})"
 	}
-	s := strings.NewReplacer("{value}", article5.FormatValue(fd, v), "{current}", article5.FormatValue(fd, cur)).Replace(tmpl)
-	return s + ": " + string(t)
+	return strings.NewReplacer("{value}", article5.FormatValue(fd, v), "{current}", article5.FormatValue(fd, cur)).Replace(tmpl)
 }
 
 // checklistOf lists the facts of the doctrine's checklist that are not

@@ -17,7 +17,7 @@ func MustChangedJP(tb testing.TB, v string) *doctrine.Doctrine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "2.1.0"`), []byte(`version: "`+v+`"`), 1))
+	d, err := doctrine.Parse("jp.yaml", bytes.Replace(src, []byte(`version: "2.1.1"`), []byte(`version: "`+v+`"`), 1))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestChangeDoctrineSurvivesRestart(t *testing.T) {
 	if d, _ := n.Doctrine("jp"); d.Version != "3.0.0" || len(n.InForce()) != 2 {
 		t.Fatalf("in force after the change: %v", n.InForce())
 	}
-	if n.Doctrines[0].Version != "2.1.0" {
+	if n.Doctrines[0].Version != "2.1.1" {
 		t.Fatal("the start-up set was modified")
 	}
 	// A node started again on the same store, with the built-in doctrines.

@@ -122,9 +122,9 @@ func TestValidateNumbers(t *testing.T) {
 		{"casualties not a list", winterIncident, a5 + "/casualties", `"twelve"`, "property-type", "", "expected a dictionary or list"},
 		{"NORAD number 0", winterIncident, a5 + "/space_objects", `[{"norad_id":0}]`, "range", a5 + "/space_objects/0/norad_id", "≥ 1"},
 		{"NORAD number 1.5", winterIncident, a5 + "/space_objects", `[{"norad_id":1.5}]`, "property-type", a5 + "/space_objects/0/norad_id", "whole"},
-		{"entity count of the incident 2.5", winterIncident, core + "/impacted_entity_counts/individuals", "2.5", "property-type", "", "entity-count"},
+		{"entity count of the incident 2.5", winterIncident, core + "/impacted_entity_counts/individual", "2.5", "property-type", "", "entity-count"},
 		{"entity count of the incident negative", winterIncident, core + "/impacted_entity_counts/facilities", "-9", "range", "", "≥ 0"},
-		{"entity count of the incident 1e300", winterIncident, core + "/impacted_entity_counts/individuals", "1e300", "range", "", "outside the range"},
+		{"entity count of the incident 1e300", winterIncident, core + "/impacted_entity_counts/individual", "1e300", "range", "", "outside the range"},
 		{"entity counts not a dictionary", winterIncident, core + "/impacted_entity_counts", "7", "property-type", "", "dictionary"},
 		{"criticality 2^53", winterIncident, core + "/criticality", "9007199254740992", "range", "", "STIX 2.1 §2.10"},
 		{"criticality 101", winterIncident, core + "/criticality", "101", "range", "", "0–100"},
@@ -132,7 +132,7 @@ func TestValidateNumbers(t *testing.T) {
 		{"score of any finite value", winterIncident, core + "/scores", `[{"name":"x","value":-12.5}]`, "", "", ""},
 		{"availability 101 percent", winterAvail, "/extensions/availability/availability_impact", "101", "range", "", "≤ 100"},
 		{"availability 50.5 percent", winterAvail, "/extensions/availability/availability_impact", "50.5", "property-type", "", "whole"},
-		{"impact entity count 2^53", winterAvail, "/impacted_entity_counts/individuals", "9007199254740992", "range", "", "outside the range"},
+		{"impact entity count 2^53", winterAvail, "/impacted_entity_counts/individual", "9007199254740992", "range", "", "outside the range"},
 		{"impact criticality 2.5", winterAvail, "/criticality", "2.5", "property-type", "", "whole"},
 		{"record count negative", winterIntegr, "/extensions/integrity/record_count", "-1", "range", "", "≥ 0"},
 		{"record size fractional", winterIntegr, "/extensions/integrity/record_size", "1.5", "property-type", "", "whole"},
@@ -163,10 +163,10 @@ func TestValidateNumbers(t *testing.T) {
 	}
 	t.Run("a copy of the Incident Core definition in the bundle does not lift its rules", func(t *testing.T) {
 		def := `{"type":"extension-definition","spec_version":"2.1","id":"` + stix.IncidentCoreExtensionID + `","created_by_ref":"identity--169612a8-b4f8-4371-9087-e3ae6513ac57","created":"2022-01-01T00:00:00.000Z","modified":"2022-01-01T00:00:00.000Z","name":"Incident Core Extension","schema":"https://example.invalid/schema.json","version":"2.0.0","extension_types":["property-extension"]}`
-		data := setJSON(t, base, winterIncident, core+"/impacted_entity_counts/individuals", "2.5")
+		data := setJSON(t, base, winterIncident, core+"/impacted_entity_counts/individual", "2.5")
 		data = bytes.Replace(data, []byte(`"objects":[`), []byte(`"objects":[`+def+`,`), 1)
 		r := stix.Validate(MustParse(t, data))
-		if _, ok := findIssue(r, stix.SeverityError, "property-type", core+"/impacted_entity_counts/individuals"); !ok {
+		if _, ok := findIssue(r, stix.SeverityError, "property-type", core+"/impacted_entity_counts/individual"); !ok {
 			t.Errorf("issues:%s", dump(r))
 		}
 	})

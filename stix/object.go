@@ -202,7 +202,7 @@ func (o *Object) Map(prop string) map[string]any {
 }
 
 // Lookup resolves an RFC 6901 JSON pointer against Props, e.g.
-// "/extensions/extension-definition--ef765651-…/impacted_entity_counts/individuals".
+// "/extensions/extension-definition--ef765651-…/impacted_entity_counts/individual".
 // "" is the whole object. It reports false when any step is missing.
 func (o *Object) Lookup(pointer string) (any, bool) {
 	if pointer == "" {

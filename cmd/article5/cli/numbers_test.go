@@ -73,7 +73,7 @@ func TestAssessNumbersAndMalformedInput(t *testing.T) {
 		{"invalid UTF-8 in a property name", text(`"military_target": false`, "\"military_\xfftarget\": false"), cli.ExitInvalid, []string{winterIncident, winterA5 + ":", "property name"}},
 		{`lone surrogate \ud800 in a string`, text(`"name": "HYPOTHETICAL: winter`, `"name": "\ud800 HYPOTHETICAL: winter`), cli.ExitInvalid, []string{winterIncident, " /name:", "unpaired UTF-16 surrogate"}},
 		{"a name twice in an object", text(`"outcome": "death",`, `"outcome": "death", "outcome": "injury",`), cli.ExitInvalid, []string{winterIncident, winterA5 + "/casualties/0/outcome", "appears twice"}},
-		{"a name twice in a nested dictionary", text(`"individuals": 450000,`, `"individuals": 1, "individuals": 450000,`), cli.ExitInvalid, []string{"impact--727e7cdf-3ad9-4c9e-9e99-bb7f3bbbbae9 /impacted_entity_counts/individuals", "appears twice"}},
+		{"a name twice in a nested dictionary", text(`"individual": 450000,`, `"individual": 1, "individual": 450000,`), cli.ExitInvalid, []string{"impact--727e7cdf-3ad9-4c9e-9e99-bb7f3bbbbae9 /impacted_entity_counts/individual", "appears twice"}},
 		{"a name twice at bundle level", text(`"type": "bundle",`, `"type": "bundle", "type": "bundle",`), cli.ExitInvalid, []string{"bundle /type", "appears twice"}},
 		{"count 2^53−1 is assessed", casualties("9007199254740991"), cli.ExitOK, []string{"armed-attack-possible"}},
 		{"count -0 is assessed as 0", casualties("-0"), cli.ExitOK, []string{"Assessment hash"}},

@@ -14,7 +14,6 @@ import (
 	"article5"
 	"article5/assess"
 	"article5/doctrine"
-	"article5/examples"
 	"article5/sign"
 	"article5/stix"
 )
@@ -23,12 +22,15 @@ import (
 // made under older doctrines still verifies with `article5 verify`,
 // findings re-hashed included: jp and us 1.0.0 (testdata/v1: the report
 // article5 produced for examples/dam-control.json before doctrines 2.0.0)
-// and 2.0.0 (testdata/v2: the same before 2.1.0). The record carries its
-// doctrines' ids, versions and sha256, which are those of the files kept
-// in doctrine/testdata/v1 and v2; today's doctrines give the same evidence
-// another assessment hash.
+// 2.0.0 (testdata/v2: the same before 2.1.0) and 2.1.0 (testdata/v2.1: the
+// same before 2.1.1). The record carries its doctrines' ids, versions and
+// sha256, which are those of the files kept in doctrine/testdata/v1, v2 and
+// v2.1; today's doctrines give the same evidence another assessment hash.
+// The evidence is testdata/dam-control.evidence.json, the example as those
+// records were made on (examples/dam-control.json has since written its
+// entity count under the standard key "individual").
 func TestRecordUnderOldDoctrineVerifies(t *testing.T) {
-	for _, v := range []struct{ dir, version string }{{"v1", "1.0.0"}, {"v2", "2.0.0"}} {
+	for _, v := range []struct{ dir, version string }{{"v1", "1.0.0"}, {"v2", "2.0.0"}, {"v2.1", "2.1.0"}} {
 		t.Run(v.version, func(t *testing.T) { recordUnderOldDoctrineVerifies(t, v.dir, v.version) })
 	}
 }
@@ -54,7 +56,10 @@ func recordUnderOldDoctrineVerifies(t *testing.T, dir, version string) {
 	}
 
 	// Today's doctrines: same evidence, another hash.
-	data, _ := examples.Read("dam-control")
+	data, err := os.ReadFile(filepath.Join("testdata", "dam-control.evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := stix.Parse(data)
 	if err != nil {
 		t.Fatal(err)
