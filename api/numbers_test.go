@@ -35,7 +35,7 @@ func TestIngestNumbersAndMalformedJSON(t *testing.T) {
 		{"count 2^63−1", sub(`"count":38`, `"count":9223372036854775807`), a5 + "/casualties/0/count", "outside the range of a STIX integer"},
 		{"count -1", sub(`"count":38`, `"count":-1`), a5 + "/casualties/0/count", "≥ 0"},
 		{"count 1e999", sub(`"count":38`, `"count":1e999`), a5 + "/casualties/0/count", "IEEE 754 double"},
-		{"entity count 1.5", sub(`"individuals":9000`, `"individuals":1.5`), "/extensions/extension-definition--ef765651-680c-498d-9894-99799f2fa126/impacted_entity_counts/individuals", "whole"},
+		{"entity count 1.5", sub(`"individual":9000`, `"individual":1.5`), "/extensions/extension-definition--ef765651-680c-498d-9894-99799f2fa126/impacted_entity_counts/individual", "whole"},
 		{"a name twice", sub(`"count":38`, `"count":1,"count":38`), a5 + "/casualties/0/count", "appears twice"},
 		{"invalid UTF-8", sub(`"name":"`, "\"name\":\"\xff"), "/name", "not valid UTF-8"},
 		{`lone surrogate \ud800`, sub(`"name":"`, `"name":"\ud800`), "/name", "unpaired UTF-16 surrogate"},

@@ -46,7 +46,7 @@ func TestSend(t *testing.T) {
 	bad := map[string]any{"type": "incident", "spec_version": "2.1", "id": "incident--0b0e6c1a-54a1-4d8b-9d3a-0d8a39f3b6a1",
 		"created": "2026-01-02T03:04:05.000Z", "modified": "2026-01-02T03:04:05.000Z", "name": "bad",
 		"extensions": map[string]any{"extension-definition--ef765651-680c-498d-9894-99799f2fa126": map[string]any{
-			"extension_type": "property-extension", "impacted_entity_counts": map[string]any{"individuals": 2.5}}}}
+			"extension_type": "property-extension", "impacted_entity_counts": map[string]any{"individual": 2.5}}}}
 	note := map[string]any{"type": "note", "spec_version": "2.1", "id": "note--5a0b9c55-3f6c-4c36-8d4e-6f6e1c2b7a10",
 		"created": "2026-01-02T03:04:05.000Z", "modified": "2026-01-02T03:04:05.000Z", "content": "checked", "object_refs": []string{bad["id"].(string)}}
 	mixed, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--6f4f8a6e-2a59-4d0c-9d3f-1f2a3b4c5d6e", "objects": []any{note, bad}})
