@@ -32,8 +32,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const serveHelp = `Run an article5 node: the JSON API and a TAXII 2.1 server (/taxii2/, docs/taxii.md) on
-one listener, with a worker that re-assesses cases when evidence arrives.
+const serveHelp = `Run an article5 node: the web interface (/, in Japanese and English), the JSON API
+(/api/v1/) and a TAXII 2.1 server (/taxii2/) on one listener, with a worker that re-assesses
+cases when evidence arrives.
 
 Storage is SQLite in the data dir by default (created on first start), or PostgreSQL with
 --database postgres://…; both behave the same. Every response passes the node's TLP 2.0
