@@ -14,9 +14,9 @@ import (
 // map inset of its incidents, and when the brief was made.
 type briefData struct {
 	*caseData
-	Inset   briefInset
-	Made    time.Time
-	PDF     bool // rendered for PDF: no link to the PDF
+	Inset briefInset
+	Made  time.Time
+	PDF   bool // rendered for PDF: no link to the PDF
 }
 
 // briefInset is the map inset: the dashboard's base map with the case's
