@@ -372,7 +372,7 @@ func TestBrowserObserverCannotSeeRed(t *testing.T) {
 // zones, and the names of standards and data sources.
 var allowedLatin = map[string]bool{"TLP": true, "CLEAR": true, "GREEN": true, "AMBER": true, "STRICT": true, "RED": true,
 	"article": true, "SHA": true, "JSON": true, "STIX": true, "API": true, "MiB": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
-	"geo": true, "PROVENANCE": true, "YYYY": true}
+	"geo": true, "PROVENANCE": true, "YYYY": true, "PDF": true}
 
 // untranslatedJS returns the visible text and labels of the page in
 // Latin letters that are not content: text inside an element marked as
@@ -488,6 +488,8 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	if n := get(b, "is the position signed", chromedp.Evaluate[int](`document.querySelectorAll('#sign-form').length`)); n != 0 {
 		t.Errorf("the sign form is still offered after signing")
 	}
+	b.visit("brief", href+"/brief")
+	check("brief")
 	b.visit("notfound", "/cases/grouping--00000000-0000-4000-8000-000000000000")
 	check("notfound")
 }

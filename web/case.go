@@ -100,56 +100,16 @@ func (h *handler) casePage(w http.ResponseWriter, r *http.Request, me *who) {
 
 // showCase renders the case page; flash and detail report an action.
 func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, status int, flash, detail string) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	if err := authz.Check(authz.Request{User: me.authz, Action: article5.ActionReadCase}); err != nil {
+	d, tlp, err := h.loadCase(r.Context(), me, r.PathValue("id"))
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := me.gate.CaseByID(ctx, id)
-	if err != nil {
-		h.fail(w, r, notFound(err))
-		return
-	}
-	d := caseData{Case: c, Party: me.user.Party, Tiers: assess.Tiers, Opinions: workflow.Opinions, Can: map[string]bool{}, Detail: detail}
+	d.Detail = detail
 	if flash == "ok" || flash == "filed" || flash == "wait" || flash == "password" || flash == "error" || flash == "invalid" || flash == "conflict" || flash == "forbidden" {
 		d.Flash = "case.flash." + flash
 	}
-	tlp := h.tracker()
-	raw, err := h.n.Store.FindAssessment(ctx, id)
-	switch {
-	case article5.ErrorCode(err) == article5.ENOTFOUND:
-	case err != nil:
-		h.fail(w, r, err)
-		return
-	default:
-		var rep article5.Report
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			h.fail(w, r, article5.Internal("web: read assessment of "+id, err))
-			return
-		}
-		d.Report = &rep
-		d.Doctrines = doctrineOrder(rep.Assessments, doctrineOf(me.user))
-		d.Factors, d.Criteria, d.Findings = rows(&rep, d.Doctrines)
-	}
-	if d.Report != nil {
-		if err := h.evidenceTLP(ctx, me, d.Report, &tlp); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	cons, _, err := h.n.Consultation(ctx, id)
-	switch {
-	case article5.ErrorCode(err) == article5.ENOTFOUND:
-	case err != nil:
-		h.fail(w, r, err)
-		return
-	default:
-		d.Consult = cons
-		for _, p := range workflow.Parties {
-			d.Positions = append(d.Positions, positionView{Party: p, P: cons.Positions[p]})
-		}
-	}
+	cons := d.Consult
 	can := func(a article5.Action) bool {
 		return authz.Check(authz.Request{User: me.authz, Action: a, Party: me.user.Party}) == nil
 	}
@@ -168,6 +128,54 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, stat
 	}
 	d.Can["close"] = (state == article5.StateConcurred || state == article5.StateDiverged) && can(article5.ActionCloseCase)
 	h.render(w, r, status, "case", me.user, tlp.banner(), d)
+}
+
+// loadCase reads what the case page and the brief show of case id, as user
+// me may see it: the case (ENOTFOUND, saying only "not found", when the user
+// may not read it or it does not exist), its assessment laid out by doctrine,
+// its consultation, and the TLP of all that.
+func (h *handler) loadCase(ctx context.Context, me *who, id string) (*caseData, tlpTracker, error) {
+	tlp := h.tracker()
+	if err := authz.Check(authz.Request{User: me.authz, Action: article5.ActionReadCase}); err != nil {
+		return nil, tlp, err
+	}
+	c, err := me.gate.CaseByID(ctx, id)
+	if err != nil {
+		return nil, tlp, notFound(err)
+	}
+	d := &caseData{Case: c, Party: me.user.Party, Tiers: assess.Tiers, Opinions: workflow.Opinions, Can: map[string]bool{}}
+
+	raw, err := h.n.Store.FindAssessment(ctx, id)
+	switch {
+	case article5.ErrorCode(err) == article5.ENOTFOUND:
+	case err != nil:
+		return nil, tlp, err
+	default:
+		var rep article5.Report
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			return nil, tlp, article5.Internal("web: read assessment of "+id, err)
+		}
+		d.Report = &rep
+		d.Doctrines = doctrineOrder(rep.Assessments, doctrineOf(me.user))
+		d.Factors, d.Criteria, d.Findings = rows(&rep, d.Doctrines)
+	}
+	if d.Report != nil {
+		if err := h.evidenceTLP(ctx, me, d.Report, &tlp); err != nil {
+			return nil, tlp, err
+		}
+	}
+	cons, _, err := h.n.Consultation(ctx, id)
+	switch {
+	case article5.ErrorCode(err) == article5.ENOTFOUND:
+	case err != nil:
+		return nil, tlp, err
+	default:
+		d.Consult = cons
+		for _, p := range workflow.Parties {
+			d.Positions = append(d.Positions, positionView{Party: p, P: cons.Positions[p]})
+		}
+	}
+	return d, tlp, nil
 }
 
 // evidenceTLP adds the markings of the objects the report's findings rest

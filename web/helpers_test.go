@@ -41,8 +41,8 @@ type env struct {
 	srv *httptest.Server
 }
 
-// MustEnv starts an env.
-func MustEnv(tb testing.TB) *env {
+// MustEnv starts an env; opts, if given, configure the web interface.
+func MustEnv(tb testing.TB, opts ...web.Options) *env {
 	tb.Helper()
 	db, err := sqlite.Open(context.Background(), tb.TempDir()+"/article5.db")
 	if err != nil {
@@ -62,7 +62,13 @@ func MustEnv(tb testing.TB) *env {
 	ended := make(chan struct{})
 	close(ended)
 	h := api.New(n, api.Options{Shutdown: ended, Limits: api.Limits{RequestRate: -1, AddressRate: -1, IngestRate: -1},
-		UI: func(s api.Sessions) http.Handler { return web.New(n, s, web.Options{}) }})
+		UI: func(s api.Sessions) http.Handler {
+			var o web.Options
+			if len(opts) > 0 {
+				o = opts[0]
+			}
+			return web.New(n, s, o)
+		}})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	e := &env{db: db, n: n, srv: srv}

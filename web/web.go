@@ -59,7 +59,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
-var Pages = []string{"login", "dashboard", "case", "intake", "upload", "search", "error"}
+var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error"}
 
 // pages holds the parsed templates, one per page, parsed once.
 var pages = mustParse()
@@ -104,6 +104,13 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of "recent" and of dates shown; nil: time.Now.
 	Now func() time.Time
+	// Chromium is the headless browser that prints briefs to PDF (GET
+	// /cases/{id}/brief.pdf): a path, or "" to look for chromium,
+	// chromium-browser, google-chrome and headless-shell on PATH. When
+	// none is found the PDF answers 503.
+	Chromium string
+	// PDFTimeout bounds the making of one PDF; 0: 30 seconds.
+	PDFTimeout time.Duration
 }
 
 // handler serves the pages.
@@ -115,11 +122,13 @@ type handler struct {
 	mux  *http.ServeMux
 	// places caches what the map needs of each assessment (dashboard.go).
 	places *placeCache
+	// pdfSlots bounds the PDFs made at once (pdf.go).
+	pdfSlots chan struct{}
 }
 
 // New returns the user interface of node n, logging in through s, as one
 // handler for GET / (dashboard), GET and POST /login, POST /logout, POST
-// /lang, GET /cases/{id}, POST /cases/{id}/{action} (open, request,
+// /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
 // /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
@@ -132,7 +141,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}}
+	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}, pdfSlots: make(chan struct{}, maxPDFs)}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /login", h.loginPage)
@@ -141,6 +150,8 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("POST /lang", h.langPost)
 	h.mux.HandleFunc("GET /{$}", h.user(h.dashboard))
 	h.mux.HandleFunc("GET /cases/{id}", h.user(h.casePage))
+	h.mux.HandleFunc("GET /cases/{id}/brief", h.user(h.briefPage))
+	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.user(h.briefPDF))
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
 	h.mux.HandleFunc("GET /incidents/new", h.user(h.intakePage))
 	h.mux.HandleFunc("POST /incidents/new", h.user(h.intakePost))
@@ -243,12 +254,8 @@ var jst = time.FixedZone("JST", 9*60*60)
 // render writes page with data as HTML, status, in the request's language.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, u *article5.User, tlp string, data any) {
 	loc := localeOf(r)
-	if tlp == "" {
-		tlp = "CLEAR"
-	}
-	v := &view{loc: loc, Lang: loc.lang, Other: otherLang(loc.lang), Path: backPath(r), User: u, TLP: tlp, Page: page, Data: data}
-	var buf bytes.Buffer
-	if err := pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+	buf, err := h.html(r, page, u, tlp, data)
+	if err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", page, "err", err.Error())
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -258,7 +265,22 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(buf)
+}
+
+// html renders page with data in the request's language: the document
+// render writes.
+func (h *handler) html(r *http.Request, page string, u *article5.User, tlp string, data any) ([]byte, error) {
+	loc := localeOf(r)
+	if tlp == "" {
+		tlp = "CLEAR"
+	}
+	v := &view{loc: loc, Lang: loc.lang, Other: otherLang(loc.lang), Path: backPath(r), User: u, TLP: tlp, Page: page, Data: data}
+	var buf bytes.Buffer
+	if err := pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // fail renders the error page for err: its status, and a safe message (an

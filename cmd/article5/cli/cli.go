@@ -98,7 +98,7 @@ The tool recommends and documents; people decide.`,
 	root.Version = b.Version
 	root.SetVersionTemplate(b.text())
 	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newCasebookCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
-		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBackupCmd(stdout),
+		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBriefCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout))
 	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))

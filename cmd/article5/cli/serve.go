@@ -491,7 +491,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version,
 		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody)},
 		// The browser user interface, on the same listener and login sessions.
-		UI: func(s api.Sessions) http.Handler { return web.New(n, s, web.Options{Log: log}) }})
+		UI: func(s api.Sessions) http.Handler {
+			return web.New(n, s, web.Options{Log: log, Chromium: os.Getenv("ARTICLE5_CHROMIUM")})
+		}})
 	srv := api.NewServer(c.Addr, handler, limits)
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
