@@ -499,3 +499,43 @@ func (b *browser) logout() {
 	b.t.Helper()
 	b.run("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login-submit")))
 }
+
+// TestBrowserDashboardLive: an open dashboard follows the event stream.
+// While a JP analyst looks at it, a case is filed and assessed on the node
+// (no reload in the browser): the dashboard's counts and list change to
+// show it, and the page says it was updated; no CSP violation on the way.
+func TestBrowserDashboardLive(t *testing.T) {
+	e := MustEnv(t)
+	b := MustBrowser(t, e)
+	b.setLang("en")
+	b.login("jp-analyst")
+	b.visit("dashboard-empty", "/")
+	before := get(b, "read the dashboard", chromedp.Text(chromedp.CSS("#dashboard")))
+	if strings.Contains(before, "Dam") {
+		t.Fatalf("the dashboard shows the case before it is filed: %q", before)
+	}
+	// Mark the page: a reload would lose the mark, a live swap keeps it.
+	b.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.__notReloaded = true`))
+	// Wait until the page has the event stream open (static/live.js marks
+	// it on the root element), so the event below cannot be missed.
+	get(b, "the event stream is open", chromedp.Poll[bool](`document.documentElement.dataset.live === 'open'`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if !strings.Contains(before, "0 open cases you may see") {
+		t.Fatalf("the empty dashboard does not count 0 open cases: %q", before)
+	}
+
+	e.MustIngest(t, "jp-analyst", MustExample(t, "dam-control"))
+	get(b, "the dashboard updates itself", chromedp.Poll[bool](`!document.getElementById('live-status').hidden`,
+		chromedp.WithPollingTimeout(25*time.Second)))
+	after := get(b, "read the dashboard again", chromedp.Text(chromedp.CSS("#dashboard")))
+	if after == before {
+		t.Errorf("the dashboard did not change after a case was filed: %q", after)
+	}
+	if !strings.Contains(after, "1 open cases you may see") {
+		t.Errorf("after a case was filed the dashboard does not count it: %q", after)
+	}
+	if !get(b, "the page was not reloaded", chromedp.Evaluate[bool](`window.__notReloaded === true`)) {
+		t.Errorf("the dashboard was reloaded instead of updated in place")
+	}
+	b.settled("dashboard-live")
+}

@@ -44,6 +44,9 @@ type dashboardData struct {
 	Markers   []mapMarker
 	Unplaced  int // incidents of the mapped cases without coordinates on the map
 	MapCapped bool
+	// LiveTypes is the event types the page listens for on the event
+	// stream (static/live.js), space-separated.
+	LiveTypes string
 	// Timeline is the number of incidents added per week over the last
 	// recentDays days, oldest week first.
 	RecentCapped bool // more than 10,000 incidents in 90 days: the timeline counts the first
@@ -85,7 +88,8 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 	ctx := r.Context()
 	aud := me.gate.Audience()
 	d := dashboardData{Doctrine: doctrineOf(me.user), Tiers: assess.Tiers, States: stateOrder,
-		Counts: map[article5.Tier]map[article5.CaseState]int{}, Totals: map[article5.Tier]int{}, Map: theBaseMap()}
+		Counts: map[article5.Tier]map[article5.CaseState]int{}, Totals: map[article5.Tier]int{}, Map: theBaseMap(),
+		LiveTypes: strings.Join(article5.WebhookEventTypes, " ")}
 	for _, t := range assess.Tiers {
 		d.Counts[t] = map[article5.CaseState]int{}
 	}

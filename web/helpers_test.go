@@ -59,8 +59,9 @@ func MustEnv(tb testing.TB, opts ...web.Options) *env {
 	}
 	n := &node.Node{Store: db, Doctrines: docs, Now: time.Now,
 		Policy: release.Policy{Holder: jpOrg, Default: stix.TLPAmber, Clients: map[string][]string{jpOrg: {usOrg}}}}
+	// Event streams end when the test ends (before the server closes,
+	// which waits for them).
 	ended := make(chan struct{})
-	close(ended)
 	h := api.New(n, api.Options{Shutdown: ended, Limits: api.Limits{RequestRate: -1, AddressRate: -1, IngestRate: -1},
 		UI: func(s api.Sessions) http.Handler {
 			var o web.Options
@@ -71,6 +72,7 @@ func MustEnv(tb testing.TB, opts ...web.Options) *env {
 		}})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
+	tb.Cleanup(func() { close(ended) }) // runs first: cleanups run last-in first-out
 	e := &env{db: db, n: n, srv: srv}
 	for _, u := range []article5.User{
 		{Name: "jp-analyst", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleAnalyst}, Org: jpOrg},
