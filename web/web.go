@@ -152,6 +152,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /cases/{id}", h.user(h.casePage))
 	h.mux.HandleFunc("GET /cases/{id}/brief", h.user(h.briefPage))
 	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.user(h.briefPDF))
+	h.mux.HandleFunc("GET /cases/{id}/evidence.json", h.user(h.evidenceBundle))
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
 	h.mux.HandleFunc("GET /incidents/new", h.user(h.intakePage))
 	h.mux.HandleFunc("POST /incidents/new", h.user(h.intakePost))
