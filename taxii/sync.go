@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -225,7 +226,7 @@ func Sync(ctx context.Context, n *node.Node, p *article5.Partner, opts SyncOptio
 		}
 		cr.Cursor = cur.AddedAfter
 		if err != nil {
-			cr.Error = article5.ErrorMessage(err)
+			cr.Error = syncError(err)
 			cur.LastError = cr.Error
 			cur.Errors++
 			// Record the fault even when ctx was cancelled (a stop).
@@ -246,6 +247,16 @@ func Sync(ctx context.Context, n *node.Node, p *article5.Partner, opts SyncOptio
 		}
 	}
 	return rep, nil
+}
+
+// syncError is the text kept of a failed pull, for the operator: an
+// internal fault (a network error, a store fault) with its cause.
+func syncError(err error) string {
+	var e *article5.Error
+	if errors.As(err, &e) && e.Code == article5.EINTERNAL && e.Err != nil {
+		return e.Err.Error()
+	}
+	return article5.ErrorMessage(err)
 }
 
 // SyncAll syncs every partner (or only the one named, ENOTFOUND if not

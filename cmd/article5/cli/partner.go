@@ -189,29 +189,27 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 				fmt.Fprintln(stdout, "no partners")
 				return nil
 			}
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PARTNER\tCOLLECTION\tLAST SYNC\tLAG\tADDED AFTER\tPULLED\tLAST ERROR")
-			for _, p := range ps {
+			for i, p := range ps {
+				if i > 0 {
+					fmt.Fprintln(stdout)
+				}
 				m := partnerJSON(p, cursors, now)
 				fmt.Fprintf(stdout, "%s  %s  speaks for %s\n", p.Name, p.APIRoot, strings.Join(p.SpeaksFor, ", "))
+				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "  COLLECTION\tLAST SYNC\tLAG\tADDED AFTER\tPULLED\tERRORS\tLAST ERROR")
 				for _, col := range m["collections"].([]map[string]any) {
 					last, lag := "never", "-"
 					if t, ok := col["last_sync"].(time.Time); ok {
 						last = t.Format(time.RFC3339)
 						lag = (time.Duration(col["lag_seconds"].(int64)) * time.Second).String()
 					}
-					after := col["added_after"].(string)
-					if after == "" {
-						after = "-"
-					}
-					errText := col["last_error"].(string)
-					if errText == "" {
-						errText = "-"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", p.Name, col["collection"], last, lag, after, col["pulled"], errText)
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%v\t%v\t%s\n", col["collection"], last, lag, orDash(col["added_after"].(string)), col["pulled"], col["errors"], orDash(col["last_error"].(string)))
+				}
+				if err := tw.Flush(); err != nil {
+					return err
 				}
 			}
-			return tw.Flush()
+			return nil
 		},
 	}
 	addStoreFlags(list, &c)
