@@ -297,3 +297,31 @@ func TestPartnerAPIRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncOneProcessAtATime: while another process of the node holds the
+// sync lease, SyncAll pulls nothing and asks the partner nothing; once the
+// lease is released it syncs.
+func TestSyncOneProcessAtATime(t *testing.T) {
+	ctx := context.Background()
+	jp, us, _ := pair(t)
+	jp.post(t, jp.analyst, time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC), fedIndicator("1", "2024-01-01T00:00:00.000Z", jpOrg, tlpGreen, ""))
+	us.clock.Set(time.Date(2024, 1, 1, 0, 1, 0, 0, time.UTC))
+	if ok, err := us.store.AcquireLease(ctx, taxii.SyncLeaseName, "another-process", time.Hour); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	before := jp.requests.Load()
+	reports, held, err := taxii.SyncAll(ctx, us.n, "", taxii.SyncOptions{})
+	if err != nil || held || len(reports) != 0 || jp.requests.Load() != before {
+		t.Fatalf("sync under another's lease: held %v, %d reports, %d requests, %v", held, len(reports), jp.requests.Load()-before, err)
+	}
+	if err := us.store.ReleaseLease(ctx, taxii.SyncLeaseName, "another-process"); err != nil {
+		t.Fatal(err)
+	}
+	reports, held, err = taxii.SyncAll(ctx, us.n, "", taxii.SyncOptions{})
+	if err != nil || !held || len(reports) != 1 || len(reports[0].Collections[0].Accepted) != 1 {
+		t.Fatalf("sync: held %v, %+v, %v", held, reports, err)
+	}
+	if _, _, err := taxii.SyncAll(ctx, us.n, "nobody", taxii.SyncOptions{}); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("an unknown partner: %v", err)
+	}
+}
