@@ -30,7 +30,7 @@ func BenchmarkSync(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		jp, us, _ := pair(b)
+		jp, us, _ := pair(b, "sqlite")
 		for k := 0; k*1000 < total; k++ {
 			jp.clock.Set(time.Date(2024, 1, 1, 0, 0, k, 0, time.UTC))
 			objs := make([]*article5.StoredObject, 0, 1000)

@@ -38,10 +38,10 @@ type fedNode struct {
 	analyst  string // a token of the holder
 }
 
-func mustFedNode(tb testing.TB, holder string) *fedNode {
+func mustFedNode(tb testing.TB, kind, holder string) *fedNode {
 	tb.Helper()
 	clk := &clock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-	s := openStore(tb, "sqlite", clk)
+	s := openStore(tb, kind, clk)
 	log := slog.New(slog.DiscardHandler)
 	n := &node.Node{Store: s, Log: log, Now: clk.Now, Policy: release.Policy{Holder: holder, Default: stix.TLPAmber,
 		Communities: map[string][]string{community: {jpOrg, usOrg}}}}
@@ -101,9 +101,9 @@ func refIDs(refs []article5.ObjectRef) []string {
 
 // pair is node US pulling from node JP, which gave US a token of US's
 // organisation in their shared community.
-func pair(tb testing.TB) (jp, us *fedNode, p *article5.Partner) {
+func pair(tb testing.TB, kind string) (jp, us *fedNode, p *article5.Partner) {
 	tb.Helper()
-	jp, us = mustFedNode(tb, jpOrg), mustFedNode(tb, usOrg)
+	jp, us = mustFedNode(tb, kind, jpOrg), mustFedNode(tb, kind, usOrg)
 	tok := mustToken(tb, jp.store, &article5.Token{Name: "us-node", Party: article5.PartyUS, Org: usOrg, Communities: []string{community}})
 	root, err := taxii.PartnerAPIRoot(jp.srv.URL)
 	if err != nil {
@@ -124,8 +124,14 @@ func pair(tb testing.TB) (jp, us *fedNode, p *article5.Partner) {
 // ahead of US's clock. Accepted objects are submitted by the partner, of
 // JP's organisation. A second sync with no change is one request.
 func TestSyncBetweenNodes(t *testing.T) {
+	for _, kind := range storeKinds() {
+		t.Run(kind, func(t *testing.T) { testSyncBetweenNodes(t, kind) })
+	}
+}
+
+func testSyncBetweenNodes(t *testing.T, kind string) {
 	ctx := context.Background()
-	jp, us, _ := pair(t)
+	jp, us, _ := pair(t, kind)
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	// On US first: an object relayed from a vendor, in US's custody.
@@ -217,8 +223,14 @@ func TestSyncBetweenNodes(t *testing.T) {
 // and ends with every object held once, although all of them share one
 // date added on JP (so the page break falls among them).
 func TestSyncResumesAfterCrash(t *testing.T) {
+	for _, kind := range storeKinds() {
+		t.Run(kind, func(t *testing.T) { testSyncResumesAfterCrash(t, kind) })
+	}
+}
+
+func testSyncResumesAfterCrash(t *testing.T, kind string) {
 	ctx := context.Background()
-	jp, us, p := pair(t)
+	jp, us, p := pair(t, kind)
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var objs, want []string
 	for i := 1; i <= 5; i++ {
@@ -303,7 +315,7 @@ func TestPartnerAPIRoot(t *testing.T) {
 // lease is released it syncs.
 func TestSyncOneProcessAtATime(t *testing.T) {
 	ctx := context.Background()
-	jp, us, _ := pair(t)
+	jp, us, _ := pair(t, "sqlite")
 	jp.post(t, jp.analyst, time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC), fedIndicator("1", "2024-01-01T00:00:00.000Z", jpOrg, tlpGreen, ""))
 	us.clock.Set(time.Date(2024, 1, 1, 0, 1, 0, 0, time.UTC))
 	if ok, err := us.store.AcquireLease(ctx, taxii.SyncLeaseName, "another-process", time.Hour); err != nil || !ok {
