@@ -492,6 +492,7 @@ type TAXIIStatusService interface {
 // Store is everything a node keeps, behind one handle (SQLite or PostgreSQL).
 type Store interface {
 	QuarantineService
+	PartnerService
 	TAXIIStatusService
 	SecretService
 	ObjectService

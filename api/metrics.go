@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,7 +43,7 @@ func newMetrics(reg *prometheus.Registry, n *node.Node) *metrics {
 	jobs := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "article5_jobs_done_total", Help: "Re-assessment jobs completed by this node's worker.",
 	}, func() float64 { return float64(n.JobsDone()) })
-	reg.MustRegister(m.requests, m.duration, m.ingested, jobs)
+	reg.MustRegister(m.requests, m.duration, m.ingested, jobs, &partnerFigures{n: n})
 	for _, r := range []string{"accepted", "unchanged", "rejected"} {
 		m.ingested.WithLabelValues(r)
 	}
@@ -56,4 +57,55 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// partnerFigures are the figures of each partner collection this node
+// pulls (docs/federation.md), read from the store at each scrape so that
+// every serve process shows the same: the last sync that reached the end
+// (Unix seconds), the lag since it, the objects pulled and the failed
+// pulls.
+type partnerFigures struct{ n *node.Node }
+
+var (
+	partnerLastSync = prometheus.NewDesc("article5_partner_last_sync_timestamp_seconds",
+		"When a pull of the partner collection last reached its end (Unix seconds; 0: never).", []string{"partner", "collection"}, nil)
+	partnerLag = prometheus.NewDesc("article5_partner_lag_seconds",
+		"Seconds since a pull of the partner collection last reached its end (since the first attempt when it never did).", []string{"partner", "collection"}, nil)
+	partnerPulled = prometheus.NewDesc("article5_partner_objects_pulled_total",
+		"Objects received from the partner collection (accepted, unchanged or rejected).", []string{"partner", "collection"}, nil)
+	partnerErrors = prometheus.NewDesc("article5_partner_sync_errors_total",
+		"Pulls of the partner collection that ended in error.", []string{"partner", "collection"}, nil)
+	partnerUp = prometheus.NewDesc("article5_partner_last_sync_ok",
+		"1 when the last pull of the partner collection succeeded, 0 when it failed.", []string{"partner", "collection"}, nil)
+)
+
+func (f *partnerFigures) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{partnerLastSync, partnerLag, partnerPulled, partnerErrors, partnerUp} {
+		ch <- d
+	}
+}
+
+func (f *partnerFigures) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cursors, err := f.n.Store.FindPartnerCursors(ctx, "")
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	for _, c := range cursors {
+		last, since := 0.0, c.LastAttempt
+		if !c.LastSync.IsZero() {
+			last, since = float64(c.LastSync.Unix()), c.LastSync
+		}
+		ok := 1.0
+		if c.LastError != "" {
+			ok = 0
+		}
+		ch <- prometheus.MustNewConstMetric(partnerLastSync, prometheus.GaugeValue, last, c.Partner, c.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerLag, prometheus.GaugeValue, max(0, now.Sub(since).Seconds()), c.Partner, c.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerPulled, prometheus.CounterValue, float64(c.Pulled), c.Partner, c.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerErrors, prometheus.CounterValue, float64(c.Errors), c.Partner, c.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerUp, prometheus.GaugeValue, ok, c.Partner, c.Collection)
+	}
 }

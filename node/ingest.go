@@ -26,6 +26,13 @@ type IngestRequest struct {
 	Recipient release.Recipient
 	Data      []byte
 	Atomic    bool
+	// SpeaksFor are organisations the principal speaks for beyond the
+	// node's configuration (Node.SpeaksFor): a partner node's (see
+	// article5.Partner).
+	SpeaksFor []string
+	// MaxAhead, when positive, refuses a version whose modified is more
+	// than MaxAhead after the node's clock (a partner's content).
+	MaxAhead time.Duration
 }
 
 // unversionedLayout formats the version given to an object that has none
@@ -75,7 +82,7 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 		return nil, article5.Invalid("the bundle itself is invalid", bundleFaults...)
 	}
 	now := n.now()
-	claims := &claimCheck{n: n, p: req.Principal}
+	claims := &claimCheck{n: n, p: req.Principal, speaks: req.SpeaksFor}
 	var prior, warnings []article5.Rejection
 	objs := make([]*article5.StoredObject, 0, len(b.Objects))
 	for i, o := range b.Objects {
@@ -89,6 +96,11 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 			continue
 		}
 		so.Submitter, so.SubmitterOrg = req.Principal.ID, req.Principal.Org
+		if req.MaxAhead > 0 && !so.Unversioned && so.VersionTime().After(now.Add(req.MaxAhead)) {
+			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/modified",
+				Reason: fmt.Sprintf("modified %s is more than %s ahead of this node's clock", so.Version, req.MaxAhead)})
+			continue
+		}
 		if !StandardObject(o.ID) {
 			relayed, why, err := claims.check(ctx, so.CreatedBy)
 			if err != nil {
@@ -112,7 +124,7 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	if req.Atomic && len(prior) > 0 {
 		return nil, refused(prior, len(b.Objects))
 	}
-	acc := &access{n: n, p: req.Principal, r: req.Recipient}
+	acc := &access{n: n, p: req.Principal, r: req.Recipient, speaks: req.SpeaksFor}
 	res, err := n.Store.IngestObjects(ctx, article5.IngestRequest{Objects: objs, Prior: prior, Atomic: req.Atomic, Access: acc})
 	if err != nil {
 		return nil, fmt.Errorf("ingest bundle: %w", err)
@@ -145,9 +157,10 @@ func StandardObject(id string) bool {
 
 // access is article5.IngestAccess for one submitter.
 type access struct {
-	n *Node
-	p article5.Principal
-	r release.Recipient
+	n      *Node
+	p      article5.Principal
+	r      release.Recipient
+	speaks []string // IngestRequest.SpeaksFor
 }
 
 func (a *access) MayRead(o *article5.StoredObject) bool {
@@ -166,7 +179,7 @@ func (a *access) MayVersion(custodian string) bool {
 		// created_by_ref: the node's own organisation holds it.
 		custodian = a.n.Policy.Holder
 	}
-	return custodian != "" && (a.p.Org == custodian || a.n.SpeaksForOrg(a.p, custodian))
+	return custodian != "" && (a.p.Org == custodian || a.n.SpeaksForOrg(a.p, custodian) || slices.Contains(a.speaks, custodian))
 }
 
 func (a *access) Standard(id string) bool { return StandardObject(id) }
@@ -180,9 +193,10 @@ func (n *Node) SpeaksForOrg(p article5.Principal, org string) bool {
 
 // claimCheck decides, for one submitter, what each created_by_ref claims.
 type claimCheck struct {
-	n    *Node
-	p    article5.Principal
-	orgs map[string]bool // the organisations registered on this node, read once
+	n      *Node
+	p      article5.Principal
+	speaks []string        // IngestRequest.SpeaksFor
+	orgs   map[string]bool // the organisations registered on this node, read once
 }
 
 // check returns whether an object claiming created_by_ref claimed is
@@ -191,7 +205,7 @@ type claimCheck struct {
 // none is its own; a claim of another organisation registered on this node
 // is refused; a claim of an organisation the node does not know is relay.
 func (c *claimCheck) check(ctx context.Context, claimed string) (relayed bool, why string, err error) {
-	if claimed == "" || claimed == c.p.Org || c.p.ID == article5.PrincipalNode || c.n.SpeaksForOrg(c.p, claimed) {
+	if claimed == "" || claimed == c.p.Org || c.p.ID == article5.PrincipalNode || c.n.SpeaksForOrg(c.p, claimed) || slices.Contains(c.speaks, claimed) {
 		return false, "", nil
 	}
 	if c.orgs == nil {
@@ -214,8 +228,9 @@ func quoteOrNone(s string) string {
 
 // RegisteredOrganisations returns the organisations registered on this
 // node: its holder, the organisations its configuration names (per Party,
-// clients, communities, speaks-for), article5's own identity, and the
-// organisation of every user and API token. A created_by_ref naming one of
+// clients, communities, speaks-for), article5's own identity, the
+// organisation of every user and API token, and the organisations its
+// partner nodes speak for (article5.Partner). A created_by_ref naming one of
 // them is a claim the node checks; any other is relay.
 func (n *Node) RegisteredOrganisations(ctx context.Context) (map[string]bool, error) {
 	orgs := map[string]bool{article5.ExtensionCreatorID: true}
@@ -248,6 +263,13 @@ func (n *Node) RegisteredOrganisations(ctx context.Context) (map[string]bool, er
 		return nil, err
 	}
 	add(stored...)
+	partners, err := n.Store.FindPartners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range partners {
+		add(p.SpeaksFor...)
+	}
 	return orgs, nil
 }
 

@@ -238,6 +238,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Webhooks", testWebhooks},
 		{"Consultations", testConsultations},
 		{"ApproverKeys", testApproverKeys},
+		{"Partners", testPartners},
 		{"ConcurrentWritersDoNotDeadlock", testConcurrentWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,7 +100,7 @@ The tool recommends and documents; people decide.`,
 	root.AddCommand(newAssessCmd(stdout, stderr), newDoctrineCmd(stdout), newExamplesCmd(stdout), newCasebookCmd(stdout), newExtensionCmd(stdout), newImportCmd(stdout, stderr),
 		newServeCmd(stdout, stderr), newTokenCmd(stdout), newUserCmd(stdout), newCaseCmd(stdout), newBriefCmd(stdout), newBackupCmd(stdout),
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
-	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout))
+	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout), newPartnerCmd(stdout), newSyncCmd(stdout, stderr))
 	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))
 	root.AddCommand(newVersionCmd(stdout), newWaitCmd(stdout), newRestoreCmd(stdout), newSendCmd(stdout))
 	withManners(root)

@@ -116,6 +116,8 @@ type serveConfig struct {
 	// WebhookAllow are the special-purpose address ranges (loopback,
 	// private, …) webhooks may reach all the same.
 	WebhookAllow []string `yaml:"webhook-allow"`
+	// SyncEvery is how often serve pulls the partner nodes (--sync-every); 0: never.
+	SyncEvery time.Duration `yaml:"-"`
 
 	trustedProxies, webhookAllow []netip.Prefix // parsed by resolve
 }
@@ -419,6 +421,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	addLimitFlags(cmd, &c)
 	f.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies whose X-Forwarded-For names the client (CIDR prefixes, comma-separated) [ARTICLE5_TRUSTED_PROXIES]")
 	addWebhookAllowFlag(cmd, &c)
+	f.DurationVar(&c.SyncEvery, "sync-every", 5*time.Minute, "pull the partner nodes (article5 partner add) this often; 0: never (one process of the node syncs at a time)")
 	worker := f.Bool("worker", true, "run the re-assessment worker and the webhook dispatcher in this process")
 	cmd.PreRun = func(cmd *cobra.Command, args []string) { c.NoWorker = !*worker }
 	return cmd
@@ -439,25 +442,10 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	docs, err := loadDoctrines(nil)
+	n, err := newNode(c, store, log)
 	if err != nil {
 		return err
 	}
-	roots, err := loadRoots(c.Trust)
-	if err != nil {
-		return err
-	}
-	orgs := map[article5.Party][]string{}
-	for p, ids := range c.Organisations {
-		party, err := partyOf(p)
-		if err != nil {
-			return article5.Errorf(article5.EINVALID, "config organisations: %v", err)
-		}
-		orgs[party] = ids
-	}
-	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)), Organisations: orgs,
-		Policy:    release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)},
-		SpeaksFor: c.SpeaksFor, MaxCaseIncidents: c.MaxCaseIncidents, MaxCaseObjects: c.MaxCaseObjects}
 	if err := n.LoadCursors(ctx); err != nil { // the node's secrets for page cursors and event ids
 		return err
 	}
@@ -523,8 +511,16 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 			// dispatcher per node, stopped with it.
 			hooksDone := make(chan struct{})
 			go func() { defer close(hooksDone); n.RunWebhooks(workerCtx, time.Second, hooks) }()
+			syncDone := make(chan struct{})
+			go func() {
+				defer close(syncDone)
+				if c.SyncEvery > 0 {
+					runSyncEvery(workerCtx, n, c.SyncEvery, log)
+				}
+			}()
 			n.RunWorker(workerCtx, time.Second)
 			<-hooksDone
+			<-syncDone
 		}
 	}()
 	errc := make(chan error, 1)
@@ -557,6 +553,31 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		return article5.Internal("shutdown", err)
 	}
 	return nil
+}
+
+// newNode is the node of configuration c on store: its doctrines, trusted
+// roots, organisations per Party and release policy (serve, sync).
+func newNode(c serveConfig, store article5.Store, log *slog.Logger) (*node.Node, error) {
+	docs, err := loadDoctrines(nil)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := loadRoots(c.Trust)
+	if err != nil {
+		return nil, err
+	}
+	orgs := map[article5.Party][]string{}
+	for p, ids := range c.Organisations {
+		party, err := partyOf(p)
+		if err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "config organisations: %v", err)
+		}
+		orgs[party] = ids
+	}
+	n := &node.Node{Store: store, Doctrines: docs, Log: log, Now: time.Now, Roots: roots, Party: article5.Party(strings.ToUpper(c.Party)), Organisations: orgs,
+		Policy:    release.Policy{Holder: c.Holder, Clients: c.Clients, Communities: c.Communities, Default: stix.TLP(c.DefaultTLP)},
+		SpeaksFor: c.SpeaksFor, MaxCaseIncidents: c.MaxCaseIncidents, MaxCaseObjects: c.MaxCaseObjects}
+	return n, nil
 }
 
 // partyOf checks a party code.

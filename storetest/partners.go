@@ -1,0 +1,72 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"article5"
+)
+
+// testPartners: a partner is kept with its secret token, CA and
+// organisations; a name is taken once; a cursor is saved, replaced and
+// read back; a cursor of a partner not held is ENOTFOUND; removing a
+// partner removes its cursors.
+func testPartners(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	p := &article5.Partner{Name: "jp", APIRoot: "https://jp.example/taxii2/article5/", CA: []byte("-----BEGIN CERTIFICATE-----"),
+		Token: "secret", SpeaksFor: []string{"identity--0a000000-0000-4000-8000-00000000a0a1", "identity--0a000000-0000-4000-8000-00000000a0a2"}}
+	if err := s.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreatePartner(ctx, &article5.Partner{Name: "jp", APIRoot: "https://other/"}); article5.ErrorCode(err) != article5.ECONFLICT {
+		t.Fatalf("same name again: %v", err)
+	}
+	if err := s.CreatePartner(ctx, &article5.Partner{Name: "de", APIRoot: "https://de/", Collections: []string{"custody"}}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.FindPartners(ctx)
+	if err != nil || len(ps) != 2 || ps[0].Name != "de" || ps[1].Name != "jp" {
+		t.Fatalf("partners %v, %v", ps, err)
+	}
+	got := ps[1]
+	if got.Token != "secret" || string(got.CA) != string(p.CA) || !slices.Equal(got.SpeaksFor, p.SpeaksFor) || got.APIRoot != p.APIRoot ||
+		len(got.Collections) != 0 || !got.Created.Equal(p.Created) || got.Org() != p.SpeaksFor[0] || !slices.Equal(got.PullCollections(), []string{"all"}) {
+		t.Fatalf("partner read back %+v", got)
+	}
+	if !slices.Equal(ps[0].Collections, []string{"custody"}) {
+		t.Fatalf("collections %v", ps[0].Collections)
+	}
+	at := time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)
+	c := &article5.PartnerCursor{Partner: "jp", Collection: "all", AddedAfter: "2024-01-01T00:00:00.000000Z", LastAttempt: at, Pulled: 3}
+	if err := s.SavePartnerCursor(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.LastSync, c.AddedAfter, c.Pulled, c.LastError, c.Errors = at, "2024-01-02T00:00:00.000000Z", 5, "", 0
+	if err := s.SavePartnerCursor(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePartnerCursor(ctx, &article5.PartnerCursor{Partner: "de", Collection: "custody", LastError: "taxii: 503", Errors: 1, LastAttempt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePartnerCursor(ctx, &article5.PartnerCursor{Partner: "gone", Collection: "all"}); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("cursor of a partner not held: %v", err)
+	}
+	cs, err := s.FindPartnerCursors(ctx, "jp")
+	if err != nil || len(cs) != 1 || *cs[0] != *c {
+		t.Fatalf("cursors %+v, %v; want %+v", cs, err, c)
+	}
+	if cs, err := s.FindPartnerCursors(ctx, ""); err != nil || len(cs) != 2 || cs[0].Partner != "de" || cs[0].LastError != "taxii: 503" || !cs[0].LastSync.IsZero() {
+		t.Fatalf("every cursor %+v, %v", cs, err)
+	}
+	if err := s.DeletePartner(ctx, "jp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePartner(ctx, "jp"); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("delete again: %v", err)
+	}
+	if cs, err := s.FindPartnerCursors(ctx, ""); err != nil || len(cs) != 1 {
+		t.Fatalf("cursors after delete %+v, %v", cs, err)
+	}
+}
