@@ -76,7 +76,9 @@ type PartnerCursor struct {
 }
 
 // PartnerService keeps partners and their cursors, shared by every serve
-// process of the node. Operational: not covered by the transparency log.
+// process of the node. Adding and removing a partner are entries of the
+// transparency log (whom a partner speaks for decides what it may store in
+// their custody); the cursors are operational and not covered.
 type PartnerService interface {
 	// CreatePartner stores p; ECONFLICT if its name is taken.
 	CreatePartner(ctx context.Context, p *Partner) error

@@ -28,6 +28,7 @@ const (
 	KindAssessment = "assessment" // a row of assessments
 	KindEvent      = "event"      // a row of events
 	KindWebhook    = "webhook"    // a row of webhooks (its subscription columns)
+	KindPartner    = "partner"    // a row of partners (a partner node and whom it speaks for)
 )
 
 // Store is the transparency log a storage adapter (sqlite, postgres) keeps
@@ -44,6 +45,7 @@ const (
 //	users        "users/<id>"               (UserDigest)
 //	doctrines    "doctrines/<id>/<seq>"     (DoctrineDigest)
 //	webhooks     "webhooks/<id>"            (WebhookDigest)
+//	partners     "partners/<name>"          (PartnerDigest)
 //	consultations  "consultations/<case>"   (ConsultationDigest)
 //	approver_keys  "approver_keys/<key id>" (ApproverKeyDigest)
 //
@@ -356,6 +358,21 @@ func WebhookDigest(w *article5.Webhook) string {
 		strings.Join(w.Events, "\n"), i64(w.Created.UnixNano()), boolStr(w.Disabled), hex.EncodeToString(sum[:]))
 }
 
+// PartnerRef is the ref of a partners row: "partners/<name>".
+func PartnerRef(name string) string { return "partners/" + url.PathEscape(name) }
+
+// PartnerDigest is the digest of a partners row: name, API root, the hex
+// sha256 of the CA bundle and of the token (not the token), the
+// organisations the partner speaks for (which decide what a sync may
+// store in their custody), the collections and created. The cursors are
+// operational (partner_cursors) and left out.
+func PartnerDigest(p *article5.Partner) string {
+	ca := sha256.Sum256(p.CA)
+	tok := sha256.Sum256([]byte(p.Token))
+	return fields("partner", p.Name, p.APIRoot, hex.EncodeToString(ca[:]), hex.EncodeToString(tok[:]),
+		strings.Join(p.SpeaksFor, "\n"), strings.Join(p.Collections, "\n"), i64(p.Created.UnixNano()))
+}
+
 // DoctrineRef is the ref of a doctrines row: "doctrines/<id>/<seq>".
 func DoctrineRef(id string, seq int64) string {
 	return "doctrines/" + url.PathEscape(id) + "/" + i64(seq)
@@ -438,6 +455,8 @@ func KindOfRef(ref string) string {
 		return KindDoctrine
 	case "webhooks":
 		return KindWebhook
+	case "partners":
+		return KindPartner
 	case "consultations":
 		return KindCase
 	case "approver_keys":

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 )
 
 // CreatePartner stores p; ECONFLICT if its name is taken. A zero Created
@@ -41,7 +42,25 @@ func (db *DB) CreatePartner(ctx context.Context, p *article5.Partner) error {
 	if n == 0 {
 		return article5.Errorf(article5.ECONFLICT, "partner %s already exists", p.Name)
 	}
+	// Whom a partner speaks for decides what a sync may store in their
+	// custody: the row is covered by the transparency log.
+	stored, err := scanPartner(tx.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partners WHERE name = ?`, p.Name))
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindPartner, Ref: audit.PartnerRef(p.Name), Digest: audit.PartnerDigest(stored), Time: db.now()}}); err != nil {
+		return err
+	}
 	return commit(ctx, op, tx)
+}
+
+// partnerColumns are the columns scanPartner reads.
+const partnerColumns = `name, api_root, ca, token, speaks_for, collections, created`
+
+// coverPartners adds the ref and digest of every partners row to out.
+func coverPartners(ctx context.Context, q Querier, out map[string]string) error {
+	return cover(ctx, q, out, `SELECT `+partnerColumns+` FROM partners`, scanPartner,
+		func(p *article5.Partner) string { return audit.PartnerRef(p.Name) }, audit.PartnerDigest)
 }
 
 func scanPartner(r Row) (*article5.Partner, error) {
@@ -64,7 +83,7 @@ func scanPartner(r Row) (*article5.Partner, error) {
 // FindPartners returns every partner, by name.
 func (db *DB) FindPartners(ctx context.Context) ([]*article5.Partner, error) {
 	ps, err := collect(ctx, db.drv.Read(), scanPartner,
-		`SELECT name, api_root, ca, token, speaks_for, collections, created FROM partners ORDER BY name`)
+		`SELECT `+partnerColumns+` FROM partners ORDER BY name`)
 	if err != nil {
 		return nil, article5.Internal(db.op("find partners"), err)
 	}
@@ -88,6 +107,9 @@ func (db *DB) DeletePartner(ctx context.Context, name string) error {
 	}
 	if n == 0 {
 		return notFound("no partner %s", name)
+	}
+	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindPartner, Ref: audit.PartnerRef(name), Digest: audit.DigestDeleted, Time: db.now()}}); err != nil {
+		return err
 	}
 	return commit(ctx, op, tx)
 }

@@ -230,6 +230,42 @@ func RunAudit(t *testing.T, d Dialect, open AuditOpen) {
 		t.Fatalf("replaced password hash not detected: %v", rep.Faults)
 	})
 
+	t.Run("PartnersRecordedAndSpeaksForEditDetected", func(t *testing.T) {
+		s, exec := open(t)
+		ctx := context.Background()
+		p := &article5.Partner{Name: "us", APIRoot: "https://us.example/taxii2/article5/", Token: "secret-token",
+			SpeaksFor: []string{"identity--0d1c6a5e-3c3a-4a7e-9b8e-2f1a6c0e7d21"}, Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		gone := &article5.Partner{Name: "gone", APIRoot: "https://gone.example/taxii2/article5/", Token: "t",
+			SpeaksFor: []string{"identity--6f0e2c1a-0000-4000-8000-000000000001"}}
+		if err := s.CreatePartner(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeletePartner(ctx, "gone"); err != nil {
+			t.Fatal(err)
+		}
+		rep := MustAuditVerify(t, s)
+		// Two partners added and one removed: three entries, one row.
+		if !rep.Intact() || rep.Head.N != 3 || rep.Rows != 1 {
+			t.Fatalf("after partners added and removed: %d entries, %d rows; %v", rep.Head.N, rep.Rows, rep.Err())
+		}
+		// Whom a partner speaks for, widened behind the node's back.
+		exec(t, `UPDATE partners SET speaks_for = '["identity--0d1c6a5e-3c3a-4a7e-9b8e-2f1a6c0e7d21","identity--169612a8-b4f8-4371-9087-e3ae6513ac57"]'`)
+		// A partner planted without an entry.
+		exec(t, `INSERT INTO partners (name, api_root, ca, token, speaks_for, collections, created) SELECT 'planted', api_root, ca, token, speaks_for, collections, created FROM partners WHERE name = 'us'`)
+		rep = MustAuditVerify(t, s)
+		var edited, inserted bool
+		for _, f := range rep.Faults {
+			edited = edited || f.Kind == audit.FaultRowEdited && f.Ref == audit.PartnerRef("us")
+			inserted = inserted || f.Kind == audit.FaultRowInserted && f.Ref == audit.PartnerRef("planted")
+		}
+		if !edited || !inserted {
+			t.Fatalf("an edited partner (%v) or a planted one (%v) not detected: %v", edited, inserted, rep.Faults)
+		}
+	})
+
 	t.Run("SessionsRecordedAndAnInsertedLoginDetected", func(t *testing.T) {
 		s, exec := open(t)
 		ctx := context.Background()
