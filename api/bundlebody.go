@@ -2,18 +2,19 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 
 	"article5"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // readBundle reads a bundle's request body (at most Options.MaxBodyBytes,
 // else 413) and counts the elements of its "objects" array as they arrive,
-// with one streaming pass of encoding/json that keeps no object. A bundle
+// with one streaming pass of a JSON tokenizer that keeps no object. A bundle
 // with more than Limits.MaxBundleObjects objects is 413 naming the limit
 // and the count; once over the limit the rest of the body is counted but
 // not kept. A body that is not JSON is not refused here: node.Node.Ingest
@@ -57,67 +58,58 @@ func (s *server) readBundle(w http.ResponseWriter, r *http.Request) ([]byte, int
 // countObjects counts the elements of the first "objects" array of the
 // JSON object rd holds (as stix.Parse reads it), calling each(count) after
 // each element. It stops at the end of that object or at the first fault
-// (syntax, or reading rd); the count so far is returned either way.
+// (syntax, or reading rd); the count so far is returned either way. Any
+// element counts, an object or not (Validate reports the others).
+//
+// It only tokenises (jsontext: no values are built), so it costs a small
+// part of the parse that follows; duplicate names and invalid UTF-8 are
+// left for stix.Parse to report with their pointers.
 func countObjects(rd io.Reader, each func(int)) int {
-	dec := json.NewDecoder(rd)
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	dec := jsontext.NewDecoder(rd, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if dec.PeekKind() != '{' {
+		return 0
+	}
+	if _, err := dec.ReadToken(); err != nil {
 		return 0
 	}
 	n := 0
 	seen := false
-	for dec.More() {
-		t, err := dec.Token()
+	for {
+		switch dec.PeekKind() {
+		case '}', 0: // the end of the bundle, or a fault
+			return n
+		}
+		name, err := dec.ReadToken()
 		if err != nil {
 			return n
 		}
-		key, _ := t.(string)
-		if t, err = dec.Token(); err != nil {
-			return n
-		}
-		if key != "objects" || seen || t != json.Delim('[') {
-			if skipValue(dec, t) != nil {
+		if name.String() != "objects" || seen || dec.PeekKind() != '[' {
+			if dec.SkipValue() != nil {
 				return n
 			}
 			continue
 		}
 		seen = true
-		for dec.More() {
-			// A struct without fields skips an object's members without
-			// keeping them; an element that is not an object is a type
-			// error after it is consumed, and still counts (Validate
-			// reports it).
-			var skip struct{}
-			err := dec.Decode(&skip)
-			var te *json.UnmarshalTypeError
-			if err != nil && !errors.As(err, &te) {
-				return n
-			}
-			n++
-			each(n)
-		}
-		if _, err := dec.Token(); err != nil { // ']'
+		if _, err := dec.ReadToken(); err != nil { // '['
 			return n
 		}
-	}
-	return n
-}
-
-// skipValue skips the rest of a value whose first token was t.
-func skipValue(dec *json.Decoder, t json.Token) error {
-	depth := 0
-	for {
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-		var err error
-		if t, err = dec.Token(); err != nil {
-			return err
+		for {
+			switch dec.PeekKind() {
+			case ']':
+				if _, err := dec.ReadToken(); err != nil {
+					return n
+				}
+			case 0:
+				return n
+			default:
+				if dec.SkipValue() != nil {
+					return n
+				}
+				n++
+				each(n)
+				continue
+			}
+			break
 		}
 	}
 }
