@@ -362,6 +362,12 @@ type TokenService interface {
 	CreateToken(ctx context.Context, t *Token) error
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error) // ENOTFOUND (also for revoked)
 	FindTokenByID(ctx context.Context, id string) (*Token, error)     // ENOTFOUND (also for revoked)
+	// FindTokens returns the unrevoked tokens of party ("" for every
+	// party), oldest first (none: an empty slice).
+	FindTokens(ctx context.Context, party Party) ([]*Token, error)
+	// RevokeToken revokes token id, with its audit entry: it is found no
+	// more. ENOTFOUND if there is no such token (or it is revoked).
+	RevokeToken(ctx context.Context, id string) error
 	// FindOrganisations returns the distinct organisations (STIX identity
 	// ids) of every user and API token, sorted.
 	FindOrganisations(ctx context.Context) ([]string, error)

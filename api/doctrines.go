@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/doctrine"
 	"article5/node"
 )
 
@@ -144,15 +145,11 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 		}
 		return article5.Invalid("the request body could not be read")
 	}
-	d, err := node.ParseDoctrine(id, body)
+	d, v, job, err := s.changeDoctrine(r, p, cur, body)
 	if err != nil {
 		return err
 	}
-	if d.Party != cur.Party {
-		return article5.Errorf(article5.EFORBIDDEN, "change-doctrine refused: doctrine %s is owned by %s and must keep party %s (got %s)",
-			id, cur.Party, cur.Party, d.Party)
-	}
-	if d.SHA256 == cur.SHA256 {
+	if v == nil {
 		stored, err := s.storedDoctrines(r)
 		if err != nil {
 			return err
@@ -160,12 +157,33 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(node.Describe(cur), stored[id]), "unchanged": true})
 		return nil
 	}
-	v, job, err := s.n.ChangeDoctrine(r.Context(), d, p.authz.ID)
-	if err != nil {
-		return err
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(node.Describe(d), v), "job": job})
 	return nil
+}
+
+// changeDoctrine parses body as the new version of cur (the doctrine in
+// force, which p may change) and, unless it is the same file, puts it in
+// force through node.Node.ChangeDoctrine; v is nil when nothing changed.
+// A file that does not parse or check is EINVALID with a detail per
+// fault, naming its line; nothing is stored then. EFORBIDDEN when the
+// file names another party.
+func (s *server) changeDoctrine(r *http.Request, p *principal, cur *doctrine.Doctrine, body []byte) (d *doctrine.Doctrine, v *article5.DoctrineVersion, job string, err error) {
+	d, err = node.ParseDoctrine(cur.ID, body)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if d.Party != cur.Party {
+		return nil, nil, "", article5.Errorf(article5.EFORBIDDEN, "change-doctrine refused: doctrine %s is owned by %s and must keep party %s (got %s)",
+			cur.ID, cur.Party, cur.Party, d.Party)
+	}
+	if d.SHA256 == cur.SHA256 {
+		return cur, nil, "", nil
+	}
+	v, job, err = s.n.ChangeDoctrine(r.Context(), d, p.authz.ID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return d, v, job, nil
 }
 
 // yamlContentType accepts application/yaml, text/yaml and their x-

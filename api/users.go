@@ -145,16 +145,42 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorizeFor(r, article5.ActionManageUsers, p.authz.Party); err != nil {
 		return err
 	}
-	var in struct {
-		Name        string          `json:"name"`
-		Party       article5.Party  `json:"party"`
-		Roles       []article5.Role `json:"roles"`
-		Org         string          `json:"org"`
-		Communities []string        `json:"communities"`
-		Password    string          `json:"password"`
-	}
+	var in NewUser
 	if err := decodeStrict(w, r, maxUserBody, &in, "name", "party", "roles", "org", "communities", "password"); err != nil {
 		return err
+	}
+	u, err := s.addUser(r, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, map[string]any{"user": viewAdminUser(u)})
+	return nil
+}
+
+// NewUser is a user to create (POST /api/v1/users, and the
+// administration pages): login name, Party, roles, organisation (STIX
+// identity id), communities and password.
+type NewUser struct {
+	Name        string          `json:"name"`
+	Party       article5.Party  `json:"party"`
+	Roles       []article5.Role `json:"roles"`
+	Org         string          `json:"org"`
+	Communities []string        `json:"communities"`
+	Password    string          `json:"password"`
+}
+
+// addUser checks in and creates the user for r's principal: EINVALID
+// naming each faulty property, EFORBIDDEN for another party, an
+// organisation or a community the admin may not grant, ECONFLICT for a
+// name taken.
+func (s *server) addUser(r *http.Request, in NewUser) (*article5.User, error) {
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeFor(r, article5.ActionManageUsers, p.authz.Party); err != nil {
+		return nil, err
 	}
 	var bad []article5.Detail
 	switch {
@@ -180,34 +206,43 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 		bad = append(bad, article5.Detail{Pointer: "/password", Message: fmt.Sprintf("at least %d characters and at most %d bytes", MinPasswordLen, maxPasswordLen)})
 	}
 	if len(bad) > 0 {
-		return article5.Invalid("the user is not valid", bad...)
+		return nil, article5.Invalid("the user is not valid", bad...)
 	}
 	if err := s.authorizeFor(r, article5.ActionManageUsers, in.Party); err != nil {
-		return err
+		return nil, err
 	}
 	// The organisation and communities decide what release control lets
 	// the user see: an admin may grant only their own, or organisations
 	// the node lists for their Party.
 	if p.user == nil {
-		return article5.Errorf(article5.EFORBIDDEN, "manage-users refused: only an admin's login session can create users")
+		return nil, article5.Errorf(article5.EFORBIDDEN, "manage-users refused: only an admin's login session can create users")
 	}
-	if in.Org != p.user.Org && !slices.Contains(s.n.Organisations[p.user.Party], in.Org) {
-		return article5.Errorf(article5.EFORBIDDEN, "organisation %s is neither yours nor one this node lists for %s (serve config \"organisations\"): it would decide what the user may see", in.Org, p.user.Party)
-	}
-	for i, c := range in.Communities {
-		if !slices.Contains(p.user.Communities, c) {
-			return &article5.Error{Code: article5.EFORBIDDEN, Message: "a user can be given only communities their admin belongs to",
-				Details: []article5.Detail{{Pointer: "/communities/" + strconv.Itoa(i), Message: fmt.Sprintf("%q is not one of yours", c)}}}
-		}
+	if err := s.mayGrant(p.user, in.Org, in.Communities); err != nil {
+		return nil, err
 	}
 	u := &article5.User{Name: in.Name, Party: in.Party, Roles: roles, Org: in.Org, Communities: in.Communities,
 		PasswordHash: HashPassword(in.Password), Created: s.now()}
 	if err := s.n.Store.CreateUser(r.Context(), u); err != nil {
-		return err
+		return nil, err
 	}
 	s.log.InfoContext(r.Context(), "user created", "user", u.ID, "name", u.Name, "party", u.Party, "roles", u.Roles, "by", p.authz.ID)
-	w.Header().Set("Location", "/api/v1/users/"+u.ID)
-	writeJSON(w, http.StatusCreated, map[string]any{"user": viewAdminUser(u)})
+	return u, nil
+}
+
+// mayGrant checks that admin may give a user or token organisation org
+// and communities: their own organisation or one the node lists for their
+// Party (serve config "organisations"), and only communities they belong
+// to. EFORBIDDEN otherwise (communities named by JSON pointer).
+func (s *server) mayGrant(admin *article5.User, org string, communities []string) error {
+	if org != admin.Org && !slices.Contains(s.n.Organisations[admin.Party], org) {
+		return article5.Errorf(article5.EFORBIDDEN, "organisation %s is neither yours nor one this node lists for %s (serve config \"organisations\"): it would decide what the user may see", org, admin.Party)
+	}
+	for i, c := range communities {
+		if !slices.Contains(admin.Communities, c) {
+			return &article5.Error{Code: article5.EFORBIDDEN, Message: "a user can be given only communities their admin belongs to",
+				Details: []article5.Detail{{Pointer: "/communities/" + strconv.Itoa(i), Message: fmt.Sprintf("%q is not one of yours", c)}}}
+		}
+	}
 	return nil
 }
 
@@ -224,55 +259,76 @@ func (s *server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorizeFor(r, article5.ActionManageUsers, p.authz.Party); err != nil {
 		return err
 	}
-	var in struct {
-		Roles    *[]article5.Role `json:"roles"`
-		Disabled *bool            `json:"disabled"`
-	}
+	var in UserUpdate
 	if err := decodeStrict(w, r, maxUserBody, &in, "roles", "disabled"); err != nil {
 		return err
 	}
+	u, err := s.updateUser(r, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": viewAdminUser(u)})
+	return nil
+}
+
+// UserUpdate is a change to a user (PATCH /api/v1/users/{id}, and the
+// administration pages): new roles, disabled or enabled; nil leaves
+// either as it is.
+type UserUpdate struct {
+	Roles    *[]article5.Role `json:"roles"`
+	Disabled *bool            `json:"disabled"`
+}
+
+// updateUser changes user id for r's principal and returns the user as
+// changed: EINVALID for nothing to change or unknown roles, ENOTFOUND,
+// EFORBIDDEN for a user of another party, ECONFLICT for removing one's
+// own admin role or disabling oneself.
+func (s *server) updateUser(r *http.Request, id string, in UserUpdate) (*article5.User, error) {
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeFor(r, article5.ActionManageUsers, p.authz.Party); err != nil {
+		return nil, err
+	}
 	if in.Roles == nil && in.Disabled == nil {
-		return article5.Invalid("nothing to change: give roles, disabled or both",
+		return nil, article5.Invalid("nothing to change: give roles, disabled or both",
 			article5.Detail{Pointer: "/roles", Message: "the user's new roles"}, article5.Detail{Pointer: "/disabled", Message: "true or false"})
 	}
 	var roles []article5.Role
 	if in.Roles != nil {
 		var bad []article5.Detail
 		if roles, bad = checkRoles(*in.Roles, "/roles"); len(bad) > 0 {
-			return article5.Invalid("the roles are not valid", bad...)
+			return nil, article5.Invalid("the roles are not valid", bad...)
 		}
 	}
-	u, err := s.n.Store.FindUserByID(r.Context(), r.PathValue("id"))
+	u, err := s.n.Store.FindUserByID(r.Context(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeFor(r, article5.ActionManageUsers, u.Party); err != nil {
-		return err
+		return nil, err
 	}
 	if u.ID == p.authz.ID {
 		if roles != nil && !slices.Contains(roles, article5.RoleAdmin) {
-			return article5.Errorf(article5.ECONFLICT, "you cannot remove your own admin role: another admin of your party must, so that the party keeps an admin")
+			return nil, article5.Errorf(article5.ECONFLICT, "you cannot remove your own admin role: another admin of your party must, so that the party keeps an admin")
 		}
 		if in.Disabled != nil && *in.Disabled {
-			return article5.Errorf(article5.ECONFLICT, "you cannot disable yourself: another admin of your party must, so that the party keeps an admin")
+			return nil, article5.Errorf(article5.ECONFLICT, "you cannot disable yourself: another admin of your party must, so that the party keeps an admin")
 		}
 	}
 	ctx := r.Context()
 	if roles != nil && !slices.Equal(roles, u.Roles) {
 		if err := s.n.Store.SetUserRoles(ctx, u.ID, roles); err != nil {
-			return err
+			return nil, err
 		}
 		s.log.InfoContext(ctx, "user roles changed", "user", u.ID, "from", u.Roles, "to", roles, "by", p.authz.ID)
 	}
 	if in.Disabled != nil && *in.Disabled != u.Disabled {
 		if err := s.n.Store.SetUserDisabled(ctx, u.ID, *in.Disabled); err != nil {
-			return err
+			return nil, err
 		}
 		s.log.InfoContext(ctx, "user disabled changed", "user", u.ID, "disabled", *in.Disabled, "by", p.authz.ID)
 	}
-	if u, err = s.n.Store.FindUserByID(ctx, u.ID); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": viewAdminUser(u)})
-	return nil
+	return s.n.Store.FindUserByID(ctx, u.ID)
 }

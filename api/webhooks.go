@@ -104,20 +104,8 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		}
 		return article5.Invalid(msg, article5.Detail{Message: "not a JSON object with only url and events"})
 	}
-	if err := CheckWebhookURL(in.URL); err != nil {
-		return err
-	}
-	if err := node.CheckWebhookDestination(r.Context(), in.URL, s.opts.Webhooks); err != nil {
-		return err
-	}
-	events, err := checkWebhookEvents(in.Events)
+	hook, err := s.addWebhook(r, in.URL, in.Events)
 	if err != nil {
-		return err
-	}
-	rcp := s.gate(r).Recipient()
-	hook := &article5.Webhook{URL: in.URL, Secret: node.NewWebhookSecret(), Party: rcp.Party, Org: rcp.Org,
-		Communities: rcp.Communities, Events: events, Created: s.now()}
-	if err := s.n.Store.CreateWebhook(r.Context(), hook); err != nil {
 		return err
 	}
 	v := viewWebhook(hook)
@@ -126,6 +114,32 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", "/api/v1/webhooks/"+url.PathEscape(hook.ID))
 	writeJSON(w, http.StatusCreated, v)
 	return nil
+}
+
+// addWebhook checks a webhook's URL and events and creates it for r's
+// principal, an admin: it delivers to the admin's own recipient. The
+// webhook returned carries its secret.
+func (s *server) addWebhook(r *http.Request, rawURL string, events []string) (*article5.Webhook, error) {
+	if _, err := s.webhookAdmin(r); err != nil {
+		return nil, err
+	}
+	if err := CheckWebhookURL(rawURL); err != nil {
+		return nil, err
+	}
+	if err := node.CheckWebhookDestination(r.Context(), rawURL, s.opts.Webhooks); err != nil {
+		return nil, err
+	}
+	events, err := checkWebhookEvents(events)
+	if err != nil {
+		return nil, err
+	}
+	rcp := s.gate(r).Recipient()
+	hook := &article5.Webhook{URL: rawURL, Secret: node.NewWebhookSecret(), Party: rcp.Party, Org: rcp.Org,
+		Communities: rcp.Communities, Events: events, Created: s.now()}
+	if err := s.n.Store.CreateWebhook(r.Context(), hook); err != nil {
+		return nil, err
+	}
+	return hook, nil
 }
 
 // listWebhooks serves GET /api/v1/webhooks: the webhooks of the admin's
@@ -157,7 +171,16 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	if err := s.removeWebhook(r, party, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// removeWebhook disables webhook id of party; ENOTFOUND for an unknown
+// webhook or another party's.
+func (s *server) removeWebhook(r *http.Request, party article5.Party, id string) error {
 	hook, err := s.n.Store.FindWebhookByID(r.Context(), id)
 	if err == nil && hook.Party != party {
 		err = article5.Errorf(article5.ENOTFOUND, "webhook %s not found", id)
@@ -165,11 +188,7 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.n.Store.DisableWebhook(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.n.Store.DisableWebhook(r.Context(), id)
 }
 
 // CheckWebhookURL checks a webhook URL: absolute, http or https, with a

@@ -61,6 +61,41 @@ func (db *DB) FindTokenByID(ctx context.Context, id string) (*article5.Token, er
 	return db.findToken(ctx, `id = ?`, id)
 }
 
+// FindTokens returns the unrevoked tokens of party ("" for every
+// party), oldest first.
+func (db *DB) FindTokens(ctx context.Context, party article5.Party) ([]*article5.Token, error) {
+	op := db.op("find tokens")
+	q := `SELECT id, name, party, org, communities, hash, created FROM tokens WHERE revoked = ` + db.d.Bool(false)
+	var args []any
+	if party != "" {
+		q += ` AND party = ?`
+		args = append(args, string(party))
+	}
+	rows, err := db.drv.Read().Query(ctx, q+` ORDER BY created, id`, args...)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer rows.Close()
+	out := []*article5.Token{}
+	for rows.Next() {
+		var t article5.Token
+		var p, comm string
+		var created int64
+		if err := rows.Scan(&t.ID, &t.Name, &p, &t.Org, &comm, &t.Hash, &created); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		t.Party, t.Created = article5.Party(p), fromNano(created)
+		if err := json.Unmarshal([]byte(comm), &t.Communities); err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		out = append(out, &t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	return out, nil
+}
+
 func (db *DB) findToken(ctx context.Context, where string, arg string) (*article5.Token, error) {
 	op := db.op("find token")
 	var t article5.Token
@@ -83,7 +118,7 @@ func (db *DB) findToken(ctx context.Context, where string, arg string) (*article
 }
 
 // RevokeToken revokes a token, with its audit entry: FindTokenByHash no
-// longer finds it. ENOTFOUND if there is no such token.
+// longer finds it. ENOTFOUND if there is no such token (or it is revoked).
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	op := db.op("revoke token")
 	tx, err := db.begin(ctx, op)
@@ -91,7 +126,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if err := execOne(ctx, tx, op, "token "+id, `UPDATE tokens SET revoked = ? WHERE id = ?`, true, id); err != nil {
+	if err := execOne(ctx, tx, op, "token "+id, `UPDATE tokens SET revoked = ? WHERE id = ? AND revoked = `+db.d.Bool(false), true, id); err != nil {
 		return err
 	}
 	if err := db.auditToken(ctx, tx, id); err != nil {

@@ -363,13 +363,28 @@ func testTokens(t *testing.T, s article5.Store) {
 	wantCode(t, s.CreateToken(ctx, &dup), article5.ECONFLICT)
 	_, err = s.FindTokenByHash(ctx, hash[:63]+"9")
 	wantCode(t, err, article5.ENOTFOUND)
-	r, ok := s.(Revoker)
-	if !ok {
-		t.Skip("store cannot revoke tokens")
+	us := &article5.Token{Name: "us-feed", Party: article5.PartyUS, Org: identA, Hash: strings.Repeat("ab", 32)}
+	if err := s.CreateToken(ctx, us); err != nil {
+		t.Fatal(err)
 	}
-	if err := r.RevokeToken(ctx, tok.ID); err != nil {
+	jp, err := s.FindTokens(ctx, article5.PartyJP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jp) != 1 || jp[0].ID != tok.ID || jp[0].Name != "feed" || fmt.Sprint(jp[0].Communities) != fmt.Sprint(tok.Communities) {
+		t.Fatalf("JP tokens: %+v, want only %s", jp, tok.ID)
+	}
+	if all, err := s.FindTokens(ctx, ""); err != nil || len(all) != 2 {
+		t.Fatalf("every token: %d, %v; want 2", len(all), err)
+	}
+	if err := s.RevokeToken(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.FindTokenByHash(ctx, hash)
 	wantCode(t, err, article5.ENOTFOUND)
+	wantCode(t, s.RevokeToken(ctx, tok.ID), article5.ENOTFOUND)
+	wantCode(t, s.RevokeToken(ctx, "token--0b7a1a1e-0000-4000-8000-00000000dead"), article5.ENOTFOUND)
+	if jp, err := s.FindTokens(ctx, article5.PartyJP); err != nil || len(jp) != 0 {
+		t.Fatalf("JP tokens after the revocation: %+v, %v; want none", jp, err)
+	}
 }
