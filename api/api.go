@@ -85,8 +85,9 @@ type Options struct {
 	// UI, when set, builds the browser user interface served beside the
 	// API (package web): it gets the API's login sessions and its handler
 	// answers every path outside /api/, /healthz, /readyz and /metrics,
-	// behind the same request logging, metrics, deadlines, per-address
-	// quota and cross-origin protection. nil: those paths get 404.
+	// behind the same request logging, metrics, deadlines and
+	// cross-origin protection, and the request quota of the session's
+	// user (of the client address without a session). nil: those paths get 404.
 	UI func(Sessions) http.Handler
 	// Version is the article5 version /readyz reports (serve: the
 	// binary's build version); "" omits it.
@@ -236,7 +237,7 @@ func New(n *node.Node, opts Options) http.Handler {
 	noRoute := s.endpoint(route{Route{Path: "/"}, (*server).noRoute})
 	if opts.UI != nil {
 		mux.Handle("/api/", noRoute)
-		mux.Handle("/", s.addressQuota(opts.UI(uiSessions{s})))
+		mux.Handle("/", s.uiQuota(opts.UI(uiSessions{s})))
 	} else {
 		mux.Handle("/", noRoute)
 	}

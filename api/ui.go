@@ -46,6 +46,9 @@ type Sessions interface {
 	// nothing was read or stored. Errors: EUNAUTHORIZED, EFORBIDDEN,
 	// EINVALID (too many objects; and Ingest's), ECONFLICT (atomic).
 	Ingest(r *http.Request, data []byte, atomic bool) (res *article5.IngestResult, wait time.Duration, err error)
+	// Admin manages a Party's users, tokens, webhooks and doctrines for
+	// an admin's session (uiadmin.go).
+	Admin
 }
 
 // UILoginPath is the path of a user interface's login form: the device
@@ -66,15 +69,7 @@ func (u uiSessions) Logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u uiSessions) User(r *http.Request) (*article5.User, error) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
-		return nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
-	}
-	r, err = u.s.authenticateSession(r, c.Value)
-	if err != nil {
-		return nil, err
-	}
-	p, err := principalOf(r)
+	_, p, err := u.session(r)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +85,12 @@ func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Durati
 }
 
 // session authenticates r's session cookie (never an API token).
+// A request uiQuota has authenticated already carries its session's
+// principal.
 func (u uiSessions) session(r *http.Request) (*http.Request, *principal, error) {
+	if p, ok := r.Context().Value(principalKey).(*principal); ok && p.session != nil {
+		return r, p, nil
+	}
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return r, nil, article5.Errorf(article5.EUNAUTHORIZED, "log in first")
