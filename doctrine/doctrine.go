@@ -18,6 +18,7 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/token"
 )
 
 //go:embed jp.yaml us.yaml
@@ -129,8 +130,7 @@ func Parse(name string, data []byte) (*Doctrine, error) {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
 	if err := dec.Decode(&f); err != nil {
-		return nil, article5.Invalid("doctrine "+name+" does not parse",
-			article5.Detail{Object: name, Message: strings.TrimSpace(yaml.FormatError(err, false, true))})
+		return nil, article5.Invalid("doctrine "+name+" does not parse", yamlDetail(name, err))
 	}
 	sum := sha256.Sum256(data)
 	c := &compiler{name: name}
@@ -726,4 +726,23 @@ func celType(t article5.FactType) *cel.Type {
 		return cel.ListType(cel.StringType)
 	}
 	return cel.StringType
+}
+
+// yamlDetail describes a YAML decoding error: its line and, in the
+// message, its column ("column 3: …", as package stix writes JSON syntax
+// errors) when go-yaml knows where it is; else go-yaml's message with the
+// source around the fault.
+func yamlDetail(name string, err error) article5.Detail {
+	d := article5.Detail{Object: name, Message: strings.TrimSpace(yaml.FormatError(err, false, true))}
+	var pe interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &pe) {
+		if tok := pe.GetToken(); tok != nil && tok.Position != nil && tok.Position.Line > 0 {
+			d.Line = tok.Position.Line
+			d.Message = fmt.Sprintf("column %d: %s", tok.Position.Column, pe.GetMessage())
+		}
+	}
+	return d
 }
