@@ -59,7 +59,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
-var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error"}
+var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error",
+	"admin_users", "admin_tokens", "admin_webhooks", "admin_doctrines", "admin_doctrine"}
 
 // pages holds the parsed templates, one per page, parsed once.
 var pages = mustParse()
@@ -130,7 +131,8 @@ type handler struct {
 // handler for GET / (dashboard), GET and POST /login, POST /logout, POST
 // /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
-// /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
+// /incidents/upload, GET /search, the administration pages (admin.go:
+// /admin/…, /doctrines…) and GET /static/…; any other path gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
 // (net/http.CrossOriginProtection), and every response carries the
 // security headers (CSP and others).
@@ -159,6 +161,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /incidents/upload", h.user(h.uploadPage))
 	h.mux.HandleFunc("POST /incidents/upload", h.user(h.uploadPost))
 	h.mux.HandleFunc("GET /search", h.user(h.searchPage))
+	h.adminRoutes() // admin.go
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such page"))
 	})
