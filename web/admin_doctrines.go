@@ -146,6 +146,8 @@ type doctrinePageData struct {
 	Shown     docVersion
 	Lines     []srcLine
 	From, To  string
+	FromV     docVersion // the versions compared
+	ToV       docVersion
 	Diff      []diffRow
 	Diffed    bool
 	MayChange bool
@@ -190,7 +192,7 @@ func (h *handler) doctrinePage(w http.ResponseWriter, r *http.Request, me *who) 
 			d.Errors["to"] = "admin.err.version"
 		}
 		if okA && okB {
-			d.Diff, d.Diffed = lineDiff(a.Source, b.Source), true
+			d.Diff, d.Diffed, d.FromV, d.ToV = lineDiff(a.Source, b.Source), true, a, b
 		} else {
 			status = http.StatusBadRequest
 		}
