@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"article5"
-	"article5/doctrine"
 	"article5/node"
 )
 
@@ -145,7 +144,7 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 		}
 		return article5.Invalid("the request body could not be read")
 	}
-	d, v, job, err := s.changeDoctrine(r, p, cur, body)
+	now, v, job, err := s.changeDoctrine(r, p, id, body)
 	if err != nil {
 		return err
 	}
@@ -154,36 +153,45 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(node.Describe(cur), stored[id]), "unchanged": true})
+		writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(now, stored[id]), "unchanged": true})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(node.Describe(d), v), "job": job})
+	writeJSON(w, http.StatusOK, map[string]any{"doctrine": viewDoctrine(now, v), "job": job})
 	return nil
 }
 
-// changeDoctrine parses body as the new version of cur (the doctrine in
-// force, which p may change) and, unless it is the same file, puts it in
-// force through node.Node.ChangeDoctrine; v is nil when nothing changed.
-// A file that does not parse or check is EINVALID with a detail per
-// fault, naming its line; nothing is stored then. EFORBIDDEN when the
-// file names another party.
-func (s *server) changeDoctrine(r *http.Request, p *principal, cur *doctrine.Doctrine, body []byte) (d *doctrine.Doctrine, v *article5.DoctrineVersion, job string, err error) {
-	d, err = node.ParseDoctrine(cur.ID, body)
+// changeDoctrine parses body as the new version of doctrine id in force,
+// which p must be allowed to change (change-doctrine for its owner:
+// EFORBIDDEN), and, unless it is the same file, puts it in force through
+// node.Node.ChangeDoctrine. It returns the doctrine in force after it; v
+// is nil when nothing changed. A file that does not parse or check is
+// EINVALID with a detail per fault, naming its line; nothing is stored
+// then. EFORBIDDEN too when the file names another party; ENOTFOUND when
+// no doctrine id is in force.
+func (s *server) changeDoctrine(r *http.Request, p *principal, id string, body []byte) (now node.DoctrineInfo, v *article5.DoctrineVersion, job string, err error) {
+	cur, err := s.n.Doctrine(id)
 	if err != nil {
-		return nil, nil, "", err
+		return now, nil, "", err
+	}
+	if err := s.authorizeFor(r, article5.ActionChangeDoctrine, cur.Party); err != nil {
+		return now, nil, "", err
+	}
+	d, err := node.ParseDoctrine(id, body)
+	if err != nil {
+		return now, nil, "", err
 	}
 	if d.Party != cur.Party {
-		return nil, nil, "", article5.Errorf(article5.EFORBIDDEN, "change-doctrine refused: doctrine %s is owned by %s and must keep party %s (got %s)",
-			cur.ID, cur.Party, cur.Party, d.Party)
+		return now, nil, "", article5.Errorf(article5.EFORBIDDEN, "change-doctrine refused: doctrine %s is owned by %s and must keep party %s (got %s)",
+			id, cur.Party, cur.Party, d.Party)
 	}
 	if d.SHA256 == cur.SHA256 {
-		return cur, nil, "", nil
+		return node.Describe(cur), nil, "", nil
 	}
 	v, job, err = s.n.ChangeDoctrine(r.Context(), d, p.authz.ID)
 	if err != nil {
-		return nil, nil, "", err
+		return now, nil, "", err
 	}
-	return d, v, job, nil
+	return node.Describe(d), v, job, nil
 }
 
 // yamlContentType accepts application/yaml, text/yaml and their x-

@@ -15,7 +15,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"article5"
-	"article5/doctrine"
+	"article5/node"
 )
 
 // maxDoctrineUpload is the largest doctrine file the upload form takes:
@@ -84,10 +84,8 @@ func (h *handler) doctrineVersions(ctx context.Context, id string) ([]docVersion
 		return nil, err
 	}
 	var out []docVersion
-	if src, err := doctrine.DefaultSource(id); err == nil {
-		if d, err := doctrine.Default(id); err == nil {
-			out = append(out, docVersion{Key: "builtin", Kind: "builtin", Version: d.Version, Title: d.Title, SHA256: d.SHA256, Source: src})
-		}
+	if d, err := node.BuiltinDoctrine(id); err == nil {
+		out = append(out, docVersion{Key: "builtin", Kind: "builtin", Version: d.Version, Title: d.Title, SHA256: d.SHA256, Source: d.Source})
 	}
 	stored, err := h.n.Store.FindDoctrineVersions(ctx, id)
 	if err != nil && article5.ErrorCode(err) != article5.ENOTFOUND {
