@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -51,6 +52,18 @@ type Admin interface {
 	// fault naming its line, when src does not parse or check (nothing is
 	// stored). v is nil when src is the version in force.
 	ChangeDoctrine(r *http.Request, id string, src []byte) (v *article5.DoctrineVersion, job string, err error)
+	// UserKeys returns a user of the admin's Party and their approver
+	// keys, newest first (never a sealed key), as GET
+	// /api/v1/users/{id}/keys.
+	UserKeys(r *http.Request, userID string) (*article5.User, []*article5.ApproverKey, error)
+	// AddKey registers an approver's signing key (the key file from
+	// `article5 key new` and its certificate from `article5 party
+	// certify`), as POST /api/v1/users/{id}/keys.
+	AddKey(r *http.Request, userID string, sealed, cert []byte) (*article5.ApproverKey, error)
+	// RevokeKey records a root-signed revocation (the file from `article5
+	// party revoke`) of a key of the admin's Party, as POST
+	// /api/v1/keys/{key}/revocation; it returns the key.
+	RevokeKey(r *http.Request, revocation []byte) (*article5.ApproverKey, error)
 	// MayChangeDoctrine reports whether the user of r's session may put a
 	// new version of doctrine id (change-doctrine for its owner).
 	MayChangeDoctrine(r *http.Request, id string) bool
@@ -204,6 +217,69 @@ func (u uiSessions) MayChangeDoctrine(r *http.Request, id string) bool {
 		return false
 	}
 	return authz.Decide(authz.Request{User: p.authz, Action: article5.ActionChangeDoctrine, DoctrineOwner: d.Party}).Allowed
+}
+
+// keysAdmin authenticates r's session, checks manage-keys for the user's
+// own Party and finds user id of that Party (ENOTFOUND otherwise).
+func (u uiSessions) keysAdmin(r *http.Request, id string) (*http.Request, *article5.User, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return r, nil, err
+	}
+	if err := u.s.authorizeFor(r, article5.ActionManageKeys, p.authz.Party); err != nil {
+		return r, nil, err
+	}
+	t, err := u.s.n.Store.FindUserByID(r.Context(), id)
+	if err != nil || t.Party != p.authz.Party {
+		return r, nil, article5.Errorf(article5.ENOTFOUND, "no such user")
+	}
+	return r, t, nil
+}
+
+func (u uiSessions) UserKeys(r *http.Request, userID string) (*article5.User, []*article5.ApproverKey, error) {
+	r, t, err := u.keysAdmin(r, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := u.s.n.Store.FindApproverKeys(r.Context(), t.ID)
+	return t, keys, err
+}
+
+func (u uiSessions) AddKey(r *http.Request, userID string, sealed, cert []byte) (*article5.ApproverKey, error) {
+	r, t, err := u.keysAdmin(r, userID)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) == 0 || len(cert) == 0 {
+		return nil, article5.Invalid("the key file and the certificate are required",
+			article5.Detail{Pointer: "/sealed_key", Message: "the key file from article5 key new"},
+			article5.Detail{Pointer: "/certificate", Message: "the certificate from article5 party certify"})
+	}
+	return u.s.n.RegisterApproverKey(r.Context(), t, sealed, cert)
+}
+
+func (u uiSessions) RevokeKey(r *http.Request, revocation []byte) (*article5.ApproverKey, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.s.authorizeFor(r, article5.ActionManageKeys, p.authz.Party); err != nil {
+		return nil, err
+	}
+	var v struct {
+		KeyID string `json:"key_id"`
+	}
+	if err := json.Unmarshal(revocation, &v); err != nil || v.KeyID == "" {
+		return nil, article5.Invalid("not a revocation from article5 party revoke", article5.Detail{Pointer: "/key_id", Message: "expected a JSON object naming the revoked key"})
+	}
+	k, err := u.s.n.Store.FindApproverKey(r.Context(), v.KeyID)
+	if err != nil || k.Party != p.authz.Party {
+		return nil, article5.Errorf(article5.ENOTFOUND, "no such key")
+	}
+	if _, err := u.s.n.RevokeApproverKey(r.Context(), revocation); err != nil {
+		return nil, err
+	}
+	return u.s.n.Store.FindApproverKey(r.Context(), k.KeyID)
 }
 
 func quote(s string) string {

@@ -120,6 +120,8 @@ func TestBrowserAdminJapanese(t *testing.T) {
 	b.run("save the first user's roles", chromedp.Click(chromedp.CSS(`#users form.roles button`)), chromedp.WaitVisible(chromedp.CSS("#admin-flash")))
 	b.settled("users-roles")
 	check("users-roles")
+	b.visit("keys", "/admin/users/"+e.mustUser(t, "jp-legal").ID+"/keys")
+	check("keys")
 	b.visit("tokens", "/admin/tokens")
 	b.run("create a token", chromedp.SendKeys(chromedp.CSS("#t-name"), "配信用"),
 		chromedp.Click(chromedp.CSS("#token-create")), chromedp.WaitVisible(chromedp.CSS("#token-secret")))

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"article5/doctrine"
 	"article5/node"
 	"article5/release"
+	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
 	"article5/web"
@@ -558,5 +560,122 @@ func TestAdminCatalogue(t *testing.T) {
 	}
 	if n < 20 {
 		t.Errorf("only %d keys found in admin*.go", n)
+	}
+}
+
+// files posts files (field → content) as a multipart form to path.
+func (c *client) files(tb testing.TB, path string, files map[string][]byte) response {
+	tb.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for field, b := range files {
+		fw, err := mw.CreateFormFile(field, field+".json")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fw.Write(b)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.e.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", c.lang)
+	res, err := c.c.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(res.Body)
+	return response{status: res.StatusCode, body: b.String(), header: res.Header}
+}
+
+// TestAdminKeys: a JP admin registers an approver's signing key from its
+// files, a key certified by the other Party's root is refused, and a
+// root-signed revocation revokes it; the U.S. admin cannot see the JP
+// approver's keys nor revoke them, and an analyst is refused.
+func TestAdminKeys(t *testing.T) {
+	e := MustEnv(t)
+	e.MustAdmins(t)
+	ctx := context.Background()
+	roots := map[article5.Party]*sign.RootKey{}
+	for _, p := range []article5.Party{article5.PartyJP, article5.PartyUS} {
+		r, err := sign.NewRootKey(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roots[p] = r
+		e.n.Roots = append(e.n.Roots, r.Public())
+	}
+	signer := article5.User{Name: "jp-signer", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleApprover}, Org: jpOrg, PasswordHash: api.HashPassword(password)}
+	if err := e.db.CreateUser(ctx, &signer); err != nil {
+		t.Fatal(err)
+	}
+	pub, sealed, err := sign.NewApproverKey([]byte(password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certBy := func(p article5.Party) []byte {
+		now := time.Now()
+		cert, err := roots[p].Certify(pub, sign.RoleApprover, "jp-signer", now.Add(-time.Hour), now.Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(cert)
+		return b
+	}
+	keysPath := "/admin/users/" + signer.ID + "/keys"
+	an := e.client(t, "en")
+	an.MustLogin(t, "jp-analyst")
+	if r := an.get(t, keysPath); r.status != http.StatusForbidden {
+		t.Errorf("an analyst reads the keys page: %d", r.status)
+	}
+	if r := an.files(t, keysPath, map[string][]byte{"key": sealed, "cert": certBy(article5.PartyJP)}); r.status != http.StatusForbidden {
+		t.Errorf("an analyst registers a key: %d", r.status)
+	}
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-admin")
+	if r := c.files(t, keysPath, map[string][]byte{"key": sealed, "cert": certBy(article5.PartyUS)}); r.status != http.StatusBadRequest || !strings.Contains(r.body, `id="e-key"`) {
+		t.Errorf("a key certified by the U.S. root: %d", r.status)
+	}
+	if keys, _ := e.db.FindApproverKeys(ctx, signer.ID); len(keys) != 0 {
+		t.Fatalf("a refused key was stored")
+	}
+	r := c.files(t, keysPath, map[string][]byte{"key": sealed, "cert": certBy(article5.PartyJP)})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("register: %d %.400s", r.status, r.body)
+	}
+	keys, err := e.db.FindApproverKeys(ctx, signer.ID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys %v %v", keys, err)
+	}
+	page := c.get(t, keysPath)
+	if !strings.Contains(page.body, keys[0].KeyID) || strings.Contains(page.body, string(sealed[:20])) {
+		t.Errorf("the keys page lacks the key or shows the sealed key")
+	}
+	us := e.client(t, "en")
+	us.MustLogin(t, "us-admin")
+	got := us.get(t, keysPath)
+	none := us.get(t, "/admin/users/user--00000000-0000-4000-8000-000000000000/keys")
+	// The pages differ only by the address (the language switch returns to it).
+	if got.status != http.StatusNotFound || strings.ReplaceAll(got.body, signer.ID, "") != strings.ReplaceAll(none.body, "user--00000000-0000-4000-8000-000000000000", "") {
+		t.Errorf("the U.S. admin reads the JP approver's keys: %d (none: %d)", got.status, none.status)
+	}
+	rev, err := roots[article5.PartyJP].Revoke(keys[0].KeyID, "key lost", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rj, _ := json.Marshal(rev)
+	usPath := "/admin/users/" + e.mustUser(t, "us-admin").ID + "/keys/revocation"
+	if r := us.files(t, usPath, map[string][]byte{"revocation": rj}); r.status != http.StatusNotFound {
+		t.Errorf("the U.S. admin revokes a JP key: %d", r.status)
+	}
+	if r := c.files(t, keysPath+"/revocation", map[string][]byte{"revocation": rj}); r.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d %.400s", r.status, r.body)
+	}
+	if k, err := e.db.FindApproverKey(ctx, keys[0].KeyID); err != nil || len(k.Revocation) == 0 {
+		t.Errorf("the key is not revoked: %v", err)
+	}
+	if !strings.Contains(c.get(t, keysPath).body, ">revoked<") {
+		t.Errorf("the keys page does not show the key revoked")
 	}
 }

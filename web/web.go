@@ -60,7 +60,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
 var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error",
-	"admin_users", "admin_tokens", "admin_webhooks", "admin_doctrines", "admin_doctrine"}
+	"admin_users", "admin_keys", "admin_tokens", "admin_webhooks", "admin_doctrines", "admin_doctrine"}
 
 // pages holds the parsed templates, one per page, parsed once.
 var pages = mustParse()
