@@ -164,3 +164,36 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// TestParseYAMLFaultPosition: a file that is not YAML, or names a property
+// the format does not have, is refused with the fault's line in the
+// detail (Detail.Line) and its column at the head of the message, so that
+// an editor or the web page can point at it.
+func TestParseYAMLFaultPosition(t *testing.T) {
+	base, err := doctrine.DefaultSource("jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(base), "\n")
+	for _, tc := range []struct {
+		name, insert string
+		col          int
+	}{
+		{"unknown property", "no_such_property: 1", 1},
+		{"unclosed flow sequence", "extra: [1, 2", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := 7 // after the header comment and id, version, party
+			src := strings.Join(append(append(append([]string{}, lines[:at]...), tc.insert), lines[at:]...), "\n")
+			_, err := doctrine.Parse("jp.yaml", []byte(src))
+			var e *article5.Error
+			if !errors.As(err, &e) || e.Code != article5.EINVALID || len(e.Details) != 1 {
+				t.Fatalf("want one EINVALID detail, got %v", err)
+			}
+			d := e.Details[0]
+			if d.Line < at+1 || d.Line > at+2 || !strings.HasPrefix(d.Message, "column "+itoa(tc.col)+": ") {
+				t.Errorf("detail %+v: want line %d (or the next) and column %d", d, at+1, tc.col)
+			}
+		})
+	}
+}
