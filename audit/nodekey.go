@@ -21,7 +21,7 @@ func VerifierPublicKey(verifierKey string) (string, ed25519.PublicKey, error) {
 	if _, err := note.NewVerifier(verifierKey); err != nil {
 		return "", nil, bad
 	}
-	parts := strings.Split(verifierKey, "+")
+	parts := strings.SplitN(verifierKey, "+", 3) // the base64 key may hold "+"
 	if len(parts) != 3 {
 		return "", nil, bad
 	}
