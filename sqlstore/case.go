@@ -581,7 +581,7 @@ func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article
 	q := `SELECT ` + eventColumns + ` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 	args := []any{f.After, limit}
 	if !f.Audience.All {
-		keys, err := db.heldKeys(ctx, f.Audience)
+		keys, err := db.heldEventKeys(ctx, f.Audience)
 		if err != nil {
 			return nil, article5.Internal(db.op("find events"), err)
 		}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"article5"
@@ -149,4 +150,21 @@ func (db *DB) NodeCertificate(ctx context.Context) (string, []byte, error) {
 		return "", nil, article5.Internal(db.op("node certificate"), err)
 	}
 	return keyID, cert, nil
+}
+
+// heldEventKeys is heldKeys for events: the audience's keys under which
+// a case is filed, or an event about no case (OrgGrants).
+func (db *DB) heldEventKeys(ctx context.Context, a article5.Audience) ([]string, error) {
+	keys := a.Grants()
+	arms := make([]string, len(keys))
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		arms[i] = `SELECT CAST(? AS TEXT) AS k`
+		args[i] = k
+	}
+	return collect(ctx, db.drv.Read(), func(r Row) (string, error) {
+		var k string
+		return k, r.Scan(&k)
+	}, `SELECT k FROM (`+strings.Join(arms, ` UNION ALL `)+`) q WHERE EXISTS (SELECT 1 FROM case_audience a WHERE a.grant_key = q.k)
+		OR EXISTS (SELECT 1 FROM event_audience e WHERE e.grant_key = q.k)`, args...)
 }
