@@ -43,14 +43,19 @@ type PartnerHead struct {
 	LastAttempt time.Time
 	LastError   string
 	Checks      int64 // successful witnessings
-	// Inconsistencies counts the inconsistencies found; Conflict is the
-	// last signed head that contradicted Signed (kept as evidence: two
-	// heads signed by the partner's key that no honest log signs both
-	// of), ConflictReason why, ConflictAt when.
+	// Inconsistencies counts the incidents found: a head contradicting
+	// Signed when none was open (ConflictOpen), each recorded as an
+	// event. Conflict is the last signed head that contradicted Signed
+	// (kept as evidence: two heads signed by the partner's key that no
+	// honest log signs both of), ConflictReason why, ConflictAt when.
+	// ConflictOpen is set by a contradicting head and cleared by a head
+	// that verifies and extends Signed, or by the operator accepting
+	// Conflict (node.AcceptPartnerHead).
 	Inconsistencies int64
 	Conflict        []byte
 	ConflictReason  string
 	ConflictAt      time.Time
+	ConflictOpen    bool
 }
 
 // WitnessService keeps what this node witnessed of its partners' logs and

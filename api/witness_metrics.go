@@ -23,7 +23,7 @@ var (
 	witnessOK = prometheus.NewDesc("article5_partner_log_witness_ok",
 		"1 when the last witnessing of the partner's log succeeded, 0 when it failed or found an inconsistency.", []string{"partner"}, nil)
 	witnessInconsistent = prometheus.NewDesc("article5_partner_log_inconsistencies_total",
-		"Signed tree heads of the partner that contradicted what this node witnessed (a forked or rewritten log, a bad signature, a log that went back).", []string{"partner"}, nil)
+		"Incidents of the partner's log: a signed tree head that contradicted what this node witnessed (a forked or rewritten log, a bad signature, a log that went back) while no incident was open.", []string{"partner"}, nil)
 )
 
 func (f *witnessFigures) Describe(ch chan<- *prometheus.Desc) {

@@ -178,8 +178,9 @@ type WitnessReport struct {
 // that passes replaces the stored one. One that contradicts it (a bad
 // signature, a smaller tree, a fork) is an inconsistency: kept as evidence
 // beside the stored head, logged, and recorded as an event
-// EventPartnerLogInconsistent for the node's organisation (once per
-// contradicting head). A fault that proves nothing (the partner
+// EventPartnerLogInconsistent for the node's organisation when it opens an
+// incident (none was open: the heads before it verified, or the operator
+// accepted the last conflict). A fault that proves nothing (the partner
 // unreachable, a malformed answer, no or an untrusted certificate) is
 // recorded as the last error. Without trusted roots nothing is fetched.
 // The error returned is a fault of this node's store.
@@ -217,6 +218,11 @@ func (n *Node) WitnessPartner(ctx context.Context, p *article5.Partner, fetch He
 	rep.KeyID, rep.Party = c.SubjectKeyID, c.Party
 	if err := c.VerifyFor(n.Roots, n.now(), c.Party, sign.RoleNode); err != nil {
 		return rep, n.witnessFault(ctx, h, rep, "the partner's node certificate: "+faultText(err))
+	}
+	if own, err := n.ownKeyID(ctx); err != nil {
+		return nil, err
+	} else if own == c.SubjectKeyID {
+		return rep, n.witnessFault(ctx, h, rep, "the partner presents this node's own key "+own+": its head is this node's own (a reflected answer, or the partner's URL names this node)")
 	}
 	signed := []byte(pub.SignedHead)
 	if h.Party != "" && c.Party != h.Party {
@@ -264,7 +270,7 @@ func (n *Node) WitnessPartner(ctx context.Context, p *article5.Partner, fetch He
 	}
 	h.Signed, h.Size, h.Hash, h.Time = signed, head.N, head.Hash.String(), head.Time
 	h.KeyID, h.Party, h.Certificate = c.SubjectKeyID, c.Party, []byte(pub.Certificate)
-	h.Witnessed, h.LastError = n.now(), ""
+	h.Witnessed, h.LastError, h.ConflictOpen = n.now(), "", false
 	h.Checks++
 	return rep, n.Store.SavePartnerHead(ctx, h, nil, "")
 }
@@ -284,11 +290,16 @@ func (n *Node) inconsistent(ctx context.Context, p *article5.Partner, h *article
 	rep.Inconsistent, rep.Reason = true, reason
 	h.LastError = "inconsistent: " + reason
 	n.log().ErrorContext(ctx, "partner log inconsistent", "partner", p.Name, "reason", reason)
-	if bytes.Equal(h.Conflict, signed) {
+	open := h.ConflictOpen
+	if !bytes.Equal(h.Conflict, signed) {
+		h.Conflict, h.ConflictReason, h.ConflictAt = signed, reason, n.now()
+	}
+	h.ConflictOpen = true
+	if open {
+		// The incident already recorded goes on: no new event.
 		return n.Store.SavePartnerHead(ctx, h, nil, "")
 	}
 	h.Inconsistencies++
-	h.Conflict, h.ConflictReason, h.ConflictAt = signed, reason, n.now()
 	party := rep.Party
 	if party == "" {
 		party = h.Party
@@ -308,3 +319,65 @@ func faultText(err error) string {
 }
 
 func parseHash(s string) (tlog.Hash, error) { return tlog.ParseHash(s) }
+
+// AcceptPartnerHead makes the last head of partner name that contradicted
+// the witnessed one (PartnerHead.Conflict) the witnessed head, once the
+// Parties have agreed on why (the partner restored a backup and recorded
+// the rollback: `article5 audit reconcile --accept-rollback`): later heads
+// must extend it. The head must verify with the key of the certificate
+// kept. It returns the new witnessed head; ENOTFOUND when no conflict is
+// held, EFORBIDDEN when the head does not verify (nothing to accept: the
+// partner's key did not sign it).
+func (n *Node) AcceptPartnerHead(ctx context.Context, name string) (*article5.PartnerHead, error) {
+	held, err := n.Store.FindPartnerHeads(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(held) != 1 || len(held[0].Conflict) == 0 {
+		return nil, article5.Errorf(article5.ENOTFOUND, "no head of partner %s contradicted what was witnessed", name)
+	}
+	h := held[0]
+	c, err := parseCertificate(h.Certificate)
+	if err != nil {
+		return nil, err
+	}
+	vkey, err := audit.NodeVerifierKey(c.SubjectName, c.SubjectPublicKey)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := audit.NewVerifiers(vkey)
+	if err != nil {
+		return nil, err
+	}
+	head, err := audit.VerifyTreeHead(h.Conflict, vs)
+	if err != nil {
+		return nil, fmt.Errorf("the contradicting head of partner %s: %w", name, err)
+	}
+	abandoned := h.Size
+	h.Signed, h.Size, h.Hash, h.Time = h.Conflict, head.N, head.Hash.String(), head.Time
+	h.ConflictOpen, h.LastError = false, ""
+	h.ConflictReason = fmt.Sprintf("accepted at %s in place of the head of %d entries: %s", n.now().Format("2006-01-02T15:04:05Z"), abandoned, h.ConflictReason)
+	if err := n.Store.SavePartnerHead(ctx, h, nil, ""); err != nil {
+		return nil, err
+	}
+	n.log().WarnContext(ctx, "partner head accepted", "partner", name, "size", head.N, "abandoned", abandoned)
+	return h, nil
+}
+
+// ownKeyID is the key id (sign.KeyID) of this node's tree-head key; ""
+// when the store keeps no log.
+func (n *Node) ownKeyID(ctx context.Context) (string, error) {
+	a, err := n.auditStore()
+	if err != nil {
+		return "", nil
+	}
+	key, err := a.AuditKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	_, pub, err := audit.VerifierPublicKey(key)
+	if err != nil {
+		return "", err
+	}
+	return sign.KeyID(pub), nil
+}

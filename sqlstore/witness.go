@@ -10,16 +10,17 @@ import (
 
 // partnerHeadColumns are the columns scanPartnerHead reads.
 const partnerHeadColumns = `partner, signed, size, hash, head_time, key_id, party, certificate, witnessed, last_attempt,
-	last_error, checks, inconsistencies, conflict, conflict_reason, conflict_at`
+	last_error, checks, inconsistencies, conflict, conflict_reason, conflict_at, conflict_open`
 
 func scanPartnerHead(r Row) (*article5.PartnerHead, error) {
 	h := &article5.PartnerHead{}
 	var party string
-	var headTime, witnessed, attempt, conflictAt int64
+	var headTime, witnessed, attempt, conflictAt, open int64
 	if err := r.Scan(&h.Partner, &h.Signed, &h.Size, &h.Hash, &headTime, &h.KeyID, &party, &h.Certificate, &witnessed, &attempt,
-		&h.LastError, &h.Checks, &h.Inconsistencies, &h.Conflict, &h.ConflictReason, &conflictAt); err != nil {
+		&h.LastError, &h.Checks, &h.Inconsistencies, &h.Conflict, &h.ConflictReason, &conflictAt, &open); err != nil {
 		return nil, err
 	}
+	h.ConflictOpen = open != 0
 	h.Party = article5.Party(party)
 	h.Time, h.Witnessed, h.LastAttempt, h.ConflictAt = nanoOrZero(headTime), nanoOrZero(witnessed), nanoOrZero(attempt), nanoOrZero(conflictAt)
 	return h, nil
@@ -80,15 +81,15 @@ func (db *DB) SavePartnerHead(ctx context.Context, h *article5.PartnerHead, e *a
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `INSERT INTO partner_heads (`+partnerHeadColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (partner) DO UPDATE SET signed = excluded.signed, size = excluded.size, hash = excluded.hash,
 		head_time = excluded.head_time, key_id = excluded.key_id, party = excluded.party, certificate = excluded.certificate,
 		witnessed = excluded.witnessed, last_attempt = excluded.last_attempt, last_error = excluded.last_error,
 		checks = excluded.checks, inconsistencies = excluded.inconsistencies, conflict = excluded.conflict,
-		conflict_reason = excluded.conflict_reason, conflict_at = excluded.conflict_at`,
+		conflict_reason = excluded.conflict_reason, conflict_at = excluded.conflict_at, conflict_open = excluded.conflict_open`,
 		h.Partner, bytesOrEmpty(h.Signed), h.Size, h.Hash, zeroOrNano(h.Time), h.KeyID, string(h.Party), bytesOrEmpty(h.Certificate),
 		zeroOrNano(h.Witnessed), zeroOrNano(h.LastAttempt), h.LastError, h.Checks, h.Inconsistencies, bytesOrEmpty(h.Conflict),
-		h.ConflictReason, zeroOrNano(h.ConflictAt)); err != nil {
+		h.ConflictReason, zeroOrNano(h.ConflictAt), boolInt(h.ConflictOpen)); err != nil {
 		return article5.Internal(op, err)
 	}
 	if e != nil {
@@ -167,4 +168,11 @@ func (db *DB) heldEventKeys(ctx context.Context, a article5.Audience) ([]string,
 		return k, r.Scan(&k)
 	}, `SELECT k FROM (`+strings.Join(arms, ` UNION ALL `)+`) q WHERE EXISTS (SELECT 1 FROM case_audience a WHERE a.grant_key = q.k)
 		OR EXISTS (SELECT 1 FROM event_audience e WHERE e.grant_key = q.k)`, args...)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -41,7 +41,7 @@ func testPartnerHeads(t *testing.T, s article5.Store) {
 	if err := s.SavePartnerHead(ctx, &article5.PartnerHead{Partner: "de", LastAttempt: at, LastError: "taxii: 503"}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	h.Inconsistencies, h.Conflict, h.ConflictReason, h.ConflictAt, h.LastError = 1, []byte("other"), "forked", at.Add(time.Second), "inconsistent: forked"
+	h.Inconsistencies, h.Conflict, h.ConflictReason, h.ConflictAt, h.LastError, h.ConflictOpen = 1, []byte("other"), "forked", at.Add(time.Second), "inconsistent: forked", true
 	const org = "identity--0a000000-0000-4000-8000-00000000a0b1"
 	e := &article5.Event{Type: article5.EventPartnerLogInconsistent, Partner: "jp", Party: article5.PartyJP, Hash: "b3RoZXI=", Time: at}
 	if err := s.SavePartnerHead(ctx, h, e, org); err != nil {
@@ -58,7 +58,7 @@ func testPartnerHeads(t *testing.T, s article5.Store) {
 	if !bytes.Equal(got.Signed, h.Signed) || got.Size != 5 || got.Hash != h.Hash || !got.Time.Equal(at) || got.KeyID != h.KeyID ||
 		got.Party != h.Party || string(got.Certificate) != `{}` || !got.Witnessed.Equal(at) || !got.LastAttempt.Equal(at) ||
 		got.Checks != 1 || got.Inconsistencies != 1 || string(got.Conflict) != "other" || got.ConflictReason != "forked" ||
-		!got.ConflictAt.Equal(h.ConflictAt) || got.LastError != h.LastError {
+		!got.ConflictAt.Equal(h.ConflictAt) || got.LastError != h.LastError || !got.ConflictOpen || hs[0].ConflictOpen {
 		t.Fatalf("head read back %+v, want %+v", got, h)
 	}
 	for _, tc := range []struct {

@@ -42,6 +42,7 @@ type faultProxy struct {
 	jp, fork    string // base URLs
 	foreignNext string
 	last        []byte // the last objects answer forwarded unchanged
+	forkAuth    string // when set, the Authorization sent to the fork
 }
 
 // garbageSize is how much the "garbage" fault serves: 10 MB.
@@ -75,8 +76,9 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 			fault = p.fault
 		}
 	}
+	auth := ""
 	if isHead && head == "fork" {
-		target = p.fork
+		target, auth = p.fork, p.forkAuth
 	}
 	p.mu.Unlock()
 
@@ -129,6 +131,9 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if auth != "" {
+		r.Header.Set("Authorization", auth)
+	}
 	status, header, body := p.forward(r, target)
 	if isObjects && fault == "" {
 		p.mu.Lock()
@@ -413,7 +418,9 @@ func testSyncThroughFaults(t *testing.T, kind string) {
 	t.Cleanup(func() { fs.Close() })
 	fs.Now = fclk.Now
 	fork := serveStore(t, fs, jpOrg, fclk)
+	px.mu.Lock()
 	px.fork = fork.srv.URL
+	px.mu.Unlock()
 	inconsistent := func(head, want string, events int) {
 		t.Helper()
 		px.set("", 0, head)
@@ -455,28 +462,69 @@ func testSyncThroughFaults(t *testing.T, kind string) {
 		}
 	}
 	inconsistent("fork", "the log went back", 1)
-	// The same inconsistency again is no new event.
+	// The same incident goes on: no new event.
 	inconsistent("fork", "the log went back", 1)
 
-	// The restored copy grows another way, past what US witnessed: a fork.
+	// The restored copy grows another way, past what US witnessed: a fork
+	// (still the same incident).
 	var objs []string
 	for i := 0; i < int(witnessed.Size); i++ {
 		objs = append(objs, fedIndicator(strconv.Itoa(90000+i), "2024-01-01T00:00:00.000Z", jpOrg, tlpGreen, ""))
 	}
 	fork.analyst = mustToken(t, fs, &article5.Token{Name: "analyst", Party: article5.PartyJP, Org: jpOrg})
 	fork.post(t, fork.analyst, t0.Add(time.Hour), objs...)
-	inconsistent("fork", "does not extend", 2)
+	inconsistent("fork", "does not extend", 1)
 
-	// JP's own head with its size edited: the signature does not verify.
-	inconsistent("forge", "does not verify", 3)
-
-	// JP's true head again: witnessed, extending the head kept.
-	px.set("", 0, "")
-	rep = mustSync(t, us, opts)
-	if w := rep.Witness; w.Inconsistent || w.Error != "" || w.Previous != witnessed.Size {
-		t.Fatalf("witnessing JP's true head again: %+v", w)
+	trueHead := func() {
+		t.Helper()
+		px.set("", 0, "")
+		rep := mustSync(t, us, opts)
+		if w := rep.Witness; w.Inconsistent || w.Error != "" || w.Previous != witnessed.Size {
+			t.Fatalf("witnessing JP's true head again: %+v", w)
+		}
+		h := mustHead(t, us, "jp")
+		if h.LastError != "" || h.ConflictOpen || len(h.Conflict) == 0 {
+			t.Fatalf("after JP's true head: %+v", h)
+		}
+		witnessed = h
 	}
-	if h := mustHead(t, us, "jp"); h.LastError != "" || h.Inconsistencies != 3 {
-		t.Fatalf("after JP's true head: %+v", h)
+	// JP's true head again: witnessed, extending the head kept; the
+	// contradicting head stays as evidence.
+	trueHead()
+
+	// JP's own head with its size edited: the signature does not verify,
+	// a new incident.
+	inconsistent("forge", "does not verify", 2)
+	trueHead()
+
+	// The partner serves this node's own head (its URL names this node):
+	// no witnessing, and no incident.
+	px.set("", 0, "fork")
+	px.mu.Lock()
+	px.fork, px.forkAuth = us.srv.URL, "Bearer "+us.analyst
+	px.mu.Unlock()
+	if _, err := us.n.InstallNodeCertificate(ctx, nodeCertificate(t, us, r.us)); err != nil {
+		t.Fatal(err)
+	}
+	if w := mustSync(t, us, opts).Witness; w.Inconsistent || !strings.Contains(w.Error, "this node's own key") {
+		t.Fatalf("a reflected head: %+v", w)
+	}
+	px.mu.Lock()
+	px.fork, px.forkAuth = fork.srv.URL, ""
+	px.mu.Unlock()
+
+	// The Parties agree that JP's log was rolled back: US accepts the
+	// contradicting head, and the restored log's later heads extend it.
+	inconsistent("fork", "does not extend", 3)
+	h, err := us.n.AcceptPartnerHead(ctx, "jp")
+	if err != nil || h.ConflictOpen || h.Size == witnessed.Size || !bytes.Equal(h.Signed, h.Conflict) {
+		t.Fatalf("accept the contradicting head: %+v, %v", h, err)
+	}
+	fork.post(t, fork.analyst, t0.Add(2*time.Hour), fedIndicator("99999", "2024-01-01T00:00:00.000Z", jpOrg, tlpGreen, ""))
+	if w := mustSync(t, us, opts).Witness; w.Inconsistent || w.Error != "" || w.Previous != h.Size || w.Size <= h.Size {
+		t.Fatalf("witnessing after the accepted rollback: %+v", w)
+	}
+	if _, err := us.n.AcceptPartnerHead(ctx, "nobody"); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Fatalf("accepting for a partner with no conflict: %v", err)
 	}
 }

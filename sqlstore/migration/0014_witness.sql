@@ -25,7 +25,8 @@ CREATE TABLE partner_heads (
 	inconsistencies  {{.Int64}} NOT NULL,
 	conflict         {{.Blob}}  NOT NULL, -- the last contradicting signed head
 	conflict_reason  {{.Text}}  NOT NULL,
-	conflict_at      {{.Int64}} NOT NULL  -- unix ns; 0: never
+	conflict_at      {{.Int64}} NOT NULL, -- unix ns; 0: never
+	conflict_open    {{.Int64}} NOT NULL  -- 1 while the conflict is not resolved
 );
 
 -- node_certificate is the certificate, by this node's Party root, of the

@@ -12,6 +12,7 @@ import (
 
 	"article5"
 	"article5/audit"
+	"article5/node"
 	"article5/taxii"
 )
 
@@ -118,7 +119,7 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) { return j, nil }
 // this node witnessed, for 'audit verify --witnessed' on the partner.
 func newPartnerHeadCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
-	var conflict bool
+	var conflict, accept bool
 	var format string
 	cmd := &cobra.Command{
 		Use:   "head NAME",
@@ -129,11 +130,32 @@ Hand it to the partner's operator: on the partner node,
   article5 audit verify --witnessed jp.note
 
 checks that its log still extends what this node saw. With --conflict, the last head the
-partner signed that contradicted it (the evidence of a rewritten or forked log).`,
+partner signed that contradicted it (the evidence of a rewritten or forked log).
+
+With --accept-conflict, that contradicting head becomes the witnessed one, and later heads
+must extend it: only once both Parties agree on why the partner's log changed (it restored a
+backup and recorded the rollback with 'article5 audit reconcile --accept-rollback'). Keep
+the head printed before as the record of what was abandoned.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := c.resolve(cmd, ""); err != nil {
 				return err
+			}
+			if accept {
+				store, err := openWriteStore(cmd.Context(), c)
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				h, err := (&node.Node{Store: store, Now: time.Now}).AcceptPartnerHead(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					return writeJSON(stdout, witnessJSON(h, time.Now().UTC(), true))
+				}
+				fmt.Fprintf(stdout, "partner %s: the head of %d entries is now the witnessed one; later heads must extend it\n", args[0], h.Size)
+				return nil
 			}
 			store, _, err := openStore(cmd.Context(), c)
 			if err != nil {
@@ -164,6 +186,7 @@ partner signed that contradicted it (the evidence of a rewritten or forked log).
 	}
 	addStoreFlags(cmd, &c)
 	cmd.Flags().BoolVar(&conflict, "conflict", false, "print the last head that contradicted the witnessed one")
+	cmd.Flags().BoolVar(&accept, "accept-conflict", false, "make the last contradicting head the witnessed one (after the Parties agreed on why)")
 	addFormatFlag(cmd, &format)
 	return cmd
 }
@@ -186,7 +209,7 @@ func witnessJSON(h *article5.PartnerHead, now time.Time, heads bool) map[string]
 		m["last_attempt"] = h.LastAttempt
 	}
 	if len(h.Conflict) > 0 {
-		m["conflict_reason"], m["conflict_at"] = h.ConflictReason, h.ConflictAt
+		m["conflict_reason"], m["conflict_at"], m["conflict_open"] = h.ConflictReason, h.ConflictAt, h.ConflictOpen
 	}
 	if heads {
 		m["signed_head"], m["conflict"] = string(h.Signed), string(h.Conflict)
@@ -205,8 +228,11 @@ func witnessLine(h *article5.PartnerHead) string {
 	} else {
 		s += "no head witnessed yet"
 	}
+	if h.ConflictOpen {
+		s += fmt.Sprintf("; INCONSISTENT since %s: %s", h.ConflictAt.Format(time.RFC3339), h.ConflictReason)
+	}
 	if h.Inconsistencies > 0 {
-		s += fmt.Sprintf("; %d INCONSISTENCIES, last at %s: %s", h.Inconsistencies, h.ConflictAt.Format(time.RFC3339), h.ConflictReason)
+		s += fmt.Sprintf("; %d inconsistencies so far", h.Inconsistencies)
 	}
 	if h.LastError != "" {
 		s += "; last error: " + h.LastError

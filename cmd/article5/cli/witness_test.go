@@ -132,4 +132,7 @@ func TestWitnessCLI(t *testing.T) {
 	if _, errs, code := runCLI(t, "partner", "head", "jp", "--conflict", "--data-dir", usDir); code != ExitInvalid || !strings.Contains(errs, "contradicted") {
 		t.Fatalf("partner head --conflict with none: exit %d %s", code, errs)
 	}
+	if _, errs, code := runCLI(t, "partner", "head", "jp", "--accept-conflict", "--data-dir", usDir); code != ExitInvalid || !strings.Contains(errs, "contradicted") {
+		t.Fatalf("partner head --accept-conflict with none: exit %d %s", code, errs)
+	}
 }
