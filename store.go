@@ -309,20 +309,23 @@ type Event struct {
 	// sealed for that recipient (package cursor), the same for every
 	// delivery of the event to the recipient (an idempotency key), usable
 	// as a page cursor (?after) and as SSE Last-Event-ID. Set at the edge.
-	ID       string  `json:"id,omitempty"`
-	Type     string  `json:"type"`
-	Case     string  `json:"case"`
-	Doctrine string  `json:"doctrine,omitempty"`
-	From     Tier    `json:"from,omitempty"`
-	To       Tier    `json:"to,omitempty"`
-	Hash     string  `json:"hash,omitempty"`
-	Party    Party   `json:"party,omitempty"`   // consultation events: the Party acting or concerned
-	Outcome  Outcome `json:"outcome,omitempty"` // "concluded": concurred or diverged
-	Partner  string  `json:"partner,omitempty"` // partner events (EventPartnerLogInconsistent): the partner's name
-	// Org is the organisation an event about no case is filed for (every
-	// recipient of it sees the event: OrgGrants); "" for case events.
-	Org  string    `json:"-"`
-	Time time.Time `json:"time"`
+	ID       string    `json:"id,omitempty"`
+	Type     string    `json:"type"`
+	Case     string    `json:"case"`
+	Doctrine string    `json:"doctrine,omitempty"`
+	From     Tier      `json:"from,omitempty"`
+	To       Tier      `json:"to,omitempty"`
+	Hash     string    `json:"hash,omitempty"`
+	Party    Party     `json:"party,omitempty"`   // consultation events: the Party acting or concerned
+	Outcome  Outcome   `json:"outcome,omitempty"` // "concluded": concurred or diverged
+	Time     time.Time `json:"time"`
+
+	// Partner names the partner of a partner event
+	// (EventPartnerLogInconsistent); Org is the organisation an event
+	// about no case is filed for (every recipient of it sees the event:
+	// OrgGrants). Both "" for case events.
+	Partner string `json:"partner,omitempty"`
+	Org     string `json:"-"`
 }
 
 // CaseService indexes cases and their assessments.
