@@ -159,7 +159,7 @@ type WitnessReport struct {
 	Party    article5.Party `json:"party,omitempty"`
 	// Inconsistent is set when the partner's log contradicts what was
 	// witnessed (Reason says how); an EventPartnerLogInconsistent was
-	// recorded when the contradicting head is a new one.
+	// recorded when it opened an incident (PartnerHead.ConflictOpen).
 	Inconsistent bool   `json:"inconsistent,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 	// Error is why the head could not be witnessed at all (the partner
