@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -262,8 +263,10 @@ func (f *fedNode) status(tb testing.TB, path, token string) int {
 // sync reports the fault and keeps it for partner list; the response cap
 // bounds memory; both servers keep serving; a sync with the proxy healthy
 // then holds every object of JP exactly once; each inconsistency of the
-// log is an event for US's organisation (not for a stranger) and a figure
-// of /metrics, and the witnessed head is kept as it was.
+// log is an incident: an event for US's organisation (in its events list
+// and its webhook, not a stranger's) and a figure of /metrics, while the
+// witnessed head is kept as it was; a consistent head closes it; the
+// operator may accept a rolled-back log.
 func TestSyncThroughFaults(t *testing.T) {
 	for _, kind := range storeKinds() {
 		t.Run(kind, func(t *testing.T) { testSyncThroughFaults(t, kind) })
@@ -280,6 +283,24 @@ func testSyncThroughFaults(t *testing.T, kind string) {
 	}
 	tok := mustToken(t, jp.store, &article5.Token{Name: "us-node", Party: article5.PartyUS, Org: usOrg, Communities: []string{community}})
 	stranger := mustToken(t, us.store, &article5.Token{Name: "stranger", Party: article5.PartyUS, Org: strangerOrg})
+	// Webhooks on US: one of US's organisation, one of a stranger's.
+	var hooked sync.Map // receiver path → event types received
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var e article5.Event
+		if json.Unmarshal(body, &e) == nil {
+			v, _ := hooked.LoadOrStore(r.URL.Path, &[]string{})
+			*v.(*[]string) = append(*v.(*[]string), e.Type+"/"+e.Partner)
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	for _, org := range []string{usOrg, strangerOrg} {
+		w := &article5.Webhook{URL: receiver.URL + "/" + org, Secret: "s3cret-" + org[len(org)-4:], Party: article5.PartyUS, Org: org,
+			Events: []string{article5.EventPartnerLogInconsistent}}
+		if err := us.store.CreateWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
 	px := newFaultProxy(t, jp.srv.URL)
 	root, err := taxii.PartnerAPIRoot(px.url)
 	if err != nil {
@@ -526,5 +547,26 @@ func testSyncThroughFaults(t *testing.T, kind string) {
 	}
 	if _, err := us.n.AcceptPartnerHead(ctx, "nobody"); article5.ErrorCode(err) != article5.ENOTFOUND {
 		t.Fatalf("accepting for a partner with no conflict: %v", err)
+	}
+
+	// The three incidents went to US's organisation's webhook, none to the stranger's.
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	for i := 0; i < 10; i++ {
+		if _, err := us.n.DeliverWebhooks(ctx, node.WebhookOptions{Allow: loopback}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := func(org string) []string {
+		if v, ok := hooked.Load("/" + org); ok {
+			return *v.(*[]string)
+		}
+		return nil
+	}
+	want := article5.EventPartnerLogInconsistent + "/jp"
+	if g := got(usOrg); len(g) != 3 || g[0] != want || g[2] != want {
+		t.Fatalf("US's webhook received %v, want 3 × %s", g, want)
+	}
+	if g := got(strangerOrg); len(g) != 0 {
+		t.Fatalf("a stranger's webhook received %v", g)
 	}
 }
