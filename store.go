@@ -319,6 +319,13 @@ type Event struct {
 	Party    Party     `json:"party,omitempty"`   // consultation events: the Party acting or concerned
 	Outcome  Outcome   `json:"outcome,omitempty"` // "concluded": concurred or diverged
 	Time     time.Time `json:"time"`
+
+	// Partner names the partner of a partner event
+	// (EventPartnerLogInconsistent); Org is the organisation an event
+	// about no case is filed for (every recipient of it sees the event:
+	// OrgGrants). Both "" for case events.
+	Partner string `json:"partner,omitempty"`
+	Org     string `json:"-"`
 }
 
 // CaseService indexes cases and their assessments.
@@ -499,6 +506,7 @@ type TAXIIStatusService interface {
 type Store interface {
 	QuarantineService
 	PartnerService
+	WitnessService
 	TAXIIStatusService
 	SecretService
 	ObjectService

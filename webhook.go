@@ -44,6 +44,7 @@ var WebhookEventTypes = []string{
 	"assessed", "tier-changed",
 	"consultation-opened", "consultation-requested", "position-recorded", "rfi-sent", "rfi-answered",
 	"position-signed", "concluded", "reopened", "closed",
+	EventPartnerLogInconsistent,
 }
 
 // WebhookFilter selects webhooks. Zero values select everything.

@@ -43,7 +43,7 @@ func newMetrics(reg *prometheus.Registry, n *node.Node) *metrics {
 	jobs := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "article5_jobs_done_total", Help: "Re-assessment jobs completed by this node's worker.",
 	}, func() float64 { return float64(n.JobsDone()) })
-	reg.MustRegister(m.requests, m.duration, m.ingested, jobs, &partnerFigures{n: n})
+	reg.MustRegister(m.requests, m.duration, m.ingested, jobs, &partnerFigures{n: n}, &witnessFigures{n: n})
 	for _, r := range []string{"accepted", "unchanged", "rejected"} {
 		m.ingested.WithLabelValues(r)
 	}

@@ -300,8 +300,13 @@ func EventDigest(e *article5.Event) string {
 		// they were logged with.
 		return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()))
 	}
+	if e.Partner == "" && e.Org == "" {
+		return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()),
+			string(e.Party), string(e.Outcome))
+	}
+	// Partner events (migration 0014) digest the partner too.
 	return fields("event", e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, i64(e.Time.UnixNano()),
-		string(e.Party), string(e.Outcome))
+		string(e.Party), string(e.Outcome), e.Partner, e.Org)
 }
 
 // ConsultationRef is the ref of a consultations row: "consultations/<case>".

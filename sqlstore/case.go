@@ -487,13 +487,18 @@ func (db *DB) insertEvents(ctx context.Context, tx Tx, events []article5.Event, 
 	}
 	for i := range events {
 		e := &events[i]
-		if err := tx.QueryRow(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, string(e.Party), string(e.Outcome), e.Time.UnixNano()).Scan(&e.Seq); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO events (type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time, partner, org)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.Type, e.Case, e.Doctrine, string(e.From), string(e.To), e.Hash, string(e.Party), string(e.Outcome), e.Time.UnixNano(), e.Partner, e.Org).Scan(&e.Seq); err != nil {
 			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO event_audience (grant_key, seq) SELECT grant_key, ? FROM case_audience WHERE case_id = ?`, e.Seq, e.Case); err != nil {
 			return nil, err
+		}
+		if e.Case == "" && e.Org != "" {
+			if err := fileForOrg(ctx, tx, e.Seq, e.Org); err != nil {
+				return nil, err
+			}
 		}
 		entries = append(entries, audit.Entry{Kind: audit.KindEvent, Ref: audit.EventRef(e.Seq), Digest: audit.EventDigest(e), Time: now})
 	}
@@ -551,13 +556,13 @@ func (db *DB) FindAssessment(ctx context.Context, caseID string) ([]byte, error)
 	return []byte(report), nil
 }
 
-const eventColumns = `seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time`
+const eventColumns = `seq, type, case_id, doctrine, from_tier, to_tier, hash, party, outcome, time, partner, org`
 
 func scanEvent(row Row) (article5.Event, error) {
 	var e article5.Event
 	var from, to, party, outcome string
 	var t int64
-	if err := row.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t); err != nil {
+	if err := row.Scan(&e.Seq, &e.Type, &e.Case, &e.Doctrine, &from, &to, &e.Hash, &party, &outcome, &t, &e.Partner, &e.Org); err != nil {
 		return e, err
 	}
 	e.From, e.To, e.Time = article5.Tier(from), article5.Tier(to), fromNano(t)
@@ -576,7 +581,7 @@ func (db *DB) FindEvents(ctx context.Context, f article5.EventFilter) ([]article
 	q := `SELECT ` + eventColumns + ` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 	args := []any{f.After, limit}
 	if !f.Audience.All {
-		keys, err := db.heldKeys(ctx, f.Audience)
+		keys, err := db.heldEventKeys(ctx, f.Audience)
 		if err != nil {
 			return nil, article5.Internal(db.op("find events"), err)
 		}

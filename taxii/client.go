@@ -31,6 +31,9 @@ const (
 	DefaultMaxBackoff = 30 * time.Second
 	// DefaultTimeout bounds one request, body included.
 	DefaultTimeout = 60 * time.Second
+	// MaxEmptyPages bounds the empty pages with more to come that Pull
+	// follows in a row before it gives up on the pass.
+	MaxEmptyPages = 100
 )
 
 // Client is a TAXII 2.1 client of one API root. Set APIRoot and
@@ -196,6 +199,7 @@ func (c *Client) Add(ctx context.Context, collection string, objs []json.RawMess
 func (c *Client) Pull(ctx context.Context, collection, after string, limit int, each func(p *Page, safe string) error) (string, error) {
 	q := Query{AddedAfter: after, Limit: limit}
 	safe := after
+	empty := 0 // empty pages in a row with more to come
 	for pages := 0; ; pages++ {
 		p, err := c.Objects(ctx, collection, q)
 		if err != nil {
@@ -203,6 +207,19 @@ func (c *Client) Pull(ctx context.Context, collection, after string, limit int, 
 		}
 		if len(p.Objects) > 0 && (p.DateAddedFirst == "" || p.DateAddedLast == "") {
 			return safe, article5.Errorf(article5.EINVALID, "taxii: a page without X-TAXII-Date-Added-First/Last")
+		}
+		switch {
+		case !p.More || len(p.Objects) > 0:
+			empty = 0
+		case empty >= MaxEmptyPages:
+			return safe, article5.Errorf(article5.EINVALID, "taxii: %s answered %d empty pages in a row, each with more to come", collection, empty+1)
+		default:
+			empty++
+		}
+		if p.More && p.Next == q.Next {
+			// The page names the token it was asked with: following it
+			// would never end (a replayed response, or a looping server).
+			return safe, article5.Errorf(article5.EINVALID, "taxii: page %d of %s answered with the next token it was asked with", pages+1, collection)
 		}
 		switch {
 		case !p.More && p.DateAddedLast != "":
@@ -349,6 +366,10 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte, out an
 	}
 	res, err := hc.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL with the query (a next token)
+		}
 		return nil, 0, 0, article5.Internal("taxii: "+method+" "+redact(u), err)
 	}
 	defer res.Body.Close()

@@ -124,6 +124,8 @@ type CollectionReport struct {
 type SyncReport struct {
 	Partner     string              `json:"partner"`
 	Collections []*CollectionReport `json:"collections"`
+	// Witness is what witnessing the partner's log found (witness.go).
+	Witness *node.WitnessReport `json:"witness,omitempty"`
 }
 
 // Failed reports whether a collection's pull ended in error.
@@ -246,7 +248,9 @@ func Sync(ctx context.Context, n *node.Node, p *article5.Partner, opts SyncOptio
 			return rep, err
 		}
 	}
-	return rep, nil
+	w, err := n.WitnessPartner(ctx, p, c.Head)
+	rep.Witness = w
+	return rep, err
 }
 
 // syncError is the text kept of a failed pull, for the operator: an

@@ -102,6 +102,7 @@ func New(n *node.Node, opts Options) http.Handler {
 		{obj + "{$}", map[string]handler{"GET": (*server).getObject, "DELETE": (*server).deleteObject}},
 		{obj + "versions/{$}", map[string]handler{"GET": (*server).getVersions}},
 		{col + "manifest/{$}", map[string]handler{"GET": (*server).getManifest}},
+		{root + HeadPath + "{$}", map[string]handler{"GET": (*server).getHead}},
 	} {
 		var allow []string
 		for m, h := range rt.methods {

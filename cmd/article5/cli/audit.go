@@ -30,6 +30,8 @@ tree head with the node's key.
   article5 audit verify --witnessed head.note         …and the log extends a head the partner witnessed
   article5 audit head                                 the newest signed tree head
   article5 audit key                                  the node's verifier key (give it to the partner)
+  article5 audit key --public-out node.pub            …and its public key, for 'party certify --role node'
+  article5 audit certificate install node.cert --trust jp-root.pub   keep the key's certificate (served to partners)
   article5 audit proof 42                             inclusion proof of entry 42 in the newest tree
   article5 audit consistency 100 250                  prove and check that tree 250 extends tree 100
   article5 audit consistency old.note new.note        the same for two saved signed heads
@@ -64,7 +66,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		return f(cmd.Context(), a)
 	}
 
-	var witnessed, verifyFormat, headFormat, keyFormat, proofFormat, consistencyFormat string
+	var witnessed, verifyFormat, headFormat, keyFormat, proofFormat, consistencyFormat, publicOut string
 	var deep bool
 	verify := &cobra.Command{
 		Use:   "verify",
@@ -167,6 +169,13 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if publicOut != "" {
+					name, err := writeNodePublicKey(k, publicOut)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: certify it with article5 party certify --role node --subject %s --name %s\n", publicOut, publicOut, name)
+				}
 				if keyFormat == "json" {
 					return writeJSON(stdout, map[string]string{"verifier_key": k})
 				}
@@ -176,6 +185,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	addFormatFlag(key, &keyFormat)
+	key.Flags().StringVar(&publicOut, "public-out", "", "also write the key's Ed25519 public key (hex) to this new file, for 'article5 party certify --role node'")
 
 	var size int64
 	proof := &cobra.Command{
@@ -272,6 +282,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		addStoreFlags(sub, &c)
 		cmd.AddCommand(sub)
 	}
+	cmd.AddCommand(newAuditCertificateCmd(stdout))
 	return cmd
 }
 

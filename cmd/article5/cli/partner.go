@@ -30,13 +30,14 @@ printed.
   article5 partner add jp https://jp-node.example --ca jp-ca.pem --token "$JP_TOKEN" \
       --speaks-for identity--… --data-dir ./node-us
   article5 partner list --data-dir ./node-us
+  article5 partner head jp --data-dir ./node-us > jp.note    (the partner's witnessed signed tree head)
   article5 partner remove jp --data-dir ./node-us`
 
 var partnerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func newPartnerCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "partner", Short: "Register the partner nodes this node pulls from", Long: partnerHelp}
-	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout))
+	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout), newPartnerHeadCmd(stdout))
 	return cmd
 }
 
@@ -177,11 +178,21 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			heads, err := store.FindPartnerHeads(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			headOf := map[string]*article5.PartnerHead{}
+			for _, h := range heads {
+				headOf[h.Partner] = h
+			}
 			now := time.Now().UTC()
 			if format == "json" {
 				out := []map[string]any{}
 				for _, p := range ps {
-					out = append(out, partnerJSON(p, cursors, now))
+					m := partnerJSON(p, cursors, now)
+					m["log"] = witnessJSON(headOf[p.Name], now, false)
+					out = append(out, m)
 				}
 				return writeJSON(stdout, map[string]any{"partners": out})
 			}
@@ -208,6 +219,7 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 				if err := tw.Flush(); err != nil {
 					return err
 				}
+				fmt.Fprintln(stdout, witnessLine(headOf[p.Name]))
 			}
 			return nil
 		},
@@ -231,8 +243,13 @@ Only one process of a node syncs at a time (a serve process may be doing it: --s
 It takes the node's configuration as serve does (--config, --holder, …): release and custody
 decisions depend on it.
 
+After the pulls, each partner's signed tree head is fetched and witnessed (one request): it
+must be signed by the partner's node key certified by its Party root (--trust), and extend the
+head witnessed before (docs/federation.md, "Witnessing").
+
 Exit status 0 when every collection was pulled (rejected objects are reported, not errors),
-3 when a pull failed (the cause is shown and kept for partner list).
+3 when a pull failed or a partner's log is inconsistent with what was witnessed (the cause is
+shown and kept for partner list).
 
   article5 sync --data-dir ./node-us --config node-us.yaml
   article5 sync --partner jp --format json`
@@ -288,6 +305,7 @@ func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&c.Holder, "holder", "", "STIX identity id of this node's organisation [ARTICLE5_HOLDER]")
 	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects [ARTICLE5_DEFAULT_TLP]")
 	f.StringVar(&only, "partner", "", "sync only this partner")
+	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file, to witness partner logs with (repeat for each Party) [ARTICLE5_TRUST, comma-separated]")
 	f.IntVar(&limit, "limit", 0, "objects per page asked of the partner (0: the partner's default)")
 	addFormatFlag(cmd, &format)
 	return cmd
@@ -308,6 +326,7 @@ func writeSyncText(w io.Writer, reports []*taxii.SyncReport) {
 				fmt.Fprintf(w, "  error: %s\n", c.Error)
 			}
 		}
+		writeWitnessText(w, r)
 	}
 }
 
@@ -326,7 +345,7 @@ func syncFailure(reports []*taxii.SyncReport) error {
 			}
 		}
 	}
-	return nil
+	return witnessFailure(reports)
 }
 
 // runSyncEvery syncs every partner every d (a first time at once) until
