@@ -33,9 +33,9 @@ func (db *DB) CreatePartner(ctx context.Context, p *article5.Partner) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	n, err := tx.Exec(ctx, `INSERT INTO partners (name, api_root, ca, token, speaks_for, collections, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		p.Name, p.APIRoot, ca, p.Token, string(speaks), string(cols), p.Created.UnixNano())
+	n, err := tx.Exec(ctx, `INSERT INTO partners (name, api_root, ca, token, speaks_for, collections, created, client_cert, client_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		p.Name, p.APIRoot, ca, p.Token, string(speaks), string(cols), p.Created.UnixNano(), nonNilBytes(p.ClientCert), nonNilBytes(p.ClientKey))
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -55,7 +55,7 @@ func (db *DB) CreatePartner(ctx context.Context, p *article5.Partner) error {
 }
 
 // partnerColumns are the columns scanPartner reads.
-const partnerColumns = `name, api_root, ca, token, speaks_for, collections, created`
+const partnerColumns = `name, api_root, ca, token, speaks_for, collections, created, client_cert, client_key`
 
 // coverPartners adds the ref and digest of every partners row to out.
 func coverPartners(ctx context.Context, q Querier, out map[string]string) error {
@@ -67,7 +67,7 @@ func scanPartner(r Row) (*article5.Partner, error) {
 	p := &article5.Partner{}
 	var speaks, cols string
 	var created int64
-	if err := r.Scan(&p.Name, &p.APIRoot, &p.CA, &p.Token, &speaks, &cols, &created); err != nil {
+	if err := r.Scan(&p.Name, &p.APIRoot, &p.CA, &p.Token, &speaks, &cols, &created, &p.ClientCert, &p.ClientKey); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(speaks), &p.SpeaksFor); err != nil {
@@ -99,6 +99,9 @@ func (db *DB) DeletePartner(ctx context.Context, name string) error {
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `DELETE FROM partner_cursors WHERE partner = ?`, name); err != nil {
+		return article5.Internal(op, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM partner_pushes WHERE partner = ?`, name); err != nil {
 		return article5.Internal(op, err)
 	}
 	n, err := tx.Exec(ctx, `DELETE FROM partners WHERE name = ?`, name)
@@ -176,4 +179,12 @@ func (db *DB) SavePartnerCursor(ctx context.Context, c *article5.PartnerCursor) 
 		return article5.Internal(op, err)
 	}
 	return commit(ctx, op, tx)
+}
+
+// nonNilBytes is b, or an empty slice: a NOT NULL blob column.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"article5"
 	"article5/api"
@@ -80,8 +81,16 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, c *api.Call
 		}
 	}
 	out := envelope{More: next != "", Next: next}
+	strip, err := s.stripsFor(r, c, p.Objects)
+	if err != nil {
+		return err
+	}
 	for _, o := range p.Objects {
-		out.Objects = append(out.Objects, json.RawMessage(o.Raw))
+		raw := o.Raw
+		if strip {
+			raw, _ = StripLocalRecipients(raw)
+		}
+		out.Objects = append(out.Objects, json.RawMessage(raw))
 	}
 	dateHeaders(w, p.Objects)
 	writeTAXII(w, http.StatusOK, out)
@@ -239,4 +248,19 @@ func envelopeObjects(data []byte) ([]json.RawMessage, error) {
 		return nil, article5.Invalid("the envelope has no objects", article5.Detail{Pointer: "/objects", Message: "a non-empty array"})
 	}
 	return env.Objects, nil
+}
+
+// stripsFor reports whether node-local red_recipients must be stripped
+// from objs for caller c: some object names one, and c is a partner's
+// principal (PartnerOf). Node-local names never cross to another node.
+func (s *server) stripsFor(r *http.Request, c *api.Caller, objs []*article5.StoredObject) (bool, error) {
+	local := false
+	for _, o := range objs {
+		local = local || slices.ContainsFunc(o.RedRecipients, LocalRecipient)
+	}
+	if !local {
+		return false, nil
+	}
+	p, err := PartnerOf(r.Context(), s.n, c.Principal)
+	return p != nil, err
 }

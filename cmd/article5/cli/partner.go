@@ -36,13 +36,13 @@ var partnerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func newPartnerCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "partner", Short: "Register the partner nodes this node pulls from", Long: partnerHelp}
-	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout))
+	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout), newPartnerConflictsCmd(stdout))
 	return cmd
 }
 
 func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
-	var caFile, token, format string
+	var caFile, token, format, certFile, keyFile string
 	var speaks, collections []string
 	add := &cobra.Command{
 		Use:   "add NAME URL",
@@ -80,6 +80,9 @@ func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 					return article5.Errorf(article5.EINVALID, "--ca %s: no PEM certificate", caFile)
 				}
 			}
+			if err := readClientCert(p, certFile, keyFile); err != nil {
+				return err
+			}
 			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
@@ -99,7 +102,8 @@ func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 	add.Flags().StringVar(&caFile, "ca", "", "PEM file of the CAs (or the pinned certificate) the partner's TLS certificate must chain to; empty: the host's roots")
 	add.Flags().StringVar(&token, "token", "", "the API token the partner made for this node (kept as a secret, never printed)")
 	add.Flags().StringSliceVar(&speaks, "speaks-for", nil, "STIX identity id of an organisation the partner speaks for (repeatable); the first is the partner's own")
-	add.Flags().StringSliceVar(&collections, "collection", nil, "a partner collection to pull, by id or alias (repeatable); default: all")
+	add.Flags().StringSliceVar(&collections, "collection", nil, "a partner collection to pull, by id or alias (repeatable); default: all; pushes go to the first")
+	addClientCertFlags(add, &certFile, &keyFile)
 	addFormatFlag(add, &format)
 	return add
 }
@@ -177,11 +181,17 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pushes, err := store.FindPartnerPushes(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
 			now := time.Now().UTC()
 			if format == "json" {
 				out := []map[string]any{}
 				for _, p := range ps {
-					out = append(out, partnerJSON(p, cursors, now))
+					m := partnerJSON(p, cursors, now)
+					m["push"] = pushJSON(p, pushes, now)
+					out = append(out, m)
 				}
 				return writeJSON(stdout, map[string]any{"partners": out})
 			}
@@ -208,6 +218,7 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 				if err := tw.Flush(); err != nil {
 					return err
 				}
+				writePushText(stdout, pushJSON(p, pushes, now))
 			}
 			return nil
 		},
@@ -217,7 +228,8 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 	return list
 }
 
-const syncHelp = `Pull what the partner nodes added since the last sync (docs/federation.md).
+const syncHelp = `Pull what the partner nodes added since the last sync, then push to each what this node
+added since the last push that the partner may have (docs/federation.md).
 
 For each partner (or only --partner), each of its collections is read from the cursor kept in
 this node's database, page by page, and every page goes through the node's ingest as the
@@ -231,8 +243,13 @@ Only one process of a node syncs at a time (a serve process may be doing it: --s
 It takes the node's configuration as serve does (--config, --holder, …): release and custody
 decisions depend on it.
 
-Exit status 0 when every collection was pulled (rejected objects are reported, not errors),
-3 when a pull failed (the cause is shown and kept for partner list).
+Pushing sends, to the partner's first collection, every version this node added since the
+last push that TLP 2.0 lets reach the partner's organisation (or, for RED, that names an
+organisation the partner speaks for), never what the partner or its organisations sent, with
+node-local red_recipients (user and token ids) stripped. --no-push only pulls.
+
+Exit status 0 when every collection was pulled and pushed (rejected objects are reported, not
+errors), 3 when a pull or push failed (the cause is shown and kept for partner list).
 
   article5 sync --data-dir ./node-us --config node-us.yaml
   article5 sync --partner jp --format json`
@@ -240,7 +257,8 @@ Exit status 0 when every collection was pulled (rejected objects are reported, n
 func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 	c := defaultServeConfig()
 	var configPath, only, format string
-	var limit int
+	var limit, pushBatch int
+	var noPush bool
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Pull what partner nodes added since the last sync",
@@ -262,7 +280,7 @@ func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := n.LoadCursors(cmd.Context()); err != nil {
 				return err
 			}
-			reports, held, err := taxii.SyncAll(cmd.Context(), n, only, taxii.SyncOptions{Limit: limit})
+			reports, held, err := taxii.SyncAll(cmd.Context(), n, only, taxii.SyncOptions{Limit: limit, NoPush: noPush, PushBatch: pushBatch})
 			if err != nil {
 				return err
 			}
@@ -289,6 +307,7 @@ func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects [ARTICLE5_DEFAULT_TLP]")
 	f.StringVar(&only, "partner", "", "sync only this partner")
 	f.IntVar(&limit, "limit", 0, "objects per page asked of the partner (0: the partner's default)")
+	addPushFlags(cmd, &noPush, &pushBatch)
 	addFormatFlag(cmd, &format)
 	return cmd
 }
@@ -299,8 +318,11 @@ func writeSyncText(w io.Writer, reports []*taxii.SyncReport) {
 	}
 	for _, r := range reports {
 		for _, c := range r.Collections {
-			fmt.Fprintf(w, "%s/%s: %d accepted, %d unchanged, %d rejected; added_after %s\n", r.Partner, c.Collection,
-				len(c.Accepted), len(c.Unchanged), len(c.Rejected), orDash(c.Cursor))
+			fmt.Fprintf(w, "%s/%s: %d accepted, %d unchanged, %d rejected, %d conflicts; added_after %s\n", r.Partner, c.Collection,
+				len(c.Accepted), len(c.Unchanged), len(c.Rejected), len(c.Conflicts), orDash(c.Cursor))
+			for _, cf := range c.Conflicts {
+				fmt.Fprintf(w, "  conflict %s %s: held apart (partner conflicts %s)\n", cf.ID, cf.Version, r.Partner)
+			}
 			for _, rj := range c.Rejected {
 				fmt.Fprintf(w, "  rejected %s %s: %s\n", rj.ID, rj.Pointer, rj.Reason)
 			}
@@ -308,6 +330,7 @@ func writeSyncText(w io.Writer, reports []*taxii.SyncReport) {
 				fmt.Fprintf(w, "  error: %s\n", c.Error)
 			}
 		}
+		writePushReport(w, r)
 	}
 }
 
@@ -324,6 +347,9 @@ func syncFailure(reports []*taxii.SyncReport) error {
 			if c.Error != "" {
 				return article5.Errorf(article5.EINTERNAL, "sync %s/%s: %s", r.Partner, c.Collection, c.Error)
 			}
+		}
+		if r.Push != nil && r.Push.Error != "" {
+			return article5.Errorf(article5.EINTERNAL, "push %s/%s: %s", r.Partner, r.Push.Collection, r.Push.Error)
 		}
 	}
 	return nil
@@ -351,7 +377,11 @@ func runSyncEvery(ctx context.Context, n *node.Node, d time.Duration, log *slog.
 			for _, r := range reports {
 				for _, c := range r.Collections {
 					log.Info("sync", "partner", r.Partner, "collection", c.Collection, "accepted", len(c.Accepted),
-						"unchanged", len(c.Unchanged), "rejected", len(c.Rejected), "added_after", c.Cursor, "error", c.Error)
+						"unchanged", len(c.Unchanged), "rejected", len(c.Rejected), "conflicts", len(c.Conflicts), "added_after", c.Cursor, "error", c.Error)
+				}
+				if pr := r.Push; pr != nil {
+					log.Info("push", "partner", r.Partner, "collection", pr.Collection, "sent", len(pr.Sent), "refused", len(pr.Refused),
+						"withheld", pr.Withheld, "stripped", pr.Stripped, "error", pr.Error)
 				}
 			}
 		}
