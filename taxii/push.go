@@ -8,7 +8,6 @@ import (
 
 	"article5"
 	"article5/node"
-	"article5/release"
 )
 
 // DefaultPushBatch is how many object versions one push request carries.
@@ -35,30 +34,33 @@ type PushReport struct {
 // p: never its own objects back (no echo: o was submitted by the
 // partner's principal, or is in the custody of an organisation it speaks
 // for), never a standard object or article5's own (the partner holds its
-// own copy), and otherwise only what the release rule lets reach the
-// partner node's organisation (release.Policy.Releasable for
-// pol.OrgRecipient(p.Org()), TLP 2.0 as DESIGN.md §5 has it: CLEAR;
+// own copy); a TLP:RED object whose red_recipients name an organisation
+// the partner speaks for; otherwise only what the release rule lets reach
+// the partner node's organisation: g, its gate (PartnerGate), decides by
+// release.Policy.Releasable, TLP 2.0 as DESIGN.md §5 has it (CLEAR;
 // GREEN to a shared community; AMBER to a client of the holder;
-// AMBER+STRICT only to the holder) or a TLP:RED object whose
-// red_recipients name an organisation the partner speaks for. Derived
-// objects (assessments, determinations) are never read for a push.
-func Pushable(pol release.Policy, p *article5.Partner, o *article5.StoredObject) bool {
+// AMBER+STRICT only to the holder). Derived objects (assessments,
+// determinations) are never read for a push. Errors are the store's.
+func Pushable(ctx context.Context, g *node.Gate, p *article5.Partner, o *article5.StoredObject) (bool, error) {
 	custodian := article5.CustodianOf(o)
 	if o.Submitter == article5.PartnerPrincipal(p).ID || slices.Contains(p.SpeaksFor, custodian) {
-		return false
+		return false, nil
 	}
 	if custodian == article5.CustodyStandard || custodian == article5.ExtensionCreatorID || node.StandardObject(o.ID) {
-		return false
-	}
-	if pol.Releasable(release.ObjectOfStored(o), pol.OrgRecipient(p.Org())).Allowed {
-		return true
+		return false, nil
 	}
 	for _, r := range o.RedRecipients {
 		if slices.Contains(p.SpeaksFor, r) {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return g.Object(ctx, o)
+}
+
+// PartnerGate is the release gate Pushable judges with: the partner
+// node's organisation as n's policy sees it (its communities).
+func PartnerGate(n *node.Node, p *article5.Partner) *node.Gate {
+	return n.Gate(n.Policy.OrgRecipient(p.Org()))
 }
 
 // PushOptions tunes Push; the zero value is usable.
@@ -183,19 +185,33 @@ func pushPages(ctx context.Context, n *node.Node, p *article5.Partner, c *Client
 				ids = append(ids, o.ID)
 			}
 		}
-		latest := map[string]bool{} // id → its latest version may go
+		g := PartnerGate(n, p)
+	pushable := func(o *article5.StoredObject) (bool, error) {
+		ok, err := Pushable(ctx, g, p, o)
+		if err != nil {
+			return false, &storeFault{err}
+		}
+		return ok, nil
+	}
+	latest := map[string]bool{} // id → its latest version may go
 		if len(ids) > 0 {
 			lp, err := n.Store.FindObjects(ctx, article5.ObjectFilter{IDs: ids, Audience: &article5.Audience{All: true}, Limit: len(ids)})
 			if err != nil {
 				return &storeFault{err}
 			}
 			for _, l := range lp.Objects {
-				latest[l.ID] = Pushable(n.Policy, p, l)
+				if latest[l.ID], err = pushable(l); err != nil {
+					return err
+				}
 			}
 		}
 		var objs []json.RawMessage
 		for _, o := range pg.Objects {
-			if !Pushable(n.Policy, p, o) || (!o.Unversioned && !latest[o.ID]) {
+			ok, err := pushable(o)
+			if err != nil {
+				return err
+			}
+			if !ok || (!o.Unversioned && !latest[o.ID]) {
 				rep.Withheld++
 				continue
 			}

@@ -78,8 +78,8 @@ type serveConfig struct {
 	TLSCert     string              `yaml:"tls-cert"`
 	TLSKey      string              `yaml:"tls-key"`
 	TLSClientCA string              `yaml:"tls-client-ca"` // mutual TLS on /taxii2/ (serve_mtls.go)
-	Holder      string              `yaml:"holder"`      // the node's organisation (STIX identity id)
-	DefaultTLP  string              `yaml:"default-tlp"` // for unmarked objects
+	Holder      string              `yaml:"holder"`        // the node's organisation (STIX identity id)
+	DefaultTLP  string              `yaml:"default-tlp"`   // for unmarked objects
 	MaxBody     int64               `yaml:"max-body"`
 	Clients     map[string][]string `yaml:"clients"`
 	Communities map[string][]string `yaml:"communities"`
