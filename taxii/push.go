@@ -186,14 +186,14 @@ func pushPages(ctx context.Context, n *node.Node, p *article5.Partner, c *Client
 			}
 		}
 		g := PartnerGate(n, p)
-	pushable := func(o *article5.StoredObject) (bool, error) {
-		ok, err := Pushable(ctx, g, p, o)
-		if err != nil {
-			return false, &storeFault{err}
+		pushable := func(o *article5.StoredObject) (bool, error) {
+			ok, err := Pushable(ctx, g, p, o)
+			if err != nil {
+				return false, &storeFault{err}
+			}
+			return ok, nil
 		}
-		return ok, nil
-	}
-	latest := map[string]bool{} // id → its latest version may go
+		latest := map[string]bool{} // id → its latest version may go
 		if len(ids) > 0 {
 			lp, err := n.Store.FindObjects(ctx, article5.ObjectFilter{IDs: ids, Audience: &article5.Audience{All: true}, Limit: len(ids)})
 			if err != nil {
