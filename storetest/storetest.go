@@ -239,6 +239,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Consultations", testConsultations},
 		{"ApproverKeys", testApproverKeys},
 		{"Partners", testPartners},
+		{"PartnerPushes", testPartnerPushes},
 		{"ConcurrentWritersDoNotDeadlock", testConcurrentWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
