@@ -34,10 +34,11 @@ type PartnerPushService interface {
 	// SavePartnerPush stores p, replacing the record of its partner;
 	// ENOTFOUND if the partner is not held (it was removed).
 	SavePartnerPush(ctx context.Context, p *PartnerPush) error
-	// FindQuarantinedFor returns up to limit (default 100, at most 1000)
-	// versions held in organisation org's quarantine, oldest first: for a
+	// FindQuarantinedFor returns a page of the versions held in
+	// organisation org's quarantine, in the order received: for a
 	// partner's organisation, the versions it sent that conflicted with
 	// one held (same id and modified, other content) or collided with an
-	// object it may not read.
-	FindQuarantinedFor(ctx context.Context, org string, limit int) ([]*StoredObject, error)
+	// object it may not read. Of f, only IDs, Types, AddedAfter, Cursor
+	// and Limit apply: every quarantined version is listed.
+	FindQuarantinedFor(ctx context.Context, org string, f ObjectFilter) (*ObjectPage, error)
 }

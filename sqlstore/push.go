@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -71,14 +73,61 @@ func (db *DB) SavePartnerPush(ctx context.Context, p *article5.PartnerPush) erro
 	return commit(ctx, op, tx)
 }
 
-// FindQuarantinedFor returns up to limit (default 100, at most 1000)
-// versions held in organisation org's quarantine, oldest first.
-func (db *DB) FindQuarantinedFor(ctx context.Context, org string, limit int) ([]*article5.StoredObject, error) {
-	out, err := collect(ctx, db.drv.Read(), scanQuarantined,
-		`SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine WHERE submitter_org = ? ORDER BY added_sec, added_nsec, id, version LIMIT ?`,
-		org, pageLimit(limit))
-	if err != nil {
-		return nil, article5.Internal(db.op("find quarantined for"), err)
+// FindQuarantinedFor returns a page of the versions held in organisation
+// org's quarantine, in the order received (date added, then id, version
+// and content hash), with f's IDs, Types, AddedAfter (exclusive), Cursor
+// and Limit (default 100, at most 1000); its other fields are ignored:
+// every quarantined version is listed. A malformed Cursor is EINVALID.
+func (db *DB) FindQuarantinedFor(ctx context.Context, org string, f article5.ObjectFilter) (*article5.ObjectPage, error) {
+	op := db.op("find quarantined for")
+	limit := pageLimit(f.Limit)
+	where, args := []string{`submitter_org = ?`}, []any{org}
+	if !f.AddedAfter.IsZero() {
+		where = append(where, `(added_sec, added_nsec) > (?, ?)`)
+		args = append(args, f.AddedAfter.Unix(), int64(f.AddedAfter.Nanosecond()))
 	}
-	return out, nil
+	if f.Cursor != "" {
+		var c struct {
+			Sec, Nsec        int64
+			ID, Version, Sum string
+		}
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+			return nil, article5.Errorf(article5.EINVALID, "malformed page cursor %q", f.Cursor)
+		}
+		where = append(where, `(added_sec, added_nsec, id, version, sha256) > (?, ?, ?, ?, ?)`)
+		args = append(args, c.Sec, c.Nsec, c.ID, c.Version, c.Sum)
+	}
+	for _, in := range []struct {
+		col  string
+		list []string
+	}{{"id", f.IDs}, {"type", f.Types}} {
+		if len(in.list) > 0 {
+			cond, arg := db.d.In(in.col, in.list)
+			where = append(where, cond)
+			args = append(args, arg)
+		}
+	}
+	out, err := collect(ctx, db.drv.Read(), scanQuarantined,
+		`SELECT `+strings.Join(quarantineColumns, ", ")+` FROM quarantine WHERE `+strings.Join(where, ` AND `)+
+			` ORDER BY added_sec, added_nsec, id, version, sha256 LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	page := &article5.ObjectPage{Objects: out}
+	if len(out) > limit {
+		page.Objects = out[:limit]
+	}
+	if k := len(page.Objects); k > 0 {
+		last := page.Objects[k-1]
+		b, err := json.Marshal(map[string]any{"Sec": last.Added.Unix(), "Nsec": int64(last.Added.Nanosecond()), "ID": last.ID, "Version": last.Version, "Sum": last.SHA256})
+		if err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		page.End = base64.RawURLEncoding.EncodeToString(b)
+		if len(out) > limit {
+			page.Next = page.End
+		}
+	}
+	return page, nil
 }

@@ -109,7 +109,7 @@ func testPartnerPushes(t *testing.T, s article5.Store) {
 	if rs, err := s.FindPartnerPushes(ctx, ""); err != nil || len(rs) != 0 {
 		t.Fatalf("push records after delete %+v, %v", rs, err)
 	}
-	if qs, err := s.FindQuarantinedFor(ctx, "identity--0a000000-0000-4000-8000-00000000a0b1", 0); err != nil || len(qs) != 0 {
+	if qs, err := s.FindQuarantinedFor(ctx, "identity--0a000000-0000-4000-8000-00000000a0b1", article5.ObjectFilter{}); err != nil || len(qs.Objects) != 0 || qs.End != "" {
 		t.Fatalf("an empty quarantine: %+v, %v", qs, err)
 	}
 }

@@ -27,7 +27,7 @@ type manifestRecord struct {
 
 // page reads one page of q for the caller and seals its next.
 func (s *server) page(r *http.Request, c *api.Caller, col *collection, kind, objectID string, q *query) (*article5.ObjectPage, string, error) {
-	p, err := s.n.Store.FindObjects(r.Context(), q.f)
+	p, err := s.find(r, col, q.f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -76,7 +76,7 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, c *api.Call
 		return err
 	}
 	if objectID != "" && len(p.Objects) == 0 && q.next == "" {
-		if err := s.mustExist(r, q, objectID); err != nil {
+		if err := s.mustExist(r, col, q, objectID); err != nil {
 			return err
 		}
 	}
@@ -99,10 +99,10 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, c *api.Call
 
 // mustExist is ENOTFOUND unless the caller may read some version of
 // objectID in the collection (whatever the other filters say).
-func (s *server) mustExist(r *http.Request, q *query, objectID string) error {
+func (s *server) mustExist(r *http.Request, col *collection, q *query, objectID string) error {
 	f := article5.ObjectFilter{IDs: []string{objectID}, AllVersions: true, Limit: 1, Audience: q.f.Audience,
 		ExcludeTypes: q.f.ExcludeTypes, Custodian: q.f.Custodian}
-	p, err := s.n.Store.FindObjects(r.Context(), f)
+	p, err := s.find(r, col, f)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *server) getVersions(w http.ResponseWriter, r *http.Request, c *api.Call
 		return err
 	}
 	if len(p.Objects) == 0 && q.next == "" {
-		if err := s.mustExist(r, q, id); err != nil {
+		if err := s.mustExist(r, col, q, id); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,10 @@ package taxii_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,9 +277,27 @@ func testPartnerConflictHeldApart(t *testing.T, kind string) {
 			t.Fatalf("the held version of %s changed: %+v", n, vs)
 		}
 	}
-	qs, err := us.store.FindQuarantinedFor(ctx, jpOrg, 0)
-	if err != nil || len(qs) != 2 || qs[0].Submitter != "partner--jp" {
+	qs, err := us.store.FindQuarantinedFor(ctx, jpOrg, article5.ObjectFilter{})
+	if err != nil || len(qs.Objects) != 2 || qs.Objects[0].Submitter != "partner--jp" {
 		t.Fatalf("quarantine %+v, %v", qs, err)
+	}
+
+	// JP's node reads what US holds apart from it over TAXII, in its
+	// quarantine collection: its own versions, never US's held ones; a
+	// caller of another organisation does not see the collection.
+	jpTok := mustToken(t, us.store, &article5.Token{Name: "jp-reader", Party: article5.PartyJP, Org: jpOrg})
+	e := &env{srv: us.srv}
+	env := mustEnvelope(t, e.get(t, jpTok, root+"collections/quarantine/objects/?limit=1"))
+	if len(env.Objects) != 1 || !env.More || !strings.Contains(string(env.Objects[0]), `"JP's"`) {
+		t.Fatalf("JP's quarantine, first page: %+v", env)
+	}
+	env = mustEnvelope(t, e.get(t, jpTok, root+"collections/quarantine/objects/?limit=1&next="+url.QueryEscape(env.Next)))
+	if len(env.Objects) != 1 || env.More || !strings.Contains(string(env.Objects[0]), `"JP's"`) {
+		t.Fatalf("JP's quarantine, second page: %+v", env)
+	}
+	mustError(t, e.get(t, us.analyst, root+"collections/"+taxii.QuarantineCollectionID(jpOrg)+"/objects/"), http.StatusNotFound)
+	if env := mustEnvelope(t, e.get(t, us.analyst, root+"collections/quarantine/objects/")); len(env.Objects) != 0 {
+		t.Fatalf("US's own quarantine holds %d", len(env.Objects))
 	}
 
 	// JP pushes a third conflicting version: held apart too, and the status
@@ -298,8 +319,8 @@ func testPartnerConflictHeldApart(t *testing.T, kind string) {
 	if !conflict {
 		t.Fatalf("JP's push of a conflicting version: %+v", rep)
 	}
-	if qs, _ := us.store.FindQuarantinedFor(ctx, jpOrg, 0); len(qs) != 3 {
-		t.Fatalf("quarantine holds %d, want 3", len(qs))
+	if qs, _ := us.store.FindQuarantinedFor(ctx, jpOrg, article5.ObjectFilter{}); len(qs.Objects) != 3 {
+		t.Fatalf("quarantine holds %d, want 3", len(qs.Objects))
 	}
 	if vs := us.held(t, indicatorID("503")); len(vs) != 1 || vs[0].Submitter != article5.PrincipalNode {
 		t.Fatalf("the held version of 503 changed: %+v", vs)

@@ -135,12 +135,12 @@ func newPartnerConflictsCmd(stdout io.Writer) *cobra.Command {
 			}
 			// What the partner's node principal pulled in and what its
 			// tokens pushed: its organisation's quarantine.
-			qs, err := store.FindQuarantinedFor(ctx, p.Org(), limit)
+			qs, err := store.FindQuarantinedFor(ctx, p.Org(), article5.ObjectFilter{Limit: limit})
 			if err != nil {
 				return err
 			}
 			out := []map[string]any{}
-			for _, q := range qs {
+			for _, q := range qs.Objects {
 				m := map[string]any{"id": q.ID, "version": q.Version, "sha256": q.SHA256, "received": q.Added, "kind": "collision", "held_sha256": ""}
 				if vs, err := store.FindObjectVersions(ctx, q.ID); err == nil {
 					for _, v := range vs {
