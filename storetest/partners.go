@@ -85,6 +85,14 @@ func testPartnerPushes(t *testing.T, s article5.Store) {
 	if err != nil || len(ps) != 1 || string(ps[0].ClientCert) != "cert pem" || string(ps[0].ClientKey) != "key pem" {
 		t.Fatalf("partners %+v, %v", ps, err)
 	}
+	// The token and key are kept sealed with the node's secret: a rotation
+	// that deletes every older secret seals them anew.
+	if _, err := s.RotateNodeSecret(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := s.FindPartners(ctx); err != nil || len(ps) != 1 || ps[0].Token != "secret" || string(ps[0].ClientKey) != "key pem" {
+		t.Fatalf("partners after a rotation %+v, %v", ps, err)
+	}
 	at := time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)
 	r := &article5.PartnerPush{Partner: "us", Collection: "all", Position: "abc", LastAttempt: at, Pushed: 3, Refused: 1}
 	if err := s.SavePartnerPush(ctx, r); err != nil {

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -18,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"article5/sqlite"
 )
 
 // clientCA writes a CA and a client certificate it issued (PEM files in
@@ -188,6 +192,33 @@ func TestPartnerPushMutualTLS(t *testing.T) {
 	key2, _ := os.ReadFile(clientKey)
 	if strings.Contains(out, forUS) || strings.Contains(out, strings.TrimSpace(string(key2))[30:60]) {
 		t.Fatal("partner list shows a secret")
+	}
+	// The token and the client key are sealed in the database; after a
+	// rotation of the node's secret they still open (the push above and
+	// the list below).
+	raw, err := sql.Open("sqlite", filepath.Join(usDir, "article5.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokenCol, keyCol string
+	if err := raw.QueryRow(`SELECT token, client_key FROM partners WHERE name = 'jp'`).Scan(&tokenCol, &keyCol); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if strings.Contains(tokenCol, forUS) || !strings.HasPrefix(tokenCol, "sealed1:") || !strings.HasPrefix(keyCol, "sealed1:") {
+		t.Fatalf("the partner's secrets are stored as %.20q, %.20q", tokenCol, keyCol)
+	}
+	if out, errs, code := runCLI(t, "secret", "rotate", "--keep", "0s", "--data-dir", usDir); code != 0 {
+		t.Fatalf("secret rotate: %s%s", out, errs)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(usDir, "article5.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.FindPartners(context.Background())
+	db.Close()
+	if err != nil || len(ps) != 1 || ps[0].Token != forUS || !strings.Contains(string(ps[0].ClientKey), "PRIVATE KEY") {
+		t.Fatalf("the partner after a rotation: %d, %v", len(ps), err)
 	}
 	if out, _, _ := runCLI(t, "partner", "list", "--data-dir", usDir); !strings.Contains(out, "PUSH TO") {
 		t.Fatalf("partner list text:\n%s", out)
