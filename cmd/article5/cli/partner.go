@@ -24,12 +24,14 @@ A partner is another node's TAXII 2.1 API root, the API token this node presents
 API token the partner's operator made for this node's organisation), the CA bundle its TLS
 certificate chains to, and the organisations it speaks for: the first --speaks-for is the
 partner node's own organisation. What the partner sends is accepted only in the custody of
-those organisations, or relayed by them. The token is kept in the node's database and is never
-printed.
+those organisations, or relayed by them. The token (and a client key, --cert/--key for mutual
+TLS) is kept in the node's database sealed with the node's secret, and is never printed.
+A sync also pushes to each partner what this node may release to it (article5 sync).
 
   article5 partner add jp https://jp-node.example --ca jp-ca.pem --token "$JP_TOKEN" \
       --speaks-for identity--… --data-dir ./node-us
   article5 partner list --data-dir ./node-us
+  article5 partner conflicts jp --data-dir ./node-us
   article5 partner remove jp --data-dir ./node-us`
 
 var partnerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
