@@ -121,7 +121,7 @@ func Push(ctx context.Context, n *node.Node, p *article5.Partner, opts PushOptio
 		err = pushPages(ctx, n, p, c, rec, rep, batch, opts.Renew)
 	}
 	if err != nil {
-		if article5.ErrorCode(err) == article5.EINTERNAL && isStoreFault(err) && ctx.Err() == nil {
+		if isStoreFault(err) && ctx.Err() == nil {
 			return rep, err
 		}
 		rep.Error = syncError(err)
@@ -237,7 +237,9 @@ func pushPages(ctx context.Context, n *node.Node, p *article5.Partner, c *Client
 			rec.Refused += int64(len(st.Failures))
 		}
 		rec.Position = pg.End
-		if err := n.Store.SavePartnerPush(ctx, rec); err != nil {
+		if err := n.Store.SavePartnerPush(ctx, rec); article5.ErrorCode(err) == article5.ENOTFOUND {
+			return nil // the partner was removed meanwhile: nothing more to push to it
+		} else if err != nil {
 			return &storeFault{err}
 		}
 		if pg.Next == "" {
