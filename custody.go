@@ -177,7 +177,18 @@ type Placement int
 const (
 	PlaceStore      Placement = iota // a version of the object in the store
 	PlaceQuarantine                  // a copy in the submitter organisation's quarantine
+	PlaceConflict                    // a conflicting version (same id and modified, other content), held apart as PlaceQuarantine
 )
+
+// ConflictHolder is an IngestAccess whose submitter's conflicting versions
+// (same id and modified as a held version, other content) are held apart
+// in its organisation's quarantine rather than refused (PlaceConflict): a
+// partner node's, so that what it sent is kept and shown
+// (docs/federation.md), never a version of the held object, never
+// evidence.
+type ConflictHolder interface {
+	HoldConflicts() bool
+}
 
 // PlaceIngest decides one incoming version as its submitter sees the id:
 // only the versions acc may read, from the store (held) and from the
@@ -207,6 +218,9 @@ func PlaceIngest(in *StoredObject, held, quarantined []*StoredObject, acc Ingest
 		}
 	}
 	d := DecideIngest(in, view, acc)
+	if h, ok := acc.(ConflictHolder); ok && h.HoldConflicts() && d.Action == IngestReject && d.Reason == ReasonVersionConflict {
+		return IngestDecision{Action: IngestStore, Custodian: in.SubmitterOrg}, PlaceConflict
+	}
 	if d.Action != IngestStore || complete || in.Unversioned || acc.Standard(in.ID) {
 		return d, PlaceStore
 	}

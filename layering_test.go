@@ -25,7 +25,7 @@ var allowedImports = map[string][]string{
 	"assess":           {"article5", "article5/stix", "article5/geo", "article5/doctrine"},
 	"importer":         {"article5"},
 	"release":          {"article5", "article5/stix"},
-	"sqlstore":         {"article5", "article5/audit"},
+	"sqlstore":         {"article5", "article5/audit", "article5/cursor"},
 	"sqlite":           {"article5", "article5/audit", "article5/sqlstore"},
 	"sign":             {"article5"},
 	"audit":            {"article5"},

@@ -31,6 +31,11 @@ type Partner struct {
 	// empty: ["all"].
 	Collections []string
 	Created     time.Time
+	// ClientCert and ClientKey are the PEM certificate chain and private
+	// key this node presents to the partner for mutual TLS; empty: none.
+	// ClientKey is a secret, as Token is.
+	ClientCert []byte
+	ClientKey  []byte
 }
 
 // Org is the partner node's own organisation: the first of SpeaksFor.

@@ -153,6 +153,11 @@ func (m VersionMatch) Zero() bool { return !m.First && !m.Last && len(m.At) == 0
 type ObjectPage struct {
 	Objects []*StoredObject
 	Next    string
+	// End is the cursor of the position after the page's last object
+	// ("" for an empty page), set whether or not more follow: a reader
+	// that keeps it resumes after everything it has read, and reads what
+	// is added later.
+	End string
 }
 
 // IngestResult reports an ingest: what was stored (quarantined versions
@@ -168,6 +173,10 @@ type IngestResult struct {
 	Unchanged []ObjectRef `json:"unchanged"`
 	Rejected  []Rejection `json:"rejected"`
 	Warnings  []Rejection `json:"warnings,omitempty"`
+	// Conflicts are the versions held apart in the submitter's quarantine
+	// because a version with the same id and modified but other content
+	// is held (IngestRequest.Access is a ConflictHolder): never evidence.
+	Conflicts []ObjectRef `json:"conflicts,omitempty"`
 	// Queued is how many cases the ingest queued for re-assessment: those
 	// whose evidence index watches a stored id (or the source of a stored
 	// relationship), and the stored groupings' own cases. It never leaves
@@ -507,6 +516,7 @@ type Store interface {
 	QuarantineService
 	PartnerService
 	WitnessService
+	PartnerPushService
 	TAXIIStatusService
 	SecretService
 	ObjectService

@@ -77,10 +77,23 @@ var (
 		"Pulls of the partner collection that ended in error.", []string{"partner", "collection"}, nil)
 	partnerUp = prometheus.NewDesc("article5_partner_last_sync_ok",
 		"1 when the last pull of the partner collection succeeded, 0 when it failed.", []string{"partner", "collection"}, nil)
+	// Pushes to a partner (taxii.Push), labelled with the collection
+	// pushed to.
+	partnerLastPush = prometheus.NewDesc("article5_partner_last_push_timestamp_seconds",
+		"When a push to the partner last reached the end of this node's objects (Unix seconds; 0: never).", []string{"partner", "collection"}, nil)
+	partnerPushed = prometheus.NewDesc("article5_partner_objects_pushed_total",
+		"Object versions the partner accepted or already held from pushes.", []string{"partner", "collection"}, nil)
+	partnerPushRefused = prometheus.NewDesc("article5_partner_objects_push_refused_total",
+		"Object versions pushed that the partner refused (or held apart as conflicts).", []string{"partner", "collection"}, nil)
+	partnerPushErrors = prometheus.NewDesc("article5_partner_push_errors_total",
+		"Pushes to the partner that ended in error.", []string{"partner", "collection"}, nil)
+	partnerPushUp = prometheus.NewDesc("article5_partner_last_push_ok",
+		"1 when the last push to the partner succeeded, 0 when it failed.", []string{"partner", "collection"}, nil)
 )
 
 func (f *partnerFigures) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{partnerLastSync, partnerLag, partnerPulled, partnerErrors, partnerUp} {
+	for _, d := range []*prometheus.Desc{partnerLastSync, partnerLag, partnerPulled, partnerErrors, partnerUp,
+		partnerLastPush, partnerPushed, partnerPushRefused, partnerPushErrors, partnerPushUp} {
 		ch <- d
 	}
 }
@@ -107,5 +120,23 @@ func (f *partnerFigures) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(partnerPulled, prometheus.CounterValue, float64(c.Pulled), c.Partner, c.Collection)
 		ch <- prometheus.MustNewConstMetric(partnerErrors, prometheus.CounterValue, float64(c.Errors), c.Partner, c.Collection)
 		ch <- prometheus.MustNewConstMetric(partnerUp, prometheus.GaugeValue, ok, c.Partner, c.Collection)
+	}
+	pushes, err := f.n.Store.FindPartnerPushes(ctx, "")
+	if err != nil {
+		return
+	}
+	for _, p := range pushes {
+		last, ok := 0.0, 1.0
+		if !p.LastPush.IsZero() {
+			last = float64(p.LastPush.Unix())
+		}
+		if p.LastError != "" {
+			ok = 0
+		}
+		ch <- prometheus.MustNewConstMetric(partnerLastPush, prometheus.GaugeValue, last, p.Partner, p.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerPushed, prometheus.CounterValue, float64(p.Pushed), p.Partner, p.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerPushRefused, prometheus.CounterValue, float64(p.Refused), p.Partner, p.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerPushErrors, prometheus.CounterValue, float64(p.Errors), p.Partner, p.Collection)
+		ch <- prometheus.MustNewConstMetric(partnerPushUp, prometheus.GaugeValue, ok, p.Partner, p.Collection)
 	}
 }

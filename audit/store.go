@@ -374,6 +374,14 @@ func PartnerRef(name string) string { return "partners/" + url.PathEscape(name) 
 func PartnerDigest(p *article5.Partner) string {
 	ca := sha256.Sum256(p.CA)
 	tok := sha256.Sum256([]byte(p.Token))
+	if len(p.ClientCert) > 0 || len(p.ClientKey) > 0 {
+		// A client certificate (mutual TLS) is covered too; a row without
+		// one keeps the digest it had before the columns existed.
+		cert, key := sha256.Sum256(p.ClientCert), sha256.Sum256(p.ClientKey)
+		return fields("partner", p.Name, p.APIRoot, hex.EncodeToString(ca[:]), hex.EncodeToString(tok[:]),
+			strings.Join(p.SpeaksFor, "\n"), strings.Join(p.Collections, "\n"), i64(p.Created.UnixNano()),
+			hex.EncodeToString(cert[:]), hex.EncodeToString(key[:]))
+	}
 	return fields("partner", p.Name, p.APIRoot, hex.EncodeToString(ca[:]), hex.EncodeToString(tok[:]),
 		strings.Join(p.SpeaksFor, "\n"), strings.Join(p.Collections, "\n"), i64(p.Created.UnixNano()))
 }

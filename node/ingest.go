@@ -33,6 +33,10 @@ type IngestRequest struct {
 	// MaxAhead, when positive, refuses a version whose modified is more
 	// than MaxAhead after the node's clock (a partner's content).
 	MaxAhead time.Duration
+	// HoldConflicts holds a version with the id and modified of a held one
+	// but other content apart, in the submitter organisation's quarantine
+	// (article5.ConflictHolder), instead of refusing it: a partner node's.
+	HoldConflicts bool
 }
 
 // unversionedLayout formats the version given to an object that has none
@@ -124,7 +128,7 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	if req.Atomic && len(prior) > 0 {
 		return nil, refused(prior, len(b.Objects))
 	}
-	acc := &access{n: n, p: req.Principal, r: req.Recipient, speaks: req.SpeaksFor}
+	acc := &access{n: n, p: req.Principal, r: req.Recipient, speaks: req.SpeaksFor, hold: req.HoldConflicts}
 	res, err := n.Store.IngestObjects(ctx, article5.IngestRequest{Objects: objs, Prior: prior, Atomic: req.Atomic, Access: acc})
 	if err != nil {
 		return nil, fmt.Errorf("ingest bundle: %w", err)
@@ -133,7 +137,7 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	if res.Queued > 0 {
 		n.nudge()
 	}
-	n.log().InfoContext(ctx, "ingest", "principal", req.Principal.ID, "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "queued", res.Queued)
+	n.log().InfoContext(ctx, "ingest", "principal", req.Principal.ID, "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "conflicts", len(res.Conflicts), "queued", res.Queued)
 	return res, nil
 }
 
@@ -161,7 +165,11 @@ type access struct {
 	p      article5.Principal
 	r      release.Recipient
 	speaks []string // IngestRequest.SpeaksFor
+	hold   bool     // IngestRequest.HoldConflicts
 }
+
+// HoldConflicts implements article5.ConflictHolder.
+func (a *access) HoldConflicts() bool { return a.hold }
 
 func (a *access) MayRead(o *article5.StoredObject) bool {
 	if a.p.ID == article5.PrincipalNode {

@@ -275,7 +275,7 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 	out := map[string]string{}
 	for _, f := range []func(context.Context, Querier, map[string]string) error{
 		coverCases, coverEvents, coverTokens, coverUsers, coverDoctrines, coverWebhooks, coverConsultations,
-		coverSessions, coverQuarantine, coverCaseIndex, coverPartners,
+		coverSessions, coverQuarantine, coverCaseIndex, db.partnerDigests,
 	} {
 		if err := f(ctx, qs[0], out); err != nil {
 			return nil, err

@@ -55,7 +55,7 @@ func (db *DB) IngestObjects(ctx context.Context, req article5.IngestRequest) (*a
 	}
 	defer tx.Rollback(ctx)
 	res, err := db.ingestTx(ctx, tx, op, req, db.now(), true)
-	if err != nil || len(res.Accepted) == 0 {
+	if err != nil || len(res.Accepted)+len(res.Conflicts) == 0 {
 		return res, err
 	}
 	if err := commit(ctx, op, tx); err != nil {
@@ -116,10 +116,15 @@ func (db *DB) ingestTx(ctx context.Context, tx Tx, op string, req article5.Inges
 				}
 			}
 		}
-		if d.Action == article5.IngestStore && place == article5.PlaceQuarantine {
+		if d.Action == article5.IngestStore && (place == article5.PlaceQuarantine || place == article5.PlaceConflict) {
 			c := *o
 			c.Added, c.Custodian = now, o.SubmitterOrg
-			res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			if place == article5.PlaceConflict {
+				// The submitter reads the held version: telling it is safe.
+				res.Conflicts = append(res.Conflicts, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			} else {
+				res.Accepted = append(res.Accepted, article5.ObjectRef{ID: o.ID, Version: o.Version})
+			}
 			dup := false
 			for _, q := range qs {
 				dup = dup || (q.Version == c.Version && q.SHA256 == c.SHA256)
@@ -600,6 +605,10 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	}
 	if err := rows.Err(); err != nil {
 		return nil, article5.Internal(op, err)
+	}
+	if k := len(page.Objects); k > 0 {
+		last := page.Objects[k-1]
+		page.End = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"article5"
@@ -33,9 +34,15 @@ func (db *DB) CreatePartner(ctx context.Context, p *article5.Partner) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	n, err := tx.Exec(ctx, `INSERT INTO partners (name, api_root, ca, token, speaks_for, collections, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		p.Name, p.APIRoot, ca, p.Token, string(speaks), string(cols), p.Created.UnixNano())
+	// The token and client key are kept sealed (partnerseal.go).
+	sealer, err := db.sealerTx(ctx, tx, true)
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	token, key := sealPartner(sealer, p)
+	n, err := tx.Exec(ctx, `INSERT INTO partners (name, api_root, ca, token, speaks_for, collections, created, client_cert, client_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		p.Name, p.APIRoot, ca, token, string(speaks), string(cols), p.Created.UnixNano(), nonNilBytes(p.ClientCert), key)
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -44,30 +51,24 @@ func (db *DB) CreatePartner(ctx context.Context, p *article5.Partner) error {
 	}
 	// Whom a partner speaks for decides what a sync may store in their
 	// custody: the row is covered by the transparency log.
-	stored, err := scanPartner(tx.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partners WHERE name = ?`, p.Name))
-	if err != nil {
-		return article5.Internal(op, err)
+	stored, err := db.openedPartners(ctx, tx, false, ` WHERE name = ?`, p.Name)
+	if err != nil || len(stored) != 1 {
+		return article5.Internal(op, fmt.Errorf("read back partner %s: %v", p.Name, err))
 	}
-	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindPartner, Ref: audit.PartnerRef(p.Name), Digest: audit.PartnerDigest(stored), Time: db.now()}}); err != nil {
+	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindPartner, Ref: audit.PartnerRef(p.Name), Digest: audit.PartnerDigest(stored[0]), Time: db.now()}}); err != nil {
 		return err
 	}
 	return commit(ctx, op, tx)
 }
 
 // partnerColumns are the columns scanPartner reads.
-const partnerColumns = `name, api_root, ca, token, speaks_for, collections, created`
-
-// coverPartners adds the ref and digest of every partners row to out.
-func coverPartners(ctx context.Context, q Querier, out map[string]string) error {
-	return cover(ctx, q, out, `SELECT `+partnerColumns+` FROM partners`, scanPartner,
-		func(p *article5.Partner) string { return audit.PartnerRef(p.Name) }, audit.PartnerDigest)
-}
+const partnerColumns = `name, api_root, ca, token, speaks_for, collections, created, client_cert, client_key`
 
 func scanPartner(r Row) (*article5.Partner, error) {
 	p := &article5.Partner{}
 	var speaks, cols string
 	var created int64
-	if err := r.Scan(&p.Name, &p.APIRoot, &p.CA, &p.Token, &speaks, &cols, &created); err != nil {
+	if err := r.Scan(&p.Name, &p.APIRoot, &p.CA, &p.Token, &speaks, &cols, &created, &p.ClientCert, &p.ClientKey); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(speaks), &p.SpeaksFor); err != nil {
@@ -82,8 +83,7 @@ func scanPartner(r Row) (*article5.Partner, error) {
 
 // FindPartners returns every partner, by name.
 func (db *DB) FindPartners(ctx context.Context) ([]*article5.Partner, error) {
-	ps, err := collect(ctx, db.drv.Read(), scanPartner,
-		`SELECT `+partnerColumns+` FROM partners ORDER BY name`)
+	ps, err := db.openedPartners(ctx, db.drv.Read(), false, "")
 	if err != nil {
 		return nil, article5.Internal(db.op("find partners"), err)
 	}
@@ -99,6 +99,9 @@ func (db *DB) DeletePartner(ctx context.Context, name string) error {
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `DELETE FROM partner_cursors WHERE partner = ?`, name); err != nil {
+		return article5.Internal(op, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM partner_pushes WHERE partner = ?`, name); err != nil {
 		return article5.Internal(op, err)
 	}
 	n, err := tx.Exec(ctx, `DELETE FROM partners WHERE name = ?`, name)
@@ -176,4 +179,12 @@ func (db *DB) SavePartnerCursor(ctx context.Context, c *article5.PartnerCursor) 
 		return article5.Internal(op, err)
 	}
 	return commit(ctx, op, tx)
+}
+
+// nonNilBytes is b, or an empty slice: a NOT NULL blob column.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -456,8 +453,9 @@ func (db *DB) readSecrets(ctx context.Context, q Querier) ([]article5.NodeSecret
 }
 
 // RotateNodeSecret makes a new cursor secret (32 bytes from crypto/rand;
-// its id the first 4 bytes of its sha256, hex, as cursor.KeyID) and
-// deletes those made more than keep ago; it returns the new one.
+// its id the first 4 bytes of its sha256, hex, as cursor.KeyID), seals
+// every partner's token and client key with it, and deletes the secrets
+// made more than keep ago, in one transaction; it returns the new one.
 func (db *DB) RotateNodeSecret(ctx context.Context, keep time.Duration) (*article5.NodeSecret, error) {
 	op := db.op("rotate node secret")
 	tx, err := db.begin(ctx, op)
@@ -465,14 +463,15 @@ func (db *DB) RotateNodeSecret(ctx context.Context, keep time.Duration) (*articl
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	now := db.now()
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	sum := sha256.Sum256(b)
-	s := &article5.NodeSecret{ID: hex.EncodeToString(sum[:4]), Secret: b, Created: now}
-	if _, err := tx.Exec(ctx, `INSERT INTO node_secrets (id, secret, created) VALUES (?, ?, ?)`, s.ID, s.Secret, now.UnixNano()); err != nil {
+	s, err := db.insertSecret(ctx, tx)
+	if err != nil {
 		return nil, article5.Internal(op, err)
 	}
+	// Partner secrets sealed with a secret about to go are sealed anew.
+	if err := db.resealPartners(ctx, tx); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	now := s.Created
 	cutoff := int64(-1 << 63)
 	if keep < time.Duration(now.UnixNano()) {
 		cutoff = now.Add(-keep).UnixNano()

@@ -240,6 +240,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"ApproverKeys", testApproverKeys},
 		{"Partners", testPartners},
 		{"PartnerHeads", testPartnerHeads},
+		{"PartnerPushes", testPartnerPushes},
 		{"ConcurrentWritersDoNotDeadlock", testConcurrentWriters},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

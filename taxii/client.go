@@ -421,3 +421,46 @@ func IsTransient(err error) bool {
 	}
 	return article5.ErrorCode(err) == article5.EINTERNAL
 }
+
+// Status reads a status resource (TAXII 2.1 §4.3).
+func (c *Client) Status(ctx context.Context, id string) (*Status, error) {
+	var st Status
+	if _, err := c.do(ctx, "GET", "status/"+url.PathEscape(id)+"/", nil, nil, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// MaxStatusPolls bounds how often AddAndWait reads a pending status.
+const MaxStatusPolls = 20
+
+// AddAndWait posts objects to a collection (Add) and, while the server
+// reports the status pending, reads it again (Status) after a backoff
+// that doubles from Backoff up to MaxBackoff, at most MaxStatusPolls
+// times: then it returns the last status, still pending, with an
+// EINTERNAL error. Transient faults are retried as for every request.
+func (c *Client) AddAndWait(ctx context.Context, collection string, objs []json.RawMessage) (*Status, error) {
+	st, err := c.Add(ctx, collection, objs)
+	if err != nil {
+		return nil, err
+	}
+	backoff, maxBackoff := c.Backoff, c.MaxBackoff
+	if backoff <= 0 {
+		backoff = DefaultBackoff
+	}
+	if maxBackoff <= 0 {
+		maxBackoff = DefaultMaxBackoff
+	}
+	for poll := 0; st.Status != "complete"; poll++ {
+		if poll >= MaxStatusPolls {
+			return st, article5.Errorf(article5.EINTERNAL, "taxii: status %s still %q after %d reads", st.ID, st.Status, poll)
+		}
+		if err := c.sleep(ctx, min(backoff<<poll, maxBackoff)); err != nil {
+			return st, err
+		}
+		if st, err = c.Status(ctx, st.ID); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}

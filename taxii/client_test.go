@@ -28,7 +28,7 @@ func TestClientCollectionsAndAdd(t *testing.T) {
 	e := mustEnv(t, "sqlite")
 	c := e.client(e.holder)
 	cs, err := c.Collections(context.Background())
-	if err != nil || len(cs) != 2 || cs[0].ID != taxii.AllCollectionID || !cs[0].CanWrite {
+	if err != nil || len(cs) != 3 || cs[0].ID != taxii.AllCollectionID || !cs[0].CanWrite {
 		t.Fatalf("collections: %+v, %v", cs, err)
 	}
 	st, err := c.Add(context.Background(), "all", []json.RawMessage{json.RawMessage(newIndicator("1"))})

@@ -39,7 +39,8 @@ type collection struct {
 	CanWrite    bool     `json:"can_write"`
 	MediaTypes  []string `json:"media_types"`
 
-	custodian string // "" for all
+	custodian  string // "" for all
+	quarantine string // the organisation whose quarantine it is (quarantine.go)
 }
 
 // collectionsOf returns the collections caller c sees: "all", and, when c
@@ -57,6 +58,7 @@ func collectionsOf(c *api.Caller) []collection {
 			Alias:       "custody",
 			Description: "The STIX objects this node holds in the custody of " + c.Recipient.Org + " (first submitted by it, or relayed by it), that you may read.",
 			CanRead:     true, CanWrite: write, MediaTypes: []string{MediaSTIX}, custodian: c.Recipient.Org})
+		out = append(out, quarantineCollection(c.Recipient.Org))
 	}
 	return out
 }

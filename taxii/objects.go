@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"article5"
 	"article5/api"
@@ -26,7 +27,7 @@ type manifestRecord struct {
 
 // page reads one page of q for the caller and seals its next.
 func (s *server) page(r *http.Request, c *api.Caller, col *collection, kind, objectID string, q *query) (*article5.ObjectPage, string, error) {
-	p, err := s.n.Store.FindObjects(r.Context(), q.f)
+	p, err := s.find(r, col, q.f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -75,13 +76,21 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, c *api.Call
 		return err
 	}
 	if objectID != "" && len(p.Objects) == 0 && q.next == "" {
-		if err := s.mustExist(r, q, objectID); err != nil {
+		if err := s.mustExist(r, col, q, objectID); err != nil {
 			return err
 		}
 	}
 	out := envelope{More: next != "", Next: next}
+	strip, err := s.stripsFor(r, c, p.Objects)
+	if err != nil {
+		return err
+	}
 	for _, o := range p.Objects {
-		out.Objects = append(out.Objects, json.RawMessage(o.Raw))
+		raw := o.Raw
+		if strip {
+			raw, _ = StripLocalRecipients(raw)
+		}
+		out.Objects = append(out.Objects, json.RawMessage(raw))
 	}
 	dateHeaders(w, p.Objects)
 	writeTAXII(w, http.StatusOK, out)
@@ -90,10 +99,10 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, c *api.Call
 
 // mustExist is ENOTFOUND unless the caller may read some version of
 // objectID in the collection (whatever the other filters say).
-func (s *server) mustExist(r *http.Request, q *query, objectID string) error {
+func (s *server) mustExist(r *http.Request, col *collection, q *query, objectID string) error {
 	f := article5.ObjectFilter{IDs: []string{objectID}, AllVersions: true, Limit: 1, Audience: q.f.Audience,
 		ExcludeTypes: q.f.ExcludeTypes, Custodian: q.f.Custodian}
-	p, err := s.n.Store.FindObjects(r.Context(), f)
+	p, err := s.find(r, col, f)
 	if err != nil {
 		return err
 	}
@@ -156,7 +165,7 @@ func (s *server) getVersions(w http.ResponseWriter, r *http.Request, c *api.Call
 		return err
 	}
 	if len(p.Objects) == 0 && q.next == "" {
-		if err := s.mustExist(r, q, id); err != nil {
+		if err := s.mustExist(r, col, q, id); err != nil {
 			return err
 		}
 	}
@@ -239,4 +248,19 @@ func envelopeObjects(data []byte) ([]json.RawMessage, error) {
 		return nil, article5.Invalid("the envelope has no objects", article5.Detail{Pointer: "/objects", Message: "a non-empty array"})
 	}
 	return env.Objects, nil
+}
+
+// stripsFor reports whether node-local red_recipients must be stripped
+// from objs for caller c: some object names one, and c is a partner's
+// principal (PartnerOf). Node-local names never cross to another node.
+func (s *server) stripsFor(r *http.Request, c *api.Caller, objs []*article5.StoredObject) (bool, error) {
+	local := false
+	for _, o := range objs {
+		local = local || slices.ContainsFunc(o.RedRecipients, LocalRecipient)
+	}
+	if !local {
+		return false, nil
+	}
+	p, err := PartnerOf(r.Context(), s.n, c.Principal)
+	return p != nil, err
 }

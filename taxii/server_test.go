@@ -216,12 +216,13 @@ func TestCollections(t *testing.T) {
 		Collections []col `json:"collections"`
 	}
 	mustTAXII(t, e.get(t, e.holder, root+"collections/"), http.StatusOK, &cs)
-	if len(cs.Collections) != 2 || cs.Collections[0].ID != taxii.AllCollectionID || cs.Collections[1].ID != taxii.CustodyCollectionID(holderOrg) ||
-		!cs.Collections[0].CanRead || !cs.Collections[0].CanWrite {
+	if len(cs.Collections) != 3 || cs.Collections[0].ID != taxii.AllCollectionID || cs.Collections[1].ID != taxii.CustodyCollectionID(holderOrg) ||
+		!cs.Collections[0].CanRead || !cs.Collections[0].CanWrite || cs.Collections[2].ID != taxii.QuarantineCollectionID(holderOrg) ||
+		!cs.Collections[2].CanRead || cs.Collections[2].CanWrite {
 		t.Fatalf("holder's collections: %+v", cs)
 	}
 	mustTAXII(t, e.do(t, req{path: root + "collections/", auth: olga}), http.StatusOK, &cs)
-	if len(cs.Collections) != 2 || !cs.Collections[0].CanRead || cs.Collections[0].CanWrite {
+	if len(cs.Collections) != 3 || !cs.Collections[0].CanRead || cs.Collections[0].CanWrite {
 		t.Fatalf("an observer may read, not write: %+v", cs)
 	}
 	var one col
@@ -233,6 +234,10 @@ func TestCollections(t *testing.T) {
 	// Another organisation's custody collection is as unknown as a random id.
 	mustError(t, e.get(t, e.stranger, root+"collections/"+taxii.CustodyCollectionID(holderOrg)+"/"), http.StatusNotFound)
 	mustError(t, e.get(t, e.stranger, root+"collections/"+taxii.CustodyCollectionID(holderOrg)+"/objects/"), http.StatusNotFound)
+	// Another organisation's quarantine too; one's own is read-only.
+	mustError(t, e.get(t, e.stranger, root+"collections/"+taxii.QuarantineCollectionID(holderOrg)+"/objects/"), http.StatusNotFound)
+	mustError(t, e.do(t, req{method: "POST", path: root + "collections/quarantine/objects/", auth: bearer(e.holder), ctype: taxiiJSON,
+		body: []byte(`{"objects":[` + newIndicator("1") + `]}`)}), http.StatusForbidden)
 	// An observer may not write.
 	r := e.do(t, req{method: "POST", path: allCol + "objects/", auth: olga, ctype: taxiiJSON, body: []byte(`{"objects":[` + newIndicator("1") + `]}`)})
 	mustError(t, r, http.StatusForbidden)

@@ -56,6 +56,11 @@ func (s *server) status(w http.ResponseWriter, r *http.Request, c *api.Caller) e
 	return nil
 }
 
+// ConflictMessage is the status failure of a version a partner node sent
+// that has the id and modified of a held version but other content: held
+// apart in the partner's quarantine, never evidence.
+const ConflictMessage = "conflict: this version (id and modified) is held here with other content; yours is held apart in quarantine, never as evidence"
+
 // ingest hands objs to the node as one bundle and returns the stored
 // status resource: a success per version stored or already held (a
 // quarantined version is reported as stored, as the node reports it), a
@@ -64,7 +69,15 @@ func (s *server) ingest(r *http.Request, c *api.Caller, objs []json.RawMessage) 
 	now := s.opts.Now()
 	bundle := append([]byte(`{"type":"bundle","id":"bundle--`+uuid.NewString()+`","objects":[`), bytes.Join(rawBytes(objs), []byte{','})...)
 	bundle = append(bundle, "]}"...)
-	res, err := s.n.Ingest(r.Context(), node.IngestRequest{Principal: c.Principal, Recipient: c.Recipient, Data: bundle})
+	req := node.IngestRequest{Principal: c.Principal, Recipient: c.Recipient, Data: bundle}
+	pn, err := partnerNode(r.Context(), s.n, c.Principal)
+	if err != nil {
+		return nil, err
+	}
+	if pn != nil { // a partner node pushing: as a pull of it would ingest
+		req.SpeaksFor, req.MaxAhead, req.HoldConflicts = pn.SpeaksFor, DefaultMaxAhead, true
+	}
+	res, err := s.n.Ingest(r.Context(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +87,9 @@ func (s *server) ingest(r *http.Request, c *api.Caller, objs []json.RawMessage) 
 	}
 	for _, u := range res.Unchanged {
 		st.Successes = append(st.Successes, statusDetail{ID: u.ID, Version: u.Version, Message: "already held"})
+	}
+	for _, cf := range res.Conflicts {
+		st.Failures = append(st.Failures, statusDetail{ID: cf.ID, Version: cf.Version, Message: ConflictMessage})
 	}
 	for _, rj := range res.Rejected {
 		d := statusDetail{ID: rj.ID, Message: rj.Reason}

@@ -77,8 +77,9 @@ func loopback(host string) bool {
 }
 
 // PartnerClient returns a Client of partner p's API root: TLS 1.2 or
-// later, chaining to p.CA when given (else the host's roots), following no
-// redirect, presenting p.Token as a bearer token.
+// later, chaining to p.CA when given (else the host's roots), presenting
+// p.ClientCert when given (mutual TLS), following no redirect, presenting
+// p.Token as a bearer token.
 func PartnerClient(p *article5.Partner) (*Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -88,6 +89,13 @@ func PartnerClient(p *article5.Partner) (*Client, error) {
 			return nil, article5.Errorf(article5.EINVALID, "partner %s: its CA holds no PEM certificate", p.Name)
 		}
 		tr.TLSClientConfig.RootCAs = pool
+	}
+	if len(p.ClientCert) > 0 || len(p.ClientKey) > 0 { // mutual TLS
+		cert, err := tls.X509KeyPair(p.ClientCert, p.ClientKey)
+		if err != nil {
+			return nil, article5.Errorf(article5.EINVALID, "partner %s: its client certificate and key do not make a pair: %v", p.Name, err)
+		}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
 	}
 	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &Client{APIRoot: p.APIRoot, HTTP: hc, Authorize: Bearer(p.Token)}, nil
@@ -105,6 +113,9 @@ type SyncOptions struct {
 	// Renew, when set, is called before each collection and each page;
 	// an error stops the sync (the lease was lost).
 	Renew func(ctx context.Context) error
+	// NoPush: SyncAll only pulls; PushBatch: PushOptions.Batch.
+	NoPush    bool
+	PushBatch int
 }
 
 // CollectionReport is what one pull of a partner collection moved: the
@@ -116,6 +127,7 @@ type CollectionReport struct {
 	Accepted   []article5.ObjectRef `json:"accepted"`
 	Unchanged  []article5.ObjectRef `json:"unchanged"`
 	Rejected   []article5.Rejection `json:"rejected"`
+	Conflicts  []article5.ObjectRef `json:"conflicts"`
 	Cursor     string               `json:"added_after"`
 	Error      string               `json:"error,omitempty"`
 }
@@ -126,6 +138,9 @@ type SyncReport struct {
 	Collections []*CollectionReport `json:"collections"`
 	// Witness is what witnessing the partner's log found (witness.go).
 	Witness *node.WitnessReport `json:"witness,omitempty"`
+	// Push is what SyncAll pushed to the partner after pulling (nil: not
+	// pushed).
+	Push *PushReport `json:"push,omitempty"`
 }
 
 // Failed reports whether a collection's pull ended in error.
@@ -135,7 +150,7 @@ func (r *SyncReport) Failed() bool {
 			return true
 		}
 	}
-	return false
+	return r.Push != nil && r.Push.Error != ""
 }
 
 // Sync pulls every collection of partner p (Partner.PullCollections) into
@@ -188,7 +203,7 @@ func Sync(ctx context.Context, n *node.Node, p *article5.Partner, opts SyncOptio
 		if cur == nil {
 			cur = &article5.PartnerCursor{Partner: p.Name, Collection: col}
 		}
-		cr := &CollectionReport{Collection: col, Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: []article5.Rejection{}}
+		cr := &CollectionReport{Collection: col, Accepted: []article5.ObjectRef{}, Unchanged: []article5.ObjectRef{}, Rejected: []article5.Rejection{}, Conflicts: []article5.ObjectRef{}}
 		rep.Collections = append(rep.Collections, cr)
 		cur.LastAttempt = now()
 		renew := func() error {
@@ -207,13 +222,14 @@ func Sync(ctx context.Context, n *node.Node, p *article5.Partner, opts SyncOptio
 						return article5.Internal("sync: bundle", err)
 					}
 					res, err := n.Ingest(ctx, node.IngestRequest{Principal: principal, Recipient: recipient, Data: data,
-						SpeaksFor: p.SpeaksFor, MaxAhead: opts.MaxAhead})
+						SpeaksFor: p.SpeaksFor, MaxAhead: opts.MaxAhead, HoldConflicts: true})
 					if err != nil {
 						return err
 					}
 					cr.Accepted = append(cr.Accepted, res.Accepted...)
 					cr.Unchanged = append(cr.Unchanged, res.Unchanged...)
 					cr.Rejected = append(cr.Rejected, res.Rejected...)
+					cr.Conflicts = append(cr.Conflicts, res.Conflicts...)
 					cur.Pulled += int64(len(pg.Objects))
 				}
 				cur.AddedAfter = safe
@@ -264,8 +280,8 @@ func syncError(err error) string {
 }
 
 // SyncAll syncs every partner (or only the one named, ENOTFOUND if not
-// held) under the store lease SyncLeaseName, so that one process of the
-// node syncs at a time. held is false, with no reports, when another
+// held), then, unless opts.NoPush, pushes to it (Push), under the store
+// lease SyncLeaseName, so that one process of the node syncs at a time. held is false, with no reports, when another
 // process holds the lease.
 func SyncAll(ctx context.Context, n *node.Node, only string, opts SyncOptions) (reports []*SyncReport, held bool, err error) {
 	holder := n.HolderID()
@@ -308,6 +324,11 @@ func SyncAll(ctx context.Context, n *node.Node, only string, opts SyncOptions) (
 		}
 		if err != nil {
 			return reports, true, err
+		}
+		if r != nil && !opts.NoPush { // then push (push.go)
+			if r.Push, err = Push(ctx, n, p, PushOptions{Batch: opts.PushBatch, Client: opts.Client, Renew: opts.Renew}); err != nil {
+				return reports, true, err
+			}
 		}
 	}
 	if !found {

@@ -59,6 +59,12 @@ type Options struct {
 	StatusTTL time.Duration
 	// Now is the clock of status resources; nil: time.Now.
 	Now func() time.Time
+	// RequireClientCert refuses (401) every request that did not present
+	// a TLS client certificate verified against the server's client CAs
+	// (serve --tls-client-ca), before its credentials are looked at: the
+	// certificate is a second factor, the token or password still names
+	// the principal (docs/taxii.md, "Mutual TLS").
+	RequireClientCert bool
 }
 
 type server struct {
@@ -132,6 +138,10 @@ type handler func(*server, http.ResponseWriter, *http.Request, *api.Caller) erro
 // a body (negotiate), then runs h; an error is written as a TAXII error.
 func (s *server) endpoint(h handler, negotiated bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.RequireClientCert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+			s.writeError(w, r, &taxiiError{status: http.StatusUnauthorized, msg: "a TLS client certificate this node trusts is required"})
+			return
+		}
 		r, c, err := s.opts.Edge.Authenticate(r)
 		if err == nil && negotiated {
 			err = negotiate(r.Header.Values("Accept"))

@@ -21,7 +21,7 @@ func TestFormatFlagIsConsistent(t *testing.T) {
 		"article5 case position", "article5 case request", "article5 case rfi", "article5 case show", "article5 case sign",
 		"article5 case status", "article5 casebook", "article5 doctrine check", "article5 doctrine list", "article5 doctrine put",
 		"article5 doctrine show", "article5 examples", "article5 key add", "article5 key new", "article5 key revoke",
-		"article5 login", "article5 partner add", "article5 partner head", "article5 partner list", "article5 party certify", "article5 party init", "article5 party revoke", "article5 restore",
+		"article5 login", "article5 partner add", "article5 partner conflicts", "article5 partner head", "article5 partner list", "article5 party certify", "article5 party init", "article5 party revoke", "article5 restore",
 		"article5 secret rotate", "article5 send", "article5 sync", "article5 token create", "article5 user create", "article5 user list", "article5 verify",
 		"article5 version", "article5 wait", "article5 webhook add", "article5 webhook list",
 	}

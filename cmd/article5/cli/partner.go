@@ -24,26 +24,28 @@ A partner is another node's TAXII 2.1 API root, the API token this node presents
 API token the partner's operator made for this node's organisation), the CA bundle its TLS
 certificate chains to, and the organisations it speaks for: the first --speaks-for is the
 partner node's own organisation. What the partner sends is accepted only in the custody of
-those organisations, or relayed by them. The token is kept in the node's database and is never
-printed.
+those organisations, or relayed by them. The token (and a client key, --cert/--key for mutual
+TLS) is kept in the node's database sealed with the node's secret, and is never printed.
+A sync also pushes to each partner what this node may release to it (article5 sync).
 
   article5 partner add jp https://jp-node.example --ca jp-ca.pem --token "$JP_TOKEN" \
       --speaks-for identity--… --data-dir ./node-us
   article5 partner list --data-dir ./node-us
   article5 partner head jp --data-dir ./node-us > jp.note    (the partner's witnessed signed tree head)
+  article5 partner conflicts jp --data-dir ./node-us
   article5 partner remove jp --data-dir ./node-us`
 
 var partnerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func newPartnerCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "partner", Short: "Register the partner nodes this node pulls from", Long: partnerHelp}
-	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout), newPartnerHeadCmd(stdout))
+	cmd.AddCommand(newPartnerAddCmd(stdout), newPartnerListCmd(stdout), newPartnerRemoveCmd(stdout), newPartnerHeadCmd(stdout), newPartnerConflictsCmd(stdout))
 	return cmd
 }
 
 func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 	c := defaultServeConfig()
-	var caFile, token, format string
+	var caFile, token, format, certFile, keyFile string
 	var speaks, collections []string
 	add := &cobra.Command{
 		Use:   "add NAME URL",
@@ -81,6 +83,9 @@ func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 					return article5.Errorf(article5.EINVALID, "--ca %s: no PEM certificate", caFile)
 				}
 			}
+			if err := readClientCert(p, certFile, keyFile); err != nil {
+				return err
+			}
 			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {
 				return err
@@ -100,7 +105,8 @@ func newPartnerAddCmd(stdout io.Writer) *cobra.Command {
 	add.Flags().StringVar(&caFile, "ca", "", "PEM file of the CAs (or the pinned certificate) the partner's TLS certificate must chain to; empty: the host's roots")
 	add.Flags().StringVar(&token, "token", "", "the API token the partner made for this node (kept as a secret, never printed)")
 	add.Flags().StringSliceVar(&speaks, "speaks-for", nil, "STIX identity id of an organisation the partner speaks for (repeatable); the first is the partner's own")
-	add.Flags().StringSliceVar(&collections, "collection", nil, "a partner collection to pull, by id or alias (repeatable); default: all")
+	add.Flags().StringSliceVar(&collections, "collection", nil, "a partner collection to pull, by id or alias (repeatable); default: all; pushes go to the first")
+	addClientCertFlags(add, &certFile, &keyFile)
 	addFormatFlag(add, &format)
 	return add
 }
@@ -186,12 +192,17 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 			for _, h := range heads {
 				headOf[h.Partner] = h
 			}
+			pushes, err := store.FindPartnerPushes(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
 			now := time.Now().UTC()
 			if format == "json" {
 				out := []map[string]any{}
 				for _, p := range ps {
 					m := partnerJSON(p, cursors, now)
 					m["log"] = witnessJSON(headOf[p.Name], now, false)
+					m["push"] = pushJSON(p, pushes, now)
 					out = append(out, m)
 				}
 				return writeJSON(stdout, map[string]any{"partners": out})
@@ -220,6 +231,7 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 					return err
 				}
 				fmt.Fprintln(stdout, witnessLine(headOf[p.Name]))
+				writePushText(stdout, pushJSON(p, pushes, now))
 			}
 			return nil
 		},
@@ -229,7 +241,8 @@ func newPartnerListCmd(stdout io.Writer) *cobra.Command {
 	return list
 }
 
-const syncHelp = `Pull what the partner nodes added since the last sync (docs/federation.md).
+const syncHelp = `Pull what the partner nodes added since the last sync, then push to each what this node
+added since the last push that the partner may have (docs/federation.md).
 
 For each partner (or only --partner), each of its collections is read from the cursor kept in
 this node's database, page by page, and every page goes through the node's ingest as the
@@ -247,9 +260,14 @@ After the pulls, each partner's signed tree head is fetched and witnessed (one r
 must be signed by the partner's node key certified by its Party root (--trust), and extend the
 head witnessed before (docs/federation.md, "Witnessing").
 
-Exit status 0 when every collection was pulled (rejected objects are reported, not errors),
-3 when a pull failed or a partner's log is inconsistent with what was witnessed (the cause is
-shown and kept for partner list).
+Pushing sends, to the partner's first collection, every version this node added since the
+last push that TLP 2.0 lets reach the partner's organisation (or, for RED, that names an
+organisation the partner speaks for), never what the partner or its organisations sent, with
+node-local red_recipients (user and token ids) stripped. --no-push only pulls.
+
+Exit status 0 when every collection was pulled and pushed (rejected objects are reported, not
+errors), 3 when a pull or push failed or a partner's log is inconsistent with what was
+witnessed (the cause is shown and kept for partner list).
 
   article5 sync --data-dir ./node-us --config node-us.yaml
   article5 sync --partner jp --format json`
@@ -257,7 +275,8 @@ shown and kept for partner list).
 func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 	c := defaultServeConfig()
 	var configPath, only, format string
-	var limit int
+	var limit, pushBatch int
+	var noPush bool
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Pull what partner nodes added since the last sync",
@@ -279,7 +298,7 @@ func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := n.LoadCursors(cmd.Context()); err != nil {
 				return err
 			}
-			reports, held, err := taxii.SyncAll(cmd.Context(), n, only, taxii.SyncOptions{Limit: limit})
+			reports, held, err := taxii.SyncAll(cmd.Context(), n, only, taxii.SyncOptions{Limit: limit, NoPush: noPush, PushBatch: pushBatch})
 			if err != nil {
 				return err
 			}
@@ -307,6 +326,7 @@ func newSyncCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&only, "partner", "", "sync only this partner")
 	f.StringSliceVar(&c.Trust, "trust", nil, "a Party's public root key file, to witness partner logs with (repeat for each Party) [ARTICLE5_TRUST, comma-separated]")
 	f.IntVar(&limit, "limit", 0, "objects per page asked of the partner (0: the partner's default)")
+	addPushFlags(cmd, &noPush, &pushBatch)
 	addFormatFlag(cmd, &format)
 	return cmd
 }
@@ -317,8 +337,11 @@ func writeSyncText(w io.Writer, reports []*taxii.SyncReport) {
 	}
 	for _, r := range reports {
 		for _, c := range r.Collections {
-			fmt.Fprintf(w, "%s/%s: %d accepted, %d unchanged, %d rejected; added_after %s\n", r.Partner, c.Collection,
-				len(c.Accepted), len(c.Unchanged), len(c.Rejected), orDash(c.Cursor))
+			fmt.Fprintf(w, "%s/%s: %d accepted, %d unchanged, %d rejected, %d conflicts; added_after %s\n", r.Partner, c.Collection,
+				len(c.Accepted), len(c.Unchanged), len(c.Rejected), len(c.Conflicts), orDash(c.Cursor))
+			for _, cf := range c.Conflicts {
+				fmt.Fprintf(w, "  conflict %s %s: held apart (partner conflicts %s)\n", cf.ID, cf.Version, r.Partner)
+			}
 			for _, rj := range c.Rejected {
 				fmt.Fprintf(w, "  rejected %s %s: %s\n", rj.ID, rj.Pointer, rj.Reason)
 			}
@@ -327,6 +350,7 @@ func writeSyncText(w io.Writer, reports []*taxii.SyncReport) {
 			}
 		}
 		writeWitnessText(w, r)
+		writePushReport(w, r)
 	}
 }
 
@@ -343,6 +367,9 @@ func syncFailure(reports []*taxii.SyncReport) error {
 			if c.Error != "" {
 				return article5.Errorf(article5.EINTERNAL, "sync %s/%s: %s", r.Partner, c.Collection, c.Error)
 			}
+		}
+		if r.Push != nil && r.Push.Error != "" {
+			return article5.Errorf(article5.EINTERNAL, "push %s/%s: %s", r.Partner, r.Push.Collection, r.Push.Error)
 		}
 	}
 	return witnessFailure(reports)
@@ -370,7 +397,11 @@ func runSyncEvery(ctx context.Context, n *node.Node, d time.Duration, log *slog.
 			for _, r := range reports {
 				for _, c := range r.Collections {
 					log.Info("sync", "partner", r.Partner, "collection", c.Collection, "accepted", len(c.Accepted),
-						"unchanged", len(c.Unchanged), "rejected", len(c.Rejected), "added_after", c.Cursor, "error", c.Error)
+						"unchanged", len(c.Unchanged), "rejected", len(c.Rejected), "conflicts", len(c.Conflicts), "added_after", c.Cursor, "error", c.Error)
+				}
+				if pr := r.Push; pr != nil {
+					log.Info("push", "partner", r.Partner, "collection", pr.Collection, "sent", len(pr.Sent), "refused", len(pr.Refused),
+						"withheld", pr.Withheld, "stripped", pr.Stripped, "error", pr.Error)
 				}
 			}
 		}

@@ -15,7 +15,9 @@ secret (AES-256-GCM, bound to the caller it was issued to), so that a client can
 read it nor use another's. The secret lives in the node's database and is shared by every
 serve process of the node. Rotating makes a new secret that seals from then on; secrets
 older than --keep are deleted, and cursors sealed with them stop working (a client starts
-its listing again). Running nodes pick up the new secret when a cursor names it.
+its listing again). Running nodes pick up the new secret when a cursor names it. The partner
+tokens and client keys the node keeps sealed are sealed anew with the new secret, in the same
+transaction.
 
   article5 secret rotate --data-dir ./node-jp
   article5 secret rotate --database postgres://… --keep 24h`

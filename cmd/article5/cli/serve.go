@@ -77,8 +77,9 @@ type serveConfig struct {
 	Database    string              `yaml:"database"`
 	TLSCert     string              `yaml:"tls-cert"`
 	TLSKey      string              `yaml:"tls-key"`
-	Holder      string              `yaml:"holder"`      // the node's organisation (STIX identity id)
-	DefaultTLP  string              `yaml:"default-tlp"` // for unmarked objects
+	TLSClientCA string              `yaml:"tls-client-ca"` // mutual TLS on /taxii2/ (serve_mtls.go)
+	Holder      string              `yaml:"holder"`        // the node's organisation (STIX identity id)
+	DefaultTLP  string              `yaml:"default-tlp"`   // for unmarked objects
 	MaxBody     int64               `yaml:"max-body"`
 	Clients     map[string][]string `yaml:"clients"`
 	Communities map[string][]string `yaml:"communities"`
@@ -295,6 +296,7 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 	set("database", "ARTICLE5_DATABASE", &c.Database, file.Database)
 	set("tls-cert", "ARTICLE5_TLS_CERT", &c.TLSCert, file.TLSCert)
 	set("tls-key", "ARTICLE5_TLS_KEY", &c.TLSKey, file.TLSKey)
+	set("tls-client-ca", "ARTICLE5_TLS_CLIENT_CA", &c.TLSClientCA, file.TLSClientCA)
 	set("holder", "ARTICLE5_HOLDER", &c.Holder, file.Holder)
 	set("default-tlp", "ARTICLE5_DEFAULT_TLP", &c.DefaultTLP, file.DefaultTLP)
 	set("party", "ARTICLE5_PARTY", &c.Party, file.Party)
@@ -354,6 +356,9 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usageError{errors.New("--tls-cert and --tls-key go together")}
 	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		return usageError{errors.New("--tls-client-ca needs --tls-cert and --tls-key: client certificates are a TLS matter")}
+	}
 	if c.Holder != "" && !strings.HasPrefix(c.Holder, "identity--") {
 		return usageError{fmt.Errorf("--holder must be a STIX identity id (identity--…), got %q", c.Holder)}
 	}
@@ -410,6 +415,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	addStoreFlags(cmd, &c)
 	f.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate (PEM) for HTTPS [ARTICLE5_TLS_CERT]")
 	f.StringVar(&c.TLSKey, "tls-key", "", "TLS private key (PEM) [ARTICLE5_TLS_KEY]")
+	f.StringVar(&c.TLSClientCA, "tls-client-ca", "", "PEM CAs of the client certificates required on /taxii2/ (mutual TLS with partner nodes), besides a token [ARTICLE5_TLS_CLIENT_CA]")
 	f.StringVar(&c.Holder, "holder", "", "STIX identity id of this node's organisation (TLP: the holder) [ARTICLE5_HOLDER]")
 	f.StringVar(&c.DefaultTLP, "default-tlp", c.DefaultTLP, "TLP level of unmarked objects: clear, green, amber, amber+strict, red [ARTICLE5_DEFAULT_TLP]")
 	f.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest request body in bytes")
@@ -477,12 +483,15 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 	limits := c.limits()
 	handler := api.New(n, api.Options{MaxBodyBytes: c.MaxBody, Log: log, Shutdown: shutdown, StreamKeepAlive: c.StreamKeepAlive, Limits: limits,
 		TrustedProxies: c.trustedProxies, DeviceKey: deviceKey, Webhooks: hooks, Version: Build().Version,
-		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody)},
+		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody, c.TLSClientCA != "")},
 		// The browser user interface, on the same listener and login sessions.
 		UI: func(s api.Sessions) http.Handler {
 			return web.New(n, s, web.Options{Log: log, Chromium: os.Getenv("ARTICLE5_CHROMIUM")})
 		}})
 	srv := api.NewServer(c.Addr, handler, limits)
+	if srv.TLSConfig, err = clientCATLS(c.TLSClientCA); err != nil {
+		return err
+	}
 	srv.RegisterOnShutdown(func() { close(shutdown) }) // end event streams
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -669,9 +678,9 @@ func loginDeviceKey(dir string) ([]byte, error) {
 
 // taxiiSurface mounts the TAXII 2.1 server (package taxii) at /taxii2/
 // beside the API, authenticated by the API's edge.
-func taxiiSurface(n *node.Node, maxBody int64) api.Surface {
+func taxiiSurface(n *node.Node, maxBody int64, clientCert bool) api.Surface {
 	return api.Surface{Pattern: taxii.Prefix, New: func(e api.Edge) http.Handler {
-		return taxii.New(n, taxii.Options{Edge: e, MaxContentLength: maxBody,
+		return taxii.New(n, taxii.Options{Edge: e, MaxContentLength: maxBody, RequireClientCert: clientCert,
 			Title: "article5 node", Description: "STIX 2.1 objects this node holds, released to each caller under TLP 2.0."})
 	}}
 }
