@@ -134,6 +134,13 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 		n.nudge()
 	}
 	n.log().InfoContext(ctx, "ingest", "principal", req.Principal.ID, "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "queued", res.Queued)
+	if strings.HasPrefix(req.Principal.ID, article5.PartnerPrincipalPrefix) {
+		// A partner's consultation actions and signed positions apply to
+		// this node's consultations (federation.go).
+		if err := n.reconcileIngested(ctx, res.Accepted); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -341,6 +341,69 @@ func (c *Case) AnswerRFI(u authz.User, at time.Time, party article5.Party, id, a
 	return nil
 }
 
+// AcceptRFI records a request for information that party's legal adviser
+// sent on the other Party's node (ref: its node-independent reference). It
+// is taken in any state after consultation was requested, concluded and
+// closed included: it was sent while the sender's node was in
+// consultation, and belongs to the record whatever this node did
+// meanwhile. Before that, or for a ref already held: ECONFLICT; an empty
+// question: EINVALID. The request is numbered as SendRFI numbers.
+func (c *Case) AcceptRFI(u authz.User, at time.Time, party article5.Party, ref, question string) error {
+	if err := c.acceptLate(u, article5.ActionSendRFI, party); err != nil {
+		return err
+	}
+	if question == "" || ref == "" {
+		return article5.Invalid("a request for information needs a question and a reference")
+	}
+	if slices.ContainsFunc(c.RFIs, func(r RFI) bool { return r.Ref == ref }) {
+		return article5.Errorf(article5.ECONFLICT, "request for information %s is already held", ref)
+	}
+	id := fmt.Sprintf("rfi-%d", len(c.RFIs)+1)
+	c.RFIs = append(c.RFIs, RFI{ID: id, Ref: ref, From: party, To: other(party), Question: question, AskedBy: u.ID, Asked: at})
+	c.log(u, at, article5.ActionSendRFI, c.State, fmt.Sprintf("%s from %s to %s (received)", id, party, other(party)))
+	return nil
+}
+
+// AcceptAnswer records the answer party gave on the other Party's node to
+// the request with reference ref, in the states AcceptRFI takes it in.
+// Unknown ref: ENOTFOUND; not sent to party: EINVALID; already answered:
+// ECONFLICT.
+func (c *Case) AcceptAnswer(u authz.User, at time.Time, party article5.Party, ref, answer string) error {
+	if err := c.acceptLate(u, article5.ActionAnswerRFI, party); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(c.RFIs, func(r RFI) bool { return r.Ref != "" && r.Ref == ref })
+	if i < 0 {
+		return article5.Errorf(article5.ENOTFOUND, "no request for information %q in case %s", ref, c.ID)
+	}
+	r := &c.RFIs[i]
+	if r.To != party {
+		return article5.Errorf(article5.EINVALID, "%s was sent to %s, not %s", r.ID, r.To, party)
+	}
+	if r.Answer != "" {
+		return article5.Errorf(article5.ECONFLICT, "%s is already answered", r.ID)
+	}
+	if answer == "" {
+		return article5.Invalid("an answer must not be empty")
+	}
+	r.Answer, r.AnsweredBy, r.Answered = answer, u.ID, at
+	c.log(u, at, article5.ActionAnswerRFI, c.State, fmt.Sprintf("%s answered by %s (received)", r.ID, party))
+	return nil
+}
+
+// acceptLate is begin for what the other Party's node did while it was in
+// consultation: authorisation, and a consultation requested (any state
+// from in-consultation on).
+func (c *Case) acceptLate(u authz.User, a article5.Action, party article5.Party) error {
+	if err := authz.Check(authz.Request{User: u, Action: a, Party: party}); err != nil {
+		return err
+	}
+	if c.State == "" || c.State == article5.StateOpen {
+		return article5.Errorf(article5.ECONFLICT, "case %s is not in consultation: %s is not allowed now", c.ID, a.Words())
+	}
+	return nil
+}
+
 // Sign records the signature of party's approver over party's recorded
 // position (action sign-position, approver of party; in-consultation).
 // payload is exactly what was signed: the recorded draft's payload with

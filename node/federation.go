@@ -1,0 +1,499 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"article5"
+	"article5/audit"
+	"article5/authz"
+	"article5/sign"
+	"article5/workflow"
+)
+
+// A consultation across two nodes (docs/federation.md, "Consulting across
+// two nodes"). Each Party's node runs the same workflow on what it holds.
+// What one Party's users do on their node travels to the other as STIX
+// objects that the partner pulls (package taxii): an
+// article5-consultation object for opening the consultation, requesting
+// it, a request for information and its answer, and the signed opinion
+// for a position. The node applies what a partner sent
+// (ReconcileConsultation) to its own consultation of the case. The
+// assessment and the determination never travel: each node derives them,
+// with ids and times taken from what was signed, so both hold the same.
+
+// ConsultationActionType is the STIX type of a consultation action: article5's
+// new SDO (extension/schema.json $defs/consultation).
+const ConsultationActionType = "article5-consultation"
+
+// Consultation actions (the step property of an article5-consultation).
+const (
+	ConsultActionOpen    = "open"    // the Party opened the consultation on the assessment named
+	ConsultActionRequest = "request" // the Party requested consultation on it
+	ConsultActionRFI     = "rfi"     // a request for information: text is the question
+	ConsultActionAnswer  = "answer"  // the answer (text) to rfi_ref
+)
+
+// consultAction is an article5-consultation object as the node reads it.
+type consultAction struct {
+	ID             string                 `json:"id"`
+	Created        string                 `json:"created"`
+	CaseRef        string                 `json:"case_ref"`
+	Action         string                 `json:"step"`
+	Party          article5.Party         `json:"party"`
+	AssessmentHash string                 `json:"assessment_hash"`
+	EvidenceDigest string                 `json:"evidence_digest"`
+	Doctrines      []article5.DoctrineRef `json:"doctrines"`
+	Text           string                 `json:"text,omitempty"`
+	RFIRef         string                 `json:"rfi_ref,omitempty"`
+}
+
+// actionOrder is the order a node applies a partner's actions in, whatever
+// the order they arrived in.
+var actionOrder = map[string]int{ConsultActionOpen: 0, ConsultActionRequest: 1, ConsultActionRFI: 2, ConsultActionAnswer: 3}
+
+// ConsultationActionID returns the id of the article5-consultation object
+// of an action: "article5-consultation--" and the UUIDv5
+// (article5.Namespace) of the case, action, Party, assessment hash, RFI
+// reference, time and text, each followed by a newline.
+func ConsultationActionID(caseID, action string, party article5.Party, hash, rfiRef, created, text string) string {
+	in := strings.Join([]string{"consultation", caseID, action, string(party), hash, rfiRef, created, text}, "\n") + "\n"
+	return ConsultationActionType + "--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte(in)).String()
+}
+
+// federated reports whether the node has a partner: only then do its
+// users' consultation actions become STIX objects a partner can pull.
+func (n *Node) federated(ctx context.Context) (bool, error) {
+	ps, err := n.Store.FindPartners(ctx)
+	if err != nil {
+		return false, err
+	}
+	return len(ps) > 0, nil
+}
+
+// orgOf returns the organisation of a user (or token) id, else the node's
+// holder: the created_by_ref of what it does.
+func (n *Node) orgOf(ctx context.Context, id string) string {
+	if u, err := n.Store.FindUserByID(ctx, id); err == nil && u.Org != "" {
+		return u.Org
+	}
+	if t, err := n.Store.FindTokenByID(ctx, id); err == nil && t.Org != "" {
+		return t.Org
+	}
+	return n.Policy.Holder
+}
+
+// actionObject makes the article5-consultation object of an action by u on
+// the consultation c (at its current assessment), marked as the case's
+// assessment object is, for the node to store with the change.
+func (n *Node) actionObject(ctx context.Context, u authz.User, c *workflow.Case, at time.Time, action string, party article5.Party, text, rfiRef string) (*article5.StoredObject, string, error) {
+	ts := sign.FormatTime(at)
+	id := ConsultationActionID(c.ID, action, party, c.AssessmentHash, rfiRef, ts, text)
+	org := n.orgOf(ctx, u.ID)
+	obj := map[string]any{
+		"type": ConsultationActionType, "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
+		"created_by_ref": org, "case_ref": c.ID, "step": action, "party": party,
+		"assessment_hash": c.AssessmentHash, "evidence_digest": c.EvidenceDigest, "doctrines": c.Doctrines,
+		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}},
+	}
+	if text != "" {
+		obj["text"] = text
+	}
+	if rfiRef != "" {
+		obj["rfi_ref"] = rfiRef
+	}
+	marking, red, err := n.derivedAudience(ctx, AssessmentObjectID(c.ID, c.AssessmentHash))
+	if err != nil {
+		return nil, "", err
+	}
+	markMap(obj, marking, red)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, "", article5.Internal("encode consultation action", err)
+	}
+	so, err := n.ownObject(raw, article5.Principal{ID: u.ID, Org: org})
+	if err != nil {
+		return nil, "", err
+	}
+	return so, id, nil
+}
+
+// emit adds the action object of u's action to ch when the node has a
+// partner, and returns its id ("" when none was made).
+func (n *Node) emit(ctx context.Context, ch *change, u authz.User, c *workflow.Case, at time.Time, action string, party article5.Party, text, rfiRef string) (string, error) {
+	fed, err := n.federated(ctx)
+	if err != nil || !fed {
+		return "", err
+	}
+	so, id, err := n.actionObject(ctx, u, c, at, action, party, text, rfiRef)
+	if err != nil {
+		return "", err
+	}
+	ch.objs = append(ch.objs, so)
+	return id, nil
+}
+
+// remoteUser is the workflow user a partner's action is applied as: the
+// partner's principal, acting for party in role.
+func remoteUser(submitter string, party article5.Party, role article5.Role) authz.User {
+	return authz.User{ID: submitter, Party: party, Roles: []article5.Role{role}}
+}
+
+// fromPartner reports whether a stored version was received from a
+// partner node (its submitter is a partner principal).
+func fromPartner(o *article5.StoredObject) bool {
+	return strings.HasPrefix(o.Submitter, article5.PartnerPrincipalPrefix)
+}
+
+// remoteOpinion is a signed position received from a partner.
+type remoteOpinion struct {
+	id       string
+	position article5.Position
+	cert     *sign.Certificate
+	by       string // submitter
+}
+
+// opinionPosition decodes the signed position an opinion carries in
+// article5's extension; ok is false for an opinion that carries none.
+func opinionPosition(raw []byte) (p article5.Position, cert *sign.Certificate, ok bool) {
+	var o struct {
+		Explanation string                     `json:"explanation"`
+		Extensions  map[string]json.RawMessage `json:"extensions"`
+	}
+	if json.Unmarshal(raw, &o) != nil {
+		return p, nil, false
+	}
+	ext, has := o.Extensions[article5.ExtensionID]
+	if !has {
+		return p, nil, false
+	}
+	var e struct {
+		Position    *article5.PositionPayload `json:"position"`
+		Signature   string                    `json:"signature"`
+		Certificate *sign.Certificate         `json:"certificate"`
+	}
+	if json.Unmarshal(ext, &e) != nil || e.Position == nil {
+		return p, nil, false
+	}
+	sig, err := base64.StdEncoding.DecodeString(e.Signature)
+	if err != nil {
+		return p, nil, false
+	}
+	return article5.Position{Payload: *e.Position, Reasons: o.Explanation, Signature: sig}, e.Certificate, true
+}
+
+// maxConsultationObjects bounds the consultation objects one
+// reconciliation reads.
+const maxConsultationObjects = 100_000
+
+// partnerObjects returns what partners sent for caseID: its consultation
+// actions, in the order they are applied (actionOrder, then time, then
+// id), and the signed positions on it (by signed_at, then Party).
+func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultAction, []string, []remoteOpinion, error) {
+	var actions []consultAction
+	var by []string
+	var opinions []remoteOpinion
+	cursor, read := "", 0
+	for {
+		page, err := n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{ConsultationActionType, "opinion"}, Limit: 1000, Cursor: cursor})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, o := range page.Objects {
+			if !fromPartner(o) {
+				continue
+			}
+			switch o.Type {
+			case ConsultationActionType:
+				var a consultAction
+				if json.Unmarshal(o.Raw, &a) != nil || a.CaseRef != caseID {
+					continue
+				}
+				actions = append(actions, a)
+				by = append(by, o.Submitter)
+			case "opinion":
+				p, cert, ok := opinionPosition(o.Raw)
+				if !ok || p.Payload.Case != caseID {
+					continue
+				}
+				opinions = append(opinions, remoteOpinion{id: o.ID, position: p, cert: cert, by: o.Submitter})
+			}
+		}
+		read += len(page.Objects)
+		if page.Next == "" || read >= maxConsultationObjects {
+			break
+		}
+		cursor = page.Next
+	}
+	idx := make([]int, len(actions))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		a, b := actions[i], actions[j]
+		if d := actionOrder[a.Action] - actionOrder[b.Action]; d != 0 {
+			return d
+		}
+		return strings.Compare(a.Created+a.ID, b.Created+b.ID)
+	})
+	sa, sb := make([]consultAction, len(idx)), make([]string, len(idx))
+	for k, i := range idx {
+		sa[k], sb[k] = actions[i], by[i]
+	}
+	slices.SortFunc(opinions, func(a, b remoteOpinion) int {
+		return strings.Compare(a.position.Payload.SignedAt+string(a.position.Payload.Party), b.position.Payload.SignedAt+string(b.position.Payload.Party))
+	})
+	return sa, sb, opinions, nil
+}
+
+// ReconcileConsultation applies to the node's consultation of caseID what
+// its partners sent for it, in a fixed order whatever order it arrived in:
+// the other Party opening and requesting the consultation (applied once
+// this node's own assessment of the case has the hash the action pins:
+// the same evidence digest and doctrines; until then it waits), its
+// requests for information and answers, and its signed positions
+// (accepted only when the signature verifies under the node's trusted
+// roots, Node.Roots, for the Party it claims). A partner acts only for a
+// Party other than the node's own (Node.Party). When both Parties' signed
+// positions are held on the current assessment the node stores the
+// determination, with the same id and content as the partner's.
+//
+// What cannot be applied yet (an answer to a request not yet held, a
+// position on an assessment this node has not reached) is left held and
+// applied by a later call; what is refused (a bad signature, a Party the
+// partner may not act for) is logged and never applied. The error is the
+// store's.
+func (n *Node) ReconcileConsultation(ctx context.Context, caseID string) error {
+	actions, by, opinions, err := n.partnerObjects(ctx, caseID)
+	if err != nil || (len(actions) == 0 && len(opinions) == 0) {
+		return err
+	}
+	own := n.Party
+	if own == "" {
+		own = article5.PartyJP
+	}
+	// Bounded: each pass applies at least one object or stops.
+	for pass := 0; pass <= len(actions)+len(opinions); pass++ {
+		a, err := n.currentAssessment(ctx, caseID)
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			return nil // not assessed yet: the worker calls again
+		}
+		if err != nil {
+			return err
+		}
+		changed := false
+		for i, act := range actions {
+			if act.Party == own || (act.Party != article5.PartyJP && act.Party != article5.PartyUS) {
+				n.log().WarnContext(ctx, "consultation action refused", "case", caseID, "object", act.ID, "party", act.Party, "reason", "a partner acts only for the other Party")
+				continue
+			}
+			ok, err := n.applyAction(ctx, a, act, by[i])
+			if err != nil {
+				return err
+			}
+			changed = changed || ok
+		}
+		for _, op := range opinions {
+			ok, err := n.applyOpinion(ctx, caseID, op)
+			if err != nil {
+				return err
+			}
+			changed = changed || ok
+		}
+		if !changed {
+			return nil
+		}
+	}
+	return nil
+}
+
+// settled turns the workflow's refusals of a partner's object (not
+// applicable now, or never) into "not applied"; other errors stay.
+func settled(ctx context.Context, n *Node, caseID, object string, err error) (bool, error) {
+	switch article5.ErrorCode(err) {
+	case "":
+		return true, nil
+	case article5.ECONFLICT, article5.EINVALID, article5.ENOTFOUND, article5.EFORBIDDEN:
+		n.log().DebugContext(ctx, "consultation object not applied", "case", caseID, "object", object, "reason", article5.ErrorMessage(err))
+		return false, nil
+	}
+	return false, err
+}
+
+// applyAction applies one action of the other Party; it reports whether
+// the consultation changed.
+func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consultAction, submitter string) (bool, error) {
+	at, err := time.Parse(time.RFC3339, act.Created)
+	if err != nil {
+		return false, nil
+	}
+	c, _, err := n.Consultation(ctx, act.CaseRef)
+	if err != nil && article5.ErrorCode(err) != article5.ENOTFOUND {
+		return false, err
+	}
+	switch act.Action {
+	case ConsultActionOpen, ConsultActionRequest:
+		if act.AssessmentHash != a.Hash {
+			return false, nil // this node's assessment differs: wait for the evidence or doctrines
+		}
+		if c == nil {
+			_, err := n.mutate(ctx, act.CaseRef, true, func(c *workflow.Case) (*change, error) {
+				if err := c.Open(remoteUser(submitter, act.Party, article5.RoleAnalyst), at, a); err != nil {
+					return nil, err
+				}
+				return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: act.Party, Hash: a.Hash}}}, nil
+			})
+			return settled(ctx, n, act.CaseRef, act.ID, err)
+		}
+		if act.Action != ConsultActionRequest || c.State != article5.StateOpen || c.AssessmentHash != act.AssessmentHash {
+			return false, nil
+		}
+		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+			if c.State != article5.StateOpen {
+				return nil, article5.Errorf(article5.ECONFLICT, "already requested")
+			}
+			if err := c.RequestConsultation(remoteUser(submitter, act.Party, article5.RoleAnalyst), at); err != nil {
+				return nil, err
+			}
+			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: act.Party, Hash: c.AssessmentHash}}}, nil
+		})
+		return settled(ctx, n, act.CaseRef, act.ID, err)
+	case ConsultActionRFI:
+		if c == nil || slices.ContainsFunc(c.RFIs, func(r workflow.RFI) bool { return r.Ref == act.ID }) {
+			return false, nil
+		}
+		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+			if err := c.AcceptRFI(remoteUser(submitter, act.Party, article5.RoleLegal), at, act.Party, act.ID, act.Text); err != nil {
+				return nil, err
+			}
+			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: act.Party}}}, nil
+		})
+		return settled(ctx, n, act.CaseRef, act.ID, err)
+	case ConsultActionAnswer:
+		if c == nil {
+			return false, nil
+		}
+		i := slices.IndexFunc(c.RFIs, func(r workflow.RFI) bool { return r.Ref == act.RFIRef })
+		if i < 0 || c.RFIs[i].Answer != "" {
+			return false, nil
+		}
+		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+			if err := c.AcceptAnswer(remoteUser(submitter, act.Party, article5.RoleLegal), at, act.Party, act.RFIRef, act.Text); err != nil {
+				return nil, err
+			}
+			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: act.Party}}}, nil
+		})
+		return settled(ctx, n, act.CaseRef, act.ID, err)
+	}
+	return false, nil
+}
+
+// applyOpinion applies one signed position received from a partner; it
+// reports whether the consultation changed.
+func (n *Node) applyOpinion(ctx context.Context, caseID string, op remoteOpinion) (bool, error) {
+	c, _, err := n.Consultation(ctx, caseID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	p := op.position.Payload
+	if cur := c.Positions[p.Party]; c.AssessmentHash != p.AssessmentHash || (cur != nil && cur.Signature != nil) {
+		return false, nil
+	}
+	roots, cert := n.Roots, op.cert
+	verify := func(pl article5.PositionPayload, sig []byte) error {
+		return sign.VerifyPosition(pl, sig, cert, roots, nil)
+	}
+	at, _ := time.Parse(time.RFC3339, p.SignedAt)
+	_, err = n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		if err := c.AcceptSigned(remoteUser(op.by, p.Party, article5.RoleApprover), at, p.Party, op.position, verify); err != nil {
+			if article5.ErrorCode(err) == article5.EINVALID {
+				n.log().WarnContext(ctx, "signed position refused", "case", caseID, "object", op.id, "party", p.Party, "reason", article5.ErrorMessage(err))
+			}
+			return nil, err
+		}
+		ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: c.AssessmentHash}}}
+		if err := n.addDetermination(ctx, c, ch); err != nil {
+			return nil, err
+		}
+		return ch, nil
+	})
+	return settled(ctx, n, caseID, op.id, err)
+}
+
+// addDetermination adds to ch the determination object of c once both
+// Parties have signed its current assessment: id from the case and
+// assessment hash, time the later signed_at, marked as the assessment.
+func (n *Node) addDetermination(ctx context.Context, c *workflow.Case, ch *change) error {
+	d := c.Determination
+	if d == nil || d.AssessmentHash != c.AssessmentHash {
+		return nil
+	}
+	rec, err := n.recordFor(ctx, c, d.Positions)
+	if err != nil {
+		return err
+	}
+	obj, err := rec.Determination.Object(sign.FormatTime(d.At))
+	if err != nil {
+		return err
+	}
+	marking, red, err := n.derivedAudience(ctx, AssessmentObjectID(c.ID, c.AssessmentHash))
+	if err != nil {
+		return err
+	}
+	if obj, err = markDerived(obj, marking, red); err != nil {
+		return err
+	}
+	so, err := n.ownObject(obj, NodePrincipal)
+	if err != nil {
+		return err
+	}
+	ch.kind = audit.KindDetermination
+	ch.objs = append(ch.objs, so)
+	ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: c.AssessmentHash, Outcome: d.Outcome})
+	return nil
+}
+
+// reconcileIngested reconciles the cases named by the consultation objects
+// a partner's ingest stored.
+func (n *Node) reconcileIngested(ctx context.Context, accepted []article5.ObjectRef) error {
+	cases := map[string]bool{}
+	for _, r := range accepted {
+		if !strings.HasPrefix(r.ID, ConsultationActionType+"--") && !strings.HasPrefix(r.ID, "opinion--") {
+			continue
+		}
+		o, err := n.latest(ctx, r.ID)
+		if err != nil {
+			continue
+		}
+		if o.Type == ConsultationActionType {
+			var a consultAction
+			if json.Unmarshal(o.Raw, &a) == nil {
+				cases[a.CaseRef] = true
+			}
+		} else if p, _, ok := opinionPosition(o.Raw); ok {
+			cases[p.Payload.Case] = true
+		}
+	}
+	for _, id := range slices.Sorted(func(yield func(string) bool) {
+		for k := range cases {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		if err := n.ReconcileConsultation(ctx, id); err != nil {
+			return fmt.Errorf("reconcile consultation of %s: %w", id, err)
+		}
+	}
+	return nil
+}
