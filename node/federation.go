@@ -14,7 +14,9 @@ import (
 	"article5"
 	"article5/audit"
 	"article5/authz"
+	"article5/release"
 	"article5/sign"
+	"article5/stix"
 	"article5/workflow"
 )
 
@@ -496,4 +498,101 @@ func (n *Node) reconcileIngested(ctx context.Context, accepted []article5.Object
 		}
 	}
 	return nil
+}
+
+// WithheldObject is an object of a case's evidence that a consultation
+// across nodes does not cover, because a partner node may not receive it
+// (release control, docs/security.md): its id, the partner and the rule
+// that withholds it.
+type WithheldObject struct {
+	ID      string `json:"id"`
+	Partner string `json:"partner"`
+	Reason  string `json:"reason"`
+}
+
+// partnerRecipient is a partner node as a recipient of this node's
+// objects: its name and the organisation it pulls as.
+type partnerRecipient struct {
+	name string
+	r    release.Recipient
+}
+
+// partnerRecipients returns the node's partners as recipients (none on a
+// node without partners).
+func (n *Node) partnerRecipients(ctx context.Context) ([]partnerRecipient, error) {
+	ps, err := n.Store.FindPartners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]partnerRecipient, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, partnerRecipient{name: p.Name, r: n.Policy.OrgRecipient(p.Org())})
+	}
+	return out, nil
+}
+
+// withheld returns the ids of latest (the latest admitted version of each
+// evidence object) that some partner in prs may not receive, each with the
+// first partner and rule that withholds it.
+func (n *Node) withheld(prs []partnerRecipient, latest []*article5.StoredObject) map[string]WithheldObject {
+	out := map[string]WithheldObject{}
+	for _, o := range latest {
+		for _, pr := range prs {
+			if d := n.Policy.Releasable(release.ObjectOfStored(o), pr.r); !d.Allowed {
+				if _, seen := out[o.ID]; !seen {
+					out[o.ID] = WithheldObject{ID: o.ID, Partner: pr.name, Reason: d.Reason}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shareWith narrows the evidence to what every partner in prs may receive
+// (all of it when prs is empty). The re-assessment index is kept whole: a
+// new version of a withheld object still re-assesses the case.
+func (ev *evidence) shareWith(n *Node, prs []partnerRecipient) {
+	if len(prs) == 0 {
+		return
+	}
+	held := n.withheld(prs, ev.latest)
+	if len(held) == 0 {
+		return
+	}
+	var objs []*stix.Object
+	var sums []string
+	for i, o := range ev.objs {
+		if _, out := held[o.ID]; !out {
+			objs, sums = append(objs, o), append(sums, ev.sums[i])
+		}
+	}
+	var latest []*article5.StoredObject
+	for _, o := range ev.latest {
+		if _, out := held[o.ID]; !out {
+			latest = append(latest, o)
+		}
+	}
+	ev.objs, ev.sums, ev.latest = objs, sums, latest
+}
+
+// Withheld returns the objects of caseID's evidence its assessment leaves
+// out on this node because a partner node may not receive them (none on a
+// node without partners), sorted by id. Show them only to a caller who may
+// read them. ENOTFOUND if the node holds no such case.
+func (n *Node) Withheld(ctx context.Context, caseID string) ([]WithheldObject, error) {
+	prs, err := n.partnerRecipients(ctx)
+	if err != nil || len(prs) == 0 {
+		return nil, err
+	}
+	ev, err := n.caseEvidence(ctx, caseID, &relIndex{})
+	if err != nil {
+		return nil, err
+	}
+	held := n.withheld(prs, ev.latest)
+	out := make([]WithheldObject, 0, len(held))
+	for _, w := range held {
+		out = append(out, w)
+	}
+	slices.SortFunc(out, func(a, b WithheldObject) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }

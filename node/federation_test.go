@@ -211,16 +211,19 @@ func (fp *fedPair) settle(tb testing.TB) {
 	}
 }
 
-// open ingests the winter-grid example on JP and opens, and requests, the
-// consultation of a new case of its incident there.
-func (fp *fedPair) open(tb testing.TB) string {
+// open ingests the winter-grid example on JP (and the bundles extra) and
+// opens, and requests, the consultation of a new case of its incident
+// there.
+func (fp *fedPair) open(tb testing.TB, extra ...[]byte) string {
 	tb.Helper()
 	ctx := context.Background()
 	jp := fp.nodes[fedNodeJP]
 	principal := article5.Principal{ID: jp.analyst.ID, Org: jp.org}
 	rec := jp.n.Policy.OrgRecipient(jp.org)
-	if _, err := jp.n.Ingest(ctx, node.IngestRequest{Principal: principal, Recipient: rec, Data: MustExample(tb, "winter-grid-deaths"), Atomic: true}); err != nil {
-		tb.Fatal(err)
+	for _, data := range append([][]byte{MustExample(tb, "winter-grid-deaths")}, extra...) {
+		if _, err := jp.n.Ingest(ctx, node.IngestRequest{Principal: principal, Recipient: rec, Data: data, Atomic: true}); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	caseID, err := jp.n.CreateCase(ctx, jp.analyst, node.CaseRequest{Name: "Sapporo winter blackout", Incidents: []string{winterInc}, Principal: principal, Recipient: rec})
 	if err != nil {
@@ -328,6 +331,62 @@ func TestConsultationAcrossNodes(t *testing.T) {
 			t.Fatalf("%s record verified under the JP root alone", p.party)
 		}
 	}
+}
+
+// TestConsultationCoversSharedEvidence: JP holds, in the case's evidence,
+// a TLP:AMBER+STRICT relationship and identity that never leave JP. The
+// consultation covers what both Parties' signers can see: JP assesses the
+// case without them, so US (which never receives them) reaches the same
+// assessment hash; JP lists them as withheld, with the rule, and US lists
+// nothing.
+func TestConsultationCoversSharedEvidence(t *testing.T) {
+	ctx := context.Background()
+	fp := mustFedPair(t)
+	jp, us := fp.nodes[fedNodeJP], fp.nodes[fedNodeUS]
+	const strictRel = "relationship--5d7e9a41-2b9c-4c51-8f3e-1a2b3c4d5e6f"
+	const strictID = "identity--5d7e9a41-2b9c-4c51-8f3e-1a2b3c4d5e70"
+	strict := fmt.Sprintf(`{"type":"bundle","id":"bundle--5d7e9a41-2b9c-4c51-8f3e-1a2b3c4d5e71","objects":[
+	 {"type":"identity","spec_version":"2.1","id":%q,"created":"2026-11-20T10:00:00.000Z","modified":"2026-11-20T10:00:00.000Z","name":"a source","identity_class":"individual","created_by_ref":%q,"object_marking_refs":[%q]},
+	 {"type":"relationship","spec_version":"2.1","id":%q,"created":"2026-11-20T10:00:00.000Z","modified":"2026-11-20T10:00:00.000Z","relationship_type":"related-to","source_ref":%q,"target_ref":%q,"created_by_ref":%q,"object_marking_refs":[%q]}]}`,
+		strictID, fedJPOrg, stix.TLPAmberStrictID, strictRel, winterInc, strictID, fedJPOrg, stix.TLPAmberStrictID)
+	caseID := fp.open(t, []byte(strict))
+	fp.settle(t)
+	cj, cu := mustConsultation(t, jp.n, caseID), mustConsultation(t, us.n, caseID)
+	if cu.State != article5.StateInConsultation || cu.AssessmentHash != cj.AssessmentHash {
+		t.Fatalf("US: %s on %s; JP on %s", cu.State, cu.AssessmentHash, cj.AssessmentHash)
+	}
+	if held := fp.nodes[fedNodeUS].n; len(mustHeld(t, held, strictRel)) != 0 {
+		t.Fatal("the AMBER+STRICT relationship reached US")
+	}
+	w, err := jp.n.Withheld(ctx, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range w {
+		ids = append(ids, o.ID)
+		if o.Partner != "us" || !strings.Contains(o.Reason, "amber+strict") {
+			t.Errorf("withheld %+v", o)
+		}
+	}
+	if !slices.Equal(ids, []string{strictID, strictRel}) {
+		t.Fatalf("JP withholds %v", ids)
+	}
+	if w, err := us.n.Withheld(ctx, caseID); err != nil || len(w) != 0 {
+		t.Fatalf("US withholds %v, %v", w, err)
+	}
+}
+
+func mustHeld(tb testing.TB, n *node.Node, id string) []*article5.StoredObject {
+	tb.Helper()
+	vs, err := n.Store.FindObjectVersions(context.Background(), id)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return vs
 }
 
 // TestForgedPositionFromPartnerRefused: a JP position whose signature does

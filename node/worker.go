@@ -144,6 +144,14 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 		}
 		return err
 	}
+	// On a node with partners the case is assessed on the evidence every
+	// partner may receive: what both Parties' signers can see, and so what
+	// both nodes hold (federation.go, Withheld).
+	prs, err := n.partnerRecipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ev0.shareWith(n, prs)
 	b, err := bundleOf(caseID, ev0.objs)
 	if err != nil {
 		return nil, keepIndex(err)
