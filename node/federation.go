@@ -11,9 +11,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"crypto/sha256"
+	"encoding/hex"
+
 	"article5"
 	"article5/audit"
 	"article5/authz"
+	"article5/doctrine"
 	"article5/release"
 	"article5/sign"
 	"article5/stix"
@@ -128,7 +132,9 @@ func (n *Node) actionObject(ctx context.Context, u authz.User, c *workflow.Case,
 }
 
 // emit adds the action object of u's action to ch when the node has a
-// partner, and returns its id ("" when none was made).
+// partner, and returns its id ("" when none was made). Opening and
+// requesting also add the doctrines the consultation pins, as
+// article5-doctrine objects, unless the node already made them.
 func (n *Node) emit(ctx context.Context, ch *change, u authz.User, c *workflow.Case, at time.Time, action string, party article5.Party, text, rfiRef string) (string, error) {
 	fed, err := n.federated(ctx)
 	if err != nil || !fed {
@@ -139,7 +145,166 @@ func (n *Node) emit(ctx context.Context, ch *change, u authz.User, c *workflow.C
 		return "", err
 	}
 	ch.objs = append(ch.objs, so)
+	if action == ConsultActionOpen || action == ConsultActionRequest {
+		org := n.orgOf(ctx, u.ID)
+		docs, err := n.ResolveDoctrines(ctx, c.Doctrines)
+		if err != nil {
+			return "", err
+		}
+		for _, d := range docs {
+			did := DoctrineObjectID(d.SHA256, org)
+			if _, err := n.Store.FindObjectVersions(ctx, did); err == nil || slices.ContainsFunc(ch.objs, func(o *article5.StoredObject) bool { return o.ID == did }) {
+				continue
+			} else if article5.ErrorCode(err) != article5.ENOTFOUND {
+				return "", err
+			}
+			ts := sign.FormatTime(at)
+			obj := map[string]any{
+				"type": DoctrineObjectType, "spec_version": "2.1", "id": did, "created": ts, "modified": ts, "created_by_ref": org,
+				"doctrine_id": d.ID, "doctrine_version": d.Version, "doctrine_party": d.Party, "doctrine_sha256": d.SHA256, "doctrine_source": string(d.Source),
+				"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}},
+			}
+			raw, err := json.Marshal(obj)
+			if err != nil {
+				return "", article5.Internal("encode doctrine object", err)
+			}
+			dso, err := n.ownObject(raw, article5.Principal{ID: u.ID, Org: org})
+			if err != nil {
+				return "", err
+			}
+			ch.objs = append(ch.objs, dso)
+		}
+	}
 	return id, nil
+}
+
+// DoctrineObjectType is the STIX type of a doctrine version as it travels
+// between nodes: article5's new SDO, carrying the doctrine's id, version,
+// Party, the sha256 of its source and the source itself.
+const DoctrineObjectType = "article5-doctrine"
+
+// DoctrineObjectID returns the id of the article5-doctrine object an
+// organisation makes of the doctrine source with sha256 sum:
+// "article5-doctrine--" and the UUIDv5 (article5.Namespace) of
+// "doctrine", sum and org, each followed by a newline.
+func DoctrineObjectID(sum, org string) string {
+	return DoctrineObjectType + "--" + uuid.NewSHA1(uuid.MustParse(article5.Namespace), []byte("doctrine\n"+sum+"\n"+org+"\n")).String()
+}
+
+// ResolveDoctrines returns the doctrines refs names, each exactly (its
+// source's sha256): the one in force, else a version stored on this node,
+// else the built-in one, else one a partner sent as an article5-doctrine
+// object (whose source is checked against the sha256). ENOTFOUND names the
+// first the node does not hold.
+func (n *Node) ResolveDoctrines(ctx context.Context, refs []article5.DoctrineRef) ([]*doctrine.Doctrine, error) {
+	out := make([]*doctrine.Doctrine, 0, len(refs))
+	var sent map[string][]byte // sha256 → source, read once
+	for _, ref := range refs {
+		if d, err := n.Doctrine(ref.ID); err == nil && d.SHA256 == ref.SHA256 {
+			out = append(out, d)
+			continue
+		}
+		var src []byte
+		if vs, err := n.Store.FindDoctrineVersions(ctx, ref.ID); err == nil {
+			for _, v := range vs {
+				if v.SHA256 == ref.SHA256 {
+					src = v.Source
+				}
+			}
+		} else if article5.ErrorCode(err) != article5.ENOTFOUND {
+			return nil, err
+		}
+		if src == nil {
+			if b, err := doctrine.DefaultSource(ref.ID); err == nil && sha256Hex(b) == ref.SHA256 {
+				src = b
+			}
+		}
+		if src == nil {
+			if sent == nil {
+				var err error
+				if sent, err = n.sentDoctrines(ctx); err != nil {
+					return nil, err
+				}
+			}
+			src = sent[ref.SHA256]
+		}
+		if src == nil {
+			return nil, article5.Errorf(article5.ENOTFOUND, "this node holds no doctrine %s version %s with sha256 %s", ref.ID, ref.Version, ref.SHA256)
+		}
+		d, err := ParseDoctrine(ref.ID, src)
+		if err != nil {
+			return nil, fmt.Errorf("doctrine %s version %s: %w", ref.ID, ref.Version, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// sentDoctrines returns the sources of the article5-doctrine objects the
+// node holds whose source hashes to the sha256 they claim, by sha256.
+func (n *Node) sentDoctrines(ctx context.Context) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	cursor := ""
+	for range maxConsultationObjects / 1000 {
+		page, err := n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{DoctrineObjectType}, Limit: 1000, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			var d struct {
+				SHA256 string `json:"doctrine_sha256"`
+				Source string `json:"doctrine_source"`
+			}
+			if json.Unmarshal(o.Raw, &d) == nil && sha256Hex([]byte(d.Source)) == d.SHA256 {
+				out[d.SHA256] = []byte(d.Source)
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	return out, nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// pinnedDoctrines returns the doctrines a case is assessed with on a node
+// with partners: those its consultation pins while it is not closed (nil:
+// the doctrines in force). A pinned doctrine the node does not hold is
+// logged and the doctrines in force are used.
+func (n *Node) pinnedDoctrines(ctx context.Context, caseID string) ([]*doctrine.Doctrine, error) {
+	c, _, err := n.Consultation(ctx, caseID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.State == article5.StateClosed || sameDoctrines(c.Doctrines, n.InForce()) {
+		return nil, nil
+	}
+	docs, err := n.ResolveDoctrines(ctx, c.Doctrines)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		n.log().WarnContext(ctx, "pinned doctrine not held: assessing with the doctrines in force", "case", caseID, "reason", article5.ErrorMessage(err))
+		return nil, nil
+	}
+	return docs, err
+}
+
+// sameDoctrines reports whether refs names exactly docs, in order.
+func sameDoctrines(refs []article5.DoctrineRef, docs []*doctrine.Doctrine) bool {
+	if len(refs) != len(docs) {
+		return false
+	}
+	for i, d := range docs {
+		if refs[i] != d.Ref() {
+			return false
+		}
+	}
+	return true
 }
 
 // remoteUser is the workflow user a partner's action is applied as: the
@@ -342,8 +507,25 @@ func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consu
 	}
 	switch act.Action {
 	case ConsultActionOpen, ConsultActionRequest:
+		if act.AssessmentHash != a.Hash && c == nil && !slices.Equal(act.Doctrines, a.Doctrines) {
+			// The other Party opened on doctrine versions this node does
+			// not have in force: assess the case with those, if held.
+			docs, err := n.ResolveDoctrines(ctx, act.Doctrines)
+			if article5.ErrorCode(err) == article5.ENOTFOUND {
+				return false, nil // the doctrine object has not arrived yet
+			}
+			if err != nil {
+				return false, err
+			}
+			if _, err := n.assessCase(ctx, act.CaseRef, docs); err != nil {
+				return settled(ctx, n, act.CaseRef, act.ID, err)
+			}
+			if a, err = n.currentAssessment(ctx, act.CaseRef); err != nil {
+				return false, err
+			}
+		}
 		if act.AssessmentHash != a.Hash {
-			return false, nil // this node's assessment differs: wait for the evidence or doctrines
+			return false, nil // this node's assessment differs: wait for the evidence
 		}
 		if c == nil {
 			_, err := n.mutate(ctx, act.CaseRef, true, func(c *workflow.Case) (*change, error) {

@@ -377,6 +377,73 @@ func TestConsultationCoversSharedEvidence(t *testing.T) {
 	}
 }
 
+// TestConsultationPinsDoctrines: the US node has its own newer version of
+// the us doctrine in force. JP opens the consultation on the versions in
+// force on JP; they travel as article5-doctrine objects, and US assesses
+// the case with the versions named, so both nodes are on the same
+// assessment hash. A case outside the consultation is still assessed on US
+// with the doctrine in force there.
+func TestConsultationPinsDoctrines(t *testing.T) {
+	fp := mustFedPair(t)
+	jp, us := fp.nodes[fedNodeJP], fp.nodes[fedNodeUS]
+	src, err := doctrine.DefaultSource("us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := node.ParseDoctrine("us", []byte(strings.Replace(string(src), `version: "2.1.1"`, `version: "2.2.0-us-local"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us.n.SetDoctrine(newer)
+	// JP has a version of its own that US has never seen: it reaches US as
+	// an article5-doctrine object.
+	jpSrc, err := doctrine.DefaultSource("jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpLocal, err := node.ParseDoctrine("jp", []byte(strings.Replace(string(jpSrc), `version: "2.1.1"`, `version: "2.1.2-jp-local"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp.n.SetDoctrine(jpLocal)
+	caseID := fp.open(t)
+	fp.settle(t)
+	cj, cu := mustConsultation(t, jp.n, caseID), mustConsultation(t, us.n, caseID)
+	if cu.State != article5.StateInConsultation || cu.AssessmentHash != cj.AssessmentHash {
+		t.Fatalf("US: %s on %s; JP on %s", cu.State, cu.AssessmentHash, cj.AssessmentHash)
+	}
+	want := []article5.DoctrineRef{jpLocal.Ref(), mustDefault(t, "us").Ref()}
+	if !slices.Equal(cu.Doctrines, want) {
+		t.Fatalf("US consults on doctrines %+v, want %+v", cu.Doctrines, want)
+	}
+	// Re-assessing on US (as new evidence would) keeps the pinned versions.
+	if _, err := us.n.AssessCase(context.Background(), caseID); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustConsultation(t, us.n, caseID); c.AssessmentHash != cj.AssessmentHash || c.State != article5.StateInConsultation {
+		t.Fatalf("re-assessed on US: %s on %s", c.State, c.AssessmentHash)
+	}
+	// The example's own grouping has no consultation: US assesses it with
+	// its doctrine in force.
+	const exampleCase = "grouping--9f87ff06-c573-4734-82ae-8da8c156f220"
+	raw, err := us.n.Store.FindAssessment(context.Background(), exampleCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "2.2.0-us-local") {
+		t.Fatal("the case outside the consultation was not assessed with the doctrine in force on US")
+	}
+}
+
+func mustDefault(tb testing.TB, id string) *doctrine.Doctrine {
+	tb.Helper()
+	d, err := doctrine.Default(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
 func mustHeld(tb testing.TB, n *node.Node, id string) []*article5.StoredObject {
 	tb.Helper()
 	vs, err := n.Store.FindObjectVersions(context.Background(), id)

@@ -13,6 +13,7 @@ import (
 
 	"article5"
 	"article5/assess"
+	"article5/doctrine"
 	"article5/release"
 	"article5/stix"
 )
@@ -127,6 +128,12 @@ func (n *Node) safeAssess(ctx context.Context, id string) (evs []article5.Event,
 // ENOTFOUND if the node holds no such grouping; EINVALID if the evidence
 // cannot be assessed.
 func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event, error) {
+	return n.assessCase(ctx, caseID, nil)
+}
+
+// assessCase is AssessCase with the doctrines docs (nil: on a node with
+// partners, those the case's consultation pins, else those in force).
+func (n *Node) assessCase(ctx context.Context, caseID string, docs []*doctrine.Doctrine) ([]article5.Event, error) {
 	since, err := n.Store.ObjectWatermark(ctx)
 	if err != nil {
 		return nil, err
@@ -152,6 +159,14 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 		return nil, err
 	}
 	ev0.shareWith(n, prs)
+	if docs == nil && len(prs) > 0 {
+		if docs, err = n.pinnedDoctrines(ctx, caseID); err != nil {
+			return nil, err
+		}
+	}
+	if docs == nil {
+		docs = n.InForce()
+	}
 	b, err := bundleOf(caseID, ev0.objs)
 	if err != nil {
 		return nil, keepIndex(err)
@@ -162,7 +177,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, keepIndex(err)
 	}
-	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce()}, ev)
+	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: docs}, ev)
 	if err != nil {
 		return nil, keepIndex(err)
 	}
