@@ -21,6 +21,8 @@ import (
 	"article5/sqlite"
 	"article5/stix"
 	"article5/workflow"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 const (
@@ -416,6 +418,28 @@ func TestConsultationPinsDoctrines(t *testing.T) {
 	if !slices.Equal(cu.Doctrines, want) {
 		t.Fatalf("US consults on doctrines %+v, want %+v", cu.Doctrines, want)
 	}
+	// What travelled matches the published schema.
+	checked := 0
+	for _, def := range []string{"consultation", "doctrine"} {
+		sch := mustSchemaDef(t, def)
+		page, err := us.n.Store.FindObjects(context.Background(), article5.ObjectFilter{Types: []string{"article5-" + def}, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Objects {
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(o.Raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(v); err != nil {
+				t.Errorf("%s: %v", o.ID, err)
+			}
+			checked++
+		}
+	}
+	if checked < 3 { // open, request, the jp doctrine
+		t.Fatalf("checked %d objects", checked)
+	}
 	// Re-assessing on US (as new evidence would) keeps the pinned versions.
 	if _, err := us.n.AssessCase(context.Background(), caseID); err != nil {
 		t.Fatal(err)
@@ -433,6 +457,25 @@ func TestConsultationPinsDoctrines(t *testing.T) {
 	if !strings.Contains(string(raw), "2.2.0-us-local") {
 		t.Fatal("the case outside the consultation was not assessed with the doctrine in force on US")
 	}
+}
+
+// mustSchemaDef compiles one $def of article5's extension schema.
+func mustSchemaDef(tb testing.TB, def string) *jsonschema.Schema {
+	tb.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(article5.ExtensionSchema()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://article5.invalid/extension/v1/schema.json"
+	if err := c.AddResource(url, doc); err != nil {
+		tb.Fatal(err)
+	}
+	sch, err := c.Compile(url + "#/$defs/" + def)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sch
 }
 
 func mustDefault(tb testing.TB, id string) *doctrine.Doctrine {
