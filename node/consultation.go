@@ -212,6 +212,18 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 // current assessment (open-case, analyst): → open. ENOTFOUND if the case
 // has no assessment yet; ECONFLICT if it already has a consultation.
 func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
+	if err := authz.Check(authz.Request{User: u, Action: article5.ActionOpenCase}); err != nil {
+		return nil, err
+	}
+	if fed, err := n.federated(ctx); err != nil {
+		return nil, err
+	} else if fed {
+		// Across nodes the consultation is on the evidence every partner
+		// may receive (federation.go): assess the case so first.
+		if _, err := n.assessCase(ctx, caseID, assessOpts{shared: true}); err != nil {
+			return nil, err
+		}
+	}
 	a, err := n.currentAssessment(ctx, caseID)
 	if err != nil {
 		return nil, err

@@ -271,27 +271,30 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// pinnedDoctrines returns the doctrines a case is assessed with on a node
-// with partners: those its consultation pins while it is not closed (nil:
-// the doctrines in force). A pinned doctrine the node does not hold is
-// logged and the doctrines in force are used.
-func (n *Node) pinnedDoctrines(ctx context.Context, caseID string) ([]*doctrine.Doctrine, error) {
+// pinnedDoctrines returns, on a node with partners, whether a case has a
+// consultation that is not closed (consulted) and the doctrines it pins
+// (nil: those in force will do). A pinned doctrine the node does not hold
+// is logged and the doctrines in force are used.
+func (n *Node) pinnedDoctrines(ctx context.Context, caseID string) (docs []*doctrine.Doctrine, consulted bool, err error) {
 	c, _, err := n.Consultation(ctx, caseID)
 	if article5.ErrorCode(err) == article5.ENOTFOUND {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if c.State == article5.StateClosed || sameDoctrines(c.Doctrines, n.InForce()) {
-		return nil, nil
+	if c.State == article5.StateClosed {
+		return nil, false, nil
 	}
-	docs, err := n.ResolveDoctrines(ctx, c.Doctrines)
+	if sameDoctrines(c.Doctrines, n.InForce()) {
+		return nil, true, nil
+	}
+	docs, err = n.ResolveDoctrines(ctx, c.Doctrines)
 	if article5.ErrorCode(err) == article5.ENOTFOUND {
 		n.log().WarnContext(ctx, "pinned doctrine not held: assessing with the doctrines in force", "case", caseID, "reason", article5.ErrorMessage(err))
-		return nil, nil
+		return nil, true, nil
 	}
-	return docs, err
+	return docs, true, err
 }
 
 // sameDoctrines reports whether refs names exactly docs, in order.
@@ -507,17 +510,22 @@ func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consu
 	}
 	switch act.Action {
 	case ConsultActionOpen, ConsultActionRequest:
-		if act.AssessmentHash != a.Hash && c == nil && !slices.Equal(act.Doctrines, a.Doctrines) {
-			// The other Party opened on doctrine versions this node does
-			// not have in force: assess the case with those, if held.
-			docs, err := n.ResolveDoctrines(ctx, act.Doctrines)
-			if article5.ErrorCode(err) == article5.ENOTFOUND {
-				return false, nil // the doctrine object has not arrived yet
+		if act.AssessmentHash != a.Hash && c == nil {
+			// Assess the case as the consultation will be: on the evidence
+			// both nodes may hold, with the doctrine versions the other
+			// Party opened on (if held; nil: those in force are the same).
+			var docs []*doctrine.Doctrine
+			if !slices.Equal(act.Doctrines, a.Doctrines) {
+				var err error
+				docs, err = n.ResolveDoctrines(ctx, act.Doctrines)
+				if article5.ErrorCode(err) == article5.ENOTFOUND {
+					return false, nil // the doctrine object has not arrived yet
+				}
+				if err != nil {
+					return false, err
+				}
 			}
-			if err != nil {
-				return false, err
-			}
-			if _, err := n.assessCase(ctx, act.CaseRef, docs); err != nil {
+			if _, err := n.assessCase(ctx, act.CaseRef, assessOpts{docs: docs, shared: true}); err != nil {
 				return settled(ctx, n, act.CaseRef, act.ID, err)
 			}
 			if a, err = n.currentAssessment(ctx, act.CaseRef); err != nil {
@@ -757,13 +765,17 @@ func (ev *evidence) shareWith(n *Node, prs []partnerRecipient) {
 	ev.objs, ev.sums, ev.latest = objs, sums, latest
 }
 
-// Withheld returns the objects of caseID's evidence its assessment leaves
-// out on this node because a partner node may not receive them (none on a
-// node without partners), sorted by id. Show them only to a caller who may
+// Withheld returns the objects of caseID's evidence that its consultation
+// leaves out on this node because a partner node may not receive them
+// (none on a node without partners, or for a case without a consultation
+// or with a closed one), sorted by id. Show them only to a caller who may
 // read them. ENOTFOUND if the node holds no such case.
 func (n *Node) Withheld(ctx context.Context, caseID string) ([]WithheldObject, error) {
 	prs, err := n.partnerRecipients(ctx)
 	if err != nil || len(prs) == 0 {
+		return nil, err
+	}
+	if _, consulted, err := n.pinnedDoctrines(ctx, caseID); err != nil || !consulted {
 		return nil, err
 	}
 	ev, err := n.caseEvidence(ctx, caseID, &relIndex{})

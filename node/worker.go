@@ -128,12 +128,22 @@ func (n *Node) safeAssess(ctx context.Context, id string) (evs []article5.Event,
 // ENOTFOUND if the node holds no such grouping; EINVALID if the evidence
 // cannot be assessed.
 func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event, error) {
-	return n.assessCase(ctx, caseID, nil)
+	return n.assessCase(ctx, caseID, assessOpts{})
 }
 
-// assessCase is AssessCase with the doctrines docs (nil: on a node with
-// partners, those the case's consultation pins, else those in force).
-func (n *Node) assessCase(ctx context.Context, caseID string, docs []*doctrine.Doctrine) ([]article5.Event, error) {
+// assessOpts are the choices of one assessment of a case.
+type assessOpts struct {
+	// docs are the doctrines to assess with; nil: on a node with partners,
+	// those the case's consultation pins, else those in force.
+	docs []*doctrine.Doctrine
+	// shared assesses on the evidence every partner may receive, as for a
+	// consultation across nodes, even before the case has one.
+	shared bool
+}
+
+// assessCase is AssessCase with opts.
+func (n *Node) assessCase(ctx context.Context, caseID string, opts assessOpts) ([]article5.Event, error) {
+	docs := opts.docs
 	since, err := n.Store.ObjectWatermark(ctx)
 	if err != nil {
 		return nil, err
@@ -151,17 +161,24 @@ func (n *Node) assessCase(ctx context.Context, caseID string, docs []*doctrine.D
 		}
 		return err
 	}
-	// On a node with partners the case is assessed on the evidence every
-	// partner may receive: what both Parties' signers can see, and so what
-	// both nodes hold (federation.go, Withheld).
+	// On a node with partners a case in a consultation is assessed on the
+	// evidence every partner may receive (what both Parties' signers can
+	// see, and so what both nodes hold), with the doctrine versions the
+	// consultation pins (federation.go).
 	prs, err := n.partnerRecipients(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ev0.shareWith(n, prs)
-	if docs == nil && len(prs) > 0 {
-		if docs, err = n.pinnedDoctrines(ctx, caseID); err != nil {
+	if len(prs) > 0 {
+		pinned, consulted, err := n.pinnedDoctrines(ctx, caseID)
+		if err != nil {
 			return nil, err
+		}
+		if consulted || opts.shared {
+			ev0.shareWith(n, prs)
+		}
+		if docs == nil {
+			docs = pinned
 		}
 	}
 	if docs == nil {
