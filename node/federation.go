@@ -533,6 +533,11 @@ func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consu
 			}
 		}
 		if act.AssessmentHash != a.Hash {
+			if c == nil {
+				n.log().InfoContext(ctx, "consultation waits for the evidence", "case", act.CaseRef, "party", act.Party,
+					"partner_assessment", act.AssessmentHash, "partner_evidence_digest", act.EvidenceDigest,
+					"assessment", a.Hash, "evidence_digest", a.EvidenceDigest)
+			}
 			return false, nil // this node's assessment differs: wait for the evidence
 		}
 		if c == nil {
@@ -656,10 +661,11 @@ func (n *Node) addDetermination(ctx context.Context, c *workflow.Case, ch *chang
 }
 
 // reconcileIngested reconciles the cases named by the consultation objects
-// a partner's ingest stored.
-func (n *Node) reconcileIngested(ctx context.Context, accepted []article5.ObjectRef) error {
+// (article5-consultation, signed opinions) among refs, which a partner's
+// ingest stored or found unchanged.
+func (n *Node) reconcileIngested(ctx context.Context, refs []article5.ObjectRef) error {
 	cases := map[string]bool{}
-	for _, r := range accepted {
+	for _, r := range refs {
 		if !strings.HasPrefix(r.ID, ConsultationActionType+"--") && !strings.HasPrefix(r.ID, "opinion--") {
 			continue
 		}

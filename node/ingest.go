@@ -167,7 +167,9 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	if strings.HasPrefix(req.Principal.ID, article5.PartnerPrincipalPrefix) {
 		// A partner's consultation actions and signed positions apply to
 		// this node's consultations (federation.go).
-		if err := n.reconcileIngested(ctx, res.Accepted); err != nil {
+		// Unchanged ones too: a sync that stopped after storing them pulls
+		// them again, and they are applied then.
+		if err := n.reconcileIngested(ctx, slices.Concat(res.Accepted, res.Unchanged)); err != nil {
 			return nil, err
 		}
 	}
