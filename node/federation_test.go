@@ -540,6 +540,22 @@ func TestForgedPositionFromPartnerRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp.deliver(t, fedNodeUS, []json.RawMessage{op})
+	// A determination taken in advance under the id the node will derive
+	// is refused: derived objects are never taken from a partner.
+	forged, err := sign.Determination{Case: caseID, AssessmentRef: node.AssessmentObjectID(caseID, c.AssessmentHash), AssessmentHash: c.AssessmentHash,
+		Outcome: article5.Diverged, PositionKeyIDs: []string{"ed25519:00000000000000000000000000000000", "ed25519:00000000000000000000000000000001"}}.Object(sign.FormatTime(fp.clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--6c9a2a6e-2f0a-4b7e-9a51-0a8c1d0f3e12", "objects": []json.RawMessage{forged}})
+	principal := article5.PartnerPrincipal(us.partner)
+	res, err := us.n.Ingest(ctx, node.IngestRequest{Principal: principal, Recipient: us.n.Policy.OrgRecipient(principal.Org), Data: b, SpeaksFor: us.partner.SpeaksFor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rejected) != 1 || res.Rejected[0].Pointer != "/type" {
+		t.Fatalf("a forged determination from the partner: %+v", res)
+	}
 	fp.settle(t)
 	c = mustConsultation(t, us.n, caseID)
 	if pos := c.Positions[article5.PartyJP]; pos != nil && pos.Signature != nil {

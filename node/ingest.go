@@ -114,6 +114,14 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 			continue
 		}
 		so.Submitter, so.SubmitterOrg = req.Principal.ID, req.Principal.Org
+		if (o.Type == "article5-assessment" || o.Type == "article5-determination") && req.Principal.ID != NodePrincipal.ID {
+			// Their ids follow from the case and assessment hash: one taken
+			// in advance by a submitter or a partner would stand in for the
+			// node's own (federation.go).
+			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/type",
+				Reason: fmt.Sprintf("%s objects are derived by each node from the case's evidence and signed positions, never taken from a submitter or a partner", o.Type)})
+			continue
+		}
 		if req.MaxAhead > 0 && !so.Unversioned && so.VersionTime().After(now.Add(req.MaxAhead)) {
 			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/modified",
 				Reason: fmt.Sprintf("modified %s is more than %s ahead of this node's clock", so.Version, req.MaxAhead)})
