@@ -59,6 +59,7 @@ type consultAction struct {
 	Doctrines      []article5.DoctrineRef `json:"doctrines"`
 	Text           string                 `json:"text,omitempty"`
 	RFIRef         string                 `json:"rfi_ref,omitempty"`
+	by             string                 // the submitter: the partner's principal
 }
 
 // actionOrder is the order a node applies a partner's actions in, whatever
@@ -366,15 +367,14 @@ const maxConsultationObjects = 100_000
 // partnerObjects returns what partners sent for caseID: its consultation
 // actions, in the order they are applied (actionOrder, then time, then
 // id), and the signed positions on it (by signed_at, then Party).
-func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultAction, []string, []remoteOpinion, error) {
+func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultAction, []remoteOpinion, error) {
 	var actions []consultAction
-	var by []string
 	var opinions []remoteOpinion
 	cursor, read := "", 0
 	for {
 		page, err := n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{ConsultationActionType, "opinion"}, Limit: 1000, Cursor: cursor})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		for _, o := range page.Objects {
 			if !fromPartner(o) {
@@ -386,8 +386,8 @@ func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultActi
 				if json.Unmarshal(o.Raw, &a) != nil || a.CaseRef != caseID {
 					continue
 				}
+				a.by = o.Submitter
 				actions = append(actions, a)
-				by = append(by, o.Submitter)
 			case "opinion":
 				p, cert, ok := opinionPosition(o.Raw)
 				if !ok || p.Payload.Case != caseID {
@@ -402,25 +402,16 @@ func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultActi
 		}
 		cursor = page.Next
 	}
-	idx := make([]int, len(actions))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(i, j int) int {
-		a, b := actions[i], actions[j]
+	slices.SortFunc(actions, func(a, b consultAction) int {
 		if d := actionOrder[a.Action] - actionOrder[b.Action]; d != 0 {
 			return d
 		}
 		return strings.Compare(a.Created+a.ID, b.Created+b.ID)
 	})
-	sa, sb := make([]consultAction, len(idx)), make([]string, len(idx))
-	for k, i := range idx {
-		sa[k], sb[k] = actions[i], by[i]
-	}
 	slices.SortFunc(opinions, func(a, b remoteOpinion) int {
 		return strings.Compare(a.position.Payload.SignedAt+string(a.position.Payload.Party), b.position.Payload.SignedAt+string(b.position.Payload.Party))
 	})
-	return sa, sb, opinions, nil
+	return actions, opinions, nil
 }
 
 // ReconcileConsultation applies to the node's consultation of caseID what
@@ -441,13 +432,21 @@ func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultActi
 // partner may not act for) is logged and never applied. The error is the
 // store's.
 func (n *Node) ReconcileConsultation(ctx context.Context, caseID string) error {
-	actions, by, opinions, err := n.partnerObjects(ctx, caseID)
-	if err != nil || (len(actions) == 0 && len(opinions) == 0) {
+	all, opinions, err := n.partnerObjects(ctx, caseID)
+	if err != nil || (len(all) == 0 && len(opinions) == 0) {
 		return err
 	}
 	own := n.Party
 	if own == "" {
 		own = article5.PartyJP
+	}
+	actions := all[:0]
+	for _, act := range all {
+		if act.Party == own || (act.Party != article5.PartyJP && act.Party != article5.PartyUS) {
+			n.log().WarnContext(ctx, "consultation action refused", "case", caseID, "object", act.ID, "party", act.Party, "reason", "a partner acts only for the other Party")
+			continue
+		}
+		actions = append(actions, act)
 	}
 	// Bounded: each pass applies at least one object or stops.
 	for pass := 0; pass <= len(actions)+len(opinions); pass++ {
@@ -459,12 +458,8 @@ func (n *Node) ReconcileConsultation(ctx context.Context, caseID string) error {
 			return err
 		}
 		changed := false
-		for i, act := range actions {
-			if act.Party == own || (act.Party != article5.PartyJP && act.Party != article5.PartyUS) {
-				n.log().WarnContext(ctx, "consultation action refused", "case", caseID, "object", act.ID, "party", act.Party, "reason", "a partner acts only for the other Party")
-				continue
-			}
-			ok, err := n.applyAction(ctx, a, act, by[i])
+		for _, act := range actions {
+			ok, err := n.applyAction(ctx, a, act)
 			if err != nil {
 				return err
 			}
@@ -499,7 +494,8 @@ func settled(ctx context.Context, n *Node, caseID, object string, err error) (bo
 
 // applyAction applies one action of the other Party; it reports whether
 // the consultation changed.
-func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consultAction, submitter string) (bool, error) {
+func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consultAction) (bool, error) {
+	submitter := act.by
 	at, err := time.Parse(time.RFC3339, act.Created)
 	if err != nil {
 		return false, nil

@@ -556,10 +556,25 @@ func TestForgedPositionFromPartnerRefused(t *testing.T) {
 	if len(res.Rejected) != 1 || res.Rejected[0].Pointer != "/type" {
 		t.Fatalf("a forged determination from the partner: %+v", res)
 	}
+	// A request for information the JP node claims US sent: a partner acts
+	// only for its own Party.
+	ts := sign.FormatTime(fp.clock.Now())
+	claim, _ := json.Marshal(map[string]any{"type": node.ConsultationActionType, "spec_version": "2.1",
+		"id": node.ConsultationActionID(caseID, node.ConsultActionRFI, article5.PartyUS, c.AssessmentHash, "", ts, "from US?"),
+		"created": ts, "modified": ts, "created_by_ref": fedJPOrg, "case_ref": caseID, "step": node.ConsultActionRFI, "party": article5.PartyUS,
+		"assessment_hash": c.AssessmentHash, "evidence_digest": c.EvidenceDigest, "doctrines": c.Doctrines, "text": "from US?",
+		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}}})
+	fp.deliver(t, fedNodeUS, []json.RawMessage{claim})
+	if len(mustHeld(t, us.n, node.ConsultationActionID(caseID, node.ConsultActionRFI, article5.PartyUS, c.AssessmentHash, "", ts, "from US?"))) != 1 {
+		t.Fatal("the claimed request was not even stored: the test proves nothing")
+	}
 	fp.settle(t)
 	c = mustConsultation(t, us.n, caseID)
 	if pos := c.Positions[article5.PartyJP]; pos != nil && pos.Signature != nil {
 		t.Fatalf("US took a forged JP position: %+v", pos.Payload)
+	}
+	if len(c.RFIs) != 0 {
+		t.Fatalf("US took a request the JP node made in US's name: %+v", c.RFIs)
 	}
 	// The genuine JP position is still taken afterwards.
 	if _, err := jp.n.RecordPosition(ctx, jp.legal, caseID, article5.PartyJP, article5.TierUseOfForcePossible, "agree", "genuine"); err != nil {
