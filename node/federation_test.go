@@ -560,7 +560,7 @@ func TestForgedPositionFromPartnerRefused(t *testing.T) {
 	// only for its own Party.
 	ts := sign.FormatTime(fp.clock.Now())
 	claim, _ := json.Marshal(map[string]any{"type": node.ConsultationActionType, "spec_version": "2.1",
-		"id": node.ConsultationActionID(caseID, node.ConsultActionRFI, article5.PartyUS, c.AssessmentHash, "", ts, "from US?"),
+		"id":      node.ConsultationActionID(caseID, node.ConsultActionRFI, article5.PartyUS, c.AssessmentHash, "", ts, "from US?"),
 		"created": ts, "modified": ts, "created_by_ref": fedJPOrg, "case_ref": caseID, "step": node.ConsultActionRFI, "party": article5.PartyUS,
 		"assessment_hash": c.AssessmentHash, "evidence_digest": c.EvidenceDigest, "doctrines": c.Doctrines, "text": "from US?",
 		"extensions": map[string]any{article5.ExtensionID: map[string]any{"extension_type": "new-sdo"}}})
