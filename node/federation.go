@@ -599,14 +599,41 @@ func (n *Node) applyOpinion(ctx context.Context, caseID string, op remoteOpinion
 		return false, err
 	}
 	p := op.position.Payload
-	if cur := c.Positions[p.Party]; c.AssessmentHash != p.AssessmentHash || (cur != nil && cur.Signature != nil) {
-		return false, nil
-	}
 	roots, cert := n.Roots, op.cert
 	verify := func(pl article5.PositionPayload, sig []byte) error {
 		return sign.VerifyPosition(pl, sig, cert, roots, nil)
 	}
 	at, _ := time.Parse(time.RFC3339, p.SignedAt)
+	if c.AssessmentHash != p.AssessmentHash {
+		// Signed on an assessment this node has left (or not reached):
+		// kept, never lost, if this node was on it.
+		if slices.ContainsFunc(c.Signed, func(s workflow.SignedPosition) bool { return slices.Equal(s.Position.Signature, op.position.Signature) }) {
+			return false, nil
+		}
+		if _, err := n.Store.FindObjectVersions(ctx, AssessmentObjectID(caseID, p.AssessmentHash)); err != nil {
+			if article5.ErrorCode(err) == article5.ENOTFOUND {
+				return false, nil
+			}
+			return false, err
+		}
+		_, err := n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+			d, err := c.AcceptLateSigned(remoteUser(op.by, p.Party, article5.RoleApprover), at, p.Party, op.position, verify)
+			if err != nil {
+				return nil, err
+			}
+			ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: p.AssessmentHash}}}
+			if d != nil {
+				if err := n.addDeterminationOf(ctx, c, d, ch); err != nil {
+					return nil, err
+				}
+			}
+			return ch, nil
+		})
+		return settled(ctx, n, caseID, op.id, err)
+	}
+	if cur := c.Positions[p.Party]; cur != nil && cur.Signature != nil {
+		return false, nil
+	}
 	_, err = n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
 		if err := c.AcceptSigned(remoteUser(op.by, p.Party, article5.RoleApprover), at, p.Party, op.position, verify); err != nil {
 			if article5.ErrorCode(err) == article5.EINVALID {
@@ -631,6 +658,12 @@ func (n *Node) addDetermination(ctx context.Context, c *workflow.Case, ch *chang
 	if d == nil || d.AssessmentHash != c.AssessmentHash {
 		return nil
 	}
+	return n.addDeterminationOf(ctx, c, d, ch)
+}
+
+// addDeterminationOf adds to ch the determination object of d, a
+// determination of c on d.AssessmentHash (current or past).
+func (n *Node) addDeterminationOf(ctx context.Context, c *workflow.Case, d *workflow.Determination, ch *change) error {
 	rec, err := n.recordFor(ctx, c, d.Positions)
 	if err != nil {
 		return err
@@ -639,7 +672,7 @@ func (n *Node) addDetermination(ctx context.Context, c *workflow.Case, ch *chang
 	if err != nil {
 		return err
 	}
-	marking, red, err := n.derivedAudience(ctx, AssessmentObjectID(c.ID, c.AssessmentHash))
+	marking, red, err := n.derivedAudience(ctx, AssessmentObjectID(c.ID, d.AssessmentHash))
 	if err != nil {
 		return err
 	}
@@ -652,7 +685,9 @@ func (n *Node) addDetermination(ctx context.Context, c *workflow.Case, ch *chang
 	}
 	ch.kind = audit.KindDetermination
 	ch.objs = append(ch.objs, so)
-	ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: c.AssessmentHash, Outcome: d.Outcome})
+	if d.AssessmentHash == c.AssessmentHash { // a past one concludes nothing now
+		ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: d.AssessmentHash, Outcome: d.Outcome})
+	}
 	return nil
 }
 

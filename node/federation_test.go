@@ -147,7 +147,7 @@ func mustFedPair(tb testing.TB) *fedPair {
 
 // released returns what node from releases to the other node's
 // organisation, as its TAXII collections would (the derived types never
-// leave): the latest version of each object.
+// leave): every version, as a partner's pull asks.
 func (fp *fedPair) released(tb testing.TB, from int) []json.RawMessage {
 	tb.Helper()
 	src, dst := fp.nodes[from], fp.nodes[1-from]
@@ -155,7 +155,7 @@ func (fp *fedPair) released(tb testing.TB, from int) []json.RawMessage {
 	var out []json.RawMessage
 	cursor := ""
 	for range 100 {
-		page, err := src.n.Store.FindObjects(context.Background(), article5.ObjectFilter{Audience: &aud, ExcludeTypes: strings.Split(derivedOnNode, ","), Limit: 1000, Cursor: cursor})
+		page, err := src.n.Store.FindObjects(context.Background(), article5.ObjectFilter{Audience: &aud, ExcludeTypes: strings.Split(derivedOnNode, ","), AllVersions: true, Limit: 1000, Cursor: cursor})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -617,6 +617,19 @@ func view(tb testing.TB, n *node.Node, c *workflow.Case) string {
 	if c.Determination != nil {
 		fmt.Fprintf(&b, "determination %s %s\n", c.Determination.Outcome, determinationObject(tb, n, c))
 	}
+	var past []string
+	for _, d := range c.Past {
+		id := sign.DeterminationID(c.ID, d.AssessmentHash)
+		vs, err := n.Store.FindObjectVersions(context.Background(), id)
+		if err != nil {
+			tb.Fatalf("past determination %s: %v", id, err)
+		}
+		past = append(past, fmt.Sprintf("past %s %s %s", d.AssessmentHash, d.Outcome, vs[len(vs)-1].Raw))
+	}
+	slices.Sort(past)
+	for _, p := range past {
+		b.WriteString(p + "\n")
+	}
 	return b.String()
 }
 
@@ -648,6 +661,7 @@ func convergeOnce(t *testing.T, seed uint64) {
 	// in flight: per direction, objects released but not yet delivered.
 	var inFlight [2][]json.RawMessage
 	partitioned := false
+	revisions := 0
 	var everSigned []string
 	for step := range 60 {
 		fp.clock.Add(time.Duration(rng.IntN(20_000)) * time.Millisecond)
@@ -685,6 +699,18 @@ func convergeOnce(t *testing.T, seed uint64) {
 				if _, err := q.n.SignPosition(ctx, q.approver, caseID, q.party, []byte(fedPassword)); err == nil {
 					everSigned = append(everSigned, string(q.party))
 				}
+			}
+		case k == 7 && rng.IntN(4) == 0 && revisions < 2:
+			// New evidence on JP: a new version of the incident.
+			revisions++
+			jp := fp.nodes[fedNodeJP]
+			at := fp.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+			data := Edit(t, MustExample(t, "winter-grid-deaths"), winterInc, func(o map[string]any) {
+				o["modified"] = at
+				o["description"] = fmt.Sprintf("revised at step %d", step)
+			})
+			if _, err := jp.n.Ingest(ctx, node.IngestRequest{Principal: article5.Principal{ID: jp.analyst.ID, Org: jp.org}, Recipient: jp.n.Policy.OrgRecipient(jp.org), Data: Only(t, data, winterInc)}); err != nil {
+				t.Fatal(err)
 			}
 		case k == 7:
 			_, _, _ = p.n.SendRFI(ctx, p.legal, caseID, fmt.Sprintf("question %d from %s", step, p.party))
@@ -738,4 +764,26 @@ func convergeOnce(t *testing.T, seed uint64) {
 	if len(cj.Signed) != len(everSigned) {
 		t.Fatalf("signed %d positions, the nodes hold %d: %s", len(everSigned), len(cj.Signed), vj)
 	}
+}
+
+// Only returns a bundle of the object id of bundle alone.
+func Only(tb testing.TB, bundle []byte, id string) []byte {
+	tb.Helper()
+	var b struct {
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(bundle, &b); err != nil {
+		tb.Fatal(err)
+	}
+	for _, o := range b.Objects {
+		var head struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(o, &head) == nil && head.ID == id {
+			out, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--6c9a2a6e-2f0a-4b7e-9a51-0a8c1d0f3e13", "objects": []json.RawMessage{o}})
+			return out
+		}
+	}
+	tb.Fatalf("no %s in the bundle", id)
+	return nil
 }

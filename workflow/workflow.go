@@ -500,6 +500,72 @@ func (c *Case) AcceptSigned(u authz.User, at time.Time, party article5.Party, p 
 	return nil
 }
 
+// AcceptLateSigned records party's position signed on another node on an
+// earlier assessment of the case than the current one (new evidence
+// reached this node first), so that no signed position is lost: it is kept
+// in Signed and changes nothing else, except that once both Parties'
+// positions on that assessment are held, their determination is kept in
+// Past (ordered by time) as if new evidence had superseded it here. It
+// returns that determination, or nil. Errors: taken in the states
+// AcceptRFI takes a request in, else ECONFLICT; a position on the current
+// assessment (use AcceptSigned), or one already held: ECONFLICT; on
+// another case, for another Party, with reasons not matching, or a
+// signature verify refuses: EINVALID.
+func (c *Case) AcceptLateSigned(u authz.User, at time.Time, party article5.Party, p article5.Position, verify Verifier) (*Determination, error) {
+	if err := c.acceptLate(u, article5.ActionSignPosition, party); err != nil {
+		return nil, err
+	}
+	pl := p.Payload
+	if pl.AssessmentHash == c.AssessmentHash {
+		return nil, article5.Errorf(article5.ECONFLICT, "the position is on the current assessment")
+	}
+	if slices.ContainsFunc(c.Signed, func(s SignedPosition) bool { return slices.Equal(s.Position.Signature, p.Signature) }) {
+		return nil, article5.Errorf(article5.ECONFLICT, "the position is already held")
+	}
+	if pl.Party != party || pl.Case != c.ID || pl.Purpose != article5.PositionPurpose {
+		return nil, article5.Invalid("the signed position is not this case's or this Party's")
+	}
+	sum := sha256.Sum256([]byte(p.Reasons))
+	if hex.EncodeToString(sum[:]) != pl.ReasonsSHA256 {
+		return nil, article5.Invalid("the reasons do not match the signed reasons_sha256")
+	}
+	if err := verify(pl, p.Signature); err != nil {
+		e := article5.Invalid("the signature does not verify")
+		e.Err = err
+		return nil, e
+	}
+	signed := clonePosition(p)
+	signed.SignedBy = u.ID
+	if signed.Recorded.IsZero() {
+		signed.Recorded = at
+	}
+	c.Signed = append(c.Signed, SignedPosition{Position: clonePosition(signed), Signer: authz.User{ID: u.ID, Party: u.Party, Roles: slices.Clone(u.Roles)}, At: at})
+	note := fmt.Sprintf("%s position signed on earlier assessment %s by key %s (received)", party, pl.AssessmentHash, pl.KeyID)
+	var formed *Determination
+	if !slices.ContainsFunc(c.Past, func(d Determination) bool { return d.AssessmentHash == pl.AssessmentHash }) {
+		both := map[article5.Party]article5.Position{}
+		for _, s := range c.Signed {
+			if s.Position.Payload.AssessmentHash == pl.AssessmentHash {
+				both[s.Position.Payload.Party] = clonePosition(s.Position)
+			}
+		}
+		jp, hasJP := both[article5.PartyJP]
+		us, hasUS := both[article5.PartyUS]
+		if hasJP && hasUS {
+			d := Determination{Case: c.ID, AssessmentHash: pl.AssessmentHash, Outcome: article5.Diverged, Positions: both, At: LaterSignedAt(jp.Payload, us.Payload)}
+			if jp.Payload.Tier == us.Payload.Tier {
+				d.Outcome = article5.Concurred
+			}
+			c.Past = append(c.Past, d)
+			slices.SortStableFunc(c.Past, func(a, b Determination) int { return a.At.Compare(b.At) })
+			formed = &d
+			note += fmt.Sprintf("; earlier consultation %s", d.Outcome)
+		}
+	}
+	c.log(u, at, article5.ActionSignPosition, c.State, note)
+	return formed, nil
+}
+
 // signed keeps party's signed position and concludes the consultation when
 // both Parties have signed the current assessment. The determination's
 // time is the later of the two signed_at: the same on every node that
