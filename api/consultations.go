@@ -67,6 +67,10 @@ type consultationJSON struct {
 	Signed         []positionJSON                  `json:"signed_positions"`
 	Log            []transitionJSON                `json:"log"`
 	Users          map[string]string               `json:"users"` // user id → login name, for every user the consultation names
+	// Withheld lists, on a node with partners, the evidence the
+	// consultation does not cover (a partner may not receive it), as far
+	// as the caller may read it.
+	Withheld []node.WithheldObject `json:"withheld,omitempty"`
 }
 
 type positionJSON struct {
@@ -203,6 +207,20 @@ func (s *server) writeConsultation(w http.ResponseWriter, r *http.Request, statu
 	}
 	for _, t := range c.Log {
 		name(t.User)
+	}
+	held, err := s.n.Withheld(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	gate := s.gate(r)
+	for _, o := range held {
+		ok, err := gate.Visible(r.Context(), o.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			v.Withheld = append(v.Withheld, o)
+		}
 	}
 	writeJSON(w, status, v)
 	return nil

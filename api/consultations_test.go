@@ -156,3 +156,61 @@ func TestConsultationRefusals(t *testing.T) {
 		MustError(t, c.call(t, "GET", base+"/record", c.analyst, nil, nil), http.StatusForbidden, article5.EFORBIDDEN)
 	})
 }
+
+// TestWithheldShownOnlyToWhoMayRead: on a node with a partner, a
+// consultation leaves out of its assessment the evidence the partner may
+// not receive (here a TLP:AMBER+STRICT relationship) and lists it to the
+// holder's users with the rule. A user of a client organisation, who
+// reads TLP:AMBER but not that relationship, cannot read the case either
+// (a case carries the audience of all its evidence): its consultation
+// answers exactly as one that does not exist, naming nothing withheld.
+func TestWithheldShownOnlyToWhoMayRead(t *testing.T) {
+	const clientOrg = "identity--5e0f3c1a-9b2d-4c8e-a7f6-0d1e2c3b4a60"
+	const strictRel = "relationship--5e0f3c1a-9b2d-4c8e-a7f6-0d1e2c3b4a61"
+	const strictID = "identity--5e0f3c1a-9b2d-4c8e-a7f6-0d1e2c3b4a62"
+	c := MustConsultEnv(t)
+	ctx := context.Background()
+	c.n.Policy.Clients = map[string][]string{holderOrg: {clientOrg}}
+	if err := c.db.CreatePartner(ctx, &article5.Partner{Name: "us", APIRoot: "http://127.0.0.1:1/taxii2/article5/", Token: "unused", SpeaksFor: []string{clientOrg}}); err != nil {
+		t.Fatal(err)
+	}
+	client := &article5.User{Name: "brown", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleLegal}, Org: clientOrg, PasswordHash: api.HashPassword(loginPassword)}
+	if err := c.db.CreateUser(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	clientSession := MustSessionCookie(t, c.login(t, "brown", loginPassword, "")).Value
+	strict := `{"type":"bundle","id":"bundle--5e0f3c1a-9b2d-4c8e-a7f6-0d1e2c3b4a63","objects":[
+	 {"type":"identity","spec_version":"2.1","id":"` + strictID + `","created":"2026-11-20T10:00:00.000Z","modified":"2026-11-20T10:00:00.000Z","name":"a source","identity_class":"individual","created_by_ref":"` + holderOrg + `","object_marking_refs":["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]},
+	 {"type":"relationship","spec_version":"2.1","id":"` + strictRel + `","created":"2026-11-20T10:00:00.000Z","modified":"2026-11-20T10:00:00.000Z","relationship_type":"related-to","source_ref":"` + damIncident + `","target_ref":"` + strictID + `","created_by_ref":"` + holderOrg + `","object_marking_refs":["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`
+	if r := c.ingest(t, []byte(strict), ""); r.status >= 300 {
+		t.Fatalf("ingest: %d %s", r.status, r.body)
+	}
+	c.MustRunJobs(t)
+	base := "/api/v1/cases/" + damCase
+	if r := c.json(t, "POST", base+"/consultation", c.analyst, map[string]bool{"request_consultation": true}); r.status != http.StatusCreated {
+		t.Fatalf("open: %d %s", r.status, r.body)
+	}
+	type view struct {
+		Withheld []struct {
+			ID, Partner, Reason string
+		} `json:"withheld"`
+	}
+	var own view
+	MustDecode(t, c.call(t, "GET", base+"/consultation", c.legal, nil, nil), &own)
+	var ids []string
+	for _, w := range own.Withheld {
+		ids = append(ids, w.ID)
+		if w.Partner != "us" || !strings.Contains(w.Reason, "amber+strict") {
+			t.Errorf("withheld %+v", w)
+		}
+	}
+	if strings.Join(ids, " ") != strictID+" "+strictRel {
+		t.Fatalf("the holder's legal adviser is shown %v", ids)
+	}
+	r := c.call(t, "GET", base+"/consultation", clientSession, nil, nil)
+	missing := c.call(t, "GET", "/api/v1/cases/grouping--5e0f3c1a-9b2d-4c8e-a7f6-0d1e2c3b4a64/consultation", clientSession, nil, nil)
+	MustError(t, r, http.StatusNotFound, article5.ENOTFOUND)
+	if string(r.body) != string(missing.body) || strings.Contains(string(r.body), strictRel) || strings.Contains(string(r.body), strictID) {
+		t.Fatalf("the client's user learns of what it may not read: %s (a case that does not exist: %s)", r.body, missing.body)
+	}
+}

@@ -212,15 +212,32 @@ func (n *Node) CreateCase(ctx context.Context, u authz.User, req CaseRequest) (s
 // current assessment (open-case, analyst): → open. ENOTFOUND if the case
 // has no assessment yet; ECONFLICT if it already has a consultation.
 func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
+	if err := authz.Check(authz.Request{User: u, Action: article5.ActionOpenCase}); err != nil {
+		return nil, err
+	}
+	if fed, err := n.federated(ctx); err != nil {
+		return nil, err
+	} else if fed {
+		// Across nodes the consultation is on the evidence every partner
+		// may receive (federation.go): assess the case so first.
+		if _, err := n.assessCase(ctx, caseID, assessOpts{shared: true}); err != nil {
+			return nil, err
+		}
+	}
 	a, err := n.currentAssessment(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
 	return n.mutate(ctx, caseID, true, func(c *workflow.Case) (*change, error) {
-		if err := c.Open(u, n.now(), a); err != nil {
+		now := n.now()
+		if err := c.Open(u, now, a); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: u.Party, Hash: a.Hash}}}, nil
+		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: u.Party, Hash: a.Hash}}}
+		if _, err := n.emit(ctx, ch, u, c, now, ConsultActionOpen, u.Party, "", ""); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	})
 }
 
@@ -228,10 +245,15 @@ func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string
 // analyst): open → in-consultation.
 func (n *Node) RequestConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
 	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
-		if err := c.RequestConsultation(u, n.now()); err != nil {
+		now := n.now()
+		if err := c.RequestConsultation(u, now); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: u.Party, Hash: c.AssessmentHash}}}, nil
+		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: u.Party, Hash: c.AssessmentHash}}}
+		if _, err := n.emit(ctx, ch, u, c, now, ConsultActionRequest, u.Party, "", ""); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	})
 }
 
@@ -252,11 +274,18 @@ func (n *Node) RecordPosition(ctx context.Context, u authz.User, caseID string, 
 func (n *Node) SendRFI(ctx context.Context, u authz.User, caseID, question string) (*workflow.Case, string, error) {
 	var id string
 	c, err := n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
-		var err error
-		if id, err = c.SendRFI(u, n.now(), u.Party, question); err != nil {
+		now := n.now()
+		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: u.Party}}}
+		// The action object is made first (on the state before the request)
+		// so that the request keeps its id as its reference.
+		ref, err := n.emit(ctx, ch, u, c, now, ConsultActionRFI, u.Party, question, "")
+		if err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: u.Party}}}, nil
+		if id, err = c.SendRFIRef(u, now, u.Party, ref, question); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	})
 	return c, id, err
 }
@@ -265,10 +294,18 @@ func (n *Node) SendRFI(ctx context.Context, u authz.User, caseID, question strin
 // (answer-rfi, legal).
 func (n *Node) AnswerRFI(ctx context.Context, u authz.User, caseID, rfiID, answer string) (*workflow.Case, error) {
 	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
-		if err := c.AnswerRFI(u, n.now(), u.Party, rfiID, answer); err != nil {
+		now := n.now()
+		if err := c.AnswerRFI(u, now, u.Party, rfiID, answer); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: u.Party}}}, nil
+		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: u.Party}}}
+		i := slices.IndexFunc(c.RFIs, func(r workflow.RFI) bool { return r.ID == rfiID || r.Ref == rfiID })
+		if i >= 0 && c.RFIs[i].Ref != "" {
+			if _, err := n.emit(ctx, ch, u, c, now, ConsultActionAnswer, u.Party, answer, c.RFIs[i].Ref); err != nil {
+				return nil, err
+			}
+		}
+		return ch, nil
 	})
 }
 
@@ -376,25 +413,8 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 			return nil, err
 		}
 		ch.objs = append(ch.objs, so)
-		if d := c.Determination; d != nil && d.AssessmentHash == c.AssessmentHash {
-			rec, err := n.recordFor(ctx, c, d.Positions)
-			if err != nil {
-				return nil, err
-			}
-			obj, err := rec.Determination.Object(sign.FormatTime(now))
-			if err != nil {
-				return nil, err
-			}
-			if obj, err = markDerived(obj, marking, red); err != nil {
-				return nil, err
-			}
-			so, err := n.ownObject(obj, NodePrincipal)
-			if err != nil {
-				return nil, err
-			}
-			ch.kind = audit.KindDetermination
-			ch.objs = append(ch.objs, so)
-			ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: c.AssessmentHash, Outcome: d.Outcome})
+		if err := n.addDetermination(ctx, c, ch); err != nil {
+			return nil, err
 		}
 		return ch, nil
 	})
@@ -523,7 +543,21 @@ func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[ar
 			continue
 		}
 		hash = p.Payload.AssessmentHash
+		id, err := sign.PositionID(p.Payload)
+		if err != nil {
+			return nil, err
+		}
 		k, err := n.Store.FindApproverKey(ctx, p.Payload.KeyID)
+		if article5.ErrorCode(err) == article5.ENOTFOUND {
+			// Signed on the partner's node: the certificate is the one its
+			// opinion carries (verified when it was accepted).
+			cert, cerr := n.opinionCertificate(ctx, id)
+			if cerr != nil {
+				return nil, fmt.Errorf("the key of the %s position: %w", party, err)
+			}
+			rec.Positions = append(rec.Positions, sign.SignedPosition{ID: id, Payload: p.Payload, Reasons: p.Reasons, Signature: p.Signature, Certificate: cert})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("the key of the %s position: %w", party, err)
 		}
@@ -537,10 +571,6 @@ func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[ar
 				return nil, article5.Internal("decode revocation of "+k.KeyID, err)
 			}
 			rec.Revocations = append(rec.Revocations, v)
-		}
-		id, err := sign.PositionID(p.Payload)
-		if err != nil {
-			return nil, err
 		}
 		rec.Positions = append(rec.Positions, sign.SignedPosition{ID: id, Payload: p.Payload, Reasons: p.Reasons, Signature: p.Signature, Certificate: &cert})
 	}
@@ -559,6 +589,20 @@ func (n *Node) recordFor(ctx context.Context, c *workflow.Case, positions map[ar
 		rec.Determination = d
 	}
 	return rec, nil
+}
+
+// opinionCertificate returns the certificate the stored opinion id carries
+// in article5's extension; ENOTFOUND if it holds none.
+func (n *Node) opinionCertificate(ctx context.Context, id string) (*sign.Certificate, error) {
+	o, err := n.latest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	_, cert, ok := opinionPosition(o.Raw)
+	if !ok || cert == nil {
+		return nil, article5.Errorf(article5.ENOTFOUND, "opinion %s carries no certificate", id)
+	}
+	return cert, nil
 }
 
 // RecordBundle returns the record of Record as a STIX 2.1 bundle of the

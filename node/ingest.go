@@ -44,6 +44,24 @@ type IngestRequest struct {
 // that every such version has the same width.
 const unversionedLayout = "2006-01-02T15:04:05.000000000Z"
 
+// holdsSame reports whether the node holds version so of its object with
+// the same canonical sha256.
+func (n *Node) holdsSame(ctx context.Context, so *article5.StoredObject) (bool, error) {
+	vs, err := n.Store.FindObjectVersions(ctx, so.ID)
+	if article5.ErrorCode(err) == article5.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, v := range vs {
+		if v.Version == so.Version && v.SHA256 == so.SHA256 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // Ingest validates a STIX bundle and stores its valid objects in one
 // transaction with the re-assessment of the cases they change
 // (Store.IngestObjects). Every object with a STIX error (stix.Validate)
@@ -100,6 +118,14 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 			continue
 		}
 		so.Submitter, so.SubmitterOrg = req.Principal.ID, req.Principal.Org
+		if (o.Type == "article5-assessment" || o.Type == "article5-determination") && req.Principal.ID != NodePrincipal.ID {
+			// Their ids follow from the case and assessment hash: one taken
+			// in advance by a submitter or a partner would stand in for the
+			// node's own (federation.go).
+			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/type",
+				Reason: fmt.Sprintf("%s objects are derived by each node from the case's evidence and signed positions, never taken from a submitter or a partner", o.Type)})
+			continue
+		}
 		if req.MaxAhead > 0 && !so.Unversioned && so.VersionTime().After(now.Add(req.MaxAhead)) {
 			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/modified",
 				Reason: fmt.Sprintf("modified %s is more than %s ahead of this node's clock", so.Version, req.MaxAhead)})
@@ -109,6 +135,18 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 			relayed, why, err := claims.check(ctx, so.CreatedBy)
 			if err != nil {
 				return nil, err
+			}
+			if why != "" && strings.HasPrefix(req.Principal.ID, article5.PartnerPrincipalPrefix) {
+				// A partner that pulls this node hands back what it got
+				// from it: a version this node holds, byte for byte, is
+				// left to the store, which finds it unchanged.
+				same, err := n.holdsSame(ctx, so)
+				if err != nil {
+					return nil, err
+				}
+				if same {
+					why = ""
+				}
 			}
 			if why != "" {
 				prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Pointer: "/created_by_ref", Reason: why})
@@ -138,6 +176,15 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 		n.nudge()
 	}
 	n.log().InfoContext(ctx, "ingest", "principal", req.Principal.ID, "accepted", len(res.Accepted), "unchanged", len(res.Unchanged), "rejected", len(res.Rejected), "conflicts", len(res.Conflicts), "queued", res.Queued)
+	if strings.HasPrefix(req.Principal.ID, article5.PartnerPrincipalPrefix) {
+		// A partner's consultation actions and signed positions apply to
+		// this node's consultations (federation.go).
+		// Unchanged ones too: a sync that stopped after storing them pulls
+		// them again, and they are applied then.
+		if err := n.reconcileIngested(ctx, slices.Concat(res.Accepted, res.Unchanged)); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

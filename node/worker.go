@@ -13,6 +13,7 @@ import (
 
 	"article5"
 	"article5/assess"
+	"article5/doctrine"
 	"article5/release"
 	"article5/stix"
 )
@@ -127,6 +128,22 @@ func (n *Node) safeAssess(ctx context.Context, id string) (evs []article5.Event,
 // ENOTFOUND if the node holds no such grouping; EINVALID if the evidence
 // cannot be assessed.
 func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event, error) {
+	return n.assessCase(ctx, caseID, assessOpts{})
+}
+
+// assessOpts are the choices of one assessment of a case.
+type assessOpts struct {
+	// docs are the doctrines to assess with; nil: on a node with partners,
+	// those the case's consultation pins, else those in force.
+	docs []*doctrine.Doctrine
+	// shared assesses on the evidence every partner may receive, as for a
+	// consultation across nodes, even before the case has one.
+	shared bool
+}
+
+// assessCase is AssessCase with opts.
+func (n *Node) assessCase(ctx context.Context, caseID string, opts assessOpts) ([]article5.Event, error) {
+	docs := opts.docs
 	since, err := n.Store.ObjectWatermark(ctx)
 	if err != nil {
 		return nil, err
@@ -144,6 +161,29 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 		}
 		return err
 	}
+	// On a node with partners a case in a consultation is assessed on the
+	// evidence every partner may receive (what both Parties' signers can
+	// see, and so what both nodes hold), with the doctrine versions the
+	// consultation pins (federation.go).
+	prs, err := n.partnerRecipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(prs) > 0 {
+		pinned, consulted, err := n.pinnedDoctrines(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if consulted || opts.shared {
+			ev0.shareWith(n, prs)
+		}
+		if docs == nil {
+			docs = pinned
+		}
+	}
+	if docs == nil {
+		docs = n.InForce()
+	}
 	b, err := bundleOf(caseID, ev0.objs)
 	if err != nil {
 		return nil, keepIndex(err)
@@ -154,7 +194,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, keepIndex(err)
 	}
-	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce()}, ev)
+	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: docs}, ev)
 	if err != nil {
 		return nil, keepIndex(err)
 	}
@@ -185,7 +225,16 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	// The assessment object is stored before the assessment row: while the
 	// row (and the index it is saved with) are the old ones, the new
 	// object leaves only with the case, as the old index decides.
-	if err := n.storeAssessmentObject(ctx, rep, data, marking, red); err != nil {
+	// Its time is that of the latest version of its evidence, never this
+	// node's clock: two nodes holding the same evidence make the same
+	// object.
+	var latest time.Time
+	for _, o := range ev0.latest {
+		if t := o.VersionTime(); t.After(latest) {
+			latest = t
+		}
+	}
+	if err := n.storeAssessmentObject(ctx, rep, data, marking, red, latest); err != nil {
 		return nil, err
 	}
 	evs, err := n.Store.SaveAssessment(ctx, s, data, index)
@@ -196,6 +245,14 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 		// A new assessment: a consultation on the old one re-opens on it.
 		if err := n.reopen(ctx, caseID); err != nil {
 			return nil, fmt.Errorf("re-open the consultation of %s: %w", caseID, err)
+		}
+		// What a partner sent for this case may apply now (federation.go).
+		if fed, err := n.federated(ctx); err != nil {
+			return nil, err
+		} else if fed {
+			if err := n.ReconcileConsultation(ctx, caseID); err != nil {
+				return nil, fmt.Errorf("reconcile the consultation of %s: %w", caseID, err)
+			}
 		}
 	}
 	return evs, nil
@@ -208,15 +265,16 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 // distinct assessment, stored once, whatever reruns or crashes happen
 // between the index and the object. It carries the audience of its
 // evidence (release.Policy.Audience): marking, and at TLP:RED the
-// red_recipients every RED piece admits.
-func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte, marking string, red []string) error {
+// red_recipients every RED piece admits. Its created and modified are at
+// (the latest version of its evidence), to the millisecond.
+func (n *Node) storeAssessmentObject(ctx context.Context, rep *article5.Report, report []byte, marking string, red []string, at time.Time) error {
 	id := AssessmentObjectID(rep.Case, rep.Hash)
 	if _, err := n.Store.FindObjectVersions(ctx, id); err == nil {
 		return nil
 	} else if article5.ErrorCode(err) != article5.ENOTFOUND {
 		return fmt.Errorf("find %s: %w", id, err)
 	}
-	ts := n.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	ts := at.UTC().Format("2006-01-02T15:04:05.000Z")
 	obj := map[string]any{
 		"type": "article5-assessment", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
 		"created_by_ref": article5.ExtensionCreatorID,

@@ -173,7 +173,7 @@ func init() {
 		ID:          Article5ExtensionID,
 		Name:        "article5",
 		Types:       []string{ExtProperty, ExtNewSDO},
-		ObjectTypes: []string{"incident", "relationship", "identity", "location", "article5-assessment", "article5-determination"},
+		ObjectTypes: []string{"incident", "relationship", "identity", "location", "article5-assessment", "article5-determination", "article5-consultation", "article5-doctrine"},
 		Numbers: map[string]NumberRule{
 			"/casualties/*/count":       count(srcArticle5 + ", persons"),
 			"/space_objects/*/norad_id": {Integer: true, Min: 1, Max: MaxInteger, Source: srcArticle5},

@@ -185,7 +185,7 @@ func (c *Client) Add(ctx context.Context, collection string, objs []json.RawMess
 	return &st, nil
 }
 
-// Pull reads every object of a collection added after `after` (a
+// Pull reads every object version of a collection added after `after` (a
 // X-TAXII-Date-Added-Last kept from an earlier pull, or "" for all),
 // following next within this one pass, in pages of limit (0: the
 // server's default). For each page it calls each with the page and the
@@ -197,7 +197,10 @@ func (c *Client) Add(ctx context.Context, collection string, objs []json.RawMess
 // after when nothing was new. A pass with nothing new costs one request.
 // An error of each stops the pull and is returned.
 func (c *Client) Pull(ctx context.Context, collection, after string, limit int, each func(p *Page, safe string) error) (string, error) {
-	q := Query{AddedAfter: after, Limit: limit}
+	// Every version, not only the latest: a partner holds the versions
+	// this node holds, so both assess a case on the same evidence
+	// (docs/federation.md, "Consulting across two nodes").
+	q := Query{AddedAfter: after, Limit: limit, Versions: []string{"all"}}
 	safe := after
 	empty := 0 // empty pages in a row with more to come
 	for pages := 0; ; pages++ {
@@ -234,7 +237,7 @@ func (c *Client) Pull(ctx context.Context, collection, after string, limit int, 
 		if !p.More {
 			return safe, nil
 		}
-		q = Query{AddedAfter: after, Limit: limit, Next: p.Next}
+		q = Query{AddedAfter: after, Limit: limit, Versions: []string{"all"}, Next: p.Next}
 	}
 }
 

@@ -74,7 +74,12 @@ func (s *server) ingest(r *http.Request, c *api.Caller, objs []json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	if pn != nil { // a partner node pushing: as a pull of it would ingest
+	if pn != nil {
+		// A partner node pushing: ingested exactly as a pull of it would
+		// be, with the partner node as submitter, so that its
+		// consultation steps and signed positions apply (node/federation.go)
+		// and nothing it sent is pushed back to it.
+		req.Principal = article5.PartnerPrincipal(pn)
 		req.SpeaksFor, req.MaxAhead, req.HoldConflicts = pn.SpeaksFor, DefaultMaxAhead, true
 	}
 	res, err := s.n.Ingest(r.Context(), req)

@@ -51,7 +51,11 @@ type SignedPosition struct {
 // RFI is a request for information from one party's legal adviser to the
 // other party, and its answer once given.
 type RFI struct {
-	ID         string // "rfi-1", "rfi-2", … in the order sent
+	ID string // "rfi-1", "rfi-2", … in the order this node learnt of them
+	// Ref is the id of the article5-consultation STIX object that carried
+	// the request between nodes ("" on a node without partners): the same
+	// on both nodes, whatever the local numbering.
+	Ref        string `json:",omitempty"`
 	From, To   article5.Party
 	Question   string
 	AskedBy    string // user id
@@ -288,19 +292,29 @@ func (c *Case) RecordPosition(u authz.User, at time.Time, party article5.Party, 
 // (action send-rfi, legal of party; in-consultation) and returns its id.
 // An empty question is EINVALID.
 func (c *Case) SendRFI(u authz.User, at time.Time, party article5.Party, question string) (string, error) {
+	return c.SendRFIRef(u, at, party, "", question)
+}
+
+// SendRFIRef is SendRFI for a request that also has a node-independent
+// reference ref (RFI.Ref): a request whose ref the case already holds is
+// ECONFLICT.
+func (c *Case) SendRFIRef(u authz.User, at time.Time, party article5.Party, ref, question string) (string, error) {
 	if err := c.begin(u, article5.ActionSendRFI, party); err != nil {
 		return "", err
 	}
 	if question == "" {
 		return "", article5.Invalid("a request for information needs a question")
 	}
+	if ref != "" && slices.ContainsFunc(c.RFIs, func(r RFI) bool { return r.Ref == ref }) {
+		return "", article5.Errorf(article5.ECONFLICT, "request for information %s is already held", ref)
+	}
 	id := fmt.Sprintf("rfi-%d", len(c.RFIs)+1)
-	c.RFIs = append(c.RFIs, RFI{ID: id, From: party, To: other(party), Question: question, AskedBy: u.ID, Asked: at})
+	c.RFIs = append(c.RFIs, RFI{ID: id, Ref: ref, From: party, To: other(party), Question: question, AskedBy: u.ID, Asked: at})
 	c.log(u, at, article5.ActionSendRFI, c.State, fmt.Sprintf("%s from %s to %s", id, party, other(party)))
 	return id, nil
 }
 
-// AnswerRFI answers request id on behalf of party, the party it was sent
+// AnswerRFI answers request id (its local ID or its Ref) on behalf of party, the party it was sent
 // to (action answer-rfi, legal of party; in-consultation). Unknown id:
 // ENOTFOUND; id not sent to party: EINVALID; already answered: ECONFLICT;
 // empty answer: EINVALID.
@@ -308,7 +322,7 @@ func (c *Case) AnswerRFI(u authz.User, at time.Time, party article5.Party, id, a
 	if err := c.begin(u, article5.ActionAnswerRFI, party); err != nil {
 		return err
 	}
-	i := slices.IndexFunc(c.RFIs, func(r RFI) bool { return r.ID == id })
+	i := slices.IndexFunc(c.RFIs, func(r RFI) bool { return r.ID == id || (r.Ref != "" && r.Ref == id) })
 	if i < 0 {
 		return article5.Errorf(article5.ENOTFOUND, "no request for information %q in case %s", id, c.ID)
 	}
@@ -324,6 +338,69 @@ func (c *Case) AnswerRFI(u authz.User, at time.Time, party article5.Party, id, a
 	}
 	r.Answer, r.AnsweredBy, r.Answered = answer, u.ID, at
 	c.log(u, at, article5.ActionAnswerRFI, c.State, fmt.Sprintf("%s answered by %s", id, party))
+	return nil
+}
+
+// AcceptRFI records a request for information that party's legal adviser
+// sent on the other Party's node (ref: its node-independent reference). It
+// is taken in any state after consultation was requested, concluded and
+// closed included: it was sent while the sender's node was in
+// consultation, and belongs to the record whatever this node did
+// meanwhile. Before that, or for a ref already held: ECONFLICT; an empty
+// question: EINVALID. The request is numbered as SendRFI numbers.
+func (c *Case) AcceptRFI(u authz.User, at time.Time, party article5.Party, ref, question string) error {
+	if err := c.acceptLate(u, article5.ActionSendRFI, party); err != nil {
+		return err
+	}
+	if question == "" || ref == "" {
+		return article5.Invalid("a request for information needs a question and a reference")
+	}
+	if slices.ContainsFunc(c.RFIs, func(r RFI) bool { return r.Ref == ref }) {
+		return article5.Errorf(article5.ECONFLICT, "request for information %s is already held", ref)
+	}
+	id := fmt.Sprintf("rfi-%d", len(c.RFIs)+1)
+	c.RFIs = append(c.RFIs, RFI{ID: id, Ref: ref, From: party, To: other(party), Question: question, AskedBy: u.ID, Asked: at})
+	c.log(u, at, article5.ActionSendRFI, c.State, fmt.Sprintf("%s from %s to %s (received)", id, party, other(party)))
+	return nil
+}
+
+// AcceptAnswer records the answer party gave on the other Party's node to
+// the request with reference ref, in the states AcceptRFI takes it in.
+// Unknown ref: ENOTFOUND; not sent to party: EINVALID; already answered:
+// ECONFLICT.
+func (c *Case) AcceptAnswer(u authz.User, at time.Time, party article5.Party, ref, answer string) error {
+	if err := c.acceptLate(u, article5.ActionAnswerRFI, party); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(c.RFIs, func(r RFI) bool { return r.Ref != "" && r.Ref == ref })
+	if i < 0 {
+		return article5.Errorf(article5.ENOTFOUND, "no request for information %q in case %s", ref, c.ID)
+	}
+	r := &c.RFIs[i]
+	if r.To != party {
+		return article5.Errorf(article5.EINVALID, "%s was sent to %s, not %s", r.ID, r.To, party)
+	}
+	if r.Answer != "" {
+		return article5.Errorf(article5.ECONFLICT, "%s is already answered", r.ID)
+	}
+	if answer == "" {
+		return article5.Invalid("an answer must not be empty")
+	}
+	r.Answer, r.AnsweredBy, r.Answered = answer, u.ID, at
+	c.log(u, at, article5.ActionAnswerRFI, c.State, fmt.Sprintf("%s answered by %s (received)", r.ID, party))
+	return nil
+}
+
+// acceptLate is begin for what the other Party's node did while it was in
+// consultation: authorisation, and a consultation requested (any state
+// from in-consultation on).
+func (c *Case) acceptLate(u authz.User, a article5.Action, party article5.Party) error {
+	if err := authz.Check(authz.Request{User: u, Action: a, Party: party}); err != nil {
+		return err
+	}
+	if c.State == "" || c.State == article5.StateOpen {
+		return article5.Errorf(article5.ECONFLICT, "case %s is not in consultation: %s is not allowed now", c.ID, a.Words())
+	}
 	return nil
 }
 
@@ -375,6 +452,126 @@ func (c *Case) Sign(u authz.User, at time.Time, party article5.Party, payload ar
 	signed.Payload = clonePayload(payload)
 	signed.Signature = slices.Clone(sig)
 	signed.SignedBy = u.ID
+	c.signed(u, at, party, signed)
+	return nil
+}
+
+// AcceptSigned records party's position as signed on another node, where
+// its draft was recorded and signed (action sign-position, approver of
+// party, as the other node's approver; in-consultation): p carries the
+// payload, reasons and signature. It needs no local draft. Errors: the
+// party's position on the current assessment already signed: ECONFLICT
+// (the same signature again is not an error: nothing changes); a payload
+// on another assessment: ECONFLICT; a payload not on this case's evidence
+// digest and doctrines, reasons not matching reasons_sha256, or a
+// signature verify refuses: EINVALID.
+func (c *Case) AcceptSigned(u authz.User, at time.Time, party article5.Party, p article5.Position, verify Verifier) error {
+	if err := c.begin(u, article5.ActionSignPosition, party); err != nil {
+		return err
+	}
+	if cur := c.Positions[party]; cur != nil && cur.Signature != nil {
+		if slices.Equal(cur.Signature, p.Signature) {
+			return nil
+		}
+		return article5.Errorf(article5.ECONFLICT, "%s's position on assessment %s is already signed", party, c.AssessmentHash)
+	}
+	pl := p.Payload
+	if pl.AssessmentHash != c.AssessmentHash {
+		return article5.Errorf(article5.ECONFLICT, "the signature is over assessment %s; the case is on %s", pl.AssessmentHash, c.AssessmentHash)
+	}
+	if pl.Party != party || pl.Case != c.ID || pl.EvidenceDigest != c.EvidenceDigest || !slices.Equal(pl.Doctrines, c.Doctrines) || pl.Purpose != article5.PositionPurpose {
+		return article5.Invalid("the signed position is not on this case's assessment, evidence and doctrines")
+	}
+	sum := sha256.Sum256([]byte(p.Reasons))
+	if hex.EncodeToString(sum[:]) != pl.ReasonsSHA256 {
+		return article5.Invalid("the reasons do not match the signed reasons_sha256")
+	}
+	if err := verify(pl, p.Signature); err != nil {
+		e := article5.Invalid("the signature does not verify")
+		e.Err = err
+		return e
+	}
+	signed := clonePosition(p)
+	signed.SignedBy = u.ID
+	if signed.Recorded.IsZero() {
+		signed.Recorded = at
+	}
+	c.signed(u, at, party, signed)
+	return nil
+}
+
+// AcceptLateSigned records party's position signed on another node on an
+// earlier assessment of the case than the current one (new evidence
+// reached this node first), so that no signed position is lost: it is kept
+// in Signed and changes nothing else, except that once both Parties'
+// positions on that assessment are held, their determination is kept in
+// Past (ordered by time) as if new evidence had superseded it here. It
+// returns that determination, or nil. Errors: taken in the states
+// AcceptRFI takes a request in, else ECONFLICT; a position on the current
+// assessment (use AcceptSigned), or one already held: ECONFLICT; on
+// another case, for another Party, with reasons not matching, or a
+// signature verify refuses: EINVALID.
+func (c *Case) AcceptLateSigned(u authz.User, at time.Time, party article5.Party, p article5.Position, verify Verifier) (*Determination, error) {
+	if err := c.acceptLate(u, article5.ActionSignPosition, party); err != nil {
+		return nil, err
+	}
+	pl := p.Payload
+	if pl.AssessmentHash == c.AssessmentHash {
+		return nil, article5.Errorf(article5.ECONFLICT, "the position is on the current assessment")
+	}
+	if slices.ContainsFunc(c.Signed, func(s SignedPosition) bool { return slices.Equal(s.Position.Signature, p.Signature) }) {
+		return nil, article5.Errorf(article5.ECONFLICT, "the position is already held")
+	}
+	if pl.Party != party || pl.Case != c.ID || pl.Purpose != article5.PositionPurpose {
+		return nil, article5.Invalid("the signed position is not this case's or this Party's")
+	}
+	sum := sha256.Sum256([]byte(p.Reasons))
+	if hex.EncodeToString(sum[:]) != pl.ReasonsSHA256 {
+		return nil, article5.Invalid("the reasons do not match the signed reasons_sha256")
+	}
+	if err := verify(pl, p.Signature); err != nil {
+		e := article5.Invalid("the signature does not verify")
+		e.Err = err
+		return nil, e
+	}
+	signed := clonePosition(p)
+	signed.SignedBy = u.ID
+	if signed.Recorded.IsZero() {
+		signed.Recorded = at
+	}
+	c.Signed = append(c.Signed, SignedPosition{Position: clonePosition(signed), Signer: authz.User{ID: u.ID, Party: u.Party, Roles: slices.Clone(u.Roles)}, At: at})
+	note := fmt.Sprintf("%s position signed on earlier assessment %s by key %s (received)", party, pl.AssessmentHash, pl.KeyID)
+	var formed *Determination
+	if !slices.ContainsFunc(c.Past, func(d Determination) bool { return d.AssessmentHash == pl.AssessmentHash }) {
+		both := map[article5.Party]article5.Position{}
+		for _, s := range c.Signed {
+			if s.Position.Payload.AssessmentHash == pl.AssessmentHash {
+				both[s.Position.Payload.Party] = clonePosition(s.Position)
+			}
+		}
+		jp, hasJP := both[article5.PartyJP]
+		us, hasUS := both[article5.PartyUS]
+		if hasJP && hasUS {
+			d := Determination{Case: c.ID, AssessmentHash: pl.AssessmentHash, Outcome: article5.Diverged, Positions: both, At: LaterSignedAt(jp.Payload, us.Payload)}
+			if jp.Payload.Tier == us.Payload.Tier {
+				d.Outcome = article5.Concurred
+			}
+			c.Past = append(c.Past, d)
+			slices.SortStableFunc(c.Past, func(a, b Determination) int { return a.At.Compare(b.At) })
+			formed = &d
+			note += fmt.Sprintf("; earlier consultation %s", d.Outcome)
+		}
+	}
+	c.log(u, at, article5.ActionSignPosition, c.State, note)
+	return formed, nil
+}
+
+// signed keeps party's signed position and concludes the consultation when
+// both Parties have signed the current assessment. The determination's
+// time is the later of the two signed_at: the same on every node that
+// holds both signatures.
+func (c *Case) signed(u authz.User, at time.Time, party article5.Party, signed article5.Position) {
+	payload := signed.Payload
 	c.Positions[party] = &signed
 	c.Signed = append(c.Signed, SignedPosition{
 		Position: clonePosition(signed),
@@ -395,7 +592,7 @@ func (c *Case) Sign(u authz.User, at time.Time, party article5.Party, payload ar
 				article5.PartyJP: clonePosition(*jp),
 				article5.PartyUS: clonePosition(*us),
 			},
-			At: at,
+			At: LaterSignedAt(jp.Payload, us.Payload),
 		}
 		to = article5.StateDiverged
 		if jp.Payload.Tier == us.Payload.Tier {
@@ -405,7 +602,17 @@ func (c *Case) Sign(u authz.User, at time.Time, party article5.Party, payload ar
 		note += fmt.Sprintf("; consultation %s (JP %s, US %s)", d.Outcome, jp.Payload.Tier, us.Payload.Tier)
 	}
 	c.log(u, at, article5.ActionSignPosition, to, note)
-	return nil
+}
+
+// LaterSignedAt returns the later signed_at of two payloads as a time (the
+// zero time for one that does not parse): a determination's time.
+func LaterSignedAt(a, b article5.PositionPayload) time.Time {
+	ta, _ := time.Parse(time.RFC3339, a.SignedAt)
+	tb, _ := time.Parse(time.RFC3339, b.SignedAt)
+	if tb.After(ta) {
+		return tb.UTC()
+	}
+	return ta.UTC()
 }
 
 // NewEvidence puts the case on a new assessment (action ingest, analyst).

@@ -102,7 +102,7 @@ The tool recommends and documents; people decide.`,
 		newPartyCmd(stdout), newKeyCmd(stdout), newVerifyCmd(stdout), newAuditCmd(stdout))
 	root.AddCommand(newWebhookCmd(stdout), newSecretCmd(stdout), newPartnerCmd(stdout), newSyncCmd(stdout, stderr))
 	root.AddCommand(newLoginCmd(stdout), newLogoutCmd(stdout))
-	root.AddCommand(newVersionCmd(stdout), newWaitCmd(stdout), newRestoreCmd(stdout), newSendCmd(stdout))
+	root.AddCommand(newVersionCmd(stdout), newWaitCmd(stdout), newRestoreCmd(stdout), newSendCmd(stdout), newDemoCmd(stdout, stderr))
 	withManners(root)
 	return root
 }

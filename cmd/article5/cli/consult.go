@@ -64,6 +64,11 @@ type consultView struct {
 		AssessmentHash string `json:"assessment_hash"`
 		Outcome        string `json:"outcome"`
 	} `json:"past_determinations"`
+	Withheld []struct {
+		ID      string `json:"id"`
+		Partner string `json:"partner"`
+		Reason  string `json:"reason"`
+	} `json:"withheld"`
 }
 
 // printCaseID writes the case id of a consultation answer alone on a
@@ -125,6 +130,9 @@ func printConsultation(w io.Writer, raw json.RawMessage, format string) error {
 	}
 	for _, d := range v.Past {
 		fmt.Fprintf(w, "  earlier determination on %s: %s (superseded by a new assessment, from new evidence or a doctrine change; still verifies)\n", d.AssessmentHash, d.Outcome)
+	}
+	for _, o := range v.Withheld {
+		fmt.Fprintf(w, "  not covered by the consultation (partner %s may not receive it): %s\n      %s\n", o.Partner, o.ID, o.Reason)
 	}
 	return nil
 }
