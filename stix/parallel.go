@@ -122,10 +122,10 @@ func parseClean(data []byte) (b *Bundle, ok bool) {
 	b.Objects = make([]*Object, len(elems))
 	var failed atomic.Bool
 	eachChunk(len(elems), func(lo, hi int) {
-		dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
+		d := &elementDecoder{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), names: map[string]string{}}
 		for i := lo; i < hi && !failed.Load(); i++ {
 			raw := data[elems[i][0]:elems[i][1]:elems[i][1]]
-			o, err := decodeElement(dec, raw, i)
+			o, err := d.decode(raw, i)
 			if err != nil {
 				failed.Store(true)
 				return
@@ -145,20 +145,29 @@ func parseClean(data []byte) (b *Bundle, ok bool) {
 // errNotOne is an element that holds more than one JSON value.
 var errNotOne = errors.New("more than one value")
 
-// decodeElement decodes element i of "objects", raw (strict JSON, as
-// parseClean found it), into what streamObjects would give: the values
-// encoding/json builds with UseNumber (map[string]any, []any, string,
-// json.Number, bool, nil), built from jsontext's tokens, without
-// encoding/json's slower scan. It fails on what encoding/json would
-// refuse or read differently (nesting beyond maxDepth, more than one
-// value), which parseClean leaves to the sequential path.
-func decodeElement(dec *jsontext.Decoder, raw []byte, i int) (*Object, error) {
-	dec.Reset(bytes.NewBuffer(raw))
-	v, err := buildValue(dec, 0)
+// elementDecoder decodes elements of "objects" on one goroutine.
+type elementDecoder struct {
+	dec   *jsontext.Decoder
+	names map[string]string // property names seen, so that each is allocated once
+}
+
+// maxNames bounds elementDecoder.names.
+const maxNames = 1024
+
+// decode decodes element i of "objects", raw (strict JSON, as parseClean
+// found it), into what streamObjects would give: the values encoding/json
+// builds with UseNumber (map[string]any, []any, string, json.Number, bool,
+// nil), built from jsontext's tokens, without encoding/json's slower scan.
+// It fails on what encoding/json would refuse or read differently (nesting
+// beyond maxDepth, more than one value), which parseClean leaves to the
+// sequential path.
+func (d *elementDecoder) decode(raw []byte, i int) (*Object, error) {
+	d.dec.Reset(bytes.NewBuffer(raw))
+	v, err := d.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.ReadToken(); err != io.EOF {
+	if _, err := d.dec.ReadToken(); err != io.EOF {
 		return nil, errNotOne
 	}
 	props, isObj := v.(map[string]any)
@@ -173,9 +182,10 @@ func decodeElement(dec *jsontext.Decoder, raw []byte, i int) (*Object, error) {
 	return o, nil
 }
 
-// buildValue reads the next value of dec as encoding/json decodes it into
-// an any with UseNumber; depth is how deep the value nests already.
-func buildValue(dec *jsontext.Decoder, depth int) (any, error) {
+// value reads the next value as encoding/json decodes it into an any with
+// UseNumber; depth is how deep the value nests already.
+func (d *elementDecoder) value(depth int) (any, error) {
+	dec := d.dec
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -187,12 +197,15 @@ func buildValue(dec *jsontext.Decoder, depth int) (any, error) {
 		}
 		m := map[string]any{}
 		for dec.PeekKind() != '}' {
-			name, err := dec.ReadToken()
+			name, err := dec.ReadValue()
 			if err != nil {
 				return nil, err
 			}
-			key := name.String() // before the next read voids name
-			v, err := buildValue(dec, depth)
+			key, err := d.name(name)
+			if err != nil {
+				return nil, err
+			}
+			v, err := d.value(depth)
 			if err != nil {
 				return nil, err
 			}
@@ -208,7 +221,7 @@ func buildValue(dec *jsontext.Decoder, depth int) (any, error) {
 		}
 		l := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := buildValue(dec, depth)
+			v, err := d.value(depth)
 			if err != nil {
 				return nil, err
 			}
@@ -230,4 +243,25 @@ func buildValue(dec *jsontext.Decoder, depth int) (any, error) {
 		return nil, nil
 	}
 	return nil, errNotOne
+}
+
+// name is the property name whose quoted form is q, allocated once per
+// decoder for the names of up to maxNames.
+func (d *elementDecoder) name(q jsontext.Value) (string, error) {
+	if len(q) < 2 || q[0] != '"' {
+		return "", errNotOne
+	}
+	if bytes.IndexByte(q, '\\') >= 0 {
+		b, err := jsontext.AppendUnquote(nil, q)
+		return string(b), err
+	}
+	b := q[1 : len(q)-1]
+	if s, ok := d.names[string(b)]; ok {
+		return s, nil
+	}
+	s := string(b)
+	if len(d.names) < maxNames {
+		d.names[s] = s
+	}
+	return s, nil
 }
