@@ -154,7 +154,7 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 	if err != nil {
 		return nil, keepIndex(err)
 	}
-	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce()}, ev)
+	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: n.InForce(), Findings: n.findings()}, ev)
 	if err != nil {
 		return nil, keepIndex(err)
 	}
@@ -199,6 +199,16 @@ func (n *Node) AssessCase(ctx context.Context, caseID string) ([]article5.Event,
 		}
 	}
 	return evs, nil
+}
+
+// findings is the node's FindingsCache, made on first use.
+func (n *Node) findings() *assess.FindingsCache {
+	n.findingsOnce.Do(func() {
+		if n.FindingsCache == nil {
+			n.FindingsCache = assess.NewFindingsCache(0)
+		}
+	})
+	return n.FindingsCache
 }
 
 // storeAssessmentObject keeps the assessment as article5's STIX SDO
