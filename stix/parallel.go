@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -148,8 +150,14 @@ var errNotOne = errors.New("more than one value")
 // elementDecoder decodes elements of "objects" on one goroutine.
 type elementDecoder struct {
 	dec   *jsontext.Decoder
-	names map[string]string // property names seen, so that each is allocated once
+	names map[string]string // property names and short strings seen, so that each is allocated once
+	huge  bool              // the element being decoded holds a number beyond a double
 }
+
+// maxShared is the longest string value elementDecoder.names keeps (type
+// names, vocabulary values, "2.1"); longer ones (ids, timestamps, text)
+// are seldom repeated.
+const maxShared = 20
 
 // maxNames bounds elementDecoder.names.
 const maxNames = 1024
@@ -163,6 +171,7 @@ const maxNames = 1024
 // sequential path.
 func (d *elementDecoder) decode(raw []byte, i int) (*Object, error) {
 	d.dec.Reset(bytes.NewBuffer(raw))
+	d.huge = false
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -176,7 +185,10 @@ func (d *elementDecoder) decode(raw []byte, i int) (*Object, error) {
 	}
 	o := newObject(props, raw, i)
 	o.notObject = !isObj
-	if suspect(raw, v) {
+	// jsontext read raw as strict JSON: valid UTF-8, no unpaired
+	// surrogate, no name twice in one object. What is left of I-JSON's
+	// faults (see suspect) is a number beyond a double.
+	if d.huge {
 		o.malformed, _, _ = checkJSON(raw)
 	}
 	return o, nil
@@ -186,6 +198,13 @@ func (d *elementDecoder) decode(raw []byte, i int) (*Object, error) {
 // UseNumber; depth is how deep the value nests already.
 func (d *elementDecoder) value(depth int) (any, error) {
 	dec := d.dec
+	if dec.PeekKind() == '"' {
+		q, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return d.str(q, maxShared)
+	}
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -201,7 +220,7 @@ func (d *elementDecoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			key, err := d.name(name)
+			key, err := d.str(name, math.MaxInt)
 			if err != nil {
 				return nil, err
 			}
@@ -234,7 +253,13 @@ func (d *elementDecoder) value(depth int) (any, error) {
 	case '"':
 		return tok.String(), nil
 	case '0':
-		return json.Number(tok.String()), nil
+		num := tok.String()
+		if !d.huge {
+			if _, err := strconv.ParseFloat(num, 64); err != nil {
+				d.huge = true
+			}
+		}
+		return json.Number(num), nil
 	case 't':
 		return true, nil
 	case 'f':
@@ -245,9 +270,9 @@ func (d *elementDecoder) value(depth int) (any, error) {
 	return nil, errNotOne
 }
 
-// name is the property name whose quoted form is q, allocated once per
-// decoder for the names of up to maxNames.
-func (d *elementDecoder) name(q jsontext.Value) (string, error) {
+// str is the string whose quoted form is q; one of at most share bytes
+// is allocated once per decoder (for the first maxNames such strings).
+func (d *elementDecoder) str(q jsontext.Value, share int) (string, error) {
 	if len(q) < 2 || q[0] != '"' {
 		return "", errNotOne
 	}
@@ -256,6 +281,9 @@ func (d *elementDecoder) name(q jsontext.Value) (string, error) {
 		return string(b), err
 	}
 	b := q[1 : len(q)-1]
+	if len(b) > share {
+		return string(b), nil
+	}
 	if s, ok := d.names[string(b)]; ok {
 		return s, nil
 	}

@@ -41,6 +41,7 @@ func TestParseParallelMatchesStream(t *testing.T) {
 		{"an element not an object", largeBundle(300, map[int]string{7: `"x"`, 200: `[1,2]`, 250: `null`}), true},
 		{"escapes in names and strings", largeBundle(300, map[int]string{5: `{"type":"indicator","x_\u00e9\"":"a\"b\u00e9\n","x_\u00e9\"2":{"\t":[true,false,null,-1.5e-7]}}`}), true},
 		{"a number beyond a double", largeBundle(300, map[int]string{150: `{"type":"indicator","id":"indicator--c00cf988-b628-47c0-9ecb-195d4414f076","x_n":1e999}`}), true},
+		{"a surrogate pair escaped", largeBundle(300, map[int]string{150: `{"type":"indicator","id":"indicator--c00cf988-b628-47c0-9ecb-195d4414f076","name":"\ud83d\ude00","x_big":-1.7976931348623157e308}`}), true},
 		{"a lone surrogate escape", largeBundle(300, map[int]string{150: `{"type":"indicator","id":"indicator--c00cf988-b628-47c0-9ecb-195d4414f076","name":"\ud800"}`}), false},
 		{"a name twice in an object", largeBundle(300, map[int]string{299: `{"type":"indicator","type":"tool"}`}), false},
 		{"invalid UTF-8 in an object", largeBundle(300, map[int]string{1: "{\"type\":\"indicator\",\"name\":\"\xff\"}"}), false},
