@@ -255,7 +255,8 @@ type quotas struct {
 // and returns how long until they would be there (0: they were). With
 // Limits.Shared the bucket is the store's, under key prefixed by the
 // quota's name (so that the quotas of one principal are apart); if the
-// store fails, this process's bucket answers and the fault is logged.
+// store fails, this process's bucket answers and the fault is logged (at
+// most once a minute).
 func (s *server) takeQuota(ctx context.Context, set *bucketSet, name, key string, n int, take bool) time.Duration {
 	if set == nil {
 		return 0
@@ -267,7 +268,9 @@ func (s *server) takeQuota(ctx context.Context, set *bucketSet, name, key string
 		if err == nil {
 			return wait
 		}
-		s.log.WarnContext(ctx, "shared quota unavailable: counted in this process", "quota", name, "err", err)
+		if last := s.quotaWarned.Load(); now.UnixNano()-last >= int64(time.Minute) && s.quotaWarned.CompareAndSwap(last, now.UnixNano()) {
+			s.log.WarnContext(ctx, "shared quota unavailable: counted in this process", "quota", name, "err", err)
+		}
 	}
 	return set.reserve(key, now, n, !take)
 }
