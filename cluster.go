@@ -54,6 +54,15 @@ type ClusterService interface {
 	// time, so that what is kept is bounded by the keys used within their
 	// expiry. An error from f is returned and nothing is stored.
 	UpdateLimits(ctx context.Context, now time.Time, keys []string, f func(states map[string]*LimitState) error) error
+	// TakeQuota takes n tokens from the token bucket key (a request or
+	// ingest quota: one token each interval, holding at most burst) at
+	// now, in one atomic step that every process sees: wait is 0 when
+	// they were there (and, with take, they are taken), else how long
+	// until they would be (nothing is taken). More than burst is never
+	// there: wait is then math.MaxInt64. Buckets full again by now are
+	// swept from time to time, so what is kept is bounded by the keys used
+	// within a burst's time.
+	TakeQuota(ctx context.Context, key string, now time.Time, n int64, interval time.Duration, burst int64, take bool) (wait time.Duration, err error)
 	// SharedKey returns the node's 32-byte secret called name (from
 	// crypto/rand), making it on first use; every process gets the same.
 	SharedKey(ctx context.Context, name string) ([]byte, error)

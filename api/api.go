@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -178,7 +179,10 @@ type server struct {
 	metrics *metrics
 	limiter *loginLimiter
 	quotas  quotas
-	basic   *basicCache
+	// quotaWarned is when (unix ns) the store last failed a shared quota
+	// and it was logged: at most once a minute (takeQuota).
+	quotaWarned atomic.Int64
+	basic       *basicCache
 }
 
 func (s *server) now() time.Time { return s.opts.Now().UTC() }

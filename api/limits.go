@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,14 @@ type Limits struct {
 	// MaxBundleObjects is the most objects one ingested bundle may hold;
 	// more: 413 naming the limit and the count.
 	MaxBundleObjects int
+	// Shared counts the request, address and ingest quotas in the store
+	// (article5.ClusterService.TakeQuota), so that every serve process of
+	// the node draws on one bucket per principal or address: behind n
+	// processes a client still gets the rate once. Without it each
+	// process counts in its own memory. serve sets it on PostgreSQL. When
+	// the store cannot be reached, a process counts in its own memory
+	// until it can.
+	Shared bool
 	// MaxTracked bounds the memory of each quota: principals (or
 	// addresses) whose bucket is full again are forgotten, and when
 	// MaxTracked are still tracked a new one shares one overflow bucket.
@@ -242,6 +251,30 @@ type quotas struct {
 	ingest   *bucketSet // STIX objects per principal
 }
 
+// takeQuota takes n tokens of key from set (with take false: only looks)
+// and returns how long until they would be there (0: they were). With
+// Limits.Shared the bucket is the store's, under key prefixed by the
+// quota's name (so that the quotas of one principal are apart); if the
+// store fails, this process's bucket answers and the fault is logged (at
+// most once a minute).
+func (s *server) takeQuota(ctx context.Context, set *bucketSet, name, key string, n int, take bool) time.Duration {
+	if set == nil {
+		return 0
+	}
+	now := s.now()
+	if s.opts.Limits.Shared {
+		interval := max(time.Duration(float64(time.Second)/float64(set.limit)), 1)
+		wait, err := s.n.Store.TakeQuota(ctx, name+":"+key, now, int64(n), interval, int64(set.burst), take)
+		if err == nil {
+			return wait
+		}
+		if last := s.quotaWarned.Load(); now.UnixNano()-last >= int64(time.Minute) && s.quotaWarned.CompareAndSwap(last, now.UnixNano()) {
+			s.log.WarnContext(ctx, "shared quota unavailable: counted in this process", "quota", name, "err", err)
+		}
+	}
+	return set.reserve(key, now, n, !take)
+}
+
 func newQuotas(l Limits) quotas {
 	return quotas{
 		requests: newBucketSet(l.RequestRate, l.RequestBurst, l.MaxTracked),
@@ -275,19 +308,9 @@ func newBucketSet(perSec float64, burst, max int) *bucketSet {
 		m: map[string]*rate.Limiter{}, overflow: rate.NewLimiter(rate.Limit(perSec), burst)}
 }
 
-// take takes n tokens from key's bucket at now: 0 if they were there,
-// else how long until they would be (nothing is taken then). More than
-// the burst is never there: math.MaxInt64.
-func (b *bucketSet) take(key string, now time.Time, n int) time.Duration {
-	return b.reserve(key, now, n, false)
-}
-
-// wait is take without taking: how long until key's bucket holds n
-// tokens (0: it does).
-func (b *bucketSet) wait(key string, now time.Time, n int) time.Duration {
-	return b.reserve(key, now, n, true)
-}
-
+// reserve takes n tokens from key's bucket at now (with peek, only looks):
+// 0 if they were there, else how long until they would be (nothing is
+// taken then). More than the burst is never there: math.MaxInt64.
 func (b *bucketSet) reserve(key string, now time.Time, n int, peek bool) time.Duration {
 	if b == nil {
 		return 0
@@ -368,14 +391,13 @@ func tooManyRequests(what string, wait time.Duration) error {
 // checkRequestQuota takes one request from the quota of r's principal
 // (after authentication) or, without one, of its client address.
 func (s *server) checkRequestQuota(r *http.Request) error {
-	now := s.now()
 	if p, ok := r.Context().Value(principalKey).(*principal); ok {
-		if wait := s.quotas.requests.take(quotaKey(p), now, 1); wait > 0 {
+		if wait := s.takeQuota(r.Context(), s.quotas.requests, "requests", quotaKey(p), 1, true); wait > 0 {
 			return tooManyRequests("request quota exceeded for this token or user", wait)
 		}
 		return nil
 	}
-	if wait := s.quotas.address.take(addressKey(r, s.opts.TrustedProxies), now, 1); wait > 0 {
+	if wait := s.takeQuota(r.Context(), s.quotas.address, "requests", addressKey(r, s.opts.TrustedProxies), 1, true); wait > 0 {
 		return tooManyRequests("request quota exceeded for unauthenticated requests from this address", wait)
 	}
 	return nil
@@ -389,11 +411,7 @@ func (s *server) checkIngestQuota(r *http.Request, n int, take bool) error {
 	if err != nil {
 		return err
 	}
-	reserve := s.quotas.ingest.wait
-	if take {
-		reserve = s.quotas.ingest.take
-	}
-	if wait := reserve(quotaKey(p), s.now(), n); wait > 0 {
+	if wait := s.takeQuota(r.Context(), s.quotas.ingest, "ingest", quotaKey(p), n, take); wait > 0 {
 		return tooManyRequests(fmt.Sprintf("ingest quota exceeded for this token or user (%d objects; %g objects/s, at most %d at once)",
 			n, s.opts.Limits.IngestRate, s.opts.Limits.IngestBurst), wait)
 	}

@@ -222,7 +222,13 @@ func MustTooMany(tb testing.TB, r response) {
 // (failed authentications included) have a quota per client address that
 // does not touch authenticated ones.
 func TestRequestQuota(t *testing.T) {
-	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{RequestRate: 0.001, RequestBurst: 3, AddressRate: 0.001, AddressBurst: 2}})
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) { testRequestQuota(t, shared) })
+	}
+}
+
+func testRequestQuota(t *testing.T, shared bool) {
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{RequestRate: 0.001, RequestBurst: 3, AddressRate: 0.001, AddressBurst: 2, Shared: shared}})
 	for i := range 3 {
 		if r := e.get(t, "/api/v1/cases"); r.status != http.StatusOK {
 			t.Fatalf("request %d within the burst: %d %s", i, r.status, r.body)
@@ -250,8 +256,14 @@ func TestRequestQuota(t *testing.T) {
 // ingest quota; over it the bundle is refused with 429 and nothing is
 // stored, while another token still ingests.
 func TestIngestQuota(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) { testIngestQuota(t, shared) })
+	}
+}
+
+func testIngestQuota(t *testing.T, shared bool) {
 	// dam-control has 16 objects, ddos-government 12.
-	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{IngestRate: 0.001, IngestBurst: 20, MaxBundleObjects: 20, RequestRate: -1, AddressRate: -1}})
+	e := MustLimitedEnv(t, api.Options{Limits: api.Limits{IngestRate: 0.001, IngestBurst: 20, MaxBundleObjects: 20, RequestRate: -1, AddressRate: -1, Shared: shared}})
 	ingestResult(t, e.ingest(t, MustExample(t, "dam-control"), ""))
 	MustTooMany(t, e.ingest(t, MustExample(t, "ddos-government"), ""))
 	if r := e.get(t, "/api/v1/cases/"+ddosCase); r.status != http.StatusNotFound {

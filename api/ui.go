@@ -116,7 +116,7 @@ func (u uiSessions) Ingest(r *http.Request, data []byte, atomic bool) (*article5
 		return nil, 0, article5.Invalid(fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
 			article5.Detail{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)})
 	}
-	if wait := u.s.quotas.ingest.take(quotaKey(p), u.s.now(), max(n, 1)); wait > 0 {
+	if wait := u.s.takeQuota(r.Context(), u.s.quotas.ingest, "ingest", quotaKey(p), max(n, 1), true); wait > 0 {
 		return nil, wait, nil
 	}
 	res, err := u.s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: u.s.gate(r).Recipient(), Data: data, Atomic: atomic})

@@ -314,7 +314,7 @@ func (s *server) uiQuota(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if wait := s.quotas.requests.take(key, s.now(), 1); wait > 0 {
+		if wait := s.takeQuota(r.Context(), s.quotas.requests, "requests", key, 1, true); wait > 0 {
 			s.writeError(w, r, tooManyRequests("request quota exceeded for this user", wait))
 			return
 		}

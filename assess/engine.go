@@ -17,6 +17,11 @@ type Options struct {
 	Doctrines    []*doctrine.Doctrine // applied in this order; at least one
 	Jurisdiction *geo.Jurisdiction    // nil: geo.Default()
 	Workers      int                  // parallel incident evaluations; 0: GOMAXPROCS. Never changes the result.
+	// Findings, when set, keeps each incident's findings between
+	// assessments and reuses them while the incident's facts and the
+	// doctrines are unchanged (see FindingsCache). Never changes the
+	// result.
+	Findings *FindingsCache
 }
 
 // Assess applies the doctrines to the case in the bundles and returns the
@@ -69,10 +74,30 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 		rep.Doctrines = append(rep.Doctrines, d.Ref())
 	}
 
-	// Single-incident findings, in parallel, stored by index.
+	// Single-incident findings, in parallel, stored by index: reused
+	// from opts.Findings when the incident's facts and the doctrines are
+	// those they were computed from.
 	n := len(incidents)
 	results := make([]map[string]*article5.DoctrineAssessment, n)
+	checklists := make([][]article5.ChecklistItem, n)
+	var keyers sync.Pool
+	if opts.Findings != nil {
+		keyers.New = func() any { return newFindingsKeyer(rep.Doctrines) }
+	}
 	if err := parallel(ctx, n, opts.Workers, func(i int) error {
+		var key [32]byte
+		cacheable := false
+		if opts.Findings != nil {
+			k := keyers.Get().(*findingsKeyer)
+			key, cacheable = k.key(cases.Facts[i])
+			keyers.Put(k)
+			if cacheable {
+				if c := opts.Findings.get(key); c != nil {
+					results[i], checklists[i] = c.as, c.checklist
+					return nil
+				}
+			}
+		}
 		m := make(map[string]*article5.DoctrineAssessment, len(docs))
 		for _, d := range docs {
 			a, err := d.Evaluate(cases.Facts[i])
@@ -81,7 +106,10 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 			}
 			m[d.ID] = a
 		}
-		results[i] = m
+		results[i], checklists[i] = m, MergeChecklists(docs, m)
+		if cacheable {
+			opts.Findings.put(&cachedFindings{key: key, as: m, checklist: checklists[i]})
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -89,7 +117,7 @@ func AssessEvidence(ctx context.Context, opts Options, ev *Evidence) (*article5.
 	rep.Incidents = make([]article5.IncidentReport, n)
 	for i, inc := range incidents {
 		rep.Incidents[i] = article5.IncidentReport{ID: inc.ID, Name: inc.String("name"),
-			Scope: cases.Scopes[i], Assessments: results[i], Checklist: MergeChecklists(docs, results[i])}
+			Scope: cases.Scopes[i], Assessments: results[i], Checklist: checklists[i]}
 	}
 	rep.Scope = caseScope(cases.Scopes)
 

@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"article5"
@@ -107,12 +110,22 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	claims := &claimCheck{n: n, p: req.Principal, speaks: req.SpeaksFor}
 	var prior, warnings []article5.Rejection
 	objs := make([]*article5.StoredObject, 0, len(b.Objects))
+	valid := make([]bool, len(b.Objects)) // rep.ObjectValid of each, in one pass over the issues
+	for i := range valid {
+		valid[i] = true
+	}
+	for _, is := range rep.Issues {
+		if is.Severity == stix.SeverityError && is.Index >= 0 && is.Index < len(valid) {
+			valid[is.Index] = false
+		}
+	}
+	stored, storeErrs := storedObjects(b.Objects, valid, now)
 	for i, o := range b.Objects {
-		if !rep.ObjectValid(i) {
+		if !valid[i] {
 			prior = append(prior, rejection(rep, i, o))
 			continue
 		}
-		so, err := storedObject(o, now)
+		so, err := stored[i], storeErrs[i]
 		if err != nil {
 			prior = append(prior, article5.Rejection{ID: o.ID, Index: i, Reason: article5.ErrorMessage(err)})
 			continue
@@ -383,6 +396,41 @@ func rejection(rep stix.Report, i int, o *stix.Object) article5.Rejection {
 		r.Reason += fmt.Sprintf(" (and %d more errors)", len(errs)-1)
 	}
 	return r
+}
+
+// storedObjects is storedObject of each valid object (valid[i]), the
+// canonical forms and digests computed on up to GOMAXPROCS goroutines for
+// large bundles; the results are by index, nil for the others.
+func storedObjects(objs []*stix.Object, valid []bool, now time.Time) ([]*article5.StoredObject, []error) {
+	out, errs := make([]*article5.StoredObject, len(objs)), make([]error, len(objs))
+	each := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if valid[i] {
+				out[i], errs[i] = storedObject(objs[i], now)
+			}
+		}
+	}
+	const chunk, parallelMin = 64, 128
+	workers := min(runtime.GOMAXPROCS(0), (len(objs)+chunk-1)/chunk)
+	if len(objs) < parallelMin || workers < 2 {
+		each(0, len(objs))
+		return out, errs
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(objs) {
+					return
+				}
+				each(lo, min(lo+chunk, len(objs)))
+			}
+		})
+	}
+	wg.Wait()
+	return out, errs
 }
 
 // storedObject turns a valid parsed object into the version the store

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/assess"
 	"article5/cursor"
 	"article5/doctrine"
 	"article5/release"
@@ -71,6 +72,14 @@ type Node struct {
 	// MaxCaseObjects limits the objects of one case's evidence when it is
 	// assessed; 0: DefaultMaxCaseObjects.
 	MaxCaseObjects int
+
+	// FindingsCache keeps single incidents' findings between assessments
+	// of the worker (assess.FindingsCache): re-assessing a case after a
+	// change evaluates only the incidents whose facts, or the doctrines
+	// in force, changed. Nil makes one of assess.DefaultFindingsCacheSize
+	// incidents on first use.
+	FindingsCache *assess.FindingsCache
+	findingsOnce  sync.Once
 
 	// Holder names this process among the serve processes of the node,
 	// in the leases it takes (the webhook dispatcher's) and in its log;

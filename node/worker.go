@@ -194,7 +194,7 @@ func (n *Node) assessCase(ctx context.Context, caseID string, opts assessOpts) (
 	if err != nil {
 		return nil, keepIndex(err)
 	}
-	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: docs}, ev)
+	rep, err := assess.AssessEvidence(ctx, assess.Options{Doctrines: docs, Findings: n.findings()}, ev)
 	if err != nil {
 		return nil, keepIndex(err)
 	}
@@ -256,6 +256,16 @@ func (n *Node) assessCase(ctx context.Context, caseID string, opts assessOpts) (
 		}
 	}
 	return evs, nil
+}
+
+// findings is the node's FindingsCache, made on first use.
+func (n *Node) findings() *assess.FindingsCache {
+	n.findingsOnce.Do(func() {
+		if n.FindingsCache == nil {
+			n.FindingsCache = assess.NewFindingsCache(0)
+		}
+	})
+	return n.FindingsCache
 }
 
 // storeAssessmentObject keeps the assessment as article5's STIX SDO

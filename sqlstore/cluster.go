@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -217,4 +218,57 @@ type clusterState struct {
 	stopListen  context.CancelFunc
 	listening   sync.WaitGroup
 	limitsSwept atomic.Int64 // unix ns of the last sweep of login_limits
+	quotasSwept atomic.Int64 // unix ns of the last sweep of quotas
+}
+
+// quotaSweep is how often TakeQuota deletes the buckets full again.
+const quotaSweep = time.Minute
+
+// TakeQuota takes n tokens from the bucket key; see
+// article5.ClusterService. A take is one statement: an upsert whose update
+// applies only when the tokens are there, which moves the bucket's
+// theoretical arrival time (tat) on by n intervals, so that of processes
+// taking at once none takes what another took. A refusal, or a look
+// without take, reads the tat to say how long to wait.
+func (db *DB) TakeQuota(ctx context.Context, key string, now time.Time, n int64, interval time.Duration, burst int64, take bool) (time.Duration, error) {
+	if key == "" || n < 0 || interval <= 0 || burst <= 0 {
+		return 0, article5.Errorf(article5.EINVALID, "a quota needs a key, a positive interval and burst, and a count of at least 0")
+	}
+	if n > burst {
+		return time.Duration(math.MaxInt64), nil
+	}
+	op := db.op("take quota")
+	t, cost, limit := now.UnixNano(), n*int64(interval), burst*int64(interval)
+	if last := db.quotasSwept.Load(); t-last >= int64(quotaSweep) && db.quotasSwept.CompareAndSwap(last, t) {
+		if _, err := db.drv.Write().Exec(ctx, `DELETE FROM quotas WHERE tat <= ?`, t); err != nil {
+			return 0, article5.Internal(op, err)
+		}
+	}
+	if take {
+		// A new key's bucket is full: n ≤ burst fits.
+		changed, err := db.drv.Write().Exec(ctx, `INSERT INTO quotas (quota_key, tat) VALUES (?, ?)
+			ON CONFLICT (quota_key) DO UPDATE SET tat = (CASE WHEN quotas.tat > ? THEN quotas.tat ELSE ? END) + ?
+			WHERE (CASE WHEN quotas.tat > ? THEN quotas.tat ELSE ? END) + ? - ? <= ?`,
+			key, t+cost, t, t, cost, t, t, cost, t, limit)
+		if err != nil {
+			return 0, article5.Internal(op, err)
+		}
+		if changed > 0 {
+			return 0, nil
+		}
+	}
+	var tat int64
+	err := db.drv.Write().QueryRow(ctx, `SELECT tat FROM quotas WHERE quota_key = ?`, key).Scan(&tat)
+	if isNoRows(err) {
+		tat, err = 0, nil
+	}
+	if err != nil {
+		return 0, article5.Internal(op, err)
+	}
+	wait := time.Duration(max(tat, t) + cost - t - limit)
+	if take {
+		// Refused: the bucket may have filled since, but nothing was taken.
+		wait = max(wait, time.Millisecond)
+	}
+	return max(wait, 0), nil
 }

@@ -59,6 +59,16 @@ func Parse(data []byte) (*Bundle, error) {
 		return nil, article5.Invalid(fmt.Sprintf("STIX bundle: expected a JSON object at line %d, column %d", line, col))
 	}
 	data = bytes.Clone(data)
+	if b, ok := parseClean(data); ok {
+		return b, nil
+	}
+	return parseStream(data)
+}
+
+// parseStream is Parse's sequential reading of data, its own copy of the
+// input: the path of every input that parseClean leaves, and the one that
+// words every error.
+func parseStream(data []byte) (*Bundle, error) {
 	r := newTokenReader(data)
 	dec := r.dec
 	if _, err := dec.Token(); err != nil {

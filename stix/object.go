@@ -277,14 +277,18 @@ func walkRefs(v any, ptr string, skipObjects bool, fn func(Ref)) {
 			if skipObjects && k == "objects" {
 				continue
 			}
+			isRef, isRefs := strings.HasSuffix(k, "_ref"), strings.HasSuffix(k, "_refs")
+			if !isRef && !isRefs && !container(x) {
+				continue // nothing under it: no pointer to build
+			}
 			p := ptr + "/" + escapePointer(k)
 			switch {
-			case strings.HasSuffix(k, "_ref"):
+			case isRef:
 				if s, ok := x.(string); ok {
 					fn(Ref{Pointer: p, ID: s})
 					continue
 				}
-			case strings.HasSuffix(k, "_refs"):
+			case isRefs:
 				if l, ok := x.([]any); ok {
 					for i, e := range l {
 						if s, ok := e.(string); ok {
@@ -300,7 +304,19 @@ func walkRefs(v any, ptr string, skipObjects bool, fn func(Ref)) {
 		}
 	case []any:
 		for i, e := range v {
-			walkRefs(e, ptr+"/"+strconv.Itoa(i), false, fn)
+			if container(e) {
+				walkRefs(e, ptr+"/"+strconv.Itoa(i), false, fn)
+			}
 		}
 	}
+}
+
+// container reports whether v is a JSON object or array (what walkRefs
+// looks into).
+func container(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }

@@ -50,12 +50,24 @@ func Validate(b *Bundle) Report {
 		}
 	}
 	v.bundle()
-	for i, o := range b.Objects {
-		if o == nil {
-			v.add(SeverityError, fmt.Sprintf("objects/%d", i), i, "", "not-object", "element %d of objects is nil", i)
-			continue
+	// Each object is checked on its own (the bundle-wide state, ids and
+	// extDefs, is only read), so ranges of objects are checked at once,
+	// each into issues of its own, joined in object order.
+	chunks := make([][]Issue, (len(b.Objects)+parallelChunk-1)/parallelChunk)
+	eachChunk(len(b.Objects), func(lo, hi int) {
+		cv := &validator{b: b, ids: v.ids, extDefs: v.extDefs}
+		for i := lo; i < hi; i++ {
+			o := b.Objects[i]
+			if o == nil {
+				cv.add(SeverityError, fmt.Sprintf("objects/%d", i), i, "", "not-object", "element %d of objects is nil", i)
+				continue
+			}
+			cv.object(o)
 		}
-		v.object(o)
+		chunks[lo/parallelChunk] = cv.issues
+	})
+	for _, c := range chunks {
+		v.issues = append(v.issues, c...)
 	}
 	v.versions()
 	slices.SortStableFunc(v.issues, func(a, b Issue) int {

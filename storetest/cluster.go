@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ func RunCluster(t *testing.T, open ClusterOpen) {
 		{"LeaseHeldByOneTakenOverWhenExpired", testLease},
 		{"LeaseRaceHasOneWinner", testLeaseRace},
 		{"LoginLimitsSharedAndSerialised", testLimits},
+		{"QuotaSharedAndHeld", testQuota},
 		{"SharedKeySame", testSharedKey},
 		{"DoctrineGenerationGrows", testDoctrineGeneration},
 		{"EventsWakeWaiters", testEventsWake},
@@ -175,6 +178,67 @@ func testLimits(t *testing.T, a, b article5.Store) {
 	bump(a, now, time.Hour)
 	if got := read(b, now.Add(time.Hour)); got != (article5.LimitState{}) {
 		t.Fatalf("an expired state reads %+v; want the zero state", got)
+	}
+}
+
+// testQuota: concurrent takes from one bucket through two stores take no
+// more than the burst between them, a refusal says how long to wait and
+// takes nothing, a look takes nothing, and the bucket refills at its rate.
+func testQuota(t *testing.T, a, b article5.Store) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0).UTC()
+	const burst, interval = 10, 100 * time.Millisecond // 10 a second, 10 at once
+	take := func(s article5.Store, key string, at time.Time, n int64, really bool) time.Duration {
+		t.Helper()
+		wait, err := s.TakeQuota(ctx, key, at, n, interval, burst, really)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wait
+	}
+	var granted atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 3 * burst {
+		s := alternate(i, a, b)
+		wg.Go(func() {
+			wait, err := s.TakeQuota(ctx, "token:t1", now, 1, interval, burst, true)
+			if err != nil {
+				t.Error(err)
+			}
+			if wait == 0 {
+				granted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if g := granted.Load(); g != burst {
+		t.Fatalf("%d concurrent takes of one token through two stores: %d granted, want the burst, %d", 3*burst, g, burst)
+	}
+	if w := take(b, "token:t1", now, 1, true); w != interval {
+		t.Fatalf("an empty bucket: wait %v, want one interval, %v", w, interval)
+	}
+	if w := take(a, "token:t1", now, 3, false); w != 3*interval {
+		t.Fatalf("a look for 3 tokens: wait %v, want %v", w, 3*interval)
+	}
+	later := now.Add(3 * interval)
+	if w := take(a, "token:t1", later, 3, true); w != 0 {
+		t.Fatalf("3 intervals later, 3 tokens: wait %v, want none", w)
+	}
+	if w := take(b, "token:t1", later, 1, true); w != interval {
+		t.Fatalf("the refusal and the look took tokens: wait %v, want %v", w, interval)
+	}
+	if w := take(b, "token:t2", now, burst, true); w != 0 {
+		t.Fatalf("another key's full bucket: wait %v, want none", w)
+	}
+	if w := take(a, "token:t2", now, burst+1, false); w != time.Duration(math.MaxInt64) {
+		t.Fatalf("more than the burst: wait %v, want never", w)
+	}
+	// Long after, both buckets are full again (and may be swept).
+	long := now.Add(time.Hour)
+	for _, k := range []string{"token:t1", "token:t2"} {
+		if w := take(alternate(len(k), a, b), k, long, burst, true); w != 0 {
+			t.Fatalf("an hour later %s: wait %v, want a full bucket", k, w)
+		}
 	}
 }
 

@@ -140,7 +140,10 @@ func (c serveConfig) limits() api.Limits {
 	return api.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout, IdleTimeout: c.IdleTimeout, WriteTimeout: c.WriteTimeout,
 		BodyTimeout: c.BodyTimeout, BodyMinRate: c.BodyMinRate,
 		RequestRate: c.RequestRate, RequestBurst: c.RequestBurst, AddressRate: c.AddressRate, AddressBurst: c.AddressBurst,
-		IngestRate: c.IngestRate, IngestBurst: c.IngestBurst, MaxBundleObjects: c.MaxBundleObjects}
+		IngestRate: c.IngestRate, IngestBurst: c.IngestBurst, MaxBundleObjects: c.MaxBundleObjects,
+		// On PostgreSQL several serve processes may share the node: they
+		// count the quotas together, in the store.
+		Shared: c.Database != ""}
 }
 
 // addLimitFlags adds the flags of the connection deadlines, quotas and
