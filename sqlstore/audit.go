@@ -746,10 +746,10 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 			logErr = article5.Internal(op, err)
 			return
 		}
-		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
-			head.N = int64(len(entries)) // an unverified size is not trusted with memory
+		if headFault != nil && (head.N < 0 || head.N > int64(entries.Len())) {
+			head.N = int64(entries.Len()) // an unverified size is not trusted with memory
 		}
-		if check, logErr = audit.CheckLog(entries, tiles, head); logErr != nil {
+		if check, logErr = audit.CheckEntryLog(entries, tiles, head); logErr != nil {
 			return
 		}
 		if several, err = db.severalVersions(ctx, txs[0]); err != nil {
@@ -824,15 +824,16 @@ func (s *interned) ScanBytes(b []byte) error {
 // reads them.
 var entryColumns = []string{"idx", "kind", "ref", "digest", "time", "actor"}
 
-// readEntries reads every log entry, in index order: where d packs
-// columns (Dialect.Packed), each row as one text that the entry's strings
-// share, else a typed value per column.
-func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, error) {
+// readEntries reads every log entry, in index order, into an
+// audit.EntryLog (which keeps each entry's leaf data, not the row read):
+// where d packs columns (Dialect.Packed), each row as one text, else a
+// typed value per column.
+func readEntries(ctx context.Context, q Querier, d Dialect) (*audit.EntryLog, error) {
 	var n int64
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM audit_entries`).Scan(&n); err != nil {
 		return nil, err
 	}
-	entries := make([]audit.Entry, 0, max(n, 0))
+	entries := audit.NewEntryLog(int(min(max(n, 0), 1<<32)))
 	if packed, ok := d.Packed(entryColumns); ok {
 		rows, err := q.Query(ctx, `SELECT `+packed+` FROM audit_entries ORDER BY idx`)
 		if err != nil {
@@ -841,11 +842,13 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 		defer rows.Close()
 		var row string
 		dest := []any{&row} // one slice for every row
+		var e audit.Entry
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return nil, err
 			}
-			entries = append(entries, entryFromText(row))
+			e = entryFromText(row)
+			entries.Add(&e)
 		}
 		return entries, rows.Err()
 	}
@@ -865,7 +868,7 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 			return nil, err
 		}
 		e.Kind, e.Time = kind, fromNano(t)
-		entries = append(entries, e)
+		entries.Add(&e)
 	}
 	return entries, rows.Err()
 }
