@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -247,9 +248,9 @@ func (db *DB) convertHashes(ctx context.Context) error {
 // scan (Dialect.ScanParts), the other tables on qs[0]. With deep, the raw
 // bytes of every object version are read and checked too
 // (audit.CoveredObject); otherwise only those of versions whose entries
-// digest raw itself (stored before migration 0009). It returns the object
-// versions whose latest flag is not set (see latestFaults).
-func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string)) (unflagged [][2]string, err error) {
+// digest raw itself (stored before migration 0009). It returns what the
+// scan found of the versions' latest flags (see latestFlags).
+func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string)) (*latestFlags, error) {
 	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
 	if deep {
 		raw = `raw`
@@ -258,10 +259,17 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 	if len(parts) == 0 || len(parts) > len(qs) {
 		parts = []string{"1 = 1"}
 	}
-	found := make([][][2]string, len(parts))
+	flags := make([]latestFlags, len(parts))
+	seed := maphash.MakeSeed()
 	scans := make([]func(func() *audit.CoveredObject) error, len(parts))
 	for i, where := range parts {
-		note := func(id, version string) { found[i] = append(found[i], [2]string{id, version}) }
+		note := func(id, version string, latest bool) {
+			if latest {
+				flags[i].flagged = append(flags[i].flagged, maphash.String(seed, id))
+			} else {
+				flags[i].unflagged = append(flags[i].unflagged, [2]string{id, version})
+			}
+		}
 		scans[i] = func(row func() *audit.CoveredObject) error {
 			if packed, ok := db.d.Packed(coverObjectColumns); ok {
 				return scanPackedObjects(ctx, qs[i], packed, raw, where, row, note)
@@ -284,7 +292,33 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 	for ref, digest := range out {
 		emit(ref, digest)
 	}
-	return slices.Concat(found...), nil
+	all := &latestFlags{}
+	for _, f := range flags {
+		all.unflagged = append(all.unflagged, f.unflagged...)
+		all.flagged = append(all.flagged, f.flagged...)
+	}
+	return all, nil
+}
+
+// latestFlags is what the scan of every objects row found of their latest
+// flags: the versions not flagged, and, for every version flagged, a
+// 64-bit hash of its id (one seed for them all).
+type latestFlags struct {
+	unflagged [][2]string // id, version
+	flagged   []uint64
+}
+
+// severalFlagged reports whether two flagged versions have ids of the same
+// hash: two flagged versions of one id (or, rarely, two ids whose hashes
+// are equal).
+func (f *latestFlags) severalFlagged() bool {
+	slices.Sort(f.flagged)
+	for i := 1; i < len(f.flagged); i++ {
+		if f.flagged[i] == f.flagged[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // rowQueue hands covered rows to the log's check as they are read, the
@@ -341,21 +375,48 @@ var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec"
 	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
 	"submitter", "submitter_org", "custodian", "relayed", "red", "raw_sha256", "tlp_rank", "latest"}
 
-// severalVersions reads the versions of every id stored in several (one
-// query on the primary key finds them; normally a few), by id, with
-// their latest flags, for latestFaults.
-func (db *DB) severalVersions(ctx context.Context, q Querier) (map[string][]flaggedVersion, error) {
+// severalVersions reads the versions of every id stored in several, by
+// id, with their latest flags, for latestFaults. Where the scan of every
+// row (flags) found no two flagged versions of one id, the ids stored in
+// several are those of the versions found unflagged (of each id, all but
+// its greatest), and only theirs are read, by primary key; otherwise every
+// id stored in several is found with one query over the primary key.
+func (db *DB) severalVersions(ctx context.Context, q Querier, flags *latestFlags) (map[string][]flaggedVersion, error) {
 	out := map[string][]flaggedVersion{}
-	err := each(ctx, q, func(r Row) error {
+	add := func(r Row) error {
 		var v flaggedVersion
 		if err := r.Scan(&v.ID, &v.Version, &v.VersionSec, &v.VersionNsec, &v.latest); err != nil {
 			return err
 		}
 		out[v.ID] = append(out[v.ID], v)
 		return nil
-	}, `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = `+db.d.Bool(true)+`
-		FROM objects WHERE id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
-	return out, err
+	}
+	columns := `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = ` + db.d.Bool(true) + ` FROM objects WHERE `
+	if flags.severalFlagged() {
+		return out, each(ctx, q, add, columns+`id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
+	}
+	ids := make([]string, 0, len(flags.unflagged))
+	seen := make(map[string]bool, len(flags.unflagged))
+	for _, u := range flags.unflagged {
+		if !seen[u[0]] {
+			seen[u[0]] = true
+			ids = append(ids, u[0])
+		}
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 10_000)]
+		ids = ids[len(batch):]
+		cond, arg := db.d.In("id", batch)
+		if err := each(ctx, q, add, columns+cond, arg); err != nil {
+			return nil, err
+		}
+	}
+	for id, vs := range out {
+		if len(vs) < 2 {
+			delete(out, id)
+		}
+	}
+	return out, nil
 }
 
 // flaggedVersion is one stored version's key and latest flag.
@@ -407,7 +468,7 @@ func latestFaults(several map[string][]flaggedVersion, unflagged [][2]string) []
 // scanObjects reads the objects rows where holds for AuditVerify into
 // row(), a typed value per column; raw is the expression read for the raw
 // bytes (NULL where they are not needed).
-func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *audit.CoveredObject, flag func(id, version string, latest bool)) error {
 	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
@@ -432,9 +493,7 @@ func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
 		o.Markings = marks.parse(m)
 		o.RedRecipients = article5.ParseRedColumn(v.Red)
-		if !latest {
-			unflagged(o.ID, o.Version)
-		}
+		flag(o.ID, o.Version, latest)
 		*row() = v
 	}
 	return rows.Err()
@@ -468,7 +527,7 @@ func (mc markingsCache) parse(s string) []string {
 // verifying costs. None of the packed columns can hold a NUL: ids,
 // versions, types and refs are validated STIX, markings are JSON text, the
 // rest are integers and hex.
-func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string, row func() *audit.CoveredObject, flag func(id, version string, latest bool)) error {
 	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
@@ -486,9 +545,7 @@ func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string
 		}
 		c := row()
 		c.Raw = rawBytes
-		if !objectFromText(c, meta, f[:0], marks) {
-			unflagged(c.ID, c.Version)
-		}
+		flag(c.ID, c.Version, objectFromText(c, meta, f[:0], marks))
 	}
 	return rows.Err()
 }
@@ -723,14 +780,14 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 	}
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
-	// One connection reads the log and checks it (most of the hashing),
-	// then reads the versions of the ids stored in several; the others
-	// read every covered row meanwhile, and each is checked against the
-	// log as soon as the log is.
+	// One connection reads the log and checks it (most of the hashing);
+	// the others read every covered row meanwhile, and each is checked
+	// against the log as soon as the log is; then one of them reads the
+	// versions of the ids stored in several.
 	ready := make(chan *audit.LogCheck, 1)
 	rows := &rowQueue{ready: ready}
 	var several map[string][]flaggedVersion
-	var unflagged [][2]string
+	var flags *latestFlags
 	var logErr, coveredErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -749,12 +806,7 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 		if headFault != nil && (head.N < 0 || head.N > int64(entries.Len())) {
 			head.N = int64(entries.Len()) // an unverified size is not trusted with memory
 		}
-		if check, logErr = audit.CheckEntryLog(entries, tiles, head); logErr != nil {
-			return
-		}
-		if several, err = db.severalVersions(ctx, txs[0]); err != nil {
-			logErr = article5.Internal(op, err)
-		}
+		check, logErr = audit.CheckEntryLog(entries, tiles, head)
 	})
 	wg.Go(func() {
 		qs := make([]Querier, len(txs)-1)
@@ -762,7 +814,9 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 			qs[i] = tx
 		}
 		var err error
-		unflagged, err = db.readCovered(ctx, qs, deep, rows.add)
+		if flags, err = db.readCovered(ctx, qs, deep, rows.add); err == nil {
+			several, err = db.severalVersions(ctx, qs[0], flags)
+		}
 		if err != nil {
 			coveredErr = article5.Internal(op, err)
 		}
@@ -773,7 +827,7 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 		return nil, err
 	}
 	check := rows.check
-	for _, ref := range latestFaults(several, unflagged) {
+	for _, ref := range latestFaults(several, flags.unflagged) {
 		check.RowEdited(ref, "latest flag does not mark the greatest version")
 	}
 	rep := check.Report()
