@@ -350,29 +350,26 @@ func (c *LogCheck) Row(ref, digest string) {
 	c.present++
 }
 
-// RowSum is Row of a digest given as its SHA-256 sum: the digest is
-// hex.EncodeToString(sum[:]), or, when bad is not "", bad followed by a
-// space and that (a row some column of which its digest does not show to
-// be wrong: see CoveredObject.Digest), which matches no entry.
-func (c *LogCheck) RowSum(ref string, sum *[sha256.Size]byte, bad string) {
+// RowDigest is Row of a digest given as a RowDigest (what CoverObjects
+// computes), compared without making its hex string.
+func (c *LogCheck) RowDigest(ref string, d *RowDigest) {
 	var h [2 * sha256.Size]byte
-	hex.Encode(h[:], sum[:])
-	if bad != "" {
-		c.Row(ref, bad+" "+string(h[:]))
+	hex.Encode(h[:], d.Sum[:])
+	if d.Bad != "" {
+		c.Row(ref, d.String())
 		return
 	}
-	c.rep.Rows++
 	i, ok := c.find(ref)
 	if !ok {
-		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
+		c.Row(ref, string(h[:])) // the fault, as Row words it
 		return
 	}
 	k := c.slot[i]
 	if c.deleted(k) || c.seen[i] || string(h[:]) != string(c.log.digest(k)) {
-		c.rep.Rows--
-		c.Row(ref, string(h[:])) // the fault, as Row words it
+		c.Row(ref, string(h[:]))
 		return
 	}
+	c.rep.Rows++
 	c.next = i + 1
 	c.seen[i] = true
 	c.present++

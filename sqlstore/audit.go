@@ -56,7 +56,8 @@ func (db *DB) initAudit(ctx context.Context) error {
 		return err
 	}
 	covered := map[string]string{}
-	_, err = db.readCovered(ctx, []Querier{tx}, false, func(ref, digest string) { covered[ref] = digest })
+	_, err = db.readCovered(ctx, []Querier{tx}, false, func(ref, digest string) { covered[ref] = digest },
+		func(ref string, d *audit.RowDigest) { covered[ref] = d.String() })
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -242,7 +243,8 @@ func (db *DB) convertHashes(ctx context.Context) error {
 }
 
 // readCovered calls emit with the ref and digest of every row of the
-// covered tables (from one goroutine at a time), read through qs (one
+// covered tables, emitObject with those of the objects rows (from one
+// goroutine at a time), read through qs (one
 // snapshot): what AuditVerify compares with the log. The objects rows are
 // read in parts at once on several of qs where the dialect splits the
 // scan (Dialect.ScanParts), the other tables on qs[0]. With deep, the raw
@@ -250,7 +252,7 @@ func (db *DB) convertHashes(ctx context.Context) error {
 // (audit.CoveredObject); otherwise only those of versions whose entries
 // digest raw itself (stored before migration 0009). It returns what the
 // scan found of the versions' latest flags (see latestFlags).
-func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string)) (*latestFlags, error) {
+func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string), emitObject func(ref string, d *audit.RowDigest)) (*latestFlags, error) {
 	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
 	if deep {
 		raw = `raw`
@@ -277,7 +279,7 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 			return scanObjects(ctx, qs[i], raw, where, row, note)
 		}
 	}
-	if err := audit.CoverObjects(emit, deep, scans...); err != nil {
+	if err := audit.CoverObjects(emitObject, deep, scans...); err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
@@ -328,22 +330,47 @@ type rowQueue struct {
 	ready <-chan *audit.LogCheck // the check, or nil if it failed
 	check *audit.LogCheck
 	got   bool
-	held  [][2]string
+	held  []heldRow
 }
 
-// add checks the row ref, or holds it until the check is ready.
-func (q *rowQueue) add(ref, digest string) {
+// heldRow is a row held until the check is ready: an objects row's ref and
+// RowDigest, or another row's ref and digest.
+type heldRow struct {
+	ref, digest string
+	object      bool // d holds the digest
+	d           audit.RowDigest
+}
+
+// isReady reports whether the check is ready, taking it if it has just
+// become so.
+func (q *rowQueue) isReady() bool {
 	if !q.got {
 		select {
 		case q.check = <-q.ready:
 			q.flush()
 		default:
-			q.held = append(q.held, [2]string{ref, digest})
-			return
+			return false
 		}
 	}
-	if q.check != nil {
+	return true
+}
+
+// add checks the row ref, or holds it until the check is ready.
+func (q *rowQueue) add(ref, digest string) {
+	if !q.isReady() {
+		q.held = append(q.held, heldRow{ref: ref, digest: digest})
+	} else if q.check != nil {
 		q.check.Row(ref, digest)
+	}
+}
+
+// addObject checks the objects row ref, or holds it until the check is
+// ready.
+func (q *rowQueue) addObject(ref string, d *audit.RowDigest) {
+	if !q.isReady() {
+		q.held = append(q.held, heldRow{ref: ref, object: true, d: *d})
+	} else if q.check != nil {
+		q.check.RowDigest(ref, d)
 	}
 }
 
@@ -360,8 +387,12 @@ func (q *rowQueue) wait() *audit.LogCheck {
 func (q *rowQueue) flush() {
 	q.got = true
 	if q.check != nil {
-		for _, h := range q.held {
-			q.check.Row(h[0], h[1])
+		for i := range q.held {
+			if h := &q.held[i]; h.object {
+				q.check.RowDigest(h.ref, &h.d)
+			} else {
+				q.check.Row(h.ref, h.digest)
+			}
 		}
 	}
 	q.held = nil
@@ -814,7 +845,7 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 			qs[i] = tx
 		}
 		var err error
-		if flags, err = db.readCovered(ctx, qs, deep, rows.add); err == nil {
+		if flags, err = db.readCovered(ctx, qs, deep, rows.add, rows.addObject); err == nil {
 			several, err = db.severalVersions(ctx, qs[0], flags)
 		}
 		if err != nil {
