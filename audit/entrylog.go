@@ -133,15 +133,22 @@ func (x *refIndex) put(ref []byte, i int64) (prev int64, ok bool) {
 	return prev, ok
 }
 
-// get returns the index of ref's newest entry.
-func (x *refIndex) get(ref string) (int64, bool) {
-	j, found := x.byHash[maphash.String(x.seed, ref)]
+// getRef returns the index of ref's newest entry in x.
+func getRef[S string | []byte](x *refIndex, ref S) (int64, bool) {
+	var h uint64
+	switch r := any(ref).(type) {
+	case string:
+		h = maphash.String(x.seed, r)
+	case []byte:
+		h = maphash.Bytes(x.seed, r)
+	}
+	j, found := x.byHash[h]
 	if !found {
 		return 0, false
 	}
-	if string(x.ref(j)) == ref {
+	if string(x.ref(j)) == string(ref) {
 		return j, true
 	}
-	j, found = x.other[ref]
+	j, found = x.other[string(ref)]
 	return j, found
 }

@@ -304,11 +304,11 @@ func (c *LogCheck) deleted(k int) bool { return string(c.log.digest(k)) == Diges
 // find returns the index of ref's newest entry. Rows come mostly in the
 // order of their entries, so the entry after the last row's is tried
 // first.
-func (c *LogCheck) find(ref string) (int64, bool) {
-	if i := c.next; i < int64(len(c.newest)) && c.newest[i] && string(c.log.ref(c.slot[i])) == ref {
+func find[S string | []byte](c *LogCheck, ref S) (int64, bool) {
+	if i := c.next; i < int64(len(c.newest)) && c.newest[i] && string(c.log.ref(c.slot[i])) == string(ref) {
 		return i, true
 	}
-	return c.last.get(ref)
+	return getRef(c.last, ref)
 }
 
 // Rows checks covered, the ref and current Digest of every row of the
@@ -329,7 +329,7 @@ func (c *LogCheck) add(kind FaultKind, index int64, ref, format string, args ...
 // newest entry of its ref. Each row is given once.
 func (c *LogCheck) Row(ref, digest string) {
 	c.rep.Rows++
-	i, ok := c.find(ref)
+	i, ok := find(c, ref)
 	if !ok {
 		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
 		return
@@ -353,20 +353,28 @@ func (c *LogCheck) Row(ref, digest string) {
 // RowDigest is Row of a digest given as a RowDigest (what CoverObjects
 // computes), compared without making its hex string.
 func (c *LogCheck) RowDigest(ref string, d *RowDigest) {
-	var h [2 * sha256.Size]byte
-	hex.Encode(h[:], d.Sum[:])
 	if d.Bad != "" {
 		c.Row(ref, d.String())
 		return
 	}
-	i, ok := c.find(ref)
+	rowSum(c, ref, &d.Sum)
+}
+
+// RowSum is RowDigest of a digest without Bad, of a ref given as bytes
+// (which it does not keep).
+func (c *LogCheck) RowSum(ref []byte, sum *[sha256.Size]byte) { rowSum(c, ref, sum) }
+
+func rowSum[S string | []byte](c *LogCheck, ref S, sum *[sha256.Size]byte) {
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	i, ok := find(c, ref)
 	if !ok {
-		c.Row(ref, string(h[:])) // the fault, as Row words it
+		c.Row(string(ref), string(h[:])) // the fault, as Row words it
 		return
 	}
 	k := c.slot[i]
 	if c.deleted(k) || c.seen[i] || string(h[:]) != string(c.log.digest(k)) {
-		c.Row(ref, string(h[:]))
+		c.Row(string(ref), string(h[:]))
 		return
 	}
 	c.rep.Rows++
@@ -379,7 +387,7 @@ func (c *LogCheck) RowDigest(ref string, d *RowDigest) {
 // not show (a column derived from others that does not say what they do:
 // an objects row's latest flag).
 func (c *LogCheck) RowEdited(ref, why string) {
-	i, ok := c.last.get(ref)
+	i, ok := getRef(c.last, ref)
 	if !ok {
 		i = -1
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -331,6 +333,7 @@ type rowQueue struct {
 	check *audit.LogCheck
 	got   bool
 	held  []heldRow
+	sums  heldSums // the objects rows held whose RowDigest has no Bad
 }
 
 // heldRow is a row held until the check is ready: an objects row's ref and
@@ -339,6 +342,35 @@ type heldRow struct {
 	ref, digest string
 	object      bool // d holds the digest
 	d           audit.RowDigest
+}
+
+// heldSums holds objects rows' refs and sums, each as the 32 bytes of the
+// sum, the ref's length (4 bytes, little-endian) and the ref, in blocks
+// that hold no pointers (a million rows are held while the log is read:
+// not a million strings for the collector to scan).
+type heldSums struct{ blocks [][]byte }
+
+func (h *heldSums) add(ref string, sum *[sha256.Size]byte) {
+	need := sha256.Size + 4 + len(ref)
+	if len(h.blocks) == 0 || cap(h.blocks[len(h.blocks)-1])-len(h.blocks[len(h.blocks)-1]) < need {
+		h.blocks = append(h.blocks, make([]byte, 0, max(1<<20, need)))
+	}
+	b := h.blocks[len(h.blocks)-1]
+	b = append(b, sum[:]...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ref)))
+	h.blocks[len(h.blocks)-1] = append(b, ref...)
+}
+
+// each calls f with every row held, in the order added.
+func (h *heldSums) each(f func(ref []byte, sum *[sha256.Size]byte)) {
+	for _, b := range h.blocks {
+		for len(b) > 0 {
+			sum := (*[sha256.Size]byte)(b[:sha256.Size])
+			n := int(binary.LittleEndian.Uint32(b[sha256.Size:]))
+			f(b[sha256.Size+4:sha256.Size+4+n], sum)
+			b = b[sha256.Size+4+n:]
+		}
+	}
 }
 
 // isReady reports whether the check is ready, taking it if it has just
@@ -367,10 +399,15 @@ func (q *rowQueue) add(ref, digest string) {
 // addObject checks the objects row ref, or holds it until the check is
 // ready.
 func (q *rowQueue) addObject(ref string, d *audit.RowDigest) {
-	if !q.isReady() {
+	switch {
+	case q.isReady():
+		if q.check != nil {
+			q.check.RowDigest(ref, d)
+		}
+	case d.Bad == "":
+		q.sums.add(ref, &d.Sum)
+	default:
 		q.held = append(q.held, heldRow{ref: ref, object: true, d: *d})
-	} else if q.check != nil {
-		q.check.RowDigest(ref, d)
 	}
 }
 
@@ -387,6 +424,7 @@ func (q *rowQueue) wait() *audit.LogCheck {
 func (q *rowQueue) flush() {
 	q.got = true
 	if q.check != nil {
+		q.sums.each(q.check.RowSum)
 		for i := range q.held {
 			if h := &q.held[i]; h.object {
 				q.check.RowDigest(h.ref, &h.d)
@@ -395,7 +433,7 @@ func (q *rowQueue) flush() {
 			}
 		}
 	}
-	q.held = nil
+	q.held, q.sums = nil, heldSums{}
 }
 
 // coverObjectColumns are the objects columns the audit digest covers
