@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"hash/maphash"
+	"slices"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -97,40 +99,101 @@ func (l *EntryLog) recordHash(k int) tlog.Hash {
 	return out
 }
 
-// refIndex maps a ref to the index of its newest entry: a map of the refs'
-// 64-bit hashes (no pointers for the collector to scan, no string to
-// compare but the one entry found), and a map of refs for the rare ref
-// whose hash another ref already has.
+// refIndex finds the newest entry of a ref: the 64-bit hashes of the
+// placed entries' refs, sorted (a radix sort: no map of a million refs to
+// build, nothing for the collector to scan), each with its entry's index,
+// and which entries are the newest of their refs.
 type refIndex struct {
 	seed   maphash.Seed
-	byHash map[uint64]int64
-	other  map[string]int64
+	keys   []refKey             // sorted by hash, then index
+	newest []bool               // entry index → the newest entry of its ref
 	ref    func(i int64) []byte // the ref of the entry at index i
 }
 
-func newRefIndex(n int, ref func(i int64) []byte) *refIndex {
-	return &refIndex{seed: maphash.MakeSeed(), byHash: make(map[uint64]int64, n), ref: ref}
+type refKey struct {
+	hash  uint64
+	index int64
 }
 
-// put records i as the newest entry of ref and returns the one it
-// replaces, if any.
-func (x *refIndex) put(ref []byte, i int64) (prev int64, ok bool) {
-	h := maphash.Bytes(x.seed, ref)
-	j, found := x.byHash[h]
-	if !found {
-		x.byHash[h] = i
-		return 0, false
+// newRefIndex indexes the entries placed at the indexes for which ref
+// returns true, of a log of size entries.
+func newRefIndex(size int64, placed func(i int64) bool, ref func(i int64) []byte) *refIndex {
+	x := &refIndex{seed: maphash.MakeSeed(), newest: make([]bool, size), ref: ref}
+	keys := make([]refKey, size)
+	n := 0
+	for i := range size {
+		if placed(i) {
+			keys[n] = refKey{index: i}
+			n++
+		}
 	}
-	if string(x.ref(j)) == string(ref) {
-		x.byHash[h] = i
-		return j, true
+	keys = keys[:n]
+	parallel(int64(n), func(lo, hi int64) {
+		for j := lo; j < hi; j++ {
+			keys[j].hash = maphash.Bytes(x.seed, ref(keys[j].index))
+		}
+	})
+	x.keys = radixSort(keys)
+	// In a run of equal hashes (one ref's entries, oldest first, but for
+	// two refs of one hash), the last entry of each ref is its newest.
+	for lo := 0; lo < len(x.keys); {
+		hi := lo + 1
+		for hi < len(x.keys) && x.keys[hi].hash == x.keys[lo].hash {
+			hi++
+		}
+		last := x.keys[hi-1].index
+		x.newest[last] = true
+		for j := lo; j < hi-1; j++ {
+			if i := x.keys[j].index; string(ref(i)) != string(ref(last)) {
+				x.newest[i] = x.newerOf(x.keys[j+1:hi], i) // two refs of one hash
+			}
+		}
+		lo = hi
 	}
-	if x.other == nil {
-		x.other = map[string]int64{}
+	return x
+}
+
+// newerOf reports whether no key of later holds a newer entry of entry i's
+// ref.
+func (x *refIndex) newerOf(later []refKey, i int64) bool {
+	for _, k := range later {
+		if string(x.ref(k.index)) == string(x.ref(i)) {
+			return false
+		}
 	}
-	prev, ok = x.other[string(ref)]
-	x.other[string(ref)] = i
-	return prev, ok
+	return true
+}
+
+// radixSort sorts keys by hash, keeping the order of equal hashes (a
+// least-significant-digit radix sort, a byte a pass).
+func radixSort(keys []refKey) []refKey {
+	tmp := make([]refKey, len(keys))
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[(k.hash>>shift)&0xff+1]++
+		}
+		if count[(keys0(keys)>>shift)&0xff+1] == len(keys) {
+			continue // every key has the same byte here
+		}
+		for b := 1; b < len(count); b++ {
+			count[b] += count[b-1]
+		}
+		for _, k := range keys {
+			d := (k.hash >> shift) & 0xff
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	return keys
+}
+
+func keys0(keys []refKey) uint64 {
+	if len(keys) == 0 {
+		return 0
+	}
+	return keys[0].hash
 }
 
 // getRef returns the index of ref's newest entry in x.
@@ -142,13 +205,11 @@ func getRef[S string | []byte](x *refIndex, ref S) (int64, bool) {
 	case []byte:
 		h = maphash.Bytes(x.seed, r)
 	}
-	j, found := x.byHash[h]
-	if !found {
-		return 0, false
+	lo, _ := slices.BinarySearchFunc(x.keys, h, func(k refKey, h uint64) int { return cmp.Compare(k.hash, h) })
+	for j := lo; j < len(x.keys) && x.keys[j].hash == h; j++ {
+		if i := x.keys[j].index; x.newest[i] && string(x.ref(i)) == string(ref) {
+			return i, true
+		}
 	}
-	if string(x.ref(j)) == string(ref) {
-		return j, true
-	}
-	j, found = x.other[string(ref)]
-	return j, found
+	return 0, false
 }

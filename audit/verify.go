@@ -279,17 +279,9 @@ func CheckEntryLog(l *EntryLog, tiles []Tile, head TreeHead) (*LogCheck, error) 
 	}
 
 	// The newest signed entry per ref states its row's digest.
-	c := &LogCheck{rep: rep, log: l, slot: slot, newest: make([]bool, size), seen: make([]bool, size)}
-	c.last = newRefIndex(int(size), func(i int64) []byte { return l.ref(slot[i]) })
-	for i, k := range slot {
-		if k < 0 {
-			continue
-		}
-		if prev, ok := c.last.put(l.ref(k), int64(i)); ok {
-			c.newest[prev] = false
-		}
-		c.newest[i] = true
-	}
+	c := &LogCheck{rep: rep, log: l, slot: slot, seen: make([]bool, size)}
+	c.last = newRefIndex(size, func(i int64) bool { return slot[i] >= 0 }, func(i int64) []byte { return l.ref(slot[i]) })
+	c.newest = c.last.newest
 	for i, k := range slot {
 		if c.newest[i] && !c.deleted(k) {
 			c.live++
