@@ -1,10 +1,8 @@
 package audit
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"hash/maphash"
-	"slices"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -106,6 +104,8 @@ func (l *EntryLog) recordHash(k int) tlog.Hash {
 type refIndex struct {
 	seed   maphash.Seed
 	keys   []refKey             // sorted by hash, then index
+	shift  uint                 // a hash's bucket is hash >> shift
+	bucket []int                // bucket b's keys are keys[bucket[b]:bucket[b+1]]
 	newest []bool               // entry index → the newest entry of its ref
 	ref    func(i int64) []byte // the ref of the entry at index i
 }
@@ -134,6 +134,23 @@ func newRefIndex(size int64, placed func(i int64) bool, ref func(i int64) []byte
 		}
 	})
 	x.keys = radixSort(keys)
+	// Buckets of the hashes' top bits, about one key each: a ref is found
+	// in its bucket, not by a binary search through a million keys.
+	bits := uint(1)
+	for bits < 32 && 1<<bits < len(x.keys) {
+		bits++
+	}
+	x.shift = 64 - bits
+	x.bucket = make([]int, 1<<bits+1)
+	b := 0
+	for j, k := range x.keys {
+		for ; b <= int(k.hash>>x.shift); b++ {
+			x.bucket[b] = j
+		}
+	}
+	for ; b < len(x.bucket); b++ {
+		x.bucket[b] = len(x.keys)
+	}
 	// In a run of equal hashes (one ref's entries, oldest first, but for
 	// two refs of one hash), the last entry of each ref is its newest.
 	for lo := 0; lo < len(x.keys); {
@@ -205,10 +222,10 @@ func getRef[S string | []byte](x *refIndex, ref S) (int64, bool) {
 	case []byte:
 		h = maphash.Bytes(x.seed, r)
 	}
-	lo, _ := slices.BinarySearchFunc(x.keys, h, func(k refKey, h uint64) int { return cmp.Compare(k.hash, h) })
-	for j := lo; j < len(x.keys) && x.keys[j].hash == h; j++ {
-		if i := x.keys[j].index; x.newest[i] && string(x.ref(i)) == string(ref) {
-			return i, true
+	b := h >> x.shift
+	for _, k := range x.keys[x.bucket[b]:x.bucket[b+1]] {
+		if k.hash == h && x.newest[k.index] && string(x.ref(k.index)) == string(ref) {
+			return k.index, true
 		}
 	}
 	return 0, false

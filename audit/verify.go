@@ -307,8 +307,32 @@ func find[S string | []byte](c *LogCheck, ref S) (int64, bool) {
 // covered tables, against the newest entry of each ref (Row), and returns
 // the report of the whole check (Report).
 func (c *LogCheck) Rows(covered map[string]string) *Report {
-	for ref, digest := range covered {
-		c.Row(ref, digest)
+	// Row for each, in the order of the entries: the newest entry of
+	// each ref finds its row in covered, and only if some rows are left
+	// is every row looked for among the entries (a row with no entry).
+	matched := 0
+	for i, k := range c.slot {
+		if !c.newest[i] {
+			continue
+		}
+		ref := c.log.ref(k)
+		if digest, ok := covered[string(ref)]; ok {
+			matched++
+			c.rep.Rows++
+			if !c.deleted(k) && !c.seen[i] && digest == string(c.log.digest(k)) {
+				c.next, c.seen[i] = int64(i)+1, true
+				c.present++
+			} else {
+				c.rowAt(int64(i), string(ref), digest) // the fault
+			}
+		}
+	}
+	if matched < len(covered) {
+		for ref, digest := range covered {
+			if _, ok := getRef(c.last, ref); !ok {
+				c.Row(ref, digest)
+			}
+		}
 	}
 	return c.Report()
 }
@@ -326,6 +350,11 @@ func (c *LogCheck) Row(ref, digest string) {
 		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
 		return
 	}
+	c.rowAt(i, ref, digest)
+}
+
+// rowAt is Row of a row whose ref's newest entry is entry i.
+func (c *LogCheck) rowAt(i int64, ref, digest string) {
 	c.next = i + 1
 	k := c.slot[i]
 	switch {
