@@ -65,5 +65,9 @@
 // To verify, the adapter reads every audit_entries row, every audit_tiles
 // row, the current digest of every covered row keyed by its ref, and the
 // newest signed head (checked with VerifyTreeHead, or better, the newest
-// head the partner witnessed), and calls Verify.
+// head the partner witnessed), and calls Verify. An adapter reading a large
+// log does it in steps, so as to hash while it reads and keep no row it
+// read: it adds each entry to an EntryLog, calls CheckEntryLog, then gives
+// each covered row to the LogCheck (Row, or RowDigest for the objects rows
+// CoverObjects digests) and calls Report.
 package audit

@@ -188,6 +188,12 @@ func ObjectDigest(o *article5.StoredObject) string {
 // Whether the raw bytes still hash to rawSHA256, and red still says what
 // raw's red_recipients do, only AuditVerifyDeep checks.
 func ObjectDigestOf(o *article5.StoredObject, red, rawSHA256 string) string {
+	sum := objectSum(o, red, rawSHA256)
+	return hex.EncodeToString(sum[:])
+}
+
+// objectSum is ObjectDigestOf as the SHA-256 sum the digest is the hex of.
+func objectSum(o *article5.StoredObject, red, rawSHA256 string) [sha256.Size]byte {
 	// fields("object/2", o.ID, …), in one buffer.
 	e := getEnc()
 	defer putEnc(e)
@@ -213,7 +219,7 @@ func ObjectDigestOf(o *article5.StoredObject, red, rawSHA256 string) string {
 	e.flag(o.Relayed)
 	e.str(red)
 	e.str(rawSHA256)
-	return e.digest()
+	return sha256.Sum256(e.b)
 }
 
 // RawSHA256 returns the lowercase hex SHA-256 of raw, the bytes as stored
@@ -231,6 +237,13 @@ func RawSHA256(raw []byte) string {
 // organisation, custodian, relayed and red recipients. Verifying such a
 // row reads and hashes its raw bytes.
 func LegacyObjectDigest(o *article5.StoredObject) string {
+	sum := legacyObjectSum(o)
+	return hex.EncodeToString(sum[:])
+}
+
+// legacyObjectSum is LegacyObjectDigest as the SHA-256 sum the digest is
+// the hex of.
+func legacyObjectSum(o *article5.StoredObject) [sha256.Size]byte {
 	// fields(…, string(o.Raw)), without copying the raw bytes: verifying a
 	// log hashes every stored object.
 	h := sha256.New()
@@ -258,7 +271,8 @@ func LegacyObjectDigest(o *article5.StoredObject) string {
 	h.Write(o.Raw)
 	h.Write([]byte{','})
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	h.Sum(sum[:0])
+	return sum
 }
 
 // CaseRef is the ref of a case row.
@@ -565,16 +579,42 @@ type CoveredObject struct {
 // sha256 column as ingest wrote it, and for raw through raw_sha256, so a
 // mismatch between them would be a fault of ingest, not an edit.
 func (c *CoveredObject) Digest(deep bool) string {
+	d := c.RowDigest(deep)
+	return d.String()
+}
+
+// RowDigest is a covered row's digest as a SHA-256 sum, so that a million
+// rows are compared with their entries without a million hex strings.
+type RowDigest struct {
+	Sum [sha256.Size]byte
+	// Bad names, in parentheses, the columns that do not say what the
+	// row's others do (see CoveredObject.Digest); "" if none. A digest
+	// with Bad set matches no entry.
+	Bad string
+}
+
+// String returns the digest: the lowercase hex of Sum, after Bad and a
+// space if Bad is set.
+func (d *RowDigest) String() string {
+	h := hex.EncodeToString(d.Sum[:])
+	if d.Bad != "" {
+		return d.Bad + " " + h
+	}
+	return h
+}
+
+// RowDigest is Digest as a RowDigest.
+func (c *CoveredObject) RowDigest(deep bool) RowDigest {
 	o := &c.StoredObject
 	var bad []string
 	if c.Rank != int64(article5.MarkingRank(o.Markings)) {
 		bad = append(bad, fmt.Sprintf("tlp_rank %d is not the rank of the markings", c.Rank))
 	}
-	var d string
+	var d RowDigest
 	if c.RawSHA256 == "" {
-		d = LegacyObjectDigest(o)
+		d.Sum = legacyObjectSum(o)
 	} else {
-		d = ObjectDigestOf(o, c.Red, c.RawSHA256)
+		d.Sum = objectSum(o, c.Red, c.RawSHA256)
 		if deep && RawSHA256(o.Raw) != c.RawSHA256 {
 			bad = append(bad, "raw does not hash to raw_sha256")
 		}
@@ -583,12 +623,12 @@ func (c *CoveredObject) Digest(deep bool) string {
 		bad = append(bad, fmt.Sprintf("red %q is not raw's red_recipients", c.Red))
 	}
 	if len(bad) > 0 {
-		return "(" + strings.Join(bad, "; ") + ") " + d
+		d.Bad = "(" + strings.Join(bad, "; ") + ")"
 	}
 	return d
 }
 
-// CoverObjects calls emit with the ref and Digest of every objects row the
+// CoverObjects calls emit with the ref and RowDigest of every objects row the
 // scans read (an adapter's loops over its rows, each run on its own
 // goroutine), hashing on all CPUs while they read; emit is called from
 // one goroutine at a time. A scan calls row for each row and fills in the
@@ -596,8 +636,11 @@ func (c *CoveredObject) Digest(deep bool) string {
 // or the scan returns nil. (Rows are handed out in batches, one
 // allocation per batch: a million rows are read.) It returns the scans'
 // errors.
-func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row func() *CoveredObject) error) error {
-	type refDigest struct{ ref, digest string }
+func CoverObjects(emit func(ref string, d *RowDigest), deep bool, scans ...func(row func() *CoveredObject) error) error {
+	type refDigest struct {
+		ref string
+		d   RowDigest
+	}
 	const batchSize = 256
 	workers := runtime.GOMAXPROCS(0)
 	batches := make(chan []CoveredObject, workers)
@@ -612,7 +655,7 @@ func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row fu
 				r := make([]refDigest, len(b))
 				for i := range b {
 					c := &b[i]
-					r[i] = refDigest{ObjectRef(c.ID, c.Version), c.Digest(deep)}
+					r[i] = refDigest{ObjectRef(c.ID, c.Version), c.RowDigest(deep)}
 				}
 				results <- r
 				clear(b)
@@ -626,8 +669,8 @@ func CoverObjects(emit func(ref, digest string), deep bool, scans ...func(row fu
 	done := make(chan struct{})
 	go func() {
 		for r := range results {
-			for _, x := range r {
-				emit(x.ref, x.digest)
+			for i := range r {
+				emit(r[i].ref, &r[i].d)
 			}
 		}
 		close(done)

@@ -2,6 +2,8 @@ package audit
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"slices"
@@ -132,28 +134,41 @@ func Verify(entries []Entry, tiles []Tile, covered map[string]string, head TreeH
 }
 
 // LogCheck is a log checked against its signed tree head whose covered
-// rows are still to be checked: Verify in steps, CheckLog, then Row for
-// every covered row (or Rows for them all) and Report, so that an adapter
-// checks the log (most of the hashing) and each row while it still reads
-// the others. A LogCheck is not safe for concurrent use.
+// rows are still to be checked: Verify in steps, CheckLog (or
+// CheckEntryLog), then Row for every covered row (or Rows for them all)
+// and Report, so that an adapter checks the log (most of the hashing) and
+// each row while it still reads the others. A LogCheck is not safe for
+// concurrent use.
 type LogCheck struct {
 	rep     *Report
-	entries []Entry
-	slot    []int            // entry index → position in entries, -1 if none
-	last    map[string]int64 // ref → index of its newest entry
-	live    int              // refs whose newest entry records a row (not DigestDeleted)
-	seen    []bool           // entry index → a row of its ref was checked (newest entries only)
-	present int              // rows checked that their ref's newest entry records
+	log     *EntryLog
+	slot    []int     // entry index → position in log, -1 if none
+	newest  []bool    // entry index → the newest entry of its ref
+	last    *refIndex // ref → index of its newest entry
+	live    int       // refs whose newest entry records a row (not DigestDeleted)
+	seen    []bool    // entry index → a row of its ref was checked (newest entries only)
+	present int       // rows checked that their ref's newest entry records
+	next    int64     // the index after the last row's entry: where the next row's is likely to be
 }
 
 // CheckLog checks entries and tiles against head, the first step of
 // Verify (see there). It returns an error only for a head with a negative
 // size.
 func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
+	l := NewEntryLog(len(entries))
+	for i := range entries {
+		l.Add(&entries[i])
+	}
+	return CheckEntryLog(l, tiles, head)
+}
+
+// CheckEntryLog is CheckLog of the entries added to l, which it keeps
+// (add no more).
+func CheckEntryLog(l *EntryLog, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	if head.N < 0 {
 		return nil, article5.Errorf(article5.EINVALID, "tree head size %d is negative", head.N)
 	}
-	rep := &Report{Head: head, Entries: len(entries), Tiles: len(tiles)}
+	rep := &Report{Head: head, Entries: l.Len(), Tiles: len(tiles)}
 	add := func(kind FaultKind, index int64, ref, format string, args ...any) {
 		rep.Faults = append(rep.Faults, Fault{Kind: kind, Index: index, Ref: ref, Message: fmt.Sprintf(format, args...)})
 	}
@@ -165,19 +180,20 @@ func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	for i := range slot {
 		slot[i] = -1
 	}
-	for k, e := range entries {
+	for k := range l.recs {
+		index := l.recs[k].index
 		switch {
-		case e.Index < 0 || e.Index >= size:
-			add(FaultEntryInserted, e.Index, e.Ref, "entry beyond the signed tree of %d entries", size)
-		case slot[e.Index] < 0:
-			slot[e.Index] = k
+		case index < 0 || index >= size:
+			add(FaultEntryInserted, index, string(l.ref(k)), "entry beyond the signed tree of %d entries", size)
+		case slot[index] < 0:
+			slot[index] = k
 		default:
 			// Two rows at one index: keep the one the stored hash vouches for.
 			extra := k
-			if s, ok := ts.hash(0, e.Index); ok && e.RecordHash() == s && entries[slot[e.Index]].RecordHash() != s {
-				slot[e.Index], extra = k, slot[e.Index]
+			if s, ok := ts.hash(0, index); ok && l.recordHash(k) == s && l.recordHash(slot[index]) != s {
+				slot[index], extra = k, slot[index]
 			}
-			add(FaultEntryInserted, e.Index, entries[extra].Ref, "second entry at index %d", e.Index)
+			add(FaultEntryInserted, index, string(l.ref(extra)), "second entry at index %d", index)
 		}
 	}
 
@@ -186,9 +202,11 @@ func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	levels := [][]tlog.Hash{make([]tlog.Hash, size)}
 	parallel(size, func(lo, hi int64) {
 		leaves := levels[0]
+		var buf []byte
 		for i := lo; i < hi; i++ {
 			if k := slot[i]; k >= 0 {
-				leaves[i] = entries[k].RecordHash()
+				buf = append(append(buf[:0], 0), l.data(k)...)
+				leaves[i] = sha256.Sum256(buf)
 			} else {
 				leaves[i], _ = ts.hash(0, i)
 			}
@@ -244,11 +262,11 @@ func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 				p, okp := ts.hash(1, n)
 				consistent = okp && p == r
 			}
-			e := entries[slot[j]]
+			ref := string(l.ref(slot[j]))
 			if consistent {
-				add(FaultEntryEdited, j, e.Ref, "entry does not match its stored record hash")
+				add(FaultEntryEdited, j, ref, "entry does not match its stored record hash")
 			} else {
-				add(FaultHashTampered, si, e.Ref, "stored record hash of entry %d matches neither the entry nor the stored tree", j)
+				add(FaultHashTampered, si, ref, "stored record hash of entry %d matches neither the entry nor the stored tree", j)
 			}
 		}
 	}
@@ -261,26 +279,60 @@ func CheckLog(entries []Entry, tiles []Tile, head TreeHead) (*LogCheck, error) {
 	}
 
 	// The newest signed entry per ref states its row's digest.
-	c := &LogCheck{rep: rep, entries: entries, slot: slot, last: make(map[string]int64, len(entries)), seen: make([]bool, size)}
+	c := &LogCheck{rep: rep, log: l, slot: slot, seen: make([]bool, size)}
+	c.last = newRefIndex(size, func(i int64) bool { return slot[i] >= 0 }, func(i int64) []byte { return l.ref(slot[i]) })
+	c.newest = c.last.newest
 	for i, k := range slot {
-		if k >= 0 {
-			c.last[entries[k].Ref] = int64(i)
-		}
-	}
-	for _, i := range c.last {
-		if entries[slot[i]].Digest != DigestDeleted {
+		if c.newest[i] && !c.deleted(k) {
 			c.live++
 		}
 	}
 	return c, nil
 }
 
+// deleted reports whether entry k of the log records a deletion.
+func (c *LogCheck) deleted(k int) bool { return string(c.log.digest(k)) == DigestDeleted }
+
+// find returns the index of ref's newest entry. Rows come mostly in the
+// order of their entries, so the entry after the last row's is tried
+// first.
+func find[S string | []byte](c *LogCheck, ref S) (int64, bool) {
+	if i := c.next; i < int64(len(c.newest)) && c.newest[i] && string(c.log.ref(c.slot[i])) == string(ref) {
+		return i, true
+	}
+	return getRef(c.last, ref)
+}
+
 // Rows checks covered, the ref and current Digest of every row of the
 // covered tables, against the newest entry of each ref (Row), and returns
 // the report of the whole check (Report).
 func (c *LogCheck) Rows(covered map[string]string) *Report {
-	for ref, digest := range covered {
-		c.Row(ref, digest)
+	// Row for each, in the order of the entries: the newest entry of
+	// each ref finds its row in covered, and only if some rows are left
+	// is every row looked for among the entries (a row with no entry).
+	matched := 0
+	for i, k := range c.slot {
+		if !c.newest[i] {
+			continue
+		}
+		ref := c.log.ref(k)
+		if digest, ok := covered[string(ref)]; ok {
+			matched++
+			c.rep.Rows++
+			if !c.deleted(k) && !c.seen[i] && digest == string(c.log.digest(k)) {
+				c.next, c.seen[i] = int64(i)+1, true
+				c.present++
+			} else {
+				c.rowAt(int64(i), string(ref), digest) // the fault
+			}
+		}
+	}
+	if matched < len(covered) {
+		for ref, digest := range covered {
+			if _, ok := getRef(c.last, ref); !ok {
+				c.Row(ref, digest)
+			}
+		}
 	}
 	return c.Report()
 }
@@ -293,22 +345,61 @@ func (c *LogCheck) add(kind FaultKind, index int64, ref, format string, args ...
 // newest entry of its ref. Each row is given once.
 func (c *LogCheck) Row(ref, digest string) {
 	c.rep.Rows++
-	i, ok := c.last[ref]
+	i, ok := find(c, ref)
 	if !ok {
 		c.add(FaultRowInserted, -1, ref, "row has no entry in the signed log")
 		return
 	}
-	e := c.entries[c.slot[i]]
+	c.rowAt(i, ref, digest)
+}
+
+// rowAt is Row of a row whose ref's newest entry is entry i.
+func (c *LogCheck) rowAt(i int64, ref, digest string) {
+	c.next = i + 1
+	k := c.slot[i]
 	switch {
-	case e.Digest == DigestDeleted:
+	case c.deleted(k):
 		c.add(FaultRowInserted, i, ref, "row exists after entry %d recorded its deletion", i)
 		return
 	case c.seen[i]:
 		c.add(FaultRowInserted, i, ref, "a second row with the ref of entry %d", i)
 		return
-	case digest != e.Digest:
-		c.add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", digest, e.Digest, i)
+	case digest != string(c.log.digest(k)):
+		c.add(FaultRowEdited, i, ref, "row digest %s differs from %s recorded by entry %d", digest, c.log.digest(k), i)
 	}
+	c.seen[i] = true
+	c.present++
+}
+
+// RowDigest is Row of a digest given as a RowDigest (what CoverObjects
+// computes), compared without making its hex string.
+func (c *LogCheck) RowDigest(ref string, d *RowDigest) {
+	if d.Bad != "" {
+		c.Row(ref, d.String())
+		return
+	}
+	rowSum(c, ref, &d.Sum)
+}
+
+// RowSum is RowDigest of a digest without Bad, of a ref given as bytes
+// (which it does not keep).
+func (c *LogCheck) RowSum(ref []byte, sum *[sha256.Size]byte) { rowSum(c, ref, sum) }
+
+func rowSum[S string | []byte](c *LogCheck, ref S, sum *[sha256.Size]byte) {
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	i, ok := find(c, ref)
+	if !ok {
+		c.Row(string(ref), string(h[:])) // the fault, as Row words it
+		return
+	}
+	k := c.slot[i]
+	if c.deleted(k) || c.seen[i] || string(h[:]) != string(c.log.digest(k)) {
+		c.Row(string(ref), string(h[:]))
+		return
+	}
+	c.rep.Rows++
+	c.next = i + 1
 	c.seen[i] = true
 	c.present++
 }
@@ -317,7 +408,7 @@ func (c *LogCheck) Row(ref, digest string) {
 // not show (a column derived from others that does not say what they do:
 // an objects row's latest flag).
 func (c *LogCheck) RowEdited(ref, why string) {
-	i, ok := c.last[ref]
+	i, ok := getRef(c.last, ref)
 	if !ok {
 		i = -1
 	}
@@ -329,9 +420,9 @@ func (c *LogCheck) RowEdited(ref, why string) {
 // check, faults sorted by Index, then Kind, then Ref. Call it once.
 func (c *LogCheck) Report() *Report {
 	if c.present < c.live {
-		for ref, i := range c.last {
-			if !c.seen[i] && c.entries[c.slot[i]].Digest != DigestDeleted {
-				c.add(FaultRowDeleted, i, ref, "row recorded by entry %d is missing", i)
+		for i, k := range c.slot {
+			if c.newest[i] && !c.seen[i] && !c.deleted(k) {
+				c.add(FaultRowDeleted, int64(i), string(c.log.ref(k)), "row recorded by entry %d is missing", i)
 			}
 		}
 	}

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -55,7 +58,8 @@ func (db *DB) initAudit(ctx context.Context) error {
 		return err
 	}
 	covered := map[string]string{}
-	_, err = db.readCovered(ctx, []Querier{tx}, false, func(ref, digest string) { covered[ref] = digest })
+	_, err = db.readCovered(ctx, []Querier{tx}, false, func(ref, digest string) { covered[ref] = digest },
+		func(ref string, d *audit.RowDigest) { covered[ref] = d.String() })
 	if err != nil {
 		return article5.Internal(op, err)
 	}
@@ -241,15 +245,16 @@ func (db *DB) convertHashes(ctx context.Context) error {
 }
 
 // readCovered calls emit with the ref and digest of every row of the
-// covered tables (from one goroutine at a time), read through qs (one
+// covered tables, emitObject with those of the objects rows (from one
+// goroutine at a time), read through qs (one
 // snapshot): what AuditVerify compares with the log. The objects rows are
 // read in parts at once on several of qs where the dialect splits the
 // scan (Dialect.ScanParts), the other tables on qs[0]. With deep, the raw
 // bytes of every object version are read and checked too
 // (audit.CoveredObject); otherwise only those of versions whose entries
-// digest raw itself (stored before migration 0009). It returns the object
-// versions whose latest flag is not set (see latestFaults).
-func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string)) (unflagged [][2]string, err error) {
+// digest raw itself (stored before migration 0009). It returns what the
+// scan found of the versions' latest flags (see latestFlags).
+func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit func(ref, digest string), emitObject func(ref string, d *audit.RowDigest)) (*latestFlags, error) {
 	raw := `CASE WHEN raw_sha256 = '' THEN raw END`
 	if deep {
 		raw = `raw`
@@ -258,10 +263,17 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 	if len(parts) == 0 || len(parts) > len(qs) {
 		parts = []string{"1 = 1"}
 	}
-	found := make([][][2]string, len(parts))
+	flags := make([]latestFlags, len(parts))
+	seed := maphash.MakeSeed()
 	scans := make([]func(func() *audit.CoveredObject) error, len(parts))
 	for i, where := range parts {
-		note := func(id, version string) { found[i] = append(found[i], [2]string{id, version}) }
+		note := func(id, version string, latest bool) {
+			if latest {
+				flags[i].flagged = append(flags[i].flagged, maphash.String(seed, id))
+			} else {
+				flags[i].unflagged = append(flags[i].unflagged, [2]string{id, version})
+			}
+		}
 		scans[i] = func(row func() *audit.CoveredObject) error {
 			if packed, ok := db.d.Packed(coverObjectColumns); ok {
 				return scanPackedObjects(ctx, qs[i], packed, raw, where, row, note)
@@ -269,7 +281,7 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 			return scanObjects(ctx, qs[i], raw, where, row, note)
 		}
 	}
-	if err := audit.CoverObjects(emit, deep, scans...); err != nil {
+	if err := audit.CoverObjects(emitObject, deep, scans...); err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
@@ -284,7 +296,33 @@ func (db *DB) readCovered(ctx context.Context, qs []Querier, deep bool, emit fun
 	for ref, digest := range out {
 		emit(ref, digest)
 	}
-	return slices.Concat(found...), nil
+	all := &latestFlags{}
+	for _, f := range flags {
+		all.unflagged = append(all.unflagged, f.unflagged...)
+		all.flagged = append(all.flagged, f.flagged...)
+	}
+	return all, nil
+}
+
+// latestFlags is what the scan of every objects row found of their latest
+// flags: the versions not flagged, and, for every version flagged, a
+// 64-bit hash of its id (one seed for them all).
+type latestFlags struct {
+	unflagged [][2]string // id, version
+	flagged   []uint64
+}
+
+// severalFlagged reports whether two flagged versions have ids of the same
+// hash: two flagged versions of one id (or, rarely, two ids whose hashes
+// are equal).
+func (f *latestFlags) severalFlagged() bool {
+	slices.Sort(f.flagged)
+	for i := 1; i < len(f.flagged); i++ {
+		if f.flagged[i] == f.flagged[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // rowQueue hands covered rows to the log's check as they are read, the
@@ -294,22 +332,82 @@ type rowQueue struct {
 	ready <-chan *audit.LogCheck // the check, or nil if it failed
 	check *audit.LogCheck
 	got   bool
-	held  [][2]string
+	held  []heldRow
+	sums  heldSums // the objects rows held whose RowDigest has no Bad
 }
 
-// add checks the row ref, or holds it until the check is ready.
-func (q *rowQueue) add(ref, digest string) {
+// heldRow is a row held until the check is ready: an objects row's ref and
+// RowDigest, or another row's ref and digest.
+type heldRow struct {
+	ref, digest string
+	object      bool // d holds the digest
+	d           audit.RowDigest
+}
+
+// heldSums holds objects rows' refs and sums, each as the 32 bytes of the
+// sum, the ref's length (4 bytes, little-endian) and the ref, in blocks
+// that hold no pointers (a million rows are held while the log is read:
+// not a million strings for the collector to scan).
+type heldSums struct{ blocks [][]byte }
+
+func (h *heldSums) add(ref string, sum *[sha256.Size]byte) {
+	need := sha256.Size + 4 + len(ref)
+	if len(h.blocks) == 0 || cap(h.blocks[len(h.blocks)-1])-len(h.blocks[len(h.blocks)-1]) < need {
+		h.blocks = append(h.blocks, make([]byte, 0, max(1<<20, need)))
+	}
+	b := h.blocks[len(h.blocks)-1]
+	b = append(b, sum[:]...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ref)))
+	h.blocks[len(h.blocks)-1] = append(b, ref...)
+}
+
+// each calls f with every row held, in the order added.
+func (h *heldSums) each(f func(ref []byte, sum *[sha256.Size]byte)) {
+	for _, b := range h.blocks {
+		for len(b) > 0 {
+			sum := (*[sha256.Size]byte)(b[:sha256.Size])
+			n := int(binary.LittleEndian.Uint32(b[sha256.Size:]))
+			f(b[sha256.Size+4:sha256.Size+4+n], sum)
+			b = b[sha256.Size+4+n:]
+		}
+	}
+}
+
+// isReady reports whether the check is ready, taking it if it has just
+// become so.
+func (q *rowQueue) isReady() bool {
 	if !q.got {
 		select {
 		case q.check = <-q.ready:
 			q.flush()
 		default:
-			q.held = append(q.held, [2]string{ref, digest})
-			return
+			return false
 		}
 	}
-	if q.check != nil {
+	return true
+}
+
+// add checks the row ref, or holds it until the check is ready.
+func (q *rowQueue) add(ref, digest string) {
+	if !q.isReady() {
+		q.held = append(q.held, heldRow{ref: ref, digest: digest})
+	} else if q.check != nil {
 		q.check.Row(ref, digest)
+	}
+}
+
+// addObject checks the objects row ref, or holds it until the check is
+// ready.
+func (q *rowQueue) addObject(ref string, d *audit.RowDigest) {
+	switch {
+	case q.isReady():
+		if q.check != nil {
+			q.check.RowDigest(ref, d)
+		}
+	case d.Bad == "":
+		q.sums.add(ref, &d.Sum)
+	default:
+		q.held = append(q.held, heldRow{ref: ref, object: true, d: *d})
 	}
 }
 
@@ -326,11 +424,16 @@ func (q *rowQueue) wait() *audit.LogCheck {
 func (q *rowQueue) flush() {
 	q.got = true
 	if q.check != nil {
-		for _, h := range q.held {
-			q.check.Row(h[0], h[1])
+		q.sums.each(q.check.RowSum)
+		for i := range q.held {
+			if h := &q.held[i]; h.object {
+				q.check.RowDigest(h.ref, &h.d)
+			} else {
+				q.check.Row(h.ref, h.digest)
+			}
 		}
 	}
-	q.held = nil
+	q.held, q.sums = nil, heldSums{}
 }
 
 // coverObjectColumns are the objects columns the audit digest covers
@@ -341,21 +444,48 @@ var coverObjectColumns = []string{"id", "version", "version_sec", "version_nsec"
 	"type", "spec_version", "created_by", "revoked", "markings", "source_ref", "target_ref", "sha256",
 	"submitter", "submitter_org", "custodian", "relayed", "red", "raw_sha256", "tlp_rank", "latest"}
 
-// severalVersions reads the versions of every id stored in several (one
-// query on the primary key finds them; normally a few), by id, with
-// their latest flags, for latestFaults.
-func (db *DB) severalVersions(ctx context.Context, q Querier) (map[string][]flaggedVersion, error) {
+// severalVersions reads the versions of every id stored in several, by
+// id, with their latest flags, for latestFaults. Where the scan of every
+// row (flags) found no two flagged versions of one id, the ids stored in
+// several are those of the versions found unflagged (of each id, all but
+// its greatest), and only theirs are read, by primary key; otherwise every
+// id stored in several is found with one query over the primary key.
+func (db *DB) severalVersions(ctx context.Context, q Querier, flags *latestFlags) (map[string][]flaggedVersion, error) {
 	out := map[string][]flaggedVersion{}
-	err := each(ctx, q, func(r Row) error {
+	add := func(r Row) error {
 		var v flaggedVersion
 		if err := r.Scan(&v.ID, &v.Version, &v.VersionSec, &v.VersionNsec, &v.latest); err != nil {
 			return err
 		}
 		out[v.ID] = append(out[v.ID], v)
 		return nil
-	}, `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = `+db.d.Bool(true)+`
-		FROM objects WHERE id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
-	return out, err
+	}
+	columns := `SELECT id, version, CAST(version_sec AS BIGINT), CAST(version_nsec AS BIGINT), latest = ` + db.d.Bool(true) + ` FROM objects WHERE `
+	if flags.severalFlagged() {
+		return out, each(ctx, q, add, columns+`id IN (SELECT id FROM objects GROUP BY id HAVING count(*) > 1)`)
+	}
+	ids := make([]string, 0, len(flags.unflagged))
+	seen := make(map[string]bool, len(flags.unflagged))
+	for _, u := range flags.unflagged {
+		if !seen[u[0]] {
+			seen[u[0]] = true
+			ids = append(ids, u[0])
+		}
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 10_000)]
+		ids = ids[len(batch):]
+		cond, arg := db.d.In("id", batch)
+		if err := each(ctx, q, add, columns+cond, arg); err != nil {
+			return nil, err
+		}
+	}
+	for id, vs := range out {
+		if len(vs) < 2 {
+			delete(out, id)
+		}
+	}
+	return out, nil
 }
 
 // flaggedVersion is one stored version's key and latest flag.
@@ -407,7 +537,7 @@ func latestFaults(several map[string][]flaggedVersion, unflagged [][2]string) []
 // scanObjects reads the objects rows where holds for AuditVerify into
 // row(), a typed value per column; raw is the expression read for the raw
 // bytes (NULL where they are not needed).
-func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *audit.CoveredObject, flag func(id, version string, latest bool)) error {
 	rows, err := q.Query(ctx, `SELECT `+strings.Join(coverObjectColumns, ", ")+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
@@ -415,29 +545,97 @@ func scanObjects(ctx context.Context, q Querier, raw, where string, row func() *
 	defer rows.Close()
 	marks := markingsCache{}
 	// One row's values, scanned through one slice of pointers (a slice
-	// made per row is an allocation per row), then moved into row().
+	// made per row is an allocation per row), its text columns into one
+	// buffer (one string per row), then moved into row().
 	var v audit.CoveredObject
 	var latest bool
 	var addedSec, addedNsec int64
 	var m string
 	o := &v.StoredObject
-	dest := []any{&o.ID, &o.Version, &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
-		&o.Type, &o.SpecVersion, &o.CreatedBy, &o.Revoked, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
-		&o.Submitter, &o.SubmitterOrg, &o.Custodian, &o.Relayed, &v.Red, &v.RawSHA256, &v.Rank, &latest, &o.Raw}
+	text := newRowText(&o.ID, &o.Version, &o.Type, &o.SpecVersion, &o.CreatedBy, &m, &o.SourceRef, &o.TargetRef, &o.SHA256,
+		&o.Submitter, &o.SubmitterOrg, &o.Custodian, &v.Red, &v.RawSHA256)
+	dest := []any{text.col(0), text.col(1), &o.VersionSec, &o.VersionNsec, &o.Unversioned, &addedSec, &addedNsec,
+		text.col(2), text.col(3), text.col(4), &o.Revoked, text.col(5), text.col(6), text.col(7), text.col(8),
+		text.col(9), text.col(10), text.col(11), &o.Relayed, text.col(12), text.col(13), &v.Rank, &latest, &o.Raw}
 	for rows.Next() {
 		v = audit.CoveredObject{}
+		text.reset()
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		text.set()
 		o.Added = time.Unix(addedSec, addedNsec).UTC()
 		o.Markings = marks.parse(m)
 		o.RedRecipients = article5.ParseRedColumn(v.Red)
-		if !latest {
-			unflagged(o.ID, o.Version)
-		}
+		flag(o.ID, o.Version, latest)
 		*row() = v
 	}
 	return rows.Err()
+}
+
+// rowText scans a row's text columns into one buffer and sets them as
+// substrings of one string: a row read costs one string, not one per
+// column (a million rows are read). Each column is a sql.Scanner for
+// database/sql and a pgtype.BytesScanner for pgx, which then hands it the
+// bytes without a copy.
+type rowText struct {
+	buf  []byte
+	dst  []*string
+	span [][2]int
+	cols []textCol
+}
+
+// newRowText returns a rowText setting dst, column i (col(i)) into dst[i].
+func newRowText(dst ...*string) *rowText {
+	r := &rowText{dst: dst, span: make([][2]int, len(dst)), cols: make([]textCol, len(dst))}
+	for i := range r.cols {
+		r.cols[i] = textCol{r, i}
+	}
+	return r
+}
+
+func (r *rowText) col(i int) *textCol { return &r.cols[i] }
+
+// reset readies r for a row.
+func (r *rowText) reset() {
+	r.buf = r.buf[:0]
+	clear(r.span)
+}
+
+// set sets every column scanned since reset.
+func (r *rowText) set() {
+	s := string(r.buf)
+	for i, d := range r.dst {
+		*d = s[r.span[i][0]:r.span[i][1]]
+	}
+}
+
+// textCol is column i of a rowText.
+type textCol struct {
+	r *rowText
+	i int
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (c *textCol) ScanBytes(b []byte) error {
+	lo := len(c.r.buf)
+	c.r.buf = append(c.r.buf, b...)
+	c.r.span[c.i] = [2]int{lo, len(c.r.buf)}
+	return nil
+}
+
+// Scan implements sql.Scanner.
+func (c *textCol) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		lo := len(c.r.buf)
+		c.r.buf = append(c.r.buf, v...)
+		c.r.span[c.i] = [2]int{lo, len(c.r.buf)}
+		return nil
+	case []byte:
+		return c.ScanBytes(v)
+	}
+	return errors.New("sqlstore: text column: not text")
 }
 
 // markingsCache parses each distinct markings column once (a node's
@@ -468,7 +666,7 @@ func (mc markingsCache) parse(s string) []string {
 // verifying costs. None of the packed columns can hold a NUL: ids,
 // versions, types and refs are validated STIX, markings are JSON text, the
 // rest are integers and hex.
-func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string, row func() *audit.CoveredObject, unflagged func(id, version string)) error {
+func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string, row func() *audit.CoveredObject, flag func(id, version string, latest bool)) error {
 	rows, err := q.Query(ctx, `SELECT `+packed+`, `+raw+` FROM objects WHERE `+where)
 	if err != nil {
 		return err
@@ -486,9 +684,7 @@ func scanPackedObjects(ctx context.Context, q Querier, packed, raw, where string
 		}
 		c := row()
 		c.Raw = rawBytes
-		if !objectFromText(c, meta, f[:0], marks) {
-			unflagged(c.ID, c.Version)
-		}
+		flag(c.ID, c.Version, objectFromText(c, meta, f[:0], marks))
 	}
 	return rows.Err()
 }
@@ -723,14 +919,14 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 	}
 	head, headFault := audit.CheckStoredHead(signed, n, db.verifiers)
 
-	// One connection reads the log and checks it (most of the hashing),
-	// then reads the versions of the ids stored in several; the others
-	// read every covered row meanwhile, and each is checked against the
-	// log as soon as the log is.
+	// One connection reads the log and checks it (most of the hashing);
+	// the others read every covered row meanwhile, and each is checked
+	// against the log as soon as the log is; then one of them reads the
+	// versions of the ids stored in several.
 	ready := make(chan *audit.LogCheck, 1)
 	rows := &rowQueue{ready: ready}
 	var several map[string][]flaggedVersion
-	var unflagged [][2]string
+	var flags *latestFlags
 	var logErr, coveredErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -746,15 +942,10 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 			logErr = article5.Internal(op, err)
 			return
 		}
-		if headFault != nil && (head.N < 0 || head.N > int64(len(entries))) {
-			head.N = int64(len(entries)) // an unverified size is not trusted with memory
+		if headFault != nil && (head.N < 0 || head.N > int64(entries.Len())) {
+			head.N = int64(entries.Len()) // an unverified size is not trusted with memory
 		}
-		if check, logErr = audit.CheckLog(entries, tiles, head); logErr != nil {
-			return
-		}
-		if several, err = db.severalVersions(ctx, txs[0]); err != nil {
-			logErr = article5.Internal(op, err)
-		}
+		check, logErr = audit.CheckEntryLog(entries, tiles, head)
 	})
 	wg.Go(func() {
 		qs := make([]Querier, len(txs)-1)
@@ -762,7 +953,9 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 			qs[i] = tx
 		}
 		var err error
-		unflagged, err = db.readCovered(ctx, qs, deep, rows.add)
+		if flags, err = db.readCovered(ctx, qs, deep, rows.add, rows.addObject); err == nil {
+			several, err = db.severalVersions(ctx, qs[0], flags)
+		}
 		if err != nil {
 			coveredErr = article5.Internal(op, err)
 		}
@@ -773,7 +966,7 @@ func (db *DB) auditVerify(ctx context.Context, deep bool) (*audit.Report, error)
 		return nil, err
 	}
 	check := rows.check
-	for _, ref := range latestFaults(several, unflagged) {
+	for _, ref := range latestFaults(several, flags.unflagged) {
 		check.RowEdited(ref, "latest flag does not mark the greatest version")
 	}
 	rep := check.Report()
@@ -824,15 +1017,16 @@ func (s *interned) ScanBytes(b []byte) error {
 // reads them.
 var entryColumns = []string{"idx", "kind", "ref", "digest", "time", "actor"}
 
-// readEntries reads every log entry, in index order: where d packs
-// columns (Dialect.Packed), each row as one text that the entry's strings
-// share, else a typed value per column.
-func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, error) {
+// readEntries reads every log entry, in index order, into an
+// audit.EntryLog (which keeps each entry's leaf data, not the row read):
+// where d packs columns (Dialect.Packed), each row as one text, else a
+// typed value per column.
+func readEntries(ctx context.Context, q Querier, d Dialect) (*audit.EntryLog, error) {
 	var n int64
 	if err := q.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM audit_entries`).Scan(&n); err != nil {
 		return nil, err
 	}
-	entries := make([]audit.Entry, 0, max(n, 0))
+	entries := audit.NewEntryLog(int(min(max(n, 0), 1<<32)))
 	if packed, ok := d.Packed(entryColumns); ok {
 		rows, err := q.Query(ctx, `SELECT `+packed+` FROM audit_entries ORDER BY idx`)
 		if err != nil {
@@ -841,11 +1035,13 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 		defer rows.Close()
 		var row string
 		dest := []any{&row} // one slice for every row
+		var e audit.Entry
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return nil, err
 			}
-			entries = append(entries, entryFromText(row))
+			e = entryFromText(row)
+			entries.Add(&e)
 		}
 		return entries, rows.Err()
 	}
@@ -858,14 +1054,17 @@ func readEntries(ctx context.Context, q Querier, d Dialect) ([]audit.Entry, erro
 	defer rows.Close()
 	var e audit.Entry
 	var t int64
-	dest := []any{&e.Index, kinds, &e.Ref, &e.Digest, &t, &e.By} // one slice for every row
+	text := newRowText(&e.Ref, &e.Digest, &e.By)
+	dest := []any{&e.Index, kinds, text.col(0), text.col(1), &t, text.col(2)} // one slice for every row
 	for rows.Next() {
 		e = audit.Entry{}
+		text.reset()
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
+		text.set()
 		e.Kind, e.Time = kind, fromNano(t)
-		entries = append(entries, e)
+		entries.Add(&e)
 	}
 	return entries, rows.Err()
 }
