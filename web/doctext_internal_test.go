@@ -1,0 +1,48 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"article5"
+)
+
+// TestDocTextUntranslated: a text no catalogue entry renders (another
+// version of a doctrine, an uploaded doctrine, a text changed since) stays
+// English, lang="en", on a Japanese page; a built-in text is Japanese; an
+// identifier in `…` is code; a probe's filled-in values are rendered.
+func TestDocTextUntranslated(t *testing.T) {
+	v := &view{loc: &locale{lang: "ja", m: catalogue["ja"]}, Lang: "ja"}
+	title := "Japan: the Nicaragua gap; armed attack = extremely serious damage on a par with a physical attack, organised and planned"
+	var jpKey string
+	for k := range docCatalogue.exact {
+		if strings.HasPrefix(k, "jp@") {
+			jpKey = k
+		}
+	}
+	ver := strings.TrimPrefix(jpKey, "jp@")
+	for _, tc := range []struct {
+		doc       any
+		text      string
+		want, not string
+	}{
+		{article5.DoctrineRef{ID: "jp", Version: ver}, title, `lang="ja">日本: ニカラグア・ギャップ`, `lang="en" translate="no">Japan`},
+		{article5.DoctrineRef{ID: "jp", Version: ver + "-uploaded"}, title, `<span lang="en" translate="no">Japan: the Nicaragua gap`, "doctext"},
+		{"jp", "A reason an uploaded doctrine wrote.", `<span lang="en" translate="no">A reason an uploaded doctrine wrote.</span>`, "doctext"},
+		{[]string{"us", "jp"}, "Was the operation organised and planned?", "作戦は組織的かつ計画的に行われたか。", `lang="en" translate="no">Was`},
+		{"jp", "article5 extension consent", `<code translate="no">article5</code>拡張<code translate="no">consent</code>`, ""},
+		{"jp", "if at least 5 deaths were confirmed as a direct result (confirmed direct deaths now: none)", "仮に直接の結果として5人以上の死者が確認されたとすれば（確認された直接の死者の現在数: なし）", ""},
+		{"jp", "if the effects lasted 72 hours (now: 12.5 hours)", "仮に効果が72時間続いたとすれば（現在: 12.5時間）", ""},
+		{"jp", "if the effects lasted a fortnight (now: 12.5 hours)", `<span lang="en" translate="no">if the effects lasted a fortnight`, "doctext"},
+		{"jp", "if the conduct were shown to be an accident (now presumed): below-threshold", "行為が事故であったことが示された場合（現在は推定）", ""},
+	} {
+		got := string(v.DocText(tc.doc, tc.text))
+		if !strings.Contains(got, tc.want) || (tc.not != "" && strings.Contains(got, tc.not)) {
+			t.Errorf("DocText(%v, %q) = %s; want %s", tc.doc, tc.text, got, tc.want)
+		}
+	}
+	en := &view{loc: &locale{lang: "en", m: catalogue["en"]}, Lang: "en"}
+	if got := string(en.DocText("jp", title)); got != `<span lang="en" translate="no">`+strings.ReplaceAll(title, "&", "&amp;")+`</span>` {
+		t.Errorf("English page: %s", got)
+	}
+}
