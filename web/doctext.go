@@ -220,13 +220,33 @@ func (t *docTexts) keysOf(doc any) []string {
 func (v *view) DocText(doc any, text string) template.HTML {
 	if v.Lang == "ja" {
 		for _, k := range docCatalogue.keysOf(doc) {
-			if ja := docCatalogue.lookup(k, text); ja != "" {
+			if ja := v.docJa(k, text); ja != "" {
 				return template.HTML(`<span class="doctext" lang="ja">` + jaMarkup(ja) + `</span> <span class="original" lang="en" translate="no" tabindex="0" title="` +
 					template.HTMLEscapeString(text) + `"><span lang="ja">` + template.HTMLEscapeString(v.T("doctext.original")) + `</span></span>`)
 			}
 		}
 	}
 	return template.HTML(`<span lang="en" translate="no">` + template.HTMLEscapeString(text) + `</span>`)
+}
+
+// notEstablished is the tier rule reason a doctrine composes when a fact a
+// below-threshold finding needs is unknown (doctrine/decide.go).
+var notEstablished = regexp.MustCompile(`^Not established: (.+?)\.? A below-threshold finding needs it; on the known facts the tier would be ([a-z]+(?:-[a-z]+)*)\.$`)
+
+// docJa is the Japanese of a doctrine text under the catalogue key, or "":
+// the catalogue's, or a composed reason built around one.
+func (v *view) docJa(key, text string) string {
+	if ja := docCatalogue.lookup(key, text); ja != "" {
+		return ja
+	}
+	if m := notEstablished.FindStringSubmatch(text); m != nil {
+		why := docCatalogue.lookup(key, m[1])
+		tier := "tier." + m[2]
+		if _, ok := v.loc.m[tier]; why != "" && ok {
+			return "立証されていない: " + strings.TrimSuffix(why, "。") + "。閾値未満との認定にはこれを要する。既知の事実に基づけば、段階は「" + v.T(tier) + "」となる。"
+		}
+	}
+	return ""
 }
 
 // jaMarkup escapes a Japanese rendering; `…` in it is an identifier (a

@@ -35,6 +35,8 @@ func TestDocTextUntranslated(t *testing.T) {
 		{"jp", "if the effects lasted 72 hours (now: 12.5 hours)", "仮に効果が72時間続いたとすれば（現在: 12.5時間）", ""},
 		{"jp", "if the effects lasted a fortnight (now: 12.5 hours)", `<span lang="en" translate="no">if the effects lasted a fortnight`, "doctext"},
 		{"jp", "if the conduct were shown to be an accident (now presumed): below-threshold", "行為が事故であったことが示された場合（現在は推定）", ""},
+		{"jp", "Not established: what kind of operation it was (espionage, probing, influence, disruption or destruction); it decides whether the operation can be a use of force at all. A below-threshold finding needs it; on the known facts the tier would be below-threshold.",
+			"立証されていない: 作戦の種類（諜報、探索、影響工作、妨害又は破壊）。作戦がそもそも武力の行使となり得るかを決める。閾値未満との認定にはこれを要する。既知の事実に基づけば、段階は「" + v.T("tier.below-threshold") + "」となる。", ""},
 	} {
 		got := string(v.DocText(tc.doc, tc.text))
 		if !strings.Contains(got, tc.want) || (tc.not != "" && strings.Contains(got, tc.not)) {
