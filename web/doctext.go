@@ -239,6 +239,12 @@ func (v *view) docJa(key, text string) string {
 	if ja := docCatalogue.lookup(key, text); ja != "" {
 		return ja
 	}
+	// A changes_if condition of incidents taken together (assess).
+	if rest, ok := strings.CutPrefix(text, "for the incidents taken together, "); ok {
+		if ja := docCatalogue.lookup(key, rest); ja != "" {
+			return "複数のインシデントを併せてみると、" + ja
+		}
+	}
 	if m := notEstablished.FindStringSubmatch(text); m != nil {
 		why := docCatalogue.lookup(key, m[1])
 		tier := "tier." + m[2]

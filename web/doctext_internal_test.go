@@ -1,10 +1,15 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"article5"
+	"article5/assess"
+	"article5/doctrine"
+	"article5/examples"
+	"article5/stix"
 )
 
 // TestDocTextUntranslated: a text no catalogue entry renders (another
@@ -46,5 +51,84 @@ func TestDocTextUntranslated(t *testing.T) {
 	en := &view{loc: &locale{lang: "en", m: catalogue["en"]}, Lang: "en"}
 	if got := string(en.DocText("jp", title)); got != `<span lang="en" translate="no">`+strings.ReplaceAll(title, "&", "&amp;")+`</span>` {
 		t.Errorf("English page: %s", got)
+	}
+}
+
+// TestDocTextExamples: every doctrine text the built-in doctrines write
+// when they assess the examples — tier, factor and criterion reasons,
+// self-defence, presumptions, every changes_if condition with its values
+// filled in, checklist questions — has its Japanese rendering (the
+// reasons article5 composes around facts and values excepted).
+func TestDocTextExamples(t *testing.T) {
+	var docs []*doctrine.Doctrine
+	for _, id := range doctrine.DefaultIDs {
+		d, err := doctrine.Default(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	v := &view{loc: &locale{lang: "ja", m: catalogue["ja"]}, Lang: "ja"}
+	seen := 0
+	for _, name := range examples.Names() {
+		raw, err := examples.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := stix.Parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rep, err := assess.Assess(context.Background(), assess.Options{Doctrines: docs, Workers: 1}, b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		check := func(doc any, text string) {
+			t.Helper()
+			if text == "" {
+				return
+			}
+			seen++
+			if !strings.Contains(string(v.DocText(doc, text)), `class="doctext"`) {
+				t.Errorf("%s: no Japanese for %q", name, text)
+			}
+		}
+		each := func(as map[string]*article5.DoctrineAssessment) {
+			for _, a := range as {
+				d := a.Doctrine
+				// Composed by article5 around facts and values: English.
+				if !strings.HasPrefix(a.TierRule.Name, "needed-fact-") && !strings.HasPrefix(a.TierRule.Reason, "Taken together, ") {
+					check(d, a.TierRule.Reason)
+				}
+				check(d, a.SelfDefenceReason)
+				for _, f := range a.UseOfForce.Factors {
+					check(d, f.Reasons)
+				}
+				for _, c := range a.ArmedAttack.Criteria {
+					check(d, c.Reasons)
+				}
+				for _, p := range a.Presumptions {
+					check(d, p.Statement)
+					check(d, p.Because)
+					check(d, p.Rebuttal)
+				}
+				for _, c := range a.ChangesIf {
+					check(d, c.Text)
+				}
+				for _, c := range a.Checklist {
+					check(d, c.Question)
+				}
+			}
+		}
+		each(rep.Assessments)
+		for _, inc := range rep.Incidents {
+			each(inc.Assessments)
+			for _, c := range inc.Checklist {
+				check(c.Doctrines, c.Question)
+			}
+		}
+	}
+	if seen < 500 {
+		t.Errorf("only %d texts checked", seen)
 	}
 }
