@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"article5/web"
 )
 
 // The browser tests drive Debian's chromium, headless, through chromedp.
@@ -377,7 +379,9 @@ var allowedLatin = map[string]bool{"TLP": true, "CLEAR": true, "GREEN": true, "A
 // untranslatedJS returns the visible text and labels of the page in
 // Latin letters that are not content: text inside an element marked as
 // data (translate="no") or as another language (lang not ja) is content
-// (names, identifiers, the doctrines' reasons as written) and is left out.
+// (names, identifiers, the English original of a doctrine's text, the
+// texts of an uploaded doctrine as written) and is left out; the built-in
+// doctrines' texts are shown in Japanese and checked.
 const untranslatedJS = `(() => {
   const out = [];
   const skip = (el) => el.closest('[translate="no"], code, script, style, [lang]:not([lang="ja"])');
@@ -411,6 +415,17 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	b := MustBrowser(t, e)
 	b.setLang("ja")
 	word := regexp.MustCompile(`[A-Za-z]{3,}`)
+	tierSuffix := regexp.MustCompile(`^(.*): [a-z]+(?:-[a-z]+)*$`)
+	cat, err := web.DoctrineMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin := map[string]bool{}
+	for _, m := range cat {
+		for en := range m {
+			builtin[en] = true
+		}
+	}
 	check := func(name string) {
 		t.Helper()
 		lang := get(b, "read the language of "+name, chromedp.Evaluate[string](`document.documentElement.lang`))
@@ -423,6 +438,13 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 				if !allowedLatin[w] {
 					t.Errorf("%s: untranslated %q in %q", name, w, s)
 				}
+			}
+		}
+		// The built-in doctrines' texts are not content left as written:
+		// each has its Japanese rendering (messages/doctrine.ja.json).
+		for _, s := range get(b, "read the English of "+name, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[lang="en"]')].map(el => el.textContent.trim())`)) {
+			if builtin[s] || builtin[tierSuffix.ReplaceAllString(s, "$1")] || strings.HasPrefix(s, "if ") {
+				t.Errorf("%s: a built-in doctrine's text left in English: %q", name, s)
 			}
 		}
 	}
@@ -490,6 +512,10 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	}
 	b.visit("brief", href+"/brief")
 	check("brief")
+	b.visit("doctrines", "/doctrines")
+	check("doctrines")
+	b.visit("doctrine", "/doctrines/jp")
+	check("doctrine")
 	b.visit("notfound", "/cases/grouping--00000000-0000-4000-8000-000000000000")
 	check("notfound")
 }

@@ -32,8 +32,10 @@ var funcs = template.FuncMap{
 		}
 		return "?"
 	},
-	"add":  func(a, b int) int { return a + b },
-	"addf": func(a, b float64) float64 { return a + b },
+	// docref names a doctrine version for the view's DocText.
+	"docref": func(id, version string) article5.DoctrineRef { return article5.DoctrineRef{ID: id, Version: version} },
+	"add":    func(a, b int) int { return a + b },
+	"addf":   func(a, b float64) float64 { return a + b },
 	"state": func(s article5.CaseState) string {
 		if s == "" {
 			return "none"
