@@ -447,10 +447,18 @@ func (d *demo) federation(ctx context.Context) error {
 		if err := os.WriteFile(note, []byte(head), 0o600); err != nil {
 			return article5.Internal("demo: head", err)
 		}
-		if _, err := d.run(ctx, "audit", "verify", "--data-dir", d.path(w.partner), "--witnessed", note); err != nil {
+		out, err := d.run(ctx, "audit", "verify", "--data-dir", d.path(w.partner), "--witnessed", note)
+		if err != nil {
 			return err
 		}
-		d.say("   the head %s witnessed, checked on the %s node (audit verify --witnessed): its log extends it, intact", w.party, w.other)
+		ext := "intact"
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "extends the witnessed head") {
+				ext, _, _ = strings.Cut(l, " (")
+				ext += ", intact"
+			}
+		}
+		d.say("   %s's log, checked by 'audit verify --witnessed' against the head %s witnessed: %s", w.other, w.party, ext)
 	}
 
 	d.say("\n8. The joint determination")
