@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,21 +23,29 @@ import (
 const demoFederationHelp = `Runs a consultation across two sovereign nodes on this machine, with the real
 commands, and stops:
 
-  1. each Party makes its root key; users and approver keys on each Party's node
+  1. each Party makes its root key; users and approver keys on each Party's node;
+     each node's tree-head key certified by its Party's root ('audit key
+     --public-out', 'party certify --role node', 'audit certificate install')
   2. a JP node and a US node start on loopback ('article5 serve', own database
      and keys, ports printed); each adds the other as a partner with a token
      the other made ('article5 partner add')
-  3. JP receives evidence and opens a case; the US node pulls it
-     ('article5 sync') and holds the consultation on the same assessment hash
+  3. JP receives evidence and opens a case, and holds two TLP:RED indicators
+     (one for JP only, one naming the US organisation); the US node pulls
+     ('article5 sync', which witnesses JP's signed tree head) and holds the
+     consultation on the same assessment hash
   4. a request for information from US, answered on JP
   5. each Party's legal adviser records its position and its approver signs,
-     each on its own node; both nodes pull each other
-  6. both nodes show the same determination id and assessment hash; the record
+     each on its own node; both nodes pull (and push to) each other
+  6. TLP at the boundary: the RED indicator for JP only is not on the US node,
+     the one naming the US organisation is
+  7. each node witnessed the other's log ('partner list'), and the head it
+     witnessed verifies on the other node ('audit verify --witnessed')
+  8. both nodes show the same determination id and assessment hash; the record
      exported from each verifies offline under both Parties' root keys
 
 Everything is written under --dir (default: a temporary directory, removed at
-the end). Exit status 0 when both nodes reach the same determination and both
-records verify.`
+the end). Exit status 0 when both nodes reach the same determination, both
+records verify, TLP held at the boundary and each node witnessed the other's log.`
 
 func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "demo", Short: "Demonstrations on this machine"}
@@ -255,6 +264,14 @@ func (d *demo) federation(ctx context.Context) error {
 			return err
 		}
 	}
+	d.say("   each node's tree-head key certified by its Party's root ('party certify --role node', offline):")
+	for _, n := range []struct{ name, party string }{{"jp", "JP"}, {"us", "US"}} {
+		line, err := d.certifyNode(ctx, n.name)
+		if err != nil {
+			return err
+		}
+		d.say("   %s node: %s", n.party, line)
+	}
 	tok := func(node, name, party, org string) (string, error) {
 		out, err := d.run(ctx, "token", "create", "--data-dir", d.path(node), "--name", name, "--party", party, "--org", org)
 		if err != nil {
@@ -332,6 +349,13 @@ func (d *demo) federation(ctx context.Context) error {
 		}
 	}
 	ses := func(name string) string { return d.path(name + ".session") }
+	if err := d.write("red.json", demoRedBundle); err != nil {
+		return err
+	}
+	if _, err := d.run(ctx, "send", "--server", jpURL, "--token", feed, d.path("red.json")); err != nil {
+		return err
+	}
+	d.say("   JP also holds two TLP:RED indicators: %s for JP's organisation only,\n   %s naming the US organisation in red_recipients", demoRedJPOnly, demoRedToUS)
 	out, err := d.run(ctx, "case", "open", "-q", "--server", jpURL, "--session", ses("sato"), "--name", "Sapporo winter blackout", "incident--8427b4e1-d27a-49ee-a651-76bc585ab6e3")
 	if err != nil {
 		return err
@@ -387,7 +411,57 @@ func (d *demo) federation(ctx context.Context) error {
 		return err
 	}
 
-	d.say("\n6. The joint determination")
+	d.say("\n6. TLP at the boundary: what the US node holds, asked as %s (US) on its API", "miller")
+	for _, o := range []struct {
+		id, what string
+		want     bool
+	}{{demoRedJPOnly, "TLP:RED, JP's organisation only", false}, {demoRedToUS, "TLP:RED, names the US organisation", true}} {
+		held, err := d.holds(ctx, usURL, ses("miller"), o.id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case held != o.want:
+			return article5.Errorf(article5.EINTERNAL, "demo: the US node holds %s (%s): %v, want %v", o.id, o.what, held, o.want)
+		case held:
+			d.say("   %s (%s): held, it crossed", o.id, o.what)
+		default:
+			d.say("   %s (%s): not found, it never crossed (pull or push)", o.id, o.what)
+		}
+	}
+
+	d.say("\n7. Each node witnessed the other's signed tree heads")
+	for _, w := range []struct{ node, partner, party, other string }{{"jp", "us", "JP", "US"}, {"us", "jp", "US", "JP"}} {
+		line, err := d.witnessed(ctx, w.node, w.partner, w.other)
+		if err != nil {
+			return err
+		}
+		d.say("   %s witnessed %s's log: %s", w.party, w.other, line)
+	}
+	for _, w := range []struct{ node, partner, party, other string }{{"jp", "us", "JP", "US"}, {"us", "jp", "US", "JP"}} {
+		head, err := d.run(ctx, "partner", "head", w.partner, "--data-dir", d.path(w.node))
+		if err != nil {
+			return err
+		}
+		note := d.path(w.partner + "-head-witnessed-by-" + w.node + ".note")
+		if err := os.WriteFile(note, []byte(head), 0o600); err != nil {
+			return article5.Internal("demo: head", err)
+		}
+		out, err := d.run(ctx, "audit", "verify", "--data-dir", d.path(w.partner), "--witnessed", note)
+		if err != nil {
+			return err
+		}
+		ext := "intact"
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "extends the witnessed head") {
+				ext, _, _ = strings.Cut(l, " (")
+				ext += ", intact"
+			}
+		}
+		d.say("   %s's log, checked by 'audit verify --witnessed' against the head %s witnessed: %s", w.other, w.party, ext)
+	}
+
+	d.say("\n8. The joint determination")
 	concluded := func(s *demoStatus) bool { return s.Determination != nil && strings.HasPrefix(s.State, "concluded") }
 	jp, err = d.await(ctx, "the determination on JP", jpURL, ses("suzuki"), caseID, concluded)
 	if err != nil {
@@ -418,4 +492,118 @@ func (d *demo) federation(ctx context.Context) error {
 	}
 	d.say("\nsame determination on both nodes: %s (%s), assessment hash %s", jp.Determination.ID, jp.Determination.Outcome, jp.AssessmentHash)
 	return nil
+}
+
+// The demonstration's TLP:RED indicators on JP: one for JP's organisation
+// only, one naming the US organisation among its recipients.
+const (
+	demoRedJPOnly = "indicator--5b0e8c1e-2f3a-4d7e-9c61-0a4b7f2d9e11"
+	demoRedToUS   = "indicator--5b0e8c1e-2f3a-4d7e-9c61-0a4b7f2d9e12"
+)
+
+// demoRedBundle holds the two TLP:RED indicators (TLP 2.0 RED marking,
+// article5's extension naming the recipients).
+var demoRedBundle = `{"type":"bundle","id":"bundle--5b0e8c1e-2f3a-4d7e-9c61-0a4b7f2d9e10","objects":[` +
+	demoRedIndicator(demoRedJPOnly, "JP eyes only: the sensor that saw the intrusion", demoJPOrg) + "," +
+	demoRedIndicator(demoRedToUS, "Shared with the U.S.: the command-and-control address", demoJPOrg, demoUSOrg) + "]}"
+
+func demoRedIndicator(id, name string, recipients ...string) string {
+	red, _ := json.Marshal(recipients)
+	return `{"type":"indicator","spec_version":"2.1","id":"` + id + `","created":"2026-11-20T09:30:00.000Z","modified":"2026-11-20T09:30:00.000Z",` +
+		`"created_by_ref":"` + demoJPOrg + `","name":"` + name + `","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-11-20T09:30:00Z",` +
+		`"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],` +
+		`"extensions":{"` + article5.ExtensionID + `":{"extension_type":"property-extension","red_recipients":` + string(red) + `}}}`
+}
+
+// certifyNode does what a node's operator does once: writes the node's
+// tree-head public key, certifies it as a node key with the Party's root
+// (offline, where the root key is) and installs the certificate on the
+// node. It returns what 'audit certificate install' printed.
+func (d *demo) certifyNode(ctx context.Context, node string) (string, error) {
+	pub := d.path(node + "-node.pub")
+	key, err := d.run(ctx, "audit", "key", "--data-dir", d.path(node), "--public-out", pub)
+	if err != nil {
+		return "", err
+	}
+	name, _, _ := strings.Cut(strings.TrimSpace(key), "+")
+	cert := d.path(node + "-node.cert")
+	if _, err := d.run(ctx, "party", "certify", "--root", d.path(node+"-root.key"), "--subject", pub, "--role", "node",
+		"--name", name, "--days", "365", "--out", cert, "--passphrase-file", d.path(node+"-root.pass")); err != nil {
+		return "", err
+	}
+	out, err := d.run(ctx, "audit", "certificate", "install", cert, "--trust", d.path("jp-root.pub"), "--trust", d.path("us-root.pub"), "--data-dir", d.path(node))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// holds reports whether the node at url gives the object id to the user of
+// session (GET /api/v1/objects/{id}: 200 held, 404 not, else an error).
+func (d *demo) holds(ctx context.Context, url, session, id string) (bool, error) {
+	data, err := os.ReadFile(session)
+	if err != nil {
+		return false, article5.Internal("demo: session", err)
+	}
+	var sf sessionFile
+	if err := json.Unmarshal(data, &sf); err != nil {
+		return false, article5.Internal("demo: session", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/objects/"+id, nil)
+	if err != nil {
+		return false, article5.Internal("demo: request", err)
+	}
+	req.AddCookie(&http.Cookie{Name: "article5_session", Value: sf.Secret})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false, article5.Internal("demo: get "+id, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, article5.Errorf(article5.EINTERNAL, "demo: GET %s/api/v1/objects/%s: %s", url, id, resp.Status)
+}
+
+// witnessed reads, from 'partner list --format json' on node, what it
+// witnessed of partner's log, and fails unless a head of party was
+// witnessed with no error and no inconsistency.
+func (d *demo) witnessed(ctx context.Context, node, partner, party string) (string, error) {
+	out, err := d.run(ctx, "partner", "list", "--data-dir", d.path(node), "--format", "json")
+	if err != nil {
+		return "", err
+	}
+	var list struct {
+		Partners []struct {
+			Name string `json:"name"`
+			Log  struct {
+				Size            *int64     `json:"size"`
+				KeyID           string     `json:"key_id"`
+				Party           string     `json:"party"`
+				Witnessed       *time.Time `json:"witnessed"`
+				Checks          int64      `json:"checks"`
+				Inconsistencies int64      `json:"inconsistencies"`
+				LastError       string     `json:"last_error"`
+				ConflictOpen    bool       `json:"conflict_open"`
+			} `json:"log"`
+		} `json:"partners"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return "", article5.Internal("demo: partner list", err)
+	}
+	for _, p := range list.Partners {
+		if p.Name != partner {
+			continue
+		}
+		l := p.Log
+		if l.Size == nil || l.Witnessed == nil || l.Party != party || l.LastError != "" || l.Inconsistencies != 0 || l.ConflictOpen {
+			return "", article5.Errorf(article5.EINTERNAL, "demo: the %s node did not witness %s's log: %+v", node, partner, l)
+		}
+		return fmt.Sprintf("%d entries, key %s of %s, %d checks, consistent (0 inconsistencies)", *l.Size, l.KeyID, l.Party, l.Checks), nil
+	}
+	return "", article5.Errorf(article5.EINTERNAL, "demo: the %s node has no partner %s", node, partner)
 }
