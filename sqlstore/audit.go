@@ -908,3 +908,47 @@ func unmarshalOr[T any](js string, v *T, bad T) {
 		*v = bad
 	}
 }
+
+// MaxCaseTrail bounds AuditCaseTrail: the newest entries it returns.
+const MaxCaseTrail = 200
+
+// AuditCaseTrail returns the log entries recording the rows of one case,
+// oldest first: its cases row ("cases/<id>"), its evidence index
+// ("case_index/<id>"), its consultation ("consultations/<id>": every
+// step, position, signature and determination) and its newest
+// MaxCaseTrail assessments ("assessments/<id>/<seq>"); at most the newest
+// MaxCaseTrail entries, with more true when older ones were left out. It
+// reads by the indexes on assessments (case_id, seq) and on
+// audit_entries (ref): no scan of the log. It does not check who may see
+// the case: the caller does.
+func (db *DB) AuditCaseTrail(ctx context.Context, caseID string) (entries []audit.Entry, more bool, err error) {
+	op := db.op("audit case trail")
+	seqs, err := collect(ctx, db.drv.Read(), func(r Row) (int64, error) {
+		var s int64
+		return s, r.Scan(&s)
+	}, `SELECT seq FROM assessments WHERE case_id = ? ORDER BY seq DESC LIMIT ?`, caseID, MaxCaseTrail)
+	if err != nil {
+		return nil, false, article5.Internal(op, err)
+	}
+	refs := []any{audit.CaseRef(caseID), audit.CaseIndexRef(caseID), audit.ConsultationRef(caseID)}
+	for _, s := range seqs {
+		refs = append(refs, audit.AssessmentRef(caseID, s))
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(refs)), ", ")
+	out, err := collect(ctx, db.drv.Read(), func(r Row) (audit.Entry, error) {
+		var e audit.Entry
+		var t int64
+		err := r.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t, &e.By)
+		e.Time = fromNano(t)
+		return e, err
+	}, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries WHERE ref IN (`+marks+`) ORDER BY idx DESC LIMIT ?`,
+		append(refs, MaxCaseTrail+1)...)
+	if err != nil {
+		return nil, false, article5.Internal(op, err)
+	}
+	if len(out) > MaxCaseTrail {
+		out, more = out[:MaxCaseTrail], true
+	}
+	slices.Reverse(out)
+	return out, more, nil
+}

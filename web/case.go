@@ -35,6 +35,15 @@ type caseData struct {
 	ToSign *article5.Position
 	Flash  string // message key of the outcome of an action
 	Detail string // the action's error message (English), shown as such
+	// Trail is the case's audit trail with inclusion proofs (trail.go);
+	// nil when the store keeps no log.
+	Trail *trailData
+	// Determinations are the case's determinations, the current one
+	// first, then those on earlier assessments.
+	Determinations []determinationRow
+	// LiveURL and LiveTypes are the event stream the page listens to and
+	// the event types it reloads on (static/live.js, live.go).
+	LiveURL, LiveTypes string
 }
 
 // factorRow is one Schmitt factor under every doctrine.
@@ -127,6 +136,13 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, stat
 		d.ToSign = mine
 	}
 	d.Can["close"] = (state == article5.StateConcurred || state == article5.StateDiverged) && can(article5.ActionCloseCase)
+	d.Can["export"] = can(article5.ActionExportRecord)
+	d.Determinations = determinations(cons)
+	if d.Trail, err = h.loadTrail(r.Context(), me, d.Case.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.LiveURL, d.LiveTypes = h.liveURL(r.Context(), me), liveTypes
 	h.render(w, r, status, "case", me.user, tlp.banner(), d)
 }
 

@@ -44,9 +44,9 @@ type dashboardData struct {
 	Markers   []mapMarker
 	Unplaced  int // incidents of the mapped cases without coordinates on the map
 	MapCapped bool
-	// LiveTypes is the event types the page listens for on the event
-	// stream (static/live.js), space-separated.
-	LiveTypes string
+	// LiveURL is the event stream the page listens to and LiveTypes the
+	// event types it reloads on (static/live.js), space-separated.
+	LiveURL, LiveTypes string
 	// Timeline is the number of incidents added per week over the last
 	// recentDays days, oldest week first.
 	RecentCapped bool // more than 10,000 incidents in 90 days: the timeline counts the first
@@ -89,7 +89,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 	aud := me.gate.Audience()
 	d := dashboardData{Doctrine: doctrineOf(me.user), Tiers: assess.Tiers, States: stateOrder,
 		Counts: map[article5.Tier]map[article5.CaseState]int{}, Totals: map[article5.Tier]int{}, Map: theBaseMap(),
-		LiveTypes: strings.Join(article5.WebhookEventTypes, " ")}
+		LiveURL: h.liveURL(ctx, me), LiveTypes: liveTypes}
 	for _, t := range assess.Tiers {
 		d.Counts[t] = map[article5.CaseState]int{}
 	}
@@ -270,6 +270,9 @@ type incidentPlace struct {
 	ID, Name  string
 	Tiers     map[string]article5.Tier
 	Locations []string
+	// Initiators are the ids and names of the actors and States any
+	// doctrine attributes the incident to (search by initiator).
+	Initiators []string
 }
 
 // placeCache keeps the incidentPlaces of assessments by case id and
@@ -312,7 +315,10 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 				} `json:"locations"`
 			} `json:"scope"`
 			Assessments map[string]struct {
-				Tier article5.Tier `json:"tier"`
+				Tier        article5.Tier `json:"tier"`
+				Attribution struct {
+					Actor, State *article5.Ref
+				} `json:"attribution"`
 			} `json:"assessments"`
 		} `json:"incidents"`
 	}
@@ -324,6 +330,11 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 		ip := incidentPlace{ID: inc.ID, Name: inc.Name, Tiers: map[string]article5.Tier{}}
 		for d, a := range inc.Assessments {
 			ip.Tiers[d] = a.Tier
+			for _, r := range []*article5.Ref{a.Attribution.Actor, a.Attribution.State} {
+				if r != nil {
+					ip.Initiators = append(ip.Initiators, r.ID, r.Name)
+				}
+			}
 		}
 		for _, l := range inc.Scope.Locations {
 			ip.Locations = append(ip.Locations, l.Location)

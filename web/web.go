@@ -128,7 +128,7 @@ type handler struct {
 
 // New returns the user interface of node n, logging in through s, as one
 // handler for GET / (dashboard), GET and POST /login, POST /logout, POST
-// /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, POST /cases/{id}/{action} (open, request,
+// /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, GET /cases/{id}/proofs/{index}.json (trail.go), POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
 // /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
@@ -153,6 +153,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /cases/{id}/brief", h.user(h.briefPage))
 	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.user(h.briefPDF))
 	h.mux.HandleFunc("GET /cases/{id}/evidence.json", h.user(h.evidenceBundle))
+	h.mux.HandleFunc("GET /cases/{id}/proofs/{file}", h.user(h.caseProof))
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
 	h.mux.HandleFunc("GET /incidents/new", h.user(h.intakePage))
 	h.mux.HandleFunc("POST /incidents/new", h.user(h.intakePost))
