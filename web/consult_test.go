@@ -31,7 +31,7 @@ func (e *env) MustApprovers(tb testing.TB) {
 		e.n.Roots = append(e.n.Roots, r.Public())
 	}
 	for _, u := range []article5.User{
-		{Name: "jp-approver", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleApprover}, Org: jpOrg},
+		{Name: "jp-approver", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleApprover}, Org: e.holder},
 		{Name: "us-approver", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleApprover}, Org: usOrg},
 		{Name: "us-legal", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleLegal}, Org: usOrg},
 	} {

@@ -127,34 +127,23 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		h.fail(w, r, err)
 		return
 	}
-	// The incidents of the last recentDays days, oldest first, a page at
-	// a time: their dates for the timeline, the newest recentShown
-	// objects for the list; at most recentPages pages.
-	var added []time.Time
-	var objs []*article5.StoredObject
-	cursor := ""
-	for range recentPages {
-		page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"},
-			AddedAfter: h.opts.Now().Add(-recentDays * 24 * time.Hour), Limit: 1000, Cursor: cursor, Audience: &aud})
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, o := range page.Objects {
-			added = append(added, o.Added)
-		}
-		objs = append(objs, page.Objects...)
-		if len(objs) > recentShown {
-			objs = objs[len(objs)-recentShown:]
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	// The incidents of the last recentDays days: their dates for the
+	// timeline (at most recentPages*1000), the newest recentShown for the
+	// list.
+	since := h.opts.Now().Add(-recentDays * 24 * time.Hour)
+	added, capped, err := h.addedTimes(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentPages * 1000, Audience: &aud})
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	d.RecentCapped = cursor != ""
+	d.RecentCapped = capped
 	d.timeline(h.opts.Now(), added)
-	for i := len(objs) - 1; i >= 0 && len(d.Recent) < recentShown; i-- {
-		o := objs[i]
+	page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentShown, Newest: true, Audience: &aud})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, o := range page.Objects {
 		p, err := stix.ParseObject(o.Raw)
 		if err != nil {
 			continue
@@ -164,6 +153,34 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		d.Recent = append(d.Recent, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tl})
 	}
 	h.render(w, r, http.StatusOK, "dashboard", me.user, tlp.banner(), d)
+}
+
+// addedTimes returns when the objects f selects were added, oldest first,
+// at most f.Limit of them, and whether more were left out: from the
+// store's date-added columns alone when it can (sqlstore.DB.AddedTimes),
+// else from pages of objects.
+func (h *handler) addedTimes(ctx context.Context, f article5.ObjectFilter) ([]time.Time, bool, error) {
+	if s, ok := h.n.Store.(interface {
+		AddedTimes(context.Context, article5.ObjectFilter) ([]time.Time, bool, error)
+	}); ok {
+		return s.AddedTimes(ctx, f)
+	}
+	var out []time.Time
+	limit := f.Limit
+	f.Limit = 1000
+	for len(out) < limit {
+		page, err := h.n.Store.FindObjects(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, o := range page.Objects {
+			out = append(out, o.Added)
+		}
+		if f.Cursor = page.Next; f.Cursor == "" {
+			return out, false, nil
+		}
+	}
+	return out[:limit], true, nil
 }
 
 // awaitingMe says what case id waits for from the user's Party: its
