@@ -26,6 +26,12 @@ type Sessions interface {
 	// EUNAUTHORIZED (wrong name or password); wait > 0 when the client
 	// must wait that long before trying again (nothing was checked).
 	Login(w http.ResponseWriter, r *http.Request, name, password string) (u *article5.User, wait time.Duration, err error)
+	// LoginVerified starts a session, exactly as Login does (the same
+	// cookie), for the node's user named name whom an identity provider
+	// the node trusts has authenticated (package web's OIDC login): no
+	// password is checked. Errors: EUNAUTHORIZED when no such user exists
+	// or the user is disabled (one answer for both).
+	LoginVerified(w http.ResponseWriter, r *http.Request, name string) (*article5.User, error)
 	// Logout ends the session r carries, if any, and clears its cookie.
 	Logout(w http.ResponseWriter, r *http.Request)
 	// User returns the user of the session cookie r carries (never of an
@@ -57,6 +63,22 @@ type uiSessions struct{ s *server }
 
 func (u uiSessions) Login(w http.ResponseWriter, r *http.Request, name, password string) (*article5.User, time.Duration, error) {
 	return u.s.startSession(w, r, name, password, http.SameSiteLaxMode, UILoginPath)
+}
+
+func (u uiSessions) LoginVerified(w http.ResponseWriter, r *http.Request, name string) (*article5.User, error) {
+	usr, err := u.s.n.Store.FindUserByName(r.Context(), name)
+	switch {
+	case article5.ErrorCode(err) == article5.ENOTFOUND:
+		return nil, errBadLogin()
+	case err != nil:
+		return nil, err
+	case usr.Disabled:
+		return nil, errBadLogin()
+	}
+	if err := u.s.newSession(w, r, usr, http.SameSiteLaxMode); err != nil {
+		return nil, err
+	}
+	return usr, nil
 }
 
 func (u uiSessions) Logout(w http.ResponseWriter, r *http.Request) {

@@ -111,6 +111,11 @@ type Options struct {
 	Chromium string
 	// PDFTimeout bounds the making of one PDF; 0: 30 seconds.
 	PDFTimeout time.Duration
+	// OIDC are the Parties' identity providers users may log in with
+	// (oidc.go); none: password login only.
+	OIDC []OIDCProvider
+	// OIDCClient makes the calls to the providers; nil: http.DefaultClient.
+	OIDCClient *http.Client
 }
 
 // handler serves the pages.
@@ -124,10 +129,12 @@ type handler struct {
 	places *placeCache
 	// pdfSlots bounds the PDFs made at once (pdf.go).
 	pdfSlots chan struct{}
+	// oidc holds the identity providers and logins in progress (oidc.go).
+	oidc *oidcLogins
 }
 
 // New returns the user interface of node n, logging in through s, as one
-// handler for GET / (dashboard), GET and POST /login, POST /logout, POST
+// handler for GET / (dashboard), GET and POST /login, GET /login/oidc/{party} and its /callback (oidc.go), POST /logout, POST
 // /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, GET /cases/{id}/proofs/{index}.json (trail.go), POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
 // /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
@@ -141,12 +148,14 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}, pdfSlots: make(chan struct{}, maxPDFs)}
+	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}, pdfSlots: make(chan struct{}, maxPDFs), oidc: newOIDCLogins(opts.OIDC)}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /login", h.loginPage)
 	h.mux.HandleFunc("POST /login", h.loginPost)
 	h.mux.HandleFunc("POST /logout", h.logoutPost)
+	h.mux.HandleFunc("GET /login/oidc/{party}", h.oidcStart)
+	h.mux.HandleFunc("GET /login/oidc/{party}/callback", h.oidcCallback)
 	h.mux.HandleFunc("POST /lang", h.langPost)
 	h.mux.HandleFunc("GET /{$}", h.user(h.dashboard))
 	h.mux.HandleFunc("GET /cases/{id}", h.user(h.casePage))
