@@ -44,6 +44,11 @@ type Sessions interface {
 	// nothing was checked. Errors: EUNAUTHORIZED without a session,
 	// EFORBIDDEN for a wrong password.
 	PasswordAgain(r *http.Request, password string) (wait time.Duration, err error)
+	// SecretAgain is PasswordAgain (the same throttle) that also takes a
+	// secret for which opens reports true: a signing passphrase that
+	// opens the user's signing key, for a user who has none or another
+	// password.
+	SecretAgain(r *http.Request, secret string, opens func(string) bool) (wait time.Duration, err error)
 	// Ingest stores a STIX bundle for the user of r's session exactly as
 	// POST /api/v1/bundles does: authorised as ingest, at most
 	// Limits.MaxBundleObjects objects, charged to the user's ingest quota,
@@ -108,7 +113,15 @@ func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Durati
 	if err != nil {
 		return 0, err
 	}
-	return u.s.passwordAgain(r.Context(), p, password)
+	return u.s.passwordAgain(r.Context(), p, password, nil)
+}
+
+func (u uiSessions) SecretAgain(r *http.Request, secret string, opens func(string) bool) (time.Duration, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return 0, err
+	}
+	return u.s.passwordAgain(r.Context(), p, secret, opens)
 }
 
 // session authenticates r's session cookie (never an API token).

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"article5"
 	"article5/assess"
@@ -307,10 +308,14 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 	case "close":
 		_, err = h.n.CloseCase(octx, me.authz, id)
 	case "sign":
-		// The password is checked as the API checks it (throttled per
+		// The login password, or the signing passphrase (passphrase.go),
+		// is checked as the API checks the password (throttled per
 		// session), then unseals the approver's key for this signature.
 		pw := f.Get("password")
-		wait, perr := h.s.PasswordAgain(r, pw)
+		wait, perr := h.s.SecretAgain(r, pw, func(secret string) bool {
+			ok, err := h.n.OpensSigningKey(octx, me.user, []byte(secret))
+			return err == nil && ok
+		})
 		switch {
 		case wait > 0:
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
@@ -323,6 +328,12 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 			err = perr
 		default:
 			_, err = h.n.SignPosition(octx, me.authz, id, me.user.Party, []byte(pw))
+			if article5.ErrorCode(err) == article5.EFORBIDDEN && strings.Contains(article5.ErrorMessage(err), "does not open") {
+				// The login password, but the key is sealed with a
+				// signing passphrase.
+				h.showCase(w, r, me, http.StatusForbidden, "password", "")
+				return
+			}
 		}
 	default:
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such action"))

@@ -18,6 +18,7 @@ import (
 	"article5/examples"
 	"article5/node"
 	"article5/release"
+	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
 	"article5/web"
@@ -40,6 +41,7 @@ type env struct {
 	n      *node.Node
 	srv    *httptest.Server
 	holder string // the JP users' organisation
+	roots  map[article5.Party]*sign.RootKey // MustApprovers
 }
 
 // MustEnv starts an env on a new SQLite store; opts, if given, configure

@@ -59,7 +59,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
-var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error"}
+var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error", "passphrase"}
 
 // pages holds the parsed templates, one per page, parsed once.
 var pages = mustParse()
@@ -137,7 +137,7 @@ type handler struct {
 // handler for GET / (dashboard), GET and POST /login, GET /login/oidc/{party} and its /callback (oidc.go), POST /logout, POST
 // /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, GET /cases/{id}/proofs/{index}.json (trail.go), POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
-// /incidents/upload, GET /search and GET /static/…; any other path gets the "not found" page.
+// /incidents/upload, GET /search, GET and POST /account/passphrase (passphrase.go) and GET /static/…; any other path gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
 // (net/http.CrossOriginProtection), and every response carries the
 // security headers (CSP and others).
@@ -169,6 +169,8 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /incidents/upload", h.user(h.uploadPage))
 	h.mux.HandleFunc("POST /incidents/upload", h.user(h.uploadPost))
 	h.mux.HandleFunc("GET /search", h.user(h.searchPage))
+	h.mux.HandleFunc("GET /account/passphrase", h.user(h.passphrasePage))
+	h.mux.HandleFunc("POST /account/passphrase", h.user(h.passphrasePost))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such page"))
 	})
