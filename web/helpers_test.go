@@ -40,7 +40,7 @@ type env struct {
 	db     article5.Store
 	n      *node.Node
 	srv    *httptest.Server
-	holder string // the JP users' organisation
+	holder string                           // the JP users' organisation
 	roots  map[article5.Party]*sign.RootKey // MustApprovers
 }
 
