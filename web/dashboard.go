@@ -131,13 +131,13 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 	// timeline (at most recentPages*1000), the newest recentShown for the
 	// list.
 	since := h.opts.Now().Add(-recentDays * 24 * time.Hour)
-	added, capped, err := h.addedTimes(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentPages * 1000, Audience: &aud})
+	tl, err := h.timelineOf(ctx, aud, since)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d.RecentCapped = capped
-	d.timeline(h.opts.Now(), added)
+	d.RecentCapped = tl.capped
+	d.timeline(h.opts.Now(), tl.added)
 	page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentShown, Newest: true, Audience: &aud})
 	if err != nil {
 		h.fail(w, r, err)
@@ -153,6 +153,51 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		d.Recent = append(d.Recent, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tl})
 	}
 	h.render(w, r, http.StatusOK, "dashboard", me.user, tlp.banner(), d)
+}
+
+// timelineTTL is how long the dashboard's timeline of one audience is
+// kept before it is counted again: counting reads the date added of up
+// to 10,000 incidents, the dashboard's dearest read.
+const timelineTTL = 30 * time.Second
+
+// timelineCache keeps the dates the timeline counts, per audience.
+type timelineCache struct {
+	mu sync.Mutex
+	m  map[article5.Audience]timelineEntry
+}
+
+type timelineEntry struct {
+	added  []time.Time
+	capped bool
+	since  time.Time // the window's start when counted
+	at     time.Time
+}
+
+// timelineOf returns the dates the incidents aud may see were added since
+// since (at most recentPages*1000), counted at most timelineTTL ago.
+func (h *handler) timelineOf(ctx context.Context, aud article5.Audience, since time.Time) (timelineEntry, error) {
+	now := h.opts.Now()
+	h.timelines.mu.Lock()
+	e, ok := h.timelines.m[aud]
+	h.timelines.mu.Unlock()
+	if ok && now.Sub(e.at) < timelineTTL && !now.Before(e.at) {
+		// Drop what left the window since it was counted.
+		i, _ := slices.BinarySearchFunc(e.added, since, func(a, b time.Time) int { return a.Compare(b) })
+		e.added = e.added[i:]
+		return e, nil
+	}
+	added, capped, err := h.addedTimes(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentPages * 1000, Audience: &aud})
+	if err != nil {
+		return timelineEntry{}, err
+	}
+	e = timelineEntry{added: added, capped: capped, since: since, at: now}
+	h.timelines.mu.Lock()
+	if h.timelines.m == nil || len(h.timelines.m) >= 1024 {
+		h.timelines.m = map[article5.Audience]timelineEntry{}
+	}
+	h.timelines.m[aud] = e
+	h.timelines.mu.Unlock()
+	return e, nil
 }
 
 // addedTimes returns when the objects f selects were added, oldest first,

@@ -131,6 +131,8 @@ type handler struct {
 	pdfSlots chan struct{}
 	// oidc holds the identity providers and logins in progress (oidc.go).
 	oidc *oidcLogins
+	// timelines caches the dashboard's timeline per audience (dashboard.go).
+	timelines timelineCache
 }
 
 // New returns the user interface of node n, logging in through s, as one
