@@ -38,6 +38,12 @@ type Sessions interface {
 	// API token: a browser page is for people). EUNAUTHORIZED when there
 	// is none, it expired or the user is disabled.
 	User(r *http.Request) (*article5.User, error)
+	// Caller is User, or, when r carries "Authorization: Bearer <API
+	// token>", the token as a user: its id, name, Party, organisation and
+	// communities, acting as an analyst (as the API's authorisation has
+	// it). For the pages a script may fetch (a brief's PDF). EUNAUTHORIZED
+	// for an unknown or revoked token, or no credential.
+	Caller(r *http.Request) (*article5.User, error)
 	// PasswordAgain checks the password the user of r's session re-enters
 	// to sign, exactly as POST …/positions/{party}/signature does
 	// (throttled per session). wait > 0: the user must wait that long;
@@ -106,6 +112,25 @@ func (u uiSessions) User(r *http.Request) (*article5.User, error) {
 		return nil, err
 	}
 	return p.user, nil
+}
+
+func (u uiSessions) Caller(r *http.Request) (*article5.User, error) {
+	if r.Header.Get("Authorization") == "" {
+		return u.User(r)
+	}
+	r, err := u.s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if p.token == nil {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "an API token is required")
+	}
+	t := p.token
+	return &article5.User{ID: t.ID, Name: t.Name, Party: t.Party, Roles: tokenRoles, Org: t.Org, Communities: t.Communities, Created: t.Created}, nil
 }
 
 func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Duration, error) {

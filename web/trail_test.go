@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"article5"
+	"article5/api"
 	"article5/audit"
 )
 
@@ -291,4 +295,41 @@ func between(t *testing.T, s, from, to string) string {
 		return s[i:]
 	}
 	return s[i : i+j]
+}
+
+// TestBriefPDFByToken: a brief's PDF answers to an API token too, with
+// the token's release: a JP token asking for a RED U.S. case gets exactly
+// what a missing case gets; an unknown token is 401; the other pages do
+// not take tokens (they send the caller to log in).
+func TestBriefPDFByToken(t *testing.T) {
+	e := MustEnv(t)
+	e.MustIngest(t, "us-analyst", RedUS(t, "dam-control"))
+	const red = "grouping--eb902b1f-89f8-47b0-ab8f-a81479941a41"
+	const missing = "grouping--00000000-0000-4000-8000-000000000000"
+	secret, hash := api.NewToken()
+	if err := e.db.CreateToken(context.Background(), &article5.Token{Name: "jp-feed", Party: article5.PartyJP, Org: jpOrg, Hash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path, tok string) response {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Accept-Language", "en")
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return response{status: res.StatusCode, body: string(b), header: res.Header}
+	}
+	gone, none := get("/cases/"+red+"/brief.pdf", secret), get("/cases/"+missing+"/brief.pdf", secret)
+	if gone.status != http.StatusNotFound || strings.ReplaceAll(gone.body, red, "ID") != strings.ReplaceAll(none.body, missing, "ID") || strings.Contains(gone.body, redName) {
+		t.Errorf("the RED case's PDF by a JP token: %d, a missing one: %d", gone.status, none.status)
+	}
+	if r := get("/cases/"+missing+"/brief.pdf", "a5_unknown"); r.status != http.StatusUnauthorized {
+		t.Errorf("an unknown token: %d", r.status)
+	}
+	if r := get("/cases/"+missing, secret); r.status != http.StatusSeeOther {
+		t.Errorf("the case page with a token: %d, want the login redirect", r.status)
+	}
 }

@@ -162,7 +162,7 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /{$}", h.user(h.dashboard))
 	h.mux.HandleFunc("GET /cases/{id}", h.user(h.casePage))
 	h.mux.HandleFunc("GET /cases/{id}/brief", h.user(h.briefPage))
-	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.user(h.briefPDF))
+	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.caller(h.briefPDF))
 	h.mux.HandleFunc("GET /cases/{id}/evidence.json", h.user(h.evidenceBundle))
 	h.mux.HandleFunc("GET /cases/{id}/proofs/{file}", h.user(h.caseProof))
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
@@ -226,6 +226,26 @@ func (h *handler) user(page func(http.ResponseWriter, *http.Request, *who)) http
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
+			h.fail(w, r, err)
+			return
+		}
+		rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
+		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}, gate: h.n.Gate(rcp)})
+	}
+}
+
+// caller adapts a page a script may fetch with an API token
+// (Sessions.Caller) as well as a logged-in user: without either, a GET
+// is sent to the login page, any other request gets 401; an unknown or
+// revoked token gets 401.
+func (h *handler) caller(page func(http.ResponseWriter, *http.Request, *who)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			h.user(page)(w, r)
+			return
+		}
+		u, err := h.s.Caller(r)
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
