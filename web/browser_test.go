@@ -492,6 +492,16 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	}
 	b.visit("brief", href+"/brief")
 	check("brief")
+	b.visit("passphrase", "/account/passphrase")
+	check("passphrase")
+	b.run("refused passphrase",
+		chromedp.SendKeys(chromedp.CSS("#pp-current"), password),
+		chromedp.SendKeys(chromedp.CSS("#pp-new"), "短いけれど十二文字以上の合言葉です"),
+		chromedp.SendKeys(chromedp.CSS("#pp-confirm"), "違う合言葉"),
+		chromedp.Click(chromedp.CSS("#pp-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#e-confirm")))
+	b.settled("passphrase-refused")
+	check("passphrase-refused")
 	b.visit("notfound", "/cases/grouping--00000000-0000-4000-8000-000000000000")
 	check("notfound")
 }
