@@ -952,3 +952,53 @@ func (db *DB) AuditCaseTrail(ctx context.Context, caseID string) (entries []audi
 	slices.Reverse(out)
 	return out, more, nil
 }
+
+// AuditProofs proves each of entries (as read from the log, each with
+// Index < size) is in the tree of size entries, in one read transaction
+// whose tiles are read once for all the proofs: what a page that shows
+// many proofs against one head needs. EINVALID for a size outside the
+// signed log or an entry beyond size.
+func (db *DB) AuditProofs(ctx context.Context, entries []audit.Entry, size int64) ([]*audit.InclusionProof, error) {
+	out := make([]*audit.InclusionProof, 0, len(entries))
+	err := db.readTx(ctx, func(tx Tx) error {
+		n, err := db.logSize(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if size <= 0 || size > n {
+			return article5.Errorf(article5.EINVALID, "tree size %d is outside the signed log (1 to %d)", size, n)
+		}
+		tiles := map[audit.TileKey][]byte{}
+		read := db.tileReader(tx)
+		memo := audit.TileReaderFunc(func(ctx context.Context, keys []audit.TileKey) ([][]byte, error) {
+			var missing []audit.TileKey
+			for _, k := range keys {
+				if _, ok := tiles[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			got, err := read.ReadTiles(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			for i, k := range missing {
+				tiles[k] = got[i]
+			}
+			res := make([][]byte, len(keys))
+			for i, k := range keys {
+				res[i] = tiles[k]
+			}
+			return res, nil
+		})
+		hr := audit.TileHashReader(memo)
+		for _, e := range entries {
+			p, err := audit.ProveInclusion(ctx, hr, e, size)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -20,6 +20,7 @@ import (
 type caseTrailStore interface {
 	audit.Store
 	AuditCaseTrail(ctx context.Context, caseID string) ([]audit.Entry, bool, error)
+	AuditProofs(ctx context.Context, entries []audit.Entry, size int64) ([]*audit.InclusionProof, error)
 }
 
 // trailData is the case page's audit trail: the entries of the log that
@@ -106,19 +107,33 @@ func (h *handler) loadTrail(ctx context.Context, me *who, id string) (*trailData
 		return t, nil // a head that does not verify: every proof shows as unchecked
 	}
 	t.Head, t.HeadOK = head, true
+	// The entries the head covers are proved in one read of the log's
+	// tiles; an entry appended after the head shows as unchecked.
+	var covered []audit.Entry
+	for _, e := range es {
+		if e.Index < head.N {
+			covered = append(covered, e)
+		}
+	}
+	proofs := map[int64]*audit.InclusionProof{}
+	if len(covered) > 0 {
+		ps, err := a.AuditProofs(ctx, covered, head.N)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			proofs[p.Entry.Index] = p
+		}
+	}
 	for _, e := range es {
 		te := trailEntry{Index: e.Index, Kind: e.Kind, Ref: e.Ref, Digest: e.Digest, Time: e.Time, By: byFor(e.By, me.user.Org)}
-		rh := e.RecordHash()
-		te.Leaf = rh.String()
-		if e.Index < head.N {
-			p, err := a.AuditInclusion(ctx, e.Index, head.N)
-			if err != nil {
-				return nil, err
-			}
+		te.Leaf = e.RecordHash().String()
+		if p := proofs[e.Index]; p != nil {
 			for _, hh := range p.Proof {
 				te.Path = append(te.Path, hh.String())
 			}
-			te.OK = p.Entry.RecordHash() == rh && p.Check(head) == nil
+			// The entry as listed is in the tree the signed head names.
+			te.OK = p.Check(head) == nil
 		}
 		if te.OK {
 			t.Verified++
