@@ -213,4 +213,9 @@ type KeyService interface {
 	// RevokeApproverKey records a key's revocation; ENOTFOUND for an
 	// unknown key, ECONFLICT if it is already revoked.
 	RevokeApproverKey(ctx context.Context, keyID string, revocation []byte) error
+	// ResealApproverKey replaces a key's sealed private key by sealed, the
+	// same key sealed with another passphrase (a signing passphrase);
+	// logged like any change of the row. ENOTFOUND for an unknown key,
+	// ECONFLICT if it is revoked.
+	ResealApproverKey(ctx context.Context, keyID string, sealed []byte) error
 }

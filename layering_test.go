@@ -41,8 +41,9 @@ var allowedImports = map[string][]string{
 		"article5/sign", "article5/workflow", "article5/cursor"},
 	"taxii": {"article5", "article5/stix", "article5/node", "article5/api", "article5/authz"},
 	// web is the browser interface beside the API: it logs in through the
-	// API's sessions (api.Sessions) and reads through node's release gate.
-	"web": {"article5", "article5/api", "article5/assess", "article5/authz", "article5/geo", "article5/node", "article5/release",
+	// API's sessions (api.Sessions) and reads through node's release gate;
+	// it proves a case's log entries as the API's audit routes do.
+	"web": {"article5", "article5/api", "article5/assess", "article5/audit", "article5/authz", "article5/geo", "article5/node", "article5/release",
 		"article5/stix", "article5/workflow"},
 	"importer/eurepoc": {"article5", "article5/importer"},
 	"importer/cfr":     {"article5", "article5/importer"},

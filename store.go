@@ -129,6 +129,9 @@ type ObjectFilter struct {
 	// Custodian, when not "", selects objects in that organisation's
 	// custody (CustodianOf).
 	Custodian string
+	// Newest reads the newest first (by date added), one page: no Next,
+	// and no Cursor (EINVALID).
+	Newest bool
 	// Versions, with AllVersions, narrows the versions read of each id
 	// (TAXII 2.1 §3.4.2, match[version]); the zero value reads every one.
 	Versions VersionMatch

@@ -398,7 +398,7 @@ func (s *server) signPosition(w http.ResponseWriter, r *http.Request) error {
 		if in.Password == "" {
 			return nil, article5.Invalid("re-enter your password to sign", article5.Detail{Pointer: "/password", Message: "required"})
 		}
-		if wait, err := s.passwordAgain(ctx, p, in.Password); wait > 0 {
+		if wait, err := s.passwordAgain(ctx, p, in.Password, nil); wait > 0 {
 			return nil, tooManyAttempts(w, wait, "too many wrong passwords")
 		} else if err != nil {
 			return nil, err
@@ -500,7 +500,10 @@ func isHex64(s string) bool {
 // throttled per session: only the holder of this session is slowed, never
 // the user's other sessions. wait > 0: nothing was checked. EFORBIDDEN for
 // a wrong password.
-func (s *server) passwordAgain(ctx context.Context, p *principal, password string) (time.Duration, error) {
+//
+// also, when not nil, is another secret the user may enter instead (a
+// signing passphrase: also reports whether password is one).
+func (s *server) passwordAgain(ctx context.Context, p *principal, password string, also func(string) bool) (time.Duration, error) {
 	now := s.now()
 	ticket, wait, err := s.limiter.attemptKey(ctx, now, "sign\x00"+p.user.ID+"\x00"+p.session.ID)
 	if err != nil {
@@ -509,7 +512,7 @@ func (s *server) passwordAgain(ctx context.Context, p *principal, password strin
 	if wait > 0 {
 		return wait, nil
 	}
-	if !CheckPassword(p.user.PasswordHash, password) {
+	if !CheckPassword(p.user.PasswordHash, password) && (also == nil || !also(password)) {
 		return 0, article5.Errorf(article5.EFORBIDDEN, "wrong password: re-enter your login password to sign")
 	}
 	if err := s.limiter.succeed(ctx, now, ticket); err != nil {

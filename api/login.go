@@ -499,6 +499,24 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) error {
 // must wait that long; nothing was checked. Errors: EINVALID for a too long
 // name, EUNAUTHORIZED for a wrong name or password (errBadLogin), the
 // store's.
+// newSession ends the session r carried, if any, and starts one for u,
+// setting its cookie (HttpOnly, Secure under TLS, sameSite).
+func (s *server) newSession(w http.ResponseWriter, r *http.Request, u *article5.User, sameSite http.SameSite) error {
+	now := s.now()
+	s.endSession(r)
+	secret, hash := NewToken()
+	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}
+	if err := s.n.Store.CreateSession(r.Context(), sess, hash); err != nil {
+		return err
+	}
+	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+		i.principal = u.ID
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
+		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: sameSite})
+	return nil
+}
+
 func (s *server) startSession(w http.ResponseWriter, r *http.Request, name, password string, sameSite http.SameSite, devicePath string) (*article5.User, time.Duration, error) {
 	if name == "" || password == "" {
 		return nil, 0, article5.Invalid("name and password are required",
@@ -533,17 +551,9 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, name, pass
 	if err := s.limiter.succeed(r.Context(), now, ticket); err != nil {
 		return nil, 0, err
 	}
-	s.endSession(r)
-	secret, hash := NewToken()
-	sess := &article5.Session{UserID: u.ID, Created: now, Expires: now.Add(s.opts.SessionTTL)}
-	if err := s.n.Store.CreateSession(r.Context(), sess, hash); err != nil {
+	if err := s.newSession(w, r, u, sameSite); err != nil {
 		return nil, 0, err
 	}
-	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.principal = u.ID
-	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires,
-		MaxAge: int(s.opts.SessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: sameSite})
 	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: newDeviceCookie(s.opts.DeviceKey, name, now), Path: devicePath,
 		Expires: now.Add(DeviceCookieTTL), MaxAge: int(DeviceCookieTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode})

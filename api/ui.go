@@ -26,18 +26,35 @@ type Sessions interface {
 	// EUNAUTHORIZED (wrong name or password); wait > 0 when the client
 	// must wait that long before trying again (nothing was checked).
 	Login(w http.ResponseWriter, r *http.Request, name, password string) (u *article5.User, wait time.Duration, err error)
+	// LoginVerified starts a session, exactly as Login does (the same
+	// cookie), for the node's user named name whom an identity provider
+	// the node trusts has authenticated (package web's OIDC login): no
+	// password is checked. Errors: EUNAUTHORIZED when no such user exists
+	// or the user is disabled (one answer for both).
+	LoginVerified(w http.ResponseWriter, r *http.Request, name string) (*article5.User, error)
 	// Logout ends the session r carries, if any, and clears its cookie.
 	Logout(w http.ResponseWriter, r *http.Request)
 	// User returns the user of the session cookie r carries (never of an
 	// API token: a browser page is for people). EUNAUTHORIZED when there
 	// is none, it expired or the user is disabled.
 	User(r *http.Request) (*article5.User, error)
+	// Caller is User, or, when r carries "Authorization: Bearer <API
+	// token>", the token as a user: its id, name, Party, organisation and
+	// communities, acting as an analyst (as the API's authorisation has
+	// it). For the pages a script may fetch (a brief's PDF). EUNAUTHORIZED
+	// for an unknown or revoked token, or no credential.
+	Caller(r *http.Request) (*article5.User, error)
 	// PasswordAgain checks the password the user of r's session re-enters
 	// to sign, exactly as POST …/positions/{party}/signature does
 	// (throttled per session). wait > 0: the user must wait that long;
 	// nothing was checked. Errors: EUNAUTHORIZED without a session,
 	// EFORBIDDEN for a wrong password.
 	PasswordAgain(r *http.Request, password string) (wait time.Duration, err error)
+	// SecretAgain is PasswordAgain (the same throttle) that also takes a
+	// secret for which opens reports true: a signing passphrase that
+	// opens the user's signing key, for a user who has none or another
+	// password.
+	SecretAgain(r *http.Request, secret string, opens func(string) bool) (wait time.Duration, err error)
 	// Ingest stores a STIX bundle for the user of r's session exactly as
 	// POST /api/v1/bundles does: authorised as ingest, at most
 	// Limits.MaxBundleObjects objects, charged to the user's ingest quota,
@@ -62,6 +79,22 @@ func (u uiSessions) Login(w http.ResponseWriter, r *http.Request, name, password
 	return u.s.startSession(w, r, name, password, http.SameSiteLaxMode, UILoginPath)
 }
 
+func (u uiSessions) LoginVerified(w http.ResponseWriter, r *http.Request, name string) (*article5.User, error) {
+	usr, err := u.s.n.Store.FindUserByName(r.Context(), name)
+	switch {
+	case article5.ErrorCode(err) == article5.ENOTFOUND:
+		return nil, errBadLogin()
+	case err != nil:
+		return nil, err
+	case usr.Disabled:
+		return nil, errBadLogin()
+	}
+	if err := u.s.newSession(w, r, usr, http.SameSiteLaxMode); err != nil {
+		return nil, err
+	}
+	return usr, nil
+}
+
 func (u uiSessions) Logout(w http.ResponseWriter, r *http.Request) {
 	u.s.endSession(r)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
@@ -76,12 +109,39 @@ func (u uiSessions) User(r *http.Request) (*article5.User, error) {
 	return p.user, nil
 }
 
+func (u uiSessions) Caller(r *http.Request) (*article5.User, error) {
+	if r.Header.Get("Authorization") == "" {
+		return u.User(r)
+	}
+	r, err := u.s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := principalOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if p.token == nil {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "an API token is required")
+	}
+	t := p.token
+	return &article5.User{ID: t.ID, Name: t.Name, Party: t.Party, Roles: tokenRoles, Org: t.Org, Communities: t.Communities, Created: t.Created}, nil
+}
+
 func (u uiSessions) PasswordAgain(r *http.Request, password string) (time.Duration, error) {
 	r, p, err := u.session(r)
 	if err != nil {
 		return 0, err
 	}
-	return u.s.passwordAgain(r.Context(), p, password)
+	return u.s.passwordAgain(r.Context(), p, password, nil)
+}
+
+func (u uiSessions) SecretAgain(r *http.Request, secret string, opens func(string) bool) (time.Duration, error) {
+	r, p, err := u.session(r)
+	if err != nil {
+		return 0, err
+	}
+	return u.s.passwordAgain(r.Context(), p, secret, opens)
 }
 
 // session authenticates r's session cookie (never an API token).

@@ -108,3 +108,76 @@ func pointerAt(at string, err error) error {
 	}
 	return &c
 }
+
+// MinPassphrase is the shortest signing passphrase SetSigningPassphrase
+// takes, in bytes.
+const MinPassphrase = 12
+
+// SetSigningPassphrase seals every unrevoked signing key of user u that
+// current opens (the secret it is sealed with now: the login password it
+// was made with, or an earlier signing passphrase) again with next, the
+// user's signing passphrase: what they enter to sign from then on (a user
+// who logs in through an identity provider has no password). It returns
+// how many keys it sealed again. EINVALID for a next shorter than
+// MinPassphrase; EFORBIDDEN when current opens none of the user's keys
+// (nothing is changed); ENOTFOUND when the user has no unrevoked key.
+func (n *Node) SetSigningPassphrase(ctx context.Context, u *article5.User, current, next []byte) (int, error) {
+	if len(next) < MinPassphrase {
+		return 0, article5.Invalid("the signing passphrase is too short", article5.Detail{Pointer: "/passphrase", Message: fmt.Sprintf("at least %d characters", MinPassphrase)})
+	}
+	keys, err := n.Store.FindApproverKeys(ctx, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	type resealed struct {
+		id     string
+		sealed []byte
+	}
+	var out []resealed
+	live := 0
+	for _, k := range keys {
+		if k.Revocation != nil {
+			continue
+		}
+		live++
+		s, err := sign.Reseal(k.Sealed, current, next)
+		if article5.ErrorCode(err) == article5.EFORBIDDEN {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		out = append(out, resealed{k.KeyID, s})
+	}
+	if live == 0 {
+		return 0, article5.Errorf(article5.ENOTFOUND, "you have no signing key: ask your administrator to register one (article5 key add)")
+	}
+	if len(out) == 0 {
+		return 0, article5.Errorf(article5.EFORBIDDEN, "the current secret opens none of your signing keys")
+	}
+	for _, r := range out {
+		if err := n.Store.ResealApproverKey(ctx, r.id, r.sealed); err != nil {
+			return 0, err
+		}
+	}
+	n.log().InfoContext(ctx, "signing passphrase set", "user", u.ID, "keys", len(out))
+	return len(out), nil
+}
+
+// OpensSigningKey reports whether secret opens an unrevoked signing key
+// of user u: a signing passphrase (or the password the key was sealed
+// with).
+func (n *Node) OpensSigningKey(ctx context.Context, u *article5.User, secret []byte) (bool, error) {
+	keys, err := n.Store.FindApproverKeys(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range keys {
+		if k.Revocation == nil {
+			if _, err := sign.Unseal(k.Sealed, secret); err == nil {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

@@ -176,3 +176,5 @@ func BenchmarkFindCases(b *testing.B) {
 func BenchmarkAuditVerify1M(b *testing.B) {
 	storetest.BenchAuditVerify(b, func(b *testing.B) article5.Store { return openBench(b, true) })
 }
+
+func TestNewestAndAddedTimes(t *testing.T) { storetest.RunNewestAndAddedTimes(t, open(t)) }

@@ -361,3 +361,16 @@ func SealedKeyID(data []byte) (keyID, use string, err error) {
 	}
 	return s.KeyID, s.Use, nil
 }
+
+// Reseal returns the key sealed in sealed (by NewApproverKey or
+// EncryptKey) sealed again with passphrase next instead of current: the
+// same key (same key id and use), a new salt and nonce. A wrong current
+// passphrase or altered data is EFORBIDDEN, data that is not a sealed
+// key EINVALID, an empty next EINVALID.
+func Reseal(sealed, current, next []byte) ([]byte, error) {
+	priv, s, err := openKey(sealed, current)
+	if err != nil {
+		return nil, err
+	}
+	return sealKey(priv, next, s.Use, s.Party)
+}

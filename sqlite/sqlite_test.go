@@ -125,3 +125,5 @@ func BenchmarkReleasedPages(b *testing.B) {
 		})
 	}
 }
+
+func TestNewestAndAddedTimes(t *testing.T) { storetest.RunNewestAndAddedTimes(t, open(t)) }

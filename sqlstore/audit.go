@@ -1107,3 +1107,97 @@ func unmarshalOr[T any](js string, v *T, bad T) {
 		*v = bad
 	}
 }
+
+// MaxCaseTrail bounds AuditCaseTrail: the newest entries it returns.
+const MaxCaseTrail = 200
+
+// AuditCaseTrail returns the log entries recording the rows of one case,
+// oldest first: its cases row ("cases/<id>"), its evidence index
+// ("case_index/<id>"), its consultation ("consultations/<id>": every
+// step, position, signature and determination) and its newest
+// MaxCaseTrail assessments ("assessments/<id>/<seq>"); at most the newest
+// MaxCaseTrail entries, with more true when older ones were left out. It
+// reads by the indexes on assessments (case_id, seq) and on
+// audit_entries (ref): no scan of the log. It does not check who may see
+// the case: the caller does.
+func (db *DB) AuditCaseTrail(ctx context.Context, caseID string) (entries []audit.Entry, more bool, err error) {
+	op := db.op("audit case trail")
+	seqs, err := collect(ctx, db.drv.Read(), func(r Row) (int64, error) {
+		var s int64
+		return s, r.Scan(&s)
+	}, `SELECT seq FROM assessments WHERE case_id = ? ORDER BY seq DESC LIMIT ?`, caseID, MaxCaseTrail)
+	if err != nil {
+		return nil, false, article5.Internal(op, err)
+	}
+	refs := []any{audit.CaseRef(caseID), audit.CaseIndexRef(caseID), audit.ConsultationRef(caseID)}
+	for _, s := range seqs {
+		refs = append(refs, audit.AssessmentRef(caseID, s))
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(refs)), ", ")
+	out, err := collect(ctx, db.drv.Read(), func(r Row) (audit.Entry, error) {
+		var e audit.Entry
+		var t int64
+		err := r.Scan(&e.Index, &e.Kind, &e.Ref, &e.Digest, &t, &e.By)
+		e.Time = fromNano(t)
+		return e, err
+	}, `SELECT idx, kind, ref, digest, time, actor FROM audit_entries WHERE ref IN (`+marks+`) ORDER BY idx DESC LIMIT ?`,
+		append(refs, MaxCaseTrail+1)...)
+	if err != nil {
+		return nil, false, article5.Internal(op, err)
+	}
+	if len(out) > MaxCaseTrail {
+		out, more = out[:MaxCaseTrail], true
+	}
+	slices.Reverse(out)
+	return out, more, nil
+}
+
+// AuditProofs proves each of entries (as read from the log, each with
+// Index < size) is in the tree of size entries, in one read transaction
+// whose tiles are read once for all the proofs: what a page that shows
+// many proofs against one head needs. EINVALID for a size outside the
+// signed log or an entry beyond size.
+func (db *DB) AuditProofs(ctx context.Context, entries []audit.Entry, size int64) ([]*audit.InclusionProof, error) {
+	out := make([]*audit.InclusionProof, 0, len(entries))
+	err := db.readTx(ctx, func(tx Tx) error {
+		n, err := db.logSize(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if size <= 0 || size > n {
+			return article5.Errorf(article5.EINVALID, "tree size %d is outside the signed log (1 to %d)", size, n)
+		}
+		tiles := map[audit.TileKey][]byte{}
+		read := db.tileReader(tx)
+		memo := audit.TileReaderFunc(func(ctx context.Context, keys []audit.TileKey) ([][]byte, error) {
+			var missing []audit.TileKey
+			for _, k := range keys {
+				if _, ok := tiles[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			got, err := read.ReadTiles(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			for i, k := range missing {
+				tiles[k] = got[i]
+			}
+			res := make([][]byte, len(keys))
+			for i, k := range keys {
+				res[i] = tiles[k]
+			}
+			return res, nil
+		})
+		hr := audit.TileHashReader(memo)
+		for _, e := range entries {
+			p, err := audit.ProveInclusion(ctx, hr, e, size)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}

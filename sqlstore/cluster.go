@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,10 +73,16 @@ func (db *DB) UpdateLimits(ctx context.Context, now time.Time, keys []string, f 
 	}
 	states := make(map[string]*article5.LimitState, len(keys))
 	before := make(map[string]article5.LimitState, len(keys))
-	for _, k := range keys {
+	// The keys are stored escaped (limitKey): PostgreSQL's text takes no
+	// NUL, which the callers' keys use as a separator.
+	stored := make([]string, len(keys))
+	callers := make(map[string]string, len(keys))
+	for i, k := range keys {
 		states[k] = &article5.LimitState{}
+		stored[i] = limitKey(k)
+		callers[stored[i]] = k
 	}
-	in, arg := db.d.In("limit_key", keys)
+	in, arg := db.d.In("limit_key", stored)
 	err = each(ctx, tx, func(r Row) error {
 		var k string
 		var fails, next, tat, expires int64
@@ -89,6 +96,7 @@ func (db *DB) UpdateLimits(ctx context.Context, now time.Time, keys []string, f 
 		if tat != 0 {
 			s.TAT = fromNano(tat)
 		}
+		k = callers[k]
 		*states[k], before[k] = s, s
 		return nil
 	}, `SELECT limit_key, fails, next_at, tat, expires FROM login_limits WHERE `+in+` AND expires > ?`, arg, now.UnixNano())
@@ -103,19 +111,25 @@ func (db *DB) UpdateLimits(ctx context.Context, now time.Time, keys []string, f 
 			continue
 		}
 		if s.Expires.IsZero() || !s.Expires.After(now) {
-			if _, err := tx.Exec(ctx, `DELETE FROM login_limits WHERE limit_key = ?`, k); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM login_limits WHERE limit_key = ?`, limitKey(k)); err != nil {
 				return article5.Internal(op, err)
 			}
 			continue
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO login_limits (limit_key, fails, next_at, tat, expires) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (limit_key) DO UPDATE SET fails = excluded.fails, next_at = excluded.next_at, tat = excluded.tat, expires = excluded.expires`,
-			k, s.Fails, toNano(s.Next), toNano(s.TAT), s.Expires.UnixNano()); err != nil {
+			limitKey(k), s.Fails, toNano(s.Next), toNano(s.TAT), s.Expires.UnixNano()); err != nil {
 			return article5.Internal(op, err)
 		}
 	}
 	return commit(ctx, op, tx)
 }
+
+// limitKey is how a login_limits key is stored: '%' and NUL escaped as
+// %25 and %00 (one to one; PostgreSQL's text holds no NUL).
+func limitKey(k string) string { return limitEscaper.Replace(k) }
+
+var limitEscaper = strings.NewReplacer("%", "%25", "\x00", "%00")
 
 // SharedKey returns the node's secret called name, making it on first
 // use (the first of several processes to insert it wins).

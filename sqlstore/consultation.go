@@ -214,6 +214,38 @@ func (db *DB) RevokeApproverKey(ctx context.Context, keyID string, revocation []
 	return commit(ctx, op, tx)
 }
 
+// ResealApproverKey replaces the sealed private key of key keyID
+// (logged); ENOTFOUND, ECONFLICT if revoked.
+func (db *DB) ResealApproverKey(ctx context.Context, keyID string, sealed []byte) error {
+	op := db.op("reseal approver key")
+	if len(sealed) == 0 {
+		return article5.Errorf(article5.EINVALID, "a sealed key is required")
+	}
+	tx, err := db.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
+	if isNoRows(err) {
+		return notFound("approver key %s not found", keyID)
+	}
+	if err != nil {
+		return article5.Internal(op, err)
+	}
+	if k.Revocation != nil {
+		return article5.Errorf(article5.ECONFLICT, "approver key %s is revoked", keyID)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE approver_keys SET sealed = ? WHERE key_id = ?`, sealed, keyID); err != nil {
+		return article5.Internal(op, err)
+	}
+	k.Sealed = sealed
+	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindKey, Ref: audit.ApproverKeyRef(k.KeyID), Digest: audit.ApproverKeyDigest(k), Time: db.now()}}); err != nil {
+		return err
+	}
+	return commit(ctx, op, tx)
+}
+
 // coverConsultations adds the ref and digest of every consultations and
 // approver_keys row to out.
 func coverConsultations(ctx context.Context, q Querier, out map[string]string) error {

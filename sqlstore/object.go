@@ -478,6 +478,50 @@ func (db *DB) FindObjectVersions(ctx context.Context, id string) ([]*article5.St
 func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*article5.ObjectPage, error) {
 	op := db.op("find objects")
 	limit := pageLimit(f.Limit)
+	q, args, err := db.objectsQuery(f, objectColumns, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.drv.Read().Query(ctx, q, args...)
+	if err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	defer rows.Close()
+	page := &article5.ObjectPage{Objects: []*article5.StoredObject{}}
+	var lastSeq int64
+	for rows.Next() {
+		o, seq, err := scanObject(rows)
+		if err != nil {
+			return nil, article5.Internal(op, err)
+		}
+		if len(page.Objects) == limit {
+			if f.Newest {
+				break // a newest-first read is one page
+			}
+			last := page.Objects[limit-1]
+			page.Next = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
+			break
+		}
+		page.Objects = append(page.Objects, o)
+		lastSeq = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, article5.Internal(op, err)
+	}
+	if k := len(page.Objects); k > 0 && !f.Newest {
+		last := page.Objects[k-1]
+		page.End = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
+	}
+	return page, nil
+}
+
+// objectsQuery is FindObjects' query of f's first limit+1 rows, selecting
+// cols (objectColumns, or fewer), with its arguments. EINVALID for a
+// malformed cursor, or a cursor with Newest.
+func (db *DB) objectsQuery(f article5.ObjectFilter, cols string, limit int) (string, []any, error) {
+	if f.Newest && f.Cursor != "" {
+		return "", nil, article5.Errorf(article5.EINVALID, "a newest-first read of objects takes no page cursor")
+	}
 	var where []string
 	var args []any
 	if !f.AllVersions {
@@ -490,7 +534,7 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		where = append(where, `(added_sec, added_nsec, seq) > (?, ?, ?)`)
 		args = append(args, c[0], c[1], c[2])
@@ -557,6 +601,13 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	if len(f.IDs) > 0 || len(f.SourceRefs) > 0 {
 		order = `added_sec + 0, added_nsec, seq`
 	}
+	dir := ""
+	if f.Newest {
+		order, dir = `added_sec DESC, added_nsec DESC, seq DESC`, ` DESC`
+		if len(f.IDs) > 0 || len(f.SourceRefs) > 0 {
+			order = `added_sec + 0 DESC, added_nsec DESC, seq DESC`
+		}
+	}
 	for _, in := range []struct {
 		col  string
 		list []string
@@ -569,49 +620,53 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 	}
 	var q string
 	if a := f.Audience; a != nil && !a.All && len(f.IDs) == 0 && len(f.SourceRefs) == 0 && a.Ceiling < a.DefaultRank {
-		q, args = db.releasedPage(where, args, *a, limit)
+		q, args = db.releasedPage(where, args, *a, limit, cols, dir)
 	} else {
 		if a != nil && !a.All {
 			cond, cargs := db.releasedRow("objects", *a)
 			where = append(where, cond)
 			args = append(args, cargs...)
 		}
-		q = `SELECT ` + objectColumns + ` FROM objects`
+		q = `SELECT ` + cols + ` FROM objects`
 		if len(where) > 0 {
 			q += ` WHERE ` + strings.Join(where, ` AND `)
 		}
 		q += ` ORDER BY ` + order + ` LIMIT ?`
 		args = append(args, limit+1)
 	}
-	rows, err := db.drv.Read().Query(ctx, q, args...)
-	if err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	defer rows.Close()
-	page := &article5.ObjectPage{Objects: []*article5.StoredObject{}}
-	var lastSeq int64
-	for rows.Next() {
-		o, seq, err := scanObject(rows)
-		if err != nil {
-			return nil, article5.Internal(op, err)
-		}
-		if len(page.Objects) == limit {
-			last := page.Objects[limit-1]
-			page.Next = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
-			break
-		}
-		page.Objects = append(page.Objects, o)
-		lastSeq = seq
-	}
-	if err := rows.Err(); err != nil {
-		return nil, article5.Internal(op, err)
-	}
-	if k := len(page.Objects); k > 0 {
-		last := page.Objects[k-1]
-		page.End = encodeCursor(last.Added.Unix(), int64(last.Added.Nanosecond()), lastSeq)
-	}
-	return page, nil
+	return q, args, nil
 }
+
+// AddedTimes returns when each object f selects was added, in f's order
+// (FindObjects' rows, Limit up to maxAddedTimes, 0: maxAddedTimes),
+// reading the date-added columns only and never an object's raw bytes;
+// more is true when more rows follow. It is what a count of objects
+// added per period needs (the dashboard's timeline).
+func (db *DB) AddedTimes(ctx context.Context, f article5.ObjectFilter) (added []time.Time, more bool, err error) {
+	limit := f.Limit
+	if limit <= 0 || limit > maxAddedTimes {
+		limit = maxAddedTimes
+	}
+	q, args, err := db.objectsQuery(f, `added_sec, added_nsec`, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := collect(ctx, db.drv.Read(), func(r Row) (time.Time, error) {
+		var sec, nsec int64
+		err := r.Scan(&sec, &nsec)
+		return time.Unix(sec, nsec).UTC(), err
+	}, q, args...)
+	if err != nil {
+		return nil, false, article5.Internal(db.op("added times"), err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// maxAddedTimes bounds AddedTimes.
+const maxAddedTimes = 10000
 
 // releasedPage is the query, with its arguments, of a page of objects
 // released to a, for an audience that may not see unmarked objects (its
@@ -625,7 +680,10 @@ func (db *DB) FindObjects(ctx context.Context, f article5.ObjectFilter) (*articl
 // first limit+1 rows of that way in page order from an index (migration
 // 0012), and the page is the first limit+1 of their union. The rows and
 // their order are exactly those of the single query with releasedRow.
-func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limit int) (string, []any) {
+//
+// cols are the columns selected (objectColumns, or fewer) and dir "" for
+// the order of date added, " DESC" for newest first.
+func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limit int, cols, dir string) (string, []any) {
 	// Each read is ordered by its index's own columns (the first is fixed
 	// by the condition, so the order is the page's): a planner then reads
 	// that index and stops at the limit, whatever it estimates of the
@@ -660,8 +718,12 @@ func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limi
 	var out []any
 	for i, b := range branches {
 		w := append(where[:len(where):len(where)], b.cond)
-		parts = append(parts, fmt.Sprintf(`SELECT seq FROM (SELECT objects.seq FROM objects WHERE %s ORDER BY %sobjects.added_sec, objects.added_nsec, objects.seq LIMIT ?) b%d`,
-			strings.Join(w, ` AND `), b.key, i))
+		key := b.key
+		if dir != "" && key != "" {
+			key = strings.TrimSuffix(key, ", ") + dir + ", "
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT seq FROM (SELECT objects.seq FROM objects WHERE %s ORDER BY %sobjects.added_sec%s, objects.added_nsec%s, objects.seq%s LIMIT ?) b%d`,
+			strings.Join(w, ` AND `), key, dir, dir, dir, i))
 		out = append(out, args...)
 		out = append(out, b.args...)
 		out = append(out, limit+1)
@@ -669,7 +731,7 @@ func (db *DB) releasedPage(where []string, args []any, a article5.Audience, limi
 	out = append(out, limit+1)
 	// The page's rows are fetched by seq (objects_seq), never by a scan of
 	// objects_added probing the set: that would cost the page's depth.
-	return `SELECT ` + objectColumns + ` FROM objects WHERE seq IN (` + strings.Join(parts, ` UNION `) + `) ORDER BY added_sec, added_nsec, seq LIMIT ?`, out
+	return `SELECT ` + cols + ` FROM objects WHERE seq IN (` + strings.Join(parts, ` UNION `) + `) ORDER BY added_sec` + dir + `, added_nsec` + dir + `, seq` + dir + ` LIMIT ?`, out
 }
 
 // encodeCursor makes the opaque cursor of the position after the object

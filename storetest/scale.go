@@ -76,7 +76,8 @@ func ScaleSizes(def ...int) []int {
 // case is ten objects (a grouping, four incidents, four "targets"
 // relationships from its incidents to one of a hundred shared victim
 // identities, and a note), all marked ScaleMarking(i) and created by
-// ScaleOrg, with its assessment, its "assessed" event and an evidence
+// ScaleOrg, with its assessment (a report naming only the case and its
+// hash), its "assessed" event and an evidence
 // index naming the ten. Case i is updated at 2025-01-01 plus i seconds and
 // named "Case <i>: <word> at site <i mod 97>". The re-assessments the
 // ingest queues are taken off the queue. 100,000 cases (1,000,100
@@ -152,7 +153,7 @@ func SeedScale(tb testing.TB, s article5.Store, n int, tag string) {
 				Summary: &article5.CaseSummary{ID: g, Name: fmt.Sprintf("Case %06d: %s at site %d", i, words[i%len(words)], i%97), Incidents: 4,
 					Updated: base.Add(time.Duration(i) * time.Second), Hash: fmt.Sprintf("%064x", i+1),
 					Tiers: map[string]article5.Tier{"jp": article5.TierBelowThreshold, "us": tier}, Scope: article5.ScopeIn},
-				Report: []byte(`{"case":"` + g + `"}`), Index: x})
+				Report: []byte(`{"case":"` + g + `","hash":"` + fmt.Sprintf("%064x", i+1) + `"}`), Index: x})
 		}
 		if _, err := s.IngestObjects(ctx, article5.IngestRequest{Objects: objs}); err != nil {
 			tb.Fatal(err)

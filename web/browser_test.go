@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -516,6 +518,16 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	check("doctrines")
 	b.visit("doctrine", "/doctrines/jp")
 	check("doctrine")
+	b.visit("passphrase", "/account/passphrase")
+	check("passphrase")
+	b.run("refused passphrase",
+		chromedp.SendKeys(chromedp.CSS("#pp-current"), password),
+		chromedp.SendKeys(chromedp.CSS("#pp-new"), "短いけれど十二文字以上の合言葉です"),
+		chromedp.SendKeys(chromedp.CSS("#pp-confirm"), "違う合言葉"),
+		chromedp.Click(chromedp.CSS("#pp-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#e-confirm")))
+	b.settled("passphrase-refused")
+	check("passphrase-refused")
 	b.visit("notfound", "/cases/grouping--00000000-0000-4000-8000-000000000000")
 	check("notfound")
 }
@@ -564,4 +576,72 @@ func TestBrowserDashboardLive(t *testing.T) {
 		t.Errorf("the dashboard was reloaded instead of updated in place")
 	}
 	b.settled("dashboard-live")
+}
+
+// TestBrowserCaseTrail: a JP observer opens a concluded case whose first
+// determination was superseded by new evidence: the page lists both
+// determinations and the audit trail, every entry verified, with a hash
+// path that opens; the page follows the event stream: a new step of the
+// consultation (made on the node, no reload in the browser) appears in
+// the trail; no CSP violation or axe-core finding, in English and
+// Japanese.
+func TestBrowserCaseTrail(t *testing.T) {
+	e := MustEnv(t)
+	e.MustApprovers(t)
+	e.MustIngest(t, "jp-analyst", MustExample(t, "dam-control"))
+	const id = "grouping--eb902b1f-89f8-47b0-ab8f-a81479941a41"
+	e.MustConclude(t, id, "armed-attack-possible")
+	var bundle map[string]any
+	if err := json.Unmarshal(MustExample(t, "dam-control"), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range bundle["objects"].([]any) {
+		if m := o.(map[string]any); m["type"] == "incident" {
+			m["modified"] = "2026-11-21T09:00:00.000Z"
+		}
+	}
+	revised, _ := json.Marshal(bundle)
+	e.MustIngest(t, "jp-analyst", revised)
+	b := MustBrowser(t, e)
+	b.setLang("en")
+	b.login("jp-observer")
+	b.visit("case-trail", "/cases/"+id)
+	det := get(b, "read the determinations", chromedp.Text(chromedp.CSS("#determinations")))
+	if !strings.Contains(det, "earlier assessment") || !strings.Contains(det, "concurred") {
+		t.Errorf("the earlier determination is not shown: %q", det)
+	}
+	verified := get(b, "read the trail", chromedp.Text(chromedp.CSS("#trail-verified")))
+	n := len(get(b, "count entries", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#trail tbody tr')).map(r => r.id)`)))
+	if n == 0 || !strings.Contains(verified, fmt.Sprintf("%d of %d entries verified", n, n)) {
+		t.Errorf("trail: %d entries, %q", n, verified)
+	}
+	b.run("open a hash path", chromedp.Click(chromedp.CSS(`#trail tbody tr:last-child summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#trail tbody tr:last-child ol.hashes`)))
+	b.settled("case-trail-path")
+
+	// Live: the consultation moves on while the page is open.
+	b.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.__notReloaded = true`))
+	get(b, "the event stream is open", chromedp.Poll[bool](`document.documentElement.dataset.live === 'open'`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	legal := e.client(t, "en")
+	legal.MustLogin(t, "jp-legal")
+	if r := legal.do(t, "POST", "/cases/"+id+"/position", url.Values{"tier": {"use-of-force-possible"}, "opinion": {"disagree"}, "reasons": {"Revised view."}}); r.status != 303 {
+		t.Fatalf("record position: %d", r.status)
+	}
+	get(b, "the case page updates itself", chromedp.Poll[bool](`!document.getElementById('live-status').hidden`,
+		chromedp.WithPollingTimeout(25*time.Second)))
+	m := len(get(b, "count entries again", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#trail tbody tr')).map(r => r.id)`)))
+	if m <= n {
+		t.Errorf("the trail did not grow after a position was recorded: %d → %d", n, m)
+	}
+	if !get(b, "the page was not reloaded", chromedp.Evaluate[bool](`window.__notReloaded === true`)) {
+		t.Errorf("the case page was reloaded instead of updated in place")
+	}
+	b.settled("case-trail-live")
+
+	b.setLang("ja")
+	b.visit("case-trail-ja", "/cases/"+id)
+	if txt := get(b, "read the trail in Japanese", chromedp.Text(chromedp.CSS("#trail"))); !strings.Contains(txt, "監査証跡") || !strings.Contains(txt, "検証済み") {
+		t.Errorf("the trail is not in Japanese: %.300q", txt)
+	}
 }

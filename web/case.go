@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"article5"
 	"article5/assess"
@@ -35,6 +36,15 @@ type caseData struct {
 	ToSign *article5.Position
 	Flash  string // message key of the outcome of an action
 	Detail string // the action's error message (English), shown as such
+	// Trail is the case's audit trail with inclusion proofs (trail.go);
+	// nil when the store keeps no log.
+	Trail *trailData
+	// Determinations are the case's determinations, the current one
+	// first, then those on earlier assessments.
+	Determinations []determinationRow
+	// LiveURL and LiveTypes are the event stream the page listens to and
+	// the event types it reloads on (static/live.js, live.go).
+	LiveURL, LiveTypes string
 }
 
 // factorRow is one Schmitt factor under every doctrine.
@@ -127,6 +137,13 @@ func (h *handler) showCase(w http.ResponseWriter, r *http.Request, me *who, stat
 		d.ToSign = mine
 	}
 	d.Can["close"] = (state == article5.StateConcurred || state == article5.StateDiverged) && can(article5.ActionCloseCase)
+	d.Can["export"] = can(article5.ActionExportRecord)
+	d.Determinations = determinations(cons)
+	if d.Trail, err = h.loadTrail(r.Context(), me, d.Case.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.LiveURL, d.LiveTypes = h.liveURL(r.Context(), me), liveTypes
 	h.render(w, r, status, "case", me.user, tlp.banner(), d)
 }
 
@@ -291,10 +308,14 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 	case "close":
 		_, err = h.n.CloseCase(octx, me.authz, id)
 	case "sign":
-		// The password is checked as the API checks it (throttled per
+		// The login password, or the signing passphrase (passphrase.go),
+		// is checked as the API checks the password (throttled per
 		// session), then unseals the approver's key for this signature.
 		pw := f.Get("password")
-		wait, perr := h.s.PasswordAgain(r, pw)
+		wait, perr := h.s.SecretAgain(r, pw, func(secret string) bool {
+			ok, err := h.n.OpensSigningKey(octx, me.user, []byte(secret))
+			return err == nil && ok
+		})
 		switch {
 		case wait > 0:
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
@@ -307,6 +328,12 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, me *who) {
 			err = perr
 		default:
 			_, err = h.n.SignPosition(octx, me.authz, id, me.user.Party, []byte(pw))
+			if article5.ErrorCode(err) == article5.EFORBIDDEN && strings.Contains(article5.ErrorMessage(err), "does not open") {
+				// The login password, but the key is sealed with a
+				// signing passphrase.
+				h.showCase(w, r, me, http.StatusForbidden, "password", "")
+				return
+			}
 		}
 	default:
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such action"))

@@ -30,8 +30,9 @@ func (e *env) MustApprovers(tb testing.TB) {
 		roots[p] = r
 		e.n.Roots = append(e.n.Roots, r.Public())
 	}
+	e.roots = roots
 	for _, u := range []article5.User{
-		{Name: "jp-approver", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleApprover}, Org: jpOrg},
+		{Name: "jp-approver", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleApprover}, Org: e.holder},
 		{Name: "us-approver", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleApprover}, Org: usOrg},
 		{Name: "us-legal", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleLegal}, Org: usOrg},
 	} {
@@ -39,25 +40,31 @@ func (e *env) MustApprovers(tb testing.TB) {
 		if err := e.db.CreateUser(ctx, &u); err != nil {
 			tb.Fatal(err)
 		}
-		if u.Roles[0] != article5.RoleApprover {
-			continue
+		if u.Roles[0] == article5.RoleApprover {
+			e.MustApproverKey(tb, &u, password)
 		}
-		pub, sealed, err := sign.NewApproverKey([]byte(password))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		now := time.Now()
-		cert, err := roots[u.Party].Certify(pub, sign.RoleApprover, u.Name, now.Add(-time.Hour), now.Add(24*time.Hour))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		cj, err := json.Marshal(cert)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := e.n.RegisterApproverKey(ctx, &u, sealed, cj); err != nil {
-			tb.Fatal(err)
-		}
+	}
+}
+
+// MustApproverKey gives user u a signing key sealed with secret,
+// certified by the root MustApprovers made for u's Party.
+func (e *env) MustApproverKey(tb testing.TB, u *article5.User, secret string) {
+	tb.Helper()
+	pub, sealed, err := sign.NewApproverKey([]byte(secret))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := time.Now()
+	cert, err := e.roots[u.Party].Certify(pub, sign.RoleApprover, u.Name, now.Add(-time.Hour), now.Add(24*time.Hour))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cj, err := json.Marshal(cert)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := e.n.RegisterApproverKey(context.Background(), u, sealed, cj); err != nil {
+		tb.Fatal(err)
 	}
 }
 

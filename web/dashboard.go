@@ -44,9 +44,9 @@ type dashboardData struct {
 	Markers   []mapMarker
 	Unplaced  int // incidents of the mapped cases without coordinates on the map
 	MapCapped bool
-	// LiveTypes is the event types the page listens for on the event
-	// stream (static/live.js), space-separated.
-	LiveTypes string
+	// LiveURL is the event stream the page listens to and LiveTypes the
+	// event types it reloads on (static/live.js), space-separated.
+	LiveURL, LiveTypes string
 	// Timeline is the number of incidents added per week over the last
 	// recentDays days, oldest week first.
 	RecentCapped bool // more than 10,000 incidents in 90 days: the timeline counts the first
@@ -89,7 +89,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 	aud := me.gate.Audience()
 	d := dashboardData{Doctrine: doctrineOf(me.user), Tiers: assess.Tiers, States: stateOrder,
 		Counts: map[article5.Tier]map[article5.CaseState]int{}, Totals: map[article5.Tier]int{}, Map: theBaseMap(),
-		LiveTypes: strings.Join(article5.WebhookEventTypes, " ")}
+		LiveURL: h.liveURL(ctx, me), LiveTypes: liveTypes}
 	for _, t := range assess.Tiers {
 		d.Counts[t] = map[article5.CaseState]int{}
 	}
@@ -127,34 +127,23 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		h.fail(w, r, err)
 		return
 	}
-	// The incidents of the last recentDays days, oldest first, a page at
-	// a time: their dates for the timeline, the newest recentShown
-	// objects for the list; at most recentPages pages.
-	var added []time.Time
-	var objs []*article5.StoredObject
-	cursor := ""
-	for range recentPages {
-		page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"},
-			AddedAfter: h.opts.Now().Add(-recentDays * 24 * time.Hour), Limit: 1000, Cursor: cursor, Audience: &aud})
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, o := range page.Objects {
-			added = append(added, o.Added)
-		}
-		objs = append(objs, page.Objects...)
-		if len(objs) > recentShown {
-			objs = objs[len(objs)-recentShown:]
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	// The incidents of the last recentDays days: their dates for the
+	// timeline (at most recentPages*1000), the newest recentShown for the
+	// list.
+	since := h.opts.Now().Add(-recentDays * 24 * time.Hour)
+	tl, err := h.timelineOf(ctx, aud, since)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	d.RecentCapped = cursor != ""
-	d.timeline(h.opts.Now(), added)
-	for i := len(objs) - 1; i >= 0 && len(d.Recent) < recentShown; i-- {
-		o := objs[i]
+	d.RecentCapped = tl.capped
+	d.timeline(h.opts.Now(), tl.added)
+	page, err := h.n.Store.FindObjects(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentShown, Newest: true, Audience: &aud})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, o := range page.Objects {
 		p, err := stix.ParseObject(o.Raw)
 		if err != nil {
 			continue
@@ -164,6 +153,79 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		d.Recent = append(d.Recent, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tl})
 	}
 	h.render(w, r, http.StatusOK, "dashboard", me.user, tlp.banner(), d)
+}
+
+// timelineTTL is how long the dashboard's timeline of one audience is
+// kept before it is counted again: counting reads the date added of up
+// to 10,000 incidents, the dashboard's dearest read.
+const timelineTTL = 30 * time.Second
+
+// timelineCache keeps the dates the timeline counts, per audience.
+type timelineCache struct {
+	mu sync.Mutex
+	m  map[article5.Audience]timelineEntry
+}
+
+type timelineEntry struct {
+	added  []time.Time
+	capped bool
+	since  time.Time // the window's start when counted
+	at     time.Time
+}
+
+// timelineOf returns the dates the incidents aud may see were added since
+// since (at most recentPages*1000), counted at most timelineTTL ago.
+func (h *handler) timelineOf(ctx context.Context, aud article5.Audience, since time.Time) (timelineEntry, error) {
+	now := h.opts.Now()
+	h.timelines.mu.Lock()
+	e, ok := h.timelines.m[aud]
+	h.timelines.mu.Unlock()
+	if ok && now.Sub(e.at) < timelineTTL && !now.Before(e.at) {
+		// Drop what left the window since it was counted.
+		i, _ := slices.BinarySearchFunc(e.added, since, func(a, b time.Time) int { return a.Compare(b) })
+		e.added = e.added[i:]
+		return e, nil
+	}
+	added, capped, err := h.addedTimes(ctx, article5.ObjectFilter{Types: []string{"incident"}, AddedAfter: since, Limit: recentPages * 1000, Audience: &aud})
+	if err != nil {
+		return timelineEntry{}, err
+	}
+	e = timelineEntry{added: added, capped: capped, since: since, at: now}
+	h.timelines.mu.Lock()
+	if h.timelines.m == nil || len(h.timelines.m) >= 1024 {
+		h.timelines.m = map[article5.Audience]timelineEntry{}
+	}
+	h.timelines.m[aud] = e
+	h.timelines.mu.Unlock()
+	return e, nil
+}
+
+// addedTimes returns when the objects f selects were added, oldest first,
+// at most f.Limit of them, and whether more were left out: from the
+// store's date-added columns alone when it can (sqlstore.DB.AddedTimes),
+// else from pages of objects.
+func (h *handler) addedTimes(ctx context.Context, f article5.ObjectFilter) ([]time.Time, bool, error) {
+	if s, ok := h.n.Store.(interface {
+		AddedTimes(context.Context, article5.ObjectFilter) ([]time.Time, bool, error)
+	}); ok {
+		return s.AddedTimes(ctx, f)
+	}
+	var out []time.Time
+	limit := f.Limit
+	f.Limit = 1000
+	for len(out) < limit {
+		page, err := h.n.Store.FindObjects(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, o := range page.Objects {
+			out = append(out, o.Added)
+		}
+		if f.Cursor = page.Next; f.Cursor == "" {
+			return out, false, nil
+		}
+	}
+	return out[:limit], true, nil
 }
 
 // awaitingMe says what case id waits for from the user's Party: its
@@ -270,6 +332,9 @@ type incidentPlace struct {
 	ID, Name  string
 	Tiers     map[string]article5.Tier
 	Locations []string
+	// Initiators are the ids and names of the actors and States any
+	// doctrine attributes the incident to (search by initiator).
+	Initiators []string
 }
 
 // placeCache keeps the incidentPlaces of assessments by case id and
@@ -312,7 +377,10 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 				} `json:"locations"`
 			} `json:"scope"`
 			Assessments map[string]struct {
-				Tier article5.Tier `json:"tier"`
+				Tier        article5.Tier `json:"tier"`
+				Attribution struct {
+					Actor, State *article5.Ref
+				} `json:"attribution"`
 			} `json:"assessments"`
 		} `json:"incidents"`
 	}
@@ -324,6 +392,11 @@ func (h *handler) incidentPlaces(ctx context.Context, c *article5.CaseSummary) (
 		ip := incidentPlace{ID: inc.ID, Name: inc.Name, Tiers: map[string]article5.Tier{}}
 		for d, a := range inc.Assessments {
 			ip.Tiers[d] = a.Tier
+			for _, r := range []*article5.Ref{a.Attribution.Actor, a.Attribution.State} {
+				if r != nil {
+					ip.Initiators = append(ip.Initiators, r.ID, r.Name)
+				}
+			}
 		}
 		for _, l := range inc.Scope.Locations {
 			ip.Locations = append(ip.Locations, l.Location)

@@ -18,6 +18,7 @@ import (
 	"article5/examples"
 	"article5/node"
 	"article5/release"
+	"article5/sign"
 	"article5/sqlite"
 	"article5/stix"
 	"article5/web"
@@ -32,16 +33,19 @@ const (
 	redName = "ZULU-RED-CANARY"
 )
 
-// env is a node on a real SQLite store with the API and the web UI on one
-// loopback listener, and users: jp-analyst, jp-observer, jp-legal,
-// us-analyst.
+// env is a node on a real store (SQLite unless envOn is given another)
+// with the API and the web UI on one loopback listener, and users:
+// jp-analyst, jp-observer, jp-legal, us-analyst.
 type env struct {
-	db  *sqlite.DB
-	n   *node.Node
-	srv *httptest.Server
+	db     article5.Store
+	n      *node.Node
+	srv    *httptest.Server
+	holder string                           // the JP users' organisation
+	roots  map[article5.Party]*sign.RootKey // MustApprovers
 }
 
-// MustEnv starts an env; opts, if given, configure the web interface.
+// MustEnv starts an env on a new SQLite store; opts, if given, configure
+// the web interface.
 func MustEnv(tb testing.TB, opts ...web.Options) *env {
 	tb.Helper()
 	db, err := sqlite.Open(context.Background(), tb.TempDir()+"/article5.db")
@@ -49,6 +53,13 @@ func MustEnv(tb testing.TB, opts ...web.Options) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	return envOn(tb, db, jpOrg, opts...)
+}
+
+// envOn starts an env on store db, whose node's release policy holds for
+// organisation holder; the JP users belong to holder.
+func envOn(tb testing.TB, db article5.Store, holder string, opts ...web.Options) *env {
+	tb.Helper()
 	var docs []*doctrine.Doctrine
 	for _, id := range doctrine.DefaultIDs {
 		d, err := doctrine.Default(id)
@@ -58,7 +69,7 @@ func MustEnv(tb testing.TB, opts ...web.Options) *env {
 		docs = append(docs, d)
 	}
 	n := &node.Node{Store: db, Doctrines: docs, Now: time.Now,
-		Policy: release.Policy{Holder: jpOrg, Default: stix.TLPAmber, Clients: map[string][]string{jpOrg: {usOrg}}}}
+		Policy: release.Policy{Holder: holder, Default: stix.TLPAmber, Clients: map[string][]string{holder: {usOrg}}}}
 	// Event streams end when the test ends (before the server closes,
 	// which waits for them).
 	ended := make(chan struct{})
@@ -73,11 +84,11 @@ func MustEnv(tb testing.TB, opts ...web.Options) *env {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	tb.Cleanup(func() { close(ended) }) // runs first: cleanups run last-in first-out
-	e := &env{db: db, n: n, srv: srv}
+	e := &env{db: db, n: n, srv: srv, holder: holder}
 	for _, u := range []article5.User{
-		{Name: "jp-analyst", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleAnalyst}, Org: jpOrg},
-		{Name: "jp-observer", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleObserver}, Org: jpOrg},
-		{Name: "jp-legal", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleLegal}, Org: jpOrg},
+		{Name: "jp-analyst", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleAnalyst}, Org: holder},
+		{Name: "jp-observer", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleObserver}, Org: holder},
+		{Name: "jp-legal", Party: article5.PartyJP, Roles: []article5.Role{article5.RoleLegal}, Org: holder},
 		{Name: "us-analyst", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleAnalyst}, Org: usOrg},
 	} {
 		u.PasswordHash = api.HashPassword(password)

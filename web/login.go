@@ -13,6 +13,7 @@ type loginData struct {
 	Next  string
 	Error string // message key
 	Wait  int    // seconds, for error.wait
+	OIDC  []oidcButton
 }
 
 // loginPage shows the login form; a logged-in user goes to the dashboard.
@@ -22,7 +23,7 @@ func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "login", nil, "", loginData{Next: next})
+	h.render(w, r, http.StatusOK, "login", nil, "", loginData{Next: next, OIDC: h.oidc.buttons(next)})
 }
 
 // loginPost checks the form (name, password, next) through the API's login
@@ -34,6 +35,7 @@ func (h *handler) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := loginData{Name: r.PostForm.Get("name"), Next: localPath(r.PostForm.Get("next"))}
+	d.OIDC = h.oidc.buttons(d.Next)
 	_, wait, err := h.s.Login(w, r, d.Name, r.PostForm.Get("password"))
 	switch {
 	case wait > 0:

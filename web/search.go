@@ -17,6 +17,9 @@ const (
 	searchCases = 100
 	searchScan  = 5000
 	searchShown = 100
+	// searchInitiatorCases is how many cases (most recently updated
+	// first) are searched for an initiator.
+	searchInitiatorCases = 1000
 )
 
 // searchData is the search page's data.
@@ -26,16 +29,26 @@ type searchData struct {
 	Scope       article5.Scope
 	Sector      string // an incident's critical-infrastructure sector (either list)
 	Party       string // an incident's affected Party: JP or US
-	Sectors     []string
-	Tiers       []article5.Tier
-	Scopes      []article5.Scope
-	Doctrine    string
-	Cases       []*article5.CaseSummary
-	Incidents   []recentIncident
-	Scanned     int
-	Capped      bool
-	Errors      map[string]string // field → message key
-	Searched    bool
+	// Initiator is text in the id or name of an actor or State an
+	// incident of the case is attributed to (under any doctrine).
+	Initiator string
+	// InitiatorScanned is how many cases were searched for the
+	// initiator; InitiatorCapped: there were more.
+	InitiatorScanned int
+	InitiatorCapped  bool
+	// LiveURL and LiveTypes: the results follow the event stream
+	// (static/live.js).
+	LiveURL, LiveTypes string
+	Sectors            []string
+	Tiers              []article5.Tier
+	Scopes             []article5.Scope
+	Doctrine           string
+	Cases              []*article5.CaseSummary
+	Incidents          []recentIncident
+	Scanned            int
+	Capped             bool
+	Errors             map[string]string // field → message key
+	Searched           bool
 }
 
 // searchPage searches the cases (name contains q; tier under any doctrine;
@@ -45,9 +58,13 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := searchData{Q: strings.TrimSpace(q.Get("q")), From: q.Get("from"), To: q.Get("to"), Tier: article5.Tier(q.Get("tier")),
-		Scope: article5.Scope(q.Get("scope")), Sector: q.Get("sector"), Party: q.Get("party"),
+		Scope: article5.Scope(q.Get("scope")), Sector: q.Get("sector"), Party: q.Get("party"), Initiator: strings.TrimSpace(q.Get("initiator")),
 		Sectors: append(append([]string(nil), sectorsJP...), sectorsUS...), Tiers: assess.Tiers, Scopes: assess.Scopes, Doctrine: doctrineOf(me.user), Errors: map[string]string{}}
-	d.Searched = d.Q != "" || d.Tier != "" || d.Scope != "" || d.From != "" || d.To != "" || d.Sector != "" || d.Party != ""
+	d.Searched = d.Q != "" || d.Tier != "" || d.Scope != "" || d.From != "" || d.To != "" || d.Sector != "" || d.Party != "" || d.Initiator != ""
+	d.LiveURL, d.LiveTypes = h.liveURL(ctx, me), liveTypes
+	if len(d.Initiator) > 200 {
+		d.Errors["initiator"] = "search.err.initiator"
+	}
 	if d.Sector != "" && !slices.Contains(d.Sectors, d.Sector) {
 		d.Errors["sector"] = "search.err.sector"
 	}
@@ -83,6 +100,14 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 		return
 	}
 	aud := me.gate.Audience()
+	if d.Initiator != "" {
+		if err := h.searchInitiator(r, aud, &d); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "search", me.user, tlp.banner(), d)
+		return
+	}
 	cases, _, err := h.n.Store.FindCases(ctx, article5.CaseFilter{Query: d.Q, Tier: d.Tier, Limit: searchCases, Audience: aud})
 	if err != nil {
 		h.fail(w, r, err)
@@ -138,6 +163,55 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "search", me.user, tlp.banner(), d)
+}
+
+// searchInitiator lists the cases (name containing d.Q, tier d.Tier,
+// scope d.Scope) an incident of which any doctrine attributes to an actor
+// or State whose id or name contains d.Initiator (case-insensitive): of
+// the searchInitiatorCases most recently updated cases the user may see,
+// at most searchCases. The attributions come from each case's current
+// assessment (cached by its hash, as the dashboard's map).
+func (h *handler) searchInitiator(r *http.Request, aud article5.Audience, d *searchData) error {
+	ctx := r.Context()
+	needle := strings.ToLower(d.Initiator)
+	cursor := ""
+	for d.InitiatorScanned < searchInitiatorCases && len(d.Cases) < searchCases {
+		page, next, err := h.n.Store.FindCases(ctx, article5.CaseFilter{Query: d.Q, Tier: d.Tier, Limit: min(500, searchInitiatorCases-d.InitiatorScanned), Cursor: cursor, Audience: aud})
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			d.InitiatorScanned++
+			if d.Scope != "" && c.Scope != d.Scope {
+				continue
+			}
+			places, err := h.incidentPlaces(ctx, c)
+			if err != nil {
+				return err
+			}
+			if initiatedBy(places, needle) && len(d.Cases) < searchCases {
+				d.Cases = append(d.Cases, c)
+			}
+		}
+		if cursor = next; cursor == "" {
+			return nil
+		}
+	}
+	d.InitiatorCapped = cursor != ""
+	return nil
+}
+
+// initiatedBy reports whether an incident of places is attributed to an
+// actor or State whose id or name contains needle (lower case).
+func initiatedBy(places []incidentPlace, needle string) bool {
+	for _, p := range places {
+		for _, s := range p.Initiators {
+			if s != "" && strings.Contains(strings.ToLower(s), needle) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // incidentMatches reports whether incident p names sector (on either

@@ -59,7 +59,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // Pages are the names of the pages, each rendered from templates/<name>.html
 // inside templates/layout.html.
-var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error",
+var Pages = []string{"login", "dashboard", "case", "brief", "intake", "upload", "search", "error", "passphrase",
 	"admin_users", "admin_keys", "admin_tokens", "admin_webhooks", "admin_doctrines", "admin_doctrine"}
 
 // pages holds the parsed templates, one per page, parsed once.
@@ -112,6 +112,11 @@ type Options struct {
 	Chromium string
 	// PDFTimeout bounds the making of one PDF; 0: 30 seconds.
 	PDFTimeout time.Duration
+	// OIDC are the Parties' identity providers users may log in with
+	// (oidc.go); none: password login only.
+	OIDC []OIDCProvider
+	// OIDCClient makes the calls to the providers; nil: http.DefaultClient.
+	OIDCClient *http.Client
 }
 
 // handler serves the pages.
@@ -125,14 +130,19 @@ type handler struct {
 	places *placeCache
 	// pdfSlots bounds the PDFs made at once (pdf.go).
 	pdfSlots chan struct{}
+	// oidc holds the identity providers and logins in progress (oidc.go).
+	oidc *oidcLogins
+	// timelines caches the dashboard's timeline per audience (dashboard.go).
+	timelines timelineCache
 }
 
 // New returns the user interface of node n, logging in through s, as one
-// handler for GET / (dashboard), GET and POST /login, POST /logout, POST
-// /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, POST /cases/{id}/{action} (open, request,
+// handler for GET / (dashboard), GET and POST /login, GET /login/oidc/{party} and its /callback (oidc.go), POST /logout, POST
+// /lang, GET /cases/{id}, GET /cases/{id}/brief and /cases/{id}/brief.pdf, GET /cases/{id}/proofs/{index}.json (trail.go), POST /cases/{id}/{action} (open, request,
 // position, rfi, answer, sign, close), GET and POST /incidents/new and
-// /incidents/upload, GET /search, the administration pages (admin.go:
-// /admin/…, /doctrines…) and GET /static/…; any other path gets the "not found" page.
+// /incidents/upload, GET /search, GET and POST /account/passphrase (passphrase.go), the
+// administration pages (admin.go: /admin/…, /doctrines…) and GET /static/…; any other path
+// gets the "not found" page.
 // State-changing requests a browser marks as cross-origin get 403
 // (net/http.CrossOriginProtection), and every response carries the
 // security headers (CSP and others).
@@ -143,18 +153,21 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}, pdfSlots: make(chan struct{}, maxPDFs)}
+	h := &handler{n: n, s: s, opts: opts, log: opts.Log, mux: http.NewServeMux(), places: &placeCache{m: map[string][]incidentPlace{}}, pdfSlots: make(chan struct{}, maxPDFs), oidc: newOIDCLogins(opts.OIDC)}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /login", h.loginPage)
 	h.mux.HandleFunc("POST /login", h.loginPost)
 	h.mux.HandleFunc("POST /logout", h.logoutPost)
+	h.mux.HandleFunc("GET /login/oidc/{party}", h.oidcStart)
+	h.mux.HandleFunc("GET /login/oidc/{party}/callback", h.oidcCallback)
 	h.mux.HandleFunc("POST /lang", h.langPost)
 	h.mux.HandleFunc("GET /{$}", h.user(h.dashboard))
 	h.mux.HandleFunc("GET /cases/{id}", h.user(h.casePage))
 	h.mux.HandleFunc("GET /cases/{id}/brief", h.user(h.briefPage))
-	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.user(h.briefPDF))
+	h.mux.HandleFunc("GET /cases/{id}/brief.pdf", h.caller(h.briefPDF))
 	h.mux.HandleFunc("GET /cases/{id}/evidence.json", h.user(h.evidenceBundle))
+	h.mux.HandleFunc("GET /cases/{id}/proofs/{file}", h.user(h.caseProof))
 	h.mux.HandleFunc("POST /cases/{id}/{action}", h.user(h.caseAction))
 	h.mux.HandleFunc("GET /incidents/new", h.user(h.intakePage))
 	h.mux.HandleFunc("POST /incidents/new", h.user(h.intakePost))
@@ -162,6 +175,8 @@ func New(n *node.Node, s api.Sessions, opts Options) http.Handler {
 	h.mux.HandleFunc("POST /incidents/upload", h.user(h.uploadPost))
 	h.mux.HandleFunc("GET /search", h.user(h.searchPage))
 	h.adminRoutes() // admin.go
+	h.mux.HandleFunc("GET /account/passphrase", h.user(h.passphrasePage))
+	h.mux.HandleFunc("POST /account/passphrase", h.user(h.passphrasePost))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, article5.Errorf(article5.ENOTFOUND, "no such page"))
 	})
@@ -215,6 +230,26 @@ func (h *handler) user(page func(http.ResponseWriter, *http.Request, *who)) http
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
+			h.fail(w, r, err)
+			return
+		}
+		rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
+		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}, gate: h.n.Gate(rcp)})
+	}
+}
+
+// caller adapts a page a script may fetch with an API token
+// (Sessions.Caller) as well as a logged-in user: without either, a GET
+// is sent to the login page, any other request gets 401; an unknown or
+// revoked token gets 401.
+func (h *handler) caller(page func(http.ResponseWriter, *http.Request, *who)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			h.user(page)(w, r)
+			return
+		}
+		u, err := h.s.Caller(r)
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -18,9 +18,10 @@ or the state of consultations, both Parties' positions, both doctrines' tiers an
 factor charts, the map of the case's incidents and the TLP banner on every page.
 
 The node prints it with headless Chromium (the container image built with
-'--target with-chromium' has it), for you, through your login session ('article5 login';
---session, ARTICLE5_SESSION): you get exactly what the case's page shows you. API tokens do
-not open pages. The server is --server (ARTICLE5_SERVER, default http://127.0.0.1:8405).`
+'--target with-chromium' has it), for you, through your API token (--token, ARTICLE5_TOKEN)
+or else your login session ('article5 login'; --session, ARTICLE5_SESSION): you get exactly
+what the case's page shows you (a token sees what its organisation may see). The server is
+--server (ARTICLE5_SERVER, default http://127.0.0.1:8405).`
 
 func newBriefCmd(stdout io.Writer) *cobra.Command {
 	c := &client{http: &http.Client{Timeout: 2 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -49,19 +50,21 @@ func newBriefCmd(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// briefPDF fetches GET /cases/{id}/brief.pdf with the login session.
+// briefPDF fetches GET /cases/{id}/brief.pdf with the API token, else
+// the login session.
 func (c *client) briefPDF(id string) ([]byte, error) {
-	if c.session == "" {
-		if c.token != "" {
-			return nil, article5.Errorf(article5.EUNAUTHORIZED, "a brief needs a login session ('article5 login'): API tokens do not open pages")
-		}
-		return nil, article5.Errorf(article5.EUNAUTHORIZED, "not logged in: run 'article5 login'")
+	if c.session == "" && c.token == "" {
+		return nil, article5.Errorf(article5.EUNAUTHORIZED, "not logged in: run 'article5 login', or give an API token (--token or ARTICLE5_TOKEN)")
 	}
 	req, err := http.NewRequest("GET", strings.TrimRight(c.server, "/")+"/cases/"+url.PathEscape(id)+"/brief.pdf", nil)
 	if err != nil {
 		return nil, article5.Errorf(article5.EINVALID, "--server %s: %v", c.server, err)
 	}
-	req.AddCookie(&http.Cookie{Name: "article5_session", Value: c.session})
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else {
+		req.AddCookie(&http.Cookie{Name: "article5_session", Value: c.session})
+	}
 	req.Header.Set("Accept-Language", "en")
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -76,6 +79,9 @@ func (c *client) briefPDF(id string) ([]byte, error) {
 	case resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/pdf":
 		return data, nil
 	case resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusUnauthorized:
+		if c.token != "" {
+			return nil, article5.Errorf(article5.EUNAUTHORIZED, "the API token is unknown or revoked")
+		}
 		return nil, article5.Errorf(article5.EUNAUTHORIZED, "the login session has ended: run 'article5 login' again")
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, article5.Errorf(article5.ENOTFOUND, "case %s: not found", id)

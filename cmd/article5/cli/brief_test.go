@@ -9,8 +9,9 @@ import (
 )
 
 // TestBriefPDF: `article5 brief CASE --pdf FILE` writes the PDF the node
-// prints for the login session's user; an unknown case and a token
-// without a session are refused with a clear message and write nothing.
+// prints for the login session's user, or for an API token; an unknown
+// case and an unknown token are refused with a clear message and write
+// nothing.
 // Without chromium the node answers 503 and the command says why (the
 // test then checks that answer, unless ARTICLE5_REQUIRE_BROWSER is set).
 func TestBriefPDF(t *testing.T) {
@@ -32,8 +33,11 @@ func TestBriefPDF(t *testing.T) {
 	if _, errOut, code := brief("grouping--00000000-0000-4000-8000-000000000000", "--session", e.path("suzuki.session"), "--pdf", out); code == 0 || !strings.Contains(errOut, "not found") {
 		t.Errorf("unknown case: exit %d: %s", code, errOut)
 	}
-	if _, errOut, code := brief(caseID, "--token", e.token, "--pdf", out); code == 0 || !strings.Contains(errOut, "login session") {
-		t.Errorf("token only: exit %d: %s", code, errOut)
+	if _, errOut, code := brief(caseID, "--token", "a5_not-a-token", "--pdf", out); code == 0 || !strings.Contains(errOut, "unknown or revoked") {
+		t.Errorf("unknown token: exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := brief("grouping--00000000-0000-4000-8000-000000000000", "--token", e.token, "--pdf", out); code == 0 || !strings.Contains(errOut, "not found") {
+		t.Errorf("unknown case with a token: exit %d: %s", code, errOut)
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a refused brief wrote a file")
@@ -48,11 +52,21 @@ func TestBriefPDF(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("article5 brief: exit %d: %s%s", code, stdout, errOut)
 	}
-	pdf, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
+	isPDF := func(out string) {
+		t.Helper()
+		pdf, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf[max(0, len(pdf)-1024):], []byte("%%EOF")) || !bytes.Contains(pdf, []byte("/Type /Page")) {
+			t.Errorf("%s is not a PDF with pages (%d bytes)", out, len(pdf))
+		}
 	}
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf[max(0, len(pdf)-1024):], []byte("%%EOF")) || !bytes.Contains(pdf, []byte("/Type /Page")) {
-		t.Errorf("%s is not a PDF with pages (%d bytes)", out, len(pdf))
+	isPDF(out)
+	// With an API token alone (a script, no login session).
+	byToken := e.path("brief-token.pdf")
+	if stdout, errOut, code := brief(caseID, "--token", e.token, "--pdf", byToken); code != 0 {
+		t.Fatalf("article5 brief --token: exit %d: %s%s", code, stdout, errOut)
 	}
+	isPDF(byToken)
 }

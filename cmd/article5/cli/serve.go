@@ -117,10 +117,14 @@ type serveConfig struct {
 	// WebhookAllow are the special-purpose address ranges (loopback,
 	// private, …) webhooks may reach all the same.
 	WebhookAllow []string `yaml:"webhook-allow"`
+	// OIDC are the Parties' identity providers for the web interface's
+	// login (--config only; oidc.go).
+	OIDC []oidcConfig `yaml:"oidc"`
 	// SyncEvery is how often serve pulls the partner nodes (--sync-every); 0: never.
 	SyncEvery time.Duration `yaml:"-"`
 
 	trustedProxies, webhookAllow []netip.Prefix // parsed by resolve
+	oidc                         []web.OIDCProvider
 }
 
 func defaultServeConfig() serveConfig {
@@ -281,6 +285,7 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 			return article5.Invalid("--config "+configPath+" does not parse", article5.Detail{Object: configPath, Message: yaml.FormatError(err, false, true)})
 		}
 		c.Clients, c.Communities, c.Organisations, c.SpeaksFor = file.Clients, file.Communities, file.Organisations, file.SpeaksFor
+		c.OIDC = file.OIDC
 	}
 	set := func(flag, env string, dst *string, fileVal string) {
 		if cmd.Flags().Changed(flag) {
@@ -354,6 +359,9 @@ func (c *serveConfig) resolve(cmd *cobra.Command, configPath string) error {
 		}
 	}
 	if err := c.resolveLimits(cmd, file); err != nil {
+		return err
+	}
+	if c.oidc, err = oidcProviders(c.OIDC); err != nil {
 		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -489,7 +497,7 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		Surfaces: []api.Surface{taxiiSurface(n, c.MaxBody, c.TLSClientCA != "")},
 		// The browser user interface, on the same listener and login sessions.
 		UI: func(s api.Sessions) http.Handler {
-			return web.New(n, s, web.Options{Log: log, Chromium: os.Getenv("ARTICLE5_CHROMIUM")})
+			return web.New(n, s, web.Options{Log: log, Chromium: os.Getenv("ARTICLE5_CHROMIUM"), OIDC: c.oidc})
 		}})
 	srv := api.NewServer(c.Addr, handler, limits)
 	if srv.TLSConfig, err = clientCATLS(c.TLSClientCA); err != nil {
