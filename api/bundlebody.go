@@ -26,6 +26,11 @@ func (s *server) readBundle(w http.ResponseWriter, r *http.Request) ([]byte, int
 		return nil, 0, tooLarge(limit)
 	}
 	keep := &dropBuffer{}
+	if r.ContentLength > 0 {
+		// Declared and within the limit: one allocation, not a doubling
+		// series of copies of a large body.
+		keep.buf.Grow(int(r.ContentLength))
+	}
 	src := &readErr{r: http.MaxBytesReader(w, r.Body, limit)}
 	tee := io.TeeReader(src, keep)
 	max := s.opts.Limits.MaxBundleObjects
