@@ -167,3 +167,24 @@ func TestComposedCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// TestComposedPlaces: bases of the scope the examples do not produce — a
+// place claimed by Japan but administered by another State, Article IV
+// presumed in the Far East, a point near the limit without a precision, a
+// facility its precision reaches beyond — are rendered in Japanese.
+func TestComposedPlaces(t *testing.T) {
+	v := &view{loc: &locale{lang: "ja", m: catalogue["ja"]}, Lang: "ja"}
+	for text, want := range map[string]string{
+		`location names Takeshima (city "Okinoshima"): claimed by Japan but administered by the Republic of Korea, so outside the territories under the administration of Japan`: `所在地は竹島を指す（city &#34;Okinoshima&#34;）: 日本国が領有を主張しているが大韓民国が施政を行っているため、日本国の施政の下にある領域外`,
+		"point lies 3.3 km beyond the limit of Japan's territorial sea, in the high seas or an exclusive economic zone: outside the territories under the administration of Japan; Article IV presumed: the place lies in the Far East (north of the Philippines, Japan and its surroundings, including the areas under the control of the Republic of Korea and of Taiwan; Government of Japan, unified view on the Far East of the Treaty (House of Representatives, 26 February 1960), as article5 draws it); rebutted if an analyst states that neither the security of Japan nor peace and security in the Far East is threatened": "地点は日本国の領海の限界から3.3 km外側の公海又は排他的経済水域にある: 日本国の施政の下にある領域外。第4条を推定する",
+		"point lies in the Tsugaru Strait 5.0 km from the low-water line, within the 3 nm territorial sea of a specified strait (Territorial Sea Act 1977, Supplementary Provisions): inside the territories under the administration of Japan": "特定海域の3海里の領海内にある",
+		"point lies in the Northern Territories (Etorofu, Kunashiri, Shikotan, Habomai islands, land or 12 nm sea), claimed by Japan but administered by Russia: outside the territories under the administration of Japan": "北方領土（択捉島",
+		"point lies on land (Natural Earth 10m coastline, de-facto administration): inside the territories under the administration of Japan; the point lies 657 m from the limit and its precision is not given, so it is taken as exact": "精度が示されていないため",
+		"point lies on land (Natural Earth 10m coastline, de-facto administration): inside the territories under the administration of Japan; it lies 1.2 km from the centre of Kadena Air Base (U.S. Air Force, Okinawa Prefecture), a facility of U.S. forces in Japan (approximate radius 2.0 km), but the precision of 5.0 km reaches beyond that radius, so the incident may lie outside the facility": "施設及び区域の外にある可能性がある",
+	} {
+		got := string(v.Composed(nil, text))
+		if !strings.Contains(got, `class="composed" lang="ja">`) || !strings.Contains(got, want) {
+			t.Errorf("%q = %s; want %s", text, got, want)
+		}
+	}
+}
