@@ -418,6 +418,7 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 	b.setLang("ja")
 	word := regexp.MustCompile(`[A-Za-z]{3,}`)
 	tierSuffix := regexp.MustCompile(`^(.*): [a-z]+(?:-[a-z]+)*$`)
+	composed := regexp.MustCompile(`^(?:point lies |precision |country-level location |space objects are involved|Taken together, |no two disruptive |[0-9]+ incidents attributed to |(?:jp|us) finds |(?:jp|us): )|(?:is unknown|is not established) and decides the tier`)
 	cat, err := web.DoctrineMessages()
 	if err != nil {
 		t.Fatal(err)
@@ -447,6 +448,11 @@ func TestBrowserJapaneseComplete(t *testing.T) {
 		for _, s := range get(b, "read the English of "+name, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[lang="en"]')].map(el => el.textContent.trim())`)) {
 			if builtin[s] || builtin[tierSuffix.ReplaceAllString(s, "$1")] || strings.HasPrefix(s, "if ") {
 				t.Errorf("%s: a built-in doctrine's text left in English: %q", name, s)
+			}
+			// Nor are the sentences article5 composes for the examples
+			// (messages/composed.ja.json).
+			if composed.MatchString(s) {
+				t.Errorf("%s: a composed sentence left in English: %q", name, s)
 			}
 		}
 	}

@@ -220,7 +220,12 @@ func (t *docTexts) keysOf(doc any) []string {
 func (v *view) DocText(doc any, text string) template.HTML {
 	if v.Lang == "ja" {
 		for _, k := range docCatalogue.keysOf(doc) {
-			if ja := v.docJa(k, text); ja != "" {
+			ja := v.docJa(k, text)
+			if ja == "" {
+				// A reason article5 composes around the doctrine's texts.
+				ja, _ = v.composedJa([]string{k}, text, 0)
+			}
+			if ja != "" {
 				return template.HTML(`<span class="doctext" lang="ja">` + jaMarkup(ja) + `</span> <span class="original" lang="en" translate="no" tabindex="0" title="` +
 					template.HTMLEscapeString(text) + `"><span lang="ja">` + template.HTMLEscapeString(v.T("doctext.original")) + `</span></span>`)
 			}

@@ -57,8 +57,8 @@ func TestDocTextUntranslated(t *testing.T) {
 // TestDocTextExamples: every doctrine text the built-in doctrines write
 // when they assess the examples — tier, factor and criterion reasons,
 // self-defence, presumptions, every changes_if condition with its values
-// filled in, checklist questions — has its Japanese rendering (the
-// reasons article5 composes around facts and values excepted).
+// filled in, checklist questions, and the tier reasons article5 composes
+// around them — has its Japanese rendering.
 func TestDocTextExamples(t *testing.T) {
 	var docs []*doctrine.Doctrine
 	for _, id := range doctrine.DefaultIDs {
@@ -96,10 +96,7 @@ func TestDocTextExamples(t *testing.T) {
 		each := func(as map[string]*article5.DoctrineAssessment) {
 			for _, a := range as {
 				d := a.Doctrine
-				// Composed by article5 around facts and values: English.
-				if !strings.HasPrefix(a.TierRule.Name, "needed-fact-") && !strings.HasPrefix(a.TierRule.Reason, "Taken together, ") {
-					check(d, a.TierRule.Reason)
-				}
+				check(d, a.TierRule.Reason) // composed around facts for a needed fact or incidents taken together
 				check(d, a.SelfDefenceReason)
 				for _, f := range a.UseOfForce.Factors {
 					check(d, f.Reasons)
