@@ -84,7 +84,7 @@ func writePushReport(w io.Writer, r *taxii.SyncReport) {
 	if pr == nil {
 		return
 	}
-	fmt.Fprintf(w, "%s/%s: pushed %d sent, %d refused, %d withheld, %d stripped of node-local recipients\n", r.Partner, pr.Collection,
+	fmt.Fprintf(w, "%s/%s: push: %d sent, %d refused by the partner, %d withheld (from the partner itself, or not releasable to it), %d stripped of node-local recipients\n", r.Partner, pr.Collection,
 		len(pr.Sent), len(pr.Refused), pr.Withheld, pr.Stripped)
 	for _, rf := range pr.Refused {
 		fmt.Fprintf(w, "  refused %s: %s\n", rf.ID, rf.Reason)
