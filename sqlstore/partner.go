@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"article5"
 	"article5/audit"
@@ -152,33 +151,35 @@ func (db *DB) FindPartnerCursors(ctx context.Context, name string) ([]*article5.
 // collection; ENOTFOUND if the partner is not held (it was removed).
 func (db *DB) SavePartnerCursor(ctx context.Context, c *article5.PartnerCursor) error {
 	op := db.op("save partner cursor")
-	nano := func(t time.Time) int64 {
-		if t.IsZero() {
-			return 0
-		}
-		return t.UnixNano()
-	}
 	tx, err := db.begin(ctx, op)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var held int
-	err = tx.QueryRow(ctx, `SELECT count(*) FROM partners WHERE name = ?`, c.Partner).Scan(&held)
-	if err != nil {
-		return article5.Internal(op, err)
-	}
-	if held == 0 {
-		return notFound("no partner %s", c.Partner)
+	if err := partnerHeld(ctx, tx, op, c.Partner); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO partner_cursors (partner, collection, added_after, last_sync, last_attempt, last_error, pulled, errors)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (partner, collection) DO UPDATE SET added_after = excluded.added_after, last_sync = excluded.last_sync,
 		last_attempt = excluded.last_attempt, last_error = excluded.last_error, pulled = excluded.pulled, errors = excluded.errors`,
-		c.Partner, c.Collection, c.AddedAfter, nano(c.LastSync), nano(c.LastAttempt), c.LastError, c.Pulled, c.Errors); err != nil {
+		c.Partner, c.Collection, c.AddedAfter, zeroOrNano(c.LastSync), zeroOrNano(c.LastAttempt), c.LastError, c.Pulled, c.Errors); err != nil {
 		return article5.Internal(op, err)
 	}
 	return commit(ctx, op, tx)
+}
+
+// partnerHeld is nil when partner name is held in tx, else ENOTFOUND (it
+// was removed): what a partner's cursor, push position or head needs.
+func partnerHeld(ctx context.Context, tx Tx, op, name string) error {
+	var held int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM partners WHERE name = ?`, name).Scan(&held); err != nil {
+		return article5.Internal(op, err)
+	}
+	if held == 0 {
+		return notFound("no partner %s", name)
+	}
+	return nil
 }
 
 // nonNilBytes is b, or an empty slice: a NOT NULL blob column.

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"article5"
 )
@@ -45,29 +44,19 @@ func (db *DB) FindPartnerPushes(ctx context.Context, name string) ([]*article5.P
 // if the partner is not held (it was removed).
 func (db *DB) SavePartnerPush(ctx context.Context, p *article5.PartnerPush) error {
 	op := db.op("save partner push")
-	nano := func(t time.Time) int64 {
-		if t.IsZero() {
-			return 0
-		}
-		return t.UnixNano()
-	}
 	tx, err := db.begin(ctx, op)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var held int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM partners WHERE name = ?`, p.Partner).Scan(&held); err != nil {
-		return article5.Internal(op, err)
-	}
-	if held == 0 {
-		return notFound("no partner %s", p.Partner)
+	if err := partnerHeld(ctx, tx, op, p.Partner); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO partner_pushes (partner, collection, position, last_push, last_attempt, last_error, pushed, refused, errors)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (partner) DO UPDATE SET collection = excluded.collection, position = excluded.position, last_push = excluded.last_push,
 		last_attempt = excluded.last_attempt, last_error = excluded.last_error, pushed = excluded.pushed, refused = excluded.refused, errors = excluded.errors`,
-		p.Partner, p.Collection, p.Position, nano(p.LastPush), nano(p.LastAttempt), p.LastError, p.Pushed, p.Refused, p.Errors); err != nil {
+		p.Partner, p.Collection, p.Position, zeroOrNano(p.LastPush), zeroOrNano(p.LastAttempt), p.LastError, p.Pushed, p.Refused, p.Errors); err != nil {
 		return article5.Internal(op, err)
 	}
 	return commit(ctx, op, tx)

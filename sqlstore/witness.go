@@ -40,13 +40,6 @@ func zeroOrNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func bytesOrEmpty(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 // FindPartnerHeads returns the heads witnessed of partner name ("": of
 // every partner), by partner.
 func (db *DB) FindPartnerHeads(ctx context.Context, name string) ([]*article5.PartnerHead, error) {
@@ -87,8 +80,8 @@ func (db *DB) SavePartnerHead(ctx context.Context, h *article5.PartnerHead, e *a
 		witnessed = excluded.witnessed, last_attempt = excluded.last_attempt, last_error = excluded.last_error,
 		checks = excluded.checks, inconsistencies = excluded.inconsistencies, conflict = excluded.conflict,
 		conflict_reason = excluded.conflict_reason, conflict_at = excluded.conflict_at, conflict_open = excluded.conflict_open`,
-		h.Partner, bytesOrEmpty(h.Signed), h.Size, h.Hash, zeroOrNano(h.Time), h.KeyID, string(h.Party), bytesOrEmpty(h.Certificate),
-		zeroOrNano(h.Witnessed), zeroOrNano(h.LastAttempt), h.LastError, h.Checks, h.Inconsistencies, bytesOrEmpty(h.Conflict),
+		h.Partner, nonNilBytes(h.Signed), h.Size, h.Hash, zeroOrNano(h.Time), h.KeyID, string(h.Party), nonNilBytes(h.Certificate),
+		zeroOrNano(h.Witnessed), zeroOrNano(h.LastAttempt), h.LastError, h.Checks, h.Inconsistencies, nonNilBytes(h.Conflict),
 		h.ConflictReason, zeroOrNano(h.ConflictAt), boolInt(h.ConflictOpen)); err != nil {
 		return article5.Internal(op, err)
 	}
