@@ -185,42 +185,31 @@ func (db *DB) FindApproverKey(ctx context.Context, keyID string) (*article5.Appr
 // ENOTFOUND for an unknown key, ECONFLICT if already revoked, EINVALID
 // without a revocation.
 func (db *DB) RevokeApproverKey(ctx context.Context, keyID string, revocation []byte) error {
-	op := db.op("revoke approver key")
 	if len(revocation) == 0 {
 		return article5.Errorf(article5.EINVALID, "a revocation is required")
 	}
-	tx, err := db.begin(ctx, op)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM approver_keys WHERE key_id = ?`, keyID))
-	if isNoRows(err) {
-		return notFound("approver key %s not found", keyID)
-	}
-	if err != nil {
-		return article5.Internal(op, err)
-	}
-	if k.Revocation != nil {
-		return article5.Errorf(article5.ECONFLICT, "approver key %s is already revoked", keyID)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE approver_keys SET revocation = ? WHERE key_id = ?`, string(revocation), keyID); err != nil {
-		return article5.Internal(op, err)
-	}
-	k.Revocation = revocation
-	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindKey, Ref: audit.ApproverKeyRef(k.KeyID), Digest: audit.ApproverKeyDigest(k), Time: db.now()}}); err != nil {
-		return err
-	}
-	return commit(ctx, op, tx)
+	return db.changeLiveKey(ctx, db.op("revoke approver key"), keyID, "approver key %s is already revoked",
+		`UPDATE approver_keys SET revocation = ? WHERE key_id = ?`, string(revocation),
+		func(k *article5.ApproverKey) { k.Revocation = revocation })
 }
 
 // ResealApproverKey replaces the sealed private key of key keyID
 // (logged); ENOTFOUND, ECONFLICT if revoked.
 func (db *DB) ResealApproverKey(ctx context.Context, keyID string, sealed []byte) error {
-	op := db.op("reseal approver key")
 	if len(sealed) == 0 {
 		return article5.Errorf(article5.EINVALID, "a sealed key is required")
 	}
+	return db.changeLiveKey(ctx, db.op("reseal approver key"), keyID, "approver key %s is revoked",
+		`UPDATE approver_keys SET sealed = ? WHERE key_id = ?`, sealed,
+		func(k *article5.ApproverKey) { k.Sealed = sealed })
+}
+
+// changeLiveKey sets one column of an unrevoked approver key with update
+// (its arguments: value, then the key id), applies the same change to the
+// row read (apply) and logs the row as changed, in one transaction;
+// ENOTFOUND for an unknown key, ECONFLICT (revoked, a message with the id)
+// for a revoked one.
+func (db *DB) changeLiveKey(ctx context.Context, op, keyID, revoked, update string, value any, apply func(*article5.ApproverKey)) error {
 	tx, err := db.begin(ctx, op)
 	if err != nil {
 		return err
@@ -234,12 +223,12 @@ func (db *DB) ResealApproverKey(ctx context.Context, keyID string, sealed []byte
 		return article5.Internal(op, err)
 	}
 	if k.Revocation != nil {
-		return article5.Errorf(article5.ECONFLICT, "approver key %s is revoked", keyID)
+		return article5.Errorf(article5.ECONFLICT, revoked, keyID)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE approver_keys SET sealed = ? WHERE key_id = ?`, sealed, keyID); err != nil {
+	if _, err := tx.Exec(ctx, update, value, keyID); err != nil {
 		return article5.Internal(op, err)
 	}
-	k.Sealed = sealed
+	apply(k)
 	if err := db.appendAudit(ctx, tx, []audit.Entry{{Kind: audit.KindKey, Ref: audit.ApproverKeyRef(k.KeyID), Digest: audit.ApproverKeyDigest(k), Time: db.now()}}); err != nil {
 		return err
 	}
