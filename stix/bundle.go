@@ -50,6 +50,32 @@ type Bundle struct {
 // Parse with EINVALID whose Details name the object ("bundle", the bare
 // object's id) and the pointer.
 func Parse(data []byte) (*Bundle, error) {
+	return ParseWith(data, ParseOptions{})
+}
+
+// ParseOptions is what ParseWith does beside Parse's work.
+type ParseOptions struct {
+	// Admit, when set, is given the number of elements of the bundle's
+	// "objects" array (CountObjects: those before the first syntax fault;
+	// 0 for a bare object) before any element is decoded, at most once.
+	// An error from it is ParseWith's error, and nothing is decoded: a
+	// caller refuses a bundle too large for it, or over a quota, there
+	// without a separate pass over the input.
+	Admit func(objects int) error
+	// Each, when set, is called with every decoded object and its index in
+	// Bundle.Objects before ParseWith returns, on up to GOMAXPROCS
+	// goroutines at once: work that needs one object alone (its canonical
+	// hash, say) is done while the object is fresh and on every core. An
+	// index may be given twice, when the parallel reading gives way to the
+	// sequential one after decoding some objects; the later call has the
+	// object ParseWith returns.
+	Each func(i int, o *Object)
+}
+
+// ParseWith is Parse with opts: the same bundle and errors, with Admit
+// called once the number of objects is known and Each for each object.
+// An error from Admit is returned as is.
+func ParseWith(data []byte, opts ParseOptions) (*Bundle, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, article5.Invalid("STIX bundle: empty input")
@@ -59,10 +85,33 @@ func Parse(data []byte) (*Bundle, error) {
 		return nil, article5.Invalid(fmt.Sprintf("STIX bundle: expected a JSON object at line %d, column %d", line, col))
 	}
 	data = bytes.Clone(data)
-	if b, ok := parseClean(data); ok {
+	admitted := false
+	b, ok, err := parseClean(data, opts, &admitted)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		return b, nil
 	}
-	return parseStream(data)
+	if opts.Admit != nil && !admitted {
+		if err := opts.Admit(CountObjects(bytes.NewReader(data), nil)); err != nil {
+			return nil, err
+		}
+	}
+	b, err = parseStream(data)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Each != nil {
+		eachChunk(len(b.Objects), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if b.Objects[i] != nil {
+					opts.Each(i, b.Objects[i])
+				}
+			}
+		})
+	}
+	return b, nil
 }
 
 // parseStream is Parse's sequential reading of data, its own copy of the
@@ -270,8 +319,10 @@ func (b *Bundle) Latest(id string) *Object {
 }
 
 // Canonical returns the RFC 8785 (JSON Canonicalization Scheme) form of the
-// object, computed from Raw (or from Props when Raw is empty) with
-// github.com/gowebpki/jcs. Numbers are canonicalised as IEEE 754 doubles, as
+// object. For an object Parse decoded it is written from the decoded
+// properties in one pass (byte for byte what github.com/gowebpki/jcs gives
+// for Raw); otherwise jcs computes it from Raw (or from Props when Raw is
+// empty). Numbers are canonicalised as IEEE 754 doubles, as
 // RFC 8785 requires. It fails with EINVALID if the bytes are not valid JSON
 // or not I-JSON (RFC 7493, see Parse); the error's Details name the object
 // and the JSON pointer of the fault where it can be found.

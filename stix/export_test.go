@@ -8,4 +8,8 @@ func ParseStream(data []byte) (*Bundle, error) { return parseStream(bytes.Clone(
 
 // ParseClean is Parse's parallel path for clean input alone; ok is false
 // when it leaves the input to the sequential path.
-func ParseClean(data []byte) (*Bundle, bool) { return parseClean(bytes.Clone(data)) }
+func ParseClean(data []byte) (*Bundle, bool) {
+	var admitted bool
+	b, ok, _ := parseClean(bytes.Clone(data), ParseOptions{}, &admitted)
+	return b, ok
+}

@@ -8,8 +8,10 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -62,41 +64,53 @@ func eachChunk(n int, fn func(lo, hi int)) {
 // elements, a bare object, no "objects" array, an element that
 // encoding/json refuses): Parse then reads the input the sequential way,
 // which words every error. data is Parse's own copy of the input.
-func parseClean(data []byte) (b *Bundle, ok bool) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data)) // a Buffer: read in place, not copied
+// opts.Admit is called, and *admitted set, once the elements are found and
+// before any is decoded; its error is parseClean's (with ok false).
+// opts.Each is called for each element as it is decoded.
+func parseClean(data []byte, opts ParseOptions, admitted *bool) (b *Bundle, ok bool, err error) {
+	// A Buffer: read in place, not copied. This pass only finds where
+	// each element starts and ends: the elements' UTF-8 and duplicate
+	// names are checked where they are decoded (elementDecoder, on
+	// several goroutines), the bundle's own names here.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, false
+		return nil, false, nil
 	}
 	b = &Bundle{props: map[string]any{}}
+	seen := map[string]bool{}
 	var elems [][2]int // each element's bytes in data: [start, end)
 	streamed := false
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		key := tok.String()
+		if seen[key] || !utf8.ValidString(key) || strings.ContainsRune(key, utf8.RuneError) {
+			return nil, false, nil // the sequential way words it
+		}
+		seen[key] = true
 		if key == "objects" && dec.PeekKind() == '[' {
 			streamed = true
 			if _, err := dec.ReadToken(); err != nil {
-				return nil, false
+				return nil, false, nil
 			}
 			for dec.PeekKind() != ']' {
 				v, err := dec.ReadValue()
 				if err != nil {
-					return nil, false
+					return nil, false, nil
 				}
 				end := int(dec.InputOffset())
 				elems = append(elems, [2]int{end - len(v), end})
 			}
 			if _, err := dec.ReadToken(); err != nil {
-				return nil, false
+				return nil, false, nil
 			}
 			continue
 		}
 		raw, err := dec.ReadValue()
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		// Bundle-level values are read as Parse reads them, with the
 		// I-JSON checks; any fault goes the sequential way.
@@ -105,26 +119,32 @@ func parseClean(data []byte) (b *Bundle, ok bool) {
 		r.path = append(r.path, key)
 		v, err := r.value()
 		if err != nil || r.fault != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		b.props[key] = v
 	}
 	if _, err := dec.ReadToken(); err != nil { // '}'
-		return nil, false
+		return nil, false, nil
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, false
+		return nil, false, nil
 	}
 	if !streamed {
-		return nil, false
+		return nil, false, nil
 	}
 	if t, isString := b.props["type"].(string); isString && t != "bundle" {
-		return nil, false
+		return nil, false, nil
+	}
+	if opts.Admit != nil {
+		*admitted = true
+		if err := opts.Admit(len(elems)); err != nil {
+			return nil, false, err
+		}
 	}
 	b.Objects = make([]*Object, len(elems))
 	var failed atomic.Bool
 	eachChunk(len(elems), func(lo, hi int) {
-		d := &elementDecoder{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), names: map[string]string{}}
+		d := &elementDecoder{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), names: map[string]any{}}
 		for i := lo; i < hi && !failed.Load(); i++ {
 			raw := data[elems[i][0]:elems[i][1]:elems[i][1]]
 			o, err := d.decode(raw, i)
@@ -133,15 +153,18 @@ func parseClean(data []byte) (b *Bundle, ok bool) {
 				return
 			}
 			b.Objects[i] = o
+			if opts.Each != nil {
+				opts.Each(i, o)
+			}
 		}
 	})
 	if failed.Load() {
-		return nil, false
+		return nil, false, nil
 	}
 	b.props["objects"] = []any{} // presence marker for Validate
 	b.ID, _ = b.props["id"].(string)
 	b.SpecVersion, _ = b.props["spec_version"].(string)
-	return b, true
+	return b, true, nil
 }
 
 // errNotOne is an element that holds more than one JSON value.
@@ -150,8 +173,9 @@ var errNotOne = errors.New("more than one value")
 // elementDecoder decodes elements of "objects" on one goroutine.
 type elementDecoder struct {
 	dec   *jsontext.Decoder
-	names map[string]string // property names and short strings seen, so that each is allocated once
-	huge  bool              // the element being decoded holds a number beyond a double
+	names map[string]any // property names and short strings seen, each allocated (and boxed) once
+	huge  bool           // the element being decoded holds a number beyond a double
+	width int            // how many properties the last element had: the next one's map is made that large
 }
 
 // maxShared is the longest string value elementDecoder.names keeps (type
@@ -203,7 +227,7 @@ func (d *elementDecoder) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.str(q, maxShared)
+		return d.shared(q, maxShared)
 	}
 	tok, err := dec.ReadToken()
 	if err != nil {
@@ -214,7 +238,12 @@ func (d *elementDecoder) value(depth int) (any, error) {
 		if depth++; depth > maxDepth {
 			return nil, errTooDeep
 		}
-		m := map[string]any{}
+		var m map[string]any
+		if depth == 1 {
+			m = make(map[string]any, d.width) // one allocation, not a small map grown into a table
+		} else {
+			m = map[string]any{}
+		}
 		for dec.PeekKind() != '}' {
 			name, err := dec.ReadValue()
 			if err != nil {
@@ -232,6 +261,9 @@ func (d *elementDecoder) value(depth int) (any, error) {
 		}
 		if _, err := dec.ReadToken(); err != nil {
 			return nil, err
+		}
+		if depth == 1 {
+			d.width = len(m)
 		}
 		return m, nil
 	case '[':
@@ -273,6 +305,17 @@ func (d *elementDecoder) value(depth int) (any, error) {
 // str is the string whose quoted form is q; one of at most share bytes
 // is allocated once per decoder (for the first maxNames such strings).
 func (d *elementDecoder) str(q jsontext.Value, share int) (string, error) {
+	v, err := d.shared(q, share)
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// shared is str's string as an any: one kept by the decoder is boxed
+// once, so the many objects that repeat it (type names, "2.1",
+// vocabulary values, property names) do not each allocate it again.
+func (d *elementDecoder) shared(q jsontext.Value, share int) (any, error) {
 	if len(q) < 2 || q[0] != '"' {
 		return "", errNotOne
 	}
@@ -284,12 +327,12 @@ func (d *elementDecoder) str(q jsontext.Value, share int) (string, error) {
 	if len(b) > share {
 		return string(b), nil
 	}
-	if s, ok := d.names[string(b)]; ok {
-		return s, nil
+	if v, ok := d.names[string(b)]; ok {
+		return v, nil
 	}
-	s := string(b)
+	var v any = string(b)
 	if len(d.names) < maxNames {
-		d.names[s] = s
+		d.names[string(b)] = v
 	}
-	return s, nil
+	return v, nil
 }

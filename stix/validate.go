@@ -766,8 +766,15 @@ var orderedPairs = []struct {
 // checkTimestampOrder compares ordered timestamps as instants.
 func (c *objectCheck) checkTimestampOrder() {
 	for _, pr := range orderedPairs {
-		a := timestampProp(c.o.Props, pr.earlier)
-		b := timestampProp(c.o.Props, pr.later)
+		if _, ok := c.o.Props[pr.later].(string); !ok {
+			continue // most pairs are absent: nothing to parse
+		}
+		var a, b *Timestamp
+		if pr.earlier == "created" {
+			a, b = c.o.Created, c.o.Modified // parsed once, by newObject
+		} else {
+			a, b = timestampProp(c.o.Props, pr.earlier), timestampProp(c.o.Props, pr.later)
+		}
 		if a == nil || b == nil {
 			continue
 		}
