@@ -8,8 +8,7 @@ import (
 	"net/http"
 
 	"article5"
-
-	"github.com/go-json-experiment/json/jsontext"
+	"article5/stix"
 )
 
 // readBundle reads a bundle's request body (at most Options.MaxBodyBytes,
@@ -34,7 +33,7 @@ func (s *server) readBundle(w http.ResponseWriter, r *http.Request) ([]byte, int
 	src := &readErr{r: http.MaxBytesReader(w, r.Body, limit)}
 	tee := io.TeeReader(src, keep)
 	max := s.opts.Limits.MaxBundleObjects
-	n := countObjects(tee, func(n int) {
+	n := stix.CountObjects(tee, func(n int) {
 		if n > max {
 			keep.drop()
 		}
@@ -43,80 +42,58 @@ func (s *server) readBundle(w http.ResponseWriter, r *http.Request) ([]byte, int
 		_, _ = io.Copy(io.Discard, tee) // what the count did not read: trailing data, or after a syntax error
 	}
 	if err := src.err; err != nil {
-		var mb *http.MaxBytesError
-		switch {
-		case errors.As(err, &mb):
-			return nil, 0, tooLarge(limit)
-		case errors.Is(err, errSlowBody):
-			return nil, 0, err // 408 (endpoint)
-		}
-		return nil, 0, article5.Invalid("could not read the request body")
+		return nil, 0, bodyFault(err, limit)
 	}
-	if n > max {
-		return nil, n, &apiError{status: http.StatusRequestEntityTooLarge, code: article5.EINVALID,
-			msg:     fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
-			details: []article5.Detail{{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)}}}
+	if err := s.tooManyObjects(n); err != nil {
+		return nil, n, err
 	}
 	return keep.buf.Bytes(), n, nil
 }
 
-// countObjects counts the elements of the first "objects" array of the
-// JSON object rd holds (as stix.Parse reads it), calling each(count) after
-// each element. It stops at the end of that object or at the first fault
-// (syntax, or reading rd); the count so far is returned either way. Any
-// element counts, an object or not (Validate reports the others).
-//
-// It only tokenises (jsontext: no values are built), so it costs a small
-// part of the parse that follows; duplicate names and invalid UTF-8 are
-// left for stix.Parse to report with their pointers.
-func countObjects(rd io.Reader, each func(int)) int {
-	dec := jsontext.NewDecoder(rd, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	if dec.PeekKind() != '{' {
-		return 0
+// readBody reads a request body whole, at most Options.MaxBodyBytes (else
+// 413), into one buffer of its declared length: a bundle that
+// node.Node.Ingest counts (IngestRequest.Admit) and parses in one pass.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := s.opts.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return 0
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		// Room for the end of input to be seen without growing.
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
-	n := 0
-	seen := false
-	for {
-		switch dec.PeekKind() {
-		case '}', 0: // the end of the bundle, or a fault
-			return n
-		}
-		name, err := dec.ReadToken()
-		if err != nil {
-			return n
-		}
-		if name.String() != "objects" || seen || dec.PeekKind() != '[' {
-			if dec.SkipValue() != nil {
-				return n
-			}
-			continue
-		}
-		seen = true
-		if _, err := dec.ReadToken(); err != nil { // '['
-			return n
-		}
-		for {
-			switch dec.PeekKind() {
-			case ']':
-				if _, err := dec.ReadToken(); err != nil {
-					return n
-				}
-			case 0:
-				return n
-			default:
-				if dec.SkipValue() != nil {
-					return n
-				}
-				n++
-				each(n)
-				continue
-			}
-			break
-		}
+	src := &readErr{r: http.MaxBytesReader(w, r.Body, limit)}
+	_, _ = buf.ReadFrom(src)
+	if err := src.err; err != nil {
+		return nil, bodyFault(err, limit)
 	}
+	return buf.Bytes(), nil
+}
+
+// bodyFault is the error for a fault reading a request body: 413 over
+// limit, 408 for a body below its minimum rate, else 400.
+func bodyFault(err error, limit int64) error {
+	var mb *http.MaxBytesError
+	switch {
+	case errors.As(err, &mb):
+		return tooLarge(limit)
+	case errors.Is(err, errSlowBody):
+		return err // 408 (endpoint)
+	}
+	return article5.Invalid("could not read the request body")
+}
+
+// tooManyObjects is 413 for a bundle of n objects over
+// Limits.MaxBundleObjects, naming the limit and the count; nil within it.
+func (s *server) tooManyObjects(n int) error {
+	max := s.opts.Limits.MaxBundleObjects
+	if n <= max {
+		return nil
+	}
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: article5.EINVALID,
+		msg:     fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
+		details: []article5.Detail{{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)}}}
 }
 
 // readErr remembers the first error of r other than io.EOF: a fault of

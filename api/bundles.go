@@ -13,7 +13,8 @@ import (
 // postBundle ingests a STIX bundle (node.Node.Ingest). Content-Type must be
 // application/stix+json (version 2.1 if given) or application/json: else
 // 415. A body over MaxBodyBytes, or a bundle of more than
-// Limits.MaxBundleObjects objects: 413 (readBundle). ?atomic=true refuses
+// Limits.MaxBundleObjects objects: 413, counted as the bundle is parsed
+// (IngestRequest.Admit), before any object is decoded. ?atomic=true refuses
 // the whole bundle if any object is invalid (409). 200 with the IngestResult when some
 // object was stored or already held; 422 with the error shape and the
 // result when every object was rejected.
@@ -40,18 +41,24 @@ func (s *server) postBundle(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkIngestQuota(r, 1, false); err != nil {
 		return err // before reading a body that could not be taken
 	}
-	data, count, err := s.readBundle(w, r)
+	data, err := s.readBody(w, r)
 	if err != nil {
-		return err
-	}
-	if err := s.checkIngestQuota(r, max(count, 1), true); err != nil {
 		return err
 	}
 	p, err := principalOf(r)
 	if err != nil {
 		return err
 	}
-	res, err := s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: s.gate(r).Recipient(), Data: data, Atomic: atomic})
+	// The bundle is counted as it is parsed, before any object is decoded:
+	// 413 over the size limit, 429 over the sender's quota (every object
+	// counts), nothing decoded or stored either way.
+	admit := func(count int) error {
+		if err := s.tooManyObjects(count); err != nil {
+			return err
+		}
+		return s.checkIngestQuota(r, max(count, 1), true)
+	}
+	res, err := s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: s.gate(r).Recipient(), Data: data, Atomic: atomic, Admit: admit})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -163,6 +163,10 @@ func (u uiSessions) session(r *http.Request) (*http.Request, *principal, error) 
 	return r, p, err
 }
 
+// errOverQuota stops an upload over the user's ingest quota before its
+// objects are decoded; Ingest answers with the wait instead.
+var errOverQuota = errors.New("over the ingest quota")
+
 func (u uiSessions) Ingest(r *http.Request, data []byte, atomic bool) (*article5.IngestResult, time.Duration, error) {
 	r, p, err := u.session(r)
 	if err != nil {
@@ -171,15 +175,21 @@ func (u uiSessions) Ingest(r *http.Request, data []byte, atomic bool) (*article5
 	if err := u.s.authorize(r, article5.ActionIngest); err != nil {
 		return nil, 0, err
 	}
-	n := countObjects(bytes.NewReader(data), func(int) {})
-	if max := u.s.opts.Limits.MaxBundleObjects; n > max {
-		return nil, 0, article5.Invalid(fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
-			article5.Detail{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)})
+	var wait time.Duration
+	admit := func(n int) error {
+		if max := u.s.opts.Limits.MaxBundleObjects; n > max {
+			return article5.Invalid(fmt.Sprintf("the bundle has %d objects; this node takes at most %d in one bundle: send it in parts", n, max),
+				article5.Detail{Pointer: "/objects", Message: fmt.Sprintf("%d objects, at most %d", n, max)})
+		}
+		if wait = u.s.takeQuota(r.Context(), u.s.quotas.ingest, "ingest", quotaKey(p), max(n, 1), true); wait > 0 {
+			return errOverQuota
+		}
+		return nil
 	}
-	if wait := u.s.takeQuota(r.Context(), u.s.quotas.ingest, "ingest", quotaKey(p), max(n, 1), true); wait > 0 {
+	res, err := u.s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: u.s.gate(r).Recipient(), Data: data, Atomic: atomic, Admit: admit})
+	if wait > 0 {
 		return nil, wait, nil
 	}
-	res, err := u.s.n.Ingest(r.Context(), node.IngestRequest{Principal: p.article5(), Recipient: u.s.gate(r).Recipient(), Data: data, Atomic: atomic})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -5,11 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"article5"
@@ -40,6 +37,11 @@ type IngestRequest struct {
 	// but other content apart, in the submitter organisation's quarantine
 	// (article5.ConflictHolder), instead of refusing it: a partner node's.
 	HoldConflicts bool
+	// Admit, when set, is given the number of objects in Data once it is
+	// known and before any is decoded (stix.ParseOptions.Admit); an error
+	// from it is Ingest's, and nothing is decoded or stored. The API
+	// refuses a bundle over its size limit or the sender's quota there.
+	Admit func(objects int) error
 }
 
 // unversionedLayout formats the version given to an object that has none
@@ -89,9 +91,36 @@ func (n *Node) holdsSame(ctx context.Context, so *article5.StoredObject) (bool, 
 // node adds it (TAXII 2.1 §5.3.1) and is a no-op when its content is held
 // where the submitter can read it.
 func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestResult, error) {
-	b, err := stix.Parse(req.Data)
+	// Each object's stored form (its canonical hash above all) is made as
+	// it is decoded, on the parse's goroutines; one found invalid below
+	// is not used.
+	now := n.now()
+	var stored []*article5.StoredObject
+	var storeErrs []error
+	b, err := stix.ParseWith(req.Data, stix.ParseOptions{
+		Admit: func(count int) error {
+			if req.Admit != nil {
+				if err := req.Admit(count); err != nil {
+					return err
+				}
+			}
+			stored, storeErrs = make([]*article5.StoredObject, count), make([]error, count)
+			return nil
+		},
+		Each: func(i int, o *stix.Object) {
+			if i < len(stored) {
+				stored[i], storeErrs[i] = storedObject(o, now)
+			}
+		},
+	})
 	if err != nil {
 		return nil, err
+	}
+	if len(stored) != len(b.Objects) { // a bare object: no "objects" array was counted
+		stored, storeErrs = make([]*article5.StoredObject, len(b.Objects)), make([]error, len(b.Objects))
+		for i, o := range b.Objects {
+			stored[i], storeErrs[i] = storedObject(o, now)
+		}
 	}
 	if len(b.Objects) == 0 {
 		return nil, article5.Invalid("the bundle has no objects")
@@ -106,7 +135,6 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 	if len(bundleFaults) > 0 {
 		return nil, article5.Invalid("the bundle itself is invalid", bundleFaults...)
 	}
-	now := n.now()
 	claims := &claimCheck{n: n, p: req.Principal, speaks: req.SpeaksFor}
 	var prior, warnings []article5.Rejection
 	objs := make([]*article5.StoredObject, 0, len(b.Objects))
@@ -119,7 +147,6 @@ func (n *Node) Ingest(ctx context.Context, req IngestRequest) (*article5.IngestR
 			valid[is.Index] = false
 		}
 	}
-	stored, storeErrs := storedObjects(b.Objects, valid, now)
 	for i, o := range b.Objects {
 		if !valid[i] {
 			prior = append(prior, rejection(rep, i, o))
@@ -396,41 +423,6 @@ func rejection(rep stix.Report, i int, o *stix.Object) article5.Rejection {
 		r.Reason += fmt.Sprintf(" (and %d more errors)", len(errs)-1)
 	}
 	return r
-}
-
-// storedObjects is storedObject of each valid object (valid[i]), the
-// canonical forms and digests computed on up to GOMAXPROCS goroutines for
-// large bundles; the results are by index, nil for the others.
-func storedObjects(objs []*stix.Object, valid []bool, now time.Time) ([]*article5.StoredObject, []error) {
-	out, errs := make([]*article5.StoredObject, len(objs)), make([]error, len(objs))
-	each := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if valid[i] {
-				out[i], errs[i] = storedObject(objs[i], now)
-			}
-		}
-	}
-	const chunk, parallelMin = 64, 128
-	workers := min(runtime.GOMAXPROCS(0), (len(objs)+chunk-1)/chunk)
-	if len(objs) < parallelMin || workers < 2 {
-		each(0, len(objs))
-		return out, errs
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(objs) {
-					return
-				}
-				each(lo, min(lo+chunk, len(objs)))
-			}
-		})
-	}
-	wg.Wait()
-	return out, errs
 }
 
 // storedObject turns a valid parsed object into the version the store
