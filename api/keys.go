@@ -27,19 +27,24 @@ func viewKey(k *article5.ApproverKey) keyJSON {
 }
 
 // userForKeys finds the user of the path and checks that the caller may
-// manage that user's keys (manage-keys, admin of the user's Party). A user
-// of another Party is answered as not found only after the check, so an
-// admin learns nothing beyond "forbidden".
+// manage that user's keys (manage-keys, admin of the user's Party): 403
+// for a caller who may manage no one's keys; a user of another Party
+// answers 404 exactly as an id that does not exist.
 func (s *server) userForKeys(r *http.Request) (*article5.User, error) {
-	u, err := s.n.Store.FindUserByID(r.Context(), r.PathValue("id"))
+	p, err := principalOf(r)
 	if err != nil {
-		if article5.ErrorCode(err) == article5.ENOTFOUND {
-			return nil, article5.Errorf(article5.ENOTFOUND, "no such user")
-		}
 		return nil, err
 	}
+	if err := s.authorizeFor(r, article5.ActionManageKeys, p.authz.Party); err != nil {
+		return nil, err // no one's keys are this caller's to manage
+	}
+	u, err := s.n.Store.FindUserByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, notFoundAs(err, "no such user")
+	}
 	if err := s.authorizeFor(r, article5.ActionManageKeys, u.Party); err != nil {
-		return nil, err
+		// Another party's user answers as an id that does not exist.
+		return nil, article5.Errorf(article5.ENOTFOUND, "no such user")
 	}
 	return u, nil
 }

@@ -248,7 +248,8 @@ func (s *server) mayGrant(admin *article5.User, org string, communities []string
 
 // patchUser changes a user's roles and/or disables or enables them, from
 // {roles?, disabled?}: 200 {"user":…}. Disabling ends the user's sessions.
-// Only an admin of the user's party may (403 otherwise); an admin cannot
+// Only an admin of the user's party may (403 for a caller who is no admin;
+// 404, as for an id that does not exist, for another party's user); an admin cannot
 // remove their own admin role or disable themselves (409), so that a party
 // always keeps an admin.
 func (s *server) patchUser(w http.ResponseWriter, r *http.Request) error {
@@ -280,8 +281,9 @@ type UserUpdate struct {
 }
 
 // updateUser changes user id for r's principal and returns the user as
-// changed: EINVALID for nothing to change or unknown roles, ENOTFOUND,
-// EFORBIDDEN for a user of another party, ECONFLICT for removing one's
+// changed: EINVALID for nothing to change or unknown roles, EFORBIDDEN for
+// a caller who may not manage users, ENOTFOUND for no such user or one of
+// another party (the same answer), ECONFLICT for removing one's
 // own admin role or disabling oneself.
 func (s *server) updateUser(r *http.Request, id string, in UserUpdate) (*article5.User, error) {
 	p, err := principalOf(r)
@@ -304,10 +306,12 @@ func (s *server) updateUser(r *http.Request, id string, in UserUpdate) (*article
 	}
 	u, err := s.n.Store.FindUserByID(r.Context(), id)
 	if err != nil {
-		return nil, err
+		return nil, notFoundAs(err, "no such user")
 	}
 	if err := s.authorizeFor(r, article5.ActionManageUsers, u.Party); err != nil {
-		return nil, err
+		// An admin of one party is refused another party's user exactly as
+		// an id that does not exist: the answer does not tell it is held.
+		return nil, article5.Errorf(article5.ENOTFOUND, "no such user")
 	}
 	if u.ID == p.authz.ID {
 		if roles != nil && !slices.Contains(roles, article5.RoleAdmin) {

@@ -146,7 +146,19 @@ func TestUserAdminRefusals(t *testing.T) {
 	admin, legal := e.MustLogin(t, "hana"), e.MustLogin(t, "aiko")
 
 	t.Run("AdminOfTheOtherParty", func(t *testing.T) {
-		MustError(t, e.sendJSON(t, "PATCH", "/api/v1/users/"+bob.ID, admin, map[string]any{"disabled": true}), http.StatusForbidden, article5.EFORBIDDEN)
+		// Another party's user answers exactly as an id that does not exist.
+		other := e.sendJSON(t, "PATCH", "/api/v1/users/"+bob.ID, admin, map[string]any{"disabled": true})
+		missing := e.sendJSON(t, "PATCH", "/api/v1/users/user--00000000-0000-4000-8000-000000000000", admin, map[string]any{"disabled": true})
+		MustError(t, other, http.StatusNotFound, article5.ENOTFOUND)
+		if string(other.body) != string(missing.body) {
+			t.Fatalf("another party's user:\n%s\nno such user:\n%s", other.body, missing.body)
+		}
+		otherKeys := e.call(t, "GET", "/api/v1/users/"+bob.ID+"/keys", admin, nil, nil)
+		missingKeys := e.call(t, "GET", "/api/v1/users/user--00000000-0000-4000-8000-000000000000/keys", admin, nil, nil)
+		MustError(t, otherKeys, http.StatusNotFound, article5.ENOTFOUND)
+		if string(otherKeys.body) != string(missingKeys.body) {
+			t.Fatalf("another party's user's keys:\n%s\nno such user's:\n%s", otherKeys.body, missingKeys.body)
+		}
 		MustError(t, e.sendJSON(t, "POST", "/api/v1/users", admin, newUserBody("ben", article5.PartyUS, article5.RoleAnalyst)), http.StatusForbidden, article5.EFORBIDDEN)
 		if u, err := e.db.FindUserByID(context.Background(), bob.ID); err != nil || u.Disabled {
 			t.Fatalf("bob after a refused change: %+v, %v", u, err)
