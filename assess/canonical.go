@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"article5"
+	"article5/stix"
 
 	"github.com/gowebpki/jcs"
 )
@@ -198,37 +198,8 @@ func sortedKeys[V any](m map[string]V, buf []string) (keys []string, ok bool) {
 		}
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, compareUTF16)
+	slices.SortFunc(keys, stix.CompareUTF16)
 	return keys, true
-}
-
-// compareUTF16 orders valid UTF-8 strings by their UTF-16 code units, as
-// RFC 8785 §3.2.3 sorts member names. It differs from byte order only
-// where a supplementary character (a surrogate pair) meets a character in
-// U+E000–U+FFFF.
-func compareUTF16(a, b string) int {
-	for a != "" && b != "" {
-		ra, na := utf8.DecodeRuneInString(a)
-		rb, nb := utf8.DecodeRuneInString(b)
-		if ra != rb {
-			ua, ub := utf16Units(ra), utf16Units(rb)
-			if ua[0] != ub[0] {
-				return int(ua[0]) - int(ub[0])
-			}
-			return int(ua[1]) - int(ub[1])
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return len(a) - len(b)
-}
-
-// utf16Units returns the UTF-16 code units of r (the second 0 if one).
-func utf16Units(r rune) [2]uint16 {
-	if r >= 0x10000 {
-		h, l := utf16.EncodeRune(r)
-		return [2]uint16{uint16(h), uint16(l)}
-	}
-	return [2]uint16{uint16(r), 0}
 }
 
 // canonical returns the RFC 8785 canonical JSON of v: json.Marshal, then

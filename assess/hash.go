@@ -487,7 +487,7 @@ next:
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return compareUTF16(names[a], names[b]) })
+	slices.SortStableFunc(order, func(a, b int) int { return stix.CompareUTF16(names[a], names[b]) })
 	kept := order[:0]
 	for k, i := range order {
 		if k+1 < len(order) && names[order[k+1]] == names[i] {

@@ -172,7 +172,7 @@ func (c *rawCanon) object(b []byte, depth int) ([]byte, error) {
 		if b, err = c.value(b, depth+1); err != nil {
 			return b, err
 		}
-		if n := len(ms); n > 0 && sorted && compareUTF16(ms[n-1].name, name) >= 0 {
+		if n := len(ms); n > 0 && sorted && CompareUTF16(ms[n-1].name, name) >= 0 {
 			sorted = false
 		}
 		ms = append(ms, member{name: name, start: start, end: len(b)})
@@ -192,7 +192,7 @@ func (c *rawCanon) object(b []byte, depth int) ([]byte, error) {
 	if !sorted {
 		from := ms[0].start
 		c.scratch = append(c.scratch[:0], b[from:]...)
-		slices.SortStableFunc(ms, func(x, y member) int { return compareUTF16(x.name, y.name) })
+		slices.SortStableFunc(ms, func(x, y member) int { return CompareUTF16(x.name, y.name) })
 		for k := 1; k < len(ms); k++ {
 			if ms[k].name == ms[k-1].name {
 				return b, fmt.Errorf("member %q twice", ms[k].name)
@@ -272,9 +272,12 @@ func (c *rawCanon) number(b []byte) ([]byte, error) {
 	return append(b, n...), nil
 }
 
-// compareUTF16 orders strings by their UTF-16 code units (RFC 8785
-// §3.2.3).
-func compareUTF16(a, b string) int {
+// CompareUTF16 orders strings by their UTF-16 code units, as RFC 8785
+// §3.2.3 sorts an object's member names: negative, zero or positive as a
+// sorts before, with or after b. For valid UTF-8 it differs from byte
+// order only where a supplementary character (a surrogate pair) meets one
+// in U+E000–U+FFFF.
+func CompareUTF16(a, b string) int {
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -290,6 +293,7 @@ func compareUTF16(a, b string) int {
 	return len(a) - len(b)
 }
 
+// units returns the UTF-16 code units of r (the second 0 if one).
 func units(r rune) [2]uint16 {
 	if r >= 0x10000 {
 		h, l := utf16.EncodeRune(r)
@@ -352,7 +356,7 @@ func appendCanonical(b []byte, v any) (_ []byte, ok bool) {
 		if ascii {
 			slices.Sort(keys) // byte order is UTF-16 order for ASCII
 		} else {
-			slices.SortFunc(keys, compareUTF16)
+			slices.SortFunc(keys, CompareUTF16)
 		}
 		b = append(b, '{')
 		for i, k := range keys {
