@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"article5"
@@ -32,15 +31,9 @@ func newTokenCmd(stdout io.Writer) *cobra.Command {
 			if err := c.resolve(cmd, ""); err != nil {
 				return err
 			}
-			p, err := partyOf(party)
+			p, err := principalFlags(party, name, org)
 			if err != nil {
 				return err
-			}
-			if name == "" {
-				return usageError{fmt.Errorf("--name is required")}
-			}
-			if !strings.HasPrefix(org, "identity--") {
-				return usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
 			}
 			store, err := openWriteStore(cmd.Context(), c)
 			if err != nil {

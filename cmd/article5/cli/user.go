@@ -27,6 +27,22 @@ and stored only as an argon2id hash. The user is recorded in the node's audit lo
 // authentication factor.
 const minPasswordLen = 15
 
+// principalFlags checks the flags a user or token is created with: the
+// Party (JP or US), a --name, and an --org that is a STIX identity id.
+func principalFlags(party, name, org string) (article5.Party, error) {
+	p, err := partyOf(party)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		return "", usageError{fmt.Errorf("--name is required")}
+	}
+	if !strings.HasPrefix(org, "identity--") {
+		return "", usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
+	}
+	return p, nil
+}
+
 func newUserCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Create and list users (password login)", Long: userHelp}
 	c := defaultServeConfig()
@@ -40,15 +56,9 @@ func newUserCmd(stdout io.Writer) *cobra.Command {
 			if err := c.resolve(cmd, ""); err != nil {
 				return err
 			}
-			p, err := partyOf(party)
+			p, err := principalFlags(party, name, org)
 			if err != nil {
 				return err
-			}
-			if name == "" {
-				return usageError{fmt.Errorf("--name is required")}
-			}
-			if !strings.HasPrefix(org, "identity--") {
-				return usageError{fmt.Errorf("--org must be a STIX identity id (identity--…), got %q", org)}
 			}
 			if len(roles) == 0 {
 				return usageError{fmt.Errorf("at least one --role is required")}
