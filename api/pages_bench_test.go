@@ -2,14 +2,11 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -18,15 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"article5"
 	"article5/api"
 	"article5/doctrine"
+	"article5/internal/testdb"
 	"article5/node"
-	"article5/postgres"
 	"article5/release"
-	"article5/sqlite"
 	"article5/stix"
 	"article5/storetest"
 )
@@ -83,51 +77,10 @@ func BenchmarkPages(b *testing.B) {
 // openPagesStore opens an empty store of kind, closed at cleanup.
 func openPagesStore(b *testing.B, kind string) article5.Store {
 	b.Helper()
-	ctx := context.Background()
 	if kind == "sqlite" {
-		db, err := sqlite.Open(ctx, b.TempDir()+"/article5.db")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		return db
+		return testdb.SQLite(b)
 	}
-	base := os.Getenv("ARTICLE5_TEST_POSTGRES")
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rnd := make([]byte, 6)
-	rand.Read(rnd)
-	schema := "bench_" + hex.EncodeToString(rnd)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		b.Fatal(err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		db.Close()
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			b.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			b.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return db
+	return testdb.Postgres(b, "pagesbench")
 }
 
 // benchPages serves s and measures its pages (see BenchmarkPages).

@@ -3,14 +3,11 @@ package taxii_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,14 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"article5"
 	"article5/api"
+	"article5/internal/testdb"
 	"article5/node"
-	"article5/postgres"
 	"article5/release"
-	"article5/sqlite"
 	"article5/stix"
 	"article5/taxii"
 )
@@ -89,53 +83,14 @@ func storeKinds() []string {
 // openStore opens a fresh store of kind and sets its clock.
 func openStore(tb testing.TB, kind string, clk *clock) article5.Store {
 	tb.Helper()
-	ctx := context.Background()
 	if kind == "sqlite" {
-		db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "article5.db"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
+		db := testdb.SQLite(tb)
 		if clk != nil {
 			db.Now = clk.Now
 		}
 		return db
 	}
-	base := os.Getenv("ARTICLE5_TEST_POSTGRES")
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rnd := make([]byte, 6)
-	_, _ = rand.Read(rnd)
-	schema := "taxii_" + hex.EncodeToString(rnd)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		tb.Fatal(err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		db.Close()
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	db := testdb.Postgres(tb, "taxii")
 	if clk != nil {
 		db.Now = clk.Now
 	}

@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -15,11 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"article5"
-	"article5/postgres"
-	"article5/sqlite"
+	"article5/internal/testdb"
 	"article5/storetest"
 )
 
@@ -187,49 +182,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // cleanup.
 func openBenchStore(tb testing.TB, kind string) article5.Store {
 	tb.Helper()
-	ctx := context.Background()
 	if kind == "sqlite" {
-		db, err := sqlite.Open(ctx, tb.TempDir()+"/article5.db")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
-		return db
+		return testdb.SQLite(tb)
 	}
-	base := os.Getenv("ARTICLE5_TEST_POSTGRES")
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rnd := make([]byte, 6)
-	rand.Read(rnd)
-	schema := "webbench_" + hex.EncodeToString(rnd)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		tb.Fatal(err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		db.Close()
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return db
+	return testdb.Postgres(tb, "webbench")
 }

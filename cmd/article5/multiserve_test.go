@@ -25,6 +25,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"article5/internal/testdb"
 )
 
 // TestThreeServersOnePostgres runs the real binary as three `serve`
@@ -349,7 +351,7 @@ func freshDatabase(t *testing.T, base string) string {
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
-			return freshSchemaURL(t, base, name)
+			return testdb.SchemaURL(t, base, "a5multi")
 		}
 		t.Fatal(err)
 	}
@@ -369,39 +371,6 @@ func freshDatabase(t *testing.T, base string) string {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	return u.String()
-}
-
-// freshSchemaURL is freshDatabase for a role that may not create
-// databases: a schema of base's database, named name, dropped at cleanup,
-// and base's URL with search_path set to it.
-func freshSchemaURL(t *testing.T, base, name string) string {
-	t.Helper()
-	ctx := context.Background()
-	exec := func(sql string) error {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec(`CREATE SCHEMA ` + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
 	return u.String()
 }
 

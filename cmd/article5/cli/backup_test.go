@@ -4,13 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"article5/internal/testdb"
 )
 
 const drillOrg = "identity--7c477306-5df9-4487-b023-958c6583ffef"
@@ -305,35 +303,7 @@ func TestPostgresBackupRestoreRollbackDrill(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	sqlExec := func(sql string) error {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "test_drill_" + hex.EncodeToString(b)
-	if err := sqlExec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := sqlExec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	rollbackDrill(t, filepath.Join(t.TempDir(), "node"), []string{"--database", u.String()}, "article5.pgdump")
+	rollbackDrill(t, filepath.Join(t.TempDir(), "node"), []string{"--database", testdb.SchemaURL(t, base, "test_drill")}, "article5.pgdump")
 }
 
 // TestRestoreRefuses: a backup whose files do not match MANIFEST is
