@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/api"
 
 	"github.com/spf13/cobra"
 )
@@ -35,6 +36,53 @@ type sessionFile struct {
 	Party   string    `json:"party"`
 	Roles   []string  `json:"roles"`
 	Expires time.Time `json:"expires"`
+}
+
+// devices are the login device cookies this machine holds, by server and
+// login name: proof to each node that this device logged in as that name
+// before, so that others' failed logins for the name cannot slow it. They
+// outlive logout (they open nothing by themselves) and are kept beside the
+// session file, readable by its owner only.
+type devices map[string]map[string]string
+
+// devicesPath is the devices file beside the session file sessionPath.
+func devicesPath(sessionPath string) string {
+	return filepath.Join(filepath.Dir(sessionPath), "login-devices.json")
+}
+
+// loadDevices reads the devices file at path; none (or an unreadable one)
+// is no device.
+func loadDevices(path string) devices {
+	d := devices{}
+	if data, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(data, &d)
+	}
+	return d
+}
+
+func (d devices) get(server, name string) string {
+	return d[strings.TrimRight(server, "/")][name]
+}
+
+func (d devices) set(server, name, cookie string) {
+	server = strings.TrimRight(server, "/")
+	if d[server] == nil {
+		d[server] = map[string]string{}
+	}
+	d[server][name] = cookie
+}
+
+// save writes d to path (mode 0600) whole or not at all.
+func (d devices) save(path string) error {
+	out, _ := json.MarshalIndent(d, "", "  ")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(out, '\n'), 0o600); err != nil {
+		return article5.Errorf(article5.EINVALID, "login devices file %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return article5.Errorf(article5.EINVALID, "login devices file %s: %v", path, err)
+	}
+	return nil
 }
 
 // defaultSessionPath returns ARTICLE5_SESSION, else
@@ -100,9 +148,23 @@ func newLoginCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if sessionPath == "" {
+				sessionPath = defaultSessionPath()
+			}
+			devices := loadDevices(devicesPath(sessionPath))
 			body, _ := json.Marshal(map[string]string{"name": name, "password": string(pw)})
+			req, err := http.NewRequest("POST", strings.TrimRight(server, "/")+"/api/v1/login", bytes.NewReader(body))
+			if err != nil {
+				return usageError{fmt.Errorf("--server %q: %v", server, err)}
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if v := devices.get(server, name); v != "" {
+				// This device logged in as name before: the node holds it
+				// to its own failures only (docs/security.md, login).
+				req.AddCookie(&http.Cookie{Name: api.DeviceCookie, Value: v})
+			}
 			hc := &http.Client{Timeout: time.Minute}
-			resp, err := hc.Post(strings.TrimRight(server, "/")+"/api/v1/login", "application/json", bytes.NewReader(body))
+			resp, err := hc.Do(req)
 			if err != nil {
 				return article5.Errorf(article5.EINVALID, "cannot reach the article5 server at %s (check --server or ARTICLE5_SERVER): %v", server, err)
 			}
@@ -140,11 +202,16 @@ func newLoginCmd(stdout io.Writer) *cobra.Command {
 			if sf.Secret == "" {
 				return article5.Errorf(article5.EINTERNAL, "the server sent no session cookie")
 			}
-			if sessionPath == "" {
-				sessionPath = defaultSessionPath()
-			}
 			if err := os.MkdirAll(filepath.Dir(sessionPath), 0o700); err != nil {
 				return article5.Errorf(article5.EINVALID, "session file %s: %v", sessionPath, err)
+			}
+			for _, ck := range resp.Cookies() {
+				if ck.Name == api.DeviceCookie && ck.Value != "" {
+					devices.set(server, name, ck.Value)
+					if err := devices.save(devicesPath(sessionPath)); err != nil {
+						return err
+					}
+				}
 			}
 			out, _ := json.MarshalIndent(sf, "", "  ")
 			tmp := sessionPath + ".tmp"
