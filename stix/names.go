@@ -25,6 +25,21 @@ func checkTypeName(t string) string {
 	return ""
 }
 
+// checkRelationshipType applies STIX 2.1 §5.1 to a relationship_type and
+// returns what is wrong ("" if nothing): ASCII a–z, 0–9 and hyphens only.
+func checkRelationshipType(t string) string {
+	if t == "" {
+		return "empty"
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "only lowercase a–z, 0–9 and hyphens are allowed"
+		}
+	}
+	return ""
+}
+
 // checkPropertyName applies STIX 2.1 §3.1 and §11.1 to a custom or
 // extension property name and returns what is wrong ("" if nothing): 3–250
 // characters of a–z, 0–9 and "_".

@@ -12,6 +12,12 @@ func (c *objectCheck) checkTypeRules() {
 	p := c.o.Props
 	has := func(k string) bool { _, ok := p[k]; return ok }
 	switch c.o.Type {
+	case "relationship":
+		if rt, ok := p["relationship_type"].(string); ok {
+			if msg := checkRelationshipType(rt); msg != "" {
+				c.errorf("/relationship_type", "relationship-type", "relationship_type %q: %s (STIX 2.1 §5.1); the types STIX defines are lowercase and hyphenated, e.g. attributed-to", rt, msg)
+			}
+		}
 	case "location":
 		c.checkLocation()
 	case "malware":

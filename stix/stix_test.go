@@ -277,3 +277,21 @@ func TestHandBuiltBundle(t *testing.T) {
 		}
 	})
 }
+
+// TestRelationshipTypeSpelling: relationship_type is ASCII a–z, 0–9 and
+// hyphens (STIX 2.1 §5.1); "Attributed-To" or "attributed to" is an error,
+// never a relationship the assessment would silently not recognise.
+func TestRelationshipTypeSpelling(t *testing.T) {
+	rel := `{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad","created":"2016-04-06T20:06:37.000Z","modified":"2016-04-06T20:06:37.000Z","relationship_type":"attributed-to","source_ref":"incident--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","target_ref":"threat-actor--fdd60b30-b67c-41e3-b0b9-f01faf20d111"}`
+	for _, good := range []string{"attributed-to", "x-custom-2"} {
+		if _, ok := findIssue(validate(t, bundleOf(with(t, rel, "relationship_type", good))), stix.SeverityError, "relationship-type", "/relationship_type"); ok {
+			t.Errorf("%q refused", good)
+		}
+	}
+	for _, bad := range []string{"Attributed-To", "attributed to", "attributed_to", "属する", ""} {
+		r := validate(t, bundleOf(with(t, rel, "relationship_type", bad)))
+		if _, ok := findIssue(r, stix.SeverityError, "relationship-type", "/relationship_type"); !ok {
+			t.Errorf("%q: no relationship-type error:%s", bad, dump(r))
+		}
+	}
+}
