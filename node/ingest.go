@@ -414,6 +414,11 @@ func rejection(rep stix.Report, i int, o *stix.Object) article5.Rejection {
 		r.Reason = "invalid STIX object"
 		return r
 	}
+	// A missing or wrong spec_version decides which rules the rest was
+	// judged by: it is the reason to give first.
+	slices.SortStableFunc(errs, func(a, b stix.Issue) int {
+		return boolRank(b.Code == "spec-version") - boolRank(a.Code == "spec-version")
+	})
 	if r.ID == "" {
 		r.ID = errs[0].Object
 	}
@@ -423,6 +428,13 @@ func rejection(rep stix.Report, i int, o *stix.Object) article5.Rejection {
 		r.Reason += fmt.Sprintf(" (and %d more errors)", len(errs)-1)
 	}
 	return r
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // storedObject turns a valid parsed object into the version the store

@@ -263,12 +263,21 @@ func (c *objectCheck) checkSpecVersion() {
 	case k == kindSDO || k == kindSRO || o.Type == "marking-definition":
 		if !c.spec.in20 {
 			c.errorf("/spec_version", "spec-version", "no spec_version: the object would be STIX 2.0, but type %s only exists in STIX 2.1, where spec_version is required (STIX 2.1 §3.2)", o.Type)
+			c.is20 = false // the rest is judged as the STIX 2.1 object it can only be
 			return
 		}
 		c.warnf("/spec_version", "spec-version", "no spec_version: handled as STIX 2.0 (STIX 2.1 §3.2 requires spec_version on 2.1 %ss)", kindName(k))
 	case k == kindMeta:
 		c.errorf("/spec_version", "missing-property", "%s requires spec_version (STIX 2.1 §7)", o.Type)
 	}
+}
+
+// specName is the STIX version the object is judged by: "2.0" or "2.1".
+func (c *objectCheck) specName() string {
+	if c.is20 {
+		return "2.0"
+	}
+	return "2.1"
 }
 
 func kindName(k kind) string {
@@ -352,7 +361,7 @@ func (c *objectCheck) checkRequired() {
 	}
 	for _, r := range req {
 		if _, ok := o.Props[r]; !ok {
-			c.errorf("/"+r, "missing-property", "%s requires %s (STIX %s)", o.Type, r, o.SpecVersion)
+			c.errorf("/"+r, "missing-property", "%s requires %s (STIX %s)", o.Type, r, c.specName())
 		}
 	}
 }
