@@ -1,6 +1,10 @@
 package stix
 
-import "strings"
+import (
+	"strings"
+
+	"article5"
+)
 
 // checkTypeName applies STIX 2.1 §3.1 to an object type name and returns
 // what is wrong ("" if nothing): 3–250 characters of a–z, 0–9 and "-", not
@@ -112,6 +116,32 @@ func validIdentifier(s string) bool {
 	}
 	msg, _, _ := checkUUID(uuid)
 	return msg == ""
+}
+
+// CheckIdentifier reports whether s is a STIX identifier (STIX 2.1 §2.9)
+// of type typ (any type when typ is ""): nil if it is, else an EINVALID
+// *article5.Error saying what is wrong, for input a user typed.
+func CheckIdentifier(s, typ string) error {
+	t, uuid, ok := strings.Cut(s, "--")
+	switch {
+	case !ok:
+		return article5.Errorf(article5.EINVALID, "%q is not a STIX identifier: expected %s--<UUID> (STIX 2.1 §2.9)", s, or(typ, "<type>"))
+	case typ != "" && t != typ:
+		return article5.Errorf(article5.EINVALID, "%q is the STIX id of a %s; expected %s--<UUID>", s, t, typ)
+	case checkTypeName(t) != "":
+		return article5.Errorf(article5.EINVALID, "%q: the type %q %s (STIX 2.1 §2.9)", s, t, checkTypeName(t))
+	}
+	if msg, _, _ := checkUUID(uuid); msg != "" {
+		return article5.Errorf(article5.EINVALID, "%q: %s (STIX 2.1 §2.9, RFC 4122)", s, msg)
+	}
+	return nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // typeOfID returns the type part of an identifier ("" if it has none).

@@ -29,7 +29,7 @@ func newBriefCmd(stdout io.Writer) *cobra.Command {
 	}}}
 	var out string
 	cmd := &cobra.Command{
-		Use: "brief CASE --pdf FILE", Short: "Write a case's printable brief as PDF (printed by the node)", Long: briefHelp, Args: cobra.ExactArgs(1),
+		Use: "brief CASE --pdf FILE", Short: "Write a case's printable brief as PDF (printed by the node)", Long: briefHelp, Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{errors.New("--pdf FILE is required")}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/stix"
 
 	"github.com/spf13/cobra"
 )
@@ -132,7 +133,7 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 	list.Flags().StringVar(&tier, "tier", "", "only cases any doctrine puts at this tier")
 	addFormatFlag(list, &format)
 	show := &cobra.Command{
-		Use: "show ID", Short: "Show a case's latest assessment", Args: cobra.ExactArgs(1),
+		Use: "show ID", Short: "Show a case's latest assessment", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var raw json.RawMessage
 			if err := c.do("GET", "/api/v1/cases/"+url.PathEscape(args[0])+"/assessment", nil, &raw); err != nil {
@@ -154,7 +155,7 @@ func newCaseCmd(stdout io.Writer) *cobra.Command {
 	}
 	addFormatFlag(show, &format)
 	assessCmd := &cobra.Command{
-		Use: "assess ID", Short: "Re-assess a case now and print the case and the events it caused", Args: cobra.ExactArgs(1),
+		Use: "assess ID", Short: "Re-assess a case now and print the case and the events it caused", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var raw json.RawMessage
 			if err := c.do("POST", "/api/v1/cases/"+url.PathEscape(args[0])+"/assess", nil, &raw); err != nil {
@@ -200,4 +201,19 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// caseArgs takes exactly n arguments, the first a case id (a STIX grouping
+// id): a malformed one is a usage error (exit 2) saying what is wrong,
+// before the node is asked.
+func caseArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return err
+		}
+		if err := stix.CheckIdentifier(args[0], "grouping"); err != nil {
+			return usageError{fmt.Errorf("the case %v", err)}
+		}
+		return nil
+	}
 }

@@ -170,7 +170,7 @@ func newCaseSignCmd(c *client, stdout io.Writer, party *string) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use: "sign ID [--password-file FILE] [--yes]", Short: "Sign your Party's position (approver): shows what is signed, asks, re-enter your password",
-		Long: caseSignHelp, Args: cobra.ExactArgs(1),
+		Long: caseSignHelp, Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := c.partyOr(*party)
 			if err != nil {

@@ -219,7 +219,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	open.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the case id, for scripts: CASE=$(article5 case open -q …)")
 
 	status := &cobra.Command{
-		Use: "status ID", Short: "Show a case's consultation", Args: cobra.ExactArgs(1),
+		Use: "status ID", Short: "Show a case's consultation", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var raw json.RawMessage
 			if err := c.do("GET", casePath(args[0])+"/consultation", nil, &raw); err != nil {
@@ -229,7 +229,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 		},
 	}
 	request := &cobra.Command{
-		Use: "request ID", Short: "Request consultation on an open case (analyst)", Args: cobra.ExactArgs(1),
+		Use: "request ID", Short: "Request consultation on an open case (analyst)", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := post(casePath(args[0])+"/consultation/request", nil)
 			if err != nil {
@@ -241,7 +241,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 
 	var party, tier, opinion, reasons, reasonsFile string
 	position := &cobra.Command{
-		Use: "position ID --tier TIER --opinion OPINION (--reasons TEXT | --reasons-file FILE)", Short: "Record your Party's position (legal)", Args: cobra.ExactArgs(1),
+		Use: "position ID --tier TIER --opinion OPINION (--reasons TEXT | --reasons-file FILE)", Short: "Record your Party's position (legal)", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := c.partyOr(party)
 			if err != nil {
@@ -266,7 +266,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 
 	var question, answer string
 	rfi := &cobra.Command{
-		Use: "rfi ID --question TEXT", Short: "Send a request for information to the other Party (legal)", Args: cobra.ExactArgs(1),
+		Use: "rfi ID --question TEXT", Short: "Send a request for information to the other Party (legal)", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := post(casePath(args[0])+"/rfis", map[string]string{"question": question})
 			if err != nil {
@@ -277,7 +277,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	}
 	rfi.Flags().StringVar(&question, "question", "", "the question")
 	answerCmd := &cobra.Command{
-		Use: "answer ID RFI --answer TEXT", Short: "Answer a request for information sent to your Party (legal)", Args: cobra.ExactArgs(2),
+		Use: "answer ID RFI --answer TEXT", Short: "Answer a request for information sent to your Party (legal)", Args: caseArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := post(casePath(args[0])+"/rfis/"+url.PathEscape(args[1])+"/answer", map[string]string{"answer": answer})
 			if err != nil {
@@ -294,7 +294,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 	}
 
 	closeCmd := &cobra.Command{
-		Use: "close ID", Short: "Close a concluded case (approver or admin)", Args: cobra.ExactArgs(1),
+		Use: "close ID", Short: "Close a concluded case (approver or admin)", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := post(casePath(args[0])+"/close", nil)
 			if err != nil {
@@ -306,7 +306,7 @@ func addConsultCmds(cmd *cobra.Command, c *client, stdout io.Writer) {
 
 	var assessment, exportFormat string
 	export := &cobra.Command{
-		Use: "export ID > record.json", Short: "Export the signed record of a case (verify it with 'article5 verify')", Args: cobra.ExactArgs(1),
+		Use: "export ID > record.json", Short: "Export the signed record of a case (verify it with 'article5 verify')", Args: caseArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := url.Values{}
 			if assessment != "" {

@@ -82,3 +82,20 @@ func TestLoginKeepsDeviceCookie(t *testing.T) {
 		t.Fatalf("a login without the device cookie after the guesses: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestMalformedIDsAreUsageErrors: an id that cannot name a case (or a
+// holder) is refused with exit 2 and what is wrong, before any node is
+// asked, where it read "no such case" (or exit 4 from wait).
+func TestMalformedIDsAreUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"case", "show", "notanid", "--server", "http://127.0.0.1:1"},
+		{"case", "status", "identity--0b0c1d2e-3f40-4152-8637-48596a7b8c9d", "--server", "http://127.0.0.1:1"},
+		{"case", "export", "grouping--xyz", "--server", "http://127.0.0.1:1"},
+		{"wait", "--holder", "notanid", "--server", "http://127.0.0.1:1", "--timeout", "1s"},
+	} {
+		out, errOut, code := runCLI(t, args...)
+		if code != 2 || !bytes.Contains([]byte(errOut), []byte("STIX")) {
+			t.Errorf("article5 %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}

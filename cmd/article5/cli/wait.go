@@ -11,6 +11,7 @@ import (
 
 	"article5"
 	"article5/api"
+	"article5/stix"
 
 	"github.com/spf13/cobra"
 )
@@ -49,6 +50,11 @@ func newWaitCmd(stdout io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if timeout <= 0 {
 				return usageError{fmt.Errorf("--timeout must be a positive duration, got %s", timeout)}
+			}
+			if holder != "" {
+				if err := stix.CheckIdentifier(holder, "identity"); err != nil {
+					return usageError{fmt.Errorf("--holder: %v", err)}
+				}
 			}
 			if party != "" {
 				p, err := partyOf(party)
