@@ -71,7 +71,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return article5.Internal("demo directory", err)
 			}
-			d := &demo{dir: dir, out: stdout, errw: stderr}
+			d := &demo{dir: dir, keep: keep, out: stdout, errw: stderr}
 			defer d.stop()
 			return d.federation(ctx)
 		},
@@ -86,6 +86,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 // this process, the two nodes as child `article5 serve` processes.
 type demo struct {
 	dir   string
+	keep  bool // dir is the user's, kept; else a temporary one, removed at the end
 	out   io.Writer
 	errw  io.Writer
 	procs []*exec.Cmd
@@ -225,7 +226,11 @@ func (d *demo) federation(ctx context.Context) error {
 		{"miller", "US", "legal", demoUSOrg, "us"}, {"jones", "US", "approver", demoUSOrg, "us"},
 	}
 	trust := []string{"--trust", d.path("jp-root.pub"), "--trust", d.path("us-root.pub")}
-	d.say("article5 federation demonstration in %s", d.dir)
+	if d.keep {
+		d.say("article5 federation demonstration in %s", d.dir)
+	} else {
+		d.say("article5 federation demonstration in %s (removed at the end: run with --dir DIR to keep its keys, databases, logs and records)", d.dir)
+	}
 
 	d.say("\n1. Root keys, users and approver keys, on each Party's own node")
 	for _, p := range []string{"jp", "us"} {

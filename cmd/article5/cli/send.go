@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"article5"
@@ -93,6 +95,21 @@ func newSendCmd(stdout io.Writer) *cobra.Command {
 func writeSendText(w io.Writer, file string, res article5.IngestResult) {
 	fmt.Fprintf(w, "%s: %s stored, %s already held, %s rejected\n", file,
 		plural(len(res.Accepted), "object", "objects"), plural(len(res.Unchanged), "object", "objects"), plural(len(res.Rejected), "object", "objects"))
+	incidents, groupings := 0, 0
+	for _, r := range append(slices.Clone(res.Accepted), res.Unchanged...) {
+		switch {
+		case strings.HasPrefix(r.ID, "incident--"):
+			incidents++
+		case strings.HasPrefix(r.ID, "grouping--"):
+			groupings++
+		}
+	}
+	if incidents > 0 && groupings == 0 {
+		// Incidents form a case only when a grouping names them: say how
+		// one is formed (one held already may name them; send cannot see).
+		fmt.Fprintf(w, "  %s and no grouping: incidents are assessed as a case once a grouping names them;\n"+
+			"  if none does yet, open one with 'article5 case open --name NAME INCIDENT…' (docs/analyst.md)\n", plural(incidents, "incident", "incidents"))
+	}
 	for _, r := range res.Rejected {
 		where := r.ID
 		if r.Pointer != "" {

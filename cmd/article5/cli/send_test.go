@@ -28,9 +28,32 @@ func TestSend(t *testing.T) {
 	if code != 0 || !strings.Contains(out, " stored, 0 objects already held, 0 objects rejected") || strings.HasPrefix(strings.SplitN(out, ": ", 2)[1], "0 objects stored") {
 		t.Fatalf("send: exit %d\n%s%s", code, out, errs)
 	}
+	if strings.Contains(out, "no grouping") {
+		t.Fatalf("send of a bundle with a grouping says there is none\n%s", out)
+	}
 	out, _, code = as(file)
 	if code != 0 || !strings.Contains(out, ": 0 objects stored,") {
 		t.Fatalf("send again: exit %d\n%s", code, out)
+	}
+	// Incidents without a grouping form no case: send says so, and how.
+	var ex struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(example, &ex); err != nil {
+		t.Fatal(err)
+	}
+	var loose []any
+	for _, o := range ex.Objects {
+		if o["type"] == "incident" {
+			o["id"] = "incident--6b1f0e2c-8a1d-4c3e-9f5a-2d7c4b8e1a90"
+			loose = append(loose, o)
+			break
+		}
+	}
+	looseData, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--7a0f8a6e-2a59-4d0c-9d3f-1f2a3b4c5d6e", "objects": loose})
+	out, errs, code = as(writeTemp(t, e.dir, string(looseData)))
+	if code != 0 || !strings.Contains(out, "1 incident and no grouping") || !strings.Contains(out, "article5 case open") {
+		t.Fatalf("send of an incident alone: exit %d\n%s%s", code, out, errs)
 	}
 
 	// One incident made invalid (a count that is not a whole number), in
