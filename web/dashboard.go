@@ -73,7 +73,18 @@ type awaiting struct {
 type recentIncident struct {
 	ID, Name string
 	Added    time.Time
-	TLP      string
+	TLP      string // its marking's level, else the node's default (Unmarked)
+	Unmarked bool   // it carries no TLP marking: the node's default applies
+}
+
+// incidentRow is the list row of incident p, added at added: its TLP is
+// its marking's, else the node's default, said so.
+func (h *handler) incidentRow(id string, p *stix.Object, added time.Time) recentIncident {
+	row := recentIncident{ID: id, Name: p.String("name"), Added: added, TLP: tlpName(p)}
+	if row.TLP == "" {
+		row.TLP, row.Unmarked = strings.ToUpper(string(h.n.Policy.Default)), true
+	}
+	return row
 }
 
 // stateOrder is the order of consultation states on the dashboard; "" is
@@ -148,9 +159,9 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, me *who) {
 		if err != nil {
 			continue
 		}
-		tl := tlpName(p)
-		tlp.add(tl)
-		d.Recent = append(d.Recent, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tl})
+		row := h.incidentRow(o.ID, p, o.Added)
+		tlp.add(row.TLP)
+		d.Recent = append(d.Recent, row)
 	}
 	h.render(w, r, http.StatusOK, "dashboard", me.user, tlp.banner(), d)
 }

@@ -145,7 +145,7 @@ func (h *handler) searchPage(w http.ResponseWriter, r *http.Request, me *who) {
 				} else if c == nil && (!from.IsZero() || !to.IsZero()) {
 					continue
 				}
-				all = append(all, recentIncident{ID: o.ID, Name: p.String("name"), Added: o.Added, TLP: tlpName(p)})
+				all = append(all, h.incidentRow(o.ID, p, o.Added))
 			}
 			if page.Next == "" {
 				break

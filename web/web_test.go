@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"article5/web"
 )
@@ -469,5 +470,22 @@ func TestUploadReports(t *testing.T) {
 	o.MustLogin(t, "jp-observer")
 	if r := upload(o, data); r.status != http.StatusForbidden {
 		t.Errorf("observer upload: %d", r.status)
+	}
+}
+
+// TestUnmarkedIncidentShowsDefaultTLP: an incident without a TLP marking
+// is listed at the node's default level, said to be the default, as the
+// page's banner counts it (it read "—" under a TLP:AMBER banner).
+func TestUnmarkedIncidentShowsDefaultTLP(t *testing.T) {
+	e := MustEnv(t)
+	e.MustIngest(t, "jp-analyst", []byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+		{"type":"incident","spec_version":"2.1","id":"incident--7e3d1c2b-0a9f-4e6d-8c5b-4a3f2e1d0c9b","created":"`+time.Now().UTC().Format("2006-01-02T15:04:05.000Z")+`","modified":"`+time.Now().UTC().Format("2006-01-02T15:04:05.000Z")+`","name":"Unmarked outage"}]}`))
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	for _, path := range []string{"/", "/search?q=Unmarked"} {
+		p := c.get(t, path)
+		if p.status != 200 || !strings.Contains(p.body, "Unmarked outage") || !strings.Contains(p.body, "<td>AMBER <small>(unmarked: the node") {
+			t.Errorf("%s: %d %.2000s", path, p.status, p.body)
+		}
 	}
 }
