@@ -476,7 +476,8 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	// The effects as Incident Core impacts, as an analyst's bundle carries
 	// them (examples/winter-grid-deaths.json): loss of function and
 	// physical damage over the effects' interval (start … end), which
-	// gives duration_hours; the economic loss as a monetary impact.
+	// gives duration_hours; the economic loss as a monetary impact. The
+	// start and end alone give the duration class (effects_duration).
 	impact := func(category string, sub map[string]any, timed bool) {
 		im := common("impact", id("impact"))
 		im["impact_category"] = category
@@ -486,11 +487,10 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 				im["end_time"] = ext["last_seen"]
 			}
 		}
-		exts := map[string]any{article5.ImpactID: map[string]any{"extension_type": "new-sdo"}}
-		if sub != nil {
-			exts[category] = sub
-		}
-		im["extensions"] = exts
+		// Every impact carries the sub-extension of its category
+		// (Incident Extension Suite, impact): an effect of unknown kind
+		// is no impact, and its end gives only the duration class.
+		im["extensions"] = map[string]any{article5.ImpactID: map[string]any{"extension_type": "new-sdo"}, category: sub}
 		if f.Recoverability != "" && timed {
 			im["recoverability"] = f.Recoverability
 		}
@@ -501,11 +501,6 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	}
 	if f.Physical != "" {
 		impact("physical", map[string]any{"impact_type": f.Physical}, true)
-	}
-	if okEnd && f.Availability == "" && (f.Physical == "" || f.Physical == "none") {
-		// Only the end is known: the effects' interval, how much function
-		// was lost left unknown.
-		impact("availability", nil, true)
 	}
 	if f.Loss != "" {
 		m := map[string]any{"currency": "USD", "min_amount": lossUSD, "max_amount": lossUSD}
