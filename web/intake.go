@@ -496,11 +496,12 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 		}
 		objs = append(objs, im)
 	}
+	// No loss and no damage is no effect that lasts: untimed.
 	if f.Availability != "" {
-		impact("availability", map[string]any{"availability_impact": int(avail)}, true)
+		impact("availability", map[string]any{"availability_impact": int(avail)}, avail > 0)
 	}
 	if f.Physical != "" {
-		impact("physical", map[string]any{"impact_type": f.Physical}, true)
+		impact("physical", map[string]any{"impact_type": f.Physical}, f.Physical != "none")
 	}
 	if f.Loss != "" {
 		m := map[string]any{"currency": "USD", "min_amount": lossUSD, "max_amount": lossUSD}
@@ -609,7 +610,7 @@ func number(s string, min, max float64) (float64, string) {
 		return 0, ""
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, "intake.err.number"
 	}
 	if v < min || v > max {

@@ -177,16 +177,20 @@ func TestIntakeRefusesBadEffects(t *testing.T) {
 	c.MustLogin(t, "jp-analyst")
 	before := c.get(t, "/api/v1/cases").body
 	for field, bad := range map[string]url.Values{
-		"deaths":             {"deaths": {"-1"}},
-		"injuries_suspected": {"injuries_suspected": {"2.5"}},
-		"end":                {"end": {"2026-11-30T09:00"}},
-		"availability_loss":  {"availability_loss": {"150"}},
-		"economic_loss":      {"economic_loss": {"0"}},
-		"conversion_rate":    {"economic_loss": {"1000"}, "currency": {"JPY"}},
-		"duration":           {"duration": {"months"}},
-		"physical_damage":    {"physical_damage": {"melted"}},
+		"deaths":              {"deaths": {"-1"}},
+		"injuries_suspected":  {"injuries_suspected": {"2.5"}},
+		"end":                 {"end": {"2026-11-30T09:00"}},
+		"availability_loss":   {"availability_loss": {"150"}},
+		"economic_loss":       {"economic_loss": {"0"}},
+		"lat":                 {"lat": {"NaN"}},
+		"conversion_rate/NaN": {"economic_loss": {"1000"}, "currency": {"JPY"}, "conversion_rate": {"NaN"}},
+		"economic_loss/NaN":   {"economic_loss": {"NaN"}},
+		"conversion_rate":     {"economic_loss": {"1000"}, "currency": {"JPY"}},
+		"duration":            {"duration": {"months"}},
+		"physical_damage":     {"physical_damage": {"melted"}},
 	} {
 		t.Run(field, func(t *testing.T) {
+			field, _, _ := strings.Cut(field, "/")
 			form := effectsForm("Refused effects", true)
 			form.Del("conversion_rate")
 			form.Set("currency", "USD")
