@@ -237,7 +237,10 @@ const (
 )
 
 // bundle validates f and returns it as a STIX 2.1 bundle: a grouping (the
-// case), the incident with article5's extension, its location and
+// case), the incident with article5's extension (casualties,
+// effects_duration from the start and end) and, when effects are given,
+// the Incident Core Extension with its impacts (availability and physical
+// over the effects' interval, monetary in USD), its location and
 // located-at relationship, and, when an actor is named, a threat-actor
 // (and its State's identity) with an attributed-to relationship carrying
 // the legal basis and confidence. Faults go to errs (field → message key).
