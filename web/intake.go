@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,7 +36,23 @@ var (
 	tlps       = []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}
 	tlpIDs     = map[string]string{"CLEAR": stix.TLPClearID, "GREEN": stix.TLPGreenID, "AMBER": stix.TLPAmberID, "AMBER+STRICT": stix.TLPAmberStrictID, "RED": stix.TLPRedID}
 	triState   = []string{"", "true", "false"}
+	// physicalDamage, recoverabilities: the Incident Core Extension's
+	// physical impact_type and recoverability (article5.FactPhysicalDamage,
+	// article5.FactRecoverability), least grave first.
+	physicalDamage   = article5.FactCatalogue()[mustFact(article5.FactPhysicalDamage)].Values
+	recoverabilities = article5.FactCatalogue()[mustFact(article5.FactRecoverability)].Values
+	// currencies the economic loss may be given in; the facts count USD
+	// (article5.FactEconomicLossUSD), so another currency needs its rate.
+	currencies = []string{"USD", "JPY", "EUR"}
 )
+
+func mustFact(name string) int {
+	i, ok := article5.FactIndex(name)
+	if !ok {
+		panic("web: unknown fact " + name)
+	}
+	return i
+}
 
 // intakeForm is the incident intake form as submitted: every field as
 // text, so that a refused form comes back as the user typed it.
@@ -45,6 +62,10 @@ type intakeForm struct {
 	Start, End                                    string // datetime-local, JST
 	Lat, Lon, Precision                           string
 	Deaths, DeathsSuspected, Injuries             string
+	DeathsIndirect, InjuriesSuspected, People     string
+	Physical, Availability, Recoverability        string
+	Loss, Currency, Rate                          string // economic loss: amount, currency, USD per unit
+	Organised                                     string // "", "true", "false"
 	SectorJP, SectorUS                            string
 	Military, Deliberate                          string // "", "true", "false"
 	Operation, Activity, Extent, Duration         string
@@ -92,7 +113,8 @@ func (d *intakeData) withMap() {
 
 func intakeLists() map[string][]string {
 	return map[string][]string{"domain": domains, "operation": operationTypes, "activity": activities, "extent": extents,
-		"duration": durations, "sectorJP": sectorsJP, "sectorUS": sectorsUS, "legalBasis": legalBases, "tlp": tlps, "tri": triState}
+		"duration": durations, "sectorJP": sectorsJP, "sectorUS": sectorsUS, "legalBasis": legalBases, "tlp": tlps, "tri": triState,
+		"physical": physicalDamage, "recoverability": recoverabilities, "currency": currencies}
 }
 
 func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
@@ -100,7 +122,7 @@ func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
 		h.fail(w, r, err)
 		return
 	}
-	d := intakeData{F: intakeForm{TLP: "AMBER", Domain: "cyber", Activity: "ended"}, Errors: map[string]string{},
+	d := intakeData{F: intakeForm{TLP: "AMBER", Domain: "cyber", Activity: "ended", Currency: "USD"}, Errors: map[string]string{},
 		Doctrine: doctrineOf(me.user), Lists: intakeLists()}
 	d.withMap()
 	if me.user.Party == article5.PartyUS {
@@ -199,6 +221,9 @@ func readIntake(v url.Values) intakeForm {
 		PartyJP: v.Get("party_jp") != "", PartyUS: v.Get("party_us") != "",
 		Start: g("start"), End: g("end"), Lat: g("lat"), Lon: g("lon"), Precision: g("precision"),
 		Deaths: g("deaths"), DeathsSuspected: g("deaths_suspected"), Injuries: g("injuries"),
+		DeathsIndirect: g("deaths_indirect"), InjuriesSuspected: g("injuries_suspected"), People: g("people_affected"),
+		Physical: g("physical_damage"), Availability: g("availability_loss"), Recoverability: g("recoverability"),
+		Loss: g("economic_loss"), Currency: g("currency"), Rate: g("conversion_rate"), Organised: g("organised"),
 		SectorJP: g("sector_jp"), SectorUS: g("sector_us"), Military: g("military"), Deliberate: g("deliberate"),
 		Operation: g("operation"), Activity: g("activity"), Extent: g("extent"), Duration: g("duration"),
 		Actor: g("actor"), LegalBasis: g("legal_basis"), Confidence: g("confidence"), StateName: g("state_name"),
@@ -212,7 +237,10 @@ const (
 )
 
 // bundle validates f and returns it as a STIX 2.1 bundle: a grouping (the
-// case), the incident with article5's extension, its location and
+// case), the incident with article5's extension (casualties,
+// effects_duration from the start and end) and, when effects are given,
+// the Incident Core Extension with its impacts (availability and physical
+// over the effects' interval, monetary in USD), its location and
 // located-at relationship, and, when an actor is named, a threat-actor
 // (and its State's identity) with an attributed-to relationship carrying
 // the legal basis and confidence. Faults go to errs (field → message key).
@@ -291,17 +319,70 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	if f.Lat == "" && f.Domain != "space" && errs["lat"] == "" {
 		errs["lat"] = "intake.err.where"
 	}
-	deaths, dErr := count(f.Deaths)
-	suspected, sErr := count(f.DeathsSuspected)
-	injuries, iErr := count(f.Injuries)
-	if dErr != "" {
-		errs["deaths"] = dErr
+	counted := func(field, v string) int64 {
+		n, e := count(v)
+		if e != "" {
+			errs[field] = e
+		}
+		return n
 	}
-	if sErr != "" {
-		errs["deaths_suspected"] = sErr
+	deaths := counted("deaths", f.Deaths)
+	suspected := counted("deaths_suspected", f.DeathsSuspected)
+	indirect := counted("deaths_indirect", f.DeathsIndirect)
+	injuries := counted("injuries", f.Injuries)
+	injSuspected := counted("injuries_suspected", f.InjuriesSuspected)
+	people := counted("people_affected", f.People)
+	inList("physical_damage", f.Physical, physicalDamage, false)
+	inList("recoverability", f.Recoverability, recoverabilities, false)
+	inList("organised", f.Organised, triState[1:], false)
+	avail, aErr := number(f.Availability, 0, 100)
+	if aErr != "" || avail != math.Trunc(avail) {
+		errs["availability_loss"] = "intake.err.percent"
 	}
-	if iErr != "" {
-		errs["injuries"] = iErr
+	// The economic loss: an amount > 0 in a currency; the facts add up USD,
+	// so another currency is converted at the rate given (USD per unit),
+	// as the importer does (Incident Extension Suite, monetary impact:
+	// currency, currency_actual, conversion_rate).
+	var lossUSD, rate float64
+	if f.Currency == "" {
+		f.Currency = "USD"
+	}
+	inList("currency", f.Currency, currencies, true)
+	loss, lErr := number(f.Loss, 0, stix.MaxInteger)
+	if lErr == "" && f.Loss != "" && loss <= 0 {
+		lErr = "intake.err.amount"
+	}
+	if lErr != "" {
+		errs["economic_loss"] = "intake.err.amount"
+	}
+	if f.Currency != "USD" && f.Loss != "" {
+		r, rErr := number(f.Rate, 0, 1e6)
+		if f.Rate == "" || rErr != "" || r <= 0 {
+			errs["conversion_rate"] = "intake.err.rate"
+		}
+		rate = r
+	} else if f.Rate != "" && f.Currency == "USD" {
+		errs["conversion_rate"] = "intake.err.rateusd"
+	}
+	if f.Loss != "" && errs["economic_loss"] == "" && errs["conversion_rate"] == "" {
+		lossUSD = loss
+		if f.Currency != "USD" {
+			lossUSD = math.Round(loss*rate*100) / 100
+		}
+		if lossUSD <= 0 || lossUSD > stix.MaxInteger {
+			errs["economic_loss"] = "intake.err.amount"
+		}
+	}
+	// The duration class of the effects: from the start and end when both
+	// are given (extension/schema.json effects_duration: hours < 24 h,
+	// days 1–7 d, weeks 1–4 w, months > 4 w); one chosen must agree.
+	durClass := f.Duration
+	if okStart && okEnd && !end.Before(start) {
+		c := durationClass(end.Sub(start))
+		if f.Duration != "" && f.Duration != c && errs["duration"] == "" {
+			errs["duration"] = "intake.err.durationclass"
+		}
+		durClass = c
 	}
 	conf, cErr := number(f.Confidence, 0, 100)
 	if cErr != "" {
@@ -349,8 +430,14 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	if f.DeathsSuspected != "" {
 		cas = append(cas, map[string]any{"outcome": "death", "count": suspected, "causation": "direct", "status": "suspected"})
 	}
+	if f.DeathsIndirect != "" {
+		cas = append(cas, map[string]any{"outcome": "death", "count": indirect, "causation": "indirect", "status": "confirmed"})
+	}
 	if f.Injuries != "" {
 		cas = append(cas, map[string]any{"outcome": "injury", "count": injuries, "causation": "direct", "status": "confirmed"})
+	}
+	if f.InjuriesSuspected != "" {
+		cas = append(cas, map[string]any{"outcome": "injury", "count": injSuspected, "causation": "direct", "status": "suspected"})
 	}
 	if len(cas) > 0 {
 		ext["casualties"] = cas
@@ -372,7 +459,8 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	}
 	setBool("military_target", f.Military)
 	setBool("deliberate", f.Deliberate)
-	for k, v := range map[string]string{"operation_type": f.Operation, "activity": f.Activity, "geographic_extent": f.Extent, "effects_duration": f.Duration} {
+	setBool("organised_and_planned", f.Organised)
+	for k, v := range map[string]string{"operation_type": f.Operation, "activity": f.Activity, "geographic_extent": f.Extent, "effects_duration": durClass} {
 		if v != "" {
 			ext[k] = v
 		}
@@ -388,6 +476,61 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	}
 	inc["extensions"] = map[string]any{article5.ExtensionID: ext}
 	objs := []any{inc}
+	// The effects as Incident Core impacts, as an analyst's bundle carries
+	// them (examples/winter-grid-deaths.json): loss of function and
+	// physical damage over the effects' interval (start … end), which
+	// gives duration_hours; the economic loss as a monetary impact. The
+	// start and end alone give the duration class (effects_duration).
+	impact := func(category string, sub map[string]any, timed bool) {
+		im := common("impact", id("impact"))
+		im["impact_category"] = category
+		if timed {
+			im["start_time"] = ext["first_seen"]
+			if okEnd {
+				im["end_time"] = ext["last_seen"]
+			}
+		}
+		// Every impact carries the sub-extension of its category
+		// (Incident Extension Suite, impact): an effect of unknown kind
+		// is no impact, and its end gives only the duration class.
+		im["extensions"] = map[string]any{article5.ImpactID: map[string]any{"extension_type": "new-sdo"}, category: sub}
+		if f.Recoverability != "" && timed {
+			im["recoverability"] = f.Recoverability
+		}
+		objs = append(objs, im)
+	}
+	// No loss and no damage is no effect that lasts: untimed.
+	if f.Availability != "" {
+		impact("availability", map[string]any{"availability_impact": int(avail)}, avail > 0)
+	}
+	if f.Physical != "" {
+		impact("physical", map[string]any{"impact_type": f.Physical}, f.Physical != "none")
+	}
+	if f.Loss != "" {
+		m := map[string]any{"currency": "USD", "min_amount": lossUSD, "max_amount": lossUSD}
+		if f.Currency != "USD" {
+			m["currency_actual"], m["conversion_rate"] = f.Currency, rate
+			m["conversion_time"] = start.UTC().Format("2006-01-02") + "T00:00:00Z"
+		}
+		impact("monetary", m, false)
+	}
+	core := map[string]any{"extension_type": "property-extension"}
+	var refs []string
+	for _, o := range objs[1:] {
+		refs = append(refs, o.(map[string]any)["id"].(string))
+	}
+	if len(refs) > 0 {
+		core["impact_refs"] = refs
+	}
+	if f.Recoverability != "" {
+		core["recoverability"] = f.Recoverability
+	}
+	if f.People != "" {
+		core["impacted_entity_counts"] = map[string]any{"individual": people}
+	}
+	if len(core) > 1 {
+		inc["extensions"].(map[string]any)[article5.IncidentCoreID] = core
+	}
 	if f.Lat != "" {
 		loc := common("location", id("location"))
 		loc["latitude"], loc["longitude"] = lat, lon
@@ -437,6 +580,22 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	return b, caseID
 }
 
+// durationClass is the duration class of effects lasting d
+// (extension/schema.json effects_duration): hours under 24 h, days up to
+// 7 days, weeks up to 4 weeks, months beyond.
+func durationClass(d time.Duration) string {
+	switch {
+	case d < 24*time.Hour:
+		return "hours"
+	case d < 7*24*time.Hour:
+		return "days"
+	case d <= 28*24*time.Hour:
+		return "weeks"
+	default:
+		return "months"
+	}
+}
+
 // parseLocal parses an HTML datetime-local value as Japan Standard Time.
 func parseLocal(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
@@ -454,7 +613,7 @@ func number(s string, min, max float64) (float64, string) {
 		return 0, ""
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, "intake.err.number"
 	}
 	if v < min || v > max {
