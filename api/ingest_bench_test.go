@@ -116,3 +116,94 @@ func cpuTime(tb testing.TB) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkIngestRateTwoClients compares the same three ways in as
+// BenchmarkIngestRate when two clients send bundles at once, as feeds and
+// partner nodes do: each iteration, two goroutines each ingest one bundle
+// through one way, then through the next, and so on, interleaved. The
+// store takes one ingest at a time (one writer), so the store's own rate
+// is that of one client; a node's ingest overlaps one bundle's parsing
+// and checks with the other's write. It reports objects/s for each way and
+// the ratios http/store and node/store.
+//
+//	go test -run '^$' -bench IngestRateTwoClients -benchtime 30x ./api/
+func BenchmarkIngestRateTwoClients(b *testing.B) {
+	const size = 1_500
+	store, viaNode, viaHTTP := MustEnv(b, 0), MustEnv(b, 0), MustEnv(b, 0)
+	p := article5.Principal{ID: "token--bench", Org: holderOrg}
+	client := &http.Client{}
+	ctx := context.Background()
+	bundle := func(first int) ([]*article5.StoredObject, []byte) {
+		objs := storetest.SyntheticBatch(first, size)
+		var body bytes.Buffer
+		body.WriteString(`{"type":"bundle","id":"bundle--0b0b0b0b-0000-4000-8000-000000000002","objects":[`)
+		for k, o := range objs {
+			o.Submitter, o.SubmitterOrg = p.ID, p.Org
+			if k > 0 {
+				body.WriteByte(',')
+			}
+			body.Write(o.Raw)
+		}
+		body.WriteString(`]}`)
+		return objs, body.Bytes()
+	}
+	// both runs f(0) and f(1) at once and returns how long the pair took.
+	both := func(f func(k int) error) time.Duration {
+		start := time.Now()
+		errs := make(chan error, 2)
+		for k := range 2 {
+			go func() { errs <- f(k) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	var tStore, tNode, tHTTP time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		var objs [2][]*article5.StoredObject
+		var data [2][]byte
+		for k := range 2 {
+			objs[k], data[k] = bundle((2*i + k) * size)
+		}
+		tStore += both(func(k int) error {
+			res, err := store.db.IngestObjects(ctx, article5.IngestRequest{Objects: objs[k]})
+			if err == nil && len(res.Accepted) != size {
+				err = fmt.Errorf("store: %d accepted", len(res.Accepted))
+			}
+			return err
+		})
+		tNode += both(func(k int) error {
+			res, err := viaNode.n.Ingest(ctx, node.IngestRequest{Principal: p, Data: data[k]})
+			if err == nil && len(res.Accepted) != size {
+				err = fmt.Errorf("node: %d accepted", len(res.Accepted))
+			}
+			return err
+		})
+		tHTTP += both(func(k int) error {
+			req, _ := http.NewRequest("POST", viaHTTP.srv.URL+"/api/v1/bundles", bytes.NewReader(data[k]))
+			req.Header.Set("Content-Type", stixJSON)
+			req.Header.Set("Authorization", "Bearer "+viaHTTP.analyst)
+			res, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			if _, err := drainBody(res); err != nil {
+				return err
+			}
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("http: %s", res.Status)
+			}
+			return nil
+		})
+	}
+	objsN := float64(2 * b.N * size)
+	b.ReportMetric(objsN/tStore.Seconds(), "store-obj/s")
+	b.ReportMetric(objsN/tNode.Seconds(), "node-obj/s")
+	b.ReportMetric(objsN/tHTTP.Seconds(), "http-obj/s")
+	b.ReportMetric(tStore.Seconds()/tHTTP.Seconds(), "http/store")
+	b.ReportMetric(tStore.Seconds()/tNode.Seconds(), "node/store")
+}
