@@ -267,3 +267,44 @@ func testConcurrentWriters(t *testing.T, s article5.Store) {
 		t.Errorf("%v (%v)", err, errors.Unwrap(errors.Unwrap(err)))
 	}
 }
+
+// testConsultationLogBeforeBy: a log whose consultation entries were
+// written before they named who made them (no By: the five-field leaf)
+// and then gains entries that do still verifies, normally and deeply, and
+// the older entries read back exactly as written.
+func testConsultationLogBeforeBy(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	a := auditStore(t, s)
+	c := &article5.Consultation{Case: grouping, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
+	if _, err := s.SaveConsultation(ctx, c, article5.ConsultationSave{Kinds: []string{audit.KindCase}}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := a.AuditEntriesByRef(ctx, audit.ConsultationRef(grouping))
+	if err != nil || len(old) != 1 {
+		t.Fatalf("entries before: %+v %v", old, err)
+	}
+	if f := strings.Fields(string(old[0].Data())); len(f) != 5 {
+		t.Fatalf("an entry without By has leaf %q, want the five-field line", old[0].Data())
+	}
+	v2 := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 2, Data: []byte(`{"state":"concluded-concurred"}`)}
+	if _, err := s.SaveConsultation(ctx, v2, article5.ConsultationSave{Kinds: []string{audit.KindSignature, audit.KindDetermination}, By: signerBy,
+		Events: []article5.Event{{Type: article5.EventConcluded, Case: grouping, Outcome: article5.Concurred}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range []*audit.Report{MustAuditVerify(t, s), MustAuditVerifyDeep(t, s)} {
+		if !rep.Intact() {
+			t.Fatalf("a log with entries before and after By: %v", rep.Err())
+		}
+	}
+	all, err := a.AuditEntriesByRef(ctx, audit.ConsultationRef(grouping))
+	if err != nil || len(all) != 3 || all[0] != old[0] || all[1].By != signerBy || all[2].By != signerBy {
+		t.Fatalf("entries after: %+v %v, want the first unchanged then two by the signer", all, err)
+	}
+	p, err := a.AuditInclusion(ctx, old[0].Index, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Entry != old[0] {
+		t.Fatalf("the older entry's proof is of %+v, want %+v", p.Entry, old[0])
+	}
+}
