@@ -171,16 +171,36 @@ type ConsultationService interface {
 	// FindConsultation returns the consultation of a case; ENOTFOUND if
 	// none was opened.
 	FindConsultation(ctx context.Context, caseID string) (*Consultation, error)
-	// SaveConsultation stores c in one transaction with objs (the STIX
-	// opinions and determination it produced, ingested atomically as by
-	// IngestObjects but recording no re-assessment job) and events, each
-	// recorded in the audit log with kind (audit.KindCase,
-	// audit.KindPosition, audit.KindSignature or audit.KindDetermination:
-	// what the change was). c.Version must be the stored version + 1 (1 for
-	// a new consultation), else ECONFLICT (another request changed it
-	// first). A zero Updated becomes the store's clock. It returns the
-	// events with their sequence numbers.
-	SaveConsultation(ctx context.Context, c *Consultation, kind string, objs []*StoredObject, events []Event) ([]Event, error)
+	// SaveConsultation stores c in one transaction with what s says it
+	// produced: s.Objects (the STIX opinions and determination, ingested
+	// atomically as by IngestObjects but recording no re-assessment job)
+	// and s.Events, and records in the audit log one entry of the
+	// consultations row per kind of s.Kinds, then one per event, each
+	// carrying s.By. c.Version must be the stored version + 1 (1 for a new
+	// consultation), else ECONFLICT (another request changed it first);
+	// EINVALID without a case, state, data, version or kind, or with a
+	// kind or By the log cannot record. A zero Updated becomes the store's
+	// clock. It returns the events with their sequence numbers.
+	SaveConsultation(ctx context.Context, c *Consultation, s ConsultationSave) ([]Event, error)
+}
+
+// ConsultationSave is what one change of a consultation records besides
+// its new state (ConsultationService.SaveConsultation).
+type ConsultationSave struct {
+	// Kinds are what the change was, one audit log entry of the
+	// consultations row each, in order: audit.KindCase (opened, requested,
+	// a request for information or its answer, re-opened, closed),
+	// audit.KindPosition, audit.KindSignature, audit.KindDetermination.
+	// A signature that concludes the consultation is two: KindSignature
+	// then KindDetermination. At least one.
+	Kinds []string
+	// By is who made the change, as the log records it (audit.Entry.By):
+	// "<user or token id>@<organisation's identity id>" (audit.ByOf), the
+	// partner node's principal and organisation for a partner's step,
+	// PrincipalNode for the node's own (re-opening on new evidence).
+	By      string
+	Objects []*StoredObject
+	Events  []Event
 }
 
 // ApproverKey is an approver's signing key as a node holds it: the private

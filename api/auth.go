@@ -92,7 +92,7 @@ func (s *server) authenticate(r *http.Request) (*http.Request, error) {
 		i.principal = tok.ID
 	}
 	rcp := release.Recipient{Party: tok.Party, Org: tok.Org, Communities: tok.Communities, Subject: tok.ID}
-	p := &principal{token: tok, authz: authz.User{ID: tok.ID, Party: tok.Party, Roles: tokenRoles}}
+	p := &principal{token: tok, authz: authz.User{ID: tok.ID, Party: tok.Party, Roles: tokenRoles, Org: tok.Org}}
 	return s.withPrincipal(r, rcp, p), nil
 }
 
@@ -119,7 +119,7 @@ func (s *server) authenticateSession(r *http.Request, secret string) (*http.Requ
 		i.principal = u.ID
 	}
 	rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
-	p := &principal{user: u, session: sess, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}}
+	p := &principal{user: u, session: sess, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles, Org: u.Org}}
 	return s.withPrincipal(r, rcp, p), nil
 }
 

@@ -191,7 +191,7 @@ func (s *server) authenticateBasic(r *http.Request, cred string) (*http.Request,
 		i.principal = u.ID
 	}
 	rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
-	return s.withPrincipal(r, rcp, &principal{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}}), nil
+	return s.withPrincipal(r, rcp, &principal{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles, Org: u.Org}}), nil
 }
 
 // IngestQuota takes n objects from the ingest quota of the request's

@@ -22,6 +22,10 @@ type User struct {
 	ID    string
 	Party article5.Party
 	Roles []article5.Role
+	// Org is the STIX identity id of the user's organisation ("" when
+	// unknown). Decisions do not use it; the node records it with the
+	// user's changes (the audit log's "<id>@<org>", audit.ByOf).
+	Org string `json:",omitempty"`
 }
 
 // Has reports whether u holds role r.

@@ -57,15 +57,19 @@ func (n *Node) Consultation(ctx context.Context, caseID string) (*workflow.Case,
 
 // change is what one operation produced besides the new state.
 type change struct {
-	kind   string // audit kind of the consultations entry
+	kinds  []string // audit kinds of the consultations entries (article5.ConsultationSave.Kinds)
 	objs   []*article5.StoredObject
 	events []article5.Event
 }
 
+// byOf is who u is in the audit log: "<id>@<org>" (audit.ByOf).
+func byOf(u authz.User) string { return audit.ByOf(u.ID, u.Org) }
+
 // mutate applies op to the consultation of caseID (a new one when create)
-// and saves the result. op returns the change; an error leaves the stored
-// consultation as it was.
-func (n *Node) mutate(ctx context.Context, caseID string, create bool, op func(c *workflow.Case) (*change, error)) (*workflow.Case, error) {
+// and saves the result, its log entries made by by (audit.Entry.By: the
+// acting user, a partner node, or the node). op returns the change; an
+// error leaves the stored consultation as it was.
+func (n *Node) mutate(ctx context.Context, caseID, by string, create bool, op func(c *workflow.Case) (*change, error)) (*workflow.Case, error) {
 	n.consultMu.Lock()
 	defer n.consultMu.Unlock()
 	c, version, err := n.Consultation(ctx, caseID)
@@ -90,7 +94,7 @@ func (n *Node) mutate(ctx context.Context, caseID string, create bool, op func(c
 		ch.events[i].Case = caseID
 		ch.events[i].Time = sc.Updated
 	}
-	evs, err := n.Store.SaveConsultation(ctx, sc, ch.kind, ch.objs, ch.events)
+	evs, err := n.Store.SaveConsultation(ctx, sc, article5.ConsultationSave{Kinds: ch.kinds, By: by, Objects: ch.objs, Events: ch.events})
 	if err != nil {
 		return nil, fmt.Errorf("save consultation of %s: %w", caseID, err)
 	}
@@ -228,12 +232,12 @@ func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string
 	if err != nil {
 		return nil, err
 	}
-	return n.mutate(ctx, caseID, true, func(c *workflow.Case) (*change, error) {
+	return n.mutate(ctx, caseID, byOf(u), true, func(c *workflow.Case) (*change, error) {
 		now := n.now()
 		if err := c.Open(u, now, a); err != nil {
 			return nil, err
 		}
-		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: u.Party, Hash: a.Hash}}}
+		ch := &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: u.Party, Hash: a.Hash}}}
 		if _, err := n.emit(ctx, ch, u, c, now, ConsultActionOpen, u.Party, "", ""); err != nil {
 			return nil, err
 		}
@@ -244,12 +248,12 @@ func (n *Node) OpenConsultation(ctx context.Context, u authz.User, caseID string
 // RequestConsultation asks the other Party to consult (request-consultation,
 // analyst): open → in-consultation.
 func (n *Node) RequestConsultation(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
-	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	return n.mutate(ctx, caseID, byOf(u), false, func(c *workflow.Case) (*change, error) {
 		now := n.now()
 		if err := c.RequestConsultation(u, now); err != nil {
 			return nil, err
 		}
-		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: u.Party, Hash: c.AssessmentHash}}}
+		ch := &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: u.Party, Hash: c.AssessmentHash}}}
 		if _, err := n.emit(ctx, ch, u, c, now, ConsultActionRequest, u.Party, "", ""); err != nil {
 			return nil, err
 		}
@@ -261,11 +265,11 @@ func (n *Node) RequestConsultation(ctx context.Context, u authz.User, caseID str
 // party): its tier, its STIX opinion of the assessment and its reasons.
 // Errors as workflow.Case.RecordPosition.
 func (n *Node) RecordPosition(ctx context.Context, u authz.User, caseID string, party article5.Party, tier article5.Tier, opinion, reasons string) (*workflow.Case, error) {
-	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	return n.mutate(ctx, caseID, byOf(u), false, func(c *workflow.Case) (*change, error) {
 		if err := c.RecordPosition(u, n.now(), party, tier, opinion, reasons); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindPosition, events: []article5.Event{{Type: article5.EventPositionRecorded, Party: party, Hash: c.AssessmentHash}}}, nil
+		return &change{kinds: []string{audit.KindPosition}, events: []article5.Event{{Type: article5.EventPositionRecorded, Party: party, Hash: c.AssessmentHash}}}, nil
 	})
 }
 
@@ -273,9 +277,9 @@ func (n *Node) RecordPosition(ctx context.Context, u authz.User, caseID string, 
 // other (send-rfi, legal) and returns the case and the RFI's id.
 func (n *Node) SendRFI(ctx context.Context, u authz.User, caseID, question string) (*workflow.Case, string, error) {
 	var id string
-	c, err := n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	c, err := n.mutate(ctx, caseID, byOf(u), false, func(c *workflow.Case) (*change, error) {
 		now := n.now()
-		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: u.Party}}}
+		ch := &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventRFISent, Party: u.Party}}}
 		// The action object is made first (on the state before the request)
 		// so that the request keeps its id as its reference.
 		ref, err := n.emit(ctx, ch, u, c, now, ConsultActionRFI, u.Party, question, "")
@@ -293,12 +297,12 @@ func (n *Node) SendRFI(ctx context.Context, u authz.User, caseID, question strin
 // AnswerRFI answers a request for information sent to the user's Party
 // (answer-rfi, legal).
 func (n *Node) AnswerRFI(ctx context.Context, u authz.User, caseID, rfiID, answer string) (*workflow.Case, error) {
-	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	return n.mutate(ctx, caseID, byOf(u), false, func(c *workflow.Case) (*change, error) {
 		now := n.now()
 		if err := c.AnswerRFI(u, now, u.Party, rfiID, answer); err != nil {
 			return nil, err
 		}
-		ch := &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: u.Party}}}
+		ch := &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: u.Party}}}
 		i := slices.IndexFunc(c.RFIs, func(r workflow.RFI) bool { return r.ID == rfiID || r.Ref == rfiID })
 		if i >= 0 && c.RFIs[i].Ref != "" {
 			if _, err := n.emit(ctx, ch, u, c, now, ConsultActionAnswer, u.Party, answer, c.RFIs[i].Ref); err != nil {
@@ -311,11 +315,11 @@ func (n *Node) AnswerRFI(ctx context.Context, u authz.User, caseID, rfiID, answe
 
 // CloseCase closes a concluded case (close-case, approver or admin).
 func (n *Node) CloseCase(ctx context.Context, u authz.User, caseID string) (*workflow.Case, error) {
-	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	return n.mutate(ctx, caseID, byOf(u), false, func(c *workflow.Case) (*change, error) {
 		if err := c.Close(u, n.now()); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventClosed, Party: u.Party}}}, nil
+		return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventClosed, Party: u.Party}}}, nil
 	})
 }
 
@@ -373,7 +377,11 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 	if usr, err := n.Store.FindUserByID(ctx, u.ID); err == nil {
 		org = usr.Org
 	}
-	return n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	signerOrg := org // the log's: the stored user's, else the caller's
+	if signerOrg == "" {
+		signerOrg = u.Org
+	}
+	return n.mutate(ctx, caseID, audit.ByOf(u.ID, signerOrg), false, func(c *workflow.Case) (*change, error) {
 		draft := c.Positions[party]
 		if draft == nil {
 			return nil, article5.Errorf(article5.ECONFLICT, "%s has recorded no position on assessment %s: the legal adviser records it first", party, c.AssessmentHash)
@@ -396,7 +404,7 @@ func (n *Node) SignPosition(ctx context.Context, u authz.User, caseID string, pa
 		if sp.ID, err = sign.PositionID(p); err != nil {
 			return nil, err
 		}
-		ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: party, Hash: c.AssessmentHash}}}
+		ch := &change{kinds: []string{audit.KindSignature}, events: []article5.Event{{Type: article5.EventPositionSigned, Party: party, Hash: c.AssessmentHash}}}
 		op, err := sp.Opinion(assessmentRef)
 		if err != nil {
 			return nil, err
@@ -474,14 +482,14 @@ func (n *Node) reopen(ctx context.Context, caseID string) error {
 		party = article5.PartyJP
 	}
 	worker := authz.User{ID: WorkerUser, Party: party, Roles: []article5.Role{article5.RoleAnalyst}}
-	_, err = n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	_, err = n.mutate(ctx, caseID, article5.PrincipalNode, false, func(c *workflow.Case) (*change, error) {
 		if c.State == article5.StateClosed || c.AssessmentHash == a.Hash {
 			return nil, article5.Errorf(article5.ECONFLICT, "nothing to re-open")
 		}
 		if err := c.NewEvidence(worker, n.now(), a); err != nil {
 			return nil, err
 		}
-		return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventReopened, Hash: a.Hash}}}, nil
+		return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventReopened, Hash: a.Hash}}}, nil
 	})
 	if article5.ErrorCode(err) == article5.ECONFLICT {
 		return nil

@@ -60,6 +60,7 @@ type consultAction struct {
 	Text           string                 `json:"text,omitempty"`
 	RFIRef         string                 `json:"rfi_ref,omitempty"`
 	by             string                 // the submitter: the partner's principal
+	byOrg          string                 // and its organisation
 }
 
 // actionOrder is the order a node applies a partner's actions in, whatever
@@ -329,6 +330,7 @@ type remoteOpinion struct {
 	position article5.Position
 	cert     *sign.Certificate
 	by       string // submitter
+	byOrg    string // its organisation
 }
 
 // opinionPosition decodes the signed position an opinion carries in
@@ -386,14 +388,14 @@ func (n *Node) partnerObjects(ctx context.Context, caseID string) ([]consultActi
 				if json.Unmarshal(o.Raw, &a) != nil || a.CaseRef != caseID {
 					continue
 				}
-				a.by = o.Submitter
+				a.by, a.byOrg = o.Submitter, o.SubmitterOrg
 				actions = append(actions, a)
 			case "opinion":
 				p, cert, ok := opinionPosition(o.Raw)
 				if !ok || p.Payload.Case != caseID {
 					continue
 				}
-				opinions = append(opinions, remoteOpinion{id: o.ID, position: p, cert: cert, by: o.Submitter})
+				opinions = append(opinions, remoteOpinion{id: o.ID, position: p, cert: cert, by: o.Submitter, byOrg: o.SubmitterOrg})
 			}
 		}
 		read += len(page.Objects)
@@ -537,36 +539,36 @@ func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consu
 			return false, nil // this node's assessment differs: wait for the evidence
 		}
 		if c == nil {
-			_, err := n.mutate(ctx, act.CaseRef, true, func(c *workflow.Case) (*change, error) {
+			_, err := n.mutate(ctx, act.CaseRef, audit.ByOf(submitter, act.byOrg), true, func(c *workflow.Case) (*change, error) {
 				if err := c.Open(remoteUser(submitter, act.Party, article5.RoleAnalyst), at, a); err != nil {
 					return nil, err
 				}
-				return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: act.Party, Hash: a.Hash}}}, nil
+				return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventConsultationOpened, Party: act.Party, Hash: a.Hash}}}, nil
 			})
 			return settled(ctx, n, act.CaseRef, act.ID, err)
 		}
 		if act.Action != ConsultActionRequest || c.State != article5.StateOpen || c.AssessmentHash != act.AssessmentHash {
 			return false, nil
 		}
-		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+		_, err := n.mutate(ctx, act.CaseRef, audit.ByOf(submitter, act.byOrg), false, func(c *workflow.Case) (*change, error) {
 			if c.State != article5.StateOpen {
 				return nil, article5.Errorf(article5.ECONFLICT, "already requested")
 			}
 			if err := c.RequestConsultation(remoteUser(submitter, act.Party, article5.RoleAnalyst), at); err != nil {
 				return nil, err
 			}
-			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: act.Party, Hash: c.AssessmentHash}}}, nil
+			return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventConsultationRequested, Party: act.Party, Hash: c.AssessmentHash}}}, nil
 		})
 		return settled(ctx, n, act.CaseRef, act.ID, err)
 	case ConsultActionRFI:
 		if c == nil || slices.ContainsFunc(c.RFIs, func(r workflow.RFI) bool { return r.Ref == act.ID }) {
 			return false, nil
 		}
-		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+		_, err := n.mutate(ctx, act.CaseRef, audit.ByOf(submitter, act.byOrg), false, func(c *workflow.Case) (*change, error) {
 			if err := c.AcceptRFI(remoteUser(submitter, act.Party, article5.RoleLegal), at, act.Party, act.ID, act.Text); err != nil {
 				return nil, err
 			}
-			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFISent, Party: act.Party}}}, nil
+			return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventRFISent, Party: act.Party}}}, nil
 		})
 		return settled(ctx, n, act.CaseRef, act.ID, err)
 	case ConsultActionAnswer:
@@ -577,11 +579,11 @@ func (n *Node) applyAction(ctx context.Context, a workflow.Assessment, act consu
 		if i < 0 || c.RFIs[i].Answer != "" {
 			return false, nil
 		}
-		_, err := n.mutate(ctx, act.CaseRef, false, func(c *workflow.Case) (*change, error) {
+		_, err := n.mutate(ctx, act.CaseRef, audit.ByOf(submitter, act.byOrg), false, func(c *workflow.Case) (*change, error) {
 			if err := c.AcceptAnswer(remoteUser(submitter, act.Party, article5.RoleLegal), at, act.Party, act.RFIRef, act.Text); err != nil {
 				return nil, err
 			}
-			return &change{kind: audit.KindCase, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: act.Party}}}, nil
+			return &change{kinds: []string{audit.KindCase}, events: []article5.Event{{Type: article5.EventRFIAnswered, Party: act.Party}}}, nil
 		})
 		return settled(ctx, n, act.CaseRef, act.ID, err)
 	}
@@ -616,12 +618,12 @@ func (n *Node) applyOpinion(ctx context.Context, caseID string, op remoteOpinion
 			}
 			return false, err
 		}
-		_, err := n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+		_, err := n.mutate(ctx, caseID, audit.ByOf(op.by, op.byOrg), false, func(c *workflow.Case) (*change, error) {
 			d, err := c.AcceptLateSigned(remoteUser(op.by, p.Party, article5.RoleApprover), at, p.Party, op.position, verify)
 			if err != nil {
 				return nil, err
 			}
-			ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: p.AssessmentHash}}}
+			ch := &change{kinds: []string{audit.KindSignature}, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: p.AssessmentHash}}}
 			if d != nil {
 				if err := n.addDeterminationOf(ctx, c, d, ch); err != nil {
 					return nil, err
@@ -634,14 +636,14 @@ func (n *Node) applyOpinion(ctx context.Context, caseID string, op remoteOpinion
 	if cur := c.Positions[p.Party]; cur != nil && cur.Signature != nil {
 		return false, nil
 	}
-	_, err = n.mutate(ctx, caseID, false, func(c *workflow.Case) (*change, error) {
+	_, err = n.mutate(ctx, caseID, audit.ByOf(op.by, op.byOrg), false, func(c *workflow.Case) (*change, error) {
 		if err := c.AcceptSigned(remoteUser(op.by, p.Party, article5.RoleApprover), at, p.Party, op.position, verify); err != nil {
 			if article5.ErrorCode(err) == article5.EINVALID {
 				n.log().WarnContext(ctx, "signed position refused", "case", caseID, "object", op.id, "party", p.Party, "reason", article5.ErrorMessage(err))
 			}
 			return nil, err
 		}
-		ch := &change{kind: audit.KindSignature, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: c.AssessmentHash}}}
+		ch := &change{kinds: []string{audit.KindSignature}, events: []article5.Event{{Type: article5.EventPositionSigned, Party: p.Party, Hash: c.AssessmentHash}}}
 		if err := n.addDetermination(ctx, c, ch); err != nil {
 			return nil, err
 		}
@@ -683,7 +685,7 @@ func (n *Node) addDeterminationOf(ctx context.Context, c *workflow.Case, d *work
 	if err != nil {
 		return err
 	}
-	ch.kind = audit.KindDetermination
+	ch.kinds = append(ch.kinds, audit.KindDetermination) // after the signature that made it: a row each
 	ch.objs = append(ch.objs, so)
 	if d.AssessmentHash == c.AssessmentHash { // a past one concludes nothing now
 		ch.events = append(ch.events, article5.Event{Type: article5.EventConcluded, Hash: d.AssessmentHash, Outcome: d.Outcome})

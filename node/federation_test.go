@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"article5"
+	"article5/audit"
 	"article5/authz"
 	"article5/doctrine"
 	"article5/node"
@@ -114,7 +115,7 @@ func mustFedPair(tb testing.TB) *fedPair {
 			if err := db.CreateUser(ctx, u); err != nil {
 				tb.Fatal(err)
 			}
-			au := authz.User{ID: u.ID, Party: spec.party, Roles: []article5.Role{r}}
+			au := authz.User{ID: u.ID, Party: spec.party, Roles: []article5.Role{r}, Org: spec.org}
 			switch r {
 			case article5.RoleAnalyst:
 				p.analyst = au
@@ -331,6 +332,37 @@ func TestConsultationAcrossNodes(t *testing.T) {
 		// Only the other root: refused.
 		if _, err := sign.VerifyRecord(rec, p.n.Roots[:1], fp.clock.Now()); err == nil {
 			t.Fatalf("%s record verified under the JP root alone", p.party)
+		}
+		// Each node's log names who made each step: its own users, the
+		// partner node for the other Party's steps (a signature of its own
+		// each, the second followed by the determination it made).
+		es, err := p.n.Store.(audit.Store).AuditEntriesByRef(ctx, audit.ConsultationRef(caseID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pp := article5.PartnerPrincipal(p.partner)
+		partner := audit.ByOf(pp.ID, pp.Org)
+		own := map[string]bool{}
+		for _, u := range []authz.User{p.analyst, p.legal, p.approver} {
+			own[audit.ByOf(u.ID, p.org)] = true
+		}
+		var signed, determined []string
+		for _, e := range es {
+			if !own[e.By] && e.By != partner {
+				t.Errorf("%s: entry %d (%s) by %q, want one of its users or %q", p.party, e.Index, e.Kind, e.By, partner)
+			}
+			switch e.Kind {
+			case audit.KindSignature:
+				signed = append(signed, e.By)
+			case audit.KindDetermination:
+				determined = append(determined, e.By)
+			}
+		}
+		if want := []string{audit.ByOf(p.approver.ID, p.org), partner}; !slices.Equal(signed, want) || !slices.Equal(determined, []string{partner}) {
+			t.Errorf("%s: signatures by %v, determinations by %v; want %v, then the determination by %s", p.party, signed, determined, want, partner)
+		}
+		if rep, err := p.n.Store.(audit.Store).AuditVerify(ctx); err != nil || !rep.Intact() {
+			t.Errorf("%s: audit verify: %v %v", p.party, err, rep.Err())
 		}
 	}
 }

@@ -60,7 +60,7 @@ func (db *DB) SaveAssessments(ctx context.Context, cases []article5.AssessedCase
 		caseRows = append(caseRows, []any{s.ID, s.Name, searchText(&s), s.Incidents, s.Updated.UnixNano(), s.Hash, string(tiers), string(s.Scope)})
 		reportRows = append(reportRows, []any{s.ID, s.Hash, string(report), now.UnixNano()})
 		eventRows = append(eventRows, []any{"assessed", s.ID, s.Hash, now.UnixNano()})
-		entries = append(entries, audit.Entry{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&s, s.Updated.UnixNano()), Time: now})
+		entries = append(entries, audit.Entry{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&s, s.Updated.UnixNano()), Time: now, By: article5.PrincipalNode})
 		rows := map[[2]string]bool{}
 		for _, id := range c.Index.Watched {
 			rows[[2]string{id, ""}] = false
@@ -98,7 +98,7 @@ func (db *DB) SaveAssessments(ctx context.Context, cases []article5.AssessedCase
 			return err
 		}
 		entries = append(entries, audit.Entry{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(id, seq),
-			Digest: audit.AssessmentDigest(id, hash, []byte(report), now.UnixNano()), Time: now})
+			Digest: audit.AssessmentDigest(id, hash, []byte(report), now.UnixNano()), Time: now, By: article5.PrincipalNode})
 		return nil
 	}, `SELECT seq, case_id, hash, report FROM assessments WHERE `+in+` ORDER BY seq`, arg)
 	if err != nil {

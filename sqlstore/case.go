@@ -383,6 +383,8 @@ func (db *DB) FindCaseByID(ctx context.Context, id string) (*article5.CaseSummar
 // object stored during the walk is watched by it). Saving the hash the
 // case already has stores no assessment and no event, but replaces the
 // index. A zero Updated becomes Now(). EINVALID without a case id or hash.
+// Its log entries are the node's (By article5.PrincipalNode): the node
+// assesses.
 func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, report []byte, x article5.CaseIndex) ([]article5.Event, error) {
 	op := db.op("save assessment")
 	if s == nil || s.ID == "" || s.Hash == "" {
@@ -446,8 +448,8 @@ func (db *DB) SaveAssessment(ctx context.Context, s *article5.CaseSummary, repor
 	c := *s
 	c.Tiers = tiersOrEmpty(s.Tiers)
 	entries := []audit.Entry{
-		{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&c, updated.UnixNano()), Time: now},
-		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, []byte(stored), now.UnixNano()), Time: now},
+		{Kind: audit.KindCase, Ref: audit.CaseRef(s.ID), Digest: audit.CaseDigest(&c, updated.UnixNano()), Time: now, By: article5.PrincipalNode},
+		{Kind: audit.KindAssessment, Ref: audit.AssessmentRef(s.ID, aseq), Digest: audit.AssessmentDigest(s.ID, s.Hash, []byte(stored), now.UnixNano()), Time: now, By: article5.PrincipalNode},
 	}
 	events := caseEvents(s, existed, before, now)
 	evEntries, err := db.insertEvents(ctx, tx, events, now)

@@ -35,14 +35,20 @@ func scanConsultation(row Row) (*article5.Consultation, error) {
 }
 
 // SaveConsultation stores c with the objects and events it produced, in one
-// transaction with their audit entries; ECONFLICT unless c.Version is the
-// stored version + 1 (1 for a new consultation), or if an object is refused.
-// See article5.ConsultationService.
-func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, kind string, objs []*article5.StoredObject, events []article5.Event) ([]article5.Event, error) {
+// transaction with their audit entries (one of the consultations row per
+// kind of s.Kinds, one per event, each by s.By); ECONFLICT unless
+// c.Version is the stored version + 1 (1 for a new consultation), or if an
+// object is refused. See article5.ConsultationService.
+func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, s article5.ConsultationSave) ([]article5.Event, error) {
 	op := db.op("save consultation")
 	if c == nil || c.Case == "" || c.State == "" || len(c.Data) == 0 || c.Version < 1 {
 		return nil, article5.Errorf(article5.EINVALID, "a consultation needs a case, a state, data and a version ≥ 1")
 	}
+	if len(s.Kinds) == 0 {
+		return nil, article5.Invalid("cannot save the consultation on case "+c.Case,
+			article5.Detail{Object: c.Case, Pointer: "/kinds", Message: "a consultation save records at least one kind of change (audit.KindCase, …)"})
+	}
+	objs, events := s.Objects, s.Events
 	// One consultation write at a time: the version check then holds. The
 	// ingest's and the events' locks are taken now, in the order of Lock:
 	// ingesting appends to the log (LockAudit), after which no other lock
@@ -76,7 +82,11 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 		c.Case, string(c.State), c.Version, string(c.Data), c.Updated.UnixNano()); err != nil {
 		return nil, article5.Internal(op, err)
 	}
-	entries := []audit.Entry{{Kind: kind, Ref: audit.ConsultationRef(c.Case), Digest: audit.ConsultationDigest(c), Time: now}}
+	entries := make([]audit.Entry, 0, len(s.Kinds)+len(events))
+	digest := audit.ConsultationDigest(c)
+	for _, k := range s.Kinds {
+		entries = append(entries, audit.Entry{Kind: k, Ref: audit.ConsultationRef(c.Case), Digest: digest, Time: now, By: s.By})
+	}
 	if len(objs) > 0 {
 		if _, err := db.ingestTx(ctx, tx, op, article5.IngestRequest{Objects: objs, Atomic: true}, now, false); err != nil {
 			return nil, err
@@ -92,6 +102,9 @@ func (db *DB) SaveConsultation(ctx context.Context, c *article5.Consultation, ki
 	evEntries, err := db.insertEvents(ctx, tx, out, now)
 	if err != nil {
 		return nil, article5.Internal(op, err)
+	}
+	for i := range evEntries {
+		evEntries[i].By = s.By
 	}
 	entries = append(entries, evEntries...)
 	if err := db.appendAudit(ctx, tx, entries); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,12 @@ func opinionJSON(explanation string) string {
 	return `{"type":"opinion","spec_version":"2.1","id":"` + opinionID + `","created":"2024-04-01T00:00:00.000Z","modified":"2024-04-01T00:00:00.000Z","opinion":"agree","explanation":"` + explanation + `","object_refs":["` + indicator + `"]}`
 }
 
+// Who made the test's consultation steps, as the log records them.
+const (
+	openerBy = "user--00000000-0000-4000-8000-000000000001@identity--00000000-0000-4000-8000-0000000000a1"
+	signerBy = "user--00000000-0000-4000-8000-000000000002@identity--00000000-0000-4000-8000-0000000000b2"
+)
+
 // testConsultations: a consultation is saved with its objects and events
 // in one transaction, versions are checked, and a refused object refuses
 // the whole save.
@@ -28,7 +35,8 @@ func testConsultations(t *testing.T, s article5.Store) {
 		t.Fatalf("FindConsultation before any: %v, want ENOTFOUND", err)
 	}
 	c := &article5.Consultation{Case: grouping, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
-	evs, err := s.SaveConsultation(ctx, c, audit.KindCase, nil, []article5.Event{{Type: article5.EventConsultationOpened, Case: grouping, Hash: strings.Repeat("a", 64)}})
+	evs, err := s.SaveConsultation(ctx, c, article5.ConsultationSave{Kinds: []string{audit.KindCase}, By: openerBy,
+		Events: []article5.Event{{Type: article5.EventConsultationOpened, Case: grouping, Hash: strings.Repeat("a", 64)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,20 +46,41 @@ func testConsultations(t *testing.T, s article5.Store) {
 
 	// Version 1 again: another request got there first.
 	again := &article5.Consultation{Case: grouping, State: article5.StateInConsultation, Version: 1, Data: []byte(`{"x":1}`)}
-	if _, err := s.SaveConsultation(ctx, again, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.ECONFLICT {
+	if _, err := s.SaveConsultation(ctx, again, article5.ConsultationSave{Kinds: []string{audit.KindCase}}); article5.ErrorCode(err) != article5.ECONFLICT {
 		t.Fatalf("stale version: %v, want ECONFLICT", err)
 	}
 	skip := &article5.Consultation{Case: grouping, State: article5.StateInConsultation, Version: 3, Data: []byte(`{"x":1}`)}
-	if _, err := s.SaveConsultation(ctx, skip, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.ECONFLICT {
+	if _, err := s.SaveConsultation(ctx, skip, article5.ConsultationSave{Kinds: []string{audit.KindCase}}); article5.ErrorCode(err) != article5.ECONFLICT {
 		t.Fatalf("skipped version: %v, want ECONFLICT", err)
 	}
 
 	// Version 2 with an opinion and a concluded event.
 	v2 := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 2, Data: []byte(`{"state":"concluded-concurred"}`)}
-	evs, err = s.SaveConsultation(ctx, v2, audit.KindDetermination, []*article5.StoredObject{Object(t, opinionJSON("signed"), "")},
-		[]article5.Event{{Type: article5.EventConcluded, Case: grouping, Party: article5.PartyUS, Outcome: article5.Concurred}})
+	// The signature that concludes: two entries of the row, the signature's
+	// and the determination's, both by the signer, as is its event.
+	evs, err = s.SaveConsultation(ctx, v2, article5.ConsultationSave{Kinds: []string{audit.KindSignature, audit.KindDetermination}, By: signerBy,
+		Objects: []*article5.StoredObject{Object(t, opinionJSON("signed"), "")},
+		Events:  []article5.Event{{Type: article5.EventConcluded, Case: grouping, Party: article5.PartyUS, Outcome: article5.Concurred}}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	a := auditStore(t, s)
+	rows, err := a.AuditEntriesByRef(ctx, audit.ConsultationRef(grouping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds, bys []string
+	for _, e := range rows {
+		kinds, bys = append(kinds, e.Kind), append(bys, e.By)
+	}
+	if want := []string{audit.KindCase, audit.KindSignature, audit.KindDetermination}; !slices.Equal(kinds, want) || !slices.Equal(bys, []string{openerBy, signerBy, signerBy}) {
+		t.Fatalf("consultation entries: kinds %v by %v, want %v by the opener, then the signer twice", kinds, bys, want)
+	}
+	if ev, err := a.AuditEntriesByRef(ctx, audit.EventRef(evs[0].Seq)); err != nil || len(ev) != 1 || ev[0].By != signerBy {
+		t.Fatalf("the concluded event's entry: %+v %v, want one by the signer", ev, err)
+	}
+	if rep := MustAuditVerify(t, s); !rep.Intact() {
+		t.Fatalf("the log after saves with By: %v", rep.Err())
 	}
 	got, err := s.FindConsultation(ctx, grouping)
 	if err != nil {
@@ -74,8 +103,8 @@ func testConsultations(t *testing.T, s article5.Store) {
 
 	// A refused object (same version, other content) refuses the whole save.
 	v3 := &article5.Consultation{Case: grouping, State: article5.StateClosed, Version: 3, Data: []byte(`{"state":"closed"}`)}
-	_, err = s.SaveConsultation(ctx, v3, audit.KindCase, []*article5.StoredObject{Object(t, opinionJSON("altered"), "")},
-		[]article5.Event{{Type: article5.EventClosed, Case: grouping}})
+	_, err = s.SaveConsultation(ctx, v3, article5.ConsultationSave{Kinds: []string{audit.KindCase},
+		Objects: []*article5.StoredObject{Object(t, opinionJSON("altered"), "")}, Events: []article5.Event{{Type: article5.EventClosed, Case: grouping}}})
 	if article5.ErrorCode(err) != article5.ECONFLICT {
 		t.Fatalf("save with a refused object: %v, want ECONFLICT", err)
 	}
@@ -85,8 +114,27 @@ func testConsultations(t *testing.T, s article5.Store) {
 	if after, _ := s.FindEvents(ctx, article5.EventFilter{After: 0, Limit: 100, Audience: article5.Audience{All: true}}); len(after) != len(all) {
 		t.Fatalf("a refused save added %d events", len(after)-len(all))
 	}
-	if _, err := s.SaveConsultation(ctx, &article5.Consultation{Case: grouping, Version: 1}, audit.KindCase, nil, nil); article5.ErrorCode(err) != article5.EINVALID {
+	if _, err := s.SaveConsultation(ctx, &article5.Consultation{Case: grouping, Version: 1}, article5.ConsultationSave{Kinds: []string{audit.KindCase}}); article5.ErrorCode(err) != article5.EINVALID {
 		t.Fatalf("consultation without state or data: %v, want EINVALID", err)
+	}
+	// No kind, a bad kind or a By the log cannot record: EINVALID naming
+	// it, nothing written.
+	for _, bad := range []struct {
+		save article5.ConsultationSave
+		ptr  string
+	}{
+		{article5.ConsultationSave{}, "/kinds"},
+		{article5.ConsultationSave{Kinds: []string{"Not A Kind"}}, "/kind"},
+		{article5.ConsultationSave{Kinds: []string{audit.KindCase}, By: "a user with spaces"}, "/by"},
+	} {
+		_, err := s.SaveConsultation(ctx, &article5.Consultation{Case: grouping, State: article5.StateClosed, Version: 3, Data: []byte(`{"state":"closed"}`)}, bad.save)
+		var e *article5.Error
+		if article5.ErrorCode(err) != article5.EINVALID || !errors.As(err, &e) || len(e.Details) == 0 || e.Details[0].Pointer != bad.ptr {
+			t.Errorf("save %+v: %v, want EINVALID at %s", bad.save, err, bad.ptr)
+		}
+		if got, _ := s.FindConsultation(ctx, grouping); got.Version != 2 {
+			t.Fatalf("after a refused save (%+v) the version is %d, want 2", bad.save, got.Version)
+		}
 	}
 }
 
@@ -161,7 +209,7 @@ func testConsultationTamper(t *testing.T, open AuditOpen) {
 			ctx := context.Background()
 			testApproverKeys(t, s)
 			c := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 1, Data: []byte(`{"state":"concluded-concurred"}`)}
-			if _, err := s.SaveConsultation(ctx, c, audit.KindSignature, nil, nil); err != nil {
+			if _, err := s.SaveConsultation(ctx, c, article5.ConsultationSave{Kinds: []string{audit.KindSignature}}); err != nil {
 				t.Fatal(err)
 			}
 			if rep := MustAuditVerify(t, s); !rep.Intact() {
@@ -191,8 +239,8 @@ func testConcurrentWriters(t *testing.T, s article5.Store) {
 		for r := range rounds {
 			id := fmt.Sprintf("grouping--00000000-0000-4000-8000-%012d", r)
 			c := &article5.Consultation{Case: id, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
-			if _, err := s.SaveConsultation(ctx, c, audit.KindCase, SyntheticBatch(10_000+r, 1),
-				[]article5.Event{{Type: article5.EventConsultationOpened, Case: id}}); err != nil {
+			if _, err := s.SaveConsultation(ctx, c, article5.ConsultationSave{Kinds: []string{audit.KindCase}, Objects: SyntheticBatch(10_000+r, 1),
+				Events: []article5.Event{{Type: article5.EventConsultationOpened, Case: id}}}); err != nil {
 				errs <- fmt.Errorf("consultation %d: %w", r, err)
 			}
 		}
@@ -217,5 +265,46 @@ func testConcurrentWriters(t *testing.T, s article5.Store) {
 	close(errs)
 	for err := range errs {
 		t.Errorf("%v (%v)", err, errors.Unwrap(errors.Unwrap(err)))
+	}
+}
+
+// testConsultationLogBeforeBy: a log whose consultation entries were
+// written before they named who made them (no By: the five-field leaf)
+// and then gains entries that do still verifies, normally and deeply, and
+// the older entries read back exactly as written.
+func testConsultationLogBeforeBy(t *testing.T, s article5.Store) {
+	ctx := context.Background()
+	a := auditStore(t, s)
+	c := &article5.Consultation{Case: grouping, State: article5.StateOpen, Version: 1, Data: []byte(`{"state":"open"}`)}
+	if _, err := s.SaveConsultation(ctx, c, article5.ConsultationSave{Kinds: []string{audit.KindCase}}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := a.AuditEntriesByRef(ctx, audit.ConsultationRef(grouping))
+	if err != nil || len(old) != 1 {
+		t.Fatalf("entries before: %+v %v", old, err)
+	}
+	if f := strings.Fields(string(old[0].Data())); len(f) != 5 {
+		t.Fatalf("an entry without By has leaf %q, want the five-field line", old[0].Data())
+	}
+	v2 := &article5.Consultation{Case: grouping, State: article5.StateConcurred, Version: 2, Data: []byte(`{"state":"concluded-concurred"}`)}
+	if _, err := s.SaveConsultation(ctx, v2, article5.ConsultationSave{Kinds: []string{audit.KindSignature, audit.KindDetermination}, By: signerBy,
+		Events: []article5.Event{{Type: article5.EventConcluded, Case: grouping, Outcome: article5.Concurred}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range []*audit.Report{MustAuditVerify(t, s), MustAuditVerifyDeep(t, s)} {
+		if !rep.Intact() {
+			t.Fatalf("a log with entries before and after By: %v", rep.Err())
+		}
+	}
+	all, err := a.AuditEntriesByRef(ctx, audit.ConsultationRef(grouping))
+	if err != nil || len(all) != 3 || all[0] != old[0] || all[1].By != signerBy || all[2].By != signerBy {
+		t.Fatalf("entries after: %+v %v, want the first unchanged then two by the signer", all, err)
+	}
+	p, err := a.AuditInclusion(ctx, old[0].Index, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Entry != old[0] {
+		t.Fatalf("the older entry's proof is of %+v, want %+v", p.Entry, old[0])
 	}
 }

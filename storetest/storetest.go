@@ -237,6 +237,7 @@ func Run(t *testing.T, open func(t *testing.T) article5.Store) {
 		{"Doctrines", testDoctrines},
 		{"Webhooks", testWebhooks},
 		{"Consultations", testConsultations},
+		{"ConsultationLogBeforeBy", testConsultationLogBeforeBy},
 		{"ApproverKeys", testApproverKeys},
 		{"Partners", testPartners},
 		{"PartnerHeads", testPartnerHeads},

@@ -234,7 +234,7 @@ func (h *handler) user(page func(http.ResponseWriter, *http.Request, *who)) http
 			return
 		}
 		rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
-		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}, gate: h.n.Gate(rcp)})
+		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles, Org: u.Org}, gate: h.n.Gate(rcp)})
 	}
 }
 
@@ -254,7 +254,7 @@ func (h *handler) caller(page func(http.ResponseWriter, *http.Request, *who)) ht
 			return
 		}
 		rcp := release.Recipient{Party: u.Party, Org: u.Org, Communities: u.Communities, Subject: u.ID}
-		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles}, gate: h.n.Gate(rcp)})
+		page(w, r, &who{user: u, authz: authz.User{ID: u.ID, Party: u.Party, Roles: u.Roles, Org: u.Org}, gate: h.n.Gate(rcp)})
 	}
 }
 
