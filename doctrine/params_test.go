@@ -3,6 +3,7 @@ package doctrine_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -141,5 +142,34 @@ func TestFactorScoreRange(t *testing.T) {
 	d := mustRefuse(t, []byte(s))
 	if d.Line != line || !strings.HasSuffix(d.Pointer, ".score") || !strings.Contains(d.Message, "0 to 3, got 4") {
 		t.Fatalf("got %s; want line %d", d, line)
+	}
+}
+
+// TestParametersDocumented: docs/doctrine.md lists every parameter of the
+// table with what its value must be, and no other.
+func TestParametersDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/doctrine.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([^|]+) \\|").FindAllStringSubmatch(string(doc), -1)
+	documented := map[string]string{}
+	for _, r := range rows {
+		documented[r[1]] = r[2]
+	}
+	known := map[string]bool{}
+	for _, p := range doctrine.Parameters {
+		known[p.Name] = true
+		want, _, _ := strings.Cut(p.Kind.Expected, " (")
+		if !strings.HasPrefix(documented[p.Name], want) {
+			t.Errorf("docs/doctrine.md: parameter %s is documented as %q, want %q", p.Name, documented[p.Name], want)
+		}
+	}
+	section := string(doc)[strings.Index(string(doc), "### Parameters"):]
+	section = section[:strings.Index(section, "### The tier")]
+	for _, r := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(section, -1) {
+		if !known[r[1]] {
+			t.Errorf("docs/doctrine.md documents a parameter %s that a doctrine may not set", r[1])
+		}
 	}
 }
