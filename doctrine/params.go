@@ -96,6 +96,9 @@ func (ps *params) UnmarshalYAML(n ast.Node) error {
 	}
 	for it := m.MapRange(); it.Next(); {
 		k, v := it.Key(), it.Value()
+		if k == nil || v == nil {
+			continue
+		}
 		p := paramValue{Name: strings.TrimSpace(k.String()), Node: v}
 		if tok := v.GetToken(); tok != nil && tok.Position != nil {
 			p.Line, p.Column = tok.Position.Line, tok.Position.Column
