@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// VersionHeld is the ECONFLICT error for a doctrine text put under a
+// version (id, version) that already names another text, whose hex
+// sha256 is held: a version names one text, so that "jp 2.1.1" in a
+// signed record means one file.
+func VersionHeld(id, version, held string) *Error {
+	return Errorf(ECONFLICT, "%s %s is already held with other text (sha256 %s): give the new text its own version", id, version, held)
+}
+
 // DoctrineVersion is one version of a doctrine put through the API: the
 // YAML source as received and what the node needs to list it without
 // parsing. Versions of one doctrine id are numbered Seq 1, 2, … in the
@@ -30,7 +38,10 @@ type DoctrineService interface {
 	// SaveDoctrine stores v as the next version of v.ID (setting Seq,
 	// SHA256 and a zero Changed) with its audit entry and a full
 	// re-assessment job ("*"), all in one transaction, and returns the
-	// job's id. EINVALID without an id, a party or a source.
+	// job's id. EINVALID without an id, a party or a source; ECONFLICT
+	// (VersionHeld) if another text (another sha256) is already stored
+	// under v.ID and v.Version, checked in the same transaction as the
+	// insert: a version names one text. The same text again is stored.
 	SaveDoctrine(ctx context.Context, v *DoctrineVersion) (job string, err error)
 	// FindDoctrines returns the latest stored version of every doctrine,
 	// ordered by id (none: an empty slice).

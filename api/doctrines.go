@@ -112,7 +112,9 @@ func (s *server) getDoctrine(w http.ResponseWriter, r *http.Request) error {
 // the party that owns the doctrine in force may (authz change-doctrine,
 // 403), and the file must keep that party (403: a doctrine cannot be
 // handed to the other party) and the id (400). A file that does not parse
-// or check is 400 with a detail per fault, naming its line. On success the
+// or check is 400 with a detail per fault, naming its line; a file whose
+// id and version already name another text is 409 (a version names one
+// text: article5.VersionHeld). On success the
 // version is stored and logged (node.Node.ChangeDoctrine), put in force,
 // and every case is re-assessed under it by the job returned: 200
 // {"doctrine":…,"job":…}. The same file as the one in force changes
@@ -166,8 +168,9 @@ func (s *server) putDoctrine(w http.ResponseWriter, r *http.Request) error {
 // node.Node.ChangeDoctrine. It returns the doctrine in force after it; v
 // is nil when nothing changed. A file that does not parse or check is
 // EINVALID with a detail per fault, naming its line; nothing is stored
-// then. EFORBIDDEN too when the file names another party; ENOTFOUND when
-// no doctrine id is in force.
+// then. EFORBIDDEN too when the file names another party; ECONFLICT when
+// its version already names another text; ENOTFOUND when no doctrine id
+// is in force.
 func (s *server) changeDoctrine(r *http.Request, p *principal, id string, body []byte) (now node.DoctrineInfo, v *article5.DoctrineVersion, job string, err error) {
 	cur, err := s.n.Doctrine(id)
 	if err != nil {

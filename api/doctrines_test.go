@@ -112,6 +112,33 @@ func TestAdminChangesOwnDoctrine(t *testing.T) {
 	if !same.Unchanged {
 		t.Error("putting the doctrine in force again was not a no-op")
 	}
+
+	// Another text under the version in force (2.1.2, stored) or under
+	// the built-in version (2.1.1) is refused: a version names one text.
+	jpBuiltin, err := doctrine.Default("jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ version, held string }{{"2.1.2", put.Doctrine.SHA256}, {"2.1.1", jpBuiltin.SHA256}} {
+		other := MustDoctrineSource(t, "jp", `version: "2.1.1"`, `version: "`+tc.version+`"`)
+		other = bytes.Replace(other, []byte("\nparty: JP\n"), []byte("\nparty: JP\n# reworded\n"), 1)
+		er := MustError(t, e.putDoctrine(t, "jp", admin, other), http.StatusConflict, article5.ECONFLICT)
+		want := "jp " + tc.version + " is already held with other text (sha256 " + tc.held + "): give the new text its own version"
+		if er.Error.Message != want {
+			t.Errorf("another text under %s: %q, want %q", tc.version, er.Error.Message, want)
+		}
+	}
+	if vs, err := e.db.FindDoctrineVersions(ctx, "jp"); err != nil || len(vs) != 1 {
+		t.Errorf("after refused versions: %d stored, %v; want 1", len(vs), err)
+	}
+	if d, err := e.n.Doctrine("jp"); err != nil || d.SHA256 != put.Doctrine.SHA256 {
+		t.Errorf("after refused versions the jp doctrine in force is %v, %v", d, err)
+	}
+	// The built-in text back under its own version is taken.
+	MustDecode(t, e.putDoctrine(t, "jp", admin, jpBuiltin.Source), &put)
+	if put.Doctrine.Version != "2.1.1" || put.Doctrine.Stored == nil || put.Doctrine.Stored.Seq != 2 {
+		t.Errorf("the built-in text put back: %+v", put.Doctrine)
+	}
 }
 
 func TestDoctrineChangeRefusals(t *testing.T) {
@@ -151,6 +178,15 @@ func TestDoctrineChangeRefusals(t *testing.T) {
 		line := 1 + strings.Count(string(bad[:strings.Index(string(bad), ">= >= 50")]), "\n")
 		if len(er.Error.Details) == 0 || er.Error.Details[0].Line != line {
 			t.Errorf("want a detail on line %d: %+v", line, er.Error.Details)
+		}
+	})
+	t.Run("OutOfRange", func(t *testing.T) {
+		bad := MustDoctrineSource(t, "jp", "attribution_confidence_needed: 60", "attribution_confidence_needed: 600")
+		er := MustError(t, e.putDoctrine(t, "jp", admin, bad), http.StatusBadRequest, article5.EINVALID)
+		line := 1 + strings.Count(string(bad[:strings.Index(string(bad), ": 600")]), "\n")
+		if len(er.Error.Details) != 1 || er.Error.Details[0].Line != line || er.Error.Details[0].Pointer != "parameters.attribution_confidence_needed" ||
+			!strings.Contains(er.Error.Details[0].Message, "attribution_confidence_needed = 600: expected a STIX confidence: a whole number from 0 to 100") {
+			t.Errorf("want one detail on line %d naming the parameter, the value and the range: %+v", line, er.Error.Details)
 		}
 	})
 	t.Run("OtherID", func(t *testing.T) {

@@ -49,8 +49,10 @@ type Admin interface {
 	// ChangeDoctrine puts src in force as the next version of doctrine id,
 	// as PUT /api/v1/doctrines/{id} does: EFORBIDDEN unless the user is
 	// an admin of the Party that owns it; EINVALID, with a detail per
-	// fault naming its line, when src does not parse or check (nothing is
-	// stored). v is nil when src is the version in force.
+	// fault naming its line, when src does not parse or check; ECONFLICT
+	// (article5.VersionHeld) when its id and version already name another
+	// text (nothing is stored either way). v is nil when src is the
+	// version in force.
 	ChangeDoctrine(r *http.Request, id string, src []byte) (v *article5.DoctrineVersion, job string, err error)
 	// UserKeys returns a user of the admin's Party and their approver
 	// keys, newest first (never a sealed key), as GET

@@ -15,7 +15,6 @@ import (
 	"article5"
 
 	"cel.dev/cel-go/cel"
-	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/token"
@@ -278,35 +277,14 @@ func (c *compiler) build(f *file) *Doctrine {
 	for _, fd := range article5.FactCatalogue() {
 		add(fd.Name, cel.OptionalType(celType(fd.Type)))
 	}
-	paramNames := make([]string, 0, len(f.Parameters))
-	for k := range f.Parameters {
+	paramTypes, paramVals := c.checkParams(f.Parameters)
+	paramNames := make([]string, 0, len(paramTypes))
+	for k := range paramTypes {
 		paramNames = append(paramNames, k)
 	}
 	sort.Strings(paramNames)
-	paramVals := map[string]ref.Val{}
 	for _, k := range paramNames {
-		v := f.Parameters[k]
-		var t *cel.Type
-		var rv ref.Val
-		switch x := v.(type) {
-		case bool:
-			t, rv = cel.BoolType, types.Bool(x)
-		case uint64:
-			t, rv = cel.IntType, types.Int(int64(x))
-		case int64:
-			t, rv = cel.IntType, types.Int(x)
-		case int:
-			t, rv = cel.IntType, types.Int(int64(x))
-		case float64:
-			t, rv = cel.DoubleType, types.Double(x)
-		case string:
-			t, rv = cel.StringType, types.String(x)
-		default:
-			c.errf(0, "parameters."+k, "expected a bool, number or string, got %T", v)
-			continue
-		}
-		add("params."+k, t)
-		paramVals["params."+k] = rv
+		add("params."+k, paramTypes[k])
 	}
 	for _, fs := range f.UseOfForce.Factors {
 		add("uof."+fs.Name, cel.IntType)
@@ -321,7 +299,7 @@ func (c *compiler) build(f *file) *Doctrine {
 	d.nslots = len(d.slots)
 	d.paramVals = make([]ref.Val, d.nslots)
 	for k, v := range paramVals {
-		d.paramVals[d.slots[k]] = v
+		d.paramVals[d.slots["params."+k]] = v
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
@@ -435,6 +413,11 @@ func (c *compiler) build(f *file) *Doctrine {
 		if fs.Name == "" {
 			c.errf(0, path+".name", "expected a factor name")
 		}
+		for j, l := range fs.Levels {
+			if l.Score < 0 || l.Score > 3 || l.Score != float64(int(l.Score)) {
+				c.errf(l.When.Line, fmt.Sprintf("%s.levels[%d].score", path, j), "expected a Schmitt factor score, a whole number from 0 to 3, got %g", l.Score)
+			}
+		}
 		d.factors = append(d.factors, factor{name: fs.Name, source: fs.Source,
 			levels: c.levels(path, fs.Levels, stageFacts, sub(path+".levels"))})
 	}
@@ -492,6 +475,11 @@ func (c *compiler) build(f *file) *Doctrine {
 	}
 	if len(f.Priority.Categories) > 0 && wsum <= 0 {
 		c.errf(0, "priority.categories", "expected weights summing to more than 0")
+	}
+	for i, l := range f.Priority.Levels {
+		if l.Level == "" || l.Min < 0 || l.Min > 100 {
+			c.errf(0, fmt.Sprintf("priority.levels[%d]", i), "expected a level name and a cut point `min` on the NCISS scale 0–100, got %q, %g", l.Level, l.Min)
+		}
 	}
 	d.plevels = f.Priority.Levels
 	sort.SliceStable(d.plevels, func(i, j int) bool { return d.plevels[i].Min > d.plevels[j].Min })

@@ -15,7 +15,7 @@ type file struct {
 	Title        string            `yaml:"title"`
 	Description  string            `yaml:"description"`
 	Sources      map[string]string `yaml:"sources"`
-	Parameters   map[string]any    `yaml:"parameters"`
+	Parameters   params            `yaml:"parameters"`
 	Accumulation accumulationSpec  `yaml:"accumulation"`
 	Needed       []neededSpec      `yaml:"needed"`
 	Presumptions []presumptionSpec `yaml:"presumptions"`

@@ -64,6 +64,9 @@ checklist:
 	f.Add([]byte(minimal + "presumptions:\n  - fact: ci_sector_count\n    value: \"1\"\n    when: \"true\"\n"))
 	f.Add([]byte(minimal + "presumptions:\n  - fact: deaths\n    value: \"'many'\"\n    when: \"deaths\"\n    rebutted_by: {fact: nope}\n"))
 	f.Add([]byte(minimal + "below_threshold_requires:\n  - name: x\n    facts: []\n    established: \"1\"\n"))
+	// Parameters of each kind, in and out of range.
+	f.Add([]byte(minimal + "parameters:\n  attribution_confidence_needed: 600\n  aa_deaths_direct: -5\n  uof_disruption_hours: 72\n  state_nexus_required: 1\n  aa_economic_usd: .nan\n"))
+	f.Add([]byte(minimal + "parameters:\n  aa_deaths_direct: 20\n  aa_deaths_total: 10\n  x: y\n  uof_function_loss: 90.5\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := doctrine.Parse("fuzz.yaml", data)
 		if err != nil {

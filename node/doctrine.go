@@ -58,8 +58,17 @@ func (n *Node) setDoctrine(d *doctrine.Doctrine) {
 // every case is re-assessed under it. Authorisation is the caller's (the
 // owning party's admin: authz.ActionChangeDoctrine). The worker claims no
 // job between the store's commit and the swap, so the job always runs
-// under d.
+// under d. ECONFLICT (article5.VersionHeld) if d's id and version already
+// name another text: a doctrine set up at start or a stored version.
 func (n *Node) ChangeDoctrine(ctx context.Context, d *doctrine.Doctrine, byUser string) (*article5.DoctrineVersion, string, error) {
+	// A version names one text: the built-in and file doctrines set up
+	// at start are checked here (they never change), the stored versions
+	// by the store, in the transaction that stores d.
+	for _, held := range n.Doctrines {
+		if held.ID == d.ID && held.Version == d.Version && held.SHA256 != d.SHA256 {
+			return nil, "", fmt.Errorf("change doctrine %s: %w", d.ID, article5.VersionHeld(d.ID, d.Version, held.SHA256))
+		}
+	}
 	v := &article5.DoctrineVersion{ID: d.ID, Party: d.Party, Version: d.Version, Title: d.Title, Source: d.Source,
 		ChangedBy: byUser, Changed: n.now()}
 	n.docsMu.Lock()

@@ -28,7 +28,8 @@ func scanDoctrine(row Row) (*article5.DoctrineVersion, error) {
 // audit entry and a full re-assessment job, in one transaction, and
 // returns the job's id. Concurrent saves are serialised by the audit
 // log's lock, taken before the next seq is read. EINVALID without an id,
-// a party or a source.
+// a party or a source; ECONFLICT (article5.VersionHeld) if another text is
+// already stored under v's id and version.
 func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (string, error) {
 	op := db.op("save doctrine")
 	if v.ID == "" || v.Party == "" || len(v.Source) == 0 {
@@ -44,6 +45,19 @@ func (db *DB) SaveDoctrine(ctx context.Context, v *article5.DoctrineVersion) (st
 		return "", err
 	}
 	defer tx.Rollback(ctx)
+	// A version names one text: the lock taken above serialises saves, so
+	// no other text can be stored under v.Version between this read and
+	// the insert.
+	held, err := collect(ctx, tx, func(row Row) (string, error) {
+		var sum string
+		return sum, row.Scan(&sum)
+	}, `SELECT sha256 FROM doctrines WHERE id = ? AND version = ? AND sha256 <> ? ORDER BY seq LIMIT 1`, v.ID, v.Version, v.SHA256)
+	if err != nil {
+		return "", article5.Internal(op, err)
+	}
+	if len(held) > 0 {
+		return "", article5.VersionHeld(v.ID, v.Version, held[0])
+	}
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM doctrines WHERE id = ?`, v.ID).Scan(&v.Seq); err != nil {
 		return "", article5.Internal(op, err)
 	}

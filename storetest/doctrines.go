@@ -31,7 +31,8 @@ func MustSaveDoctrine(tb testing.TB, s article5.Store, v *article5.DoctrineVersi
 
 // testDoctrines proves DoctrineService: versions numbered per id, the
 // latest per id listed, the source kept byte for byte with its sha256, and
-// a full re-assessment job recorded with each version.
+// a full re-assessment job recorded with each version; a version names
+// one text (ECONFLICT for another text under a held id and version).
 func testDoctrines(t *testing.T, s article5.Store) {
 	ctx := context.Background()
 	if ds, err := s.FindDoctrines(ctx); err != nil || ds == nil || len(ds) != 0 {
@@ -69,12 +70,34 @@ func testDoctrines(t *testing.T, s article5.Store) {
 		t.Fatalf("second version: seq %d, changed %v", second.Seq, second.Changed)
 	}
 
+	// A version names one text: another text under a held version is
+	// refused and nothing is stored; the same text again is stored.
+	changedText := &article5.DoctrineVersion{ID: "jp", Party: article5.PartyJP, Version: "2019.2", Title: "JP",
+		Source: append(doctrineYAML("jp", "JP", "2019.2"), "description: changed\n"...), ChangedBy: "user--b"}
+	_, err = s.SaveDoctrine(ctx, changedText)
+	wantCode(t, err, article5.ECONFLICT)
+	if err == nil || !strings.Contains(err.Error(), "jp 2019.2 is already held with other text (sha256 "+second.SHA256+")") {
+		t.Fatalf("another text under a held version: %v; want it to name the held sha256 %s", err, second.SHA256)
+	}
+	if vs, err := s.FindDoctrineVersions(ctx, "jp"); err != nil || len(vs) != 2 {
+		t.Fatalf("after the refused save: %d versions, %v; want 2", len(vs), err)
+	}
+	// The same version under another id is another name.
+	MustSaveDoctrine(t, s, &article5.DoctrineVersion{ID: "jp-alt", Party: article5.PartyJP, Version: "2019.2", Title: "JP",
+		Source: changedText.Source, ChangedBy: "user--b"})
+	again := &article5.DoctrineVersion{ID: "jp", Party: article5.PartyJP, Version: "2019.1", Title: "JP",
+		Source: first.Source, ChangedBy: "user--b"}
+	MustSaveDoctrine(t, s, again)
+	if again.Seq != 3 {
+		t.Fatalf("the first text again: seq %d, want 3", again.Seq)
+	}
+
 	latest, err := s.FindDoctrines(ctx)
-	if err != nil || len(latest) != 2 || latest[0].ID != "jp" || latest[0].Seq != 2 || latest[1].ID != "us" || latest[1].Seq != 1 {
-		t.Fatalf("FindDoctrines: %v, %v; want jp#2, us#1", latest, err)
+	if err != nil || len(latest) != 3 || latest[0].ID != "jp" || latest[0].Seq != 3 || latest[1].ID != "jp-alt" || latest[2].ID != "us" || latest[2].Seq != 1 {
+		t.Fatalf("FindDoctrines: %v, %v; want jp#3, jp-alt#1, us#1", latest, err)
 	}
 	vs, err := s.FindDoctrineVersions(ctx, "jp")
-	if err != nil || len(vs) != 2 {
+	if err != nil || len(vs) != 3 {
 		t.Fatalf("FindDoctrineVersions(jp): %v, %v", vs, err)
 	}
 	v := vs[0]

@@ -159,3 +159,42 @@ func TestBrowserAdminJapanese(t *testing.T) {
 	b.visit("users-forbidden", "/admin/users")
 	check("users-forbidden")
 }
+
+// TestBrowserDoctrineRefusals: in Chromium, a doctrine with a parameter
+// out of its range shows the fault next to the line of the value, and
+// another text under the version in force shows the refusal next to the
+// version line; the text sent stays in the form.
+func TestBrowserDoctrineRefusals(t *testing.T) {
+	e := MustEnv(t)
+	e.MustAdmins(t)
+	b := MustBrowser(t, e)
+	b.setLang("en")
+	b.login("jp-admin")
+	b.visit("doctrine-jp", "/doctrines/jp")
+	good, _ := doctrine.DefaultSource("jp")
+	bad := strings.Replace(string(good), "aa_deaths_direct: 5 ", "aa_deaths_direct: -5 ", 1)
+	line := strings.Count(bad[:strings.Index(bad, ": -5")], "\n") + 1
+	b.run("put a doctrine with -5 deaths",
+		chromedp.SetValue(chromedp.CSS("#d-source"), bad),
+		chromedp.Click(chromedp.CSS("#doctrine-upload")),
+		chromedp.WaitVisible(chromedp.CSS("#doctrine-errors")))
+	b.settled("doctrine-range")
+	fault := get(b, "read the fault by its line", chromedp.Text(chromedp.CSS("#L"+strconv.Itoa(line)+" .fault")))
+	if !strings.Contains(fault, "line "+strconv.Itoa(line)+", column 21") || !strings.Contains(fault, "aa_deaths_direct = -5: expected a number of persons") {
+		t.Errorf("next to line %d: %q", line, fault)
+	}
+	held := strings.Replace(string(good), "\nparty: JP\n", "\nparty: JP\n# reworded\n", 1)
+	vline := strings.Count(held[:strings.Index(held, "\nversion:")+1], "\n") + 1
+	b.run("put another text under the version in force",
+		chromedp.SetValue(chromedp.CSS("#d-source"), held),
+		chromedp.Click(chromedp.CSS("#doctrine-upload")),
+		chromedp.WaitVisible(chromedp.CSS("#L"+strconv.Itoa(vline)+" .fault")))
+	b.settled("doctrine-held")
+	fault = get(b, "read the refusal by the version line", chromedp.Text(chromedp.CSS("#L"+strconv.Itoa(vline)+" .fault")))
+	if !strings.Contains(fault, "is already held with other text") || !strings.Contains(fault, "give the new text its own version") {
+		t.Errorf("next to line %d: %q", vline, fault)
+	}
+	if !get(b, "the text is kept", chromedp.Evaluate[bool](`document.getElementById('d-source').value.includes('# reworded')`)) {
+		t.Errorf("the text sent is not in the form again")
+	}
+}

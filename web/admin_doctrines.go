@@ -239,7 +239,8 @@ func findVersion(vs []docVersion, key string) (docVersion, bool) {
 // api.Admin.ChangeDoctrine: the same checks as PUT /api/v1/doctrines/{id}.
 // A file that does not parse or check is shown again with each fault
 // next to its line (and column where the YAML parser knows it), and
-// nothing is stored.
+// nothing is stored; so is a file whose version the node already holds
+// with another text (409, next to its version line).
 func (h *handler) doctrineUpload(w http.ResponseWriter, r *http.Request, me *who) {
 	id := r.PathValue("id")
 	d, err := h.doctrineData(r, id)
@@ -297,6 +298,16 @@ func (h *handler) doctrineUpload(w http.ResponseWriter, r *http.Request, me *who
 		d.Lines = lines(src, d.Faults)
 		d.Errors["source"] = "admin.err.doctrine"
 		h.render(w, r, http.StatusBadRequest, "admin_doctrine", me.user, "", d)
+	case article5.ECONFLICT:
+		// Another text under a version the node holds: shown next to the
+		// file's version line.
+		d.Faults = faults(err)
+		for i := range d.Faults {
+			d.Faults[i].Line, d.Faults[i].Path = versionLine(src), "version"
+		}
+		d.Lines = lines(src, d.Faults)
+		d.Errors["source"] = "admin.err.versionheld"
+		h.render(w, r, http.StatusConflict, "admin_doctrine", me.user, "", d)
 	case article5.EFORBIDDEN:
 		// The file names another Party than the one that owns the doctrine.
 		d.Errors["source"] = "admin.err.party"
@@ -304,6 +315,17 @@ func (h *handler) doctrineUpload(w http.ResponseWriter, r *http.Request, me *who
 	default:
 		h.fail(w, r, err)
 	}
+}
+
+// versionLine returns the 1-based line of a doctrine's top-level
+// `version:`, 0 if it has none.
+func versionLine(src []byte) int {
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(l, "version:") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // columnPrefix is how a fault's message gives its column ("column 3: …",

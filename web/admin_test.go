@@ -679,3 +679,40 @@ func TestAdminKeys(t *testing.T) {
 		t.Errorf("the keys page does not show the key revoked")
 	}
 }
+
+// TestAdminDoctrineRefusesRangesAndHeldVersions: a parameter out of its
+// range is shown next to its line and column with the value and the range
+// expected, and another text under the version the node holds is shown
+// next to the version line (409); nothing is stored either way.
+func TestAdminDoctrineRefusesRangesAndHeldVersions(t *testing.T) {
+	e := MustEnv(t)
+	e.MustAdmins(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-admin")
+	before, _ := e.n.Doctrine("jp")
+	good, _ := doctrine.DefaultSource("jp")
+	bad := strings.Replace(string(good), "attribution_confidence_needed: 60", "attribution_confidence_needed: 600", 1)
+	line := strings.Count(bad[:strings.Index(bad, ": 600")], "\n") + 1
+	r := c.upload(t, "jp", bad)
+	row := regexp.MustCompile(`(?s)<tr id="L(\d+)" class="bad">.*?</tr>`).FindStringSubmatch(r.body)
+	if r.status != http.StatusBadRequest || row == nil || row[1] != itoa(line) || !strings.Contains(row[0], "line "+itoa(line)+", column 34") ||
+		!strings.Contains(row[0], "attribution_confidence_needed = 600: expected a STIX confidence: a whole number from 0 to 100") {
+		t.Errorf("a confidence of 600: %d; the fault is not next to line %d: %q", r.status, line, row)
+	}
+
+	held := strings.Replace(string(good), "\nparty: JP\n", "\nparty: JP\n# reworded\n", 1)
+	vline := strings.Count(held[:strings.Index(held, "\nversion:")+1], "\n") + 1
+	r = c.upload(t, "jp", held)
+	row = regexp.MustCompile(`(?s)<tr id="L(\d+)" class="bad">.*?</tr>`).FindStringSubmatch(r.body)
+	want := "jp " + before.Version + " is already held with other text (sha256 " + before.SHA256 + "): give the new text its own version"
+	if r.status != http.StatusConflict || row == nil || row[1] != itoa(vline) || !strings.Contains(row[0], want) ||
+		!strings.Contains(r.body, "already held with another text") || !strings.Contains(r.body, "# reworded") {
+		t.Errorf("another text under %s: %d; want 409 with the fault next to line %d: %q", before.Version, r.status, vline, row)
+	}
+	if _, err := e.db.FindDoctrineVersions(context.Background(), "jp"); article5.ErrorCode(err) != article5.ENOTFOUND {
+		t.Errorf("a refused doctrine was stored: %v", err)
+	}
+	if now, _ := e.n.Doctrine("jp"); now.SHA256 != before.SHA256 {
+		t.Errorf("a refused doctrine is in force")
+	}
+}

@@ -209,4 +209,18 @@ func TestNodeClientCommandsPrintJSON(t *testing.T) {
 	if out := MustCLI(t, "doctrine", "put", "jp", jp, "--server", e.server, "--session", e.path("admin.session")); !strings.HasPrefix(out, "doctrine jp unchanged") {
 		t.Errorf("doctrine put (text): %q", out)
 	}
+	// Another text under the version the node holds is refused, and the
+	// doctrine in force stays.
+	m3 := e.path("m3.yaml")
+	if err := os.WriteFile(m3, []byte(strings.Replace(MustCLI(t, "doctrine", "show", "jp"), "\nparty: JP\n", "\nparty: JP\n# reworded\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runCLI(t, "doctrine", "put", "jp", m3, "--server", e.server, "--session", e.path("admin.session"))
+	want := "jp 2.1.1 is already held with other text (sha256 " + put.Doctrine.SHA256 + "): give the new text its own version"
+	if code != 2 || out != "" || !strings.Contains(errs, want) {
+		t.Errorf("doctrine put of another text under 2.1.1: exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errs, want)
+	}
+	if out := MustCLI(t, "doctrine", "put", "jp", jp, "--server", e.server, "--session", e.path("admin.session")); !strings.HasPrefix(out, "doctrine jp unchanged") {
+		t.Errorf("doctrine put of the text in force after the refusal: %q", out)
+	}
 }
