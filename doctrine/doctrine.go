@@ -126,13 +126,29 @@ func Load(refName string) (*Doctrine, error) {
 // messages. Errors are EINVALID with one Detail per fault, each naming the
 // line and the YAML path.
 func Parse(name string, data []byte) (*Doctrine, error) {
+	return parse(name, data, false)
+}
+
+// ParseHeld reads a doctrine a node already holds (stored, or named by a
+// record made under it) as Parse does, except that its parameters' values
+// are taken as written even where Parse now refuses them (out of range,
+// out of order, or not in Parameters: typed by their YAML value, as they
+// were read when the doctrine was put in force), and so are its factor
+// scores and priority cut points. A doctrine in force, or one a signed
+// record names, keeps meaning what it meant; a new text is checked by
+// Parse. Errors are Parse's for everything else.
+func ParseHeld(name string, data []byte) (*Doctrine, error) {
+	return parse(name, data, true)
+}
+
+func parse(name string, data []byte, held bool) (*Doctrine, error) {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
 	if err := dec.Decode(&f); err != nil {
 		return nil, article5.Invalid("doctrine "+name+" does not parse", yamlDetail(name, err))
 	}
 	sum := sha256.Sum256(data)
-	c := &compiler{name: name}
+	c := &compiler{name: name, held: held}
 	d := c.build(&f)
 	if len(c.details) > 0 {
 		return nil, article5.Invalid("doctrine "+name+" has errors", c.details...)
@@ -227,6 +243,7 @@ type probeWith struct {
 // compiler accumulates compile errors with lines.
 type compiler struct {
 	name    string
+	held    bool // ParseHeld: the values' ranges are not checked
 	details []article5.Detail
 	env     *cel.Env
 	d       *Doctrine
@@ -414,7 +431,7 @@ func (c *compiler) build(f *file) *Doctrine {
 			c.errf(0, path+".name", "expected a factor name")
 		}
 		for j, l := range fs.Levels {
-			if l.Score < 0 || l.Score > 3 || l.Score != float64(int(l.Score)) {
+			if !c.held && (l.Score < 0 || l.Score > 3 || l.Score != float64(int(l.Score))) {
 				c.errf(l.When.Line, fmt.Sprintf("%s.levels[%d].score", path, j), "expected a Schmitt factor score, a whole number from 0 to 3, got %g", l.Score)
 			}
 		}
@@ -477,7 +494,7 @@ func (c *compiler) build(f *file) *Doctrine {
 		c.errf(0, "priority.categories", "expected weights summing to more than 0")
 	}
 	for i, l := range f.Priority.Levels {
-		if l.Level == "" || l.Min < 0 || l.Min > 100 {
+		if l.Level == "" || !c.held && (l.Min < 0 || l.Min > 100) {
 			c.errf(0, fmt.Sprintf("priority.levels[%d]", i), "expected a level name and a cut point `min` on the NCISS scale 0–100, got %q, %g", l.Level, l.Min)
 		}
 	}

@@ -124,6 +124,29 @@ func (c *compiler) checkParams(ps params) (map[string]*cel.Type, map[string]ref.
 			continue
 		}
 		at[p.Name] = p
+		if c.held {
+			// Held: typed by its value, as every parameter was read
+			// before parameters were declared, whatever its range.
+			switch v := p.Node.(type) {
+			case *ast.BoolNode:
+				typesOf[p.Name], vals[p.Name] = cel.BoolType, types.Bool(v.Value)
+			case *ast.IntegerNode:
+				if n, isInt := v.Value.(int64); isInt {
+					typesOf[p.Name], vals[p.Name] = cel.IntType, types.Int(n)
+				} else if n, isUint := v.Value.(uint64); isUint && n <= math.MaxInt64 {
+					typesOf[p.Name], vals[p.Name] = cel.IntType, types.Int(int64(n))
+				} else {
+					bad("%s = %s: expected a number", p.Name, strings.TrimSpace(p.Node.String()))
+				}
+			case *ast.FloatNode:
+				typesOf[p.Name], vals[p.Name] = cel.DoubleType, types.Double(v.Value)
+			case *ast.StringNode:
+				typesOf[p.Name], vals[p.Name] = cel.StringType, types.String(v.Value)
+			default:
+				bad("%s = %s: expected a bool, number or string", p.Name, strings.TrimSpace(p.Node.String()))
+			}
+			continue
+		}
 		decl, ok := lookupParam(p.Name)
 		if !ok {
 			names := make([]string, len(Parameters))
@@ -177,11 +200,17 @@ func (c *compiler) checkParams(ps params) (map[string]*cel.Type, map[string]ref.
 	// A known parameter with a bad value is still declared, so that the
 	// rules reading it report no second fault.
 	for name := range at {
+		if c.held {
+			break
+		}
 		if decl, ok := lookupParam(name); ok && typesOf[name] == nil {
 			typesOf[name], vals[name] = celKind(decl.Kind), types.Int(0)
 		}
 	}
 	for _, o := range paramOrder {
+		if c.held {
+			break
+		}
 		lo, okLo := nums[o.Low]
 		hi, okHi := nums[o.High]
 		if okLo && okHi && lo > hi {

@@ -173,3 +173,36 @@ func TestParametersDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestParseHeldTakesValuesAsWritten: a doctrine a node already holds (put
+// before the ranges were checked, or named by a signed record) is read with
+// its values as written, so that the node starts and past records are
+// re-checked; Parse still refuses the same text.
+func TestParseHeldTakesValuesAsWritten(t *testing.T) {
+	src, err := doctrine.DefaultSource("jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := regexp.MustCompile(`(?m)^(\s*attribution_confidence_needed:\s*)\d+`).ReplaceAll(src, []byte("${1}600"))
+	if string(bad) == string(src) {
+		t.Fatal("the jp doctrine sets no attribution_confidence_needed: the test proves nothing")
+	}
+	if _, err := doctrine.Parse("jp.yaml", bad); err == nil {
+		t.Fatal("Parse took a confidence of 600")
+	}
+	d, err := doctrine.ParseHeld("jp.yaml", bad)
+	if err != nil {
+		t.Fatalf("ParseHeld: %v", err)
+	}
+	held, err := doctrine.ParseHeld("jp.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := doctrine.Parse("jp.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.SHA256 == strict.SHA256 || held.SHA256 != strict.SHA256 {
+		t.Fatalf("hashes: held-bad %s, held %s, strict %s", d.SHA256, held.SHA256, strict.SHA256)
+	}
+}

@@ -103,7 +103,10 @@ func (n *Node) LoadStoredDoctrines(ctx context.Context) error {
 	n.docsMu.Lock()
 	defer n.docsMu.Unlock()
 	for _, v := range vs {
-		d, err := doctrine.Parse(fmt.Sprintf("stored doctrine %s (version %d)", v.ID, v.Seq), v.Source)
+		// Held: in force when it was put, it keeps meaning what it meant
+		// even where the parameters' ranges now refuse it (a new text is
+		// checked as it is put: ParseDoctrine).
+		d, err := doctrine.ParseHeld(fmt.Sprintf("stored doctrine %s (version %d)", v.ID, v.Seq), v.Source)
 		if err != nil {
 			return fmt.Errorf("load stored doctrines: %w", err)
 		}
@@ -134,8 +137,19 @@ func (n *Node) SyncDoctrines(ctx context.Context) error {
 // (doctrine.Parse): EINVALID with a detail per fault, naming its line, or
 // naming /id when the file's id is not id.
 func ParseDoctrine(id string, src []byte) (*doctrine.Doctrine, error) {
+	return parseDoctrine(id, src, doctrine.Parse)
+}
+
+// parseHeldDoctrine is ParseDoctrine for a doctrine a record or a partner
+// names, which was in force when it was used: its values are taken as
+// written (doctrine.ParseHeld).
+func parseHeldDoctrine(id string, src []byte) (*doctrine.Doctrine, error) {
+	return parseDoctrine(id, src, doctrine.ParseHeld)
+}
+
+func parseDoctrine(id string, src []byte, parse func(string, []byte) (*doctrine.Doctrine, error)) (*doctrine.Doctrine, error) {
 	name := id + ".yaml"
-	d, err := doctrine.Parse(name, src)
+	d, err := parse(name, src)
 	if err != nil {
 		return nil, err
 	}

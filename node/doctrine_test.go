@@ -1,8 +1,10 @@
 package node_test
 
 import (
+	"article5"
 	"bytes"
 	"context"
+	"regexp"
 	"sync"
 	"testing"
 
@@ -114,5 +116,36 @@ func TestDoctrineChangeReachesEveryProcess(t *testing.T) {
 	}
 	if d, _ := c.Doctrine("jp"); d.Version != "3.0.1" {
 		t.Fatalf("the worker that claimed after the change runs jp %s, want 3.0.1", d.Version)
+	}
+}
+
+// TestStoredDoctrineOutOfRangeStillLoads: a doctrine stored before its
+// parameters' ranges were checked (here, a confidence of 600 put straight
+// into the store) is loaded as it was in force: the node starts, and the
+// doctrine is the stored one; putting the same text now is refused.
+func TestStoredDoctrineOutOfRangeStillLoads(t *testing.T) {
+	ctx := context.Background()
+	a := MustNode(t)
+	src, err := doctrine.DefaultSource("jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = bytes.Replace(src, []byte(`version: "2.1.1"`), []byte(`version: "2.9.0"`), 1)
+	bad := regexp.MustCompile(`(?m)^(\s*attribution_confidence_needed:\s*)\d+`).ReplaceAll(src, []byte("${1}600"))
+	if bytes.Equal(bad, src) {
+		t.Fatal("no attribution_confidence_needed in the jp doctrine: the test proves nothing")
+	}
+	if _, err := node.ParseDoctrine("jp", bad); err == nil {
+		t.Fatal("a confidence of 600 was taken as a new text")
+	}
+	if _, err := a.Store.SaveDoctrine(ctx, &article5.DoctrineVersion{ID: "jp", Party: article5.PartyJP, Version: "2.9.0", Title: "old", Source: bad, ChangedBy: "user--admin"}); err != nil {
+		t.Fatal(err)
+	}
+	b := &node.Node{Store: a.Store, Doctrines: a.Doctrines, Policy: a.Policy}
+	if err := b.LoadStoredDoctrines(ctx); err != nil {
+		t.Fatalf("a node holding a doctrine put before ranges were checked does not start: %v", err)
+	}
+	if d, _ := b.Doctrine("jp"); d.Version != "2.9.0" {
+		t.Fatalf("jp in force is %s, want the stored 2.9.0", d.Version)
 	}
 }

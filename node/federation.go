@@ -233,7 +233,7 @@ func (n *Node) ResolveDoctrines(ctx context.Context, refs []article5.DoctrineRef
 		if src == nil {
 			return nil, article5.Errorf(article5.ENOTFOUND, "this node holds no doctrine %s version %s with sha256 %s", ref.ID, ref.Version, ref.SHA256)
 		}
-		d, err := ParseDoctrine(ref.ID, src)
+		d, err := parseHeldDoctrine(ref.ID, src)
 		if err != nil {
 			return nil, fmt.Errorf("doctrine %s version %s: %w", ref.ID, ref.Version, err)
 		}
