@@ -81,15 +81,16 @@ func (e Entry) ByOrg() string {
 }
 
 // DisclosedTo reports whether e's leaf data line may be given to a
-// recipient of organisation org: its By names no organisation (the node,
-// or no By), or names org. The line of an entry by a principal of another
-// organisation — a user, a token, a partner node as registered here —
-// names that principal, which only its own organisation is shown
-// (docs/web-ui.md, "Audit trail"); such a recipient is given the
+// recipient of organisation org: its By is the node's own
+// (article5.PrincipalNode, with or without an organisation), names no
+// organisation (or there is no By), or names org. The line of an entry by
+// a principal of another organisation — a user, a token, a partner node as
+// registered here — names that principal, which only its own organisation
+// is shown (docs/web-ui.md, "Audit trail"); such a recipient is given the
 // InclusionProof's Leaf, which checks without the line.
 func (e Entry) DisclosedTo(org string) bool {
-	o := e.ByOrg()
-	return o == "" || o == org
+	principal, o, _ := strings.Cut(e.By, "@")
+	return principal == article5.PrincipalNode || o == "" || o == org
 }
 
 // Digest returns the lowercase hex SHA-256 of content, the form of

@@ -91,6 +91,7 @@ func TestEntryDisclosedTo(t *testing.T) {
 		{"user--1@" + jp, true, false, jp},
 		{"partner--us@" + us, false, true, us},
 		{"node", true, true, ""},
+		{"node@identity--node", true, true, "identity--node"},
 		{"", true, true, ""},
 	} {
 		e := audit.Entry{By: c.by}

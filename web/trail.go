@@ -213,13 +213,14 @@ func (h *handler) caseProof(w http.ResponseWriter, r *http.Request, me *who) {
 	out := proofJSON{Case: id, LeafHash: p.Entry.RecordHash().String(), TreeSize: p.TreeSize,
 		Hashes: []string{}, SignedTreeHead: string(signed), VerifierKey: key, Verified: p.Check(head) == nil}
 	var text []byte
+	by := e.By
 	if e.DisclosedTo(me.user.Org) {
 		out.Leaf = string(p.Entry.Data())
 		text, err = p.MarshalText()
 	} else {
 		// The line names a principal of another organisation: prove
-		// the leaf by its hash alone.
-		out.Withheld = true
+		// the leaf by its hash alone, and name the organisation alone.
+		out.Withheld, by = true, byFor(e.By, me.user.Org)
 		text, err = p.Leaf().MarshalText()
 	}
 	if err != nil {
@@ -228,7 +229,7 @@ func (h *handler) caseProof(w http.ResponseWriter, r *http.Request, me *who) {
 	}
 	out.Proof = string(text)
 	out.Entry.Index, out.Entry.Kind, out.Entry.Ref, out.Entry.Digest = e.Index, e.Kind, e.Ref, e.Digest
-	out.Entry.Time, out.Entry.By = e.Time.UTC().Format(time.RFC3339Nano), byFor(e.By, me.user.Org)
+	out.Entry.Time, out.Entry.By = e.Time.UTC().Format(time.RFC3339Nano), by
 	for _, hh := range p.Proof {
 		out.Hashes = append(out.Hashes, hh.String())
 	}
