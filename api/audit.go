@@ -85,7 +85,9 @@ func (s *server) getAuditKey(w http.ResponseWriter, r *http.Request) error {
 
 // getAuditProof returns the inclusion proof of entry {index} in the tree
 // of ?size entries (default: the newest signed head's). An entry naming a
-// row the recipient may not see is 404, as if it did not exist.
+// row the recipient may not see is 404, as if it did not exist. An entry
+// whose By names a principal of another organisation is proved without its
+// line (audit.LeafProof's text form).
 func (s *server) getAuditProof(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.auditStore()
 	if err != nil {
@@ -112,7 +114,15 @@ func (s *server) getAuditProof(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return article5.Errorf(article5.ENOTFOUND, "audit entry %d not found", index)
 	}
-	text, err := p.MarshalText()
+	// The entry's line names who made the change; a principal of
+	// another organisation than the recipient's is not disclosed, so the
+	// leaf is proved by its hash alone (audit.LeafProof).
+	var text []byte
+	if p.Entry.DisclosedTo(s.gate(r).Recipient().Org) {
+		text, err = p.MarshalText()
+	} else {
+		text, err = p.Leaf().MarshalText()
+	}
 	if err != nil {
 		return article5.Internal("marshal inclusion proof", err)
 	}

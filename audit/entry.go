@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -70,6 +71,26 @@ func ByOf(id, org string) string {
 		return id
 	}
 	return id + "@" + org
+}
+
+// ByOrg returns the organisation of e.By ("<principal>@<org>"), "" when
+// By names none (article5.PrincipalNode, or no By).
+func (e Entry) ByOrg() string {
+	_, org, _ := strings.Cut(e.By, "@")
+	return org
+}
+
+// DisclosedTo reports whether e's leaf data line may be given to a
+// recipient of organisation org: its By is the node's own
+// (article5.PrincipalNode, with or without an organisation), names no
+// organisation (or there is no By), or names org. The line of an entry by
+// a principal of another organisation — a user, a token, a partner node as
+// registered here — names that principal, which only its own organisation
+// is shown (docs/web-ui.md, "Audit trail"); such a recipient is given the
+// InclusionProof's Leaf, which checks without the line.
+func (e Entry) DisclosedTo(org string) bool {
+	principal, o, _ := strings.Cut(e.By, "@")
+	return principal == article5.PrincipalNode || o == "" || o == org
 }
 
 // Digest returns the lowercase hex SHA-256 of content, the form of

@@ -28,6 +28,7 @@ type ConsistencyProof struct {
 
 const (
 	inclusionHeader   = "article5 audit inclusion proof\n"
+	leafHeader        = "article5 audit inclusion proof, entry withheld\n"
 	consistencyHeader = "article5 audit consistency proof\n"
 )
 
@@ -55,10 +56,102 @@ func (p *InclusionProof) Check(head TreeHead) error {
 	if p.Entry.Index < 0 || p.Entry.Index >= head.N {
 		return article5.Errorf(article5.EINVALID, "entry %d is not in a tree of %d entries", p.Entry.Index, head.N)
 	}
-	if err := tlog.CheckRecord(p.Proof, head.N, head.Hash, p.Entry.Index, p.Entry.RecordHash()); err != nil {
+	return p.Leaf().Check(head)
+}
+
+// Leaf returns p without its entry: the entry's index and leaf hash
+// (Entry.RecordHash) with the same audit path. It is what a recipient who
+// may not read the entry's line (whose By names a principal of another
+// organisation, Entry.DisclosedTo) is given.
+func (p *InclusionProof) Leaf() *LeafProof {
+	return &LeafProof{Index: p.Entry.Index, LeafHash: p.Entry.RecordHash(), TreeSize: p.TreeSize, Proof: p.Proof}
+}
+
+// LeafProof proves that the leaf of hash LeafHash is entry Index of the
+// tree of TreeSize entries (RFC 6962 audit path, tlog.RecordProof),
+// without the entry's leaf data line: the entry's content is not
+// disclosed, only that a leaf of this hash is at this index of the signed
+// tree.
+type LeafProof struct {
+	Index    int64
+	LeafHash tlog.Hash // tlog.RecordHash of the withheld leaf data line
+	TreeSize int64
+	Proof    tlog.RecordProof
+}
+
+// Check verifies the proof against a (verified) tree head of p.TreeSize
+// entries. It returns EINVALID if the sizes differ or the index is out of
+// range, and ECONFLICT if the leaf is not at p.Index of that tree.
+func (p *LeafProof) Check(head TreeHead) error {
+	if head.N != p.TreeSize {
+		return article5.Errorf(article5.EINVALID, "inclusion proof is for a tree of %d entries, the head has %d", p.TreeSize, head.N)
+	}
+	if p.Index < 0 || p.Index >= head.N {
+		return article5.Errorf(article5.EINVALID, "entry %d is not in a tree of %d entries", p.Index, head.N)
+	}
+	if err := tlog.CheckRecord(p.Proof, head.N, head.Hash, p.Index, p.LeafHash); err != nil {
 		return &article5.Error{Code: article5.ECONFLICT, Message: "inclusion proof does not match the signed tree head", Err: err}
 	}
 	return nil
+}
+
+// MarshalText encodes the proof as lines: "article5 audit inclusion
+// proof, entry withheld", "<index> <base64 leaf hash>", the tree size,
+// then one base64 hash per line.
+func (p *LeafProof) MarshalText() ([]byte, error) {
+	b := []byte(leafHeader)
+	b = strconv.AppendInt(b, p.Index, 10)
+	b = append(b, ' ')
+	b = append(b, p.LeafHash.String()...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, p.TreeSize, 10)
+	b = append(b, '\n')
+	return appendHashes(b, p.Proof), nil
+}
+
+// UnmarshalText decodes MarshalText's form; EINVALID if malformed.
+func (p *LeafProof) UnmarshalText(text []byte) error {
+	lines, ok := proofLines(text, leafHeader)
+	if !ok || len(lines) < 2 {
+		return article5.Errorf(article5.EINVALID, "malformed inclusion proof of a withheld entry")
+	}
+	idx, leaf, ok := bytes.Cut(lines[0], []byte(" "))
+	index, err := parseSize(idx)
+	if !ok || err != nil {
+		return article5.Errorf(article5.EINVALID, "malformed inclusion proof of a withheld entry: want \"<index> <base64 leaf hash>\"")
+	}
+	h, err := tlog.ParseHash(string(leaf))
+	if err != nil {
+		return article5.Invalid("malformed inclusion proof of a withheld entry", article5.Detail{Object: "leaf hash", Message: "want a base64 SHA-256 hash"})
+	}
+	size, err := parseSize(lines[1])
+	if err != nil {
+		return article5.Errorf(article5.EINVALID, "malformed inclusion proof: bad tree size")
+	}
+	hs, err := parseHashes(lines[2:])
+	if err != nil {
+		return err
+	}
+	*p = LeafProof{Index: index, LeafHash: h, TreeSize: size, Proof: hs}
+	return nil
+}
+
+// ParseProof decodes either text form of an inclusion proof: an
+// InclusionProof's (the entry's line included) or a LeafProof's (entry
+// withheld). full is nil for the latter. EINVALID if text is neither.
+func ParseProof(text []byte) (leaf *LeafProof, full *InclusionProof, err error) {
+	if bytes.HasPrefix(text, []byte(leafHeader)) {
+		leaf = new(LeafProof)
+		if err := leaf.UnmarshalText(text); err != nil {
+			return nil, nil, err
+		}
+		return leaf, nil, nil
+	}
+	full = new(InclusionProof)
+	if err := full.UnmarshalText(text); err != nil {
+		return nil, nil, err
+	}
+	return full.Leaf(), full, nil
 }
 
 // MarshalText encodes the proof as lines: "article5 audit inclusion

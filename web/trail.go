@@ -49,7 +49,12 @@ type trailEntry struct {
 
 // proofJSON is the downloadable inclusion proof of one entry
 // (GET /cases/{id}/proofs/{index}.json): everything needed to check it
-// offline (`article5 audit` and any RFC 6962 verifier).
+// offline (`article5 audit check` and any RFC 6962 verifier). To a user
+// of another organisation than the one in the entry's By (the line names
+// the principal: audit.Entry.DisclosedTo) the line is withheld: Leaf is
+// left out, Entry.By is the organisation alone, Proof is the
+// audit.LeafProof text form and Withheld is true; the proof then checks
+// by LeafHash alone and Entry is what the node says, not what it proves.
 type proofJSON struct {
 	Case  string `json:"case"`
 	Entry struct {
@@ -60,11 +65,12 @@ type proofJSON struct {
 		Time   string `json:"time"`
 		By     string `json:"by,omitempty"`
 	} `json:"entry"`
-	Leaf           string   `json:"leaf"`      // the leaf data line the tree hashes
-	LeafHash       string   `json:"leaf_hash"` // RFC 6962 record hash, base64
+	Leaf           string   `json:"leaf,omitempty"`     // the leaf data line the tree hashes; absent when withheld
+	Withheld       bool     `json:"withheld,omitempty"` // the line is withheld: the proof checks by leaf_hash alone
+	LeafHash       string   `json:"leaf_hash"`          // RFC 6962 record hash, base64
 	TreeSize       int64    `json:"tree_size"`
 	Hashes         []string `json:"hashes"` // the audit path, base64
-	Proof          string   `json:"proof"`  // audit.InclusionProof's text form
+	Proof          string   `json:"proof"`  // audit.InclusionProof's text form, or audit.LeafProof's when withheld
 	SignedTreeHead string   `json:"signed_tree_head"`
 	VerifierKey    string   `json:"verifier_key"`
 	Verified       bool     `json:"verified"` // the node checked the proof against the signed head
@@ -204,15 +210,26 @@ func (h *handler) caseProof(w http.ResponseWriter, r *http.Request, me *who) {
 		h.fail(w, r, err)
 		return
 	}
-	text, err := p.MarshalText()
+	out := proofJSON{Case: id, LeafHash: p.Entry.RecordHash().String(), TreeSize: p.TreeSize,
+		Hashes: []string{}, SignedTreeHead: string(signed), VerifierKey: key, Verified: p.Check(head) == nil}
+	var text []byte
+	by := e.By
+	if e.DisclosedTo(me.user.Org) {
+		out.Leaf = string(p.Entry.Data())
+		text, err = p.MarshalText()
+	} else {
+		// The line names a principal of another organisation: prove
+		// the leaf by its hash alone, and name the organisation alone.
+		out.Withheld, by = true, byFor(e.By, me.user.Org)
+		text, err = p.Leaf().MarshalText()
+	}
 	if err != nil {
 		h.fail(w, r, article5.Internal("web: marshal inclusion proof", err))
 		return
 	}
-	out := proofJSON{Case: id, Leaf: string(p.Entry.Data()), LeafHash: p.Entry.RecordHash().String(), TreeSize: p.TreeSize,
-		Hashes: []string{}, Proof: string(text), SignedTreeHead: string(signed), VerifierKey: key, Verified: p.Check(head) == nil}
+	out.Proof = string(text)
 	out.Entry.Index, out.Entry.Kind, out.Entry.Ref, out.Entry.Digest = e.Index, e.Kind, e.Ref, e.Digest
-	out.Entry.Time, out.Entry.By = e.Time.UTC().Format(time.RFC3339Nano), e.By
+	out.Entry.Time, out.Entry.By = e.Time.UTC().Format(time.RFC3339Nano), by
 	for _, hh := range p.Proof {
 		out.Hashes = append(out.Hashes, hh.String())
 	}

@@ -33,6 +33,7 @@ tree head with the node's key.
   article5 audit key --public-out node.pub            …and its public key, for 'party certify --role node'
   article5 audit certificate install node.cert --trust jp-root.pub   keep the key's certificate (served to partners)
   article5 audit proof 42                             inclusion proof of entry 42 in the newest tree
+  article5 audit check case.proof-42.json --key KEY   check a downloaded proof offline (no store needed)
   article5 audit consistency 100 250                  prove and check that tree 250 extends tree 100
   article5 audit consistency old.note new.note        the same for two saved signed heads
   article5 audit reconcile --accept-rollback          after a restore from an older backup: record the rollback in the log`
@@ -282,7 +283,7 @@ func newAuditCmd(stdout io.Writer) *cobra.Command {
 		addStoreFlags(sub, &c)
 		cmd.AddCommand(sub)
 	}
-	cmd.AddCommand(newAuditCertificateCmd(stdout))
+	cmd.AddCommand(newAuditCertificateCmd(stdout), newAuditCheckCmd(stdout))
 	return cmd
 }
 

@@ -15,7 +15,7 @@ import (
 // listed here, and no other command takes --format.
 func TestFormatFlagIsConsistent(t *testing.T) {
 	textJSON := []string{
-		"article5 audit certificate", "article5 audit certificate install", "article5 audit consistency", "article5 audit head", "article5 audit key", "article5 audit proof",
+		"article5 audit certificate", "article5 audit certificate install", "article5 audit check", "article5 audit consistency", "article5 audit head", "article5 audit key", "article5 audit proof",
 		"article5 audit reconcile", "article5 audit verify", "article5 backup",
 		"article5 case answer", "article5 case assess", "article5 case close", "article5 case list", "article5 case open",
 		"article5 case position", "article5 case request", "article5 case rfi", "article5 case show", "article5 case sign",
