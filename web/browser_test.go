@@ -376,7 +376,8 @@ func TestBrowserObserverCannotSeeRed(t *testing.T) {
 // zones, and the names of standards and data sources.
 var allowedLatin = map[string]bool{"TLP": true, "CLEAR": true, "GREEN": true, "AMBER": true, "STRICT": true, "RED": true,
 	"article": true, "SHA": true, "JSON": true, "STIX": true, "API": true, "MiB": true, "JST": true, "UTC": true, "DCID": true, "WGS": true, "Natural": true, "Earth": true,
-	"geo": true, "PROVENANCE": true, "YYYY": true, "PDF": true}
+	"geo": true, "PROVENANCE": true, "YYYY": true, "PDF": true,
+	"USD": true, "JPY": true, "EUR": true} // ISO 4217 codes, beside the currencies' Japanese names
 
 // untranslatedJS returns the visible text and labels of the page in
 // Latin letters that are not content: text inside an element marked as
