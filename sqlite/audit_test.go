@@ -124,7 +124,9 @@ func TestAuditDetectsFlagOutOfRange(t *testing.T) {
 // edit.
 func TestAuditDetectsUnreadableColumns(t *testing.T) {
 	for name, q := range map[string]string{
-		"entry time not an integer":  `UPDATE audit_entries SET time = time + 0.5 WHERE idx = 1`,
+		// A fraction, not time + 0.5: a nanosecond time is beyond a
+		// double's integers, and rounding could give back the same value.
+		"entry time not an integer":  `UPDATE audit_entries SET time = 1.5 WHERE idx = 1`,
 		"entry ref holding a NUL":    `UPDATE audit_entries SET ref = ref || char(0) || 'x' WHERE idx = 1`,
 		"object type holding a NUL":  `UPDATE objects SET type = type || char(0) || 'x' WHERE seq = 2`,
 		"object instant not integer": `UPDATE objects SET version_sec = version_sec + 0.5 WHERE seq = 2`,
