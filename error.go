@@ -62,6 +62,18 @@ func (d Detail) String() string {
 	return b.String()
 }
 
+// Full is the message and every detail, one a line, never Err: what a
+// command line prints, where Error stops after ten details.
+func (e *Error) Full() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, d := range e.Details {
+		b.WriteString("\n  ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
 // Error implements error. It includes the message and the first details,
 // never Err.
 func (e *Error) Error() string {

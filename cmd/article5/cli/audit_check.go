@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"article5"
 	"article5/audit"
@@ -47,6 +48,75 @@ type checkedProof struct {
 	Checked   bool         `json:"checked"`
 }
 
+// proofDownload is a case page's proof download
+// (/cases/<id>/proofs/<index>.json), as far as 'audit check' reads it.
+type proofDownload struct {
+	Entry *struct {
+		Index  *int64 `json:"index"`
+		Kind   string `json:"kind"`
+		Ref    string `json:"ref"`
+		Digest string `json:"digest"`
+		Time   string `json:"time"`
+		By     string `json:"by"`
+	} `json:"entry"`
+	Leaf           string   `json:"leaf"`
+	LeafHash       string   `json:"leaf_hash"`
+	TreeSize       *int64   `json:"tree_size"`
+	Hashes         []string `json:"hashes"`
+	Proof          string   `json:"proof"`
+	SignedTreeHead string   `json:"signed_tree_head"`
+	VerifierKey    string   `json:"verifier_key"`
+	Withheld       bool     `json:"withheld"`
+}
+
+// mismatch names the first field of d, beside the proof's text form, that
+// says other than what the proof proves ("" when none does): the index,
+// the tree size and the audit path always; the entry's fields when its
+// line is disclosed (full). A withheld entry's fields are the node's word,
+// which the command says.
+func (d *proofDownload) mismatch(leaf *audit.LeafProof, full *audit.InclusionProof) string {
+	if d.TreeSize != nil && *d.TreeSize != leaf.TreeSize {
+		return "tree_size"
+	}
+	if d.Hashes != nil {
+		if len(d.Hashes) != len(leaf.Proof) {
+			return "hashes"
+		}
+		for i, h := range leaf.Proof {
+			if d.Hashes[i] != h.String() {
+				return "hashes"
+			}
+		}
+	}
+	if d.Withheld != (full == nil) {
+		return "withheld"
+	}
+	e := d.Entry
+	if e == nil {
+		return ""
+	}
+	if e.Index != nil && *e.Index != leaf.Index {
+		return "entry.index"
+	}
+	if full == nil {
+		return ""
+	}
+	p := full.Entry
+	switch {
+	case e.Kind != p.Kind:
+		return "entry.kind"
+	case e.Ref != p.Ref:
+		return "entry.ref"
+	case e.Digest != p.Digest:
+		return "entry.digest"
+	case e.Time != p.Time.UTC().Format(time.RFC3339Nano):
+		return "entry.time"
+	case e.By != p.By:
+		return "entry.by"
+	}
+	return ""
+}
+
 func newAuditCheckCmd(stdout io.Writer) *cobra.Command {
 	var headFile, keyArg, format string
 	cmd := &cobra.Command{
@@ -61,20 +131,21 @@ func newAuditCheckCmd(stdout io.Writer) *cobra.Command {
 			}
 			var text, signed []byte
 			var fileKey, fileLeaf, fileLeafHash string
+			var download *proofDownload
 			if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-				var pj struct {
-					Leaf           string `json:"leaf"`
-					LeafHash       string `json:"leaf_hash"`
-					Proof          string `json:"proof"`
-					SignedTreeHead string `json:"signed_tree_head"`
-					VerifierKey    string `json:"verifier_key"`
-				}
+				var pj proofDownload
 				if err := json.Unmarshal(data, &pj); err != nil || pj.Proof == "" {
 					return article5.Invalid("malformed proof file", article5.Detail{Object: args[0], Pointer: "/proof", Message: "want a case page's proof download with the proof's text form"})
 				}
+				download = &pj
 				text, signed, fileKey, fileLeaf, fileLeafHash = []byte(pj.Proof), []byte(pj.SignedTreeHead), pj.VerifierKey, pj.Leaf, pj.LeafHash
 			} else {
 				text = data
+			}
+			leaf, full, err := audit.ParseProof(text)
+			if err != nil {
+				return article5.Invalid("not an inclusion proof", article5.Detail{Object: args[0],
+					Message: "want a case page's proof download (.json) or the text of GET /api/v1/audit/proof/<index>: " + article5.ErrorMessage(err)})
 			}
 			if headFile != "" {
 				if signed, err = os.ReadFile(headFile); err != nil {
@@ -88,9 +159,13 @@ func newAuditCheckCmd(stdout io.Writer) *cobra.Command {
 			if keyArg != "" {
 				key, keyFrom = keyArg, "--key"
 				if b, err := os.ReadFile(keyArg); err == nil {
-					key = strings.TrimSpace(string(b))
+					if key = strings.TrimSpace(string(b)); key == "" {
+						return usageError{fmt.Errorf("--key %s: the file is empty; want the node's verifier key as 'article5 audit key' prints it", keyArg)}
+					}
 				} else if !errors.Is(err, fs.ErrNotExist) {
 					return article5.Errorf(article5.EINVALID, "--key %s: %v", keyArg, err)
+				} else if !strings.Contains(keyArg, "+") {
+					return usageError{fmt.Errorf("--key %s: no such file, and not a verifier key (name+hash+key, as 'article5 audit key' prints it)", keyArg)}
 				}
 			}
 			if key == "" {
@@ -107,16 +182,17 @@ func newAuditCheckCmd(stdout io.Writer) *cobra.Command {
 				}
 				return err
 			}
-			leaf, full, err := audit.ParseProof(text)
-			if err != nil {
-				return err
-			}
 			// What the file says beside the proof must be what the proof proves.
 			if fileLeafHash != "" && fileLeafHash != leaf.LeafHash.String() {
 				return failedCheck{article5.Errorf(article5.ECONFLICT, "the file's leaf_hash is not the proof's leaf hash")}
 			}
 			if fileLeaf != "" && (full == nil || fileLeaf != string(full.Entry.Data())) {
 				return failedCheck{article5.Errorf(article5.ECONFLICT, "the file's leaf line is not the proof's")}
+			}
+			if download != nil {
+				if msg := download.mismatch(leaf, full); msg != "" {
+					return failedCheck{article5.Errorf(article5.ECONFLICT, "the file's %s is not what the proof proves", msg)}
+				}
 			}
 			if err := leaf.Check(head); err != nil {
 				if article5.ErrorCode(err) == article5.ECONFLICT {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"article5/audit"
 )
@@ -85,6 +86,48 @@ func TestAuditCheck(t *testing.T) {
 		mustJSONOut(t, &v, "audit", "check", f, "--key", keyFile, "--format", "json")
 		if v.Disclosed || !v.Checked || v.KeyFrom != "--key" || v.LeafHash != leaf.LeafHash.String() {
 			t.Errorf("--format json: %+v", v)
+		}
+	})
+	t.Run("edited download", func(t *testing.T) {
+		// A full download as the case page gives it; each readable field
+		// beside the proof edited in turn must fail the check.
+		e := full.Entry
+		hashes := []string{}
+		for _, h := range leaf.Proof {
+			hashes = append(hashes, h.String())
+		}
+		fullDownload := func(edit func(m map[string]any)) string {
+			m := map[string]any{"entry": map[string]any{"index": e.Index, "kind": e.Kind, "ref": e.Ref, "digest": e.Digest,
+				"time": e.Time.UTC().Format(time.RFC3339Nano), "by": e.By},
+				"leaf": string(e.Data()), "leaf_hash": leaf.LeafHash.String(), "tree_size": leaf.TreeSize, "hashes": hashes,
+				"proof": proofText, "signed_tree_head": head, "verifier_key": strings.TrimSpace(key)}
+			edit(m)
+			b, _ := json.Marshal(m)
+			return file("edited.json", string(b))
+		}
+		if out, errs, code := run(t, "audit", "check", fullDownload(func(map[string]any) {}), "--key", keyFile); code != 0 {
+			t.Fatalf("the unedited download: exit %d\n%s%s", code, out, errs)
+		}
+		for name, edit := range map[string]func(m map[string]any){
+			"entry.by":    func(m map[string]any) { m["entry"].(map[string]any)["by"] = "node" },
+			"entry.kind":  func(m map[string]any) { m["entry"].(map[string]any)["kind"] = "determination" },
+			"entry.ref":   func(m map[string]any) { m["entry"].(map[string]any)["ref"] = "cases/grouping--x" },
+			"entry.time":  func(m map[string]any) { m["entry"].(map[string]any)["time"] = "2020-01-01T00:00:00Z" },
+			"entry.index": func(m map[string]any) { m["entry"].(map[string]any)["index"] = e.Index + 1 },
+			"tree_size":   func(m map[string]any) { m["tree_size"] = leaf.TreeSize + 1 },
+			"hashes":      func(m map[string]any) { m["hashes"] = []string{"AAAA"} },
+			"withheld":    func(m map[string]any) { m["withheld"] = true },
+		} {
+			if out, errs, code := run(t, "audit", "check", fullDownload(edit), "--key", keyFile); code != 4 || !strings.Contains(errs, name) {
+				t.Errorf("edited %s: exit %d, want 4 naming it\n%s%s", name, code, out, errs)
+			}
+		}
+		// A withheld download's entry fields are the node's word, which the
+		// check says; its index is still proved.
+		b, _ := json.Marshal(map[string]any{"entry": map[string]any{"index": e.Index + 1}, "withheld": true, "leaf_hash": leaf.LeafHash.String(),
+			"proof": withheld, "signed_tree_head": head, "verifier_key": strings.TrimSpace(key)})
+		if out, errs, code := run(t, "audit", "check", file("edited-withheld.json", string(b)), "--key", keyFile); code != 4 {
+			t.Errorf("a withheld download with another index: exit %d, want 4\n%s%s", code, out, errs)
 		}
 	})
 	t.Run("tampered", func(t *testing.T) {

@@ -68,7 +68,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "  cause: %v\n", e.Err)
 			}
 		} else {
-			fmt.Fprintf(stderr, "article5: %v\n", err)
+			text := err.Error()
+			var e *article5.Error
+			if errors.As(err, &e) {
+				// Every fault, not the first ten: the user fixes them all.
+				text = strings.Replace(text, e.Error(), e.Full(), 1)
+			}
+			fmt.Fprintf(stderr, "article5: %s\n", text)
 		}
 	}
 	return err

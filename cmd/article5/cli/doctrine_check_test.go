@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,5 +42,26 @@ func TestDoctrineCheckRefusesOutOfRangeParameters(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("doctrine check: stderr %q; want %q", errs, want)
 		}
+	}
+}
+
+// TestDoctrineCheckPrintsEveryFault: a file with more than ten faults gets
+// each named on the command line, not the first ten and a count.
+func TestDoctrineCheckPrintsEveryFault(t *testing.T) {
+	src := MustCLI(t, "doctrine", "show", "jp")
+	bad := regexp.MustCompile(`(?m)^(  [a-z_]+: )\d+`).ReplaceAllString(src, "${1}-7")
+	if n := strings.Count(bad, ": -7"); n <= 10 {
+		t.Fatalf("only %d parameters made bad: the test proves nothing", n)
+	}
+	f := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(f, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := runCLI(t, "doctrine", "check", f)
+	// Each bad value is named once ("= -7", or "= -7.0" for a number read
+	// as a double); one of them (accumulation's window) is named by path.
+	named := strings.Count(errs, "= -7") + strings.Count(errs, "window_days: expected")
+	if code != 2 || strings.Contains(errs, "… and") || named != strings.Count(bad, ": -7") {
+		t.Fatalf("doctrine check: exit %d, %d of %d faults named\n%s", code, named, strings.Count(bad, ": -7"), errs)
 	}
 }

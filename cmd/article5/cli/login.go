@@ -213,6 +213,15 @@ func newLoginCmd(stdout io.Writer) *cobra.Command {
 					}
 				}
 			}
+			// The session this file held before ends now: replaced, it
+			// could no longer be logged out of.
+			if data, err := os.ReadFile(sessionPath); err == nil {
+				var old sessionFile
+				if json.Unmarshal(data, &old) == nil && old.Secret != "" && old.Secret != sf.Secret {
+					oc := &client{http: &http.Client{Timeout: 30 * time.Second}, server: old.Server, session: old.Secret}
+					_ = oc.do("POST", "/api/v1/logout", nil, nil) // gone already, or its node unreachable: nothing more to do
+				}
+			}
 			out, _ := json.MarshalIndent(sf, "", "  ")
 			tmp := sessionPath + ".tmp"
 			if err := os.WriteFile(tmp, append(out, '\n'), 0o600); err != nil {

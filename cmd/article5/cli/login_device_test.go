@@ -55,6 +55,21 @@ func TestLoginKeepsDeviceCookie(t *testing.T) {
 	if fi, err := os.Stat(devicesFile); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("devices file mode: %v, %v", fi, err)
 	}
+	// A second login ends the session the file held: it could no longer
+	// be logged out of.
+	first, err := os.ReadFile(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustCLI(t, "login", "--server", server, "--name", "sato", "--password-file", pw, "--session", session)
+	stale := filepath.Join(dir, "stale.session")
+	if err := os.WriteFile(stale, first, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, "case", "list", "--server", server, "--session", stale); code == 0 {
+		t.Fatalf("the session a second login replaced still works:\n%s%s", out, errOut)
+	}
+	MustCLI(t, "case", "list", "--server", server, "--session", session)
 	MustCLI(t, "logout", "--session", session)
 	if _, err := os.Stat(devicesFile); err != nil {
 		t.Fatalf("logout removed the devices file: %v", err)
