@@ -40,7 +40,7 @@ func LargeCase(n int) []byte {
 		ids[i] = "incident--" + v4()
 		b.WriteString("\n")
 		fmt.Fprintf(&b, `{"type":"incident","spec_version":"2.1","id":%q,"created":"2026-11-20T09:00:00.000Z","modified":"2026-11-20T09:00:00.000Z","name":"synthetic incident %d",`, ids[i], i)
-		fmt.Fprintf(&b, `"extensions":{%q:{"extension_type":"property-extension","determination":"successful-attempt","criticality":%d},`, article5.IncidentCoreID, (i*7)%101)
+		fmt.Fprintf(&b, `"extensions":{%q:{"extension_type":"property-extension","determination":"successful-attempt","investigation_status":"closed","criticality":%d},`, article5.IncidentCoreID, (i*7)%101)
 		fmt.Fprintf(&b, `%q:{"extension_type":"property-extension","domain":"cyber","affected_parties":["JP"],"activity":%q,"operation_type":%q,"first_seen":%q`,
 			article5.ExtensionID, acts[i%len(acts)], ops[(i/3)%len(ops)], start.Add(time.Duration(i%997)*time.Hour).Format("2006-01-02T15:04:05Z"))
 		if i%4 == 0 {

@@ -80,7 +80,7 @@ func singleIncidentCases(first, n int) []byte {
 		}
 		inc := fmt.Sprintf("incident--f1f1f1f1-0000-4000-8000-%012d", i)
 		fmt.Fprintf(&b, `{"type":"incident","spec_version":"2.1","id":%q,"created":"2026-11-20T09:00:00.000Z","modified":"2026-11-20T09:00:00.000Z","name":"incident %d",`, inc, i)
-		fmt.Fprintf(&b, `"extensions":{%q:{"extension_type":"property-extension","determination":"successful-attempt","criticality":%d},`, article5.IncidentCoreID, (i*7)%101)
+		fmt.Fprintf(&b, `"extensions":{%q:{"extension_type":"property-extension","determination":"successful-attempt","investigation_status":"closed","criticality":%d},`, article5.IncidentCoreID, (i*7)%101)
 		fmt.Fprintf(&b, `%q:{"extension_type":"property-extension","domain":"cyber","affected_parties":["JP"],"activity":%q,"operation_type":%q,"first_seen":"2026-11-%02dT09:00:00Z"`,
 			article5.ExtensionID, acts[i%len(acts)], ops[(i/3)%len(ops)], 1+i%19)
 		if i%4 == 0 {

@@ -54,6 +54,7 @@ type ExtensionInfo struct {
 	Properties []string
 
 	Timestamps    []string            // properties holding STIX timestamps
+	Required      []string            // properties a property-extension's dictionary must hold
 	Closed        map[string][]string // closed vocabularies: property → allowed values
 	Ranges        map[string][2]int64 // integer properties → inclusive [min, max]
 	SubExtensions []string            // keys allowed in "extensions" of objects of a new type
@@ -130,6 +131,8 @@ func init() {
 		Properties: []string{"extension_type", "determination", "investigation_status", "incident_types",
 			"criticality", "recoverability", "impacted_entity_counts", "impact_refs", "scores", "events",
 			"tasks", "detection_methods", "event_refs", "task_refs", "other_event_refs", "sequence_start_refs", "sequence_refs"},
+		// Incident Core Extension schema (incident_core.json): required.
+		Required: []string{"determination", "investigation_status"},
 		Closed: map[string][]string{
 			"determination":  {"blocked", "failed-attempt", "false-positive", "low-value", "successful-attempt", "suspected"},
 			"recoverability": {"not-applicable", "regular", "supplemented", "extended", "not-recoverable"},
@@ -183,7 +186,7 @@ func init() {
 
 // extensionInfo resolves an extension-definition id: first the latest
 // version present in the bundle, then the registry. The number rules
-// (Ranges, Numbers) of a registered id hold even when the bundle carries
+// (Ranges, Numbers) and required properties of a registered id hold even when the bundle carries
 // its own copy of the definition, so that including it cannot lift them.
 func (v *validator) extensionInfo(id string) (ExtensionInfo, bool) {
 	if o, ok := v.extDefs[id]; ok {
@@ -196,7 +199,7 @@ func (v *validator) extensionInfo(id string) (ExtensionInfo, bool) {
 			}
 		}
 		if known, ok := KnownExtension(id); ok {
-			info.Ranges, info.Numbers = known.Ranges, known.Numbers
+			info.Ranges, info.Numbers, info.Required = known.Ranges, known.Numbers, known.Required
 		}
 		return info, true
 	}

@@ -520,6 +520,13 @@ func (c *objectCheck) checkExtensions() map[string]bool {
 			}
 			c.checkExtValue(pptr, name, m[name], d)
 		}
+		if d != nil {
+			for _, name := range d.Required {
+				if _, ok := m[name]; !ok {
+					c.errorf(ptr+"/"+escapePointer(name), "missing-property", "extension %s (%s) lacks its required property %q", k, d.Name, name)
+				}
+			}
+		}
 		if d != nil && len(d.Numbers) > 0 {
 			c.checkNumbers(ptr, m, d.Numbers)
 		}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +46,19 @@ var (
 	// currencies the economic loss may be given in; the facts count USD
 	// (article5.FactEconomicLossUSD), so another currency needs its rate.
 	currencies = []string{"USD", "JPY", "EUR"}
+	// assetTypes: the Incident Core Extension's asset-type-ov (Incident
+	// Extension Suite §4.1), the physical impact's asset_type, which the
+	// suite requires unless impact_type is none.
+	assetTypes = []string{"building-doors", "building-windows", "buildings", "computers-mobile", "computers-personal",
+		"computers-server", "environment", "ics-actuator", "ics-engineering-workstation", "ics-historian", "ics-hmi",
+		"ics-other", "ics-plc", "ics-safety-system", "ics-sensor", "inventory", "network-device",
+		"private-infrastructure", "public-infrastructure", "security-containers", "vehicles"}
 )
+
+// The economic loss the form accepts: up to maxLoss in its currency and in
+// US dollars (10^15, over ten times the world's yearly output), and at
+// least one US cent once converted; amounts are stored in whole cents.
+const maxLoss = 1e15
 
 func mustFact(name string) int {
 	i, ok := article5.FactIndex(name)
@@ -64,6 +78,7 @@ type intakeForm struct {
 	Deaths, DeathsSuspected, Injuries             string
 	DeathsIndirect, InjuriesSuspected, People     string
 	Physical, Availability, Recoverability        string
+	AssetType                                     string // asset-type-ov, for physical damage
 	Loss, Currency, Rate                          string // economic loss: amount, currency, USD per unit
 	Organised                                     string // "", "true", "false"
 	SectorJP, SectorUS                            string
@@ -87,6 +102,18 @@ type intakeData struct {
 	Map  *baseMap
 	Proj projection
 	Pin  pin
+	// Loss is the economic loss as converted to US dollars, shown in the
+	// preview so that a rate given the wrong way round is seen; nil when
+	// no valid loss is given.
+	Loss *lossView
+}
+
+// lossView is the economic loss as the preview shows it: the amount and
+// currency entered, the rate (US dollars per unit) and the result in US
+// dollars, each already formatted.
+type lossView struct {
+	Amount, Currency, Rate, USD string
+	Converted                   bool
 }
 
 // projection is the map's projection for the page's script.
@@ -114,7 +141,7 @@ func (d *intakeData) withMap() {
 func intakeLists() map[string][]string {
 	return map[string][]string{"domain": domains, "operation": operationTypes, "activity": activities, "extent": extents,
 		"duration": durations, "sectorJP": sectorsJP, "sectorUS": sectorsUS, "legalBasis": legalBases, "tlp": tlps, "tri": triState,
-		"physical": physicalDamage, "recoverability": recoverabilities, "currency": currencies}
+		"physical": physicalDamage, "recoverability": recoverabilities, "currency": currencies, "asset": assetTypes}
 }
 
 func (h *handler) intakePage(w http.ResponseWriter, r *http.Request, me *who) {
@@ -155,6 +182,7 @@ func (h *handler) intakePost(w http.ResponseWriter, r *http.Request, me *who) {
 	d := intakeData{F: f, Errors: map[string]string{}, Doctrine: doctrineOf(me.user), Lists: intakeLists()}
 	d.withMap()
 	bundle, caseID := f.bundle(me.user, h.opts.Now(), d.Errors)
+	d.Loss = f.lossView()
 	tlp := h.tracker()
 	tlp.add(f.TLP)
 	preview := r.PostForm.Get("action") == "preview"
@@ -222,7 +250,7 @@ func readIntake(v url.Values) intakeForm {
 		Start: g("start"), End: g("end"), Lat: g("lat"), Lon: g("lon"), Precision: g("precision"),
 		Deaths: g("deaths"), DeathsSuspected: g("deaths_suspected"), Injuries: g("injuries"),
 		DeathsIndirect: g("deaths_indirect"), InjuriesSuspected: g("injuries_suspected"), People: g("people_affected"),
-		Physical: g("physical_damage"), Availability: g("availability_loss"), Recoverability: g("recoverability"),
+		Physical: g("physical_damage"), AssetType: g("asset_type"), Availability: g("availability_loss"), Recoverability: g("recoverability"),
 		Loss: g("economic_loss"), Currency: g("currency"), Rate: g("conversion_rate"), Organised: g("organised"),
 		SectorJP: g("sector_jp"), SectorUS: g("sector_us"), Military: g("military"), Deliberate: g("deliberate"),
 		Operation: g("operation"), Activity: g("activity"), Extent: g("extent"), Duration: g("duration"),
@@ -339,40 +367,17 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 	if aErr != "" || avail != math.Trunc(avail) {
 		errs["availability_loss"] = "intake.err.percent"
 	}
-	// The economic loss: an amount > 0 in a currency; the facts add up USD,
-	// so another currency is converted at the rate given (USD per unit),
-	// as the importer does (Incident Extension Suite, monetary impact:
-	// currency, currency_actual, conversion_rate).
-	var lossUSD, rate float64
+	inList("asset_type", f.AssetType, assetTypes, false)
+	if f.Physical != "" && f.Physical != "none" && f.AssetType == "" && errs["asset_type"] == "" {
+		errs["asset_type"] = "intake.err.assettype"
+	} else if f.AssetType != "" && (f.Physical == "" || f.Physical == "none") && errs["asset_type"] == "" {
+		errs["asset_type"] = "intake.err.assetnodamage"
+	}
 	if f.Currency == "" {
 		f.Currency = "USD"
 	}
 	inList("currency", f.Currency, currencies, true)
-	loss, lErr := number(f.Loss, 0, stix.MaxInteger)
-	if lErr == "" && f.Loss != "" && loss <= 0 {
-		lErr = "intake.err.amount"
-	}
-	if lErr != "" {
-		errs["economic_loss"] = "intake.err.amount"
-	}
-	if f.Currency != "USD" && f.Loss != "" {
-		r, rErr := number(f.Rate, 0, 1e6)
-		if f.Rate == "" || rErr != "" || r <= 0 {
-			errs["conversion_rate"] = "intake.err.rate"
-		}
-		rate = r
-	} else if f.Rate != "" && f.Currency == "USD" {
-		errs["conversion_rate"] = "intake.err.rateusd"
-	}
-	if f.Loss != "" && errs["economic_loss"] == "" && errs["conversion_rate"] == "" {
-		lossUSD = loss
-		if f.Currency != "USD" {
-			lossUSD = math.Round(loss*rate*100) / 100
-		}
-		if lossUSD <= 0 || lossUSD > stix.MaxInteger {
-			errs["economic_loss"] = "intake.err.amount"
-		}
-	}
+	_, rate, lossUSD := f.economicLoss(errs)
 	// The duration class of the effects: from the start and end when both
 	// are given (extension/schema.json effects_duration: hours < 24 h,
 	// days 1–7 d, weeks 1–4 w, months > 4 w); one chosen must agree.
@@ -504,16 +509,30 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 		impact("availability", map[string]any{"availability_impact": int(avail)}, avail > 0)
 	}
 	if f.Physical != "" {
-		impact("physical", map[string]any{"impact_type": f.Physical}, f.Physical != "none")
+		p := map[string]any{"impact_type": f.Physical}
+		if f.AssetType != "" {
+			p["asset_type"] = f.AssetType
+		}
+		impact("physical", p, f.Physical != "none")
 	}
 	if f.Loss != "" {
-		m := map[string]any{"currency": "USD", "min_amount": lossUSD, "max_amount": lossUSD}
+		// variety: the form does not ask what the loss is made of, so it
+		// is uncategorized (monetary-impact-type-ov: "losses incurred that
+		// have not been categorized yet").
+		m := map[string]any{"variety": "uncategorized", "currency": "USD", "min_amount": lossUSD, "max_amount": lossUSD}
 		if f.Currency != "USD" {
+			// The rate is the one the user gave for the incident: it
+			// holds at the start of the incident, the instant stored.
 			m["currency_actual"], m["conversion_rate"] = f.Currency, rate
-			m["conversion_time"] = start.UTC().Format("2006-01-02") + "T00:00:00Z"
+			m["conversion_time"] = ext["first_seen"]
 		}
 		impact("monetary", m, false)
 	}
+	// The Incident Core Extension requires determination and
+	// investigation_status: an incident just filed is open, and it is a
+	// successful attempt when the form records an effect that happened
+	// (a person killed, injured or affected, a loss of function, damage,
+	// an economic loss), else only suspected.
 	core := map[string]any{"extension_type": "property-extension"}
 	var refs []string
 	for _, o := range objs[1:] {
@@ -529,6 +548,12 @@ func (f intakeForm) bundle(u *article5.User, now time.Time, errs map[string]stri
 		core["impacted_entity_counts"] = map[string]any{"individual": people}
 	}
 	if len(core) > 1 {
+		core["investigation_status"] = "open"
+		core["determination"] = "suspected"
+		if deaths+suspected+indirect+injuries+injSuspected+people > 0 || avail > 0 || lossUSD > 0 ||
+			slices.Contains([]string{"damaged-functional", "damaged-nonfunctional", "destruction"}, f.Physical) {
+			core["determination"] = "successful-attempt"
+		}
 		inc["extensions"].(map[string]any)[article5.IncidentCoreID] = core
 	}
 	if f.Lat != "" {
@@ -632,4 +657,106 @@ func count(s string) (int64, string) {
 		return 0, "intake.err.count"
 	}
 	return v, ""
+}
+
+// amountRE is an amount as the form takes it: digits, with an optional
+// decimal fraction; no sign, exponent or thousands separator.
+var amountRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// expRE is an amount in exponent notation (1e300), refused, but told apart
+// when it is too large.
+var expRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[eE]\+?[0-9]+$`)
+
+// economicLoss checks the economic loss (amount, currency, rate) and
+// returns the amount, the rate (US dollars per unit; 0 for USD) and the
+// loss in US dollars rounded to the cent (Incident Extension Suite,
+// monetary impact: currency, currency_actual, conversion_rate), as the
+// importer does. Faults go to errs beside economic_loss or
+// conversion_rate; a bad rate is refused even without an amount.
+func (f intakeForm) economicLoss(errs map[string]string) (loss, rate, usd float64) {
+	cur := f.Currency
+	if cur == "" {
+		cur = "USD"
+	}
+	switch v, err := strconv.ParseFloat(f.Loss, 64); {
+	case f.Loss == "":
+	case amountRE.MatchString(f.Loss) && v > maxLoss:
+		errs["economic_loss"] = "intake.err.amountlarge"
+	case amountRE.MatchString(f.Loss) && v == 0:
+		errs["economic_loss"] = "intake.err.amount"
+	case amountRE.MatchString(f.Loss):
+		loss = v
+	case expRE.MatchString(f.Loss) && (err == nil || errors.Is(err, strconv.ErrRange)) && v > maxLoss:
+		errs["economic_loss"] = "intake.err.amountlarge"
+	case strings.HasPrefix(f.Loss, "-"):
+		errs["economic_loss"] = "intake.err.amount"
+	default:
+		errs["economic_loss"] = "intake.err.amountdigits"
+	}
+	switch {
+	case f.Rate != "" && cur == "USD":
+		errs["conversion_rate"] = "intake.err.rateusd"
+	case f.Rate != "":
+		r, rErr := number(f.Rate, 0, 1e6)
+		if rErr != "" || r <= 0 {
+			errs["conversion_rate"] = "intake.err.rate"
+		}
+		rate = r
+	case cur != "USD" && f.Loss != "":
+		errs["conversion_rate"] = "intake.err.rate"
+	}
+	if loss == 0 || errs["conversion_rate"] != "" {
+		return 0, 0, 0
+	}
+	usd = loss
+	if cur != "USD" {
+		usd = loss * rate
+	}
+	usd = math.Round(usd*100) / 100
+	switch {
+	case usd > maxLoss:
+		errs["economic_loss"] = "intake.err.amountlarge"
+		return 0, 0, 0
+	case usd < 0.01:
+		errs["economic_loss"] = "intake.err.amounttiny"
+		return 0, 0, 0
+	}
+	return loss, rate, usd
+}
+
+// lossView is the economic loss of f for the preview, nil when there is
+// none or it is refused.
+func (f intakeForm) lossView() *lossView {
+	errs := map[string]string{}
+	loss, rate, usd := f.economicLoss(errs)
+	if len(errs) > 0 || usd == 0 {
+		return nil
+	}
+	cur := f.Currency
+	if cur == "" {
+		cur = "USD"
+	}
+	v := &lossView{Amount: grouped(loss), Currency: cur, USD: grouped(usd), Converted: cur != "USD"}
+	if v.Converted {
+		v.Rate = strconv.FormatFloat(rate, 'f', -1, 64)
+	}
+	return v
+}
+
+// grouped formats a non-negative amount with thousands separators and at
+// most two decimals (cents).
+func grouped(v float64) string {
+	s := strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }

@@ -54,7 +54,7 @@ func TestBrowserFormRecordsEffects(t *testing.T) {
 		set("end", "2026-11-30T09:00"),
 		set("lat", "43.06"), set("lon", "141.35"),
 		set("deaths", "-1"), set("injuries", "14"), set("deaths_suspected", "3"),
-		set("physical_damage", "damaged-nonfunctional"), set("availability_loss", "100"),
+		set("physical_damage", "damaged-nonfunctional"), set("asset_type", "private-infrastructure"), set("availability_loss", "100"),
 		set("recoverability", "supplemented"), set("people_affected", "450000"),
 		set("economic_loss", "20000000"),
 		set("sector_jp", "electric-power"), set("operation", "destruction"),
@@ -95,7 +95,8 @@ func TestBrowserFormRecordsEffects(t *testing.T) {
 	exts := inc["extensions"].(map[string]any)
 	a5 := exts["extension-definition--7e1ad871-e324-4401-b26f-04600fa74dcd"].(map[string]any)
 	core, _ := exts["extension-definition--ef765651-680c-498d-9894-99799f2fa126"].(map[string]any)
-	if a5["effects_duration"] != "days" || len(a5["casualties"].([]any)) != 3 || core == nil || len(core["impact_refs"].([]any)) != 3 {
+	if a5["effects_duration"] != "days" || len(a5["casualties"].([]any)) != 3 || core == nil || len(core["impact_refs"].([]any)) != 3 ||
+		core["determination"] != "successful-attempt" || core["investigation_status"] != "open" {
 		t.Fatalf("stored incident lacks the effects: %v", inc)
 	}
 	for _, r := range core["impact_refs"].([]any) {

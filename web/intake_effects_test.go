@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"article5/stix"
 )
 
 // effectsForm is the incident a user filed: start 12-01 and end 12-05
@@ -20,7 +24,7 @@ func effectsForm(name string, effects bool) url.Values {
 		"tlp": {"AMBER"}, "action": {"file"}}
 	if effects {
 		for k, v := range map[string]string{"deaths": "0", "deaths_suspected": "3", "deaths_indirect": "2", "injuries": "14",
-			"injuries_suspected": "1", "people_affected": "450000", "physical_damage": "damaged-nonfunctional",
+			"injuries_suspected": "1", "people_affected": "450000", "physical_damage": "damaged-nonfunctional", "asset_type": "private-infrastructure",
 			"availability_loss": "100", "recoverability": "supplemented", "economic_loss": "2000000000",
 			"currency": "JPY", "conversion_rate": "0.0067", "organised": "true"} {
 			f.Set(k, v)
@@ -128,13 +132,26 @@ func TestIntakeRecordsEffects(t *testing.T) {
 	if m := sub("availability"); m == nil || jsonNum(m["availability_impact"]) != "100" {
 		t.Errorf("availability impact: %v", got["availability"])
 	}
-	if m := sub("physical"); m == nil || m["impact_type"] != "damaged-nonfunctional" {
+	if m := sub("physical"); m == nil || m["impact_type"] != "damaged-nonfunctional" || m["asset_type"] != "private-infrastructure" {
 		t.Errorf("physical impact: %v", got["physical"])
 	}
 	if m := sub("monetary"); m == nil || m["currency"] != "USD" || jsonNum(m["max_amount"]) != "13400000" ||
-		m["currency_actual"] != "JPY" || jsonNum(m["conversion_rate"]) != "0.0067" {
+		m["currency_actual"] != "JPY" || jsonNum(m["conversion_rate"]) != "0.0067" || m["variety"] != "uncategorized" ||
+		m["conversion_time"] != "2026-12-01T00:00:00.000Z" {
 		t.Errorf("monetary impact: %v", got["monetary"])
 	}
+	// The Incident Core Extension's required properties, from its
+	// vocabularies: an incident just filed is open; one with effects is a
+	// successful attempt.
+	if core["determination"] != "successful-attempt" || core["investigation_status"] != "open" {
+		t.Errorf("Incident Core extension: determination %v, investigation_status %v", core["determination"], core["investigation_status"])
+	}
+	// What was stored passes article5's own validator without an error.
+	stored := []any{g, inc}
+	for _, im := range got {
+		stored = append(stored, im)
+	}
+	mustValidSTIX(t, stored)
 
 	recorded := []string{"deaths", "deaths_indirect", "deaths_suspected", "injuries", "injuries_suspected", "duration_hours",
 		"effects_duration", "physical_damage", "availability_loss", "people_affected", "economic_loss_usd",
@@ -182,6 +199,9 @@ func TestIntakeRefusesBadEffects(t *testing.T) {
 		"end":                 {"end": {"2026-11-30T09:00"}},
 		"availability_loss":   {"availability_loss": {"150"}},
 		"economic_loss":       {"economic_loss": {"0"}},
+		"asset_type":          {"asset_type": {""}},
+		"asset_type/none":     {"physical_damage": {"none"}},
+		"asset_type/choice":   {"asset_type": {"spaceship"}},
 		"lat":                 {"lat": {"NaN"}},
 		"conversion_rate/NaN": {"economic_loss": {"1000"}, "currency": {"JPY"}, "conversion_rate": {"NaN"}},
 		"economic_loss/NaN":   {"economic_loss": {"NaN"}},
@@ -204,7 +224,7 @@ func TestIntakeRefusesBadEffects(t *testing.T) {
 			if !strings.Contains(p.body, `id="e-`+field+`"`) || !strings.Contains(p.body, `aria-describedby="e-`+field+`"`) {
 				t.Errorf("no message beside %s", field)
 			}
-			if !strings.Contains(p.body, "1 fields need attention.") {
+			if !strings.Contains(p.body, "1 field needs attention.") {
 				t.Errorf("another field is refused too")
 			}
 		})
@@ -212,4 +232,142 @@ func TestIntakeRefusesBadEffects(t *testing.T) {
 	if after := c.get(t, "/api/v1/cases").body; after != before {
 		t.Errorf("a refused form stored something:\n%s\n%s", before, after)
 	}
+}
+
+// mustValidSTIX validates objs, as the API gives them, as one bundle with
+// stix.Validate: no errors.
+func mustValidSTIX(t *testing.T, objs []any) {
+	t.Helper()
+	data, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": objs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := stix.Parse(data)
+	if err != nil {
+		t.Fatalf("stored objects do not parse: %v", err)
+	}
+	for _, is := range stix.Validate(b).Errors() {
+		t.Errorf("stored STIX: %s %s %s: %s", is.Object, is.Pointer, is.Code, is.Message)
+	}
+}
+
+// TestIntakeEconomicLossMessages: each bad economic loss gets its own
+// message beside its field — separators, exponent, too large, less than
+// a cent once converted, not positive — and a bad rate is refused even
+// without an amount; nothing is stored.
+func TestIntakeEconomicLossMessages(t *testing.T) {
+	e := MustEnv(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	before := c.get(t, "/api/v1/cases").body
+	for _, tc := range []struct {
+		name, field, want string
+		set               map[string]string
+	}{
+		{"thousands separators", "economic_loss", "Enter the amount in digits only", map[string]string{"economic_loss": "1,000"}},
+		{"exponent too large", "economic_loss", "Too large: at most 1000000000000000", map[string]string{"economic_loss": "1e300"}},
+		{"beyond float", "economic_loss", "Too large", map[string]string{"economic_loss": "1e400"}},
+		{"too large", "economic_loss", "Too large", map[string]string{"economic_loss": "2000000000000000"}},
+		{"too large once converted", "economic_loss", "Too large", map[string]string{"economic_loss": "900000000000000", "currency": "JPY", "conversion_rate": "150"}},
+		{"small exponent", "economic_loss", "Enter the amount in digits only", map[string]string{"economic_loss": "1e3"}},
+		{"tiny", "economic_loss", "Less than one US cent", map[string]string{"economic_loss": "0.001"}},
+		{"tiny once converted", "economic_loss", "Less than one US cent", map[string]string{"economic_loss": "1", "currency": "JPY", "conversion_rate": "0.0001"}},
+		{"zero", "economic_loss", "Enter an amount greater than 0.", map[string]string{"economic_loss": "0"}},
+		{"negative", "economic_loss", "Enter an amount greater than 0.", map[string]string{"economic_loss": "-5"}},
+		{"negative rate without amount", "conversion_rate", "Give the exchange rate", map[string]string{"economic_loss": "", "currency": "JPY", "conversion_rate": "-0.0067"}},
+		{"rate for US dollars", "conversion_rate", "Leave the rate empty", map[string]string{"conversion_rate": "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := effectsForm("Refused loss", true)
+			form.Del("conversion_rate")
+			form.Set("currency", "USD")
+			for k, v := range tc.set {
+				form.Set(k, v)
+			}
+			p := c.do(t, "POST", "/incidents/new", form)
+			if p.status != http.StatusBadRequest {
+				t.Fatalf("status %d", p.status)
+			}
+			if !strings.Contains(p.body, `<span class="field-error" id="e-`+tc.field+`">`+tc.want) {
+				t.Errorf("beside %s, want %q; body %.3000s", tc.field, tc.want, p.body[strings.Index(p.body, "<form"):])
+			}
+			if !strings.Contains(p.body, "1 field needs attention.") {
+				t.Errorf("another field is refused too")
+			}
+		})
+	}
+	if after := c.get(t, "/api/v1/cases").body; after != before {
+		t.Errorf("a refused form stored something")
+	}
+}
+
+// TestIntakeLossPreview: the preview shows the loss in US dollars as
+// amount × rate, so that a rate given the wrong way round (150 yen to the
+// dollar instead of 0.0067 dollars to the yen) shows as an absurd sum.
+func TestIntakeLossPreview(t *testing.T) {
+	e := MustEnv(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	for rate, want := range map[string]string{
+		"0.0067": "Economic loss in US dollars: 2,000,000,000 JPY × 0.0067 = 13,400,000 USD",
+		"150":    "Economic loss in US dollars: 2,000,000,000 JPY × 150 = 300,000,000,000 USD",
+	} {
+		form := effectsForm("Loss preview", true)
+		form.Set("conversion_rate", rate)
+		form.Set("action", "preview")
+		p := c.do(t, "POST", "/incidents/new", form)
+		if p.status != http.StatusOK || !strings.Contains(p.body, want) {
+			t.Errorf("rate %s: %d, want %q in the preview", rate, p.status, want)
+		}
+	}
+}
+
+// TestIntakeConversionTime: the conversion_time of a loss in another
+// currency is the start of the incident, the instant in UTC (08:00 JST on
+// 1 December is 23:00 UTC on 30 November), not a midnight.
+func TestIntakeConversionTime(t *testing.T) {
+	e := MustEnv(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	form := effectsForm("Loss at 08:00 JST", true)
+	form.Set("start", "2026-12-01T08:00")
+	g := mustObject(t, c, mustFile(t, c, form))
+	inc := mustObject(t, c, g["object_refs"].([]any)[0].(string))
+	core := inc["extensions"].(map[string]any)["extension-definition--ef765651-680c-498d-9894-99799f2fa126"].(map[string]any)
+	for _, r := range core["impact_refs"].([]any) {
+		im := mustObject(t, c, r.(string))
+		if im["impact_category"] != "monetary" {
+			continue
+		}
+		m := im["extensions"].(map[string]any)["monetary"].(map[string]any)
+		if m["conversion_time"] != "2026-11-30T23:00:00.000Z" {
+			t.Errorf("conversion_time %v, want 2026-11-30T23:00:00.000Z", m["conversion_time"])
+		}
+		return
+	}
+	t.Fatalf("no monetary impact: %v", core)
+}
+
+// TestIntakeDeterminationSuspected: an incident whose form records no
+// effect that happened (damage none, no one hurt) is only suspected, and
+// its STIX still passes the validator.
+func TestIntakeDeterminationSuspected(t *testing.T) {
+	e := MustEnv(t)
+	c := e.client(t, "en")
+	c.MustLogin(t, "jp-analyst")
+	form := effectsForm("No harm done", false)
+	form.Set("physical_damage", "none")
+	form.Set("deaths", "0")
+	form.Set("recoverability", "not-applicable")
+	g := mustObject(t, c, mustFile(t, c, form))
+	inc := mustObject(t, c, g["object_refs"].([]any)[0].(string))
+	core := inc["extensions"].(map[string]any)["extension-definition--ef765651-680c-498d-9894-99799f2fa126"].(map[string]any)
+	if core["determination"] != "suspected" || core["investigation_status"] != "open" {
+		t.Errorf("Incident Core extension: %v", core)
+	}
+	objs := []any{g, inc}
+	for _, r := range core["impact_refs"].([]any) {
+		objs = append(objs, mustObject(t, c, r.(string)))
+	}
+	mustValidSTIX(t, objs)
 }
