@@ -35,6 +35,7 @@ var allowedImports = map[string][]string{
 	"postgres":         {"article5", "article5/audit", "article5/sqlstore"},
 	"storetest":        {"article5", "article5/audit"},
 	"sqlstore/sqltest": {"article5/sqlstore", "article5/storetest"},
+	"internal/testdb":  {"article5/sqlite", "article5/postgres"},
 	"node": {"article5", "article5/stix", "article5/assess", "article5/doctrine", "article5/release",
 		"article5/sign", "article5/audit", "article5/authz", "article5/workflow", "article5/cursor"},
 	"api": {"article5", "article5/stix", "article5/assess", "article5/node", "article5/release", "article5/audit", "article5/authz",
