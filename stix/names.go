@@ -108,15 +108,9 @@ func hexVal(c byte) int {
 }
 
 // validIdentifier reports whether s is a STIX identifier (STIX 2.1 §2.9):
-// a valid type name, "--", and an RFC 4122 UUID.
-func validIdentifier(s string) bool {
-	typ, uuid, ok := strings.Cut(s, "--")
-	if !ok || checkTypeName(typ) != "" {
-		return false
-	}
-	msg, _, _ := checkUUID(uuid)
-	return msg == ""
-}
+// a valid type name, "--", and an RFC 4122 UUID (CheckIdentifier says
+// what is wrong).
+func validIdentifier(s string) bool { return CheckIdentifier(s, "") == nil }
 
 // CheckIdentifier reports whether s is a STIX identifier (STIX 2.1 §2.9)
 // of type typ (any type when typ is ""): nil if it is, else an EINVALID

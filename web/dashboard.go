@@ -82,7 +82,7 @@ type recentIncident struct {
 func (h *handler) incidentRow(id string, p *stix.Object, added time.Time) recentIncident {
 	row := recentIncident{ID: id, Name: p.String("name"), Added: added, TLP: tlpName(p)}
 	if row.TLP == "" {
-		row.TLP, row.Unmarked = strings.ToUpper(string(h.n.Policy.Default)), true
+		row.TLP, row.Unmarked = h.defaultTLP(), true
 	}
 	return row
 }

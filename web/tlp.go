@@ -74,5 +74,11 @@ func float(o *stix.Object, prop string) (float64, bool) {
 // tracker returns a tlpTracker that counts unmarked objects at the node's
 // default level.
 func (h *handler) tracker() tlpTracker {
-	return tlpTracker{def: strings.ToUpper(string(h.n.Policy.Default))}
+	return tlpTracker{def: h.defaultTLP()}
+}
+
+// defaultTLP is the level of an object without a TLP marking: the node's
+// default (release.Policy.Default), as the pages name it.
+func (h *handler) defaultTLP() string {
+	return strings.ToUpper(string(h.n.Policy.Default))
 }

@@ -27,6 +27,34 @@ func trailRows(t *testing.T, body string) []trailRow {
 	return out
 }
 
+// onEachStore runs f on an env over SQLite, and over PostgreSQL when
+// ARTICLE5_TEST_POSTGRES is set.
+func onEachStore(t *testing.T, f func(*testing.T, *env)) {
+	t.Run("SQLite", func(t *testing.T) { f(t, MustEnv(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) {
+		if os.Getenv("ARTICLE5_TEST_POSTGRES") == "" {
+			t.Skip("ARTICLE5_TEST_POSTGRES is not set")
+		}
+		f(t, envOn(t, openBenchStore(t, "postgres"), jpOrg))
+	})
+}
+
+// mustConcludedWithObserver files the dam-control example as the JP
+// analyst, concludes its consultation jointly, adds a U.S. observer
+// ("us-observer") and returns the case id.
+func mustConcludedWithObserver(t *testing.T, e *env) string {
+	t.Helper()
+	e.MustApprovers(t)
+	obs := article5.User{Name: "us-observer", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleObserver}, Org: usOrg, PasswordHash: api.HashPassword(password)}
+	if err := e.db.CreateUser(context.Background(), &obs); err != nil {
+		t.Fatal(err)
+	}
+	e.MustIngest(t, "jp-analyst", MustExample(t, "dam-control"))
+	const id = "grouping--eb902b1f-89f8-47b0-ab8f-a81479941a41"
+	e.MustConclude(t, id, "armed-attack-possible")
+	return id
+}
+
 // TestCaseTrailBy: after a consultation driven to a joint determination,
 // every row of the case's trail names who made the change — each step
 // its user, each signed position its own row by its approver, the
@@ -36,25 +64,12 @@ func trailRows(t *testing.T, body string) []trailRow {
 // other Party sees that Party's organisation alone. The log stays intact.
 // On SQLite, and on PostgreSQL when ARTICLE5_TEST_POSTGRES is set.
 func TestCaseTrailBy(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) { testCaseTrailBy(t, MustEnv(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) {
-		if os.Getenv("ARTICLE5_TEST_POSTGRES") == "" {
-			t.Skip("ARTICLE5_TEST_POSTGRES is not set")
-		}
-		testCaseTrailBy(t, envOn(t, openBenchStore(t, "postgres"), jpOrg))
-	})
+	onEachStore(t, testCaseTrailBy)
 }
 
 func testCaseTrailBy(t *testing.T, e *env) {
 	ctx := context.Background()
-	e.MustApprovers(t)
-	obs := article5.User{Name: "us-observer", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleObserver}, Org: usOrg, PasswordHash: api.HashPassword(password)}
-	if err := e.db.CreateUser(ctx, &obs); err != nil {
-		t.Fatal(err)
-	}
-	e.MustIngest(t, "jp-analyst", MustExample(t, "dam-control"))
-	const id = "grouping--eb902b1f-89f8-47b0-ab8f-a81479941a41"
-	e.MustConclude(t, id, "armed-attack-possible")
+	id := mustConcludedWithObserver(t, e)
 	ids := map[string]string{} // user name → id
 	for _, name := range []string{"jp-analyst", "jp-legal", "jp-approver", "us-legal", "us-approver"} {
 		u, err := e.db.FindUserByName(ctx, name)

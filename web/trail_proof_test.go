@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"article5"
-	"article5/api"
 	"article5/audit"
 )
 
@@ -76,25 +74,12 @@ func mustCheckOffline(t *testing.T, who string, p downloadedProof) *audit.Inclus
 // download for both. On SQLite, and on PostgreSQL when
 // ARTICLE5_TEST_POSTGRES is set.
 func TestCaseProofWithheld(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) { testCaseProofWithheld(t, MustEnv(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) {
-		if os.Getenv("ARTICLE5_TEST_POSTGRES") == "" {
-			t.Skip("ARTICLE5_TEST_POSTGRES is not set")
-		}
-		testCaseProofWithheld(t, envOn(t, openBenchStore(t, "postgres"), jpOrg))
-	})
+	onEachStore(t, testCaseProofWithheld)
 }
 
 func testCaseProofWithheld(t *testing.T, e *env) {
 	ctx := context.Background()
-	e.MustApprovers(t)
-	obs := article5.User{Name: "us-observer", Party: article5.PartyUS, Roles: []article5.Role{article5.RoleObserver}, Org: usOrg, PasswordHash: api.HashPassword(password)}
-	if err := e.db.CreateUser(ctx, &obs); err != nil {
-		t.Fatal(err)
-	}
-	e.MustIngest(t, "jp-analyst", MustExample(t, "dam-control"))
-	const id = "grouping--eb902b1f-89f8-47b0-ab8f-a81479941a41"
-	e.MustConclude(t, id, "armed-attack-possible")
+	id := mustConcludedWithObserver(t, e)
 	var jpIDs []string
 	for _, name := range []string{"jp-analyst", "jp-legal", "jp-approver"} {
 		u, err := e.db.FindUserByName(ctx, name)
